@@ -1,0 +1,150 @@
+"""The catalogue: resource kinds and categories, need categories, partner sectors,
+target groups and need source methods, each with Polish and English labels, an
+icon and a colour.
+
+The defaults ship in ``mapping/data/catalog.csv`` and are written to the
+database by ``install_defaults``; an admin may add entries (``add_entry``), and
+an admin's changes to a default entry are never overwritten.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from mapping.models import VOCABULARIES, Category
+
+DEFAULTS_FILE = Path(__file__).parent / "data" / "catalog.csv"
+_CODE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class CatalogError(ValueError):
+    """A catalogue entry is not acceptable; the message says which field and why."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One catalogue entry as the rest of the app sees it."""
+
+    vocabulary: str
+    code: str
+    parent_code: str | None
+    label_pl: str
+    label_en: str
+    icon: str
+    colour: str
+    sensitive: bool = False
+    sort_order: int = 0
+
+    def label(self, language: str) -> str:
+        """The label in ``language`` (pl or en)."""
+        return self.label_en if language == "en" else self.label_pl
+
+
+def default_entries() -> list[Entry]:
+    """The shipped default entries, in file order."""
+    with DEFAULTS_FILE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [
+        Entry(
+            vocabulary=row["vocabulary"],
+            code=row["code"],
+            parent_code=row["parent_code"] or None,
+            label_pl=row["label_pl"],
+            label_en=row["label_en"],
+            icon=row["icon"],
+            colour=row["colour"],
+            sensitive=row["sensitive"] == "true",
+            sort_order=index,
+        )
+        for index, row in enumerate(rows)
+    ]
+
+
+def install_defaults(session: Session) -> int:
+    """Insert the default entries that are missing; return how many were added."""
+    rows = [_row(entry) for entry in default_entries()]
+    result = session.execute(
+        insert(Category)
+        .values(rows)
+        .on_conflict_do_nothing(constraint="uq_category_vocabulary_code")
+        .returning(Category.id)
+    )
+    return len(result.all())
+
+
+def entries(session: Session, vocabulary: str | None = None) -> list[Entry]:
+    """Active entries, optionally of one vocabulary, in display order."""
+    query = select(Category).where(Category.active).order_by(Category.sort_order, Category.id)
+    if vocabulary is not None:
+        query = query.where(Category.vocabulary == vocabulary)
+    return [_entry(row) for row in session.scalars(query)]
+
+
+def by_code(session: Session, vocabulary: str) -> dict[str, Entry]:
+    """Active entries of one vocabulary keyed by code."""
+    return {entry.code: entry for entry in entries(session, vocabulary)}
+
+
+def add_entry(session: Session, entry: Entry) -> Entry:
+    """Add an admin-defined entry after checking every field."""
+    if entry.vocabulary not in VOCABULARIES:
+        raise CatalogError(f"vocabulary: expected one of {', '.join(VOCABULARIES)}")
+    if not _CODE.match(entry.code):
+        raise CatalogError("code: expected lowercase letters, digits and _ (2–64 characters)")
+    if not _COLOUR.match(entry.colour):
+        raise CatalogError("colour: expected #RRGGBB")
+    if not entry.label_pl.strip() or not entry.label_en.strip():
+        raise CatalogError("label: both the Polish and the English label are required")
+    if len(entry.icon) > 8:
+        raise CatalogError("icon: expected one symbol")
+    if entry.vocabulary == "resource_category":
+        kinds = by_code(session, "resource_kind")
+        if entry.parent_code not in kinds:
+            raise CatalogError("parent_code: a resource category needs an existing resource kind")
+    exists = session.scalar(
+        select(Category.id).where(
+            Category.vocabulary == entry.vocabulary, Category.code == entry.code
+        )
+    )
+    if exists is not None:
+        raise CatalogError(f"code: '{entry.code}' already exists in {entry.vocabulary}")
+    highest = session.scalar(select(Category.sort_order).order_by(Category.sort_order.desc()))
+    session.add(Category(**{**_row(entry), "sort_order": (highest or 0) + 1}))
+    session.flush()
+    return entry
+
+
+def _row(entry: Entry) -> dict[str, object]:
+    return {
+        "vocabulary": entry.vocabulary,
+        "code": entry.code,
+        "parent_code": entry.parent_code,
+        "label_pl": entry.label_pl,
+        "label_en": entry.label_en,
+        "icon": entry.icon,
+        "colour": entry.colour,
+        "sensitive": entry.sensitive,
+        "sort_order": entry.sort_order,
+    }
+
+
+def _entry(row: Category) -> Entry:
+    return Entry(
+        vocabulary=row.vocabulary,
+        code=row.code,
+        parent_code=row.parent_code,
+        label_pl=row.label_pl,
+        label_en=row.label_en,
+        icon=row.icon,
+        colour=row.colour,
+        sensitive=row.sensitive,
+        sort_order=row.sort_order,
+    )

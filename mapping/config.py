@@ -1,0 +1,168 @@
+"""Settings: declared once as data with help text, read from the environment, validated once.
+
+Every setting is listed in ``SETTINGS``; ``tests/test_config.py`` checks that the
+README documents each of them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class ConfigError(ValueError):
+    """A setting has a value the app cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment setting: its name, default and what it expects."""
+
+    name: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "CALMAP_DATABASE_URL",
+        None,
+        "SQLAlchemy URL of a shared PostGIS server, e.g. "
+        "postgresql+psycopg://user:password@host/dbname. Empty: the app runs its own "
+        "embedded PostgreSQL under CALMAP_DATA_DIR.",
+    ),
+    Setting(
+        "CALMAP_DATA_DIR",
+        None,
+        "Directory for the embedded database and generated files. Default: "
+        "~/.local/share/calmap, or /var/lib/calmap when run as root.",
+    ),
+    Setting("CALMAP_LANGUAGE", "pl", "Default user-interface language: pl or en."),
+    Setting(
+        "CALMAP_TILES_URL",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "Basemap tile URL template with {z}/{x}/{y}, or 'none' for a plain background.",
+    ),
+    Setting(
+        "CALMAP_TILES_ATTRIBUTION",
+        "© OpenStreetMap contributors",
+        "Attribution shown for the basemap tiles.",
+    ),
+)
+
+LANGUAGES = ("pl", "en")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated settings of one process."""
+
+    database_url: str | None
+    data_dir: Path
+    language: str
+    tiles_url: str | None
+    tiles_attribution: str
+
+    @property
+    def embedded(self) -> bool:
+        """True when the app manages its own PostgreSQL cluster."""
+        return self.database_url is None
+
+
+def default_data_dir() -> Path:
+    """Where the embedded database lives when CALMAP_DATA_DIR is not set.
+
+    As root the server runs as the ``postgres`` user, who cannot enter /root,
+    so root gets a system directory instead of a home one.
+    """
+    if os.geteuid() == 0:
+        return Path("/var/lib/calmap")
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "calmap"
+
+
+def load(environ: dict[str, str] | None = None) -> Config:
+    """Read and validate every setting; raise ConfigError naming the bad one."""
+    env = dict(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        if value:
+            return value
+        return next(s.default for s in SETTINGS if s.name == name)
+
+    url = get("CALMAP_DATABASE_URL")
+    if url is not None:
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise ConfigError(
+                f"CALMAP_DATABASE_URL: '{_redact(url)}' is not a database URL; expected "
+                "postgresql+psycopg://user:password@host:5432/dbname"
+            ) from exc
+        if parsed.get_backend_name() != "postgresql":
+            raise ConfigError(
+                f"CALMAP_DATABASE_URL: expected a PostgreSQL/PostGIS URL "
+                f"(postgresql+psycopg://…), got the '{parsed.get_backend_name()}' backend"
+            )
+        if parsed.drivername == "postgresql":
+            # Plain postgresql:// would pick psycopg2, which we do not install.
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(
+                hide_password=False
+            )
+
+    data_dir_value = get("CALMAP_DATA_DIR")
+    data_dir = Path(data_dir_value).expanduser() if data_dir_value else default_data_dir()
+    if not data_dir.is_absolute():
+        data_dir = Path.cwd() / data_dir
+
+    language = (get("CALMAP_LANGUAGE") or "pl").lower()
+    if language not in LANGUAGES:
+        raise ConfigError(f"CALMAP_LANGUAGE: expected one of {', '.join(LANGUAGES)}, got '{language}'")
+
+    tiles = get("CALMAP_TILES_URL")
+    if tiles is not None and tiles.lower() == "none":
+        tiles = None
+    if tiles is not None and not all(part in tiles for part in ("{z}", "{x}", "{y}")):
+        raise ConfigError(
+            "CALMAP_TILES_URL: expected a tile URL template containing {z}, {x} and {y}, "
+            "or 'none'"
+        )
+
+    return Config(
+        database_url=url,
+        data_dir=data_dir,
+        language=language,
+        tiles_url=tiles,
+        tiles_attribution=get("CALMAP_TILES_ATTRIBUTION") or "",
+    )
+
+
+def ensure_writable_data_dir(config: Config) -> Path:
+    """Create the data directory if needed and check it can be written to."""
+    path = config.data_dir
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"CALMAP_DATA_DIR: cannot write to {path} ({exc.strerror}); "
+            "expected a directory this user may write to"
+        ) from exc
+    return path
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a URL before it goes into a message."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url

@@ -1,0 +1,136 @@
+"""Test fixtures: a real, throwaway PostgreSQL + PostGIS cluster, no mocks.
+
+The suite starts its own embedded cluster (the app's own ``mapping.cluster``
+code) in a temporary directory, builds a template database once (migrations +
+default catalogue) and gives each test either a rolled-back transaction
+(``session``) or a database of its own copied from the template (``fresh_db_url``).
+Set CALMAP_TEST_ADMIN_URL to use an existing server instead. Without PostgreSQL
+the database tests are skipped on a laptop but fail in CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from mapping import catalog, schema
+from mapping.cluster import Cluster, ClusterError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+TEMPLATE = "calmap_test_template"
+DEMO = "calmap_test_demo"
+_counter = itertools.count()
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"CI needs a real PostGIS: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> Iterator[str]:
+    """URL of the maintenance database of the server the tests use."""
+    given = os.environ.get("CALMAP_TEST_ADMIN_URL")
+    if given:
+        yield given
+        return
+    # Under /tmp rather than the project: when run as root the server runs as
+    # `postgres`, who must be able to enter the directory.
+    workdir = Path(tempfile.mkdtemp(prefix="calmap-test-"))
+    workdir.chmod(0o755)
+    cluster = Cluster(workdir)
+    try:
+        cluster.start()
+    except ClusterError as exc:
+        _skip_or_fail(str(exc))
+    try:
+        yield cluster.url("postgres")
+    finally:
+        cluster.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def db_url(admin: str, name: str) -> str:
+    """URL of database ``name`` on the test server."""
+    return make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+
+def _create_database(admin: str, name: str, template: str | None = None) -> str:
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{suffix}'))
+    engine.dispose()
+    return db_url(admin, name)
+
+
+def _drop_database(admin: str, name: str) -> None:
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_url(admin_url: str) -> str:
+    """A database at the newest migration with the default catalogue, used as a template."""
+    url = _create_database(admin_url, TEMPLATE)
+    engine = create_engine(url)
+    schema.upgrade(engine)
+    with Session(engine) as session, session.begin():
+        catalog.install_defaults(session)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture()
+def fresh_db_url(admin_url: str, template_url: str) -> Iterator[str]:
+    """A database of this test's own, copied from the template; dropped afterwards."""
+    name = f"calmap_test_{os.getpid()}_{next(_counter)}"
+    url = _create_database(admin_url, name, template=TEMPLATE)
+    yield url
+    _drop_database(admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def shared_engine(admin_url: str, template_url: str) -> Iterator[Engine]:
+    """Engine on a database that tests use only inside rolled-back transactions."""
+    url = _create_database(admin_url, "calmap_test_shared", template=TEMPLATE)
+    engine = create_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def session(shared_engine: Engine) -> Iterator[Session]:
+    """A session whose every change is rolled back when the test ends."""
+    with shared_engine.connect() as conn:
+        outer = conn.begin()
+        with Session(bind=conn, join_transaction_mode="create_savepoint") as sess:
+            yield sess
+        outer.rollback()
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(admin_url: str, template_url: str) -> str:
+    """A database with the demo city loaded once, for tests that only read it."""
+    from mapping import demo
+
+    url = _create_database(admin_url, DEMO, template=TEMPLATE)
+    engine = create_engine(url)
+    with Session(engine) as sess, sess.begin():
+        demo.load_demo(sess)
+    engine.dispose()
+    return url
