@@ -1,7 +1,7 @@
-"""The catalogue: resource kinds and categories, need categories, partner sectors,
-target groups and need source methods, each with Polish and English labels, an
-icon and a colour.
+"""The catalogue: categories, target groups and source methods with PL/EN labels.
 
+Vocabularies: resource kinds and categories, need categories, partner sectors,
+target groups and need source methods; each entry has an icon and a colour.
 The defaults ship in ``mapping/data/catalog.csv`` and are written to the
 database by ``install_defaults``; an admin may add entries (``add_entry``), and
 an admin's changes to a default entry are never overwritten.

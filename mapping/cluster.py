@@ -122,10 +122,17 @@ class Cluster:
         if user is not None:
             env["HOME"] = user.pw_dir
         proc = subprocess.run(  # noqa: PLW1510 - check handled below with a clear message
-            args, capture_output=True, text=True, env=env, cwd="/", **kwargs  # type: ignore[call-overload]
+            args,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd="/",
+            **kwargs,  # type: ignore[call-overload]
         )
         if check and proc.returncode != 0:
-            raise ClusterError(f"{Path(args[0]).name} failed: {_last_line(proc.stderr or proc.stdout)}")
+            raise ClusterError(
+                f"{Path(args[0]).name} failed: {_last_line(proc.stderr or proc.stdout)}"
+            )
         return proc
 
     def _prepare_dirs(self) -> None:
@@ -168,9 +175,12 @@ class Cluster:
         self._run(
             [
                 self.binaries.program("initdb"),
-                "-D", str(self.pgdata),
-                "-U", SUPERUSER,
-                "-E", "UTF8",
+                "-D",
+                str(self.pgdata),
+                "-U",
+                SUPERUSER,
+                "-E",
+                "UTF8",
                 "--locale=C.UTF-8",
                 "--auth-local=trust",
                 "--auth-host=reject",
@@ -214,9 +224,17 @@ class Cluster:
             for attempt in range(10):
                 proc = self._run(
                     [
-                        self.binaries.program("pg_ctl"), "start",
-                        "-D", str(self.pgdata), "-l", str(self.logfile),
-                        "-w", "-t", "120", "-o", options,
+                        self.binaries.program("pg_ctl"),
+                        "start",
+                        "-D",
+                        str(self.pgdata),
+                        "-l",
+                        str(self.logfile),
+                        "-w",
+                        "-t",
+                        "120",
+                        "-o",
+                        options,
                     ],
                     check=False,
                 )
@@ -238,7 +256,17 @@ class Cluster:
         with self._lock():
             if not self.initialised or not self.status():
                 return False
-            self._run([self.binaries.program("pg_ctl"), "stop", "-D", str(self.pgdata), "-m", "fast", "-w"])
+            self._run(
+                [
+                    self.binaries.program("pg_ctl"),
+                    "stop",
+                    "-D",
+                    str(self.pgdata),
+                    "-m",
+                    "fast",
+                    "-w",
+                ]
+            )
             return True
 
     def postmaster_pid(self) -> int | None:
@@ -252,7 +280,15 @@ class Cluster:
     def _ensure_database(self) -> None:
         psql = self.binaries.program("psql")
         base = [psql, "-h", str(self.socket_dir), "-U", SUPERUSER, "-X", "-q", "-t", "-A"]
-        found = self._run([*base, "-d", "postgres", "-c", f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"])
+        found = self._run(
+            [
+                *base,
+                "-d",
+                "postgres",
+                "-c",
+                f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'",
+            ]
+        )
         if found.stdout.strip() != "1":
             self._run([*base, "-d", "postgres", "-c", f'CREATE DATABASE "{DATABASE}"'])
 

@@ -111,9 +111,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
             )
         if parsed.drivername == "postgresql":
             # Plain postgresql:// would pick psycopg2, which we do not install.
-            url = parsed.set(drivername="postgresql+psycopg").render_as_string(
-                hide_password=False
-            )
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
     data_dir_value = get("CALMAP_DATA_DIR")
     data_dir = Path(data_dir_value).expanduser() if data_dir_value else default_data_dir()
@@ -122,15 +120,16 @@ def load(environ: dict[str, str] | None = None) -> Config:
 
     language = (get("CALMAP_LANGUAGE") or "pl").lower()
     if language not in LANGUAGES:
-        raise ConfigError(f"CALMAP_LANGUAGE: expected one of {', '.join(LANGUAGES)}, got '{language}'")
+        raise ConfigError(
+            f"CALMAP_LANGUAGE: expected one of {', '.join(LANGUAGES)}, got '{language}'"
+        )
 
     tiles = get("CALMAP_TILES_URL")
     if tiles is not None and tiles.lower() == "none":
         tiles = None
     if tiles is not None and not all(part in tiles for part in ("{z}", "{x}", "{y}")):
         raise ConfigError(
-            "CALMAP_TILES_URL: expected a tile URL template containing {z}, {x} and {y}, "
-            "or 'none'"
+            "CALMAP_TILES_URL: expected a tile URL template containing {z}, {x} and {y}, or 'none'"
         )
 
     return Config(

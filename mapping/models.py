@@ -137,7 +137,9 @@ class TeamMember(Base):
 
     __tablename__ = "team_member"
 
-    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("team.id", ondelete="CASCADE"), primary_key=True
+    )
     user_id: Mapped[int] = mapped_column(
         ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
     )
@@ -253,7 +255,9 @@ class PartnershipArea(Base):
     partnership_id: Mapped[int] = mapped_column(
         ForeignKey("partnership.id", ondelete="CASCADE"), primary_key=True
     )
-    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), primary_key=True)
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("area.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class PartnershipMember(TimestampMixin, Base):
@@ -307,7 +311,9 @@ class NeedResource(Base):
 
     __tablename__ = "need_resource"
 
-    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), primary_key=True)
+    need_id: Mapped[int] = mapped_column(
+        ForeignKey("need.id", ondelete="CASCADE"), primary_key=True
+    )
     resource_id: Mapped[int] = mapped_column(
         ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
     )
@@ -330,5 +336,7 @@ class LayerHistory(Base):
         DateTime(timezone=True), server_default=func.clock_timestamp(), nullable=False
     )
     app_user: Mapped[str | None] = mapped_column(String(64))
-    db_user: Mapped[str] = mapped_column(String(64), nullable=False, server_default=func.current_user())
+    db_user: Mapped[str] = mapped_column(
+        String(64), nullable=False, server_default=func.current_user()
+    )
     row_data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

@@ -6,9 +6,21 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, Engine
+from geoalchemy2 import alembic_helpers
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from mapping.db import DatabaseError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    """Tell Alembic which database objects are ours when comparing with the models."""
+    # PostGIS ships its own tables (spatial_ref_sys, tiger, topology); they are not ours.
+    if type_ == "table" and reflected and compare_to is None:
+        return False
+    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> AlembicConfig:
@@ -22,7 +34,40 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
     return cfg
 
 
+def ensure_postgis(conn: Connection) -> None:
+    """Enable PostGIS in this database, or explain who must do it when we may not."""
+    if conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first():
+        return
+    available = conn.execute(
+        text("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
+    ).first()
+    if not available:
+        raise DatabaseError(
+            "the database server has no PostGIS extension: install it on the server, "
+            "e.g. 'apt-get install postgresql-15-postgis-3'"
+        )
+    try:
+        with conn.begin_nested():
+            conn.execute(text("CREATE EXTENSION postgis"))
+    except DBAPIError as exc:
+        database = conn.execute(text("SELECT current_database()")).scalar_one()
+        raise DatabaseError(
+            f"PostGIS is not enabled in database '{database}' and this user may not enable it: "
+            "ask the database administrator to run 'CREATE EXTENSION postgis' there"
+        ) from exc
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` in one transaction."""
+    """Bring the database to ``revision`` in one transaction (PostGIS enabled first)."""
     with engine.begin() as conn:
+        ensure_postgis(conn)
         command.upgrade(alembic_config(connection=conn), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None before the first upgrade."""
+    with engine.connect() as conn:
+        exists = conn.execute(text("SELECT to_regclass('alembic_version')")).scalar_one()
+        if exists is None:
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()

@@ -5,16 +5,10 @@ from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine
 
 from mapping.models import Base
+from mapping.schema import include_object
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    # PostGIS ships its own tables (spatial_ref_sys, tiger, topology); they are not ours.
-    if type_ == "table" and reflected and compare_to is None:
-        return False
-    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 
 def run_migrations_online() -> None:

@@ -1,0 +1,241 @@
+"""The ``calmap`` command: database, demo data, catalogue and the web app.
+
+Every failure the user can fix ends in one line on stderr that names what is
+wrong and what is expected, and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from sqlalchemy.orm import Session
+
+from mapping import catalog, config, db, schema
+from mapping.catalog import CatalogError
+from mapping.cluster import ClusterError
+from mapping.config import ConfigError
+
+app = typer.Typer(
+    help="CAL resource-and-needs map (mapa zasobów i potrzeb).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database: embedded cluster and schema.", no_args_is_help=True)
+catalog_app = typer.Typer(
+    help="Categories, target groups and source methods.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+app.add_typer(catalog_app, name="catalog")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+USER_ERRORS = (ConfigError, ClusterError, db.DatabaseError, CatalogError)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"calmap: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn the errors a user can fix into one line and exit code 1."""
+    try:
+        yield
+    except USER_ERRORS as exc:
+        _fail(str(exc))
+
+
+def _config() -> config.Config:
+    return config.load()
+
+
+def _ready_engine(cfg: config.Config, start: bool = True):  # noqa: ANN202 - Engine
+    """An engine on the database in use, starting the embedded cluster if asked."""
+    if start:
+        db.ensure_running(cfg)
+    engine = db.make_engine(db.database_url(cfg))
+    db.check_connection(engine)
+    return engine
+
+
+def _in_transaction(cfg: config.Config, work: Callable[[Session], object]) -> object:
+    engine = _ready_engine(cfg)
+    try:
+        with db.session_scope(engine, app_user="calmap-cli") as session:
+            return work(session)
+    finally:
+        engine.dispose()
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the embedded database (creating it on first use)."""
+    with _user_errors():
+        cfg = _config()
+        if not cfg.embedded:
+            _fail("CALMAP_DATABASE_URL is set: the shared server is not managed by calmap")
+        config.ensure_writable_data_dir(cfg)
+        db.cluster_for(cfg).start()
+        typer.echo(f"started: {db.database_url(cfg)}")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded database."""
+    with _user_errors():
+        cfg = _config()
+        if not cfg.embedded:
+            _fail("CALMAP_DATABASE_URL is set: the shared server is not managed by calmap")
+        if db.cluster_for(cfg).stop():
+            typer.echo("stopped")
+        else:
+            typer.echo("not running")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say whether the database in use answers (exit code 3 when it does not)."""
+    with _user_errors():
+        cfg = _config()
+        if cfg.embedded:
+            cluster = db.cluster_for(cfg)
+            if cluster.status():
+                typer.echo(f"running: {cluster.url()} (pid {cluster.postmaster_pid()})")
+                return
+            typer.echo(f"stopped: {cluster.pgdata}")
+            raise typer.Exit(3)
+        engine = db.make_engine(db.database_url(cfg))
+        try:
+            db.check_connection(engine)
+        except db.DatabaseError as exc:
+            typer.echo(f"unreachable: {exc}")
+            raise typer.Exit(3) from exc
+        finally:
+            engine.dispose()
+        typer.echo(f"reachable: {engine.url.render_as_string()}")
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the SQLAlchemy URL of the database in use."""
+    with _user_errors():
+        typer.echo(db.database_url(_config()))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or update the schema (Alembic) and add missing default catalogue entries."""
+    with _user_errors():
+        cfg = _config()
+        engine = _ready_engine(cfg)
+        try:
+            schema.upgrade(engine)
+            with db.session_scope(engine, app_user="calmap-cli") as session:
+                added = catalog.install_defaults(session)
+        finally:
+            engine.dispose()
+        typer.echo(f"schema up to date; {added} catalogue entries added")
+
+
+@app.command("demo")
+def demo_command() -> None:
+    """Load the demo city (real boundaries and venues; illustrative needs). Safe to re-run."""
+    from mapping import demo
+
+    with _user_errors():
+        cfg = _config()
+        engine = _ready_engine(cfg)
+        try:
+            schema.upgrade(engine)
+            with db.session_scope(engine, app_user="calmap-demo") as session:
+                catalog.install_defaults(session)
+                report = demo.load_demo(session)
+        finally:
+            engine.dispose()
+        typer.echo(f"demo data loaded: {report}")
+
+
+@app.command("serve")
+def serve(
+    port: Annotated[int, typer.Option(help="HTTP port")] = 8501,
+    address: Annotated[str, typer.Option(help="Address to listen on")] = "localhost",
+) -> None:
+    """Start the web app (and the embedded database when it is in use)."""
+    from mapping import assets
+
+    with _user_errors():
+        cfg = _config()
+        engine = _ready_engine(cfg)
+        try:
+            schema.upgrade(engine)
+        finally:
+            engine.dispose()
+        assets.install_static(PROJECT_ROOT / "static")
+    args = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "streamlit_app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+    ]
+    typer.echo(f"calmap: http://{address}:{port}")
+    os.chdir(PROJECT_ROOT)
+    os.execv(sys.executable, args)  # noqa: S606 - replace this process with the server
+
+
+@catalog_app.command("list")
+def catalog_list(
+    vocabulary: Annotated[str | None, typer.Option(help="Only this vocabulary")] = None,
+    language: Annotated[str, typer.Option(help="pl or en")] = "pl",
+) -> None:
+    """List catalogue entries as tab-separated lines."""
+    with _user_errors():
+
+        def work(session: Session) -> list[catalog.Entry]:
+            return catalog.entries(session, vocabulary)
+
+        for entry in _in_transaction(_config(), work):  # type: ignore[attr-defined]
+            typer.echo(
+                "\t".join(
+                    [entry.vocabulary, entry.code, entry.icon, entry.colour, entry.label(language)]
+                )
+            )
+
+
+@catalog_app.command("add")
+def catalog_add(
+    vocabulary: Annotated[str, typer.Argument(help="e.g. resource_category, need_category")],
+    code: Annotated[str, typer.Argument(help="lowercase code, e.g. repair_cafe")],
+    label_pl: Annotated[str, typer.Option("--pl", help="Polish label")],
+    label_en: Annotated[str, typer.Option("--en", help="English label")],
+    colour: Annotated[str, typer.Option(help="#RRGGBB")] = "#555555",
+    icon: Annotated[str, typer.Option(help="one symbol")] = "●",
+    parent: Annotated[str | None, typer.Option(help="resource kind of a resource category")] = None,
+    sensitive: Annotated[
+        bool, typer.Option(help="health/addiction/violence-like category")
+    ] = False,
+) -> None:
+    """Add a catalogue entry (an admin's extension of the defaults)."""
+    entry = catalog.Entry(vocabulary, code, parent, label_pl, label_en, icon, colour, sensitive)
+    with _user_errors():
+        _in_transaction(_config(), lambda session: catalog.add_entry(session, entry))
+    typer.echo(f"added {vocabulary}/{code}")
+
+
+def main() -> None:
+    """Entry point for ``python -m mapping.cli``."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

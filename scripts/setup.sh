@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs everything calmap needs on a Debian machine; safe to run again.
+#   apt: PostgreSQL + PostGIS (the embedded database), Chromium (browser tests),
+#        DejaVu fonts (Polish diacritics in maps and posters)
+#   pip: a virtual environment in .venv with calmap and its test tools
+#   the map's JavaScript and CSS (Leaflet from PyPI) copied into static/vendor
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(postgresql postgresql-postgis chromium fonts-dejavu-core)
+
+pick_python() {
+  for candidate in "${PYTHON:-}" python3.11 python3.12 python3.13 python3; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  return 1
+}
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+PY=$(pick_python || true)
+if [ -z "$PY" ] || ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  missing+=(python3 python3-venv)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  PY=$(pick_python)
+fi
+
+# The Debian package starts a system-wide cluster on port 5432; calmap does not use it.
+
+stamp=.venv/.calmap-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: creating .venv with $($PY --version)"
+  "$PY" -m venv .venv
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[test]"
+  echo "$want" > "$stamp"
+fi
+
+.venv/bin/python -c 'from mapping import assets; assets.install_static()'
+echo "setup: ready"
