@@ -19,6 +19,8 @@ from mapping.cluster import Cluster
 
 # The database trigger reads this setting to record who made a change.
 APP_USER_SETTING = "calmap.app_user"
+# Signed-in users' transactions run as this role, so row-level security applies.
+APP_ROLE = "calmap_app"
 
 
 class DatabaseError(RuntimeError):
@@ -46,7 +48,7 @@ def ensure_running(config: config_module.Config) -> None:
 
 def make_engine(url: str, **kwargs: object) -> Engine:
     """Create an engine; pool_pre_ping because the embedded server may be restarted."""
-    return create_engine(url, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+    return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
 @lru_cache(maxsize=8)
@@ -82,11 +84,27 @@ def set_app_user(conn: Connection | Session, username: str | None) -> None:
     )
 
 
+def restrict_to_app_role(conn: Connection | Session, username: str) -> None:
+    """Run the rest of this transaction as ``username`` under row-level security."""
+    conn.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
+    set_app_user(conn, username)
+
+
 @contextmanager
-def session_scope(engine: Engine, app_user: str | None = None) -> Iterator[Session]:
-    """One unit of work: commit when the block succeeds, roll back when it raises."""
+def session_scope(
+    engine: Engine, app_user: str | None = None, *, restricted: bool = False
+) -> Iterator[Session]:
+    """One unit of work: commit when the block succeeds, roll back when it raises.
+
+    ``restricted`` runs it as the signed-in ``app_user`` under row-level
+    security; unrestricted sessions (CLI, demo loader) only label history.
+    """
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     with factory() as session, session.begin():
-        if app_user:
+        if restricted:
+            if not app_user:
+                raise ValueError("a restricted session needs the signed-in user")
+            restrict_to_app_role(session, app_user)
+        elif app_user:
             set_app_user(session, app_user)
         yield session

@@ -199,6 +199,9 @@ class Partner(PinMixin, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
     sector: Mapped[str] = mapped_column(String(64), nullable=False)
+    serves_from_outside: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default="false"
+    )
     geom: Mapped[Any | None] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False))
 
 
@@ -316,6 +319,19 @@ class NeedResource(Base):
     )
     resource_id: Mapped[int] = mapped_column(
         ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class SubmittedForm(Base):
+    """A form already saved, so the same form submitted twice creates nothing twice."""
+
+    __tablename__ = "submitted_form"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    row_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    submitted_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
     )
 
 

@@ -15,7 +15,7 @@ from mapping.db import DatabaseError
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+def include_object(obj, name, type_, reflected, compare_to):
     """Tell Alembic which database objects are ours when comparing with the models."""
     # PostGIS ships its own tables (spatial_ref_sys, tiger, topology); they are not ours.
     if type_ == "table" and reflected and compare_to is None:

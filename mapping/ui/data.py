@@ -1,0 +1,89 @@
+"""What the pages read, cached for every viewer: the database, static files and reads.
+
+``st.cache_resource`` keeps one ready database (and the installed Leaflet
+files) per process; ``st.cache_data`` keeps reads for ``READ_TTL`` seconds,
+keyed by the database URL and every filter they depend on. Nothing here is
+per-user: the cached reads return only what any viewer may see (public and
+partnership pins).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from mapping import assets, config, db, layers
+from mapping.config import Config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+STATIC_DIR = PROJECT_ROOT / "static"
+# Long enough that a room full of viewers shares one read, short enough that
+# an edit made elsewhere (QGIS, the CLI) shows up within a minute.
+READ_TTL = 60
+
+
+def settings() -> Config:
+    """The validated settings (cheap: read from the environment on every call)."""
+    return config.load()
+
+
+@st.cache_resource(show_spinner=False)
+def _ready_database(database_url: str | None, data_dir: str, _cfg: Config) -> str:
+    # The leading underscore keeps the Config out of the cache key; the two
+    # settings that decide which database it is are the key.
+    db.ensure_running(_cfg)
+    url = db.database_url(_cfg)
+    db.check_connection(db.engine_for_url(url))
+    return url
+
+
+def database_url(cfg: Config | None = None) -> str:
+    """URL of the database in use, started (embedded) and checked once per process.
+
+    Raises ConfigError, DatabaseError or ClusterError with a message for the user.
+    """
+    cfg = cfg or settings()
+    return _ready_database(cfg.database_url, str(cfg.data_dir), cfg)
+
+
+@st.cache_resource(show_spinner=False)
+def install_static_files(static_dir: str = str(STATIC_DIR)) -> str:
+    """Copy Leaflet into the app's static folder once per process; return the folder."""
+    return str(assets.install_static(Path(static_dir)))
+
+
+def leaflet_links() -> assets.LeafletLinks:
+    """Leaflet's URLs, honouring Streamlit's ``server.baseUrlPath`` behind a proxy."""
+    return assets.leaflet_links(st.get_option("server.baseUrlPath") or "")
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def cities(url: str) -> list[str]:
+    """Cities that have areas."""
+    with Session(db.engine_for_url(url)) as session:
+        return layers.cities(session)
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def teams(url: str, city: str | None) -> list[layers.TeamChoice]:
+    """Teams of a city."""
+    with Session(db.engine_for_url(url)) as session:
+        return layers.teams(session, city)
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def area_choices(url: str, city: str | None, team_id: int | None) -> list[layers.AreaChoice]:
+    """Areas of a city/team for the area selector."""
+    with Session(db.engine_for_url(url)) as session:
+        return layers.area_choices(session, city, team_id)
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def overview(
+    url: str, city: str | None, team_id: int | None, area_id: int | None
+) -> layers.Overview:
+    """Areas, pins and catalogue of one overview map (public and partnership pins)."""
+    with Session(db.engine_for_url(url)) as session:
+        return layers.overview(session, city, team_id, area_id)

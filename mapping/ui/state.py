@@ -1,0 +1,84 @@
+"""Named accessors over ``st.session_state``: ids and filters only, never data or maps.
+
+The sidebar widgets use these keys directly, so a widget and its accessor
+always agree. Changing the city clears the team and area; changing the team
+clears the area, so a selection never points at an area outside the choice.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mapping.config import LANGUAGES
+
+LANGUAGE = "calmap.language"
+CITY = "calmap.city"
+TEAM_ID = "calmap.team_id"
+AREA_ID = "calmap.area_id"
+
+
+def init(default_language: str) -> None:
+    """Give every key its starting value once per browser session."""
+    st.session_state.setdefault(
+        LANGUAGE, default_language if default_language in LANGUAGES else "pl"
+    )
+    st.session_state.setdefault(CITY, None)
+    st.session_state.setdefault(TEAM_ID, None)
+    st.session_state.setdefault(AREA_ID, None)
+
+
+def language() -> str:
+    """The interface language chosen by this user: pl or en."""
+    value = st.session_state.get(LANGUAGE, "pl")
+    return value if value in LANGUAGES else "pl"
+
+
+def city() -> str | None:
+    """The chosen city, or None before one is chosen."""
+    return st.session_state.get(CITY)
+
+
+def team_id() -> int | None:
+    """The chosen team, or None for all teams of the city."""
+    return st.session_state.get(TEAM_ID)
+
+
+def area_id() -> int | None:
+    """The chosen area, or None for all areas of the city/team."""
+    return st.session_state.get(AREA_ID)
+
+
+def set_language(value: str) -> None:
+    """Switch the interface language."""
+    if value not in LANGUAGES:
+        raise ValueError(f"language: expected one of {LANGUAGES}, got {value!r}")
+    st.session_state[LANGUAGE] = value
+
+
+def set_city(value: str | None) -> None:
+    """Choose a city; the team and area choices belong to the old city, so they go."""
+    st.session_state[CITY] = value
+    st.session_state[TEAM_ID] = None
+    st.session_state[AREA_ID] = None
+
+
+def set_team_id(value: int | None) -> None:
+    """Choose a team; the area choice belongs to the old team, so it goes."""
+    st.session_state[TEAM_ID] = value
+    st.session_state[AREA_ID] = None
+
+
+def set_area_id(value: int | None) -> None:
+    """Choose an area."""
+    st.session_state[AREA_ID] = value
+
+
+def forget_team_and_area() -> None:
+    """Widget callback after the city changed (the widget already stored the city)."""
+    st.session_state[TEAM_ID] = None
+    st.session_state[AREA_ID] = None
+
+
+def forget_area() -> None:
+    """Widget callback after the team changed (the widget already stored the team)."""
+    st.session_state[AREA_ID] = None

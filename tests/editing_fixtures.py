@@ -1,0 +1,68 @@
+"""A small real world for editing tests: two Gdańsk districts owned by two teams, and users.
+
+The districts are real boundaries (geodata/files/gdansk_dzielnice.geojson,
+Miasto Gdańsk); the teams and users are made up for the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+from geoalchemy2.shape import from_shape
+from shapely.geometry import MultiPolygon
+from sqlalchemy.orm import Session
+
+from mapping import accounts
+from mapping.accounts import Actor
+from mapping.models import Area, Team
+
+DISTRICTS = Path(__file__).resolve().parent.parent / "geodata" / "files" / "gdansk_dzielnice.geojson"
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class World:
+    """Ids and actors the editing tests share."""
+
+    area_a: int
+    area_b: int
+    point_a: tuple[float, float]
+    point_b: tuple[float, float]
+    admin: Actor
+    editor_a: Actor
+    editor_b: Actor
+    viewer: Actor
+
+
+def build_world(session: Session) -> World:
+    """Insert two teams, their districts and four users; nothing is committed."""
+    frame = gpd.read_file(DISTRICTS).set_index("DZIELNICY")
+    team_a = Team(code="test-a", name="Zespół A")
+    team_b = Team(code="test-b", name="Zespół B")
+    session.add_all([team_a, team_b])
+    session.flush()
+    areas = []
+    for name, team in (("Brzeźno", team_a), ("Oliwa", team_b)):
+        geom = shapely.make_valid(frame.loc[name].geometry)
+        if geom.geom_type == "Polygon":
+            geom = MultiPolygon([geom])
+        area = Area(name=name, kind="district", team_id=team.id, geom=from_shape(geom, srid=4326))
+        session.add(area)
+        areas.append((area, geom))
+    session.flush()
+    (area_a, geom_a), (area_b, geom_b) = areas
+    point_a = geom_a.representative_point()
+    point_b = geom_b.representative_point()
+    return World(
+        area_a=area_a.id,
+        area_b=area_b.id,
+        point_a=(point_a.x, point_a.y),
+        point_b=(point_b.x, point_b.y),
+        admin=accounts.add_user(session, "ada", PASSWORD, "admin"),
+        editor_a=accounts.add_user(session, "ewa", PASSWORD, "editor", ["test-a"]),
+        editor_b=accounts.add_user(session, "bartek", PASSWORD, "editor", ["test-b"]),
+        viewer=accounts.add_user(session, "wiktor", PASSWORD, "viewer"),
+    )
