@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pyogrio
@@ -115,10 +117,10 @@ def _ungrouped(text: str, group: str) -> str:
     return text.replace(group, "")
 
 
-def _column(values: object, path: Path, field: str) -> list[float]:
+def _column(values: Iterable[Any], path: Path, field: str) -> list[float]:
     numbers: list[float] = []
     bad: list[str] = []
-    for row, value in enumerate(values):  # type: ignore[call-overload]
+    for row, value in enumerate(values):
         try:
             numbers.append(parse_decimal(value))
         except (TypeError, ValueError):

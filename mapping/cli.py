@@ -16,10 +16,11 @@ from typing import Annotated, NoReturn
 import typer
 from sqlalchemy.orm import Session
 
-from mapping import catalog, config, db, schema
+from mapping import accounts, catalog, config, db, schema
 from mapping.catalog import CatalogError
 from mapping.cluster import ClusterError
 from mapping.config import ConfigError
+from mapping.errors import UserError
 
 app = typer.Typer(
     help="CAL resource-and-needs map (mapa zasobów i potrzeb).",
@@ -27,14 +28,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="The database: embedded cluster and schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Accounts: add, list, disable, change password.", no_args_is_help=True)
 catalog_app = typer.Typer(
     help="Categories, target groups and source methods.", no_args_is_help=True
 )
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(user_app, name="user")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-USER_ERRORS = (ConfigError, ClusterError, db.DatabaseError, CatalogError)
+USER_ERRORS = (ConfigError, ClusterError, db.DatabaseError, CatalogError, UserError)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -230,6 +233,62 @@ def catalog_add(
     with _user_errors():
         _in_transaction(_config(), lambda session: catalog.add_entry(session, entry))
     typer.echo(f"added {vocabulary}/{code}")
+
+
+def _read_password() -> str:
+    """The new password: asked twice on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat: ") != first:
+            _fail("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="login name, e.g. anna.kowalska")],
+    role: Annotated[str, typer.Option(help="admin, editor or viewer")] = "viewer",
+    team: Annotated[list[str] | None, typer.Option(help="team code; repeat for more")] = None,
+    display_name: Annotated[str | None, typer.Option(help="full name shown in history")] = None,
+) -> None:
+    """Create an account; the password is read from stdin."""
+    password = _read_password()
+    with _user_errors():
+        _in_transaction(
+            _config(),
+            lambda s: accounts.add_user(s, name, password, role, list(team or []), display_name),
+        )
+    typer.echo(f"added {name} ({role})")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List accounts as tab-separated lines: name, role, active, teams."""
+    with _user_errors():
+        rows = _in_transaction(_config(), accounts.list_users)
+    for user, teams in rows:  # type: ignore[attr-defined]
+        state = "active" if user.active else "disabled"
+        typer.echo("\t".join([user.username, user.role, state, ",".join(teams)]))
+
+
+@user_app.command("disable")
+def user_disable(name: Annotated[str, typer.Argument(help="login name")]) -> None:
+    """Disable an account: it can no longer sign in or act."""
+    with _user_errors():
+        _in_transaction(_config(), lambda s: accounts.set_active(s, name, False))
+    typer.echo(f"disabled {name}")
+
+
+@user_app.command("passwd")
+def user_passwd(name: Annotated[str, typer.Argument(help="login name")]) -> None:
+    """Set a new password, read from stdin."""
+    password = _read_password()
+    with _user_errors():
+        _in_transaction(_config(), lambda s: accounts.set_password(s, name, password))
+    typer.echo(f"password changed for {name}")
 
 
 def main() -> None:

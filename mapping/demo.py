@@ -26,6 +26,7 @@ import datetime as dt
 import random
 import zlib
 from collections import Counter
+from collections.abc import Hashable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,7 +35,7 @@ import geopandas as gpd
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Point
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 import geodata
@@ -139,7 +140,7 @@ class PartnershipSpec:
     key: str
     name: str
     formed_on: dt.date
-    team: int | None
+    team: int
     estates: tuple[str, ...]
     areas_from: str
 
@@ -389,11 +390,21 @@ class _Places:
     shapes: dict[str, MultiPolygon]
 
 
-_Row = TypeVar("_Row")
+_Key = TypeVar("_Key", bound=Hashable)
+# A pin's marker ends its source; PostgreSQL reads it back with this pattern.
+_MARKER_PATTERN = r"\[demo:[^]]*\]$"
+
+
+def _marker(key: str) -> str:
+    return f"[demo:{key}]"
 
 
 class _Loader:
-    """Finds each demo row or adds it, counting both, so a second run adds nothing."""
+    """Finds the demo rows already there and adds the rest, batch by batch.
+
+    Every method takes all rows of one kind at once: one query finds those
+    that exist, one flush adds the others. Loading twice adds nothing.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -403,106 +414,109 @@ class _Loader:
     def report(self) -> DemoReport:
         return DemoReport(**self.counts, added=self.added)
 
-    def team(self, code: str, **values: Any) -> Team:
-        found = self.session.scalars(select(Team).where(Team.code == code)).first()
-        return self._keep("teams", found, Team, code=code, **values)
+    def teams(self, wanted: dict[str, dict[str, Any]]) -> dict[str, Team]:
+        query = select(Team).where(Team.code.in_(wanted))
+        found = {row.code: row for row in self.session.scalars(query)}
+        values = {code: {"code": code, **row} for code, row in wanted.items()}
+        return self._keep("teams", Team, found, values)
 
-    def area(self, name: str, kind: str, parent: Area | None, **values: Any) -> Area:
+    def areas(
+        self, kind: str, parent: Area | None, wanted: dict[str, dict[str, Any]]
+    ) -> dict[str, Area]:
         parent_id = parent.id if parent is not None else None
-        query = select(Area).where(Area.name == name, Area.kind == kind)
-        query = query.where(
-            Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id
-        )
-        found = self.session.scalars(query.order_by(Area.id)).first()
-        return self._keep("areas", found, Area, name=name, kind=kind, parent_id=parent_id, **values)
+        same_parent = Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id
+        query = select(Area).where(Area.kind == kind, same_parent, Area.name.in_(wanted))
+        found: dict[str, Area] = {}
+        for row in self.session.scalars(query.order_by(Area.id)):
+            found.setdefault(row.name, row)
+        values = {
+            name: {"name": name, "kind": kind, "parent_id": parent_id, **row}
+            for name, row in wanted.items()
+        }
+        return self._keep("areas", Area, found, values)
 
-    def pin(self, model: type[_Row], counter: str, key: str, source: str, **values: Any) -> _Row:
-        # The marker, not the whole text, identifies the row: rewording a
+    def pins(
+        self, model: type[Any], counter: str, wanted: dict[str, dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Pins by key; each row's ``source`` gets the key's ``[demo:…]`` marker appended."""
+        # The marker, not the whole text, identifies a pin: rewording a
         # source in a later release must not duplicate the pins.
-        marker = f"[demo:{key}]"
-        column = model.source  # type: ignore[attr-defined]
-        found = self.session.scalars(
-            select(model).where(column.endswith(marker, autoescape=True)).order_by(model.id)  # type: ignore[attr-defined]
-        ).first()
-        return self._keep(counter, found, model, source=f"{source} {marker}", **values)
+        markers = {_marker(key): key for key in wanted}
+        query = select(model).where(func.substring(model.source, _MARKER_PATTERN).in_(markers))
+        found: dict[str, Any] = {}
+        for row in self.session.scalars(query.order_by(model.id)):
+            found.setdefault(markers[row.source[row.source.rfind("[demo:") :]], row)
+        values = {
+            key: {**row, "source": f"{row['source']} {_marker(key)}"} for key, row in wanted.items()
+        }
+        return self._keep(counter, model, found, values)
 
-    def partnership(self, name: str, **values: Any) -> Partnership:
-        found = self.session.scalars(
-            select(Partnership).where(Partnership.name == name).order_by(Partnership.id)
-        ).first()
-        return self._keep("partnerships", found, Partnership, name=name, **values)
+    def partnerships(self, wanted: dict[str, dict[str, Any]]) -> dict[str, Partnership]:
+        query = select(Partnership).where(Partnership.name.in_(wanted)).order_by(Partnership.id)
+        found: dict[str, Partnership] = {}
+        for row in self.session.scalars(query):
+            found.setdefault(row.name, row)
+        values = {name: {"name": name, **row} for name, row in wanted.items()}
+        return self._keep("partnerships", Partnership, found, values)
 
-    def member(self, partnership: Partnership, partner: Partner, **values: Any) -> None:
-        found = self.session.scalars(
-            select(PartnershipMember).where(
-                PartnershipMember.partnership_id == partnership.id,
-                PartnershipMember.partner_id == partner.id,
-            )
-        ).first()
-        self._keep(
-            "partnership_members",
-            found,
-            PartnershipMember,
-            partnership_id=partnership.id,
-            partner_id=partner.id,
-            **values,
-        )
+    def links(
+        self, model: type[Any], counter: str, key: tuple[str, str], rows: list[dict[str, Any]]
+    ) -> None:
+        """Rows of a link table, found by the two columns that make them unique."""
+        wanted = {(row[key[0]], row[key[1]]): row for row in rows}
+        columns = tuple_(getattr(model, key[0]), getattr(model, key[1]))
+        query = select(model).where(columns.in_(list(wanted)))
+        found = {(getattr(r, key[0]), getattr(r, key[1])): r for r in self.session.scalars(query)}
+        self._keep(counter, model, found, wanted)
 
-    def cover(self, partnership: Partnership, area: Area) -> None:
-        found = self.session.get(PartnershipArea, (partnership.id, area.id))
-        self._keep(
-            "partnership_areas",
-            found,
-            PartnershipArea,
-            partnership_id=partnership.id,
-            area_id=area.id,
-        )
-
-    def respond(self, need: Need, resource: Resource) -> None:
-        found = self.session.get(NeedResource, (need.id, resource.id))
-        self._keep("need_resources", found, NeedResource, need_id=need.id, resource_id=resource.id)
-
-    def _keep(self, counter: str, found: Any, model: type[_Row], **values: Any) -> _Row:
-        self.counts[counter] += 1
-        if found is not None:
-            return found  # type: ignore[no-any-return]
-        row = model(**values)
-        self.session.add(row)
-        # Flushed at once: the next rows need this one's id.
-        self.session.flush()
-        self.added += 1
-        return row
+    def _keep(
+        self,
+        counter: str,
+        model: type[Any],
+        found: dict[_Key, Any],
+        wanted: dict[_Key, dict[str, Any]],
+    ) -> dict[_Key, Any]:
+        rows = {key: found.get(key) or model(**values) for key, values in wanted.items()}
+        new = [row for key, row in rows.items() if key not in found]
+        if new:
+            self.session.add_all(new)
+            # Now, not at commit: the next batch needs these rows' ids.
+            self.session.flush()
+        self.counts[counter] += len(rows)
+        self.added += len(new)
+        return rows
 
 
 def _load_gdansk(loader: _Loader) -> _Places:
     districts, notes = read_boundaries(GDANSK_DISTRICTS, "DZIELNICY")
     teams = _gdansk_teams(loader, set(districts["name"]))
     shapes = dict(zip(districts["name"], districts.geometry, strict=True))
-    city = loader.area(
-        "Gdańsk",
+    city = loader.areas(
         "city",
         None,
-        geom=_polygon(dissolve(shapes.values(), CITY_GAP_M2)),
-        source=f"Union of the 35 districts, gaps under 5 ha between them filled – {GDANSK_SOURCE}",
-    )
+        {
+            "Gdańsk": {
+                "geom": _polygon(dissolve(shapes.values(), CITY_GAP_M2)),
+                "source": "Union of the 35 districts, gaps under 5 ha between them filled – "
+                f"{GDANSK_SOURCE}",
+            }
+        },
+    )["Gdańsk"]
     repaired = {note.name: note for note in notes}
-    rows = {}
+    wanted = {}
     for name, people, shape in zip(
         districts["name"], districts["L_MIESZK"], districts.geometry, strict=True
     ):
         population = int(people) if people and people > 0 else None
         unknown = "" if population else "; L_MIESZK is 0 in the source: population unknown"
-        rows[name] = loader.area(
-            name,
-            "district",
-            city,
-            team_id=teams[name].id,
-            population=population,
-            geom=_polygon(shape),
-            source=f"{GDANSK_SOURCE} (Granice dzielnic w Gdańsku, via "
+        wanted[name] = {
+            "team_id": teams[name].id,
+            "population": population,
+            "geom": _polygon(shape),
+            "source": f"{GDANSK_SOURCE} (Granice dzielnic w Gdańsku, via "
             f"jusjag/dzielnice-json-power-bi){unknown}{_repair_text(repaired.get(name))}",
-        )
-    return _Places(rows, shapes)
+        }
+    return _Places(loader.areas("district", city, wanted), shapes)
 
 
 def _gdansk_teams(loader: _Loader, districts: set[str]) -> dict[str, Team]:
@@ -512,29 +526,28 @@ def _gdansk_teams(loader: _Loader, districts: set[str]) -> dict[str, Team]:
             "GDANSK_TEAMS must name every district of the file once: missing "
             f"{sorted(districts - set(grouped))}, unknown {sorted(set(grouped) - districts)}"
         )
-    teams = {}
-    for code, label, names in GDANSK_TEAMS:
-        team = loader.team(
-            code,
-            name=f"Gdańsk – {label} (zespół ilustracyjny)",
-            city="Gdańsk",
-            description=(
-                f"Dzielnice: {', '.join(names)}. Ilustracyjne grupowanie sąsiednich dzielnic, "
-                "nie rzeczywista struktura MOPR w Gdańsku. / Illustrative grouping of "
-                "neighbouring districts, not MOPR Gdańsk's real structure."
-            ),
-            source=f"{ILLUSTRATIVE}: grouping of districts invented for the demo, "
-            "not MOPR Gdańsk's real structure",
-        )
-        teams.update(dict.fromkeys(names, team))
-    return teams
+    teams = loader.teams(
+        {
+            code: {
+                "name": f"Gdańsk – {label} (zespół ilustracyjny)",
+                "city": "Gdańsk",
+                "description": f"Dzielnice: {', '.join(names)}. Ilustracyjne grupowanie "
+                "sąsiednich dzielnic, nie rzeczywista struktura MOPR w Gdańsku. / Illustrative "
+                "grouping of neighbouring districts, not MOPR Gdańsk's real structure.",
+                "source": f"{ILLUSTRATIVE}: grouping of districts invented for the demo, "
+                "not MOPR Gdańsk's real structure",
+            }
+            for code, label, names in GDANSK_TEAMS
+        }
+    )
+    return {name: teams[code] for code, _label, names in GDANSK_TEAMS for name in names}
 
 
 def _load_gdansk_venues(loader: _Loader, gdansk: _Places) -> dict[str, Resource]:
     # The file's own geometry is derived; we place venues from the surveyed
     # X/Y strings. X holds the easting and Y the northing (checked against
-    # the file's geometry in tests/test_geodata.py), despite the geodetic
-    # convention where x is north.
+    # the file's geometry in tests/test_geodata.py), although in geodesy
+    # x is the northing.
     venues = read_projected_points(GDANSK_VENUES, east_field="X", north_field="Y", crs="EPSG:2177")
     districts = gpd.GeoDataFrame(
         {"district": list(gdansk.shapes)}, geometry=list(gdansk.shapes.values()), crs=venues.crs
@@ -544,25 +557,21 @@ def _load_gdansk_venues(loader: _Loader, gdansk: _Places) -> dict[str, Resource]
     joined = gpd.sjoin(venues, districts, how="left", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]
     repeated = set(joined["NAZWA"][joined["NAZWA"].duplicated(keep=False)])
-    resources = {}
+    wanted = {}
     for venue in joined.to_dict("records"):
-        key = f"gdansk-venue-{venue['ID']}"
         district = venue["district"] if isinstance(venue["district"], str) else None
-        resources[key] = loader.pin(
-            Resource,
-            "resources",
-            key,
-            f"{VENUES_SOURCE}, ID {venue['ID']}",
-            name=_venue_name(venue, repeated),
-            kind="institution_public",
-            category=_venue_category(venue),
-            address=" ".join(_text(venue.get(f)) for f in ("ULICA", "NUMER")).strip() or None,
-            description=_venue_description(venue),
-            visibility="public",
-            area_id=gdansk.rows[district].id if district else None,
-            geom=from_shape(venue["geometry"], srid=SRID),
-        )
-    return resources
+        wanted[f"gdansk-venue-{venue['ID']}"] = {
+            "source": f"{VENUES_SOURCE}, ID {venue['ID']}",
+            "name": _venue_name(venue, repeated),
+            "kind": "institution_public",
+            "category": _venue_category(venue),
+            "address": " ".join(_text(venue.get(f)) for f in ("ULICA", "NUMER")).strip() or None,
+            "description": _venue_description(venue),
+            "visibility": "public",
+            "area_id": gdansk.rows[district].id if district else None,
+            "geom": from_shape(venue["geometry"], srid=SRID),
+        }
+    return loader.pins(Resource, "resources", wanted)
 
 
 def _venue_name(venue: dict[str, Any], repeated: set[str]) -> str:
@@ -618,33 +627,46 @@ def _load_wroclaw(loader: _Loader) -> _Places:
             f"{_repair_text(repaired.get(file_name))}"
         )
     teams = _wroclaw_teams(loader, set(shapes))
-    city = loader.area(
-        "Wrocław",
+    city = loader.areas(
         "city",
         None,
-        geom=_polygon(dissolve(shapes.values())),
-        source=f"Union of the 48 estates – {ESTATES_SOURCE}",
+        {
+            "Wrocław": {
+                "geom": _polygon(dissolve(shapes.values())),
+                "source": f"Union of the 48 estates – {ESTATES_SOURCE}",
+            }
+        },
+    )["Wrocław"]
+    members = {
+        district: [name for name, of in district_of.items() if of == district]
+        for district in dict.fromkeys(district_of.values())
+    }
+    districts = loader.areas(
+        "district",
+        city,
+        {
+            district: {
+                "geom": _polygon(dissolve(shapes[name] for name in names)),
+                "source": f"Union of its {len(names)} estates ({ESTATES_SOURCE}, estate list "
+                "by former district); the district was abolished in 1991, so the boundary "
+                "is approximate",
+            }
+            for district, names in members.items()
+        },
     )
     rows: dict[str, Area] = {}
-    districts: dict[str, Area] = {}
-    for district in dict.fromkeys(district_of.values()):
-        members = [name for name, of in district_of.items() if of == district]
-        districts[district] = loader.area(
-            district,
-            "district",
-            city,
-            geom=_polygon(dissolve(shapes[name] for name in members)),
-            source=f"Union of its {len(members)} estates ({ESTATES_SOURCE}, estate list by "
-            "former district); the district was abolished in 1991, so the boundary is approximate",
-        )
-    for name, shape in shapes.items():
-        rows[name] = loader.area(
-            name,
+    for district, names in members.items():
+        rows |= loader.areas(
             "estate",
-            districts[district_of[name]],
-            team_id=teams[name].id,
-            geom=_polygon(shape),
-            source=source_of[name],
+            districts[district],
+            {
+                name: {
+                    "team_id": teams[name].id,
+                    "geom": _polygon(shapes[name]),
+                    "source": source_of[name],
+                }
+                for name in names
+            },
         )
     return _Places(rows, shapes)
 
@@ -661,158 +683,178 @@ def _wroclaw_teams(loader: _Loader, estates: set[str]) -> dict[str, Team]:
             "WROCLAW_TEAMS must give every estate one team: "
             f"missing {sorted(estates - set(owned))}, unknown {sorted(set(owned) - estates)}"
         )
-    teams = {}
-    for number, label, programmes, names in WROCLAW_TEAMS:
+    wanted = {}
+    for number, label, programmes, _names in WROCLAW_TEAMS:
         pal = ", ".join(f"„{p}”" for p in programmes)
-        team = loader.team(
-            f"WRO-ZTPS-{number:02d}",
-            name=f"ZTPS {number} – {label}",
-            city="Wrocław",
-            description=(
-                f"Zespół Terenowej Pracy Socjalnej nr {number} MOPS Wrocław; program(y) "
-                f"aktywności lokalnej 2013: {pal}. Przydział osiedli ilustracyjny. / District "
-                f"field team no. {number}; its 2013 programmes are real, the estates it owns "
-                "here are illustrative."
-            ),
-            source=f"{SEED_WROCLAW}: team number and programme names; {ILLUSTRATIVE} "
+        wanted[_ztps(number)] = {
+            "name": f"ZTPS {number} – {label}",
+            "city": "Wrocław",
+            "description": f"Zespół Terenowej Pracy Socjalnej nr {number} MOPS Wrocław; "
+            f"program(y) aktywności lokalnej 2013: {pal}. Przydział osiedli ilustracyjny. / "
+            f"District field team no. {number}; its 2013 programmes are real, the estates "
+            "it owns here are illustrative.",
+            "source": f"{SEED_WROCLAW}: team number and programme names; {ILLUSTRATIVE} "
             "assignment of estates, grown from the programme's estate over its neighbours",
-        )
-        teams.update(dict.fromkeys(names, team))
-    return teams
+        }
+    teams = loader.teams(wanted)
+    return {name: teams[_ztps(number)] for number, *_rest, names in WROCLAW_TEAMS for name in names}
+
+
+def _ztps(number: int) -> str:
+    return f"WRO-ZTPS-{number:02d}"
 
 
 def _load_wroclaw_resources(
     loader: _Loader, wroclaw: _Places, categories: dict[str, catalog.Entry]
 ) -> dict[str, Resource]:
-    resources = {}
+    wanted: dict[str, dict[str, Any]] = {}
     for key, street, estate, doubt in PASZ_POINTS:
-        resources[f"wro-pasz-{key}"] = loader.pin(
-            Resource,
-            "resources",
-            f"wro-pasz-{key}",
-            f"{SEED_WROCLAW}: PASZ at ul. {street} (no house number given); {APPROXIMATE}: "
-            f"a representative point inside the estate {estate}{doubt}",
-            name=f"Punkt Aktywizacji Społeczno-Zawodowej (PASZ) – ul. {street}",
-            kind=_kind("activation_point", categories),
-            category="activation_point",
-            address=f"ul. {street}, Wrocław",
-            description="Rozmowa doradcza: trudności w powrocie na rynek pracy, potencjał, "
+        wanted[f"wro-pasz-{key}"] = {
+            "source": f"{SEED_WROCLAW}: PASZ at ul. {street} (no house number given); "
+            f"{APPROXIMATE}: a representative point inside the estate {estate}{doubt}",
+            "name": f"Punkt Aktywizacji Społeczno-Zawodowej (PASZ) – ul. {street}",
+            "kind": _kind("activation_point", categories),
+            "category": "activation_point",
+            "address": f"ul. {street}, Wrocław",
+            "description": "Rozmowa doradcza: trudności w powrocie na rynek pracy, potencjał, "
             "bariery, przygotowanie do poszukiwania pracy.",
-            target_groups=["unemployed"],
-            area_id=wroclaw.rows[estate].id,
-            geom=_point(wroclaw.shapes[estate].representative_point()),
-        )
-    centre = wroclaw.shapes["Nadodrze"].representative_point()
-    resources["wro-ncw"] = loader.pin(
-        Resource,
-        "resources",
-        "wro-ncw",
-        f"{SEED_WROCLAW}: name, address, opening on 2013-05-17 and activities; "
+            "target_groups": ["unemployed"],
+            "area_id": wroclaw.rows[estate].id,
+            "geom": _point(wroclaw.shapes[estate].representative_point()),
+        }
+    centre = _point(wroclaw.shapes["Nadodrze"].representative_point())
+    nadodrze = wroclaw.rows["Nadodrze"].id
+    wanted["wro-ncw"] = {
+        "source": f"{SEED_WROCLAW}: name, address, opening on 2013-05-17 and activities; "
         f"{APPROXIMATE}: a representative point inside the estate Nadodrze",
-        name="Nadodrzańskie Centrum Wsparcia",
-        kind=_kind("support_centre", categories),
-        category="support_centre",
-        address="ul. Rydygiera 43–45, Wrocław",
-        description="Otwarte 17 maja 2013 r. PAL „Aktywne Nadodrze” – Akademia Lidera; "
+        "name": "Nadodrzańskie Centrum Wsparcia",
+        "kind": _kind("support_centre", categories),
+        "category": "support_centre",
+        "address": "ul. Rydygiera 43–45, Wrocław",
+        "description": "Otwarte 17 maja 2013 r. PAL „Aktywne Nadodrze” – Akademia Lidera; "
         "poradnictwo specjalistyczne (uzależnienia, przemoc, sprawy rodzinne), prawne i "
         "zawodowe (PASZ); grupy wsparcia i samopomocowe; Akademia OSL.",
-        target_groups=["families", "unemployed", "foster_care_leavers"],
-        area_id=wroclaw.rows["Nadodrze"].id,
-        geom=_point(centre),
-    )
+        "target_groups": ["families", "unemployed", "foster_care_leavers"],
+        "area_id": nadodrze,
+        "geom": centre,
+    }
     # Team-only: a pin the privacy filters must hide from viewers and share links.
-    resources["wro-ncw-self-help"] = loader.pin(
-        Resource,
-        "resources",
-        "wro-ncw-self-help",
-        f"{SEED_WROCLAW} names a self-help group for addicted people at the centre; "
+    wanted["wro-ncw-self-help"] = {
+        "source": f"{SEED_WROCLAW} names a self-help group for addicted people at the centre; "
         f"team-only in the demo; {APPROXIMATE}: at the centre's pin",
-        name="Grupa samopomocowa dla osób uzależnionych (NCW)",
-        kind=_kind("self_help_group", categories),
-        category="self_help_group",
-        address="ul. Rydygiera 43–45, Wrocław",
-        target_groups=["addicted"],
-        visibility="team",
-        area_id=wroclaw.rows["Nadodrze"].id,
-        geom=_point(centre),
-    )
+        "name": "Grupa samopomocowa dla osób uzależnionych (NCW)",
+        "kind": _kind("self_help_group", categories),
+        "category": "self_help_group",
+        "address": "ul. Rydygiera 43–45, Wrocław",
+        "target_groups": ["addicted"],
+        "visibility": "team",
+        "area_id": nadodrze,
+        "geom": centre,
+    }
     for extra in WROCLAW_RESOURCES:
-        resources[extra.key] = loader.pin(
-            Resource,
-            "resources",
-            extra.key,
-            f"{ILLUSTRATIVE}: invented for the demo; {APPROXIMATE}",
-            name=extra.name,
-            kind=_kind(extra.category, categories),
-            category=extra.category,
-            description=extra.description,
-            target_groups=list(extra.target_groups),
-            visibility=extra.visibility,
-            area_id=wroclaw.rows[extra.estate].id,
-            geom=_point(_spot(wroclaw.shapes[extra.estate], extra.key)),
-        )
-    return resources
+        wanted[extra.key] = {
+            "source": f"{ILLUSTRATIVE}: invented for the demo; {APPROXIMATE}",
+            "name": extra.name,
+            "kind": _kind(extra.category, categories),
+            "category": extra.category,
+            "description": extra.description,
+            "target_groups": list(extra.target_groups),
+            "visibility": extra.visibility,
+            "area_id": wroclaw.rows[extra.estate].id,
+            "geom": _point(_spot(wroclaw.shapes[extra.estate], extra.key)),
+        }
+    return loader.pins(Resource, "resources", wanted)
 
 
 def _load_wroclaw_partnerships(loader: _Loader, wroclaw: _Places) -> None:
+    codes = {_ztps(spec.team) for spec in WROCLAW_PARTNERSHIPS}
+    teams = {t.code: t for t in loader.session.scalars(select(Team).where(Team.code.in_(codes)))}
+    partnerships = loader.partnerships(
+        {
+            spec.name: {
+                "formed_on": spec.formed_on,
+                "team_id": teams[_ztps(spec.team)].id,
+                "description": f"Partnerstwo lokalne zawiązane {spec.formed_on:%d.%m.%Y} r. "
+                f"(ZTPS {spec.team}). Członkowie w demo są ilustracyjni.",
+                "source": f"{SEED_WROCLAW}: name and date of formation; {spec.areas_from}",
+            }
+            for spec in WROCLAW_PARTNERSHIPS
+        }
+    )
+    covers = [
+        {"partnership_id": partnerships[spec.name].id, "area_id": wroclaw.rows[estate].id}
+        for spec in WROCLAW_PARTNERSHIPS
+        for estate in spec.estates
+    ]
+    loader.links(PartnershipArea, "partnership_areas", ("partnership_id", "area_id"), covers)
+    partners: dict[str, dict[str, Any]] = {}
+    memberships: list[tuple[str, str, dict[str, Any]]] = []
     for spec in WROCLAW_PARTNERSHIPS:
-        team = loader.session.scalars(
-            select(Team).where(Team.code == f"WRO-ZTPS-{spec.team:02d}")
-        ).one()
-        partnership = loader.partnership(
-            spec.name,
-            formed_on=spec.formed_on,
-            team_id=team.id,
-            description=f"Partnerstwo lokalne zawiązane {spec.formed_on:%d.%m.%Y} r. "
-            f"(ZTPS {spec.team}). Członkowie w demo są ilustracyjni.",
-            source=f"{SEED_WROCLAW}: name and date of formation; {spec.areas_from}",
-        )
-        for estate in spec.estates:
-            loader.cover(partnership, wroclaw.rows[estate])
         home = spec.estates[0]
         for role_key, pattern, sector, role, days in PARTNER_TEMPLATE + PARTNER_EXTRAS.get(
             spec.key, ()
         ):
             key = f"wro-{spec.key}-{role_key}"
-            partner = loader.pin(
-                Partner,
-                "partners",
-                key,
-                f"{ILLUSTRATIVE} member of {spec.name}, not its real member list; {APPROXIMATE}",
-                name=pattern.format(team=spec.team, estate=home),
-                sector=sector,
-                area_id=wroclaw.rows[home].id,
-                geom=_point(_spot(wroclaw.shapes[home], key)),
-            )
-            loader.member(
-                partnership,
-                partner,
-                role=role,
-                joined_on=spec.formed_on + dt.timedelta(days=days),
-            )
+            partners[key] = {
+                "source": f"{ILLUSTRATIVE} member of {spec.name}, not its real member list; "
+                f"{APPROXIMATE}",
+                "name": pattern.format(team=spec.team, estate=home),
+                "sector": sector,
+                "area_id": wroclaw.rows[home].id,
+                "geom": _point(_spot(wroclaw.shapes[home], key)),
+            }
+            joined = spec.formed_on + dt.timedelta(days=days)
+            memberships.append((spec.name, key, {"role": role, "joined_on": joined}))
+    rows = loader.pins(Partner, "partners", partners)
+    _join(loader, partnerships, rows, memberships)
 
 
 def _load_sochaczew(loader: _Loader) -> None:
-    partnership = loader.partnership(
-        "Partnerstwo „Teraz Sochaczew”",
-        # The seed gives the month only; the first day stands for January 2008.
-        formed_on=dt.date(2008, 1, 1),
-        description="Partnerstwo instytucji samorządowych i organizacji pozarządowych, "
-        "zawiązane w styczniu 2008 r. (dzień nieznany); współorganizuje imprezy i spotkania "
-        "w mieście.",
-        source=f"{SEED_SOCHACZEW}: name, January 2008 and its 12 member bodies; the demo "
-        "has no boundary of Sochaczew, so no areas and no places",
+    name = "Partnerstwo „Teraz Sochaczew”"
+    partnerships = loader.partnerships(
+        {
+            name: {
+                # The seed gives the month only; the first day stands for January 2008.
+                "formed_on": dt.date(2008, 1, 1),
+                "description": "Partnerstwo instytucji samorządowych i organizacji "
+                "pozarządowych, zawiązane w styczniu 2008 r. (dzień nieznany); współorganizuje "
+                "imprezy i spotkania w mieście.",
+                "source": f"{SEED_SOCHACZEW}: name, January 2008 and its 12 member bodies; the "
+                "demo has no boundary of Sochaczew, so no areas and no places",
+            }
+        }
     )
-    for key, name, sector in SOCHACZEW_MEMBERS:
-        partner = loader.pin(
-            Partner,
-            "partners",
-            f"sochaczew-{key}",
-            f"{SEED_SOCHACZEW}: member body of „Teraz Sochaczew”; no place given",
-            name=f"{name} – Sochaczew",
-            sector=sector,
-        )
-        loader.member(partnership, partner, role="członek")
+    partners = loader.pins(
+        Partner,
+        "partners",
+        {
+            f"sochaczew-{key}": {
+                "source": f"{SEED_SOCHACZEW}: member body of „Teraz Sochaczew”; no place given",
+                "name": f"{body} – Sochaczew",
+                "sector": sector,
+            }
+            for key, body, sector in SOCHACZEW_MEMBERS
+        },
+    )
+    memberships = [(name, key, {"role": "członek"}) for key in partners]
+    _join(loader, partnerships, partners, memberships)
+
+
+def _join(
+    loader: _Loader,
+    partnerships: dict[str, Partnership],
+    partners: dict[str, Partner],
+    memberships: list[tuple[str, str, dict[str, Any]]],
+) -> None:
+    rows = [
+        {
+            "partnership_id": partnerships[name].id,
+            "partner_id": partners[key].id,
+            **values,
+        }
+        for name, key, values in memberships
+    ]
+    loader.links(PartnershipMember, "partnership_members", ("partnership_id", "partner_id"), rows)
 
 
 def _load_needs(
@@ -821,43 +863,41 @@ def _load_needs(
     resources: dict[str, Resource],
     categories: dict[str, catalog.Entry],
 ) -> None:
+    wanted = {}
     for spec in NEEDS:
         place = cities[spec.city]
         # Privacy by design: a need in a sensitive category (addiction,
         # violence, health) never gets a point, only its whole area.
         pinned = spec.pinned and not categories[spec.category].sensitive
-        point = _spot(place.shapes[spec.area], spec.key) if pinned else None
-        need = loader.pin(
-            Need,
-            "needs",
-            spec.key,
-            NEED_SOURCE,
-            name=spec.name,
-            description=f"Przykład do demonstracji mapy ({spec.area}).",
-            category=spec.category,
-            target_groups=list(spec.target_groups),
-            priority=spec.priority,
-            status=spec.status,
-            source_method=spec.source_method,
-            evidence=f"Ilustracyjne: {spec.evidence}",
-            visibility=spec.visibility,
-            area_id=place.rows[spec.area].id,
-            geom=_point(point) if point is not None else None,
-        )
-        for key in spec.responses:
-            loader.respond(need, resources[key])
+        wanted[spec.key] = {
+            "source": NEED_SOURCE,
+            "name": spec.name,
+            "description": f"Przykład do demonstracji mapy ({spec.area}).",
+            "category": spec.category,
+            "target_groups": list(spec.target_groups),
+            "priority": spec.priority,
+            "status": spec.status,
+            "source_method": spec.source_method,
+            "evidence": f"Ilustracyjne: {spec.evidence}",
+            "visibility": spec.visibility,
+            "area_id": place.rows[spec.area].id,
+            "geom": _point(_spot(place.shapes[spec.area], spec.key)) if pinned else None,
+        }
+    needs = loader.pins(Need, "needs", wanted)
+    links = [
+        {"need_id": needs[spec.key].id, "resource_id": resources[key].id}
+        for spec in NEEDS
+        for key in spec.responses
+    ]
+    loader.links(NeedResource, "need_resources", ("need_id", "resource_id"), links)
 
 
 def _catalogue(session: Session) -> dict[str, catalog.Entry]:
     """Every code the demo uses, checked against the active catalogue."""
     wanted = {
-        "resource_category": {
-            *VENUE_CATEGORIES.values(),
-            "activation_point",
-            "support_centre",
-            "self_help_group",
-            *(r.category for r in WROCLAW_RESOURCES),
-        },
+        "resource_category": {*VENUE_CATEGORIES.values(), "activation_point",
+                              "support_centre", "self_help_group",
+                              *(r.category for r in WROCLAW_RESOURCES)},
         "need_category": {n.category for n in NEEDS},
         "target_group": {g for n in NEEDS for g in n.target_groups}
         | {g for r in WROCLAW_RESOURCES for g in r.target_groups}
@@ -865,7 +905,7 @@ def _catalogue(session: Session) -> dict[str, catalog.Entry]:
         "source_method": {n.source_method for n in NEEDS},
         "partner_sector": {p[2] for p in PARTNER_TEMPLATE + PARTNER_EXTRAS["nadodrze"]}
         | {m[2] for m in SOCHACZEW_MEMBERS},
-    }
+    }  # fmt: skip
     found: dict[str, catalog.Entry] = {}
     missing = []
     for vocabulary, codes in wanted.items():

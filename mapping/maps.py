@@ -226,6 +226,43 @@ class Legend(MacroElement):
         self.position = position
 
 
+class FitView(MacroElement):
+    """Fit the view to ``bounds``, leaving room for the legend when the map is wide enough.
+
+    Added after the legend, so the legend's width is known when this runs.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var pad = {{ this.padding|tojson }};
+            var right = pad;
+            var legend = map.getContainer().querySelector(".calmap-legend");
+            // On a wide map keep the areas clear of the legend; on a narrow
+            // one that would leave too little map, so the legend overlaps.
+            if (legend && map.getSize().x > 2.5 * legend.offsetWidth) {
+                right += legend.offsetWidth;
+            }
+            map.fitBounds({{ this.bounds|tojson }}, {
+                paddingTopLeft: [pad, pad], paddingBottomRight: [right, pad]
+            });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: Sequence[Sequence[float]], padding: int = 12) -> None:
+        """``bounds`` as [[south, west], [north, east]]."""
+        super().__init__()
+        self._name = "FitView"
+        self.bounds = [list(corner) for corner in bounds]
+        self.padding = padding
+
+    def _get_self_bounds(self) -> list[list[float]]:
+        return self.bounds
+
+
 # --- small helpers -------------------------------------------------------------------
 
 
@@ -697,6 +734,8 @@ def overview_map(
         zoom_start=POLAND_ZOOM,
         leaflet=leaflet,
         height=height,
+        # Quarter steps let the view fit an area snugly beside the legend.
+        zoom_snap=0.25,
     )
     MetricScale().add_to(m)
     if tiles_url:
@@ -733,7 +772,7 @@ def overview_map(
         located = [f for f in pins.values() if f is not None and len(f)]
         bounds = _bounds(pd.concat(located)) if located else None  # type: ignore[arg-type]
     if bounds is not None:
-        m.fit_bounds(bounds, padding=(12, 12))
+        FitView(bounds).add_to(m)
     return m
 
 

@@ -11,13 +11,13 @@ from sqlalchemy import create_engine, func, select, text
 from mapping.models import Area, Category, Resource
 
 
-def calmap(url: str | None, *args: str) -> subprocess.CompletedProcess[str]:
+def calmap(url: str | None, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALMAP_")}
     if url is not None:
         env["CALMAP_DATABASE_URL"] = url
     return subprocess.run(
         [sys.executable, "-m", "mapping.cli", *args],
-        capture_output=True, text=True, env=env, timeout=600, check=False,
+        capture_output=True, text=True, env=env, timeout=600, check=False, input=stdin,
     )
 
 

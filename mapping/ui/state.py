@@ -15,6 +15,9 @@ LANGUAGE = "calmap.language"
 CITY = "calmap.city"
 TEAM_ID = "calmap.team_id"
 AREA_ID = "calmap.area_id"
+# "All teams" / "all areas" is stored as 0 rather than None: a selectbox whose
+# value is None shows an empty placeholder instead of the "all" option.
+ALL = 0
 
 
 def init(default_language: str) -> None:
@@ -23,8 +26,8 @@ def init(default_language: str) -> None:
         LANGUAGE, default_language if default_language in LANGUAGES else "pl"
     )
     st.session_state.setdefault(CITY, None)
-    st.session_state.setdefault(TEAM_ID, None)
-    st.session_state.setdefault(AREA_ID, None)
+    st.session_state.setdefault(TEAM_ID, ALL)
+    st.session_state.setdefault(AREA_ID, ALL)
 
 
 def language() -> str:
@@ -40,12 +43,12 @@ def city() -> str | None:
 
 def team_id() -> int | None:
     """The chosen team, or None for all teams of the city."""
-    return st.session_state.get(TEAM_ID)
+    return st.session_state.get(TEAM_ID) or None
 
 
 def area_id() -> int | None:
     """The chosen area, or None for all areas of the city/team."""
-    return st.session_state.get(AREA_ID)
+    return st.session_state.get(AREA_ID) or None
 
 
 def set_language(value: str) -> None:
@@ -58,27 +61,27 @@ def set_language(value: str) -> None:
 def set_city(value: str | None) -> None:
     """Choose a city; the team and area choices belong to the old city, so they go."""
     st.session_state[CITY] = value
-    st.session_state[TEAM_ID] = None
-    st.session_state[AREA_ID] = None
+    st.session_state[TEAM_ID] = ALL
+    st.session_state[AREA_ID] = ALL
 
 
 def set_team_id(value: int | None) -> None:
     """Choose a team; the area choice belongs to the old team, so it goes."""
-    st.session_state[TEAM_ID] = value
-    st.session_state[AREA_ID] = None
+    st.session_state[TEAM_ID] = value or ALL
+    st.session_state[AREA_ID] = ALL
 
 
 def set_area_id(value: int | None) -> None:
     """Choose an area."""
-    st.session_state[AREA_ID] = value
+    st.session_state[AREA_ID] = value or ALL
 
 
 def forget_team_and_area() -> None:
     """Widget callback after the city changed (the widget already stored the city)."""
-    st.session_state[TEAM_ID] = None
-    st.session_state[AREA_ID] = None
+    st.session_state[TEAM_ID] = ALL
+    st.session_state[AREA_ID] = ALL
 
 
 def forget_area() -> None:
     """Widget callback after the team changed (the widget already stored the team)."""
-    st.session_state[AREA_ID] = None
+    st.session_state[AREA_ID] = ALL

@@ -1,0 +1,50 @@
+"""Overview: the map of the chosen city, team or area with its legend and counts."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from mapping import maps
+from mapping.i18n import t
+from mapping.ui import data, sidebar, state
+
+lang = state.language()
+cfg = data.settings()
+url = data.database_url(cfg)
+
+st.title(t("overview.heading", lang, place=sidebar.current_place(url, lang)))
+view = data.overview(url, state.city(), state.team_id(), state.area_id())
+if view.areas.empty:
+    st.info(t("overview.no_areas", lang))
+if cfg.tiles_url is None:
+    st.caption(t("overview.tiles_disabled", lang))
+
+folium_map = maps.overview_map(
+    view.areas,
+    view.pins,
+    view.catalogue,
+    lang,
+    selected_area_id=view.selected_area_id,
+    tiles_url=cfg.tiles_url,
+    tiles_attribution=cfg.tiles_attribution,
+    leaflet=data.leaflet_links(),
+)
+# No returned objects: panning and zooming must not rerun the app.
+st_folium(folium_map, key="overview_map", height=620, use_container_width=True,
+          returned_objects=[])
+
+st.subheader(t("overview.counts", lang))
+st.dataframe(
+    [
+        {
+            t("table.layer", lang): t(f"layer.{count.layer}", lang),
+            t("table.total", lang): count.total,
+            t("table.pinned", lang): count.pinned,
+            t("table.area_wide", lang): count.area_wide,
+        }
+        for count in maps.layer_counts(view.pins)
+    ],
+    hide_index=True,
+)
+st.caption(t("overview.visibility_note", lang))

@@ -1,0 +1,56 @@
+"""The web app: settings, database, shared sidebar and the router (st.navigation).
+
+Run with ``calmap serve`` (or ``streamlit run streamlit_app.py``). Pages are
+thin adapters in ``pages/``; everything else lives in ``mapping``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy.exc import ProgrammingError
+
+from mapping.cluster import ClusterError
+from mapping.config import ConfigError
+from mapping.db import DatabaseError
+from mapping.i18n import t
+from mapping.ui import data, sidebar, state
+
+try:
+    cfg = data.settings()
+except ConfigError as exc:
+    cfg = None
+    config_error: ConfigError | None = exc
+else:
+    config_error = None
+
+state.init(cfg.language if cfg else "pl")
+lang = state.language()
+st.set_page_config(page_title=t("app.title", lang), page_icon="🗺️", layout="wide")
+st.sidebar.title(t("app.title", lang))
+st.sidebar.caption(t("app.subtitle", lang))
+sidebar.language_switch()
+
+if config_error is not None or cfg is None:
+    st.error(t("error.config", lang, message=config_error))
+    st.stop()
+try:
+    url = data.database_url(cfg)
+except (DatabaseError, ClusterError) as exc:
+    st.error(t("error.database", lang, message=exc))
+    st.stop()
+try:
+    data.install_static_files()
+except OSError as exc:
+    st.error(t("error.static", lang, path=data.STATIC_DIR, message=exc))
+    st.stop()
+try:
+    sidebar.selectors(url, lang)
+except ProgrammingError:
+    # Tables missing: the database was never upgraded (or is another app's).
+    st.error(t("error.schema", lang))
+    st.stop()
+
+page = st.navigation(
+    [st.Page("pages/overview.py", title=t("nav.overview", lang), icon="🗺️", default=True)]
+)
+page.run()

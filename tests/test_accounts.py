@@ -1,0 +1,76 @@
+"""Local accounts: argon2 passwords, roles, teams, and the `calmap user` commands."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
+
+from mapping import accounts
+from mapping.errors import UserError
+from mapping.models import AppUser, Team
+from tests.test_cli import calmap
+
+PASSWORD = "correct horse battery"
+
+
+def test_a_password_is_stored_as_an_argon2id_hash_and_checked(session):
+    accounts.add_user(session, "anna", PASSWORD, "viewer")
+    stored = session.scalar(select(AppUser.password_hash).where(AppUser.username == "anna"))
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert accounts.authenticate(session, "anna", PASSWORD).role == "viewer"
+    assert accounts.authenticate(session, "Anna ", PASSWORD) is not None
+    assert accounts.authenticate(session, "anna", "wrong password!") is None
+    assert accounts.authenticate(session, "nobody", PASSWORD) is None
+
+
+def test_a_disabled_account_cannot_sign_in(session):
+    accounts.add_user(session, "bob", PASSWORD, "editor")
+    accounts.set_active(session, "bob", False)
+    assert accounts.authenticate(session, "bob", PASSWORD) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "role", "key"),
+    [
+        ("x", PASSWORD, "viewer", "account.bad_username"),
+        ("<script>", PASSWORD, "viewer", "account.bad_username"),
+        ("celina", "short", "viewer", "account.short_password"),
+        ("celina", PASSWORD, "superuser", "account.bad_role"),
+    ],
+)
+def test_bad_account_details_are_refused(session, name, password, role, key):
+    with pytest.raises(UserError) as info:
+        accounts.add_user(session, name, password, role)
+    assert info.value.key == key
+
+
+def test_an_editor_belongs_to_teams(session):
+    session.add(Team(code="ztps7", name="ZTPS 7 – Nadodrze"))
+    session.flush()
+    actor = accounts.add_user(session, "dorota", PASSWORD, "editor", ["ztps7"])
+    team_id = session.scalar(select(Team.id).where(Team.code == "ztps7"))
+    assert actor.team_ids == {team_id}
+    assert actor.may_edit_team(team_id) and not actor.may_edit_team(team_id + 1)
+    with pytest.raises(UserError) as info:
+        accounts.add_user(session, "edek", PASSWORD, "editor", ["no-such-team"])
+    assert info.value.key == "account.unknown_team"
+
+
+def test_the_user_commands_read_the_password_from_stdin(fresh_db_url):
+    engine = create_engine(fresh_db_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO team (code, name) VALUES ('ztps10', 'ZTPS 10')"))
+    added = calmap(fresh_db_url, "user", "add", "jan", "--role", "editor", "--team", "ztps10",
+                   stdin=PASSWORD + "\n")
+    assert added.returncode == 0, added.stderr
+    assert calmap(fresh_db_url, "user", "list").stdout.splitlines() == ["jan\teditor\tactive\tztps10"]
+    assert calmap(fresh_db_url, "user", "passwd", "jan", stdin="another long one\n").returncode == 0
+    with Session(engine) as session:
+        assert accounts.authenticate(session, "jan", "another long one") is not None
+    assert calmap(fresh_db_url, "user", "disable", "jan").returncode == 0
+    assert calmap(fresh_db_url, "user", "list").stdout.splitlines() == ["jan\teditor\tdisabled\tztps10"]
+    short = calmap(fresh_db_url, "user", "add", "kasia", stdin="short\n")
+    assert short.returncode == 1
+    assert short.stderr.strip() == "calmap: The password must have at least 10 characters."
+    engine.dispose()

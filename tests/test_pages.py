@@ -1,0 +1,125 @@
+"""Every page under Streamlit's AppTest, against the demo data in a real PostGIS."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit.testing.v1.app_test as app_test_module
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from mapping import layers
+from mapping.ui import state
+from tests.streamlit_server import PROJECT_ROOT
+
+APP = str(PROJECT_ROOT / "streamlit_app.py")
+PAGES = ["pages/overview.py"]
+
+
+class _NavigationPagesManager(PagesManager):
+    """PagesManager that knows the app routes with st.navigation, not the pages/ folder."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+@pytest.fixture(autouse=True)
+def _apptest_remembers_st_navigation(monkeypatch):
+    # AppTest 1.67 forgets between runs that st.navigation has replaced the
+    # pages/ folder (it resets PagesManager.uses_pages_directory before each
+    # run), so every run after the first executed pages/overview.py alone,
+    # without streamlit_app.py and its sidebar. The real server remembers.
+    monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPagesManager)
+
+
+@pytest.fixture()
+def demo_app(monkeypatch, demo_db_url):
+    for name in ("CALMAP_LANGUAGE", "CALMAP_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CALMAP_DATABASE_URL", demo_db_url)
+    monkeypatch.setenv("CALMAP_TILES_URL", "none")
+    at = AppTest.from_file(APP, default_timeout=120)
+    return at.run()
+
+
+def texts(at) -> str:
+    parts = [e.value for e in (*at.title, *at.header, *at.subheader, *at.caption, *at.info)]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_the_app_opens_on_the_overview_in_polish(demo_app):
+    assert not demo_app.exception
+    assert not demo_app.error
+    assert demo_app.sidebar.title[0].value == "Mapa zasobów i potrzeb"
+    assert demo_app.main.title[0].value == "Mapa zasobów i potrzeb: Gdańsk"
+    assert "Podkład mapowy jest wyłączony" in texts(demo_app)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_an_exception(demo_app, page):
+    demo_app.switch_page(page).run()
+    assert not demo_app.exception
+    assert not demo_app.error
+
+
+def test_switching_to_english_changes_the_text(demo_app):
+    demo_app.sidebar.radio(key=state.LANGUAGE).set_value("en").run()
+    assert not demo_app.exception
+    assert demo_app.sidebar.title[0].value == "Resource and needs map"
+    assert demo_app.main.title[0].value == "Resource and needs map: Gdańsk"
+    assert "The basemap is switched off" in texts(demo_app)
+    assert demo_app.sidebar.selectbox(key=state.CITY).label == "City"
+
+
+def test_the_cities_of_the_demo_are_offered_and_gdansk_comes_first(demo_app):
+    city = demo_app.sidebar.selectbox(key=state.CITY)
+    assert list(city.options) == ["Gdańsk", "Wrocław"]
+    assert city.value == "Gdańsk"
+
+
+def test_choosing_a_team_and_an_area_names_them_in_the_heading(demo_app, demo_db_url):
+    with Session(create_engine(demo_db_url)) as session:
+        team = layers.teams(session, "Wrocław")[0]
+        estate = next(a for a in layers.area_choices(session, "Wrocław", team.id)
+                      if a.kind == "estate")
+    demo_app.sidebar.selectbox(key=state.CITY).select("Wrocław").run()
+    # Selectboxes whose options are ids are set by value (the id), not by label.
+    demo_app.sidebar.selectbox(key=state.TEAM_ID).set_value(team.id).run()
+    assert not demo_app.exception
+    assert demo_app.main.title[0].value == f"Mapa zasobów i potrzeb: {team.name}"
+    demo_app.sidebar.selectbox(key=state.AREA_ID).set_value(estate.id).run()
+    assert not demo_app.exception
+    assert demo_app.main.title[0].value == f"Mapa zasobów i potrzeb: {estate.name}"
+    assert demo_app.session_state[state.AREA_ID] == estate.id
+
+
+def test_changing_the_city_forgets_the_team_and_area(demo_app, demo_db_url):
+    with Session(create_engine(demo_db_url)) as session:
+        team = layers.teams(session, "Gdańsk")[0]
+    demo_app.sidebar.selectbox(key=state.TEAM_ID).set_value(team.id).run()
+    assert demo_app.session_state[state.TEAM_ID] == team.id
+    demo_app.sidebar.selectbox(key=state.CITY).select("Wrocław").run()
+    assert demo_app.sidebar.selectbox(key=state.TEAM_ID).value == state.ALL
+    assert demo_app.sidebar.selectbox(key=state.AREA_ID).value == state.ALL
+
+
+def test_the_counts_table_lists_the_three_layers(demo_app):
+    frame = demo_app.dataframe[0].value
+    assert list(frame["Warstwa"]) == ["Zasoby", "Partnerzy", "Potrzeby"]
+    assert frame["Razem"].sum() > 0
+
+
+def test_an_unreachable_database_shows_an_error_not_a_traceback(monkeypatch):
+    monkeypatch.setenv("CALMAP_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "Nie można połączyć się z bazą danych" in at.error[0].value
+
+
+def test_a_wrong_setting_shows_an_error_in_the_default_language(monkeypatch):
+    monkeypatch.setenv("CALMAP_TILES_URL", "https://no-placeholders.example/tile.png")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "CALMAP_TILES_URL" in at.error[0].value
