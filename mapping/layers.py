@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import shapely
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Executable, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from mapping import catalog
@@ -84,7 +85,7 @@ class Overview:
     pin_area_ids: list[int] = field(default_factory=list)
 
 
-def _read_frame(session: Session, stmt: Select[tuple[object, ...]]) -> gpd.GeoDataFrame:
+def _read_frame(session: Session, stmt: Executable) -> gpd.GeoDataFrame:
     """Run ``stmt`` (whose ``geom`` column is WKB) and return a GeoDataFrame in EPSG:4326."""
     result = session.execute(stmt)
     columns = list(result.keys())
@@ -95,7 +96,7 @@ def _read_frame(session: Session, stmt: Select[tuple[object, ...]]) -> gpd.GeoDa
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=SRID), crs=SRID)
 
 
-def _wkb(column: ColumnElement[object]) -> ColumnElement[bytes]:
+def _wkb(column: Any) -> ColumnElement[bytes]:
     return func.ST_AsBinary(column).label("geom")
 
 
@@ -141,20 +142,25 @@ def _city_of(outlines: dict[int, _AreaOutline], area_id: int) -> str | None:
     return None
 
 
-def _descendants(outlines: dict[int, _AreaOutline], roots: Iterable[int]) -> set[int]:
+def _below(parents: Iterable[tuple[int, int | None]], roots: Iterable[int]) -> set[int]:
+    """``roots`` and every area under them, given (area, parent) pairs."""
     children: dict[int, list[int]] = {}
-    for outline in outlines.values():
-        if outline.parent_id is not None:
-            children.setdefault(outline.parent_id, []).append(outline.id)
+    for area_id, parent in parents:
+        if parent is not None:
+            children.setdefault(parent, []).append(area_id)
     found: set[int] = set()
-    stack = [r for r in roots if r in outlines]
+    stack = list(roots)
     while stack:
         area_id = stack.pop()
-        if area_id in found:
-            continue
-        found.add(area_id)
-        stack.extend(children.get(area_id, []))
+        if area_id not in found:  # a parent loop in the data must not hang us
+            found.add(area_id)
+            stack.extend(children.get(area_id, []))
     return found
+
+
+def _descendants(outlines: dict[int, _AreaOutline], roots: Iterable[int]) -> set[int]:
+    pairs = ((o.id, o.parent_id) for o in outlines.values())
+    return _below(pairs, (r for r in roots if r in outlines))
 
 
 def cities(session: Session) -> list[str]:
@@ -228,7 +234,7 @@ def area_choices(
     outlines = _outlines(session)
     city_of = _select(outlines, city, team_id)
     ordered = _tree_order(outlines, city_of)
-    depth = {}
+    depth: dict[int, int] = {}
     for area_id in ordered:
         parent = outlines[area_id].parent_id
         depth[area_id] = depth[parent] + 1 if parent in depth else 0
@@ -277,19 +283,11 @@ def _tree_order(outlines: dict[int, _AreaOutline], wanted: Iterable[int]) -> lis
 
 def descendant_ids(areas_frame: pd.DataFrame, area_id: int) -> list[int]:
     """``area_id`` and every area below it among ``areas_frame`` (by ``parent_id``)."""
-    children: dict[int, list[int]] = {}
-    for row_id, parent in zip(areas_frame["id"], areas_frame["parent_id"], strict=True):
-        if pd.notna(parent):
-            children.setdefault(int(parent), []).append(int(row_id))
-    found: list[int] = []
-    stack = [area_id]
-    while stack:
-        current = stack.pop()
-        if current in found:
-            continue
-        found.append(current)
-        stack.extend(children.get(current, []))
-    return sorted(found)
+    pairs = (
+        (int(row_id), int(parent) if pd.notna(parent) else None)
+        for row_id, parent in zip(areas_frame["id"], areas_frame["parent_id"], strict=True)
+    )
+    return sorted(_below(pairs, [area_id]))
 
 
 def _check_visibilities(visibilities: Sequence[str]) -> tuple[str, ...]:
@@ -301,7 +299,7 @@ def _check_visibilities(visibilities: Sequence[str]) -> tuple[str, ...]:
 
 def _model(layer: str) -> type[Resource] | type[Partner] | type[Need]:
     try:
-        return _MODELS[layer]
+        return _MODELS[layer]  # type: ignore[return-value]
     except KeyError:
         raise ValueError(f"layer: expected one of {LAYERS}, got {layer!r}") from None
 
@@ -357,7 +355,7 @@ def pins(
     """
     model = _model(layer)
     category = Partner.sector if model is Partner else model.category  # type: ignore[union-attr]
-    columns: list[ColumnElement[object]] = [
+    columns: list[Any] = [
         model.id,
         model.area_id,
         model.name,

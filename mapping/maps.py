@@ -19,13 +19,13 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import branca.colormap
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 from folium.utilities import JsCode
 
@@ -94,8 +94,9 @@ class OfflineMap(folium.Map):
     folium.Map also pulls jQuery, Bootstrap, Font Awesome and awesome-markers
     from CDNs; this map uses none of them (divIcon pins, popups bound in plain
     Leaflet), so they are dropped. Pass ``leaflet=assets.leaflet_inline()`` for
-    a self-contained HTML file, or ``assets.leaflet_links(base)`` when the app
-    is served under a base URL path.
+    a self-contained HTML file (not for streamlit-folium, which inserts the
+    header with innerHTML, where inline scripts never run), or
+    ``assets.leaflet_links(base)`` when the app is served under a base URL path.
     """
 
     default_js = [("leaflet", assets.LEAFLET_JS_URL)]
@@ -112,9 +113,9 @@ class OfflineMap(folium.Map):
         if isinstance(leaflet, InlineAssets):
             self.default_js = []
             self.default_css = []
-            self.get_root().header.add_child(
-                Element(leaflet.style + leaflet.script), name="leaflet_inline"
-            )
+            # folium.Map puts itself in a Figure, whose header is the <head>.
+            figure = cast(Figure, self.get_root())
+            figure.header.add_child(Element(leaflet.style + leaflet.script), name="leaflet_inline")
         else:
             links = leaflet or assets.leaflet_links()
             self.default_js = [("leaflet", links.js)]
@@ -259,8 +260,8 @@ class FitView(MacroElement):
         self.bounds = [list(corner) for corner in bounds]
         self.padding = padding
 
-    def _get_self_bounds(self) -> list[list[float]]:
-        return self.bounds
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        return [list(corner) for corner in self.bounds]
 
 
 # --- small helpers -------------------------------------------------------------------
@@ -455,7 +456,9 @@ def area_popup_html(
         (
             t("popup.population", language),
             # Polish groups thousands with a (non-breaking) space: 12 889.
-            f"{int(population):,}".replace(",", "\u00a0") if not _missing(population) else None,
+            f"{int(population):,}".replace(",", "\u00a0")  # type: ignore[arg-type]
+            if not _missing(population)
+            else None,
         ),
     ]
     needs = ""
@@ -770,7 +773,7 @@ def overview_map(
         bounds = _bounds(areas) if len(areas) else None
     if bounds is None:
         located = [f for f in pins.values() if f is not None and len(f)]
-        bounds = _bounds(pd.concat(located)) if located else None  # type: ignore[arg-type]
+        bounds = _bounds(pd.concat(located)) if located else None
     if bounds is not None:
         FitView(bounds).add_to(m)
     return m

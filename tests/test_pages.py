@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
@@ -123,3 +124,20 @@ def test_a_wrong_setting_shows_an_error_in_the_default_language(monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert "CALMAP_TILES_URL" in at.error[0].value
+
+
+def test_a_database_without_tables_says_which_command_creates_them(monkeypatch, admin_url):
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "calmap_test_no_tables" WITH (FORCE)'))
+        conn.execute(text('CREATE DATABASE "calmap_test_no_tables"'))
+    try:
+        url = make_url(admin_url).set(database="calmap_test_no_tables")
+        monkeypatch.setenv("CALMAP_DATABASE_URL", url.render_as_string(hide_password=False))
+        at = AppTest.from_file(APP, default_timeout=60).run()
+        assert not at.exception
+        assert "calmap db upgrade" in at.error[0].value
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text('DROP DATABASE IF EXISTS "calmap_test_no_tables" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,103 @@
+"""A person's first look at the app, in Debian's Chromium, with the internet cut off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.streamlit_server import PROJECT_ROOT, running_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_db_url):
+    with running_app({"CALMAP_DATABASE_URL": demo_db_url, "CALMAP_TILES_URL": "none"}) as url:
+        yield url
+
+
+@pytest.fixture()
+def page(app_url):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        tab = context.new_page()
+        tab.blocked = []  # addresses the page tried to reach outside this machine
+        tab.page_errors = []
+
+        def only_this_machine(route):
+            url = route.request.url
+            if url.startswith(("data:", "blob:")) or urlparse(url).hostname in LOCAL_HOSTS:
+                route.continue_()
+            else:
+                tab.blocked.append(url)
+                route.abort()
+
+        # Context-wide, so the map's iframe is held to the same rule as the page.
+        context.route("**/*", only_this_machine)
+        tab.on("pageerror", lambda error: tab.page_errors.append(str(error)))
+        tab.goto(app_url, wait_until="domcontentloaded")
+        try:
+            yield tab
+        finally:
+            browser.close()
+
+
+def map_frame(tab):
+    frame = tab.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
+    inner = frame.content_frame()
+    inner.wait_for_selector("path.leaflet-interactive", timeout=30_000)
+    return inner
+
+
+def test_the_overview_map_shows_areas_pins_and_legend_without_the_internet(page):
+    page.get_by_role("heading", name="Mapa zasobów i potrzeb: Gdańsk").wait_for(timeout=60_000)
+    inner = map_frame(page)
+    assert inner.locator("path.leaflet-interactive").count() >= 30  # Gdańsk's 35 districts
+    assert inner.locator(".calmap-pin-resource").count() > 0
+    legend = inner.locator(".calmap-legend")
+    assert legend.is_visible()
+    assert "Legenda" in legend.inner_text()
+    assert "Biblioteka" in legend.inner_text()
+    assert inner.evaluate("typeof L !== 'undefined' && L.version") == "1.9.3"
+    page.wait_for_timeout(500)  # let the last pins settle before the picture
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+    assert page.blocked == []
+    assert page.page_errors == []
+
+
+def test_switching_to_english_relabels_the_page_and_the_map(page):
+    page.get_by_role("heading", name="Mapa zasobów i potrzeb: Gdańsk").wait_for(timeout=60_000)
+    page.get_by_text("English", exact=True).click()
+    page.get_by_role("heading", name="Resource and needs map: Gdańsk").wait_for(timeout=30_000)
+    inner = map_frame(page)
+    inner.get_by_text("Legend", exact=True).wait_for(timeout=30_000)
+    assert "Library" in inner.locator(".calmap-legend").inner_text()
+    assert page.get_by_text("City", exact=True).is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "overview-en.png"), full_page=True)
+    assert page.blocked == []
+
+
+def test_clicking_a_pin_opens_its_popup(page):
+    inner = map_frame(page)
+    # Pins crowd in the city centre, so a pointer click may land on a neighbour;
+    # the click event goes to this pin directly.
+    inner.locator(".calmap-pin-resource").first.dispatch_event("click")
+    popup = inner.locator(".leaflet-popup-content .calmap-popup")
+    popup.wait_for(timeout=10_000)
+    assert popup.locator("h4").inner_text().strip() != ""
