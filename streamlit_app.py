@@ -13,7 +13,8 @@ from mapping.cluster import ClusterError
 from mapping.config import ConfigError
 from mapping.db import DatabaseError
 from mapping.i18n import t
-from mapping.ui import data, sidebar, state
+from mapping.schema import SchemaMissing
+from mapping.ui import auth, data, sidebar, state
 
 try:
     cfg = data.settings()
@@ -35,6 +36,9 @@ if config_error is not None or cfg is None:
     st.stop()
 try:
     url = data.database_url(cfg)
+except SchemaMissing:
+    st.error(t("error.schema", lang))
+    st.stop()
 except (DatabaseError, ClusterError) as exc:
     st.error(t("error.database", lang, message=exc))
     st.stop()
@@ -43,6 +47,14 @@ try:
 except OSError as exc:
     st.error(t("error.static", lang, path=data.STATIC_DIR, message=exc))
     st.stop()
+try:
+    actor = auth.current_actor(url, cfg, lang)
+except ProgrammingError:
+    st.error(t("error.schema", lang))
+    st.stop()
+if actor is None:
+    st.stop()
+auth.logout_button(actor, cfg, lang)
 try:
     sidebar.selectors(url, lang)
 except ProgrammingError:

@@ -22,7 +22,8 @@ from mapping.models import ROLES, AppUser, Team, TeamMember
 
 LOCAL_ADMIN = "local-admin"
 MIN_PASSWORD_LENGTH = 10
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# '@' is allowed so that OpenID Connect users can be matched by their e-mail.
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 _hasher = PasswordHasher()
 # Verifying against this keeps a wrong username as slow as a wrong password,
 # so response times do not reveal which usernames exist.

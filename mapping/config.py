@@ -48,6 +48,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Basemap tile URL template with {z}/{x}/{y}, or 'none' for a plain background.",
     ),
     Setting(
+        "CALMAP_AUTH",
+        "password",
+        "How people sign in: password (local accounts), oidc (the city's OpenID Connect "
+        "provider, configured in .streamlit/secrets.toml) or none (single-user mode "
+        "without login: everyone is the local administrator; only for one person's machine).",
+    ),
+    Setting(
+        "CALMAP_IDLE_TIMEOUT_MINUTES",
+        "30",
+        "Minutes without activity after which a signed-in user must sign in again.",
+    ),
+    Setting(
         "CALMAP_TILES_ATTRIBUTION",
         "© OpenStreetMap contributors",
         "Attribution shown for the basemap tiles.",
@@ -55,6 +67,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 LANGUAGES = ("pl", "en")
+AUTH_MODES = ("password", "oidc", "none")
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,8 @@ class Config:
     language: str
     tiles_url: str | None
     tiles_attribution: str
+    auth: str = "password"
+    idle_timeout_minutes: int = 30
 
     @property
     def embedded(self) -> bool:
@@ -132,12 +147,24 @@ def load(environ: dict[str, str] | None = None) -> Config:
             "CALMAP_TILES_URL: expected a tile URL template containing {z}, {x} and {y}, or 'none'"
         )
 
+    auth = (get("CALMAP_AUTH") or "password").lower()
+    if auth not in AUTH_MODES:
+        raise ConfigError(f"CALMAP_AUTH: expected one of {', '.join(AUTH_MODES)}, got '{auth}'")
+    timeout_text = get("CALMAP_IDLE_TIMEOUT_MINUTES") or "30"
+    if not timeout_text.isdigit() or not 1 <= int(timeout_text) <= 24 * 60:
+        raise ConfigError(
+            "CALMAP_IDLE_TIMEOUT_MINUTES: expected a whole number of minutes from 1 to 1440, "
+            f"got '{timeout_text}'"
+        )
+
     return Config(
         database_url=url,
         data_dir=data_dir,
         language=language,
         tiles_url=tiles,
         tiles_attribution=get("CALMAP_TILES_ATTRIBUTION") or "",
+        auth=auth,
+        idle_timeout_minutes=int(timeout_text),
     )
 
 

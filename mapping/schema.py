@@ -15,6 +15,10 @@ from mapping.db import DatabaseError
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+class SchemaMissing(DatabaseError):
+    """The database has never been upgraded: the app's tables are not there."""
+
+
 def include_object(obj, name, type_, reflected, compare_to):
     """Tell Alembic which database objects are ours when comparing with the models."""
     # PostGIS ships its own tables (spatial_ref_sys, tiger, topology); they are not ours.
@@ -62,6 +66,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         ensure_postgis(conn)
         command.upgrade(alembic_config(connection=conn), revision)
+
+
+def require_schema(engine: Engine) -> None:
+    """Raise SchemaMissing when `calmap db upgrade` has never run on this database."""
+    if current_revision(engine) is None:
+        raise SchemaMissing("the database has no calmap tables: run 'calmap db upgrade'")
 
 
 def current_revision(engine: Engine) -> str | None:

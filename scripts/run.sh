@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/calmap db upgrade
 .venv/bin/calmap demo
+export CALMAP_AUTH="${CALMAP_AUTH:-none}"  # the demo is one person's machine: no login
 exec .venv/bin/calmap serve --port "${PORT:-8501}" --address "${ADDRESS:-localhost}"

@@ -19,7 +19,9 @@ from mapping import accounts
 from mapping.accounts import Actor
 from mapping.models import Area, Team
 
-DISTRICTS = Path(__file__).resolve().parent.parent / "geodata" / "files" / "gdansk_dzielnice.geojson"
+DISTRICTS = (
+    Path(__file__).resolve().parent.parent / "geodata" / "files" / "gdansk_dzielnice.geojson"
+)
 PASSWORD = "correct horse battery"
 
 

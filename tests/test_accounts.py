@@ -61,15 +61,28 @@ def test_the_user_commands_read_the_password_from_stdin(fresh_db_url):
     engine = create_engine(fresh_db_url)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO team (code, name) VALUES ('ztps10', 'ZTPS 10')"))
-    added = calmap(fresh_db_url, "user", "add", "jan", "--role", "editor", "--team", "ztps10",
-                   stdin=PASSWORD + "\n")
+    added = calmap(
+        fresh_db_url,
+        "user",
+        "add",
+        "jan",
+        "--role",
+        "editor",
+        "--team",
+        "ztps10",
+        stdin=PASSWORD + "\n",
+    )
     assert added.returncode == 0, added.stderr
-    assert calmap(fresh_db_url, "user", "list").stdout.splitlines() == ["jan\teditor\tactive\tztps10"]
+    assert calmap(fresh_db_url, "user", "list").stdout.splitlines() == [
+        "jan\teditor\tactive\tztps10"
+    ]
     assert calmap(fresh_db_url, "user", "passwd", "jan", stdin="another long one\n").returncode == 0
     with Session(engine) as session:
         assert accounts.authenticate(session, "jan", "another long one") is not None
     assert calmap(fresh_db_url, "user", "disable", "jan").returncode == 0
-    assert calmap(fresh_db_url, "user", "list").stdout.splitlines() == ["jan\teditor\tdisabled\tztps10"]
+    assert calmap(fresh_db_url, "user", "list").stdout.splitlines() == [
+        "jan\teditor\tdisabled\tztps10"
+    ]
     short = calmap(fresh_db_url, "user", "add", "kasia", stdin="short\n")
     assert short.returncode == 1
     assert short.stderr.strip() == "calmap: The password must have at least 10 characters."

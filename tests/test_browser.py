@@ -22,7 +22,9 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 @pytest.fixture(scope="module")
 def app_url(demo_db_url):
-    with running_app({"CALMAP_DATABASE_URL": demo_db_url, "CALMAP_TILES_URL": "none"}) as url:
+    with running_app(
+        {"CALMAP_DATABASE_URL": demo_db_url, "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
+    ) as url:
         yield url
 
 

@@ -41,6 +41,7 @@ def demo_app(monkeypatch, demo_db_url):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CALMAP_DATABASE_URL", demo_db_url)
     monkeypatch.setenv("CALMAP_TILES_URL", "none")
+    monkeypatch.setenv("CALMAP_AUTH", "none")
     at = AppTest.from_file(APP, default_timeout=120)
     return at.run()
 

@@ -65,8 +65,12 @@ def test_the_database_refuses_a_write_outside_the_users_team_even_when_a_page_fo
 def test_viewers_never_receive_team_only_pins_from_the_database(session, world):
     for visibility in ("public", "partnership", "team"):
         pins.create_pin(
-            session, world.admin, "resource", world.area_a,
-            {**LIBRARY, "name": f"Zasób {visibility}", "visibility": visibility}, world.point_a,
+            session,
+            world.admin,
+            "resource",
+            world.area_a,
+            {**LIBRARY, "name": f"Zasób {visibility}", "visibility": visibility},
+            world.point_a,
         )
     restrict_to_app_role(session, "wiktor")
     seen = session.scalars(text("SELECT visibility FROM resource ORDER BY id")).all()
@@ -82,8 +86,12 @@ def test_a_pin_outside_the_area_needs_to_be_marked_as_serving_it_from_outside(se
         pins.create_pin(session, world.editor_a, "resource", world.area_a, LIBRARY, world.point_b)
     assert info.value.fields == {"point": "error.point_outside_area"}
     ref = pins.create_pin(
-        session, world.editor_a, "resource", world.area_a,
-        {**LIBRARY, "serves_from_outside": True}, world.point_b,
+        session,
+        world.editor_a,
+        "resource",
+        world.area_a,
+        {**LIBRARY, "serves_from_outside": True},
+        world.point_b,
     )
     assert session.get(Resource, ref.id).serves_from_outside
 
@@ -134,8 +142,12 @@ def test_script_in_a_name_is_stored_as_typed_for_escaping_on_output(session, wor
 
 def test_a_whole_area_need_has_no_point(session, world):
     need = {
-        "name": "Samotność seniorów", "category": "seniors_loneliness", "priority": 3,
-        "status": "identified", "source_method": "survey", "visibility": "public",
+        "name": "Samotność seniorów",
+        "category": "seniors_loneliness",
+        "priority": 3,
+        "status": "identified",
+        "source_method": "survey",
+        "visibility": "public",
         "target_groups": ["seniors"],
     }
     ref = pins.create_pin(session, world.editor_a, "need", world.area_a, need, None)
@@ -158,7 +170,9 @@ def test_the_second_save_of_the_same_pin_is_refused_and_shows_what_the_other_per
 def test_an_edit_made_in_qgis_also_makes_a_stale_form_conflict(session, world):
     ref = pins.create_pin(session, world.editor_a, "resource", world.area_a, LIBRARY, world.point_a)
     set_app_user(session, None)  # what follows is a QGIS connection, not the app
-    session.execute(text("UPDATE resource SET phone = '58 123 45 67' WHERE id = :id"), {"id": ref.id})
+    session.execute(
+        text("UPDATE resource SET phone = '58 123 45 67' WHERE id = :id"), {"id": ref.id}
+    )
     with pytest.raises(ConflictError) as info:
         pins.update_pin(session, world.editor_a, ref, {"name": "Nowa nazwa"})
     assert info.value.changed_by.endswith("(QGIS/SQL)")
@@ -173,7 +187,12 @@ def test_a_stale_form_submitted_twice_creates_one_pin(session, world):
     with pytest.raises(UserError) as info:
         with session.begin_nested():
             pins.create_pin(
-                session, world.editor_a, "resource", world.area_a, LIBRARY, world.point_a,
+                session,
+                world.editor_a,
+                "resource",
+                world.area_a,
+                LIBRARY,
+                world.point_a,
                 form_token="f1",
             )
     assert info.value.key == "error.form_already_saved"
@@ -185,7 +204,9 @@ def test_move_retire_restore_and_undo_keep_every_version(session, world):
     moved_to = (world.point_a[0] + 0.001, world.point_a[1])
     ref = pins.move_pin(session, world.editor_a, ref, moved_to)
     ref = pins.retire_pin(session, world.editor_a, ref)
-    assert [r.id for r in pins.retired_pins(session, world.editor_a, "resource", [world.area_a])] == [ref.id]
+    assert [
+        r.id for r in pins.retired_pins(session, world.editor_a, "resource", [world.area_a])
+    ] == [ref.id]
     ref = pins.restore_pin(session, world.editor_a, ref)
     ref = pins.undo_last(session, world.editor_a, ref)  # undoes the restore
     assert session.get(Resource, ref.id).retired_at is not None
@@ -207,11 +228,17 @@ def test_undoing_a_new_pin_retires_it(session, world):
 
 def test_bulk_status_change_is_all_or_nothing_when_one_row_is_stale(session, world):
     need = {
-        "name": "Brak świetlicy", "category": "meeting_place", "priority": 2,
-        "status": "identified", "source_method": "diagnostic_walk", "visibility": "public",
+        "name": "Brak świetlicy",
+        "category": "meeting_place",
+        "priority": 2,
+        "status": "identified",
+        "source_method": "diagnostic_walk",
+        "visibility": "public",
     }
     refs = [
-        pins.create_pin(session, world.editor_a, "need", world.area_a, {**need, "name": f"N{i}"}, None)
+        pins.create_pin(
+            session, world.editor_a, "need", world.area_a, {**need, "name": f"N{i}"}, None
+        )
         for i in range(3)
     ]
     pins.update_pin(session, world.admin, refs[2], {"priority": 3})
@@ -225,7 +252,12 @@ def test_bulk_status_change_is_all_or_nothing_when_one_row_is_stale(session, wor
 def test_bulk_verified_today_marks_every_resource(session, world):
     refs = [
         pins.create_pin(
-            session, world.editor_a, "resource", world.area_a, {**LIBRARY, "name": f"R{i}"}, world.point_a
+            session,
+            world.editor_a,
+            "resource",
+            world.area_a,
+            {**LIBRARY, "name": f"R{i}"},
+            world.point_a,
         )
         for i in range(2)
     ]

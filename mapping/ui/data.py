@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from mapping import assets, config, db, layers
+from mapping import assets, config, db, layers, schema
 from mapping.config import Config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -35,7 +35,9 @@ def _ready_database(database_url: str | None, data_dir: str, _cfg: Config) -> st
     # settings that decide which database it is are the key.
     db.ensure_running(_cfg)
     url = db.database_url(_cfg)
-    db.check_connection(db.engine_for_url(url))
+    engine = db.engine_for_url(url)
+    db.check_connection(engine)
+    schema.require_schema(engine)
     return url
 
 
