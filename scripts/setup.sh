@@ -49,5 +49,5 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "$want" > "$stamp"
 fi
 
-.venv/bin/python -c 'from mapping import assets; assets.install_static()'
+.venv/bin/python -c 'from pathlib import Path; from mapping import assets; assets.install_static(Path("static"))'
 echo "setup: ready"
