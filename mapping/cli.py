@@ -253,9 +253,12 @@ def user_add(
     role: Annotated[str, typer.Option(help="admin, editor or viewer")] = "viewer",
     team: Annotated[list[str] | None, typer.Option(help="team code; repeat for more")] = None,
     display_name: Annotated[str | None, typer.Option(help="full name shown in history")] = None,
+    no_password: Annotated[
+        bool, typer.Option(help="for sign-in through OpenID Connect only")
+    ] = False,
 ) -> None:
     """Create an account; the password is read from stdin."""
-    password = _read_password()
+    password = None if no_password else _read_password()
     with _user_errors():
         _in_transaction(
             _config(),

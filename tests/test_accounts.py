@@ -87,3 +87,13 @@ def test_the_user_commands_read_the_password_from_stdin(fresh_db_url):
     assert short.returncode == 1
     assert short.stderr.strip() == "calmap: The password must have at least 10 characters."
     engine.dispose()
+
+
+def test_an_account_for_the_citys_identity_provider_has_no_password(fresh_db_url):
+    added = calmap(fresh_db_url, "user", "add", "anna@mops.example.pl", "--no-password")
+    assert added.returncode == 0, added.stderr
+    engine = create_engine(fresh_db_url)
+    with Session(engine) as session:
+        assert accounts.actor_for(session, "anna@mops.example.pl").role == "viewer"
+        assert accounts.authenticate(session, "anna@mops.example.pl", "") is None
+    engine.dispose()
