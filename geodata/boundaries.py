@@ -20,6 +20,9 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 WGS84 = "EPSG:4326"
+# Metric CRS for areas and overlaps in Poland (PUWG 1992): equal-area enough
+# for comparing shares, and it covers the whole country in one zone.
+METRIC_CRS = "EPSG:2180"
 # RFC 7946: GeoJSON coordinates are always WGS 84 longitude/latitude, so a
 # GeoJSON file without a "crs" member is not ambiguous; other formats are.
 GEOJSON_SUFFIXES = (".geojson", ".json")
@@ -155,6 +158,120 @@ def dissolve(geometries: Iterable[BaseGeometry], fill_gaps_below_m2: float = 0.0
         for part in union.geoms
     ]
     return as_multipolygon(shapely.union_all(filled))
+
+
+def largest_overlaps(
+    children: gpd.GeoSeries, parents: gpd.GeoSeries, min_share: float = 0.5
+) -> list[tuple[int | None, float]]:
+    """For each child, the position of the parent it overlaps most, and the share it lies in.
+
+    Shares are computed in metres (EPSG:2180): the area of the child inside
+    the parent over the child's area. A child whose best share is below
+    ``min_share`` gets ``(None, share)``: it lies in no parent. Both series
+    need a CRS; ``parents`` may be empty.
+
+    >>> square = Polygon([(18.0, 54.0), (18.2, 54.0), (18.2, 54.1), (18.0, 54.1)])
+    >>> west = Polygon([(17.9, 53.9), (18.15, 53.9), (18.15, 54.2), (17.9, 54.2)])
+    >>> east = Polygon([(18.15, 53.9), (18.4, 53.9), (18.4, 54.2), (18.15, 54.2)])
+    >>> found = largest_overlaps(gpd.GeoSeries([square], crs=WGS84),
+    ...                          gpd.GeoSeries([west, east], crs=WGS84))
+    >>> found[0][0], round(found[0][1], 2)
+    (0, 0.75)
+    """
+    if not len(parents):
+        return [(None, 0.0)] * len(children)
+    kids = list(children.to_crs(METRIC_CRS))
+    hosts = list(parents.to_crs(METRIC_CRS))
+    tree = shapely.STRtree(hosts)
+    found: list[tuple[int | None, float]] = []
+    for child in kids:
+        best, share = None, 0.0
+        area = child.area if child is not None else 0.0
+        if area > 0:
+            for position in tree.query(child, predicate="intersects"):
+                inside = shapely.intersection(child, hosts[position]).area / area
+                if inside > share:
+                    best, share = int(position), inside
+        found.append((best if share >= min_share else None, share))
+    return found
+
+
+def find_outlines(
+    geometries: gpd.GeoSeries,
+    min_share: float = 0.9,
+    min_children: int = 2,
+    min_fraction: float = 0.5,
+) -> dict[int, list[int]]:
+    """Features that outline many of the others (a whole-city boundary among its districts).
+
+    A feature is an outline when at least ``min_children`` others, and at
+    least ``min_fraction`` of all others, lie in it with ``min_share`` of
+    their area. Returns outline position → the positions of the features
+    inside it; a feature inside several outlines is given to the smallest.
+
+    >>> city = Polygon([(18.0, 54.0), (18.4, 54.0), (18.4, 54.2), (18.0, 54.2)])
+    >>> west = Polygon([(18.0, 54.0), (18.2, 54.0), (18.2, 54.2), (18.0, 54.2)])
+    >>> east = Polygon([(18.2, 54.0), (18.4, 54.0), (18.4, 54.2), (18.2, 54.2)])
+    >>> find_outlines(gpd.GeoSeries([west, city, east], crs=WGS84))
+    {1: [0, 2]}
+    """
+    metric = list(geometries.to_crs(METRIC_CRS))
+    present = [i for i, g in enumerate(metric) if g is not None and not g.is_empty and g.area > 0]
+    if len(present) < min_children + 1:
+        return {}
+    others = len(present) - 1
+    needed = max(min_children, min_fraction * others)
+    # A feature nine tenths inside another has its representative point
+    # inside it too: counting points first spares the areas of all the
+    # neighbours that merely touch (most files have no outline at all).
+    points = [metric[i].representative_point() for i in present]
+    point_tree = shapely.STRtree(points)
+    tree = shapely.STRtree([metric[i] for i in present])
+    inside: dict[int, list[int]] = {}
+    for outer in present:
+        if len(point_tree.query(metric[outer], predicate="contains")) - 1 < needed:
+            continue
+        hits = [present[j] for j in tree.query(metric[outer], predicate="intersects")]
+        contained = [
+            i
+            for i in hits
+            if i != outer
+            and metric[i].area < metric[outer].area
+            and shapely.intersection(metric[i], metric[outer]).area >= min_share * metric[i].area
+        ]
+        if len(contained) >= needed:
+            inside[outer] = contained
+    outlines: dict[int, list[int]] = {outer: [] for outer in inside}
+    for child in sorted({i for members in inside.values() for i in members} - set(inside)):
+        hosts = [outer for outer, members in inside.items() if child in members]
+        outlines[min(hosts, key=lambda outer: metric[outer].area)].append(child)
+    return {outer: members for outer, members in outlines.items() if members}
+
+
+def share_inside(geometry: BaseGeometry, region: BaseGeometry) -> float:
+    """The share (0–1) of ``geometry``'s area that lies in ``region``; for points, 1 or 0.
+
+    Both in the same lon/lat CRS; the ratio of two areas needs no projection
+    at this scale.
+
+    >>> share_inside(Polygon([(0, 0), (2, 0), (2, 1), (0, 1)]),
+    ...              Polygon([(0, 0), (1, 0), (1, 1), (0, 1)]))
+    0.5
+    """
+    if region.covers(geometry):
+        return 1.0
+    if geometry.area == 0:
+        return 0.0
+    return shapely.intersection(geometry, region).area / geometry.area
+
+
+def swap_axes(geometry: BaseGeometry) -> BaseGeometry:
+    """The geometry with x and y exchanged (latitude/longitude read the wrong way round).
+
+    >>> swap_axes(Polygon([(54.3, 18.6), (54.4, 18.6), (54.4, 18.7)])).exterior.coords[0]
+    (18.6, 54.3)
+    """
+    return shapely.transform(geometry, lambda xy: xy[:, ::-1])
 
 
 def geodesic_area_m2(geometry: BaseGeometry) -> float:

@@ -42,6 +42,21 @@ FILES = (
 )
 
 
+# Leaflet.draw (drawing and editing area boundaries) has no PyPI package:
+# scripts/setup.sh installs npm's ``leaflet-draw`` (this version) into
+# ``<project>/.npm-vendor``, and ``install_static`` copies it like Leaflet.
+LEAFLET_DRAW_VERSION = "1.0.4"
+LEAFLET_DRAW_PATH = "vendor/leaflet-draw"
+LEAFLET_DRAW_FILES = (
+    "leaflet.draw.js",
+    "leaflet.draw.css",
+    "images/spritesheet.png",
+    "images/spritesheet-2x.png",
+    "images/spritesheet.svg",
+)
+NPM_VENDOR_DIR = Path(__file__).resolve().parent.parent / ".npm-vendor"
+
+
 @dataclass(frozen=True)
 class LeafletLinks:
     """URLs of Leaflet's script and stylesheet as the app serves them."""
@@ -66,14 +81,24 @@ def source_dir() -> Path:
 def install_static(static_dir: Path) -> Path:
     """Copy Leaflet into ``static_dir/vendor/leaflet``; return that folder.
 
+    Leaflet.draw goes to ``static_dir/vendor/leaflet-draw`` too when
+    ``scripts/setup.sh`` has installed it (``leaflet_draw_source_dir``).
     Idempotent: a file already there with the same bytes is left alone, so
     calling this on every start costs a few comparisons. A changed file is
     written to a temporary name and renamed into place, so a browser never
     receives half a file while another process is installing.
     """
     target = Path(static_dir) / VENDOR_PATH
-    source = source_dir()
-    for name in FILES:
+    _copy_files(source_dir(), target, FILES)
+    draw_source = leaflet_draw_source_dir()
+    if draw_source.is_dir():
+        _copy_files(draw_source, Path(static_dir) / LEAFLET_DRAW_PATH, LEAFLET_DRAW_FILES)
+    return target
+
+
+def _copy_files(source: Path, target: Path, names: tuple[str, ...]) -> None:
+    """Copy ``names`` from ``source`` to ``target``, leaving files with the same bytes alone."""
+    for name in names:
         wanted = (source / name).read_bytes()
         path = target / name
         if path.is_file() and path.read_bytes() == wanted:
@@ -88,7 +113,6 @@ def install_static(static_dir: Path) -> Path:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    return target
 
 
 def leaflet_links(base_url_path: str = "") -> LeafletLinks:
@@ -134,3 +158,28 @@ def leaflet_inline() -> InlineAssets:
     script = script.replace("</script", "<\\/script")
     css = css.replace("</style", "<\\/style")
     return InlineAssets(script=f"<script>{script}</script>", style=f"<style>{css}</style>")
+
+
+def leaflet_draw_source_dir() -> Path:
+    """The folder of npm's leaflet-draw package (``dist``) that scripts/setup.sh installs."""
+    return NPM_VENDOR_DIR / "node_modules" / "leaflet-draw" / "dist"
+
+
+def leaflet_draw_installed(static_dir: Path) -> bool:
+    """Whether Leaflet.draw's files are in the app's static folder, ready to be served."""
+    folder = Path(static_dir) / LEAFLET_DRAW_PATH
+    return all((folder / name).is_file() for name in LEAFLET_DRAW_FILES)
+
+
+def leaflet_draw_links(base_url_path: str = "") -> LeafletLinks:
+    """Root-relative URLs of Leaflet.draw under Streamlit's static route.
+
+    >>> leaflet_draw_links().js
+    '/app/static/vendor/leaflet-draw/leaflet.draw.js'
+    """
+    base = base_url_path.strip("/")
+    prefix = f"/{base}/{STATIC_ROUTE}" if base else f"/{STATIC_ROUTE}"
+    return LeafletLinks(
+        js=f"{prefix}/{LEAFLET_DRAW_PATH}/leaflet.draw.js",
+        css=f"{prefix}/{LEAFLET_DRAW_PATH}/leaflet.draw.css",
+    )

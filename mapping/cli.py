@@ -18,9 +18,12 @@ from sqlalchemy.orm import Session
 
 from mapping import accounts, catalog, config, db, schema
 from mapping.catalog import CatalogError
+from mapping.cli_export import export_app
+from mapping.cli_import import import_app
 from mapping.cluster import ClusterError
 from mapping.config import ConfigError
 from mapping.errors import UserError
+from surveys.cli import app as survey_app
 
 app = typer.Typer(
     help="CAL resource-and-needs map (mapa zasobów i potrzeb).",
@@ -35,6 +38,9 @@ catalog_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(user_app, name="user")
+app.add_typer(survey_app, name="survey")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 USER_ERRORS = (ConfigError, ClusterError, db.DatabaseError, CatalogError, UserError)

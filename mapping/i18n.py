@@ -107,6 +107,379 @@ MESSAGES: dict[str, dict[str, str]] = {
     "visibility.public": {"pl": "publiczny", "en": "public"},
     "visibility.partnership": {"pl": "dla partnerstwa", "en": "partnership"},
     "visibility.team": {"pl": "tylko zespół", "en": "team only"},
+    # Resident surveys (pages/surveys.py, surveys/)
+    "nav.surveys": {"pl": "Ankiety mieszkańców", "en": "Resident surveys"},
+    "survey.heading": {"pl": "Ankiety mieszkańców: {place}", "en": "Resident surveys: {place}"},
+    "survey.no_team": {
+        "pl": "Nie należysz do żadnego zespołu: ankiety należą do zespołów.",
+        "en": "You belong to no team: surveys belong to teams.",
+    },
+    "survey.tab_import": {"pl": "Wczytaj odpowiedzi", "en": "Import answers"},
+    "survey.tab_results": {"pl": "Wyniki i potrzeby", "en": "Results and needs"},
+    "survey.tab_delete": {"pl": "Usuń falę", "en": "Delete a wave"},
+    "survey.import_intro": {
+        "pl": "Wczytaj odpowiedzi z KoboToolbox, ODK Central, LimeSurvey, Formularzy Google "
+        "albo arkusza przepisanego z ankiet papierowych (CSV lub XLSX). Każdy respondent trafia "
+        "do obszaru według odpowiedzi o osiedlu albo punktu na mapie. Zapisywane są tylko "
+        "odpowiedzi na pytania przypisane do katalogu, bez danych osobowych i bez dokładnych "
+        "punktów. Plik zapisuje się w całości albo wcale.",
+        "en": "Import answers from KoboToolbox, ODK Central, LimeSurvey, Google Forms or a "
+        "sheet typed in from paper questionnaires (CSV or XLSX). Each respondent is placed in "
+        "an area by the estate answer or by the point on the map. Only the answers to questions "
+        "mapped to the catalogue are kept, without personal data and without exact points. A "
+        "file is imported whole or not at all.",
+    },
+    "survey.templates": {"pl": "Wzory ankiet (XLSForm)", "en": "Questionnaire templates (XLSForm)"},
+    "survey.templates_note": {
+        "pl": "Wczytaj wzór do KoboToolbox lub ODK Central. Lista osiedli pochodzi z wybranego "
+        "miasta. Kolumna calmap_category przypisuje odpowiedzi do kategorii mapy.",
+        "en": "Upload a template to KoboToolbox or ODK Central. The estate list comes from the "
+        "chosen city. The calmap_category column maps answers to the map's categories.",
+    },
+    "survey_template.estate": {
+        "pl": "Pobierz ankietę mieszkańców osiedla",
+        "en": "Download the estate residents' questionnaire",
+    },
+    "survey_template.seniors": {
+        "pl": "Pobierz ankietę dla seniorów",
+        "en": "Download the seniors' questionnaire",
+    },
+    "survey.team": {"pl": "Zespół prowadzący badanie", "en": "Team running the survey"},
+    "survey.form_source": {"pl": "Kwestionariusz", "en": "Questionnaire"},
+    "survey_form.estate": {
+        "pl": "ankieta osiedlowa (wzór)",
+        "en": "estate questionnaire (template)",
+    },
+    "survey_form.seniors": {
+        "pl": "ankieta dla seniorów (wzór)",
+        "en": "seniors' questionnaire (template)",
+    },
+    "survey_form.upload": {"pl": "własny plik XLSForm", "en": "my own XLSForm file"},
+    "survey.form_upload": {"pl": "Plik XLSForm (.xlsx, .xls)", "en": "XLSForm file (.xlsx, .xls)"},
+    "survey.form_version": {
+        "pl": "Wersja formularza (rok badania)",
+        "en": "Form version (survey year)",
+    },
+    "survey.form_summary": {
+        "pl": "{title} ({form}, wersja {version}): pytań przypisanych do katalogu: {questions}, "
+        "kategorii: {categories}.",
+        "en": "{title} ({form}, version {version}): questions mapped to the catalogue: "
+        "{questions}, categories: {categories}.",
+    },
+    "survey.wave_name": {"pl": "Fala (nazwa badania)", "en": "Wave (name of the round)"},
+    "survey.collected_from": {"pl": "Zbieranie od", "en": "Collected from"},
+    "survey.collected_to": {"pl": "Zbieranie do", "en": "Collected until"},
+    "survey.answers_upload": {
+        "pl": "Plik z odpowiedziami (CSV lub XLSX)",
+        "en": "Answers file (CSV or XLSX)",
+    },
+    "survey.read_xlsx": {
+        "pl": "Skoroszyt XLSX {filename} (pierwszy arkusz): wierszy z odpowiedziami: {rows}.",
+        "en": "XLSX workbook {filename} (first sheet): rows of answers: {rows}.",
+    },
+    "survey.detected_source": {
+        "pl": "Rozpoznany format: {source}.",
+        "en": "Format found: {source}.",
+    },
+    "survey_source.kobo": {"pl": "eksport KoboToolbox", "en": "KoboToolbox export"},
+    "survey_source.odk_central": {"pl": "eksport ODK Central", "en": "ODK Central export"},
+    "survey_source.limesurvey": {"pl": "eksport LimeSurvey", "en": "LimeSurvey export"},
+    "survey_source.google_forms": {"pl": "Formularze Google", "en": "Google Forms"},
+    "survey_source.paper": {
+        "pl": "arkusz z ankiet papierowych",
+        "en": "sheet from paper questionnaires",
+    },
+    "survey.mapping_heading": {
+        "pl": "Które kolumny odpowiadają na które pytania",
+        "en": "Which columns answer which questions",
+    },
+    "survey.col_question": {"pl": "Pytanie", "en": "Question"},
+    "survey.col_columns": {"pl": "Kolumny w pliku", "en": "Columns in the file"},
+    "survey.field_id": {"pl": "identyfikator zgłoszenia", "en": "submission id"},
+    "survey.field_point": {"pl": "punkt na mapie", "en": "point on the map"},
+    "survey.change_mapping": {"pl": "Zmień przypisanie kolumn", "en": "Change the column mapping"},
+    "survey.apply_mapping": {"pl": "Zastosuj", "en": "Apply"},
+    "survey.personal_columns": {
+        "pl": "Kolumny z danymi osobowymi zostaną pominięte i nigdzie nie zapisane: {columns}",
+        "en": "Columns with personal data are left out and stored nowhere: {columns}",
+    },
+    "survey.summary": {
+        "pl": "Odpowiedzi gotowe do zapisu: {ready} z {total} (według osiedla: {estate}, "
+        "według punktu: {point}; obszarów: {areas}).",
+        "en": "Answers ready to import: {ready} of {total} (by estate: {estate}, by point: "
+        "{point}; areas: {areas}).",
+    },
+    "survey.fix_and_reupload": {
+        "pl": "Popraw te wiersze w pliku i wczytaj go ponownie: plik zapisuje się w całości "
+        "albo wcale.",
+        "en": "Correct these rows in the file and upload it again: a file is imported whole "
+        "or not at all.",
+    },
+    "survey.import": {"pl": "Zapisz odpowiedzi ({count})", "en": "Import the answers ({count})"},
+    "survey.importing": {"pl": "Zapisywanie odpowiedzi…", "en": "Importing the answers…"},
+    "survey.imported": {
+        "pl": "Zapisano odpowiedzi: {count} (fala {wave}).",
+        "en": "Answers imported: {count} (wave {wave}).",
+    },
+    "survey.no_waves": {
+        "pl": "Twoje zespoły nie mają jeszcze żadnej fali ankiet.",
+        "en": "Your teams have no survey wave yet.",
+    },
+    "survey.wave": {"pl": "Fala", "en": "Wave"},
+    "survey.thresholds_note": {
+        "pl": "Ochrona danych: liczby od 1 do {default} (od 1 do {sensitive} dla zdrowia, "
+        "uzależnień i przemocy) są ukryte, podobnie jak liczby, z których dałoby się je "
+        "odtworzyć. Ukryte pola oznaczono „{mark}”.",
+        "en": "Data protection: counts from 1 to {default} (1 to {sensitive} for health, "
+        "addiction and violence) are hidden, as are the numbers they could be worked out "
+        "from. Hidden cells are marked “{mark}”.",
+    },
+    "survey.compared_with": {
+        "pl": "Zmiana względem fali {wave}.",
+        "en": "Change against wave {wave}.",
+    },
+    "survey.map_category": {"pl": "Kategoria na mapie", "en": "Category on the map"},
+    "survey.map_heading": {
+        "pl": "Odsetek respondentów wskazujących: {category}",
+        "en": "Share of respondents naming: {category}",
+    },
+    "survey.share_of": {
+        "pl": "{share}% ({count} z {respondents})",
+        "en": "{share}% ({count} of {respondents})",
+    },
+    "survey.suppressed_note": {"pl": "ukryte (ochrona danych)", "en": "hidden (data protection)"},
+    "survey.legend_share": {"pl": "odsetek respondentów", "en": "share of respondents"},
+    "survey.legend_suppressed": {"pl": "ukryte", "en": "hidden"},
+    "survey.chart_area": {"pl": "Obszar na wykresie", "en": "Area in the chart"},
+    "survey.chart_hidden": {
+        "pl": "Kategorie ukryte dla ochrony danych (nie ma ich na wykresie): {count}.",
+        "en": "Categories hidden for data protection (not in the chart): {count}.",
+    },
+    "survey.table_heading": {"pl": "Wskaźniki", "en": "Indicators"},
+    "survey.col_area": {"pl": "Obszar", "en": "Area"},
+    "survey.col_category": {"pl": "Kategoria", "en": "Category"},
+    "survey.col_respondents": {"pl": "Respondenci", "en": "Respondents"},
+    "survey.col_count": {"pl": "Wskazania", "en": "Named by"},
+    "survey.col_share": {"pl": "Odsetek (%)", "en": "Share (%)"},
+    "survey.col_rank": {"pl": "Miejsce", "en": "Rank"},
+    "survey.col_change": {"pl": "Zmiana (pp)", "en": "Change (pp)"},
+    "survey.download_csv": {"pl": "Pobierz wskaźniki (CSV)", "en": "Download the indicators (CSV)"},
+    "survey.all_areas": {"pl": "Wszystkie obszary", "en": "All areas"},
+    "survey.publish_heading": {"pl": "Opublikuj jako potrzeby", "en": "Publish as needs"},
+    "survey.publish_note": {
+        "pl": "Wybrane wskaźniki staną się potrzebami całego obszaru na mapie, ze źródłem "
+        "„ankieta”, uzasadnieniem (odsetek i liczba respondentów) i odnośnikiem do fali "
+        "i wersji formularza. Można publikować tylko wskaźniki widoczne po ochronie danych.",
+        "en": "The chosen indicators become needs of the whole area on the map, with source "
+        "“survey”, evidence (share and number of respondents) and a link to the wave and the "
+        "form version. Only indicators shown after data protection can be published.",
+    },
+    "survey.publish_choose": {"pl": "Wskaźniki do opublikowania", "en": "Indicators to publish"},
+    "survey.publish": {"pl": "Opublikuj potrzeby ({count})", "en": "Publish the needs ({count})"},
+    "survey.published": {
+        "pl": "Opublikowano potrzeby: {count}.",
+        "en": "Needs published: {count}.",
+    },
+    "survey.delete_intro": {
+        "pl": "Usunięcie fali usuwa wszystkie jej odpowiedzi i klucz pseudonimizacji. "
+        "Potrzeby opublikowane z tej fali zostają na mapie ze swoim uzasadnieniem.",
+        "en": "Deleting a wave deletes all its answers and its pseudonymisation key. Needs "
+        "published from the wave stay on the map with their evidence.",
+    },
+    "survey.delete_confirm": {
+        "pl": "Rozumiem, że odpowiedzi tej fali zostaną usunięte bezpowrotnie.",
+        "en": "I understand that this wave's answers will be deleted for good.",
+    },
+    "survey.delete": {"pl": "Usuń falę", "en": "Delete the wave"},
+    "survey.deleted": {
+        "pl": "Usunięto falę {wave} i jej odpowiedzi: {count}.",
+        "en": "Deleted wave {wave} and its answers: {count}.",
+    },
+    # Survey errors (surveys/)
+    "survey.form_not_xlsform": {
+        "pl": "{filename} nie jest plikiem XLSForm (.xlsx lub .xls).",
+        "en": "{filename} is not an XLSForm file (.xlsx or .xls).",
+    },
+    "survey.bad_form": {
+        "pl": "pyxform odrzuca formularz {filename}: {message}",
+        "en": "pyxform rejects the form {filename}: {message}",
+    },
+    "survey.bad_mapping": {
+        "pl": "W kolumnie calmap_category wpisz warstwę i kod, np. need:meeting_place. "
+        "Niezrozumiałe: {values}",
+        "en": "In the calmap_category column write a layer and a code, e.g. need:meeting_place. "
+        "Not understood: {values}",
+    },
+    "survey.form_no_version": {
+        "pl": "Formularz {form} nie ma wersji: wpisz ją w arkuszu settings (kolumna version, "
+        "np. 2026), osobną dla każdej fali.",
+        "en": "The form {form} has no version: add one on the settings sheet (column version, "
+        "e.g. 2026), one per wave.",
+    },
+    "survey.form_no_mapping": {
+        "pl": "Formularz {form} nie przypisuje żadnej odpowiedzi do katalogu: dodaj w arkuszu "
+        "choices kolumnę calmap_category (np. need:meeting_place).",
+        "en": "The form {form} maps no answer to the catalogue: add a calmap_category column "
+        "on the choices sheet (e.g. need:meeting_place).",
+    },
+    "survey.form_no_area": {
+        "pl": "Formularz {form} nie pozwala przypisać respondenta do obszaru: potrzebne jest "
+        "pytanie o osiedle (kolumna calmap_area w arkuszu choices) albo punkt (geopoint).",
+        "en": "The form {form} cannot place a respondent in an area: it needs an estate "
+        "question (a calmap_area column on the choices sheet) or a point (geopoint).",
+    },
+    "survey.form_changed": {
+        "pl": "Formularz {form} w wersji {version} jest już zapisany i różni się od tego pliku. "
+        "Zmieniony formularz potrzebuje nowej wersji.",
+        "en": "The form {form} version {version} is already stored and differs from this file. "
+        "A changed form needs a new version.",
+    },
+    "survey.unknown_categories": {
+        "pl": "Tych kategorii nie ma w katalogu: {categories}.",
+        "en": "These categories are not in the catalogue: {categories}.",
+    },
+    "survey.unknown_form": {
+        "pl": "Nie ma zapisanego formularza {form}.",
+        "en": "There is no stored form {form}.",
+    },
+    "survey.file_too_big": {
+        "pl": "Plik jest za duży (ponad {megabytes} MB). Podziel go na części.",
+        "en": "The file is too big (over {megabytes} MB). Split it into parts.",
+    },
+    "survey.empty_file": {"pl": "Plik jest pusty.", "en": "The file is empty."},
+    "survey.old_excel": {
+        "pl": "To stary plik Excela (.xls). Zapisz go jako .xlsx albo CSV.",
+        "en": "This is an old Excel file (.xls). Save it as .xlsx or CSV.",
+    },
+    "survey.no_answers": {
+        "pl": "Plik nie ma wierszy z odpowiedziami pod nagłówkiem.",
+        "en": "The file has no rows of answers below the heading.",
+    },
+    "survey.too_many_rows": {
+        "pl": "Plik ma więcej niż {limit} wierszy. Podziel go na części.",
+        "en": "The file has more than {limit} rows. Split it into parts.",
+    },
+    "survey.encoding": {
+        "pl": "Nie można odczytać znaków pliku: zapisz go jako CSV UTF-8.",
+        "en": "The file's characters cannot be read: save it as CSV UTF-8.",
+    },
+    "survey.bad_csv": {
+        "pl": "Plik CSV jest uszkodzony w wierszu {row}: {message}",
+        "en": "The CSV file is broken at row {row}: {message}",
+    },
+    "survey.bad_xlsx": {
+        "pl": "Nie można odczytać skoroszytu XLSX: {message}",
+        "en": "The XLSX workbook cannot be read: {message}",
+    },
+    "survey.unknown_column": {
+        "pl": "W pliku nie ma kolumny {column} (wybranej dla pytania {question}).",
+        "en": "The file has no column {column} (chosen for the question {question}).",
+    },
+    "survey.missing_columns": {
+        "pl": "W pliku brakuje kolumn z odpowiedziami na pytania: {questions}. Wybierz je "
+        "w przypisaniu kolumn albo popraw nagłówki.",
+        "en": "The file has no columns answering the questions: {questions}. Choose them in "
+        "the column mapping or correct the headings.",
+    },
+    "survey.not_a_choice": {
+        "pl": "Tej odpowiedzi nie ma wśród odpowiedzi formularza.",
+        "en": "This answer is not among the form's choices.",
+    },
+    "survey.not_yes_no": {
+        "pl": "Spodziewano się zaznaczenia (1, 0, tak, nie, x, Y).",
+        "en": "Expected a tick (1, 0, yes, no, x, Y).",
+    },
+    "survey.one_choice_only": {
+        "pl": "W pytaniu jednokrotnego wyboru zaznaczono kilka odpowiedzi.",
+        "en": "Several answers are ticked in a single-choice question.",
+    },
+    "survey.bad_point": {
+        "pl": "To nie jest punkt (szerokość i długość geograficzna).",
+        "en": "This is not a point (latitude and longitude).",
+    },
+    "survey.other_version": {
+        "pl": "Ta odpowiedź pochodzi z innej wersji formularza (oczekiwano {expected}).",
+        "en": "This answer comes from another form version ({expected} expected).",
+    },
+    "survey.duplicate_in_file": {
+        "pl": "To samo zgłoszenie jest już w wierszu {first}.",
+        "en": "The same submission is already in row {first}.",
+    },
+    "survey.already_imported": {
+        "pl": "To zgłoszenie jest już zapisane w fali {wave}.",
+        "en": "This submission is already stored in wave {wave}.",
+    },
+    "survey.unknown_area": {
+        "pl": "Osiedla {area} nie ma na mapie miasta {city}.",
+        "en": "The estate {area} is not on the map of {city}.",
+    },
+    "survey.no_place": {
+        "pl": "Brak osiedla i punktu: nie wiadomo, do którego obszaru przypisać respondenta.",
+        "en": "No estate and no point: the respondent cannot be placed in an area.",
+    },
+    "survey.point_outside": {
+        "pl": "Punkt leży poza wszystkimi obszarami miasta {city}.",
+        "en": "The point lies outside every area of {city}.",
+    },
+    "survey.nothing_imported": {
+        "pl": "Nic nie zapisano: wierszy z błędami: {rows}. Popraw plik i spróbuj ponownie.",
+        "en": "Nothing was imported: rows with errors: {rows}. Correct the file and try again.",
+    },
+    "survey.imported_meanwhile": {
+        "pl": "W międzyczasie ktoś zapisał te same zgłoszenia w fali {wave}. Nic nie zapisano.",
+        "en": "Someone imported the same submissions into wave {wave} meanwhile. Nothing was "
+        "imported.",
+    },
+    "survey.bad_wave_name": {
+        "pl": "Nazwa fali musi mieć od 1 do 100 znaków.",
+        "en": "A wave's name must have 1 to 100 characters.",
+    },
+    "survey.bad_dates": {
+        "pl": "Koniec zbierania odpowiedzi jest przed jego początkiem.",
+        "en": "Collection ends before it starts.",
+    },
+    "survey.wave_exists": {
+        "pl": "Fala {wave} już istnieje.",
+        "en": "The wave {wave} already exists.",
+    },
+    "survey.unknown_wave": {
+        "pl": "Nie ma fali {wave} (albo nie masz do niej dostępu).",
+        "en": "There is no wave {wave} (or you may not see it).",
+    },
+    "survey.ambiguous_wave": {
+        "pl": "Kilka zespołów ma falę {wave}: podaj zespół (--team).",
+        "en": "Several teams have a wave {wave}: give the team (--team).",
+    },
+    "survey.team_needed": {
+        "pl": "Fala {wave} jeszcze nie istnieje: podaj zespół, do którego należy (--team).",
+        "en": "The wave {wave} does not exist yet: give the team it belongs to (--team).",
+    },
+    "survey.wave_other_form": {
+        "pl": "Fala {wave} zbiera odpowiedzi innego formularza (albo innej wersji).",
+        "en": "The wave {wave} collects answers to another form (or another version).",
+    },
+    "survey.no_estates": {
+        "pl": "Miasto {city} nie ma na mapie żadnych osiedli.",
+        "en": "The city {city} has no estates on the map.",
+    },
+    "survey.area_not_in_wave": {
+        "pl": "Obszaru {area} nie ma wśród wyników tej fali.",
+        "en": "The area {area} is not among this wave's results.",
+    },
+    "survey.not_an_indicator": {
+        "pl": "Ta fala nie ma wskaźnika {category}.",
+        "en": "This wave has no indicator {category}.",
+    },
+    "survey.not_publishable": {
+        "pl": "Wskaźnika „{category}” w obszarze {area} nie można opublikować: jest ukryty dla "
+        "ochrony danych, równy zeru albo nie jest potrzebą.",
+        "en": "The indicator “{category}” in {area} cannot be published: it is hidden for data "
+        "protection, zero, or not a need.",
+    },
+    "survey.already_published": {
+        "pl": "Potrzeba „{category}” w obszarze {area} została już opublikowana z tej fali.",
+        "en": "The need “{category}” in {area} was already published from this wave.",
+    },
     # Errors shown in the app
     "error.config": {
         "pl": "Błąd w ustawieniach: {message}",
@@ -379,6 +752,304 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Baza danych odrzuciła ten wiersz.",
         "en": "The database refused this row.",
     },
+    # Export, teams, partnerships and areas (mapping/export.py, teams.py, partnerships.py,
+    # areas.py)
+    "export.bad_date": {
+        "pl": "Nie rozumiem daty „{value}”. Podaj ją jako RRRR-MM-DD, np. 2026-06-01.",
+        "en": "Cannot read the date “{value}”. Give it as YYYY-MM-DD, e.g. 2026-06-01.",
+    },
+    "export.unknown_area": {
+        "pl": "Nie ma takiego obszaru (albo był już wtedy wycofany).",
+        "en": "There is no such area (or it was retired by then).",
+    },
+    "export.unknown_format": {
+        "pl": "Nieznany format {format}; dostępne: {formats}.",
+        "en": "Unknown format {format}; available: {formats}.",
+    },
+    "export.area_name": {
+        "pl": "Obszar „{name}”: pasujących obszarów jest {count}. Podaj numer (id) obszaru.",
+        "en": "Area “{name}”: {count} areas match. Give the area's number (id).",
+    },
+    "team.admins_only": {
+        "pl": "Zespołami zarządzają tylko administratorzy.",
+        "en": "Only administrators manage teams.",
+    },
+    "team.not_found": {"pl": "Nie ma takiego zespołu.", "en": "There is no such team."},
+    "team.bad_code": {
+        "pl": "Kod zespołu: 1–32 znaki: litery, cyfry, kropka, minus lub podkreślenie.",
+        "en": "Team code: 1–32 characters: letters, digits, dot, dash or underscore.",
+    },
+    "team.code_taken": {
+        "pl": "Zespół o tym kodzie już istnieje.",
+        "en": "A team with this code already exists.",
+    },
+    "partnership.not_your_team": {
+        "pl": "Partnerstwa mogą zmieniać administratorzy i edytorzy zespołu, do którego "
+        "należy partnerstwo.",
+        "en": "Partnerships are changed by administrators and by editors of the team the "
+        "partnership belongs to.",
+    },
+    "partnership.bad_date": {
+        "pl": "To nie jest data (RRRR-MM-DD).",
+        "en": "This is not a date (YYYY-MM-DD).",
+    },
+    "partnership.not_found": {
+        "pl": "Nie ma takiego partnerstwa.",
+        "en": "There is no such partnership.",
+    },
+    "partnership.member_not_found": {
+        "pl": "Nie ma takiego członka partnerstwa.",
+        "en": "There is no such member of the partnership.",
+    },
+    "partnership.unknown_area": {
+        "pl": "Jednego z obszarów nie ma (albo jest wycofany).",
+        "en": "One of the areas does not exist (or is retired).",
+    },
+    "partnership.formed_after_members": {
+        "pl": "Partnerstwo nie może powstać później, niż dołączył jego pierwszy członek.",
+        "en": "A partnership cannot be formed after its first member joined.",
+    },
+    "partnership.joined_before_formed": {
+        "pl": "Partner nie mógł dołączyć, zanim partnerstwo powstało.",
+        "en": "A partner cannot join before the partnership was formed.",
+    },
+    "partnership.left_before_joined": {
+        "pl": "Data odejścia nie może być wcześniejsza niż data dołączenia.",
+        "en": "The date a partner left cannot be before the date it joined.",
+    },
+    "partnership.already_member": {
+        "pl": "Ten partner już jest członkiem partnerstwa.",
+        "en": "This partner is already a member of the partnership.",
+    },
+    "area.not_found": {"pl": "Nie ma takiego obszaru.", "en": "There is no such area."},
+    "area.bad_geojson": {
+        "pl": "To nie jest poprawny GeoJSON.",
+        "en": "This is not valid GeoJSON.",
+    },
+    "area.no_polygon": {
+        "pl": "Nie ma tu żadnego wielokąta: narysuj granicę obszaru (wielokąt albo prostokąt).",
+        "en": "There is no polygon here: draw the area's boundary (a polygon or a rectangle).",
+    },
+    "area.outside_poland": {
+        "pl": "Ten obszar leży poza Polską. Sprawdź, czy to właściwy plik lub rysunek.",
+        "en": "This area lies outside Poland. Check that this is the right file or drawing.",
+    },
+    "area.swapped": {
+        "pl": "Szerokość i długość geograficzna są zamienione miejscami. Zamień je.",
+        "en": "Latitude and longitude are swapped. Swap them.",
+    },
+    "area.no_streets": {
+        "pl": "Ten obszar nie ma jeszcze listy ulic. Wpisz ją najpierw.",
+        "en": "This area has no list of streets yet. Enter it first.",
+    },
+    "area.streets_not_found": {
+        "pl": "Żadnej z ulic nie znaleziono w warstwie ulic: {streets}.",
+        "en": "None of the streets was found in the street layer: {streets}.",
+    },
+    "area.no_name_column": {
+        "pl": "Nie wiem, w której kolumnie są nazwy ulic. Kolumny w pliku: {columns}.",
+        "en": "Cannot tell which column holds the street names. Columns in the file: "
+        "{columns}.",
+    },
+    "area.street_layer_crs": {
+        "pl": "Warstwa ulic nie podaje układu współrzędnych (brak pliku .prj).",
+        "en": "The street layer does not say its coordinate system (no .prj file).",
+    },
+    "area.bad_buffer": {
+        "pl": "Szerokość pasa wzdłuż ulic: od 1 do 500 m.",
+        "en": "Width of the strip along the streets: 1 to 500 m.",
+    },
+    # Pages: teams and partnerships, areas, export (pages/teams.py, areas.py, export.py)
+    "nav.teams": {"pl": "Zespoły i partnerstwa", "en": "Teams and partnerships"},
+    "nav.areas": {"pl": "Granice obszarów", "en": "Area boundaries"},
+    "nav.export": {"pl": "Eksport danych", "en": "Export data"},
+    "teams.heading": {"pl": "Zespoły i partnerstwa lokalne", "en": "Teams and local partnerships"},
+    "teams.tab_partnerships": {"pl": "Partnerstwa", "en": "Partnerships"},
+    "teams.tab_teams": {"pl": "Zespoły", "en": "Teams"},
+    "teams.no_partnerships": {
+        "pl": "Dla tego wyboru nie ma partnerstw.",
+        "en": "There are no partnerships for this choice.",
+    },
+    "teams.col_name": {"pl": "Nazwa", "en": "Name"},
+    "teams.col_formed_on": {"pl": "Data zawiązania", "en": "Formed on"},
+    "teams.col_team": {"pl": "Zespół", "en": "Team"},
+    "teams.col_areas": {"pl": "Obszary", "en": "Areas"},
+    "teams.col_members": {"pl": "Członkowie", "en": "Members"},
+    "teams.col_partner": {"pl": "Partner", "en": "Partner"},
+    "teams.col_role": {"pl": "Rola", "en": "Role"},
+    "teams.col_joined_on": {"pl": "Dołączył(a)", "en": "Joined on"},
+    "teams.col_left_on": {"pl": "Odszedł / odeszła", "en": "Left on"},
+    "teams.col_code": {"pl": "Kod", "en": "Code"},
+    "teams.col_city": {"pl": "Miasto", "en": "City"},
+    "teams.choose_partnership": {"pl": "Partnerstwo", "en": "Partnership"},
+    "teams.partnership_caption": {
+        "pl": "Zawiązane: {formed_on} · zespół: {team}",
+        "en": "Formed on: {formed_on} · team: {team}",
+    },
+    "teams.no_placed_members": {
+        "pl": "Żaden obecny członek nie ma punktu na mapie.",
+        "en": "No current member has a place on the map.",
+    },
+    "teams.add_member": {"pl": "Dodaj członka", "en": "Add a member"},
+    "teams.edit_member": {"pl": "Zmień członka", "en": "Change a member"},
+    "teams.remove_member": {"pl": "Usuń (wpis błędny)", "en": "Remove (entered by mistake)"},
+    "teams.edit_partnership": {"pl": "Zmień partnerstwo", "en": "Change the partnership"},
+    "teams.new_partnership": {"pl": "Nowe partnerstwo", "en": "New partnership"},
+    "teams.description": {"pl": "Opis", "en": "Description"},
+    "teams.save": {"pl": "Zapisz", "en": "Save"},
+    "teams.create": {"pl": "Utwórz", "en": "Create"},
+    "teams.member_added": {"pl": "Dodano członka partnerstwa.", "en": "Member added."},
+    "teams.member_saved": {"pl": "Zapisano zmiany członka.", "en": "Member saved."},
+    "teams.member_removed": {"pl": "Usunięto członka.", "en": "Member removed."},
+    "teams.partnership_saved": {"pl": "Zapisano partnerstwo.", "en": "Partnership saved."},
+    "teams.partnership_created": {
+        "pl": "Utworzono partnerstwo.",
+        "en": "Partnership created.",
+    },
+    "teams.new_team": {"pl": "Nowy zespół", "en": "New team"},
+    "teams.choose_team": {"pl": "Zespół", "en": "Team"},
+    "teams.rename_team": {"pl": "Zmień nazwę i opis", "en": "Rename and describe"},
+    "teams.team_members": {"pl": "Członkowie zespołu", "en": "Team members"},
+    "teams.user": {"pl": "Konto", "en": "Account"},
+    "teams.add_to_team": {"pl": "Dodaj do zespołu", "en": "Add to the team"},
+    "teams.remove_from_team": {"pl": "Usuń z zespołu", "en": "Remove from the team"},
+    "teams.assign_areas": {"pl": "Przydziel obszary", "en": "Assign areas"},
+    "teams.assign": {"pl": "Przydziel", "en": "Assign"},
+    "teams.team_created": {"pl": "Utworzono zespół.", "en": "Team created."},
+    "teams.team_saved": {"pl": "Zapisano zmiany zespołu.", "en": "Team saved."},
+    "areas.heading": {"pl": "Granice obszaru: {place}", "en": "Area boundary: {place}"},
+    "areas.choose_area": {
+        "pl": "Wybierz w panelu bocznym obszar (osiedle lub dzielnicę).",
+        "en": "Choose an area (estate or district) in the sidebar.",
+    },
+    "areas.tab_draw": {"pl": "Rysowanie granicy", "en": "Draw the boundary"},
+    "areas.tab_streets": {"pl": "Lista ulic", "en": "Street list"},
+    "areas.tab_build": {"pl": "Granica z ulic", "en": "Boundary from streets"},
+    "areas.draw_hint": {
+        "pl": "Przesuń punkty obecnej granicy (ikona ołówka) albo narysuj nową (wielokąt lub "
+        "prostokąt), usuń zbędne kształty i zapisz. Zapisana granica to suma narysowanych "
+        "kształtów.",
+        "en": "Move the points of the current boundary (pencil icon) or draw a new one "
+        "(polygon or rectangle), delete shapes you do not want, and save. The saved boundary "
+        "is all drawn shapes together.",
+    },
+    "areas.draw_unavailable": {
+        "pl": "Narzędzia rysowania nie są zainstalowane (uruchom scripts/setup.sh). Możesz "
+        "wczytać granicę z pliku GeoJSON albo ją wkleić.",
+        "en": "The drawing tools are not installed (run scripts/setup.sh). You can load the "
+        "boundary from a GeoJSON file or paste it.",
+    },
+    "areas.save_drawing": {"pl": "Zapisz narysowaną granicę", "en": "Save the drawn boundary"},
+    "areas.geojson_heading": {
+        "pl": "Granica z pliku GeoJSON lub wklejona",
+        "en": "Boundary from a GeoJSON file or pasted",
+    },
+    "areas.geojson_upload": {"pl": "Plik GeoJSON", "en": "GeoJSON file"},
+    "areas.geojson_text": {"pl": "albo wklej GeoJSON", "en": "or paste GeoJSON"},
+    "areas.save_geojson": {"pl": "Zapisz granicę z GeoJSON", "en": "Save the GeoJSON boundary"},
+    "areas.saved": {"pl": "Zapisano nową granicę obszaru.", "en": "The new boundary is saved."},
+    "areas.streets_hint": {
+        "pl": "Wpisz ulice osiedla jak w opisie, np. „Hutnik – ul. Sienkiewicza i Śniadeckich”, "
+        "albo po jednej ulicy w wierszu.",
+        "en": "Enter the estate's streets as described, e.g. “Hutnik – ul. Sienkiewicza i "
+        "Śniadeckich”, or one street per line.",
+    },
+    "areas.streets": {"pl": "Ulice", "en": "Streets"},
+    "areas.save_streets": {"pl": "Zapisz listę ulic", "en": "Save the street list"},
+    "areas.streets_saved": {"pl": "Zapisano listę ulic.", "en": "The street list is saved."},
+    "areas.streets_parsed": {
+        "pl": "Rozpoznane ulice ({count}):",
+        "en": "Streets recognised ({count}):",
+    },
+    "areas.build_hint": {
+        "pl": "Wczytaj warstwę ulic (linie z nazwami ulic: GeoJSON, GeoPackage albo Shapefile "
+        "w pliku ZIP). Granica obejmie pas wzdłuż ulic z listy.",
+        "en": "Load a street layer (lines with street names: GeoJSON, GeoPackage or a zipped "
+        "Shapefile). The boundary covers a strip along the listed streets.",
+    },
+    "areas.street_layer": {"pl": "Warstwa ulic", "en": "Street layer"},
+    "areas.buffer": {
+        "pl": "Szerokość pasa po każdej stronie ulicy (m)",
+        "en": "Width of the strip on each side of a street (m)",
+    },
+    "areas.street_layer_unreadable": {
+        "pl": "Nie można odczytać warstwy ulic.",
+        "en": "The street layer cannot be read.",
+    },
+    "areas.streets_missing": {
+        "pl": "Nie znaleziono ulic: {streets}.",
+        "en": "Streets not found: {streets}.",
+    },
+    "areas.save_built": {"pl": "Zapisz granicę z ulic", "en": "Save the boundary from streets"},
+    "areas.no_streets_yet": {
+        "pl": "Najpierw zapisz listę ulic w zakładce „Lista ulic”.",
+        "en": "First save the street list in the “Street list” tab.",
+    },
+    "export.heading": {"pl": "Eksport danych", "en": "Export data"},
+    "export.intro": {
+        "pl": "Pobierz warstwy mapy do QGIS, arkusza lub katalogu usług. Eksport zawiera tylko "
+        "wpisy, które możesz widzieć.",
+        "en": "Download the map's layers for QGIS, a spreadsheet or a service directory. The "
+        "export holds only the entries you may see.",
+    },
+    "export.format": {"pl": "Format", "en": "Format"},
+    "export_format.gpkg": {"pl": "GeoPackage (QGIS)", "en": "GeoPackage (QGIS)"},
+    "export_format.geojson": {"pl": "GeoJSON (ZIP)", "en": "GeoJSON (zip)"},
+    "export_format.csv": {"pl": "CSV z WKT (ZIP)", "en": "CSV with WKT (zip)"},
+    "export_format.shp": {"pl": "Shapefile (ZIP)", "en": "Shapefile (zip)"},
+    "export_format.hsds": {
+        "pl": "Open Referral HSDS 3.0 (ZIP)",
+        "en": "Open Referral HSDS 3.0 (zip)",
+    },
+    "export_help.gpkg": {
+        "pl": "Jeden plik ze wszystkimi warstwami i tabelami; QGIS otworzy go z kolorami i "
+        "nazwami kategorii z katalogu.",
+        "en": "One file with every layer and table; QGIS opens it with the catalogue's colours "
+        "and category names.",
+    },
+    "export_help.geojson": {
+        "pl": "Plik GeoJSON (RFC 7946, WGS 84) dla każdej warstwy.",
+        "en": "One GeoJSON file (RFC 7946, WGS 84) per layer.",
+    },
+    "export_help.csv": {
+        "pl": "Plik CSV (UTF-8) dla każdej warstwy; położenie w kolumnie WKT.",
+        "en": "One CSV file (UTF-8) per layer; the position in the WKT column.",
+    },
+    "export_help.shp": {
+        "pl": "Shapefile dla każdej warstwy (kodowanie UTF-8, nazwy pól skrócone do 10 znaków "
+        "— zobacz FIELDS.txt; teksty dłuższe niż 254 bajty są skracane).",
+        "en": "One Shapefile per layer (UTF-8, field names shortened to 10 characters — see "
+        "FIELDS.txt; texts over 254 bytes are cut).",
+    },
+    "export_help.hsds": {
+        "pl": "Zasoby i partnerzy jako katalog usług (organizacje, usługi, lokalizacje, "
+        "kategorie). Wpisy tylko dla zespołu nigdy nie trafiają do tego pakietu.",
+        "en": "Resources and partners as a service directory (organisations, services, "
+        "locations, categories). Team-only entries never go into this package.",
+    },
+    "export.scope": {"pl": "Zakres", "en": "Scope"},
+    "export_scope.all": {"pl": "wszystko, co widzę", "en": "everything I may see"},
+    "export_scope.team": {"pl": "zespół: {place}", "en": "team: {place}"},
+    "export_scope.area": {"pl": "obszar: {place}", "en": "area: {place}"},
+    "export.use_as_of": {
+        "pl": "Stan na wybrany dzień (z historii zmian)",
+        "en": "As it was on a chosen day (from the history of changes)",
+    },
+    "export.as_of": {"pl": "Stan na koniec dnia", "en": "As of the end of"},
+    "export.visibility_note": {
+        "pl": "Wpisy tylko dla zespołu są w eksporcie tylko wtedy, gdy należą do Twojego "
+        "zespołu.",
+        "en": "Team-only entries are in the export only when they belong to your team.",
+    },
+    "export.prepare": {"pl": "Przygotuj plik", "en": "Prepare the file"},
+    "export.preparing": {"pl": "Przygotowuję plik…", "en": "Preparing the file…"},
+    "export.ready": {
+        "pl": "Gotowe: obszary {areas}, zasoby {resources}, partnerzy {partners}, "
+        "potrzeby {needs}.",
+        "en": "Ready: areas {areas}, resources {resources}, partners {partners}, "
+        "needs {needs}.",
+    },
+    "export.download": {"pl": "Pobierz {name}", "en": "Download {name}"},
     # Signing in
     "auth.title": {"pl": "Zaloguj się", "en": "Sign in"},
     "auth.username": {"pl": "Login", "en": "Username"},
@@ -437,6 +1108,550 @@ MESSAGES: dict[str, dict[str, str]] = {
     "account.unknown": {
         "pl": "Nie ma aktywnego konta {username}.",
         "en": "There is no active account {username}.",
+    },
+    # The map editor (pages/editor.py)
+    "nav.editor": {"pl": "Edytor mapy", "en": "Map editor"},
+    "editor.heading": {"pl": "Edytor mapy: {place}", "en": "Map editor: {place}"},
+    "editor.choose_area": {
+        "pl": "Wybierz w panelu bocznym obszar (osiedle lub dzielnicę), którego mapę chcesz "
+        "uzupełniać.",
+        "en": "Choose the area (estate or district) whose map you want to edit in the sidebar.",
+    },
+    "editor.not_your_area": {
+        "pl": "Ten obszar należy do innego zespołu: możesz go oglądać, ale nie zmieniać.",
+        "en": "This area belongs to another team: you may look at it but not change it.",
+    },
+    "editor.map_hint": {
+        "pl": "Kliknij mapę, aby zaznaczyć miejsce nowego wpisu; kliknij punkt, aby go otworzyć.",
+        "en": "Tap the map to mark where a new entry goes; tap a pin to open it.",
+    },
+    "editor.layer": {"pl": "Warstwa", "en": "Layer"},
+    "editor.tab_entry": {"pl": "Wpis", "en": "Entry"},
+    "editor.tab_table": {"pl": "Tabela", "en": "Table"},
+    "editor.tab_history": {"pl": "Historia", "en": "History"},
+    "editor.new_heading": {"pl": "Nowy wpis: {layer}", "en": "New entry: {layer}"},
+    "editor.open_heading": {"pl": "{layer}: {name}", "en": "{layer}: {name}"},
+    "editor.position": {
+        "pl": "Położenie (szerokość, długość)",
+        "en": "Position (latitude, longitude)",
+    },
+    "editor.position_help": {
+        "pl": "Kliknij mapę, użyj swojej lokalizacji albo wpisz współrzędne, np. "
+        "54,4075 18,6150 lub 54.4075, 18.6150, i naciśnij Enter.",
+        "en": "Tap the map, use your location or type coordinates, e.g. 54.4075, 18.6150 "
+        "or 54,4075 18,6150, and press Enter.",
+    },
+    "editor.use_location": {"pl": "Moja lokalizacja", "en": "My location"},
+    "editor.clear_point": {"pl": "Wyczyść", "en": "Clear"},
+    "editor.point_set": {"pl": "Zaznaczony punkt: {point}", "en": "Marked point: {point}"},
+    "editor.no_point": {
+        "pl": "Nie zaznaczono jeszcze punktu. „Moja lokalizacja” działa tylko przez https "
+        "albo na localhost.",
+        "en": "No point marked yet. “My location” works only over https or on localhost.",
+    },
+    "editor.move_hint": {
+        "pl": "Aby przenieść wpis, kliknij nowe miejsce na mapie (albo wpisz współrzędne) "
+        "i naciśnij „Przenieś tutaj”.",
+        "en": "To move the entry, tap its new place on the map (or type coordinates) and "
+        "press “Move here”.",
+    },
+    "editor.locating": {
+        "pl": "Czekam na położenie z przeglądarki… (przeglądarka może zapytać o zgodę)",
+        "en": "Waiting for the browser's position… (the browser may ask for permission)",
+    },
+    "editor.location_unavailable": {
+        "pl": "Przeglądarka nie podała położenia ({reason}). Lokalizacja działa tylko przez "
+        "https albo na localhost i po zgodzie w przeglądarce. Kliknij mapę albo wpisz "
+        "współrzędne.",
+        "en": "The browser gave no position ({reason}). Location works only over https or on "
+        "localhost, once the browser allows it. Tap the map or type coordinates.",
+    },
+    "editor.choose": {"pl": "Wybierz…", "en": "Choose…"},
+    "editor.all": {"pl": "wszystkie", "en": "all"},
+    "editor.yes": {"pl": "tak", "en": "yes"},
+    "editor.no": {"pl": "nie", "en": "no"},
+    "editor.no_partner": {"pl": "— brak —", "en": "— none —"},
+    "editor.whole_area": {
+        "pl": "Potrzeba dotyczy całego obszaru (bez punktu na mapie)",
+        "en": "The need covers the whole area (no point on the map)",
+    },
+    "editor.responding_resources": {
+        "pl": "Zasoby, które odpowiadają na tę potrzebę",
+        "en": "Resources that respond to this need",
+    },
+    "editor.partnerships_note": {
+        "pl": "Członkostwo w partnerstwach lokalnych (z datą przystąpienia i rolą) ustawia się "
+        "przy partnerstwach, nie w tym formularzu.",
+        "en": "Membership of local partnerships (with the date joined and role) is set with "
+        "the partnerships, not in this form.",
+    },
+    "editor.save_new": {"pl": "Zapisz nowy wpis", "en": "Save the new entry"},
+    "editor.save": {"pl": "Zapisz zmiany", "en": "Save changes"},
+    "editor.saved_new": {
+        "pl": "Zapisano nowy wpis „{name}”.",
+        "en": "Saved the new entry “{name}”.",
+    },
+    "editor.saved": {"pl": "Zapisano zmiany.", "en": "Changes saved."},
+    "editor.move_here": {"pl": "Przenieś tutaj", "en": "Move here"},
+    "editor.moved": {"pl": "Przeniesiono wpis.", "en": "The entry was moved."},
+    "editor.retire": {"pl": "Wycofaj z mapy", "en": "Retire"},
+    "editor.retired": {
+        "pl": "Wycofano wpis z mapy. Można go przywrócić.",
+        "en": "The entry was retired from the map. It can be restored.",
+    },
+    "editor.retired_notice": {
+        "pl": "Ten wpis jest wycofany z mapy.",
+        "en": "This entry is retired from the map.",
+    },
+    "editor.restore": {"pl": "Przywróć na mapę", "en": "Restore"},
+    "editor.restored": {"pl": "Przywrócono wpis na mapę.", "en": "The entry is back on the map."},
+    "editor.undo": {"pl": "Cofnij zmianę", "en": "Undo change"},
+    "editor.undone": {"pl": "Cofnięto ostatnią zmianę.", "en": "The last change was undone."},
+    "editor.close": {"pl": "Zamknij", "en": "Close"},
+    "editor.reload": {"pl": "Wczytaj aktualną wersję", "en": "Load the current version"},
+    "editor.conflict_caption": {
+        "pl": "Co zmienił(a) {who}:",
+        "en": "What {who} changed:",
+    },
+    "editor.col_field": {"pl": "Pole", "en": "Field"},
+    "editor.col_seen": {"pl": "Co widziałeś(-aś)", "en": "What you saw"},
+    "editor.col_now": {"pl": "Co jest zapisane teraz", "en": "What is stored now"},
+    "editor.filter_text": {"pl": "Szukaj", "en": "Search"},
+    "editor.filter_text_hint": {"pl": "nazwa, opis, adres", "en": "name, description, address"},
+    "editor.sort": {"pl": "Sortuj według", "en": "Sort by"},
+    "editor.sort_newest": {"pl": "najnowsze", "en": "newest"},
+    "editor.col_on_map": {"pl": "Na mapie", "en": "On the map"},
+    "editor.table_empty": {
+        "pl": "W tej warstwie nie ma wpisów spełniających warunki.",
+        "en": "This layer has no entries that match.",
+    },
+    "editor.selected_count": {
+        "pl": "Zaznaczone wiersze: {count} (zaznacz pola po lewej stronie tabeli).",
+        "en": "Selected rows: {count} (tick the boxes at the left of the table).",
+    },
+    "editor.open_selected": {"pl": "Otwórz zaznaczony wpis", "en": "Open the selected entry"},
+    "editor.bulk_status": {"pl": "Nowy status", "en": "New status"},
+    "editor.bulk_set_status": {
+        "pl": "Ustaw status zaznaczonym ({count})",
+        "en": "Set the status of the selected ({count})",
+    },
+    "editor.bulk_status_done": {
+        "pl": "Zmieniono status potrzeb: {count}.",
+        "en": "Status changed for {count} needs.",
+    },
+    "editor.bulk_verified": {
+        "pl": "Sprawdzone dzisiaj ({count})",
+        "en": "Verified today ({count})",
+    },
+    "editor.bulk_verified_done": {
+        "pl": "Oznaczono zasoby jako sprawdzone dzisiaj: {count}.",
+        "en": "Marked {count} resources as verified today.",
+    },
+    "editor.retired_heading": {
+        "pl": "Wpisy wycofane z mapy ({count})",
+        "en": "Entries retired from the map ({count})",
+    },
+    "editor.retired_none": {"pl": "Brak wycofanych wpisów.", "en": "No retired entries."},
+    "editor.history_none": {
+        "pl": "Otwórz wpis (na mapie albo w tabeli), aby zobaczyć jego historię.",
+        "en": "Open an entry (on the map or in the table) to see its history.",
+    },
+    "editor.history_heading": {"pl": "Historia zmian: {name}", "en": "History of changes: {name}"},
+    "editor.col_when": {"pl": "Kiedy", "en": "When"},
+    "editor.col_who": {"pl": "Kto", "en": "Who"},
+    "editor.col_operation": {"pl": "Operacja", "en": "Operation"},
+    "editor.col_changes": {"pl": "Co się zmieniło", "en": "What changed"},
+    "editor.created": {"pl": "utworzenie wpisu", "en": "entry created"},
+    "editor.no_changes": {"pl": "bez zmian w polach", "en": "no field changed"},
+    "editor.restore_version_hint": {
+        "pl": "Przywróć wcześniejszą wersję (zapisze się jako nowa zmiana; nic nie ginie):",
+        "en": "Restore an earlier version (saved as a new change; nothing is lost):",
+    },
+    "editor.restore_version": {
+        "pl": "↩ Przywróć tę wersję: {when}, {who}",
+        "en": "↩ Restore this version: {when}, {who}",
+    },
+    "editor.version_restored": {
+        "pl": "Przywrócono wybraną wersję (jako nową zmianę).",
+        "en": "The chosen version was restored (as a new change).",
+    },
+    "operation.insert": {"pl": "utworzenie", "en": "created"},
+    "operation.update": {"pl": "zmiana", "en": "changed"},
+    "operation.delete": {"pl": "usunięcie", "en": "deleted"},
+    "priority.low": {"pl": "niski", "en": "low"},
+    "priority.medium": {"pl": "średni", "en": "medium"},
+    "priority.high": {"pl": "wysoki", "en": "high"},
+    # Fields of pins, as forms, tables, history and conflicts label them
+    "field.name": {"pl": "Nazwa", "en": "Name"},
+    "field.description": {"pl": "Opis", "en": "Description"},
+    "field.address": {"pl": "Adres", "en": "Address"},
+    "field.phone": {"pl": "Telefon", "en": "Phone"},
+    "field.email": {"pl": "E-mail", "en": "E-mail"},
+    "field.www": {"pl": "Strona WWW", "en": "Website"},
+    "field.category": {"pl": "Kategoria", "en": "Category"},
+    "field.kind": {"pl": "Rodzaj zasobu", "en": "Kind of resource"},
+    "field.sector": {"pl": "Sektor", "en": "Sector"},
+    "field.opening_hours": {"pl": "Godziny otwarcia", "en": "Opening hours"},
+    "field.target_groups": {"pl": "Grupy docelowe", "en": "Target groups"},
+    "field.provider_partner_id": {"pl": "Partner prowadzący", "en": "Provided by (partner)"},
+    "field.visibility": {"pl": "Widoczność", "en": "Visibility"},
+    "field.verified_on": {"pl": "Ostatnio sprawdzono (data)", "en": "Last verified on"},
+    "field.verified_by": {"pl": "Sprawdził(a)", "en": "Verified by"},
+    "field.serves_from_outside": {
+        "pl": "Obsługuje obszar spoza jego granic",
+        "en": "Serves the area from outside",
+    },
+    "field.priority": {"pl": "Priorytet", "en": "Priority"},
+    "field.status": {"pl": "Status", "en": "Status"},
+    "field.source_method": {"pl": "Źródło rozpoznania", "en": "Identified by"},
+    "field.evidence": {"pl": "Uzasadnienie (dowody)", "en": "Evidence"},
+    "field.source": {"pl": "Skąd ta informacja", "en": "Where this comes from"},
+    "field.geom": {"pl": "Położenie", "en": "Position"},
+    "field.point": {"pl": "Położenie", "en": "Position"},
+    "field.retired_at": {"pl": "Wycofano z mapy", "en": "Retired"},
+    # Import of areas and points from GIS files (geodata.formats, mapping.area_import,
+    # mapping.point_import, pages/import_areas.py, `calmap import`)
+    "import_file.too_big": {
+        "pl": "Plik jest za duży ({size} MB); przyjmujemy najwyżej {megabytes} MB.",
+        "en": "The file is too big ({size} MB); at most {megabytes} MB is accepted.",
+    },
+    "import_file.empty": {"pl": "Plik jest pusty.", "en": "The file is empty."},
+    "import_file.unsupported": {
+        "pl": "Nie obsługujemy plików {suffix}. Obsługiwane: {supported}.",
+        "en": "{suffix} files are not supported. Supported: {supported}.",
+    },
+    "import_file.bad_zip": {
+        "pl": "To nie jest poprawne archiwum ZIP albo jest uszkodzone.",
+        "en": "This is not a valid ZIP archive, or it is damaged.",
+    },
+    "import_file.zip_too_many": {
+        "pl": "Archiwum zawiera za dużo plików (najwyżej {limit}).",
+        "en": "The archive holds too many files (at most {limit}).",
+    },
+    "import_file.zip_too_big": {
+        "pl": "Po rozpakowaniu archiwum przekroczyłoby {megabytes} MB; przerwano rozpakowywanie.",
+        "en": "Unpacked, the archive would exceed {megabytes} MB; unpacking was stopped.",
+    },
+    "import_file.zip_bomb": {
+        "pl": "Plik {name} w archiwum rozpakowuje się do {ratio}-krotności swojego rozmiaru "
+        "(tzw. bomba ZIP); odrzucono.",
+        "en": "{name} in the archive unpacks to {ratio} times its packed size (a zip bomb); "
+        "refused.",
+    },
+    "import_file.zip_encrypted": {
+        "pl": "Archiwum jest chronione hasłem; wyślij je bez hasła.",
+        "en": "The archive is password-protected; send it without a password.",
+    },
+    "import_file.zip_no_dataset": {
+        "pl": "W archiwum ZIP nie ma pliku .shp (ani .gpkg, .geojson, .kml). Zawiera: {found}.",
+        "en": "The ZIP archive holds no .shp (nor .gpkg, .geojson, .kml). It holds: {found}.",
+    },
+    "import_file.zip_several": {
+        "pl": "Archiwum zawiera kilka zbiorów danych ({names}); wyślij jeden w archiwum.",
+        "en": "The archive holds several datasets ({names}); send one per archive.",
+    },
+    "import_file.shapefile_incomplete": {
+        "pl": "Shapefile jest niepełny: brakuje plików {missing} (spakuj razem .shp, .shx, "
+        ".dbf, .prj i .cpg).",
+        "en": "The shapefile is incomplete: {missing} is missing (zip .shp, .shx, .dbf, .prj "
+        "and .cpg together).",
+    },
+    "import_file.truncated": {
+        "pl": "Plik GeoJSON urywa się w połowie (po {size} bajtach): zapewne nie został "
+        "pobrany lub skopiowany do końca.",
+        "en": "The GeoJSON file stops half-way (after {size} bytes): it was probably not "
+        "downloaded or copied completely.",
+    },
+    "import_file.unreadable": {
+        "pl": "Nie da się odczytać pliku: {message}",
+        "en": "The file cannot be read: {message}",
+    },
+    "import_file.bad_prj": {
+        "pl": "Pliku .prj nie da się odczytać jako układu współrzędnych („{text}”). Podaj "
+        "układ, np. EPSG:2180.",
+        "en": "The .prj file cannot be read as a coordinate system (“{text}”). Give the CRS, "
+        "e.g. EPSG:2180.",
+    },
+    "import_file.bad_crs": {
+        "pl": "Nieznany układ współrzędnych: {crs}. Podaj go np. jako EPSG:2180.",
+        "en": "Unknown coordinate system: {crs}. Give it e.g. as EPSG:2180.",
+    },
+    "import_file.no_crs": {
+        "pl": "Plik nie podaje układu współrzędnych. Podaj go; współrzędne pasują do {guess}.",
+        "en": "The file does not say its coordinate system. Give it; the coordinates fit {guess}.",
+    },
+    "import_file.looks_projected": {
+        "pl": "Współrzędne (np. {x}, {y}) to nie stopnie, lecz metry: podaj układ "
+        "współrzędnych, prawdopodobnie {guess}.",
+        "en": "The coordinates (e.g. {x}, {y}) are metres, not degrees: give the coordinate "
+        "system, probably {guess}.",
+    },
+    "import_file.bad_encoding": {
+        "pl": "Atrybuty pliku nie są zapisane w kodowaniu {encoding}; podaj właściwe kodowanie "
+        "(np. cp1250 lub utf-8).",
+        "en": "The file's attributes are not in the {encoding} encoding; give the right one "
+        "(e.g. cp1250 or utf-8).",
+    },
+    "import_file.no_features": {
+        "pl": "Plik nie zawiera żadnych obiektów.",
+        "en": "The file holds no features.",
+    },
+    "import_file.too_many_features": {
+        "pl": "Plik zawiera za dużo obiektów (najwyżej {limit}).",
+        "en": "The file holds too many features (at most {limit}).",
+    },
+    "import_file.layer_not_found": {
+        "pl": "W pliku nie ma warstwy {layer}; są: {layers}.",
+        "en": "The file has no layer {layer}; it has: {layers}.",
+    },
+    "import_file.no_column": {
+        "pl": "W pliku nie ma kolumny {column}; są: {columns}.",
+        "en": "The file has no column {column}; it has: {columns}.",
+    },
+    "import_file.both_columns": {
+        "pl": "Podaj obie kolumny współrzędnych (X i Y) albo żadnej.",
+        "en": "Give both coordinate columns (X and Y), or neither.",
+    },
+    "import_file.mixed_srid": {
+        "pl": "Geometrie WKT mają różne układy współrzędnych ({srids}).",
+        "en": "The WKT geometries use different coordinate systems ({srids}).",
+    },
+    "import_file.encoding_guessed": {
+        "pl": "Plik nie podaje kodowania (brak .cpg): atrybuty odczytano jako {encoding}.",
+        "en": "The file does not state its encoding (no .cpg): attributes read as {encoding}.",
+    },
+    "import_file.other_layers": {
+        "pl": "Plik ma kilka warstw ({layers}); odczytano pierwszą: {layer}.",
+        "en": "The file has several layers ({layers}); the first was read: {layer}.",
+    },
+    "import_file.crs_ignored": {
+        "pl": "Plik podaje układ {file_crs}; podany układ {crs} pominięto.",
+        "en": "The file states {file_crs}; the CRS given, {crs}, was not used.",
+    },
+    "import_file.crs_assumed": {
+        "pl": "Plik nie podaje układu współrzędnych: przyjęto {crs} (długość, szerokość).",
+        "en": "The file does not state a coordinate system: {crs} (longitude, latitude) assumed.",
+    },
+    "area_import.nothing_saved": {
+        "pl": "Nie zapisano żadnego obszaru: {count} obiektów ma błędy. Popraw plik i wczytaj "
+        "go ponownie.",
+        "en": "No area was saved: {count} features have errors. Fix the file and load it again.",
+    },
+    "area_import.admin_only": {
+        "pl": "Obszary może importować tylko administrator.",
+        "en": "Only an administrator may import areas.",
+    },
+    "area_import.bad_kind": {
+        "pl": "Rodzaj obszarów musi być jednym z: {kinds}.",
+        "en": "The kind of areas must be one of: {kinds}.",
+    },
+    "area_import.name_field_needed": {
+        "pl": "Wskaż pole z nazwą obszaru; pola w pliku: {fields}.",
+        "en": "Choose the field holding the area's name; the file's fields: {fields}.",
+    },
+    "area_import.no_name_field": {
+        "pl": "W pliku nie ma pola {field}; pola w pliku: {fields}.",
+        "en": "The file has no field {field}; its fields: {fields}.",
+    },
+    "area_import.no_population_field": {
+        "pl": "W pliku nie ma pola {field}; pola w pliku: {fields}.",
+        "en": "The file has no field {field}; its fields: {fields}.",
+    },
+    "area_import.reprojected": {
+        "pl": "Współrzędne przeliczono z {crs} na EPSG:4326.",
+        "en": "Coordinates were reprojected from {crs} to EPSG:4326.",
+    },
+    "area_import.all_swapped": {
+        "pl": "{count} obiektów leży na Oceanie Indyjskim: w pliku zamieniono szerokość z "
+        "długością geograficzną. Zamień kolejność współrzędnych i wczytaj plik ponownie.",
+        "en": "{count} features lie in the Indian Ocean: the file has latitude and longitude "
+        "swapped. Swap the coordinates back and load the file again.",
+    },
+    "area_import.changed": {
+        "pl": "Dane zmieniły się w trakcie importu (usunięto obszar nadrzędny lub zespół). "
+        "Sprawdź plik ponownie.",
+        "en": "The data changed during the import (a parent area or team was removed). "
+        "Check the file again.",
+    },
+    "area_import.no_name": {
+        "pl": "Brak nazwy (pole {field} jest puste).",
+        "en": "No name (the field {field} is empty).",
+    },
+    "area_import.bad_wkt": {
+        "pl": "Nie da się odczytać geometrii WKT: {value}",
+        "en": "The WKT geometry cannot be read: {value}",
+    },
+    "area_import.empty_geometry": {"pl": "Pusta geometria.", "en": "Empty geometry."},
+    "area_import.not_polygon": {
+        "pl": "To nie jest wielokąt, lecz {type}: obszar musi mieć granicę.",
+        "en": "This is not a polygon but a {type}: an area needs a boundary.",
+    },
+    "area_import.other_parts_dropped": {
+        "pl": "Z kolekcji geometrii ({type}) zachowano tylko wielokąty.",
+        "en": "Only the polygons of the geometry collection ({type}) were kept.",
+    },
+    "area_import.no_area": {
+        "pl": "Po naprawie geometria nie ma powierzchni.",
+        "en": "After repair the geometry has no area.",
+    },
+    "area_import.repaired": {
+        "pl": "Naprawiono niepoprawny wielokąt ({problem}); usunięte części: {dropped}.",
+        "en": "An invalid polygon was repaired ({problem}); parts dropped: {dropped}.",
+    },
+    "area_import.swapped_axes": {
+        "pl": "Obszar leży poza Polską ({where}), ale po zamianie szerokości z długością "
+        "trafia do Polski: współrzędne są w odwrotnej kolejności.",
+        "en": "The area lies outside Poland ({where}), but with latitude and longitude "
+        "exchanged it falls in Poland: the coordinates are the wrong way round.",
+    },
+    "area_import.swapped_axes_source": {
+        "pl": "Obszar leży poza Polską, ale po zamianie osi w układzie {crs} trafia do Polski: "
+        "współrzędne X i Y są zamienione.",
+        "en": "The area lies outside Poland, but with the axes of {crs} exchanged it falls in "
+        "Poland: X and Y are swapped.",
+    },
+    "area_import.outside_poland": {
+        "pl": "Obszar leży poza Polską ({where}). Sprawdź układ współrzędnych.",
+        "en": "The area lies outside Poland ({where}). Check the coordinate system.",
+    },
+    "area_import.bad_population": {
+        "pl": "Liczba mieszkańców „{value}” nie jest liczbą całkowitą; pominięto ją.",
+        "en": "The population “{value}” is not a whole number; it was left out.",
+    },
+    "area_import.population_zero": {
+        "pl": "Liczba mieszkańców 0: zapisano jako nieznaną.",
+        "en": "Population 0: stored as unknown.",
+    },
+    "area_import.duplicate_name": {
+        "pl": "Ta sama nazwa co obiekt {row} w tym pliku.",
+        "en": "The same name as feature {row} of this file.",
+    },
+    "area_import.duplicate_geometry": {
+        "pl": "Ta sama granica co obiekt {row} w tym pliku.",
+        "en": "The same boundary as feature {row} of this file.",
+    },
+    "area_import.outline": {
+        "pl": "Obejmuje {count} innych obszarów z pliku: zostanie miastem nadrzędnym dla nich.",
+        "en": "Covers {count} other areas of the file: it becomes their parent city.",
+    },
+    "area_import.placed_in_file": {
+        "pl": "W obszarze nadrzędnym {parent} (z tego pliku).",
+        "en": "Inside the parent area {parent} (from this file).",
+    },
+    "area_import.exists": {
+        "pl": "Ten obszar już jest w bazie jako „{name}” (nr {id}).",
+        "en": "This area is already stored as “{name}” (no. {id}).",
+    },
+    "area_import.same_place": {
+        "pl": "W tym samym miejscu jest już obszar „{name}” (nr {id}) o innej nazwie.",
+        "en": "The area “{name}” (no. {id}) with another name is already in the same place.",
+    },
+    "area_import.placed": {
+        "pl": "W obszarze nadrzędnym {parent} ({share}% powierzchni).",
+        "en": "Inside the parent area {parent} ({share}% of its area).",
+    },
+    "area_import.no_parent": {
+        "pl": "Nie leży w żadnym zapisanym obszarze nadrzędnym ({kinds}).",
+        "en": "Lies in no stored parent area ({kinds}).",
+    },
+    "area_import.team_from_parent": {
+        "pl": "Zespół przejęty z obszaru nadrzędnego: {team}.",
+        "en": "Team taken from the parent area: {team}.",
+    },
+    "point_import.bad_category_map": {
+        "pl": "Mapa kategorii: w wierszu {row} brakuje kategorii.",
+        "en": "Category map: row {row} has no category.",
+    },
+    "point_import.no_column": {
+        "pl": "W pliku nie ma kolumny {column}; są: {columns}.",
+        "en": "The file has no column {column}; it has: {columns}.",
+    },
+    "point_import.no_name_column": {
+        "pl": "Nie znaleziono kolumny z nazwą; wskaż ją. Kolumny: {columns}.",
+        "en": "No column with the name was found; choose it. Columns: {columns}.",
+    },
+    "point_import.no_category_column": {
+        "pl": "Nie znaleziono kolumny z kategorią; wskaż ją albo podaj mapę kategorii z "
+        "wartością domyślną *. Kolumny: {columns}.",
+        "en": "No column with the category was found; choose it, or give a category map with "
+        "a default *. Columns: {columns}.",
+    },
+    "point_import.not_a_point": {
+        "pl": "To nie jest punkt, lecz {type}.",
+        "en": "This is not a point but a {type}.",
+    },
+    "point_import.columns_swapped": {
+        "pl": "Punkt leży poza Polską, ale po zamianie kolumn X i Y trafia do Polski: "
+        "kolumny współrzędnych są zamienione.",
+        "en": "The point lies outside Poland, but with the X and Y columns exchanged it falls "
+        "in Poland: the coordinate columns are swapped.",
+    },
+    "nav.import_areas": {"pl": "Import obszarów", "en": "Import areas"},
+    "import_areas.heading": {"pl": "Import obszarów z pliku", "en": "Import areas from a file"},
+    "import_areas.intro": {
+        "pl": "Wczytaj granice osiedli lub dzielnic (GeoJSON, GeoPackage, Shapefile w ZIP, KML "
+        "albo CSV z kolumną WKT). Każdy obiekt zostanie sprawdzony; zapisane zostaną "
+        "wszystkie albo żaden.",
+        "en": "Load estate or district boundaries (GeoJSON, GeoPackage, zipped Shapefile, KML "
+        "or CSV with a WKT column). Every feature is checked; all are saved, or none.",
+    },
+    "import_areas.upload": {"pl": "Plik z granicami", "en": "Boundary file"},
+    "import_areas.kind": {"pl": "Rodzaj obszarów", "en": "Kind of areas"},
+    "import_areas.team": {"pl": "Zespół", "en": "Team"},
+    "import_areas.no_team": {
+        "pl": "(zespół obszaru nadrzędnego)",
+        "en": "(the parent area's team)",
+    },
+    "import_areas.options": {"pl": "Układ współrzędnych i kodowanie", "en": "CRS and encoding"},
+    "import_areas.crs": {"pl": "Układ współrzędnych", "en": "Coordinate system"},
+    "import_areas.crs_help": {
+        "pl": "Tylko gdy plik go nie podaje, np. EPSG:2180 (PUWG 1992) lub EPSG:2177.",
+        "en": "Only when the file does not state it, e.g. EPSG:2180 (PUWG 1992) or EPSG:2177.",
+    },
+    "import_areas.encoding": {"pl": "Kodowanie atrybutów", "en": "Attribute encoding"},
+    "import_areas.encoding_help": {
+        "pl": "Tylko gdy polskie znaki są zniekształcone, np. cp1250.",
+        "en": "Only when Polish letters come out garbled, e.g. cp1250.",
+    },
+    "import_areas.source": {"pl": "Źródło danych", "en": "Data source"},
+    "import_areas.source_help": {
+        "pl": "Kogo podać jako źródło, np. „SIP Wrocławia”.",
+        "en": "Whom to credit, e.g. “SIP Wrocławia”.",
+    },
+    "import_areas.name_field": {"pl": "Pole z nazwą", "en": "Name field"},
+    "import_areas.population_field": {"pl": "Pole z liczbą mieszkańców", "en": "Population field"},
+    "import_areas.no_field": {"pl": "(brak)", "en": "(none)"},
+    "import_areas.read": {
+        "pl": "{filename}: {file_format}, {count} obiektów, układ {crs}.",
+        "en": "{filename}: {file_format}, {count} features, CRS {crs}.",
+    },
+    "import_areas.checking": {"pl": "Sprawdzanie obiektów…", "en": "Checking the features…"},
+    "import_areas.summary": {
+        "pl": "Gotowe do zapisu: {ready} z {total}.",
+        "en": "Ready to save: {ready} of {total}.",
+    },
+    "import_areas.errors_heading": {
+        "pl": "Obiekty z błędami: {count}",
+        "en": "Features with errors: {count}",
+    },
+    "import_areas.fix_and_reupload": {
+        "pl": "Nic nie zostanie zapisane, dopóki plik ma błędy. Popraw je i wczytaj plik ponownie.",
+        "en": "Nothing is saved while the file has errors. Fix them and load the file again.",
+    },
+    "import_areas.preview_map": {"pl": "Podgląd na mapie", "en": "Preview on the map"},
+    "import_areas.col_row": {"pl": "Obiekt", "en": "Feature"},
+    "import_areas.col_name": {"pl": "Nazwa", "en": "Name"},
+    "import_areas.col_kind": {"pl": "Rodzaj", "en": "Kind"},
+    "import_areas.col_parent": {"pl": "Obszar nadrzędny", "en": "Parent area"},
+    "import_areas.col_population": {"pl": "Mieszkańcy", "en": "Population"},
+    "import_areas.col_messages": {"pl": "Uwagi", "en": "Remarks"},
+    "import_areas.commit": {
+        "pl": "Zapisz obszary ({count})",
+        "en": "Save the areas ({count})",
+    },
+    "import_areas.saved": {
+        "pl": "Zapisano {count} obszarów.",
+        "en": "{count} areas saved.",
     },
 }
 

@@ -29,6 +29,7 @@ from mapping.models import (
     VISIBILITIES,
     Area,
     Need,
+    NeedResource,
     Partner,
     Partnership,
     PartnershipMember,
@@ -89,8 +90,13 @@ def _read_frame(session: Session, stmt: Executable) -> gpd.GeoDataFrame:
     """Run ``stmt`` (whose ``geom`` column is WKB) and return a GeoDataFrame in EPSG:4326."""
     result = session.execute(stmt)
     columns = list(result.keys())
-    frame = pd.DataFrame(result.all(), columns=columns)
-    wkb = frame.pop("geom").to_numpy(dtype=object) if len(frame) else []
+    # Column by column: handed whole rows, pandas probes each one for the
+    # attributes of a named tuple, which costs more than the query itself
+    # for a layer of thousands of pins.
+    rows = result.all()
+    values = dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)) if rows else {}
+    wkb = values.pop("geom", [])
+    frame = pd.DataFrame(values, columns=[c for c in columns if c != "geom"])
     # from_wkb turns NULL (a need that covers its whole area) into a missing geometry.
     geometry = shapely.from_wkb([bytes(v) if v is not None else None for v in wkb])
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=SRID), crs=SRID)
@@ -338,6 +344,7 @@ def pins(
     visibilities: Sequence[str] = DEFAULT_VISIBILITIES,
     *,
     need_statuses: Sequence[str] = CURRENT_NEED_STATUSES,
+    with_version: bool = False,
 ) -> gpd.GeoDataFrame:
     """Current pins of one layer (``resource``, ``partner`` or ``need``) as a GeoDataFrame.
 
@@ -351,7 +358,9 @@ def pins(
     geometry (missing for a need that covers its whole area). Resources add
     kind, opening_hours, target_groups, verified_on; partners add
     partnerships (names of current partnerships); needs add status, priority,
-    source_method, target_groups, evidence.
+    source_method, target_groups, evidence. ``with_version`` adds the
+    ``version`` an editor must hold to change the pin (optimistic locking),
+    read in the same statement as the values it belongs to.
     """
     model = _model(layer)
     category = Partner.sector if model is Partner else model.category  # type: ignore[union-attr]
@@ -394,6 +403,8 @@ def pins(
             Need.target_groups,
             Need.evidence,
         ]
+    if with_version:
+        columns.append(model.version)
     stmt = (
         select(*columns, _wkb(model.geom))
         .where(*_pin_filter(model, area_ids, visibilities, need_statuses))
@@ -404,6 +415,17 @@ def pins(
     if model is Partner:
         frame["partnerships"] = [list(v) if v is not None else [] for v in frame["partnerships"]]
     return frame
+
+
+def need_resources(session: Session, need_id: int) -> list[int]:
+    """Ids of the resources recorded as responding to a need, in id order."""
+    return list(
+        session.scalars(
+            select(NeedResource.resource_id)
+            .where(NeedResource.need_id == need_id)
+            .order_by(NeedResource.resource_id)
+        )
+    )
 
 
 def counts_by_category(

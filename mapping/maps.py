@@ -19,15 +19,18 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, cast
 
 import branca.colormap
 import folium
 import geopandas as gpd
 import pandas as pd
+import shapely
 from branca.element import Element, Figure, MacroElement
+from folium.map import ElementAddToElement, Layer
 from folium.template import Template
-from folium.utilities import JsCode
+from folium.utilities import JsCode, get_obj_in_upper_tree
 
 from mapping import assets
 from mapping.assets import InlineAssets, LeafletLinks
@@ -200,6 +203,102 @@ class MetricScale(MacroElement):
         self._name = "MetricScale"
 
 
+class RenderedText(Element):
+    """Text a template has already produced, put into the page as it is.
+
+    branca wraps the rendered header, html and script of every element in a
+    new Jinja template and renders that again. For a layer that carries the
+    data of thousands of pins the second parse costs seconds; worse, text a
+    user typed ("{{ 7*7 }}" in a name, from the editor, a file or QGIS) would
+    be evaluated there as a template expression, on the server. Our elements
+    that carry data hand their output over as this instead.
+    """
+
+    def __init__(self, text: str) -> None:
+        """Keep ``text``; it is never parsed again."""
+        super().__init__()
+        self._name = "RenderedText"
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        """The text, unchanged."""
+        return self.text
+
+
+def _render_parts(element: MacroElement, kwargs: dict[str, Any]) -> None:
+    """What branca's MacroElement.render does, keeping the rendered parts as text."""
+    figure = element.get_root()
+    module = element._template.module
+    for part in ("header", "html", "script"):
+        macro = module.__dict__.get(part)
+        if macro is not None:
+            getattr(figure, part).add_child(
+                RenderedText(macro(element, kwargs)), name=element.get_name()
+            )
+    for child in element._children.values():
+        child.render(**kwargs)
+
+
+def _script_json(value: object) -> str:
+    """``value`` as compact JSON for inside a <script>: it cannot end the script.
+
+    Only ``</`` and ``<!--`` can do that, so only those are escaped; escaping
+    every ``<`` and ``>`` (as folium's ``tojson`` does) makes popup HTML half
+    as long again, and these layers carry the popups of thousands of pins.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
+
+
+class DataLayer(folium.GeoJson):
+    """A GeoJson layer of ready-made features: the data serialised once, compactly.
+
+    The JavaScript is folium.GeoJson's for what these maps use (features
+    with ``properties.style``, ``point_to_layer``, ``on_each_feature``;
+    no style or highlight function, no remote data). The data is serialised
+    once however often the map is rendered (streamlit-folium renders it
+    twice), and the rendered script is handed over as ``RenderedText``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJson(null, {
+            {%- if this.on_each_feature %}
+            onEachFeature: {{ this.on_each_feature.js_code }},
+            {%- endif %}
+            ...{{ this.options | tojavascript }}
+        });
+        {{ this.get_name() }}.addData({{ this.data_json }});
+        {{ this.get_name() }}.setStyle(function (feature) { return feature.properties.style; });
+        {% endmacro %}
+        """
+    )
+
+    _data_json: str | None = None
+
+    @property
+    def data_json(self) -> str:
+        """The features as JSON for the script, computed on first use."""
+        if self._data_json is None:
+            self._data_json = _script_json(self.data)
+        return self._data_json
+
+    def render(self, **kwargs: Any) -> None:
+        """Render as folium.GeoJson and folium.map.Layer do, keeping the output as text."""
+        if self.style or self.highlight or self.marker or not self.embed:
+            raise ValueError("DataLayer takes embedded features without style functions")
+        self.parent_map = get_obj_in_upper_tree(self, folium.Map)
+        if self.show:
+            self.add_child(
+                ElementAddToElement(
+                    element_name=self.get_name(), element_parent_name=self._parent.get_name()
+                ),
+                name=self.get_name() + "_add",
+            )
+        _render_parts(self, kwargs)
+
+
 class Legend(MacroElement):
     """A Leaflet control in a map corner holding ready-made (already escaped) HTML."""
 
@@ -225,6 +324,10 @@ class Legend(MacroElement):
         self._name = "Legend"
         self.html = html_text
         self.position = position
+
+    def render(self, **kwargs: Any) -> None:
+        """Render without parsing the legend's labels as a template (see ``RenderedText``)."""
+        _render_parts(self, kwargs)
 
 
 class FitView(MacroElement):
@@ -269,6 +372,9 @@ class FitView(MacroElement):
 
 def _missing(value: object) -> bool:
     """None, NaN, NaT or pd.NA: what an empty cell of a data frame may hold."""
+    # Text first: it is most of what a popup holds, and pd.isna is slow per value.
+    if isinstance(value, str):
+        return False
     if value is None or isinstance(value, (list, tuple, dict)):
         return value is None
     try:
@@ -283,6 +389,19 @@ def _text(value: object) -> str | None:
         return None
     text = str(value).strip()
     return html.escape(text) if text else None
+
+
+def _texts(values: Iterable[object]) -> list[str | None]:
+    """``_text`` of each value; plain strings (nearly all of them) take a short path."""
+    escape = html.escape
+    out: list[str | None] = []
+    for value in values:
+        if type(value) is str:
+            value = value.strip()
+            out.append(escape(value) if value else None)
+        else:
+            out.append(_text(value))
+    return out
 
 
 def _multiline(value: object) -> str | None:
@@ -332,6 +451,7 @@ def _entry(index: Mapping[tuple[str, str], Entry], vocabulary: str, code: str) -
     return Entry(vocabulary, code, None, code, code, FALLBACK_ICON, FALLBACK_COLOUR)
 
 
+@lru_cache(maxsize=1024)
 def pin_html(icon: str | None, colour: str | None) -> str:
     """The inner HTML of a pin (and of a legend swatch): category colour and glyph.
 
@@ -341,6 +461,7 @@ def pin_html(icon: str | None, colour: str | None) -> str:
     return f'<span style="background:{fill};color:{_ink(fill)}"><b>{_glyph(icon)}</b></span>'
 
 
+@lru_cache(maxsize=1024)
 def _swatch(layer: str, icon: str | None, colour: str | None) -> str:
     return f'<span class="calmap-pin calmap-pin-{layer}">{pin_html(icon, colour)}</span>'
 
@@ -370,6 +491,135 @@ def _link(url: object) -> str | None:
     return text
 
 
+class _PopupBuilder:
+    """The popups of one layer's pins: labels and category lines worked out once.
+
+    ``parts`` gives what differs per pin (escaped here, in Python); ``html``
+    assembles them. The pin layers send the parts and assemble the very same
+    HTML in the browser (``_pin_popups_js``), which keeps the page of a
+    layer with thousands of pins about half as big.
+    """
+
+    # Rows of each layer's popup table, in order (the category is the heading line).
+    ROWS = {
+        "resource": ("address", "opening_hours", "target_groups", "phone", "email", "www",
+                     "visibility"),
+        "partner": ("address", "partnerships", "phone", "email", "www", "visibility"),
+        "need": ("address", "target_groups", "status", "priority", "source_method", "evidence",
+                 "phone", "email", "www", "visibility"),
+    }
+
+    def __init__(
+        self, layer: str, index: Mapping[tuple[str, str], Entry], language: str
+    ) -> None:
+        self.layer = layer
+        self.index = index
+        self.language = language
+        self.fields = self.ROWS[layer]
+        self.labels = [t(f"popup.{name}", language) for name in self.fields]
+        self._heads: dict[str, str] = {}
+        self._groups: dict[tuple[str, ...], str | None] = {}
+
+    def head(self, code: str) -> str:
+        """The category line: the layer's pin shape in the category colour, and its label."""
+        found = self._heads.get(code)
+        if found is None:
+            entry = _entry(self.index, CATEGORY_VOCABULARY[self.layer], code)
+            found = (
+                f"{_swatch(self.layer, entry.icon, entry.colour)} "
+                f"{html.escape(entry.label(self.language))}"
+            )
+            self._heads[code] = found
+        return found
+
+    def _convert(self, name: str) -> Any:
+        """How one field's value becomes the HTML of its row (None: no row)."""
+        if name in ("opening_hours", "evidence"):
+            return _multiline
+        if name == "target_groups":
+            return self._target_groups
+        if name == "status":
+            return lambda value: t(f"status.{value}", self.language) if value else None
+        if name == "source_method":
+            return self._source_method
+        if name == "partnerships":
+            return lambda value: "<br>".join(html.escape(str(n)) for n in value or [])
+        if name == "www":
+            return _link
+        if name == "visibility":
+            return self._visibility
+        return _text
+
+    def _target_groups(self, value: Any) -> str | None:
+        if _missing(value) or not isinstance(value, (list, tuple)) or not value:
+            return None
+        key = tuple(str(code) for code in value)
+        if key not in self._groups:
+            self._groups[key] = _labels(self.index, "target_group", value, self.language)
+        return self._groups[key]
+
+    def _source_method(self, value: Any) -> str | None:
+        if not value:
+            return None
+        return html.escape(_entry(self.index, "source_method", str(value)).label(self.language))
+
+    def _visibility(self, value: Any) -> str | None:
+        if value and value != "public":
+            return t(f"visibility.{value}", self.language)
+        return None
+
+    def parts(self, pin: Mapping[str, Any]) -> tuple[str | None, list[Any]]:
+        """The description and the non-empty table rows, flat: [label number, value HTML, …]."""
+        columns = {name: [pin.get(name)] for name in (*self.fields, "description")}
+        descriptions, rows = self.column_parts(columns, 1)
+        return descriptions[0], rows[0]
+
+    def column_parts(
+        self, columns: Mapping[str, Sequence[Any]], count: int
+    ) -> tuple[list[str | None], list[list[Any]]]:
+        """``parts`` for ``count`` pins given column by column (a field missing: all empty).
+
+        Column by column, because a layer has thousands of pins and the same
+        conversion applied down a column costs a fraction of a per-pin dispatch.
+        """
+        empty = [None] * count
+        converted = []
+        for number, name in enumerate(self.fields):
+            convert = self._convert(name)
+            values = columns.get(name, empty)
+            if convert is _text:
+                converted.append((number, _texts(values)))
+            else:
+                converted.append((number, [convert(v) for v in values]))
+        # One flat list per pin: thousands of small [number, value] lists
+        # would keep the garbage collector busy for longer than the rest.
+        rows = []
+        for i in range(count):
+            row: list[Any] = []
+            for number, values in converted:
+                if values[i]:
+                    row += (number, values[i])
+            rows.append(row)
+        descriptions = [_multiline(v) for v in columns.get("description", empty)]
+        return descriptions, rows
+
+    def html(self, pin: Mapping[str, Any]) -> str:
+        """The whole popup of ``pin``."""
+        description, rows = self.parts(pin)
+        cells = "".join(
+            f"<tr><th>{self.labels[number]}</th><td>{value}</td></tr>"
+            for number, value in zip(rows[::2], rows[1::2], strict=True)
+        )
+        return (
+            '<div class="calmap-popup">'
+            f"<h4>{_text(pin.get('name')) or ''}</h4>"
+            f'<p class="calmap-category">{self.head(str(pin.get("category")))}</p>'
+            + (f"<p>{description}</p>" if description else "")
+            + (f"<table>{cells}</table>" if cells else "")
+            + "</div>"
+        )
+
+
 def pin_popup_html(
     layer: str,
     pin: Mapping[str, Any],
@@ -385,59 +635,7 @@ def pin_popup_html(
     True
     """
     index = catalogue if isinstance(catalogue, Mapping) else _index(catalogue)
-    entry = _entry(index, CATEGORY_VOCABULARY[layer], str(pin.get("category")))
-    category_key = "popup.sector" if layer == "partner" else "popup.category"
-    rows: list[tuple[str, str | None]] = [
-        (t(category_key, language), html.escape(entry.label(language))),
-        (t("popup.address", language), _text(pin.get("address"))),
-    ]
-    if layer == "resource":
-        rows.append((t("popup.opening_hours", language), _multiline(pin.get("opening_hours"))))
-    if layer in ("resource", "need"):
-        rows.append(
-            (
-                t("popup.target_groups", language),
-                _labels(index, "target_group", pin.get("target_groups"), language),
-            )
-        )
-    if layer == "need":
-        status = pin.get("status")
-        rows += [
-            (t("popup.status", language), t(f"status.{status}", language) if status else None),
-            (t("popup.priority", language), _text(pin.get("priority"))),
-            (
-                t("popup.source_method", language),
-                html.escape(
-                    _entry(index, "source_method", str(pin.get("source_method"))).label(language)
-                )
-                if pin.get("source_method")
-                else None,
-            ),
-            (t("popup.evidence", language), _multiline(pin.get("evidence"))),
-        ]
-    if layer == "partner":
-        names = pin.get("partnerships") or []
-        rows.append(
-            (t("popup.partnerships", language), "<br>".join(html.escape(str(n)) for n in names))
-        )
-    rows += [
-        (t("popup.phone", language), _text(pin.get("phone"))),
-        (t("popup.email", language), _text(pin.get("email"))),
-        (t("popup.www", language), _link(pin.get("www"))),
-    ]
-    visibility = pin.get("visibility")
-    if visibility and visibility != "public":
-        rows.append((t("popup.visibility", language), t(f"visibility.{visibility}", language)))
-    description = _multiline(pin.get("description"))
-    return (
-        '<div class="calmap-popup">'
-        f"<h4>{_text(pin.get('name')) or ''}</h4>"
-        f'<p class="calmap-category">{_swatch(layer, entry.icon, entry.colour)} '
-        f"{html.escape(entry.label(language))}</p>"
-        + (f"<p>{description}</p>" if description else "")
-        + _rows_table(rows[1:])
-        + "</div>"
-    )
+    return _PopupBuilder(layer, index, language).html(pin)
 
 
 def area_popup_html(
@@ -567,31 +765,157 @@ def legend_html(sections: Sequence[LegendSection], language: str = "pl") -> str:
 # --- layers ----------------------------------------------------------------------------
 
 
-def _point_features(
-    layer: str, frame: gpd.GeoDataFrame, index: Mapping[tuple[str, str], Entry], language: str
-) -> list[dict[str, Any]]:
-    features = []
-    for record in frame.loc[_has_point(frame)].to_dict("records"):
-        point = record["geometry"]
-        features.append(
-            {
-                "type": "Feature",
-                # Six decimals of a degree is about 10 cm: plenty for a pin, and
-                # it keeps the page small when a layer has thousands of pins.
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [round(point.x, 6), round(point.y, 6)],
-                },
-                "properties": {
-                    "id": int(record["id"]),
-                    "category": str(record["category"]),
-                    "tooltip": _text(record.get("name")) or "",
-                    "popup": pin_popup_html(layer, record, index, language),
-                    "faded": layer == "need" and record.get("status") == "met",
-                },
+def _point_columns(
+    layer: str, frame: gpd.GeoDataFrame, popups: _PopupBuilder
+) -> dict[str, list[Any]]:
+    """The pins with a point, column by column, as ``PinLayer`` sends them.
+
+    Column lists, one vectorised coordinate read and popups converted column
+    by column: per-row DataFrame access and a dict per feature cost more than
+    the popups themselves for thousands of pins.
+    """
+    pinned = frame.loc[_has_point(frame)]
+    count = len(pinned)
+    values = {c: pinned[c].tolist() for c in pinned.columns if c != pinned.geometry.name}
+    descriptions, rows = popups.column_parts(values, count)
+    statuses = values.get("status", [None] * count)
+    return {
+        "id": [int(v) for v in values.get("id", [])],
+        "category": [str(v) for v in values.get("category", [])],
+        # Six decimals of a degree is about 10 cm: plenty for a pin, and it
+        # keeps the page small when a layer has thousands of pins.
+        "xy": [
+            [round(x, 6), round(y, 6)]
+            for x, y in shapely.get_coordinates(pinned.geometry.values).tolist()
+        ],
+        "tooltip": [v or "" for v in _texts(values.get("name", [None] * count))],
+        "faded": [1 if layer == "need" and status == "met" else 0 for status in statuses],
+        "rows": rows,
+        "text": descriptions,
+    }
+
+
+class PinLayer(Layer):
+    """One layer of pins as Leaflet GeoJSON, sent column by column.
+
+    The browser gets one list per property (ids, categories, coordinates,
+    tooltips, popup parts) and makes the GeoJSON features itself: for
+    thousands of pins that is a quarter less to send and to serialise than a
+    FeatureCollection. ``data`` gives the same pins as a FeatureCollection.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJson(null, {
+            pointToLayer: {{ this.point_to_layer.js_code }},
+            onEachFeature: {{ this.on_each_feature.js_code }}
+        });
+        {{ this.get_name() }}.addData((function (c) {
+            var features = [];
+            for (var i = 0; i < c.id.length; i++) {
+                features.push({type: "Feature",
+                    geometry: {type: "Point", coordinates: c.xy[i]},
+                    properties: {id: c.id[i], category: c.category[i], tooltip: c.tooltip[i],
+                                 faded: c.faded[i] === 1, rows: c.rows[i], text: c.text[i]}});
             }
-        )
-    return features
+            return {type: "FeatureCollection", features: features};
+        })({{ this.columns_json }}));
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        columns: dict[str, list[Any]],
+        name: str,
+        point_to_layer: JsCode,
+        on_each_feature: JsCode,
+    ) -> None:
+        """A layer of the pins in ``columns`` (see ``_point_columns``)."""
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "PinLayer"
+        self.columns = columns
+        self.point_to_layer = point_to_layer
+        self.on_each_feature = on_each_feature
+        self._columns_json: str | None = None
+
+    @property
+    def columns_json(self) -> str:
+        """The columns as JSON for the script, serialised once however often it renders."""
+        if self._columns_json is None:
+            self._columns_json = _script_json(self.columns)
+        return self._columns_json
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The pins as a GeoJSON FeatureCollection (what the browser builds from the columns)."""
+        c = self.columns
+        features = []
+        for i in range(len(c["id"])):
+            properties = {
+                "id": c["id"][i],
+                "category": c["category"][i],
+                "tooltip": c["tooltip"][i],
+                "faded": c["faded"][i] == 1,
+                "rows": c["rows"][i],
+                "text": c["text"][i],
+            }
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": c["xy"][i]},
+                    "properties": properties,
+                }
+            )
+        return {"type": "FeatureCollection", "features": features}
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        if not self.columns["xy"]:
+            return [[None, None], [None, None]]
+        xs = [x for x, _ in self.columns["xy"]]
+        ys = [y for _, y in self.columns["xy"]]
+        return [[min(ys), min(xs)], [max(ys), max(xs)]]
+
+    def render(self, **kwargs: Any) -> None:
+        """Render as folium.map.Layer does, keeping the output as text (see ``RenderedText``)."""
+        if self.show:
+            self.add_child(
+                ElementAddToElement(
+                    element_name=self.get_name(), element_parent_name=self._parent.get_name()
+                ),
+                name=self.get_name() + "_add",
+            )
+        _render_parts(self, kwargs)
+
+
+def _pin_popups_js(heads: Mapping[str, str], labels: Sequence[str]) -> JsCode:
+    """Leaflet onEachFeature for pins: the tooltip, and the popup assembled from its parts.
+
+    The same assembly as ``_PopupBuilder.html``; every part was escaped in Python.
+    """
+    return JsCode(
+        f"""(function () {{
+            var heads = {_js(dict(heads))};
+            var labels = {_js(list(labels))};
+            return function (feature, layer) {{
+                var p = feature.properties;
+                if (p.tooltip) {{ layer.bindTooltip(p.tooltip, {{sticky: false}}); }}
+                var html = '<div class="calmap-popup"><h4>' + p.tooltip + '</h4>'
+                    + '<p class="calmap-category">' + heads[p.category] + '</p>';
+                if (p.text) {{ html += '<p>' + p.text + '</p>'; }}
+                if (p.rows.length) {{
+                    html += '<table>';
+                    for (var i = 0; i < p.rows.length; i += 2) {{
+                        html += '<tr><th>' + labels[p.rows[i]] + '</th><td>'
+                            + p.rows[i + 1] + '</td></tr>';
+                    }}
+                    html += '</table>';
+                }}
+                layer.bindPopup(html + '</div>', {{maxWidth: 340}});
+            }};
+        }})()"""
+    )
 
 
 def _point_to_layer(layer: str, styles: Mapping[str, str], fallback: str) -> JsCode:
@@ -635,7 +959,7 @@ def pin_layer(
     catalogue: Iterable[Entry] | Mapping[tuple[str, str], Entry],
     language: str = "pl",
     name: str | None = None,
-) -> folium.GeoJson:
+) -> PinLayer:
     """One GeoJson layer of pins (efficient for thousands): divIcons shaped per layer.
 
     Resources are circles, partners squares, needs diamonds, each filled with
@@ -650,12 +974,12 @@ def pin_layer(
         entry = _entry(index, vocabulary, code)
         styles[code] = pin_html(entry.icon, entry.colour)
     fallback = pin_html(FALLBACK_ICON, FALLBACK_COLOUR)
-    features = _point_features(layer, frame, index, language)
-    return folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
+    popups = _PopupBuilder(layer, index, language)
+    return PinLayer(
+        _point_columns(layer, frame, popups),
         name=name or t(f"layer.{layer}", language),
         point_to_layer=_point_to_layer(layer, styles, fallback),
-        on_each_feature=_BIND_POPUPS,
+        on_each_feature=_pin_popups_js({code: popups.head(code) for code in codes}, popups.labels),
     )
 
 
@@ -665,8 +989,13 @@ def area_layer(
     language: str = "pl",
     selected_area_id: int | None = None,
     area_needs: Mapping[int, Sequence[Mapping[str, Any]]] | None = None,
+    clickable: bool = True,
 ) -> folium.GeoJson:
-    """Area boundaries as one GeoJson layer; the selected area stands out, the rest recede."""
+    """Area boundaries as one GeoJson layer; the selected area stands out, the rest recede.
+
+    ``clickable`` False draws outlines only, without popups: on the editor's
+    map a tap inside the area must place a pin, not open the area's popup.
+    """
     index = catalogue if isinstance(catalogue, Mapping) else _index(catalogue)
     needs_by_area = area_needs or {}
     features = []
@@ -697,7 +1026,15 @@ def area_layer(
         )
     # The selected area last, so its outline is drawn on top of its neighbours'.
     features.sort(key=lambda f: f["properties"]["id"] == selected_area_id)
-    return folium.GeoJson(
+    if not clickable:
+        for feature in features:
+            del feature["properties"]["popup"], feature["properties"]["tooltip"]
+        return DataLayer(
+            {"type": "FeatureCollection", "features": features},
+            name=t("layer.area", language),
+            interactive=False,
+        )
+    return DataLayer(
         {"type": "FeatureCollection", "features": features},
         name=t("layer.area", language),
         on_each_feature=_BIND_POPUPS,
@@ -723,12 +1060,14 @@ def overview_map(
     tiles_attribution: str = "",
     leaflet: LeafletLinks | InlineAssets | None = None,
     height: str | int = "100%",
+    clickable_areas: bool = True,
 ) -> OfflineMap:
     """The overview map: basemap (or a plain background), areas, three pin layers, legend.
 
     ``pins`` maps ``resource``/``partner``/``need`` to the frames from
     ``mapping.layers.pins``. The view fits the selected area, else all areas,
-    else all pins, else Poland.
+    else all pins, else Poland. ``clickable_areas`` False (the editor) lets a
+    tap inside an area reach the map instead of opening the area's popup.
     """
     entries = list(catalogue)
     index = _index(entries)
@@ -755,7 +1094,9 @@ def overview_map(
             if not _missing(record.get("area_id")):
                 area_needs.setdefault(int(record["area_id"]), []).append(record)
     if len(areas):
-        area_layer(areas, index, language, selected_area_id, area_needs).add_to(m)
+        area_layer(
+            areas, index, language, selected_area_id, area_needs, clickable=clickable_areas
+        ).add_to(m)
     for layer in LAYERS:
         frame = pins.get(layer)
         if frame is None or not _has_point(frame).any():
@@ -777,6 +1118,37 @@ def overview_map(
     if bounds is not None:
         FitView(bounds).add_to(m)
     return m
+
+
+# The point a user marked (red) and the ring around the open pin (black).
+MARKED_POINT_STYLE = {"radius": 9, "color": "#ffffff", "weight": 3, "fill_color": "#c0392b",
+                      "fill_opacity": 1.0}
+SELECTED_PIN_STYLE = {"radius": 18, "color": "#111111", "weight": 3, "fill": False,
+                      "dash_array": "5 4"}
+
+
+def editor_marks(
+    point: tuple[float, float] | None, selected: tuple[float, float] | None
+) -> folium.FeatureGroup:
+    """The editor's temporary marks as one group: the marked point and the open pin's ring.
+
+    Both are given as (lat, lon) and are not clickable, so a tap on them
+    reaches the map (or the pin underneath). Drawn as streamlit-folium's
+    ``feature_group_to_add``, they change without redrawing the map.
+    """
+    group = folium.FeatureGroup(name="calmap-editor-marks", control=False)
+    marks = [
+        (selected, "calmap-selected-pin", SELECTED_PIN_STYLE),
+        (point, "calmap-marked-point", MARKED_POINT_STYLE),
+    ]
+    for position, class_name, style in marks:
+        if position is None:
+            continue
+        mark = folium.CircleMarker(list(position), class_name=class_name, **style)
+        # folium's path options know no "interactive"; Leaflet does.
+        mark.options["interactive"] = False
+        mark.add_to(group)
+    return group
 
 
 def _walk(element: Any) -> Iterator[Any]:

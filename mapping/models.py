@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -356,3 +357,89 @@ class LayerHistory(Base):
         String(64), nullable=False, server_default=func.current_user()
     )
     row_data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+# --- Resident surveys (migration 0004; the code lives in the ``surveys`` package) ---------
+
+
+class SurveyForm(Base):
+    """One version of a questionnaire (XLSForm ``form_id`` + ``version``) and its mapping."""
+
+    __tablename__ = "survey_form"
+    __table_args__ = (UniqueConstraint("form_id", "version", name="uq_survey_form_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    version: Mapped[str] = mapped_column(String(64), nullable=False)
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    xlsform: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class SurveyWave(Base):
+    """One round of collection with one form version, owned by a team."""
+
+    __tablename__ = "survey_wave"
+    __table_args__ = (UniqueConstraint("team_id", "name", name="uq_survey_wave_team_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    form_pk: Mapped[int] = mapped_column(ForeignKey("survey_form.id"), nullable=False)
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("team.id", ondelete="CASCADE"), nullable=False
+    )
+    collected_from: Mapped[dt.date | None] = mapped_column(Date)
+    collected_to: Mapped[dt.date | None] = mapped_column(Date)
+    # Keys the respondent pseudonyms; deleting the wave deletes it with the answers.
+    secret: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class SurveyResponse(Base):
+    """One pseudonymised respondent: area, keyed pseudonym, mapped answers and categories."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (
+        UniqueConstraint("wave_id", "respondent_key", name="uq_survey_response_key"),
+        Index("ix_survey_response_wave_area", "wave_id", "area_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    wave_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_wave.id", ondelete="CASCADE"), nullable=False
+    )
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), nullable=False)
+    respondent_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    categories: Mapped[list[str]] = mapped_column(
+        ARRAY(String(100)), nullable=False, server_default="{}"
+    )
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+
+
+class SurveyNeed(Base):
+    """Where a need published from a survey indicator came from, with the published numbers."""
+
+    __tablename__ = "survey_need"
+    __table_args__ = (Index("ix_survey_need_wave_id", "wave_id"),)
+
+    need_id: Mapped[int] = mapped_column(
+        ForeignKey("need.id", ondelete="CASCADE"), primary_key=True
+    )
+    wave_id: Mapped[int | None] = mapped_column(ForeignKey("survey_wave.id", ondelete="SET NULL"))
+    # Kept when the wave (and its answers) are deleted: the need keeps its provenance.
+    wave_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    form_pk: Mapped[int] = mapped_column(ForeignKey("survey_form.id"), nullable=False)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), nullable=False)
+    category: Mapped[str] = mapped_column(String(64), nullable=False)
+    respondents: Mapped[int] = mapped_column(Integer, nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    published_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    published_by: Mapped[str | None] = mapped_column(String(64))

@@ -3,7 +3,9 @@
 #   apt: PostgreSQL + PostGIS (the embedded database), Chromium (browser tests),
 #        DejaVu fonts (Polish diacritics in maps and posters)
 #   pip: a virtual environment in .venv with calmap and its test tools
-#   the map's JavaScript and CSS (Leaflet from PyPI) copied into static/vendor
+#   npm: Leaflet.draw (drawing area boundaries), pinned, into .npm-vendor
+#   the map's JavaScript and CSS (Leaflet from PyPI, Leaflet.draw from npm) copied
+#   into static/vendor
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +26,8 @@ missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+# npm brings Leaflet.draw (not on PyPI); Debian's npm package brings Node.js with it.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 PY=$(pick_python || true)
 if [ -z "$PY" ] || ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then
   missing+=(python3 python3-venv)
@@ -47,6 +51,13 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e ".[test]"
   echo "$want" > "$stamp"
+fi
+
+LEAFLET_DRAW_VERSION=1.0.4  # keep equal to mapping/assets.py LEAFLET_DRAW_VERSION
+if ! grep -qs "\"version\": \"$LEAFLET_DRAW_VERSION\"" .npm-vendor/node_modules/leaflet-draw/package.json; then
+  echo "setup: installing leaflet-draw $LEAFLET_DRAW_VERSION from npm into .npm-vendor"
+  npm install --prefix .npm-vendor --no-save --no-package-lock --no-audit --no-fund \
+    --loglevel=error "leaflet-draw@$LEAFLET_DRAW_VERSION" >/dev/null
 fi
 
 .venv/bin/python -c 'from pathlib import Path; from mapping import assets; assets.install_static(Path("static"))'

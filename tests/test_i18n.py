@@ -14,6 +14,7 @@ SOURCES = [
     PROJECT_ROOT / "streamlit_app.py",
     *sorted((PROJECT_ROOT / "pages").glob("*.py")),
     *sorted((PROJECT_ROOT / "mapping").rglob("*.py")),
+    *sorted((PROJECT_ROOT / "surveys").rglob("*.py")),
 ]
 # t("some.key", …) with a literal key; keys built with an f-string are
 # checked through their prefixes below.

@@ -21,13 +21,15 @@ ALL = 0
 
 
 def init(default_language: str) -> None:
-    """Give every key its starting value once per browser session."""
+    """Give the language its starting value once per browser session."""
     st.session_state.setdefault(
         LANGUAGE, default_language if default_language in LANGUAGES else "pl"
     )
-    st.session_state.setdefault(CITY, None)
-    st.session_state.setdefault(TEAM_ID, ALL)
-    st.session_state.setdefault(AREA_ID, ALL)
+    # City, team and area are created by their selectboxes (the accessors below
+    # read them with defaults). Creating them here, in a run that stops before
+    # the sidebar (the sign-in page), made Streamlit 1.67 drop the city on the
+    # first page switch after signing in: the selectbox showed "Choose an
+    # option" and the next choice of an area was reset.
 
 
 def language() -> str:

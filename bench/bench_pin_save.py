@@ -1,0 +1,349 @@
+"""Save a pin → the pin is in the map payload: calmap's path against a naive baseline.
+
+Run from the project root (public tools only, nothing to install beyond the project):
+
+    .venv/bin/python bench/bench_pin_save.py            # 40 repetitions of each
+    .venv/bin/python bench/bench_pin_save.py --reps 10 --profile
+
+It starts a throwaway PostgreSQL + PostGIS cluster in a temporary directory
+under /tmp, migrates it, installs the catalogue, loads one real Gdańsk
+district and 10,000 pins spread over its three layers, then measures, in the
+same run:
+
+ours   pins.create_pin in a restricted transaction + commit, then the page's own
+       read path (layers.overview for the chosen area), the maps builder and
+       the HTML/JS payload st_folium would send; checks the new pin is in it.
+naive  ORM insert + commit, then session.query(...).all() for every layer, one
+       folium.Marker with a Popup per pin, the whole HTML rendered; checks the
+       new pin is in it.
+
+Everything is server side (no browser). See bench/README.md for the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import html
+import io
+import os
+import pstats
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import shapely
+from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry import MultiPolygon, Point
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from mapping import accounts, assets, catalog, db, layers, maps, pins, schema  # noqa: E402
+from mapping.cluster import Cluster  # noqa: E402
+from mapping.models import Area, Need, Partner, Resource, Team  # noqa: E402
+
+DISTRICTS = PROJECT_ROOT / "geodata" / "files" / "gdansk_dzielnice.geojson"
+DISTRICT = "Śródmieście"
+CITY = "Gdańsk"
+LAYER_SIZES = {"resource": 5_000, "partner": 2_000, "need": 3_000}
+TARGET_P95_MS = 800
+TARGET_RATIO = 5
+
+
+def st_folium_payload(m: folium.Map) -> str:
+    """What st_folium sends to the browser for ``m``: its html, header and Leaflet script.
+
+    The same calls, in the same order, as streamlit_folium.st_folium (0.27),
+    without the Streamlit component around them.
+    """
+    import streamlit_folium as sf
+
+    m.get_root().render()
+    m.render()
+    body = sf._get_html(m)
+    header = sf._get_header(m)
+    script = sf._get_map_string(m)
+    return "\n".join((body, header, script))
+
+
+# --- setup ------------------------------------------------------------------------------
+
+
+def load_world(engine) -> tuple[int, accounts.Actor, list[tuple[float, float]]]:
+    """One real district owned by a team, an editor of that team, and 10,000 pins."""
+    frame = gpd.read_file(DISTRICTS).set_index("DZIELNICY")
+    geom = shapely.make_valid(frame.loc[DISTRICT].geometry)
+    if geom.geom_type == "Polygon":
+        geom = MultiPolygon([geom])
+    with Session(engine) as session, session.begin():
+        catalog.install_defaults(session)
+        team = Team(code="bench", name="Zespół testowy", city=CITY)
+        session.add(team)
+        session.flush()
+        area = Area(name=DISTRICT, kind="district", team_id=team.id,
+                    geom=from_shape(geom, srid=4326), population=30_000)
+        session.add(area)
+        session.flush()
+        actor = accounts.add_user(session, "bench-editor", None, "editor", ["bench"])
+        entries = catalog.entries(session)
+        codes = {v: [e for e in entries if e.vocabulary == v] for v in
+                 ("resource_category", "partner_sector", "need_category", "source_method",
+                  "target_group")}
+        area_id = area.id
+        insert_pins(session, area_id, codes)
+        points = session.execute(
+            text("SELECT ST_X(g), ST_Y(g) FROM (SELECT (ST_Dump(ST_GeneratePoints(geom, 200, 7)))"
+                 ".geom AS g FROM area WHERE id = :id) p"),
+            {"id": area_id},
+        ).all()
+    return area_id, actor, [(x, y) for x, y in points]
+
+
+def insert_pins(session: Session, area_id: int, codes: dict[str, list[catalog.Entry]]) -> None:
+    """INSERT … SELECT with points generated inside the polygon: seconds, not minutes."""
+    common = """
+        WITH p AS (
+            SELECT row_number() OVER () AS i, d.geom
+            FROM area, ST_Dump(ST_GeneratePoints(area.geom, :n, :seed)) AS d
+            WHERE area.id = :area
+        )
+    """
+    visibility = ("CASE WHEN i % 10 = 0 THEN 'team' WHEN i % 10 = 1 THEN 'partnership' "
+                  "ELSE 'public' END")
+    description = ("'Opis wpisu ' || i || ': zajęcia dla dzieci, seniorów i rodzin, "
+                   "spotkania w każdy wtorek i czwartek.'")
+    categories = [e.code for e in codes["resource_category"]]
+    kinds = [e.parent_code for e in codes["resource_category"]]
+    groups = [e.code for e in codes["target_group"]]
+    session.execute(
+        text(common + f"""
+        INSERT INTO resource (name, kind, category, description, address, phone, email, www,
+                              visibility, target_groups, area_id, geom, source)
+        SELECT 'Zasób nr ' || i, (CAST(:kinds AS text[]))[1 + i % :k],
+               (CAST(:cats AS text[]))[1 + i % :k], {description},
+               'ul. Długa ' || (i % 120 + 1) || ', Gdańsk', '58 301 ' || lpad((i % 10000)::text,
+               4, '0'), 'kontakt' || i || '@example.pl', 'https://example.pl/' || i,
+               {visibility}, ARRAY[(CAST(:groups AS text[]))[1 + i % :g]], :area, p.geom,
+               'bench'
+        FROM p"""),
+        {"n": LAYER_SIZES["resource"], "seed": 1, "area": area_id, "kinds": kinds,
+         "cats": categories, "k": len(categories), "groups": groups, "g": len(groups)},
+    )
+    sectors = [e.code for e in codes["partner_sector"]]
+    session.execute(
+        text(common + f"""
+        INSERT INTO partner (name, sector, description, address, visibility, area_id, geom, source)
+        SELECT 'Partner nr ' || i, (CAST(:sectors AS text[]))[1 + i % :k], {description},
+               'ul. Ogarna ' || (i % 90 + 1), {visibility}, :area, p.geom, 'bench'
+        FROM p"""),
+        {"n": LAYER_SIZES["partner"], "seed": 2, "area": area_id, "sectors": sectors,
+         "k": len(sectors)},
+    )
+    needs = [e.code for e in codes["need_category"]]
+    methods = [e.code for e in codes["source_method"]]
+    session.execute(
+        text(common + f"""
+        INSERT INTO need (name, category, priority, status, source_method, evidence, visibility,
+                          target_groups, area_id, geom, source)
+        SELECT 'Potrzeba nr ' || i, (CAST(:needs AS text[]))[1 + i % :k], 1 + i % 3,
+               (ARRAY['identified', 'being_addressed', 'met'])[1 + i % 3],
+               (CAST(:methods AS text[]))[1 + i % :m], 'Ankieta mieszkańców, ' || i,
+               {visibility}, ARRAY[(CAST(:groups AS text[]))[1 + i % :g]], :area,
+               -- One need in fifty covers the whole area: no point.
+               CASE WHEN i % 50 = 0 THEN NULL ELSE p.geom END, 'bench'
+        FROM p"""),
+        {"n": LAYER_SIZES["need"], "seed": 3, "area": area_id, "needs": needs,
+         "k": len(needs), "methods": methods, "m": len(methods), "groups": groups,
+         "g": len(groups)},
+    )
+    session.execute(text("ANALYZE"))
+
+
+# --- the two paths ------------------------------------------------------------------------
+
+
+def ours(engine, area_id: int, actor: accounts.Actor, point: tuple[float, float],
+         marker: str, parts: dict[str, list[float]]) -> None:
+    """Save with the editing service, then read and build the map as the page does."""
+    t0 = time.perf_counter()
+    with db.session_scope(engine, actor.username, restricted=True) as session:
+        ref = pins.create_pin(
+            session, actor, "resource", area_id,
+            {"name": marker, "category": "library", "visibility": "public",
+             "address": "ul. Długa 1, Gdańsk"},
+            point,
+        )
+    t1 = time.perf_counter()
+    with Session(engine) as session:
+        view = layers.overview(session, CITY, None, area_id)
+    t2 = time.perf_counter()
+    m = maps.overview_map(
+        view.areas, view.pins, view.catalogue, "pl", selected_area_id=view.selected_area_id,
+        tiles_url=None, leaflet=assets.leaflet_links(),
+    )
+    t3 = time.perf_counter()
+    payload = st_folium_payload(m)
+    t4 = time.perf_counter()
+    # The pin layers send one list per property: the id is in the list of ids.
+    if marker not in payload or not re.search(rf"[\[,]{ref.id}[,\]]", payload):
+        raise AssertionError(f"ours: the new pin {ref.id} is not in the payload")
+    for name, start, end in (("save", t0, t1), ("read", t1, t2), ("build", t2, t3),
+                             ("payload", t3, t4)):
+        parts[name].append((end - start) * 1000)
+
+
+def naive(engine, area_id: int, point: tuple[float, float], marker: str) -> None:
+    """ORM insert, then every row of every layer as one folium Marker with a Popup."""
+    with Session(engine) as session, session.begin():
+        session.add(
+            Resource(name=marker, kind="institution_public", category="library",
+                     visibility="public", address="ul. Długa 1, Gdańsk", area_id=area_id,
+                     geom=from_shape(Point(point), srid=4326))
+        )
+    with Session(engine) as session:
+        area = session.get(Area, area_id)
+        outline = to_shape(area.geom)
+        m = folium.Map(location=[outline.centroid.y, outline.centroid.x], zoom_start=14)
+        folium.GeoJson(outline.__geo_interface__, name=area.name).add_to(m)
+        for model in (Resource, Partner, Need):
+            for row in session.query(model).all():
+                if row.geom is None:
+                    continue
+                spot = to_shape(row.geom)
+                folium.Marker(
+                    [spot.y, spot.x],
+                    popup=folium.Popup(html.escape(row.name)),
+                    tooltip=html.escape(row.name),
+                ).add_to(m)
+        page = m.get_root().render()
+    if marker not in page:
+        raise AssertionError("naive: the new pin is not in the page")
+
+
+# --- measuring --------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0–100), linear between the closest ranks."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def timed(run: Callable[[], None], cpu: list[float]) -> float:
+    """Wall-clock ms of ``run``; its CPU ms in this process go to ``cpu``.
+
+    On a machine shared with other work the wall clock also counts waiting
+    for a core; the CPU time of the app's process does not (the database
+    server's share is not in it, and is small here).
+    """
+    start, start_cpu = time.perf_counter(), time.process_time()
+    run()
+    cpu.append((time.process_time() - start_cpu) * 1000)
+    return (time.perf_counter() - start) * 1000
+
+
+def row(label: str, values: list[float]) -> str:
+    return (f"{label:<28}{statistics.median(values):>9.0f}{percentile(values, 95):>9.0f}"
+            f"{max(values):>9.0f}{len(values):>6}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=40, help="repetitions of ours (default 40)")
+    parser.add_argument("--naive-reps", type=int, default=None,
+                        help="repetitions of the naive baseline (default: as --reps)")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile one more repetition of ours with cProfile")
+    args = parser.parse_args()
+    naive_reps = args.naive_reps if args.naive_reps is not None else args.reps
+
+    # Under /tmp, readable by all: run as root, the server runs as `postgres`.
+    workdir = Path(tempfile.mkdtemp(prefix="calmap-bench-", dir="/tmp"))
+    workdir.chmod(0o755)
+    cluster = Cluster(workdir)
+    try:
+        started = time.perf_counter()
+        cluster.start()
+        engine = create_engine(cluster.url())
+        schema.upgrade(engine)
+        area_id, actor, points = load_world(engine)
+        print(f"setup: cluster, schema, catalogue, {DISTRICT} and "
+              f"{sum(LAYER_SIZES.values()):,} pins in {time.perf_counter() - started:.1f} s")
+
+        # One untimed round each: imports, caches and the database's buffers warm up.
+        parts: dict[str, list[float]] = {k: [] for k in ("save", "read", "build", "payload")}
+        ours(engine, area_id, actor, points[0], f"bench-warm-{uuid.uuid4().hex}", parts)
+        naive(engine, area_id, points[1], f"bench-warm-{uuid.uuid4().hex}")
+        parts = {k: [] for k in parts}
+
+        ours_ms, naive_ms, ours_cpu, naive_cpu = [], [], [], []
+        # Interleaved, so both see the same growing tables and the same machine load.
+        for i in range(max(args.reps, naive_reps)):
+            point = points[(2 + i) % len(points)]
+            if i < args.reps:
+                name = f"bench-ours-{i}-{uuid.uuid4().hex[:8]}"
+                run = partial(ours, engine, area_id, actor, point, name, parts)
+                ours_ms.append(timed(run, ours_cpu))
+            if i < naive_reps:
+                name = f"bench-naive-{i}-{uuid.uuid4().hex[:8]}"
+                naive_ms.append(timed(partial(naive, engine, area_id, point, name), naive_cpu))
+            print(f"  {i + 1}/{max(args.reps, naive_reps)}", end="\r", flush=True)
+
+        print(f"\nsave a pin → the pin is in the map payload ({DISTRICT}, "
+              f"{sum(LAYER_SIZES.values()):,} pins; ms)")
+        print(f"{'':<28}{'p50':>9}{'p95':>9}{'max':>9}{'n':>6}")
+        print(row("ours (save+read+build+send)", ours_ms))
+        for name in ("save", "read", "build", "payload"):
+            print(row(f"  of which {name}", parts[name]))
+        if naive_ms:
+            print(row("naive (ORM + Marker/Popup)", naive_ms))
+            ratio50 = statistics.median(naive_ms) / statistics.median(ours_ms)
+            ratio95 = percentile(naive_ms, 95) / percentile(ours_ms, 95)
+            print(f"ratio naive/ours: p50 {ratio50:.1f}×, p95 {ratio95:.1f}×")
+        print(f"CPU time of this process (ms; the wall clock above also counts waiting "
+              f"for a core, load average now {os.getloadavg()[0]:.1f})")
+        print(row("ours", ours_cpu))
+        if naive_cpu:
+            print(row("naive", naive_cpu))
+            print(f"ratio naive/ours (CPU): p50 "
+                  f"{statistics.median(naive_cpu) / statistics.median(ours_cpu):.1f}×")
+        p95 = percentile(ours_ms, 95)
+        print(f"target p95 ≤ {TARGET_P95_MS} ms: {'met' if p95 <= TARGET_P95_MS else 'MISSED'}"
+              + (f"; target ≥ {TARGET_RATIO}× faster than naive: "
+                 f"{'met' if naive_ms and ratio50 >= TARGET_RATIO else 'MISSED'}"
+                 if naive_ms else ""))
+
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            ours(engine, area_id, actor, points[-1], f"bench-profile-{uuid.uuid4().hex}", parts)
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+            print(out.getvalue())
+        engine.dispose()
+    finally:
+        cluster.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,167 @@
+"""Areas: draw or edit the chosen area's boundary, record its streets, build it from streets."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio.errors
+import streamlit as st
+from geoalchemy2.shape import to_shape
+from sqlalchemy.orm import Session
+from streamlit_folium import st_folium
+
+from mapping import areas, assets, db, drawing
+from mapping.errors import UserError, ValidationError
+from mapping.i18n import t
+from mapping.models import Area
+from mapping.ui import data, editing, sidebar, state
+
+PREFIX = "calmap.areas."
+FLASH = PREFIX + "flash"
+MAP_HEIGHT = 520
+
+lang = state.language()
+cfg = data.settings()
+url = data.database_url(cfg)
+actor = editing.signed_in_actor(url, cfg)
+if actor is None or not actor.can_edit:
+    st.error(t("error.read_only", lang))
+    st.stop()
+
+st.title(t("areas.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
+area_id = state.area_id()
+if area_id is None:
+    st.info(t("areas.choose_area", lang))
+    st.stop()
+
+with Session(db.engine_for_url(url)) as session:
+    row = session.get(Area, area_id)
+    if row is None or row.retired_at is not None:
+        st.info(t("areas.choose_area", lang))
+        st.stop()
+    ref = areas.AreaRef(row.id, row.version)
+    boundary = to_shape(row.geom)
+    streets_text = row.streets or ""
+    may_edit = actor.may_edit_team(row.team_id)
+if not may_edit:
+    st.warning(t("editor.not_your_area", lang))
+
+flash = st.session_state.pop(FLASH, None)
+if flash:
+    st.success(t(flash["key"], lang, **flash.get("params", {})))
+
+
+def show_error(error: UserError) -> None:
+    """A service's refusal, with each bad field's reason."""
+    st.error(t(error.key, lang, **error.params))
+    if isinstance(error, ValidationError):
+        for key in error.fields.values():
+            st.caption(t(key, lang))
+
+
+def save(action, done_key: str, **params: object) -> None:  # noqa: ANN001 - a service call
+    """Run one service call as the signed-in user; on success remember a note and redraw."""
+    outcome = editing.run(url, actor, action)
+    if outcome.error is not None:
+        show_error(outcome.error)
+        return
+    st.session_state[FLASH] = {"key": done_key, "params": params}
+    st.rerun()
+
+
+draw_tab, streets_tab, build_tab = st.tabs(
+    [t("areas.tab_draw", lang), t("areas.tab_streets", lang), t("areas.tab_build", lang)]
+)
+
+with draw_tab:
+    installed = assets.leaflet_draw_installed(data.STATIC_DIR)
+    drawings = None
+    if installed:
+        st.caption(t("areas.draw_hint", lang))
+        base = st.get_option("server.baseUrlPath") or ""
+        folium_map = drawing.area_draw_map(
+            boundary,
+            language=lang,
+            tiles_url=cfg.tiles_url,
+            tiles_attribution=cfg.tiles_attribution,
+            leaflet=data.leaflet_links(),
+            draw_links=assets.leaflet_draw_links(base),
+        )
+        # Only drawing reruns the app: panning and zooming must not.
+        reply = st_folium(folium_map, key=f"{PREFIX}map.{area_id}.{ref.version}",
+                          height=MAP_HEIGHT, use_container_width=True,
+                          returned_objects=["all_drawings"])
+        drawings = (reply or {}).get("all_drawings")
+        if may_edit and st.button(t("areas.save_drawing", lang), disabled=not drawings,
+                                  type="primary", key=PREFIX + "save_drawing"):
+            save(lambda s: areas.update_geometry(s, actor, ref, drawings), "areas.saved")
+    else:
+        st.warning(t("areas.draw_unavailable", lang))
+    with st.expander(t("areas.geojson_heading", lang), expanded=not installed):
+        upload = st.file_uploader(t("areas.geojson_upload", lang), type=["geojson", "json"],
+                                  key=PREFIX + "geojson_file")
+        typed = st.text_area(t("areas.geojson_text", lang), key=PREFIX + "geojson_text",
+                             height=120)
+        if may_edit and st.button(t("areas.save_geojson", lang), key=PREFIX + "save_geojson"):
+            text = upload.getvalue().decode("utf-8", errors="replace") if upload else typed
+            save(lambda s: areas.update_geometry(s, actor, ref, text), "areas.saved")
+
+with streets_tab:
+    st.caption(t("areas.streets_hint", lang))
+    with st.form(PREFIX + "streets_form"):
+        new_text = st.text_area(t("areas.streets", lang), value=streets_text, height=120)
+        submitted = st.form_submit_button(t("areas.save_streets", lang), disabled=not may_edit)
+    listed = areas.parse_streets(streets_text)
+    if listed:
+        st.markdown(t("areas.streets_parsed", lang, count=len(listed)))
+        st.write(", ".join(listed))
+    if submitted:
+        save(lambda s: areas.set_streets(s, actor, ref, new_text), "areas.streets_saved")
+
+with build_tab:
+    st.caption(t("areas.build_hint", lang))
+    street_file = st.file_uploader(
+        t("areas.street_layer", lang), type=["geojson", "json", "gpkg", "zip"],
+        key=PREFIX + "street_file",
+    )
+    buffer_m = st.slider(t("areas.buffer", lang), 10, 200, int(areas.DEFAULT_BUFFER_M), 5,
+                         key=PREFIX + "buffer")
+    if street_file is not None and listed:
+        with tempfile.TemporaryDirectory(prefix="calmap-streets-") as tmp:
+            path = Path(tmp) / Path(street_file.name).name
+            path.write_bytes(street_file.getvalue())
+            source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+            try:
+                layer = gpd.read_file(source)
+            except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError):
+                layer = None
+                st.error(t("areas.street_layer_unreadable", lang))
+        if layer is not None:
+            try:
+                match = areas.build_from_streets(listed, layer, buffer_m=buffer_m)
+            except UserError as exc:
+                show_error(exc)
+                match = None
+            if match is not None:
+                for wanted, names in match.found.items():
+                    st.write(f"✔ {wanted}: {', '.join(names)}")
+                if match.missing:
+                    st.warning(t("areas.streets_missing", lang, streets=", ".join(match.missing)))
+                if match.geometry is not None:
+                    # The proposed boundary in red over the current one in grey.
+                    preview = drawing.area_draw_map(
+                        match.geometry, context=boundary, language=lang,
+                        tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,
+                        leaflet=data.leaflet_links(), editable=False,
+                    )
+                    st_folium(preview, key=PREFIX + "preview", height=360,
+                              use_container_width=True, returned_objects=[])
+                    built = match.geometry
+                    if may_edit and st.button(t("areas.save_built", lang), type="primary",
+                                              key=PREFIX + "save_built"):
+                        save(lambda s: areas.update_geometry(s, actor, ref, built),
+                             "areas.saved")
+    elif street_file is not None:
+        st.info(t("areas.no_streets_yet", lang))

@@ -1,0 +1,371 @@
+"""Map editor: pin, edit, move, retire and restore the resources, partners and needs of an area.
+
+Widgets in, one service call (through mapping.ui.editing) out, the result rendered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from streamlit_folium import st_folium
+from streamlit_js_eval import get_geolocation
+
+from mapping import layers, maps
+from mapping.errors import UserError, ValidationError
+from mapping.i18n import t
+from mapping.models import NEED_STATUSES
+from mapping.ui import data, editing, forms, sidebar, state
+
+MAP_HEIGHT = 430
+
+lang = state.language()
+cfg = data.settings()
+url = data.database_url(cfg)
+actor = editing.signed_in_actor(url, cfg)
+if actor is None or not actor.can_edit:
+    st.error(t("error.read_only", lang))
+    st.stop()
+
+st.html(editing.TOUCH_CSS)
+st.title(t("editor.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
+area_id = state.area_id()
+editing.init(area_id)
+view = (
+    editing.read_view(url, actor, state.city(), state.team_id(), area_id)
+    if area_id is not None
+    else None
+)
+if view is None:
+    st.info(t("editor.choose_area", lang))
+    st.stop()
+if not view.may_edit:
+    st.warning(t("editor.not_your_area", lang))
+
+editing.take_map_events(url, actor, view)
+index = forms.Choices(view.catalogue).index()
+choices = forms.Choices(view.catalogue, view.partners, view.names("resource"))
+
+
+def show_problem(
+    problem: dict[str, Any], slots: Any = None, values: Any = None, where: str = "top"
+) -> None:
+    """An error (or notice) from a service, with each field's message and a conflict's table."""
+    text = t(problem["key"], lang, **problem.get("params", {}))
+    if problem["key"] == "error.form_already_saved":
+        st.info(text)
+        return
+    if problem.get("kind", "error") != "error":
+        getattr(st, problem["kind"])(text)
+        return
+    st.error(text)
+    fields = problem.get("fields") or {}
+    leftover = forms.show_field_errors(slots, fields, values or {}, lang) if slots else [
+        f"{forms.field_label(name, lang)}: {t(key, lang)}" for name, key in fields.items()
+    ]
+    for message in leftover:
+        st.error(message)
+    if "changes" in problem:
+        layer = problem.get("layer") or st.session_state[editing.LAYER]
+        st.caption(t("editor.conflict_caption", lang, who=problem.get("who") or "?"))
+        st.dataframe(
+            forms.conflict_rows(layer, problem["changes"], lang, index), hide_index=True
+        )
+        st.button(
+            t("editor.reload", lang), on_click=editing.on_reload, args=(url, actor),
+            key=f"calmap.editor.reload.{where}", width="stretch",
+        )
+
+
+def show_error_here(error: UserError, slots: Any, values: dict[str, Any]) -> None:
+    """A failed save: the messages go under the form (each field's under that field)."""
+    with slots["form"].container():
+        show_problem(editing.describe(error), slots, values, where="form")
+
+
+def position_controls(for_move: bool) -> None:
+    """Where the pin goes: a tap on the map, the browser's position or typed coordinates."""
+    editing.sync_coords()
+    point = editing.marked_point()
+    typed, here, clear = st.columns([3, 2, 1.4], vertical_alignment="bottom")
+    typed.text_input(
+        t("editor.position", lang), key=editing.COORDS, on_change=editing.on_coords_typed,
+        placeholder="54,4075 18,6150", help=t("editor.position_help", lang),
+    )
+    here.button(
+        t("editor.use_location", lang), on_click=editing.start_locating, width="stretch",
+        key="calmap.editor.locate", icon=":material/my_location:",
+    )
+    clear.button(
+        t("editor.clear_point", lang), on_click=editing.on_clear_point, width="stretch",
+        disabled=point is None, key="calmap.editor.clear_point",
+    )
+    if st.session_state.get(editing.COORDS_ERROR):
+        st.error(t(st.session_state[editing.COORDS_ERROR], lang))
+    if point is not None:
+        st.caption(t("editor.point_set", lang, point=editing.format_point(*point)))
+    else:
+        hint = "editor.move_hint" if for_move else "editor.no_point"
+        st.caption(t(hint, lang))
+    asking = st.session_state.get(editing.LOCATING)
+    if asking:
+        # Needs https or localhost; the browser asks the user first.
+        answer = get_geolocation(component_key=f"{editing.LOCATING}.{asking}")
+        if answer is None:
+            st.info(t("editor.locating", lang))
+        else:
+            editing.located(answer)
+            st.rerun()
+    if st.session_state.get(editing.LOCATION_FAILED):
+        st.warning(
+            t("editor.location_unavailable", lang,
+              reason=st.session_state[editing.LOCATION_FAILED])
+        )
+
+
+def new_pin_panel(layer: str) -> None:
+    """The form of a new pin of ``layer``."""
+    st.subheader(t("editor.new_heading", lang, layer=t(f"layer.{layer}", lang)), anchor=False)
+    position_controls(for_move=False)
+    token = st.session_state[editing.TOKEN]
+    submitted, slots = forms.pin_form(
+        layer, f"calmap.editor.new.{layer}.{token}", forms.empty_values(layer), choices, lang,
+        is_new=True,
+    )
+    if submitted is None:
+        return
+    point = None if submitted.whole_area else editing.marked_point()
+    if layer == "need" and not submitted.whole_area and point is None:
+        outcome = editing.Outcome(error=ValidationError({"point": "error.point_required"}))
+    else:
+        outcome = editing.save_new(
+            url, actor, layer, view.area_id, submitted.data, point, token, submitted.resource_ids
+        )
+    if outcome.ok:
+        editing.after_create(submitted.data.get("name") or "")
+        st.rerun()
+    show_error_here(outcome.error, slots, submitted.data)
+    if outcome.error.key == "error.form_already_saved":
+        editing.new_token()
+
+
+def open_pin_panel(ref: Any) -> None:
+    """The open pin: its actions (move, retire, restore, undo, close) and its form."""
+    values = editing.seed()
+    retired = values.get("retired_at") is not None
+    st.subheader(
+        t("editor.open_heading", lang, layer=t(f"layer.{ref.layer}", lang),
+          name=values.get("name") or ""),
+        anchor=False,
+    )
+    if retired:
+        st.warning(t("editor.retired_notice", lang))
+    buttons = st.columns(4)
+    if retired:
+        buttons[0].button(
+            t("editor.restore", lang), on_click=editing.on_restore, args=(url, actor),
+            type="primary", width="stretch", key="calmap.editor.restore",
+        )
+    else:
+        buttons[0].button(
+            t("editor.move_here", lang), on_click=editing.on_move, args=(url, actor),
+            disabled=editing.marked_point() is None, width="stretch", key="calmap.editor.move",
+        )
+        buttons[1].button(
+            t("editor.retire", lang), on_click=editing.on_retire, args=(url, actor),
+            width="stretch", key="calmap.editor.retire",
+        )
+    buttons[2].button(
+        t("editor.undo", lang), on_click=editing.on_undo, args=(url, actor), width="stretch",
+        key="calmap.editor.undo",
+    )
+    buttons[3].button(
+        t("editor.close", lang), on_click=editing.on_close, width="stretch",
+        key="calmap.editor.close",
+    )
+    if retired:
+        return
+    position_controls(for_move=True)
+    generation = st.session_state[editing.GENERATION]
+    submitted, slots = forms.pin_form(
+        ref.layer, f"calmap.editor.edit.{ref.layer}.{ref.id}.{generation}", values, choices,
+        lang, is_new=False,
+    )
+    if submitted is None:
+        return
+    outcome = editing.save_form(url, actor, ref, values, submitted)
+    if outcome.ok:
+        editing.after_change(url, actor, outcome.value, "editor.saved")
+        st.rerun()
+    show_error_here(outcome.error, slots, submitted.data)
+
+
+def table_panel(layer: str) -> None:
+    """The area's pins of ``layer``: filter, sort, select; bulk actions on the selection."""
+    frame = view.pins[layer]
+    if layer == "need":
+        search, categories, statuses, order = st.columns([3, 3, 3, 2])
+    else:
+        (search, categories, order), statuses = st.columns([3, 3, 2]), None
+    text = search.text_input(
+        t("editor.filter_text", lang), key=f"calmap.editor.find.{layer}",
+        placeholder=t("editor.filter_text_hint", lang),
+    )
+    codes = sorted({str(c) for c in frame["category"]}) if len(frame) else []
+    category_field = "sector" if layer == "partner" else "category"
+    picked = categories.multiselect(
+        forms.field_label(category_field, lang), codes,
+        format_func=lambda c: forms.display_value(layer, category_field, c, lang, index),
+        key=f"calmap.editor.categories.{layer}", placeholder=t("editor.all", lang),
+    )
+    wanted = None
+    if statuses is not None:
+        wanted = statuses.multiselect(
+            forms.field_label("status", lang), list(NEED_STATUSES),
+            default=list(layers.CURRENT_NEED_STATUSES),
+            format_func=lambda s: t(f"status.{s}", lang), key="calmap.editor.statuses",
+        )
+    sort_options = forms.sort_options(layer)
+    sort_by = order.selectbox(
+        t("editor.sort", lang), sort_options,
+        format_func=lambda s: t("editor.sort_newest", lang) if s == "newest"
+        else forms.field_label(s, lang),
+        key=f"calmap.editor.sort.{layer}",
+    )
+    table = forms.pin_table(frame, layer, lang, index, text=text, categories=picked,
+                            statuses=wanted, sort_by=sort_by)
+    key = editing.TABLE + layer
+    editing.keep_selection_for(layer, list(zip(table["id"], table["version"], strict=True)))
+    if table.empty:
+        st.info(t("editor.table_empty", lang))
+    st.dataframe(
+        table, key=key, on_select="rerun", selection_mode="multi-row", hide_index=True,
+        column_order=[c for c in table.columns if c not in ("id", "version")],
+        width="stretch", height="auto",
+    )
+    chosen = editing.selected_refs(layer)
+    st.caption(t("editor.selected_count", lang, count=len(chosen)))
+    if not view.may_edit:
+        return
+    act = st.columns(3, vertical_alignment="bottom")
+    act[0].button(
+        t("editor.open_selected", lang), on_click=editing.on_open,
+        args=(url, actor, layer, chosen[0].id) if len(chosen) == 1 else (url, actor, layer, 0),
+        disabled=len(chosen) != 1, width="stretch", key=f"calmap.editor.open.{layer}",
+    )
+    if layer == "need":
+        act[1].selectbox(
+            t("editor.bulk_status", lang), list(NEED_STATUSES),
+            format_func=lambda s: t(f"status.{s}", lang), key=editing.BULK_STATUS,
+        )
+        act[2].button(
+            t("editor.bulk_set_status", lang, count=len(chosen)),
+            on_click=editing.on_bulk_status, args=(url, actor), disabled=not chosen,
+            type="primary", width="stretch", key="calmap.editor.bulk_status_button",
+        )
+    elif layer == "resource":
+        act[2].button(
+            t("editor.bulk_verified", lang, count=len(chosen)),
+            on_click=editing.on_bulk_verified, args=(url, actor), disabled=not chosen,
+            type="primary", width="stretch", key="calmap.editor.bulk_verified_button",
+        )
+    with st.expander(t("editor.retired_heading", lang, count=len(view.retired))):
+        if not view.retired:
+            st.caption(t("editor.retired_none", lang))
+        for pin in view.retired:
+            about, button = st.columns([4, 2], vertical_alignment="center")
+            about.text(
+                f"{t(f'layer.{pin.layer}', lang)}: {pin.name} "
+                f"({forms.display_value(pin.layer, 'retired_at', pin.retired_at, lang, index)})"
+            )
+            button.button(
+                t("editor.restore", lang), on_click=editing.on_restore_retired,
+                args=(url, actor, pin.layer, pin.id, pin.version), width="stretch",
+                key=f"calmap.editor.restore.{pin.layer}.{pin.id}",
+            )
+
+
+def history_panel(ref: Any) -> None:
+    """Every version of the open pin: when, who, what changed; restore any of them."""
+    if ref is None:
+        st.info(t("editor.history_none", lang))
+        return
+    outcome = editing.pin_history(url, actor, ref)
+    if not outcome.ok:
+        show_problem(editing.describe(outcome.error))
+        return
+    versions = outcome.value
+    st.subheader(
+        t("editor.history_heading", lang, name=editing.seed().get("name") or ""), anchor=False
+    )
+    rows = forms.history_rows(ref.layer, versions, lang, index)
+    st.dataframe(
+        [
+            {
+                t("editor.col_when", lang): row["when"],
+                t("editor.col_who", lang): row["who"],
+                t("editor.col_operation", lang): row["operation"],
+                t("editor.col_changes", lang): row["changes"],
+            }
+            for row in rows
+        ],
+        hide_index=True, width="stretch",
+    )
+    if len(versions) < 2 or not view.may_edit:
+        return
+    st.caption(t("editor.restore_version_hint", lang))
+    grid = st.columns(3)
+    for i, (version, row) in enumerate(zip(versions[1:], rows[1:], strict=True)):
+        grid[i % 3].button(
+            t("editor.restore_version", lang, when=row["when"], who=forms.plain(row["who"])),
+            on_click=editing.on_restore_version, args=(url, actor, version.history_id),
+            width="stretch", key=f"calmap.editor.version.{version.history_id}",
+        )
+
+
+# --- the page ------------------------------------------------------------------------------
+
+ref = editing.open_ref()
+seed = editing.seed()
+ring = (
+    (seed["lat"], seed["lon"])
+    if ref is not None and seed.get("lat") is not None and seed.get("retired_at") is None
+    else None
+)
+st_folium(
+    maps.overview_map(
+        view.areas, view.map_pins(), view.catalogue, lang,
+        selected_area_id=view.area_id, tiles_url=cfg.tiles_url,
+        tiles_attribution=cfg.tiles_attribution, leaflet=data.leaflet_links(),
+        clickable_areas=False,
+    ),
+    key=editing.map_key(), height=MAP_HEIGHT, use_container_width=True,
+    # A tap on the map and a tap on a pin: nothing else, so panning never reruns the page.
+    returned_objects=["last_clicked", "last_object_clicked"],
+    feature_group_to_add=maps.editor_marks(editing.marked_point(), ring),
+)
+st.caption(t("editor.map_hint", lang))
+
+message = editing.pop_flash()
+if message is not None:
+    show_problem(message)
+
+labels = [t("editor.tab_entry", lang), t("editor.tab_table", lang), t("editor.tab_history", lang)]
+tab_key = f"{editing.TAB}.{lang}"
+editing.show_open_pin(tab_key, labels[0])
+layer = st.radio(
+    t("editor.layer", lang), list(layers.LAYERS), key=editing.LAYER,
+    format_func=lambda name: t(f"layer.{name}", lang), horizontal=True,
+)
+entry_tab, table_tab, history_tab = st.tabs(labels, key=tab_key, on_change="rerun")
+with entry_tab:
+    if not view.may_edit:
+        st.info(t("editor.not_your_area", lang))
+    elif ref is None:
+        new_pin_panel(layer)
+    else:
+        open_pin_panel(ref)
+with table_tab:
+    table_panel(layer)
+with history_tab:
+    history_panel(ref)

@@ -1,0 +1,91 @@
+"""Export: the layers the signed-in user may see, as GeoPackage, GeoJSON, CSV, Shapefile or HSDS."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from mapping import db, export
+from mapping.errors import UserError
+from mapping.i18n import t
+from mapping.ui import data, editing, sidebar, state
+
+PREFIX = "calmap.export."
+
+lang = state.language()
+cfg = data.settings()
+url = data.database_url(cfg)
+actor = editing.signed_in_actor(url, cfg)
+if actor is None:
+    st.stop()
+
+st.title(t("export.heading", lang), anchor=False)
+st.caption(t("export.intro", lang))
+
+fmt = st.radio(
+    t("export.format", lang),
+    list(export.FORMATS),
+    format_func=lambda code: t(f"export_format.{code}", lang),
+    key=PREFIX + "format",
+)
+scopes = ["all"]
+if state.team_id() is not None:
+    scopes.append("team")
+if state.area_id() is not None:
+    scopes.append("area")
+scope = st.radio(
+    t("export.scope", lang),
+    scopes,
+    format_func=lambda code: t(
+        f"export_scope.{code}", lang, place=sidebar.current_place(url, lang)
+    ),
+    key=PREFIX + "scope",
+    horizontal=True,
+)
+past = st.checkbox(t("export.use_as_of", lang), key=PREFIX + "past")
+as_of = (
+    st.date_input(
+        t("export.as_of", lang), value=dt.date.today(), max_value=dt.date.today(),
+        key=PREFIX + "as_of", format="YYYY-MM-DD",
+    )
+    if past
+    else None
+)
+if not actor.is_admin:
+    st.info(t("export.visibility_note", lang))
+
+if st.button(t("export.prepare", lang), type="primary", key=PREFIX + "prepare"):
+    try:
+        with st.spinner(t("export.preparing", lang)):
+            with db.session_scope(
+                db.engine_for_url(url), actor.username, restricted=True
+            ) as session:
+                found = export.read_export(
+                    session,
+                    actor,
+                    team_id=state.team_id() if scope == "team" else None,
+                    area_id=state.area_id() if scope == "area" else None,
+                    as_of=as_of,
+                )
+            content = export.export_bytes(found, fmt, lang)
+    except UserError as exc:
+        st.error(t(exc.key, lang, **exc.params))
+    else:
+        counts = export.summary(found)
+        st.success(
+            t(
+                "export.ready", lang,
+                resources=counts["resource"], partners=counts["partner"], needs=counts["need"],
+                areas=counts["area"],
+            )
+        )
+        st.download_button(
+            t("export.download", lang, name=export.file_name(found, fmt)),
+            data=content,
+            file_name=export.file_name(found, fmt),
+            mime=export.MEDIA_TYPES[fmt],
+            key=PREFIX + "download",
+            on_click="ignore",
+        )
+st.caption(t(f"export_help.{fmt}", lang))

@@ -1,0 +1,179 @@
+"""Import areas from a boundary file: upload, every feature checked, preview on the map, save whole.
+
+Widgets in → ``mapping.import_files`` and ``mapping.area_import`` (read, plan,
+commit) → render out. Administrators only: areas shape every team's map.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from mapping import area_import, db, maps
+from mapping.area_import import AreaOptions, AreaPlan
+from mapping.errors import UserError
+from mapping.i18n import t
+from mapping.import_files import SUFFIXES, SourceOptions, open_features
+from mapping.ui import data, editing, state
+
+# Ids only: which upload (with which choices) was saved, and how many areas it added.
+SAVED = "calmap.import_areas.saved"
+MARKS = {"error": "⛔", "warning": "⚠️", "note": "ℹ️"}
+# Long enough for a file someone is fixing, short enough to forget it soon.
+READ_TTL = 300
+
+
+@st.cache_data(ttl=READ_TTL, max_entries=8, show_spinner=False)
+def _read(digest: str, filename: str, crs: str, encoding: str, _content: bytes):  # noqa: ANN202
+    # Keyed by the file's digest and the reading choices (the content itself
+    # is not hashed again): a rerun does not parse the file again.
+    choices = SourceOptions(crs=crs or None, encoding=encoding or None)
+    return open_features(_content, filename, choices)
+
+
+def _message(exc: UserError, lang: str) -> str:
+    return t(exc.key, lang, **exc.params)
+
+
+def _table(planned: AreaPlan, lang: str) -> list[dict[str, object]]:
+    return [
+        {
+            t("import_areas.col_row", lang): area.row,
+            t("import_areas.col_name", lang): area.name,
+            t("import_areas.col_kind", lang): t(f"kind.{area.kind}", lang),
+            t("import_areas.col_parent", lang): area.parent_name or "",
+            t("import_areas.col_population", lang): area.population,
+            t("import_areas.col_messages", lang): "\n".join(
+                f"{MARKS[m.level]} {m.text(lang)}" for m in area.messages
+            ),
+        }
+        # Features with errors first: they are what the user has to fix.
+        for area in sorted(planned.areas, key=lambda a: (a.ok, a.row))
+    ]
+
+
+lang = state.language()
+cfg = data.settings()
+url = data.database_url(cfg)
+actor = editing.signed_in_actor(url, cfg)
+st.title(t("import_areas.heading", lang))
+if actor is None or not actor.is_admin:
+    st.error(t("area_import.admin_only", lang))
+    st.stop()
+st.write(t("import_areas.intro", lang))
+
+uploaded = st.file_uploader(
+    t("import_areas.upload", lang), type=[s.lstrip(".") for s in SUFFIXES],
+    key="calmap.import_areas.file",
+)
+left, middle, right = st.columns(3)
+kind = left.radio(
+    t("import_areas.kind", lang), area_import.KINDS, format_func=lambda k: t(f"kind.{k}", lang),
+    horizontal=True, key="calmap.import_areas.kind",
+)
+teams = {team.code: team.name for team in data.teams(url, None)}
+team = middle.selectbox(
+    t("import_areas.team", lang), [None, *teams],
+    format_func=lambda code: teams[code] if code else t("import_areas.no_team", lang),
+    key="calmap.import_areas.team",
+)
+source = right.text_input(
+    t("import_areas.source", lang), help=t("import_areas.source_help", lang),
+    key="calmap.import_areas.source",
+)
+with st.expander(t("import_areas.options", lang)):
+    crs = st.text_input(
+        t("import_areas.crs", lang), help=t("import_areas.crs_help", lang),
+        key="calmap.import_areas.crs",
+    )
+    encoding = st.text_input(
+        t("import_areas.encoding", lang), help=t("import_areas.encoding_help", lang),
+        key="calmap.import_areas.encoding",
+    )
+if uploaded is None:
+    st.stop()
+
+content = uploaded.getvalue()
+digest = hashlib.sha256(content).hexdigest()
+try:
+    features = _read(digest, uploaded.name, crs.strip(), encoding.strip(), content)
+except UserError as exc:
+    st.error(_message(exc, lang))
+    st.stop()
+
+columns = features.attribute_columns
+guessed_name, guessed_population = area_import.guess_fields(columns)
+left, right = st.columns(2)
+name_field = left.selectbox(
+    t("import_areas.name_field", lang), columns,
+    index=columns.index(guessed_name) if guessed_name in columns else 0,
+    key=f"calmap.import_areas.name_field.{digest[:12]}",
+)
+population_choices = [None, *columns]
+population_field = right.selectbox(
+    t("import_areas.population_field", lang), population_choices,
+    index=population_choices.index(guessed_population),
+    format_func=lambda c: c if c else t("import_areas.no_field", lang),
+    key=f"calmap.import_areas.population_field.{digest[:12]}",
+)
+options = AreaOptions(name_field, kind, team, population_field, source.strip() or None)
+engine = db.engine_for_url(url)
+try:
+    with st.spinner(t("import_areas.checking", lang)):
+        with db.session_scope(engine, actor.username, restricted=True) as session:
+            planned = area_import.plan(session, actor, features, options, uploaded.name)
+except UserError as exc:
+    st.error(_message(exc, lang))
+    st.stop()
+
+st.caption(
+    t("import_areas.read", lang, filename=uploaded.name, file_format=planned.file_format,
+      count=len(planned.areas), crs=planned.source_crs)
+)
+for note in planned.notes:
+    (st.error if note.level == "error" else st.info)(note.text(lang))
+
+st.subheader(t("import_areas.preview_map", lang))
+preview = maps.overview_map(
+    planned.frame(), {}, [], lang, tiles_url=cfg.tiles_url,
+    tiles_attribution=cfg.tiles_attribution, leaflet=data.leaflet_links(),
+)
+st_folium(preview, key="import_areas_map", height=480, use_container_width=True,
+          returned_objects=[])
+ready = len(planned.areas) - len(planned.failed)
+st.write(t("import_areas.summary", lang, ready=ready, total=len(planned.areas)))
+if planned.failed:
+    st.subheader(t("import_areas.errors_heading", lang, count=len(planned.failed)))
+st.dataframe(_table(planned, lang), hide_index=True, use_container_width=True)
+
+if not planned.ok:
+    st.warning(t("import_areas.fix_and_reupload", lang))
+    st.button(t("import_areas.commit", lang, count=ready), disabled=True,
+              key="calmap.import_areas.commit_disabled")
+    st.stop()
+
+# One token per upload and choices: a second click saves nothing twice.
+token = hashlib.sha256(f"{uploaded.file_id}:{digest}:{options}".encode()).hexdigest()[:40]
+saved = st.session_state.setdefault(SAVED, {})
+if token in saved:
+    st.success(t("import_areas.saved", lang, count=saved[token]))
+    st.stop()
+if st.button(t("import_areas.commit", lang, count=len(planned.areas)), type="primary",
+             key="calmap.import_areas.commit"):
+    try:
+        with st.spinner(t("import_areas.checking", lang)):
+            with db.session_scope(engine, actor.username, restricted=True) as session:
+                # Planned again in the saving transaction: the stored areas may
+                # have changed since the preview (another import, an edit).
+                fresh = area_import.plan(session, actor, features, options, uploaded.name)
+                ids = area_import.commit(session, actor, fresh)
+    except UserError as exc:
+        st.error(_message(exc, lang))
+    else:
+        saved[token] = len(ids)
+        # The selectors and maps cache reads for a minute; the new areas should show at once.
+        for cached in (data.cities, data.teams, data.area_choices, data.overview):
+            cached.clear()
+        st.success(t("import_areas.saved", lang, count=len(ids)))

@@ -1,0 +1,261 @@
+"""``calmap survey …``: questionnaire templates, importing answers, indicators, deleting a wave.
+
+Registered on the ``calmap`` command by ``mapping/cli.py``. Like the other
+commands it runs as the database owner (no signed-in user; history says
+``calmap-cli``), and every failure a user can fix ends in one line on stderr
+and exit code 1; an import with bad rows lists every bad row first, and
+nothing is imported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mapping import config, db
+from mapping.cluster import ClusterError
+from mapping.config import ConfigError
+from mapping.errors import UserError
+from mapping.models import SurveyWave, Team
+from surveys import answers, forms, indicators, store, templates
+from surveys.disclosure import DEFAULT_THRESHOLD, SENSITIVE_THRESHOLD, Thresholds
+
+T = TypeVar("T")
+APP_USER = "calmap-cli"
+
+app = typer.Typer(
+    help="Resident surveys: questionnaires, answers, indicators (ankiety mieszkańców).",
+    no_args_is_help=True,
+)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"calmap: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    try:
+        yield
+    except store.SurveyImportError as exc:
+        for error in exc.report.errors:
+            typer.echo(_row_line(error), err=True)
+        _fail(str(exc))
+    except (ConfigError, ClusterError, db.DatabaseError, UserError, ValueError) as exc:
+        _fail(str(exc))
+
+
+def _row_line(error: answers.RowError) -> str:
+    where = f"row {error.row}"
+    if error.column:
+        where += f", column {error.column!r}"
+    value = f" [{error.value}]" if error.value else ""
+    return f"{where}: {error.message('en')}{value}"
+
+
+def _in_transaction(work: Callable[[Session], T]) -> T:
+    cfg = config.load()
+    db.ensure_running(cfg)
+    engine = db.make_engine(db.database_url(cfg))
+    try:
+        db.check_connection(engine)
+        with db.session_scope(engine, app_user=APP_USER) as session:
+            return work(session)
+    finally:
+        engine.dispose()
+
+
+@app.command("template")
+def template_command(
+    kind: Annotated[str, typer.Argument(help="estate or seniors")],
+    out: Annotated[Path, typer.Option("--out", help="where to write the XLSForm (.xlsx)")],
+    version: Annotated[
+        str | None, typer.Option(help="the form version (default: this year)")
+    ] = None,
+    city: Annotated[
+        str | None, typer.Option(help="list this city's estates from the database")
+    ] = None,
+) -> None:
+    """Write a questionnaire template as an XLSForm for KoboToolbox or ODK Central."""
+    if kind not in templates.TEMPLATES:
+        _fail(f"template: expected one of {', '.join(templates.TEMPLATES)}, got {kind!r}")
+    with _user_errors():
+        estates = _in_transaction(lambda s: _estates(s, city)) if city else None
+        content = templates.template_xlsx(kind, version, estates)
+        form = forms.load_xlsform(content, out.name)
+        out.write_bytes(content)
+    typer.echo(f"wrote {out}: {form.title} ({form.form_id} v{form.version})")
+
+
+def _estates(session: Session, city: str) -> list[str]:
+    from mapping import layers
+
+    frame = layers.areas(session, city=city)
+    names = [
+        str(name) for name, kind in zip(frame["name"], frame["kind"], strict=True)
+        if kind == "estate"
+    ]
+    if not names:
+        raise UserError("survey.no_estates", city=city)
+    return sorted(names, key=str.casefold)
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="the answers: CSV or XLSX export")],
+    form: Annotated[
+        str,
+        typer.Option(
+            "--form",
+            help="an XLSForm file, a template (estate, seniors) or a stored form_id[@version]",
+        ),
+    ],
+    wave: Annotated[str, typer.Option("--wave", help="the wave's name, e.g. 2026")],
+    team: Annotated[
+        str | None, typer.Option(help="team code (required for a new wave)")
+    ] = None,
+    collected_from: Annotated[
+        str | None, typer.Option("--from", help="first day of collection, YYYY-MM-DD")
+    ] = None,
+    collected_to: Annotated[
+        str | None, typer.Option("--to", help="last day of collection, YYYY-MM-DD")
+    ] = None,
+) -> None:
+    """Import a file of answers into a wave: every row, or none when any row has a problem."""
+    if not file.is_file():
+        _fail(f"{file}: no such file")
+    start, end = _date(collected_from, "--from"), _date(collected_to, "--to")
+    content = file.read_bytes()
+
+    def work(session: Session) -> str:
+        form_row = _form(session, form)
+        definition = store.definition(form_row)
+        table = answers.read_export(content, file.name)
+        mapping = answers.map_columns(definition, table)
+        parsed = answers.parse_answers(definition, table, mapping)
+        target = _wave(session, wave, team, form_row, start, end)
+        report = store.import_answers(session, None, target, definition, parsed)
+        return (
+            f"imported {report.ready} answers into wave {target.name!r} "
+            f"({form_row.form_id} v{form_row.version}) from a {table.source} file: "
+            f"{report.by_estate} placed by estate, {report.by_point} by point, "
+            f"{len(report.areas)} areas"
+            + (f"; personal columns left out: {', '.join(mapping.personal)}"
+               if mapping.personal else "")
+        )
+
+    with _user_errors():
+        typer.echo(_in_transaction(work))
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option}: expected a date YYYY-MM-DD, got {value!r}")
+
+
+def _form(session: Session, reference: str):  # noqa: ANN202 - a SurveyForm
+    path = Path(reference)
+    if path.is_file():
+        content = path.read_bytes()
+        return store.register_form(session, forms.load_xlsform(content, path.name), content)
+    if reference in templates.TEMPLATES:
+        content = templates.template_xlsx(reference)
+        return store.register_form(session, forms.load_xlsform(content, reference), content)
+    return store.find_form(session, reference)
+
+
+def _wave(
+    session: Session,
+    name: str,
+    team: str | None,
+    form_row,  # noqa: ANN001 - a SurveyForm
+    start: dt.date | None,
+    end: dt.date | None,
+) -> SurveyWave:
+    try:
+        found = store.find_wave(session, name, team)
+    except store.NotFound:
+        if team is None:
+            raise UserError("survey.team_needed", wave=name) from None
+        team_id = session.scalar(select(Team.id).where(Team.code == team))
+        if team_id is None:
+            raise UserError("account.unknown_team", team=team) from None
+        return store.create_wave(session, None, form_row, name, team_id, start, end)
+    if found.form_pk != form_row.id:
+        raise UserError("survey.wave_other_form", wave=name)
+    return found
+
+
+@app.command("indicators")
+def indicators_command(
+    wave: Annotated[str, typer.Option("--wave", help="the wave's name")],
+    area: Annotated[
+        str | None, typer.Option("--area", help="only this area (name or id)")
+    ] = None,
+    output: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+    team: Annotated[str | None, typer.Option(help="team code, when names repeat")] = None,
+    threshold: Annotated[
+        int, typer.Option(help="smallest count shown")
+    ] = DEFAULT_THRESHOLD,
+    sensitive_threshold: Annotated[
+        int, typer.Option(help="smallest count shown for health, addiction, violence")
+    ] = SENSITIVE_THRESHOLD,
+    language: Annotated[str, typer.Option(help="labels in pl or en")] = "pl",
+) -> None:
+    """Print a wave's indicators exactly as a viewer may see them ("x" = suppressed)."""
+    if output not in ("csv", "json"):
+        _fail(f"--format: expected csv or json, got {output!r}")
+    with _user_errors():
+        limits = Thresholds(threshold, sensitive_threshold)
+
+        def work(session: Session) -> str:
+            found = store.find_wave(session, wave, team)
+            table = indicators.wave_indicators(session, found.id, limits)
+            if area is not None:
+                table = indicators.filter_area(table, area)
+            if output == "json":
+                return indicators.to_json(table, language)
+            return indicators.to_csv(table, language)
+
+        text = _in_transaction(work)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@app.command("waves")
+def waves_command() -> None:
+    """List the waves as tab-separated lines: name, team, form, version, respondents."""
+    with _user_errors():
+        found = _in_transaction(store.list_waves)
+    for info in found:
+        typer.echo("\t".join(
+            [info.name, info.team_code, info.form_id, info.version, str(info.respondents)]
+        ))
+
+
+@app.command("delete-wave")
+def delete_wave_command(
+    name: Annotated[str, typer.Argument(help="the wave's name")],
+    team: Annotated[str | None, typer.Option(help="team code, when names repeat")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False,
+) -> None:
+    """Delete a wave with all its answers (needs published from it stay, with provenance)."""
+    if not yes and sys.stdin.isatty():
+        typer.confirm(f"Delete wave {name!r} and all its answers?", abort=True)
+    with _user_errors():
+        count = _in_transaction(
+            lambda s: store.delete_wave(s, None, store.find_wave(s, name, team))
+        )
+    typer.echo(f"deleted wave {name!r}: {count} answers")

@@ -1,0 +1,194 @@
+"""An organiser pins a resource on a 10-inch tablet, in Debian's Chromium, offline.
+
+The journey a person makes: sign in, open the editor, choose the district,
+tap the map, type the coordinates instead, fill the form, save, and find the
+new pin on the map, in its legend and in the table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from sqlalchemy import create_engine, func, select, update
+from sqlalchemy.orm import Session
+
+from mapping.models import Resource, Team
+from tests.editing_fixtures import PASSWORD, build_world
+from tests.streamlit_server import running_app
+from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS
+
+pytestmark = pytest.mark.browser
+
+TABLET = {"width": 1024, "height": 768}
+
+
+@pytest.fixture()
+def world_app(fresh_db_url):
+    engine = create_engine(fresh_db_url)
+    with Session(engine) as session, session.begin():
+        world = build_world(session)
+        session.execute(update(Team).values(city="Gdańsk"))
+    with running_app(
+        {"CALMAP_DATABASE_URL": fresh_db_url, "CALMAP_TILES_URL": "none",
+         "CALMAP_AUTH": "password"}
+    ) as url:
+        yield url, world, engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def tablet(world_app):
+    _, world, _ = world_app
+    lon, lat = world.point_a
+    # The tablet's GPS puts the organiser in the middle of Brzeźno.
+    here = {"latitude": lat + 0.001, "longitude": lon + 0.001}
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    url, _, _ = world_app
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport=TABLET, has_touch=True, geolocation=here, permissions=["geolocation"]
+        )
+        tab = context.new_page()
+        tab.blocked = []
+        tab.page_errors = []
+
+        def only_this_machine(route):
+            address = route.request.url
+            if address.startswith(("data:", "blob:")) or urlparse(address).hostname in LOCAL_HOSTS:
+                route.continue_()
+            else:
+                tab.blocked.append(address)
+                route.abort()
+
+        context.route("**/*", only_this_machine)
+        tab.on("pageerror", lambda error: tab.page_errors.append(str(error)))
+        tab.goto(url, wait_until="domcontentloaded")
+        try:
+            yield tab
+        finally:
+            browser.close()
+
+
+def map_frame(tab):
+    frame = tab.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
+    inner = frame.content_frame()
+    inner.wait_for_selector("path.leaflet-interactive, .calmap-legend", timeout=30_000)
+    return frame, inner
+
+
+def choose(page, within, label, option):
+    """Pick an option of a Streamlit selectbox: open it, narrow the list, tap the option."""
+    box = within.get_by_role("combobox", name=label).first
+    box.scroll_into_view_if_needed()
+    box.click()
+    page.keyboard.type(option.split(" (")[0])
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_an_organiser_pins_a_resource_on_a_tablet(tablet, world_app):
+    _, world, engine = world_app
+    lon, lat = world.point_a
+
+    tablet.get_by_role("heading", name="Zaloguj się").wait_for(timeout=60_000)
+    tablet.get_by_label("Login").fill("ewa")
+    tablet.get_by_label("Hasło").fill(PASSWORD)
+    tablet.get_by_role("button", name="Zaloguj").click()
+    tablet.get_by_role("link", name="Edytor mapy").click()
+    tablet.get_by_role("heading", name="Edytor mapy").first.wait_for(timeout=30_000)
+    choose(tablet, tablet.get_by_test_id("stSidebar"), "Obszar", "Brzeźno (dzielnica)")
+    tablet.get_by_role("heading", name="Edytor mapy: Brzeźno").wait_for(timeout=30_000)
+
+    # A tap on the map marks the point (drawn at once, and shown in the box).
+    frame, inner = map_frame(tablet)
+    tablet.wait_for_timeout(500)  # the view fits the district first
+    spot = inner.evaluate(
+        "([lat, lon]) => { const p = window.map.latLngToContainerPoint([lat, lon]);"
+        " return [p.x, p.y]; }",
+        [lat, lon],
+    )
+    box = frame.bounding_box()
+    tablet.mouse.click(box["x"] + spot[0], box["y"] + spot[1])
+    tablet.get_by_text("Zaznaczony punkt:").wait_for(timeout=30_000)
+    inner.wait_for_selector(".calmap-marked-point", timeout=10_000)
+
+    # "My location" asks the browser (allowed here: localhost is a secure origin).
+    tablet.get_by_role("button", name="Moja lokalizacja").click()
+    tablet.get_by_text(f"Zaznaczony punkt: {lat + 0.001:.6f}, {lon + 0.001:.6f}").wait_for(
+        timeout=30_000
+    )
+
+    # Typing coordinates (Polish decimal commas) replaces that point.
+    typed = f"{lat:.5f} {lon:.5f}".replace(".", ",")
+    position = tablet.get_by_role("textbox", name="Położenie (szerokość, długość)")
+    position.fill(typed)
+    position.press("Enter")
+    tablet.get_by_text(f"Zaznaczony punkt: {lat:.5f}").wait_for(timeout=30_000)
+
+    form = tablet.get_by_test_id("stForm")
+    choose(tablet, form, "Kategoria", "Biblioteka (Instytucja publiczna)")
+    form.get_by_label("Nazwa").fill("Biblioteka Brzeźno")
+    form.get_by_label("Telefon").fill("58 123 45 67")
+    form.get_by_role("button", name="Zapisz nowy wpis").click()
+    tablet.get_by_text("Zapisano nowy wpis „Biblioteka Brzeźno”.").wait_for(timeout=30_000)
+
+    with Session(engine) as session:
+        row = session.scalars(select(Resource)).one()
+        x, y = session.execute(select(func.ST_X(Resource.geom), func.ST_Y(Resource.geom))).one()
+    assert (row.name, row.phone, row.area_id) == ("Biblioteka Brzeźno", "58 123 45 67",
+                                                  world.area_a)
+    assert (y, x) == pytest.approx((round(lat, 5), round(lon, 5)), abs=1e-9)
+
+    # The new pin is on the map and counted in the legend.
+    _, inner = map_frame(tablet)
+    inner.wait_for_selector(".calmap-pin-resource", timeout=30_000)
+    legend = inner.locator(".calmap-legend").inner_text()
+    assert "Zasoby (1)" in legend and "Biblioteka" in legend
+
+    # … and in the table.
+    tablet.get_by_role("tab", name="Tabela").click()
+    grid = tablet.get_by_test_id("stDataFrame").first
+    grid.wait_for(timeout=30_000)
+    # The grid draws on a canvas; its cells are also in the page for screen readers.
+    grid.locator("td[role=gridcell]", has_text="Biblioteka Brzeźno").first.wait_for(
+        state="attached", timeout=30_000
+    )
+
+    tablet.get_by_role("tab", name="Wpis").click()
+    # What the tablet shows: the top of the page …
+    tablet.get_by_role("heading", name="Edytor mapy: Brzeźno").scroll_into_view_if_needed()
+    tablet.wait_for_timeout(800)
+    ARTIFACTS.mkdir(exist_ok=True)
+    tablet.screenshot(path=str(ARTIFACTS / "editor.png"))
+    # … and the whole page (Streamlit scrolls its main area, not the document).
+    height = tablet.get_by_test_id("stMain").evaluate("e => e.scrollHeight")
+    tablet.set_viewport_size({"width": TABLET["width"], "height": max(TABLET["height"], height)})
+    tablet.wait_for_timeout(800)
+    tablet.screenshot(path=str(ARTIFACTS / "editor-full.png"))
+    tablet.set_viewport_size(TABLET)
+
+    # Tapping the pin opens it for editing.
+    inner.locator(".calmap-pin-resource").first.dispatch_event("click")
+    tablet.get_by_role("heading", name="Zasoby: Biblioteka Brzeźno").wait_for(timeout=30_000)
+    tablet.get_by_role("button", name="Wycofaj z mapy").scroll_into_view_if_needed()
+    tablet.wait_for_timeout(800)
+    tablet.screenshot(path=str(ARTIFACTS / "editor-open.png"))
+
+    # Its history names who created it; the table offers the bulk action.
+    tablet.get_by_role("tab", name="Historia").click()
+    tablet.get_by_role("heading", name="Historia zmian: Biblioteka Brzeźno").wait_for()
+    tablet.get_by_role("tab", name="Historia").scroll_into_view_if_needed()
+    tablet.wait_for_timeout(800)
+    tablet.screenshot(path=str(ARTIFACTS / "editor-history.png"))
+    tablet.get_by_role("tab", name="Tabela").click()
+    tablet.get_by_role("button", name="Sprawdzone dzisiaj (0)").wait_for()
+    tablet.get_by_role("tab", name="Tabela").scroll_into_view_if_needed()
+    tablet.wait_for_timeout(800)
+    tablet.screenshot(path=str(ARTIFACTS / "editor-table.png"))
+
+    assert tablet.blocked == []
+    assert tablet.page_errors == []
