@@ -571,16 +571,19 @@ class _PopupBuilder:
     def parts(self, pin: Mapping[str, Any]) -> tuple[str | None, list[Any]]:
         """The description and the non-empty table rows, flat: [label number, value HTML, …]."""
         columns = {name: [pin.get(name)] for name in (*self.fields, "description")}
-        descriptions, rows = self.column_parts(columns, 1)
-        return descriptions[0], rows[0]
+        descriptions, rows, _ = self.column_parts(columns, 1)
+        return descriptions[0], rows
 
     def column_parts(
         self, columns: Mapping[str, Sequence[Any]], count: int
-    ) -> tuple[list[str | None], list[list[Any]]]:
+    ) -> tuple[list[str | None], list[Any], list[int]]:
         """``parts`` for ``count`` pins given column by column (a field missing: all empty).
 
-        Column by column, because a layer has thousands of pins and the same
-        conversion applied down a column costs a fraction of a per-pin dispatch.
+        Returns the descriptions, every pin's rows one after another in one
+        flat list, and how many rows each pin has. Column by column and flat,
+        because a layer has thousands of pins: the same conversion applied
+        down a column costs a fraction of a per-pin dispatch, and thousands
+        of small lists would keep the garbage collector busy.
         """
         empty = [None] * count
         converted = []
@@ -591,17 +594,16 @@ class _PopupBuilder:
                 converted.append((number, _texts(values)))
             else:
                 converted.append((number, [convert(v) for v in values]))
-        # One flat list per pin: thousands of small [number, value] lists
-        # would keep the garbage collector busy for longer than the rest.
-        rows = []
+        rows: list[Any] = []
+        counts = []
         for i in range(count):
-            row: list[Any] = []
+            before = len(rows)
             for number, values in converted:
                 if values[i]:
-                    row += (number, values[i])
-            rows.append(row)
+                    rows += (number, values[i])
+            counts.append((len(rows) - before) // 2)
         descriptions = [_multiline(v) for v in columns.get("description", empty)]
-        return descriptions, rows
+        return descriptions, rows, counts
 
     def html(self, pin: Mapping[str, Any]) -> str:
         """The whole popup of ``pin``."""
@@ -777,20 +779,21 @@ def _point_columns(
     pinned = frame.loc[_has_point(frame)]
     count = len(pinned)
     values = {c: pinned[c].tolist() for c in pinned.columns if c != pinned.geometry.name}
-    descriptions, rows = popups.column_parts(values, count)
+    descriptions, rows, row_counts = popups.column_parts(values, count)
     statuses = values.get("status", [None] * count)
     return {
         "id": [int(v) for v in values.get("id", [])],
         "category": [str(v) for v in values.get("category", [])],
-        # Six decimals of a degree is about 10 cm: plenty for a pin, and it
-        # keeps the page small when a layer has thousands of pins.
+        # x, y of every pin in one flat list. Six decimals of a degree is about
+        # 10 cm: plenty for a pin, and it keeps the page small.
         "xy": [
-            [round(x, 6), round(y, 6)]
-            for x, y in shapely.get_coordinates(pinned.geometry.values).tolist()
+            round(v, 6) for v in shapely.get_coordinates(pinned.geometry.values).ravel().tolist()
         ],
         "tooltip": [v or "" for v in _texts(values.get("name", [None] * count))],
         "faded": [1 if layer == "need" and status == "met" else 0 for status in statuses],
+        # Every pin's popup rows one after another; "rowc" says how many are whose.
         "rows": rows,
+        "rowc": row_counts,
         "text": descriptions,
     }
 
@@ -812,12 +815,15 @@ class PinLayer(Layer):
             onEachFeature: {{ this.on_each_feature.js_code }}
         });
         {{ this.get_name() }}.addData((function (c) {
-            var features = [];
+            var features = [], at = 0;
             for (var i = 0; i < c.id.length; i++) {
+                var end = at + 2 * c.rowc[i];
                 features.push({type: "Feature",
-                    geometry: {type: "Point", coordinates: c.xy[i]},
+                    geometry: {type: "Point", coordinates: [c.xy[2 * i], c.xy[2 * i + 1]]},
                     properties: {id: c.id[i], category: c.category[i], tooltip: c.tooltip[i],
-                                 faded: c.faded[i] === 1, rows: c.rows[i], text: c.text[i]}});
+                                 faded: c.faded[i] === 1, rows: c.rows.slice(at, end),
+                                 text: c.text[i]}});
+                at = end;
             }
             return {type: "FeatureCollection", features: features};
         })({{ this.columns_json }}));
@@ -852,29 +858,32 @@ class PinLayer(Layer):
         """The pins as a GeoJSON FeatureCollection (what the browser builds from the columns)."""
         c = self.columns
         features = []
+        at = 0
         for i in range(len(c["id"])):
+            end = at + 2 * c["rowc"][i]
             properties = {
                 "id": c["id"][i],
                 "category": c["category"][i],
                 "tooltip": c["tooltip"][i],
                 "faded": c["faded"][i] == 1,
-                "rows": c["rows"][i],
+                "rows": c["rows"][at:end],
                 "text": c["text"][i],
             }
+            at = end
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": c["xy"][i]},
+                    "geometry": {"type": "Point", "coordinates": c["xy"][2 * i : 2 * i + 2]},
                     "properties": properties,
                 }
             )
         return {"type": "FeatureCollection", "features": features}
 
     def _get_self_bounds(self) -> list[list[float | None]]:
-        if not self.columns["xy"]:
+        xy = self.columns["xy"]
+        if not xy:
             return [[None, None], [None, None]]
-        xs = [x for x, _ in self.columns["xy"]]
-        ys = [y for _, y in self.columns["xy"]]
+        xs, ys = xy[0::2], xy[1::2]
         return [[min(ys), min(xs)], [max(ys), max(xs)]]
 
     def render(self, **kwargs: Any) -> None:

@@ -169,10 +169,10 @@ def _columns(features: Features, options: PointOptions) -> dict[str, str | None]
     for heading in available:
         if heading in columns.values():
             continue
-        name = bulk.field_of_heading(heading)
+        matched = bulk.field_of_heading(heading)
         # Coordinates were read already; a field matched twice keeps its first column.
-        if name is not None and name not in ("lat", "lon", "wkt") and name not in columns:
-            columns[name] = heading
+        if matched is not None and matched not in ("lat", "lon", "wkt") and matched not in columns:
+            columns[matched] = heading
     if "name" not in columns:
         raise UserError("point_import.no_name_column", columns=", ".join(available) or "-")
     if "category" not in columns and not options.category_map.get(ANY_VALUE):
@@ -243,6 +243,7 @@ def _swapped_rows(features: Features, parsed: ParsedFile) -> frozenset[int]:
 
 @dataclass
 class _Checked:
+    area_id: int
     report: Report
     rows: list[dict[str, Any]]
 
@@ -274,9 +275,8 @@ def commit(
     checked = _check(session, actor, points, area_id, options)
     if checked.report.errors:
         raise bulk.BulkImportError(checked.report)
-    area_id = checked.report.area_id
-    with _checked_once(session, area_id):
-        return _insert(session, MODELS[options.layer], area_id, checked.rows)
+    with _checked_once(session, checked.area_id):
+        return _insert(session, MODELS[options.layer], checked.area_id, checked.rows)
 
 
 @contextmanager
@@ -326,7 +326,7 @@ def _insert(
         if isinstance(table.c[name].type, ARRAY):
             # unnest() flattens an array of arrays: each row's list travels
             # as the text of an array, cast back row by row.
-            values = [_array_literal(value) for value in values]
+            values = [_array_literal(value or []) for value in values]
             arrays.append(f"CAST(CAST(:c{index} AS text) AS text[])")
             selected.append(f"CAST(t.c{index} AS {sql_type})")
         else:
@@ -397,7 +397,7 @@ def _check(
         report.ready.append(ReadyRow(row.row, data, row.point))
         rows.append(values)
     report.errors.sort(key=lambda e: (e.row, e.field))
-    return _Checked(report, rows)
+    return _Checked(area.id, report, rows)
 
 
 def _placed(

@@ -44,9 +44,14 @@ def _table(planned: AreaPlan, lang: str) -> list[dict[str, object]]:
             t("import_areas.col_name", lang): area.name,
             t("import_areas.col_kind", lang): t(f"kind.{area.kind}", lang),
             t("import_areas.col_parent", lang): area.parent_name or "",
-            t("import_areas.col_population", lang): area.population,
+            # As text: a column of numbers and blanks would show "None".
+            t("import_areas.col_population", lang): (
+                f"{area.population:,}".replace(",", "\u00a0") if area.population else ""
+            ),
+            # Errors first, then warnings, then notes: what blocks the import leads.
             t("import_areas.col_messages", lang): "\n".join(
-                f"{MARKS[m.level]} {m.text(lang)}" for m in area.messages
+                f"{MARKS[m.level]} {m.text(lang)}"
+                for m in sorted(area.messages, key=lambda m: list(MARKS).index(m.level))
             ),
         }
         # Features with errors first: they are what the user has to fix.
@@ -146,7 +151,11 @@ ready = len(planned.areas) - len(planned.failed)
 st.write(t("import_areas.summary", lang, ready=ready, total=len(planned.areas)))
 if planned.failed:
     st.subheader(t("import_areas.errors_heading", lang, count=len(planned.failed)))
-st.dataframe(_table(planned, lang), hide_index=True, use_container_width=True)
+st.dataframe(
+    _table(planned, lang), hide_index=True, use_container_width=True,
+    column_config={t("import_areas.col_messages", lang): st.column_config.TextColumn(
+        width="large")},
+)
 
 if not planned.ok:
     st.warning(t("import_areas.fix_and_reupload", lang))

@@ -107,7 +107,7 @@ class ExportTable:
         return detect_source(self.headings)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowError:
     """One problem in one row: spreadsheet row, column as headed in the file, message key."""
 
@@ -177,7 +177,7 @@ class ColumnMapping:
         return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Answer:
     """One respondent's answers to the mapped questions, before area assignment."""
 
@@ -378,12 +378,12 @@ def map_columns(
     )
     missing: list[str] = []
     questions: dict[str, QuestionColumns] = {}
-    for question in form.mapped_questions:
-        found = _question_columns(question, headings, folded, used, overrides)
+    for mapped in form.mapped_questions:
+        found = _question_columns(mapped, headings, folded, used, overrides)
         if found is None:
-            missing.append(question.xpath)
+            missing.append(mapped.xpath)
         else:
-            questions[question.xpath] = found
+            questions[mapped.xpath] = found
             used.update(found.headings())
     area = None
     if form.area_question is not None:
@@ -416,7 +416,7 @@ def map_columns(
 
 
 def _find_id(headings: list[str], folded: Mapping[str, str]) -> str | None:
-    by_fold = {}
+    by_fold: dict[str, str] = {}
     for heading in headings:
         by_fold.setdefault(folded[heading], heading)
         by_fold.setdefault(_words(heading), heading)
@@ -593,7 +593,8 @@ class _Lookup:
             return self._commas(value)
         else:
             parts = value.split()
-        found, unknown = [], []
+        found: list[str] = []
+        unknown: list[str] = []
         for part in parts:
             name = self.one(part)
             (found if name is not None else unknown).append(name or part.strip())
@@ -622,66 +623,132 @@ class _Lookup:
 def parse_answers(
     form: FormDefinition, table: ExportTable, mapping: ColumnMapping
 ) -> ParsedAnswers:
-    """Every row's answers to the mapped questions, and the problems of single rows."""
+    """Every row's answers to the mapped questions, and the problems of single rows.
+
+    Column by column: a column repeats few distinct cells (an estate, a
+    handful of choice combinations), so each distinct cell is read once and
+    the rows share the result; only points and ids are read row by row.
+    """
     index = {heading: i for i, heading in enumerate(table.headings) if heading}
-    lookups = {q.xpath: _Lookup(q) for q in form.mapped_questions}
-    category_of = {
-        q.xpath: {c.name: c.category for c in q.choices if c.category}
-        for q in form.mapped_questions
-    }
+    rows = table.rows
+    count = len(rows)
+    problems: dict[int, list[RowError]] = {}
+
+    def problem(offset: int, error: RowError) -> None:
+        problems.setdefault(offset, []).append(error)
+
+    columns_read: list[tuple[str, list[str | list[str] | None], list[frozenset[str]]]] = []
     questions = {q.xpath: q for q in form.mapped_questions}
-    area_lookup = _Lookup(form.area_question) if form.area_question is not None else None
-    area_column = mapping.area.column if mapping.area is not None else None
+    for path, columns in mapping.questions.items():
+        question = questions[path]
+        lookup = _Lookup(question)
+        mapped = {c.name: c.category for c in question.choices if c.category}
+        values: list[str | list[str] | None] = [None] * count
+        categories: list[frozenset[str]] = [_NONE] * count
+        if columns.column is not None:
+            position = index[columns.column]
+            seen: dict[str, tuple[Any, frozenset[str], list[str]]] = {}
+            for offset, cells in enumerate(rows):
+                text = cells[position]
+                read = seen.get(text)
+                if read is None:
+                    value, unknown = _interpret(question, lookup, text)
+                    read = seen[text] = (value, _categories(value, mapped), unknown)
+                values[offset], categories[offset] = read[0], read[1]
+                for part in read[2]:
+                    problem(offset, RowError(offset + 2, columns.column, "survey.not_a_choice",
+                                             part[:100]))
+        else:
+            for offset, cells in enumerate(rows):
+                found: list[RowError] = []
+                value = _read_choice_columns(question, lookup, columns, cells, index,
+                                             offset + 2, found)
+                values[offset], categories[offset] = value, _categories(value, mapped)
+                for error in found:
+                    problem(offset, error)
+        columns_read.append((question.name, values, categories))
+
+    area_choices: list[str | None] = [None] * count
+    if mapping.area is not None and mapping.area.column and form.area_question is not None:
+        lookup = _Lookup(form.area_question)
+        position = index[mapping.area.column]
+        for offset, cells in enumerate(rows):
+            text = cells[position].strip()
+            if text:
+                area_choices[offset] = lookup.one(text)
+                if area_choices[offset] is None:
+                    problem(offset, RowError(offset + 2, mapping.area.column,
+                                             "survey.not_a_choice", text[:100]))
+    points: list[tuple[float, float] | None] = [None] * count
+    if mapping.point is not None:
+        for offset, cells in enumerate(rows):
+            found = []
+            points[offset] = _read_point(mapping.point, cells, index, offset + 2, found)
+            for error in found:
+                problem(offset, error)
+    if mapping.version_column is not None:
+        position = index[mapping.version_column]
+        for offset, cells in enumerate(rows):
+            version = cells[position].strip()
+            if version and version != form.version:
+                problem(offset, RowError(offset + 2, mapping.version_column,
+                                         "survey.other_version", version[:50],
+                                         {"expected": form.version}))
+    first_row: dict[str, int] = {}
+    ids: list[str] = []
+    for offset, cells in enumerate(rows):
+        instance_id = _instance_id(table, mapping, cells, index, offset + 2)
+        ids.append(instance_id)
+        if instance_id in first_row:
+            problem(offset, RowError(offset + 2, mapping.id_column, "survey.duplicate_in_file",
+                                     instance_id[:60], {"first": first_row[instance_id]}))
+        else:
+            first_row[instance_id] = offset + 2
+
     answers: list[Answer] = []
     errors: list[RowError] = []
-    seen: dict[str, int] = {}
-    for offset, cells in enumerate(table.rows):
-        row = offset + 2
-        problems: list[RowError] = []
-        values: dict[str, str | list[str]] = {}
-        categories: set[str] = set()
-        for path, columns in mapping.questions.items():
-            question = questions[path]
-            value = _read_question(question, lookups[path], columns, cells, index, row, problems)
-            if value:
-                values[question.name] = value
-                mapped = category_of[path]
-                for name in [value] if isinstance(value, str) else value:
-                    if name in mapped:
-                        categories.add(mapped[name])
-        area_choice = None
-        if area_column is not None and area_lookup is not None:
-            text = cells[index[area_column]].strip()
-            if text:
-                area_choice = area_lookup.one(text)
-                if area_choice is None:
-                    problems.append(RowError(row, area_column, "survey.not_a_choice", text[:100]))
-        point = _read_point(mapping.point, cells, index, row, problems)
-        if mapping.version_column is not None:
-            version = cells[index[mapping.version_column]].strip()
-            if version and version != form.version:
-                problems.append(
-                    RowError(row, mapping.version_column, "survey.other_version", version[:50],
-                             {"expected": form.version})
-                )
-        instance_id = _instance_id(table, mapping, cells, index, row)
-        if instance_id in seen:
-            problems.append(
-                RowError(row, mapping.id_column, "survey.duplicate_in_file", instance_id[:60],
-                         {"first": seen[instance_id]})
-            )
-        else:
-            seen[instance_id] = row
-        if problems:
-            errors.extend(problems)
+    for offset in range(count):
+        if offset in problems:
+            errors.extend(problems[offset])
             continue
+        chosen: dict[str, str | list[str]] = {}
+        union: set[str] = set()
+        for name, values, categories in columns_read:
+            value = values[offset]
+            if value:
+                chosen[name] = value
+                union |= categories[offset]
         answers.append(
-            Answer(row, instance_id, area_choice, point, values, tuple(sorted(categories)))
+            Answer(offset + 2, ids[offset], area_choices[offset], points[offset], chosen,
+                   tuple(sorted(union)))
         )
     return ParsedAnswers(table, mapping, answers, errors)
 
 
-def _read_question(
+_NONE: frozenset[str] = frozenset()
+
+
+def _categories(value: str | list[str] | None, mapped: Mapping[str, str]) -> frozenset[str]:
+    if not value:
+        return _NONE
+    names = [value] if isinstance(value, str) else value
+    return frozenset(mapped[name] for name in names if name in mapped)
+
+
+def _interpret(
+    question: Question, lookup: _Lookup, text: str
+) -> tuple[str | list[str] | None, list[str]]:
+    """One cell of a question's own column: the choice name(s), and parts that are no choice."""
+    if question.kind == "select_one":
+        if not text.strip():
+            return None, []
+        name = lookup.one(text)
+        return (name, []) if name is not None else (None, [text])
+    found, unknown = lookup.many(text)
+    return found or None, unknown
+
+
+def _read_choice_columns(
     question: Question,
     lookup: _Lookup,
     columns: QuestionColumns,
@@ -690,19 +757,7 @@ def _read_question(
     row: int,
     problems: list[RowError],
 ) -> str | list[str] | None:
-    if columns.column is not None:
-        text = cells[index[columns.column]]
-        if question.kind == "select_one":
-            if not text.strip():
-                return None
-            name = lookup.one(text)
-            if name is None:
-                problems.append(RowError(row, columns.column, "survey.not_a_choice", text[:100]))
-            return name
-        found, unknown = lookup.many(text)
-        for part in unknown:
-            problems.append(RowError(row, columns.column, "survey.not_a_choice", part[:100]))
-        return found or None
+    """A question answered in one column per choice (Kobo's 1/0, LimeSurvey's Y)."""
     chosen = []
     for choice, heading in columns.per_choice.items():
         text = cells[index[heading]].strip()

@@ -21,16 +21,19 @@ what the household is, not a diagnosis of the respondent).
 *Relations an outsider knows.* Published numbers are tied by sums that anyone
 can write down, and a hidden cell must not be recoverable through them:
 
-(a) an area's respondents vs its category counts: for a single-choice
-    question whose every choice maps to a category, the area's respondents
-    equal the sum of those categories plus the (known) number who skipped
-    the question; and a share is count ÷ respondents, so a share is shown
-    only when both its count and its respondents are (``share_shown``);
+(a) an area's respondents vs its category counts: a category's count never
+    exceeds the area's respondents (``AtMost``); for a single-choice
+    question whose every choice maps to a category, the respondents equal
+    the sum of those counts plus those who skipped it (an outsider takes
+    that as 0 when the form requires an answer); and a share is count ÷
+    respondents, so a share is shown only when both its count and its
+    respondents are (``share_shown``);
 (b) hierarchy: a district's count is the sum of its estates' counts plus the
     respondents assigned to the district directly (outside every estate);
     the city's likewise over its districts. The "directly assigned" cell is
-    never shown, but it is a count of people like any other: when it is
-    between 1 and t-1 it is protected as if it were shown;
+    never shown, so an outsider can only work it out through the sums; it is
+    a count of people like any other, and when it is between 1 and t-1 it
+    must stay underivable like a hidden cell;
 (c) the previous wave: a change is shown only when the cell is shown in both
     waves (``change_shown``), so a hidden cell is never "last year's number
     plus the change". Waves are independent samples; no other relation
@@ -51,14 +54,18 @@ is below its threshold. Concretely, for every hidden cell:
    outsider knows that a category's count never exceeds its area's
    respondents (``AtMost``); these inequalities tie the trees of the
    hierarchy into cycles, so the check is a linear programme per connected
-   group of unknown cells (the smallest and the largest value of each),
-   not a propagation of intervals, which would miss combinations.
+   group of unknown cells (HiGHS: can each cell move by at least 1 away
+   from its true value?), not a propagation of intervals, which misses
+   combinations. The programme treats counts as real numbers; the property
+   tests (``tests/test_surveys_disclosure.py``) check published tables
+   against an exhaustive search over whole numbers.
 
 A cell chosen to protect another is a shown, non-zero count of the same
 relation: parts before totals (hiding a total cascades into its own sum),
 then the smallest count (the least information lost), then table order, so
-the result is deterministic. Zeros are never hidden: an outsider would know
-them anyway.
+the result is deterministic. Zeros are never hidden: that zeros are always
+shown is what lets an outsider take a hidden cell as at least 1, and the
+audit assumes exactly that.
 
 >>> cells = {"district": Cell(12, 5), "a": Cell(3, 5), "b": Cell(9, 5)}
 >>> protect(cells, [Relation("district", ("a", "b"))]).hidden == {"a", "b"}
@@ -247,10 +254,10 @@ def protect(
         # too, and hiding one per exposed cell would hide more than needed.
         added = False
         for key in sorted(exposed, key=lambda k: order[k]):
-            choice = _complement(key, by_cell, unknown, candidates)
-            if choice is not None and not unknown(choice):
-                hidden.add(choice)
-                guarded.add(choice)
+            complement = _complement(key, by_cell, unknown, candidates)
+            if complement is not None and not unknown(complement):
+                hidden.add(complement)
+                guarded.add(complement)
                 added = True
                 break
         if not added:

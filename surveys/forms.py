@@ -142,7 +142,7 @@ class FormDefinition:
         """The categories one answer to ``question`` maps to."""
         names = [answer] if isinstance(answer, str) else answer
         by_name = {choice.name: choice.category for choice in question.choices}
-        return {by_name[name] for name in names if by_name.get(name)}
+        return {category for name in names if (category := by_name.get(name))}
 
     def partitions(self) -> list[tuple[tuple[str, ...], bool]]:
         """Groups of categories that split respondents: (categories, required).

@@ -179,8 +179,8 @@ def build_table(
     order = _tree_order(nodes, children)
     depth: dict[Hashable, int] = {}
     for key in order:
-        parent = nodes[key].parent
-        depth[key] = depth[parent] + 1 if parent is not None else 0
+        above = nodes[key].parent
+        depth[key] = depth[above] + 1 if above is not None else 0
 
     def direct(key: Hashable, category: str | None) -> int:
         if not isinstance(key, int):
@@ -222,15 +222,15 @@ def build_table(
                     direct(key, category), thresholds[category], shown=False
                 )
                 bounds.append(AtMost(("C+", key, category), ("R+", key)))
-            parts = tuple(("C", k, category) for k in kids)
+            members: tuple[Hashable, ...] = tuple(("C", k, category) for k in kids)
             if rest:
-                parts = (*parts, ("C+", key, category))
-            relations.append(Relation(("C", key, category), parts))
+                members = (*members, ("C+", key, category))
+            relations.append(Relation(("C", key, category), members))
     for number, (group, required) in enumerate(partitions):
-        group = [c for c in group if c in categories]
+        present = [c for c in group if c in categories]
         for key in order:
-            parts: tuple[Hashable, ...] = tuple(("C", key, c) for c in group)
-            skipped = totals[(key, None)] - sum(totals[(key, c)] for c in group)
+            parts: tuple[Hashable, ...] = tuple(("C", key, c) for c in present)
+            skipped = totals[(key, None)] - sum(totals[(key, c)] for c in present)
             if not required or skipped:
                 # How many skipped the question: nobody sees it; an outsider
                 # can take it as 0 only when the form requires an answer.

@@ -325,7 +325,7 @@ def paper_csv(form: FormDefinition, respondents: Sequence[Respondent]) -> bytes:
     for number, r in enumerate(respondents, start=1):
         estate = ""
         if area is not None and _named(area, r):
-            estate = next(c.area for c in area.choices if c.name == r.estate)
+            estate = next(c.area or "" for c in area.choices if c.name == r.estate)
         row: list[object] = [number, estate]
         if location is not None:
             row += ([f"{r.point[0]:.5f}".replace(".", ","), f"{r.point[1]:.5f}".replace(".", ",")]

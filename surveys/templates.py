@@ -270,10 +270,10 @@ def template_sheets(
     survey = ESTATE_SURVEY if kind == "estate" else SENIORS_SURVEY
     choices = ESTATE_CHOICES if kind == "estate" else SENIORS_CHOICES
     taken = {OTHER_ESTATE}
-    estate_rows = [
-        ("osiedla", choice_name(name, taken), name, name, "", name)
-        for name in (estates if estates is not None else default_estates())
-    ]
+    # Alphabetical, so the same estates always make the same form (a stored form
+    # version is compared with what is uploaded again).
+    names = sorted(estates if estates is not None else default_estates(), key=str.casefold)
+    estate_rows = [("osiedla", choice_name(name, taken), name, name, "", name) for name in names]
     estate_rows.append(("osiedla", OTHER_ESTATE, "Inne / nie wiem", "Other / don't know", "", ""))
     title_pl, title_en = TITLES[kind]
     return {
