@@ -1,7 +1,9 @@
 """The web app: settings, database, shared sidebar and the router (st.navigation).
 
 Run with ``calmap serve`` (or ``streamlit run streamlit_app.py``). Pages are
-thin adapters in ``pages/``; everything else lives in ``mapping``.
+thin adapters in ``app_pages/`` (not ``pages/``: Streamlit would also serve a
+``pages/`` folder directly by URL, bypassing this router and its sign-in);
+everything else lives in ``mapping``.
 """
 
 from __future__ import annotations
@@ -64,31 +66,34 @@ except ProgrammingError:
 
 page = st.navigation(
     [
-        st.Page("pages/overview.py", title=t("nav.overview", lang), icon="🗺️", default=True),
+        st.Page("app_pages/overview.py", title=t("nav.overview", lang), icon="🗺️", default=True),
         # Editors and admins only: a viewer is never offered the import.
         *(
-            [st.Page("pages/bulk_import.py", title=t("nav.bulk_import", lang), icon="📥")]
+            [st.Page("app_pages/bulk_import.py", title=t("nav.bulk_import", lang), icon="📥")]
             if actor.can_edit
             else []
         ),
         # Editors and admins only: a viewer gets the overview and nothing to edit.
         *(
-            [st.Page("pages/editor.py", title=t("nav.editor", lang),
+            [st.Page("app_pages/editor.py", title=t("nav.editor", lang),
                      icon=":material/edit_location_alt:")]
             if actor.can_edit
             else []
         ),
         # Administrators only: areas shape every team's map.
         *(
-            [st.Page("pages/import_areas.py", title=t("nav.import_areas", lang), icon="🗂️")]
+            [st.Page("app_pages/import_areas.py", title=t("nav.import_areas", lang), icon="🗂️")]
             if actor.is_admin
             else []
         ),
-        st.Page("pages/teams.py", title=t("nav.teams", lang), icon="🤝"),
-        *([st.Page("pages/areas.py", title=t("nav.areas", lang), icon="📐")] * actor.can_edit),
-        st.Page("pages/export.py", title=t("nav.export", lang), icon="📤"),
+        st.Page("app_pages/teams.py", title=t("nav.teams", lang), icon="🤝"),
+        *([st.Page("app_pages/areas.py", title=t("nav.areas", lang), icon="📐")] * actor.can_edit),
+        st.Page("app_pages/export.py", title=t("nav.export", lang), icon="📤"),
         # Editors and admins only: answers are their team's; viewers see published needs.
-        *([st.Page("pages/surveys.py", title=t("nav.surveys", lang), icon="📋")] * actor.can_edit),
+        *(
+            [st.Page("app_pages/surveys.py", title=t("nav.surveys", lang), icon="📋")]
+            * actor.can_edit
+        ),
     ]
 )
 page.run()

@@ -13,7 +13,7 @@ from tests.editing_fixtures import PASSWORD, build_world
 from tests.test_bulk import BRZEZNO_1, BRZEZNO_2, SEA
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401
 
-PAGE = "pages/bulk_import.py"
+PAGE = "app_pages/bulk_import.py"
 HEADER = "Nazwa;Kategoria;Adres;Szerokość;Długość\r\n"
 GOOD = [
     f"Świetlica „Promyk”;Świetlica;ul. Dworska 29a;{BRZEZNO_1[0]};{BRZEZNO_1[1]}\r\n",

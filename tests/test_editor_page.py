@@ -28,7 +28,7 @@ from mapping.ui import editing, forms, state
 from tests.editing_fixtures import PASSWORD, build_world
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401
 
-EDITOR = "pages/editor.py"
+EDITOR = "app_pages/editor.py"
 SEA = (54.60, 18.90)  # the Gulf of Gdańsk, off Brzeźno's beach
 
 

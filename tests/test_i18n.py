@@ -12,7 +12,7 @@ from tests.streamlit_server import PROJECT_ROOT
 
 SOURCES = [
     PROJECT_ROOT / "streamlit_app.py",
-    *sorted((PROJECT_ROOT / "pages").glob("*.py")),
+    *sorted((PROJECT_ROOT / "app_pages").glob("*.py")),
     *sorted((PROJECT_ROOT / "mapping").rglob("*.py")),
     *sorted((PROJECT_ROOT / "surveys").rglob("*.py")),
 ]

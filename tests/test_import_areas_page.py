@@ -13,7 +13,7 @@ from tests.import_fixtures import shared
 from tests.test_bulk_page import start
 from tests.test_pages import _apptest_remembers_st_navigation  # noqa: F401
 
-PAGE = "pages/import_areas.py"
+PAGE = "app_pages/import_areas.py"
 UPLOAD = "calmap.import_areas.file"
 
 

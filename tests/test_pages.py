@@ -15,7 +15,7 @@ from mapping.ui import state
 from tests.streamlit_server import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "streamlit_app.py")
-PAGES = ["pages/overview.py"]
+PAGES = ["app_pages/overview.py"]
 
 
 class _NavigationPagesManager(PagesManager):

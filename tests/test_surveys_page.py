@@ -15,7 +15,7 @@ from tests.survey_fixtures import PASSWORD, build_wroclaw, estate_form, estate_s
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401
 from tests.test_surveys_indicators import WAVE_2026, crafted
 
-PAGE = "pages/surveys.py"
+PAGE = "app_pages/surveys.py"
 KEY = "calmap.survey."
 
 

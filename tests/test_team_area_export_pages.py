@@ -13,7 +13,7 @@ from mapping.ui import state
 from tests.editing_fixtures import PASSWORD, build_world
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401
 
-PAGES = ["pages/teams.py", "pages/areas.py", "pages/export.py"]
+PAGES = ["app_pages/teams.py", "app_pages/areas.py", "app_pages/export.py"]
 
 
 @pytest.fixture()
@@ -55,7 +55,7 @@ def test_the_partnerships_of_wroclaw_are_listed_and_one_is_shown_with_its_member
     demo_app, demo_db_url
 ):
     demo_app.sidebar.selectbox(key=state.CITY).select("Wrocław").run()
-    demo_app.switch_page("pages/teams.py").run()
+    demo_app.switch_page("app_pages/teams.py").run()
     assert not demo_app.exception
     listing = demo_app.dataframe[0].value
     assert "Partnerstwo Polanka" in set(listing["Nazwa"])
@@ -73,7 +73,7 @@ def test_the_partnerships_of_wroclaw_are_listed_and_one_is_shown_with_its_member
 
 
 def test_the_export_page_prepares_a_geopackage_to_download(demo_app):
-    demo_app.switch_page("pages/export.py").run()
+    demo_app.switch_page("app_pages/export.py").run()
     demo_app.button(key="calmap.export.prepare").click().run()
     assert not demo_app.exception
     assert not demo_app.error
@@ -81,7 +81,7 @@ def test_the_export_page_prepares_a_geopackage_to_download(demo_app):
 
 
 def test_the_area_page_asks_for_an_area_then_offers_drawing_and_streets(demo_app, demo_db_url):
-    demo_app.switch_page("pages/areas.py").run()
+    demo_app.switch_page("app_pages/areas.py").run()
     assert "Wybierz w panelu bocznym obszar" in texts(demo_app)
     with Session(create_engine(demo_db_url)) as session:
         estate = next(a for a in layers.area_choices(session, "Wrocław") if a.kind == "estate")
@@ -100,7 +100,7 @@ def test_streets_saved_on_the_area_page_are_read_back(monkeypatch, fresh_db_url)
         session.execute(update(Team).values(city="Gdańsk"))
     at = sign_in(monkeypatch, fresh_db_url, "ewa")
     at.sidebar.selectbox(key=state.AREA_ID).set_value(world.area_a).run()
-    at.switch_page("pages/areas.py").run()
+    at.switch_page("app_pages/areas.py").run()
     assert not at.exception
     form_area = next(a for a in at.text_area if a.label == "Ulice")
     form_area.input("Brzeźno – ul. Zamknięta i Spacerowa")
@@ -119,11 +119,11 @@ def test_a_viewer_gets_the_partnerships_and_the_export_but_not_the_area_page(
         build_world(session)
     engine.dispose()
     at = sign_in(monkeypatch, fresh_db_url, "wiktor")
-    at.switch_page("pages/export.py").run()
+    at.switch_page("app_pages/export.py").run()
     assert not at.exception
     assert "Wpisy tylko dla zespołu" in texts(at)
-    at.switch_page("pages/teams.py").run()
+    at.switch_page("app_pages/teams.py").run()
     assert not at.exception
     # A viewer is never offered the area page.
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/areas.py")
+        at.switch_page("app_pages/areas.py")

@@ -1,4 +1,4 @@
-"""The map editor behind ``pages/editor.py``: its session keys, reads and writes.
+"""The map editor behind ``app_pages/editor.py``: its session keys, reads and writes.
 
 Every read and write runs as the signed-in user under row-level security
 (``db.session_scope(..., restricted=True)``), one user action per
