@@ -249,7 +249,8 @@ def main() -> int:
             raise AssertionError("ours and naive disagree on the counts or the suppression")
         hidden = len(mine[2].hidden)
         print(f"\n{args.rows:,} answers over Wrocław's 48 estates: import + aggregate "
-              f"(same counts, {hidden} cells hidden of {len(mine[0])} areas' tables; seconds)")
+              f"(same counts and {hidden} hidden cells both ways; {len(mine[0])} areas "
+              "with respondents; seconds)")
         print(f"{'':<32}{'ours':>9}{'naive':>9}")
         for name in ("read, map columns, parse", "place in areas, duplicates", "store",
                      "read, place, store (per row)", "aggregate", "disclosure control",

@@ -405,9 +405,10 @@ class SurveyResponse(Base):
     """One pseudonymised respondent: area, keyed pseudonym, mapped answers and categories."""
 
     __tablename__ = "survey_response"
+    # The unique (wave_id, respondent_key) index also serves every read of a
+    # wave's answers; a second index would only slow 100,000-row imports.
     __table_args__ = (
         UniqueConstraint("wave_id", "respondent_key", name="uq_survey_response_key"),
-        Index("ix_survey_response_wave_area", "wave_id", "area_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -480,12 +480,12 @@ def check_answers(
 
 
 def _existing_keys(session: Session, wave_id: int, keys: list[str]) -> set[str]:
-    # One array parameter, not one bind parameter per key.
-    statement = text(
-        "SELECT respondent_key FROM survey_response "
-        "WHERE wave_id = :wave AND respondent_key = ANY(CAST(:keys AS varchar[]))"
+    # The wave's keys come back (none for a new wave) rather than 100,000 keys
+    # going out as one array parameter, which psycopg quotes one by one.
+    stored = session.scalars(
+        select(SurveyResponse.respondent_key).where(SurveyResponse.wave_id == wave_id)
     )
-    return set(session.scalars(statement, {"wave": wave_id, "keys": keys}))
+    return set(stored).intersection(keys)
 
 
 def import_answers(

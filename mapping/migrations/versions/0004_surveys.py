@@ -107,9 +107,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("wave_id", "respondent_key", name="uq_survey_response_key"),
     )
-    op.create_index(
-        "ix_survey_response_wave_area", "survey_response", ["wave_id", "area_id"], unique=False
-    )
     op.create_table(
         "survey_need",
         sa.Column("need_id", sa.Integer(), nullable=False),
@@ -200,7 +197,6 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS calmap_may_edit_team(integer)")
     op.drop_index("ix_survey_need_wave_id", table_name="survey_need")
     op.drop_table("survey_need")
-    op.drop_index("ix_survey_response_wave_area", table_name="survey_response")
     op.drop_table("survey_response")
     op.drop_table("survey_wave")
     op.drop_table("survey_form")
