@@ -8,6 +8,8 @@ everything else lives in ``mapping``.
 
 from __future__ import annotations
 
+import gc
+
 import streamlit as st
 from sqlalchemy.exc import ProgrammingError
 
@@ -49,6 +51,23 @@ try:
 except OSError as exc:
     st.error(t("error.static", lang, path=data.STATIC_DIR, message=exc))
     st.stop()
+
+
+@st.cache_resource(show_spinner=False)
+def _freeze_start_up_objects() -> bool:
+    """Once per server process, after start-up: see the comment below."""
+    # A full garbage collection scans every object the process holds: the
+    # modules of Streamlit, pandas, folium… (some 200,000 objects
+    # that live as long as the server). Building a map of thousands of pins
+    # allocates enough to trigger one about once per save, 0.1–0.4 s each.
+    # gc.freeze() moves what exists now out of every later scan; collecting
+    # first keeps today's garbage from being frozen with it.
+    gc.collect()
+    gc.freeze()
+    return True
+
+
+_freeze_start_up_objects()
 try:
     actor = auth.current_actor(url, cfg, lang)
 except ProgrammingError:
@@ -64,36 +83,29 @@ except ProgrammingError:
     st.error(t("error.schema", lang))
     st.stop()
 
+
+def _page(path: str, key: str, icon: str, **options: object) -> st.Page:
+    # Material icons ship with Streamlit; emoji need a colour-emoji font the
+    # centre's machines (and Debian's headless Chromium) often lack.
+    return st.Page(f"app_pages/{path}", title=t(f"nav.{key}", lang), icon=f":material/{icon}:",
+                   **options)
+
+
 page = st.navigation(
     [
-        st.Page("app_pages/overview.py", title=t("nav.overview", lang), icon="🗺️", default=True),
-        # Editors and admins only: a viewer is never offered the import.
-        *(
-            [st.Page("app_pages/bulk_import.py", title=t("nav.bulk_import", lang), icon="📥")]
-            if actor.can_edit
-            else []
-        ),
-        # Editors and admins only: a viewer gets the overview and nothing to edit.
-        *(
-            [st.Page("app_pages/editor.py", title=t("nav.editor", lang),
-                     icon=":material/edit_location_alt:")]
-            if actor.can_edit
-            else []
-        ),
+        _page("overview.py", "overview", "map", default=True),
+        # Editors and admins only: a viewer is never offered an import or an editor.
+        *([_page("bulk_import.py", "bulk_import", "upload_file")] if actor.can_edit else []),
+        *([_page("editor.py", "editor", "edit_location_alt")] if actor.can_edit else []),
         # Administrators only: areas shape every team's map.
-        *(
-            [st.Page("app_pages/import_areas.py", title=t("nav.import_areas", lang), icon="🗂️")]
-            if actor.is_admin
-            else []
-        ),
-        st.Page("app_pages/teams.py", title=t("nav.teams", lang), icon="🤝"),
-        *([st.Page("app_pages/areas.py", title=t("nav.areas", lang), icon="📐")] * actor.can_edit),
-        st.Page("app_pages/export.py", title=t("nav.export", lang), icon="📤"),
+        *([_page("import_areas.py", "import_areas", "layers")] if actor.is_admin else []),
+        _page("teams.py", "teams", "groups"),
+        *([_page("areas.py", "areas", "draw")] if actor.can_edit else []),
+        _page("export.py", "export", "download"),
+        _page("snapshots.py", "snapshots", "history"),
+        _page("june.py", "june", "print"),
         # Editors and admins only: answers are their team's; viewers see published needs.
-        *(
-            [st.Page("app_pages/surveys.py", title=t("nav.surveys", lang), icon="📋")]
-            * actor.can_edit
-        ),
+        *([_page("surveys.py", "surveys", "assignment")] if actor.can_edit else []),
     ]
 )
 page.run()

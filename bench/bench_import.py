@@ -12,12 +12,15 @@ area owned by a team, an admin and an editor of that team) and gives every
 timed run a fresh copy of it, made untimed, so every run starts from the same
 state. Measured in the same run, from the file's bytes to the commit:
 
-areas  Wrocław's 48 estates (../shared/data, or geodata/files), 17 of them invalid.
+areas  Wrocław's 48 estates (../shared/data, or geodata/files), 17 of them invalid,
+       into a database that holds Wrocław and its 5 former districts.
        ours:  import_files.open_features + area_import.plan (repair, Poland,
               duplicates, outlines, parents) + area_import.commit, one transaction,
               as the admin under row-level security (as the page does).
-       naive: geopandas.read_file, then per feature an ORM Area + flush (the
-              polygon only wrapped as a MultiPolygon, not repaired or checked).
+       naive: the same checks written row by row: geopandas.read_file, then per
+              feature repair (boundaries.repair), the Poland check, one ORM query
+              for a stored duplicate, one ORM query for the district it overlaps
+              most, an ORM Area + flush.
 points 10,000 generated rows inside Gdańsk in a Polish-Excel CSV (CP1250,
        semicolons, decimal commas).
        ours:  point_import.read + point_import.commit (every row through the pin
@@ -50,16 +53,16 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 from geoalchemy2.shape import from_shape
-from shapely.geometry import MultiPolygon, Point
-from sqlalchemy import create_engine, text
+from shapely.geometry import Point
+from sqlalchemy import case, create_engine, func, or_, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from geodata.boundaries import dissolve  # noqa: E402
-from mapping import accounts, area_import, bulk, catalog, db, point_import, schema  # noqa: E402
+from geodata.boundaries import dissolve, read_boundaries, repair, share_inside  # noqa: E402
+from mapping import accounts, area_import, bulk, catalog, db, point_import, schema, validation  # noqa: E402  # noqa: E402
 from mapping.area_import import AreaOptions  # noqa: E402
 from mapping.cluster import Cluster  # noqa: E402
 from mapping.import_files import open_features  # noqa: E402
@@ -70,6 +73,7 @@ SHIPPED = PROJECT_ROOT / "geodata" / "files"
 ESTATES = next(p for p in (SHARED / "wroclaw_osiedla_48.geojson",
                            SHIPPED / "wroclaw_osiedla_48.geojson") if p.exists())
 DISTRICTS = SHIPPED / "gdansk_dzielnice.geojson"
+WROCLAW_DISTRICTS = SHIPPED / "wroclaw_osiedla_to_dzielnice.csv"
 TEMPLATE = "calmap_bench_template"
 TARGETS = {"areas": 2.0, "points": 10.0}
 TARGET_RATIO = 5
@@ -95,7 +99,28 @@ def make_template(admin_url: str) -> None:
                          geom=from_shape(dissolve(districts.geometry, 50_000), srid=4326)))
         accounts.add_user(session, "bench-admin", None, "admin")
         accounts.add_user(session, "bench-editor", None, "editor", ["bench"])
+        add_wroclaw(session)
     engine.dispose()
+
+
+def add_wroclaw(session: Session) -> None:
+    """Wrocław and its 5 former districts (unions of the estates), where the estates go."""
+    team = Team(code="wro", name="Wrocław – zespół", city="Wrocław")
+    session.add(team)
+    session.flush()
+    frame, _ = read_boundaries(ESTATES, "osiedle")
+    with WROCLAW_DISTRICTS.open(encoding="utf-8") as handle:
+        district_of = {int(r["id_sip"]): r["former_dzielnica"] for r in csv.DictReader(handle)}
+    estates = {int(i): g for i, g in zip(frame["id"], frame.geometry, strict=True)}
+    city = Area(name="Wrocław", kind="city", team_id=team.id,
+                geom=from_shape(dissolve(estates.values()), srid=4326))
+    session.add(city)
+    session.flush()
+    for district in sorted(set(district_of.values())):
+        members = [g for i, g in estates.items() if district_of[i] == district]
+        session.add(Area(name=district, kind="district", parent_id=city.id, team_id=team.id,
+                         geom=from_shape(dissolve(members), srid=4326)))
+    session.flush()
 
 
 def database(admin_url: str, name: str) -> str:
@@ -156,17 +181,62 @@ def ours_areas(url: str) -> int:
 
 
 def naive_areas(url: str) -> int:
+    """The same checks as ours, one feature at a time, through the ORM."""
     engine = create_engine(url)
     try:
         frame = gpd.read_file(ESTATES)
+        poland = validation.poland()
+        errors = 0
         with Session(engine) as session, session.begin():
             for record in frame.to_dict("records"):
+                name = " ".join(str(record["osiedle"] or "").split())
                 shape = record["geometry"]
-                multi = shape if isinstance(shape, MultiPolygon) else MultiPolygon([shape])
-                session.add(Area(name=record["osiedle"], kind="estate",
-                                 geom=from_shape(multi, srid=4326)))
+                if not name or shape is None or shape.is_empty:
+                    errors += 1
+                    continue
+                multi, _note = repair(shape, name)  # valid, polygonal parts only
+                if share_inside(multi, poland) < area_import.IN_POLAND_SHARE:
+                    errors += 1
+                    continue
+                geom = from_shape(multi, srid=4326)
+                duplicate = session.scalars(
+                    select(Area).where(
+                        Area.kind == "estate", Area.retired_at.is_(None),
+                        or_(func.lower(Area.name) == name.lower(),
+                            func.ST_Equals(Area.geom, geom)),
+                    )
+                ).first()
+                if duplicate is not None:
+                    errors += 1
+                    continue
+                parent = session.scalars(
+                    select(Area)
+                    .where(Area.kind.in_(("district", "city")), Area.retired_at.is_(None),
+                           func.ST_Intersects(Area.geom, geom))
+                    .order_by(case((Area.kind == "district", 0), else_=1),
+                              func.ST_Area(func.ST_Intersection(Area.geom, geom)).desc())
+                ).first()
+                session.add(Area(name=name, kind="estate", geom=geom,
+                                 parent_id=parent.id if parent else None,
+                                 team_id=parent.team_id if parent else None))
                 session.flush()
+            if errors:
+                session.rollback()
+                return 0
         return len(frame)
+    finally:
+        engine.dispose()
+
+
+def placed_estates(url: str) -> int:
+    """Estates stored under a district (checked after each run, untimed)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(text(
+                "SELECT count(*) FROM area e JOIN area d ON d.id = e.parent_id "
+                "WHERE e.kind = 'estate' AND d.kind = 'district' AND e.team_id IS NOT NULL"
+            ))
     finally:
         engine.dispose()
 
@@ -226,6 +296,8 @@ def timed(admin_url: str, name: str, run: Callable[[str], int], expected: int) -
     elapsed = time.perf_counter() - started
     if saved != expected:
         raise SystemExit(f"{name}: saved {saved}, expected {expected}")
+    if "_areas_" in name and placed_estates(url) != expected:
+        raise SystemExit(f"{name}: not every estate was placed under a district")
     return elapsed
 
 
@@ -242,6 +314,8 @@ def main() -> int:
                         help="also time mapping.bulk.commit (row by row), once")
     parser.add_argument("--profile", action="store_true",
                         help="profile one more run of ours for each case")
+    parser.add_argument("--only", choices=("areas", "points"),
+                        help="time one case only (default: both)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="calmap-bench-", dir="/tmp"))
@@ -261,6 +335,8 @@ def main() -> int:
             "points": [("ours", lambda url: ours_points(url, content), args.points),
                        ("naive", lambda url: naive_points(url, content), args.points)],
         }
+        if args.only:
+            cases = {args.only: cases[args.only]}
         # One untimed run each: imports, caches and the server's buffers warm up.
         for name, entries in cases.items():
             for label, run, expected in entries:
@@ -284,6 +360,8 @@ def main() -> int:
         print(f"\n{'seconds, file bytes → committed':<34}{'median':>9}{'min':>9}{'max':>9}"
               f"{'n':>5}")
         for name, size in (("areas", "48 Wrocław estates"), ("points", f"{args.points:,} points")):
+            if name not in cases:
+                continue
             print(f"{name}: {size}")
             for (case, label), values in results.items():
                 if case == name:
@@ -298,6 +376,8 @@ def main() -> int:
         if args.profile:
             for name, run in (("areas", ours_areas),
                               ("points", lambda url: ours_points(url, content))):
+                if name not in cases:
+                    continue
                 url = fresh(admin_url, f"profile_{name}")
                 profiler = cProfile.Profile()
                 profiler.enable()
@@ -305,6 +385,7 @@ def main() -> int:
                 profiler.disable()
                 out = io.StringIO()
                 pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+                pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
                 print(f"--- profile: {name}\n{out.getvalue()}")
     finally:
         cluster.stop()

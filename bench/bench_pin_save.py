@@ -273,8 +273,8 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true",
                         help="profile one more repetition of ours with cProfile")
     parser.add_argument("--gc-freeze", action="store_true",
-                        help="gc.freeze() after the warm-up, as a server could after start-up "
-                             "(shows what the garbage collector costs; not what the app does)")
+                        help="gc.freeze() after the warm-up, as streamlit_app.py does once "
+                             "after start-up (shows what the garbage collector costs)")
     args = parser.parse_args()
     naive_reps = args.naive_reps if args.naive_reps is not None else args.reps
 
@@ -346,6 +346,7 @@ def main() -> int:
             profiler.disable()
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(20)
             print(out.getvalue())
         engine.dispose()
     finally:

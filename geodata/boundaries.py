@@ -183,12 +183,21 @@ def largest_overlaps(
     kids = list(children.to_crs(METRIC_CRS))
     hosts = list(parents.to_crs(METRIC_CRS))
     tree = shapely.STRtree(hosts)
+    shapely.prepare(hosts)
     found: list[tuple[int | None, float]] = []
     for child in kids:
         best, share = None, 0.0
         area = child.area if child is not None else 0.0
         if area > 0:
-            for position in tree.query(child, predicate="intersects"):
+            candidates = tree.query(child, predicate="intersects")
+            # A parent that covers the child has it all: no intersection to
+            # compute, and no other parent can have more (most estates lie
+            # wholly in their district and merely touch the neighbours).
+            covering = [p for p in candidates if hosts[p].covers(child)]
+            if covering:
+                best, share = int(min(covering)), 1.0
+                candidates = []
+            for position in candidates:
                 inside = shapely.intersection(child, hosts[position]).area / area
                 if inside > share:
                     best, share = int(position), inside

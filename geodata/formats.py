@@ -560,14 +560,19 @@ def _read_layers(
     frames = []
     for name in chosen:
         try:
-            count = pyogrio.read_info(path, layer=name, encoding=encoding)["features"]
-            if count > limits.max_features:
+            # Reading one feature more than the limit tells "too many" without a
+            # second pass over the file (GDAL parses a whole GeoJSON on every open).
+            frame = pyogrio.read_dataframe(
+                path, layer=name, encoding=encoding, max_features=limits.max_features + 1
+            )
+            if len(frame) > limits.max_features:
+                count = pyogrio.read_info(path, layer=name, encoding=encoding)["features"]
                 raise FormatError(
                     "too_many_features",
                     f"{path.name} holds {count} features; at most {limits.max_features}",
                     limit=limits.max_features,
                 )
-            frames.append(pyogrio.read_dataframe(path, layer=name, encoding=encoding))
+            frames.append(frame)
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
                 UnicodeDecodeError, OSError, RuntimeError) as exc:  # fmt: skip
             raise _unreadable(path, kind, exc) from None

@@ -35,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geodata import boundaries
 from geodata.boundaries import BoundaryError, repair
 from mapping import validation
 from mapping.accounts import Actor
@@ -154,10 +155,9 @@ def check_geometry(geometry: BaseGeometry) -> MultiPolygon:
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise ValidationError({"geometry": "area.outside_poland"})
     poland = validation.poland()
-    inside = poland.intersection(fixed).area / fixed.area
-    if inside < MIN_INSIDE_POLAND:
-        swapped = shapely.transform(fixed, lambda coords: coords[:, ::-1])
-        swapped_inside = poland.intersection(swapped).area / swapped.area
+    if boundaries.share_inside(fixed, poland) < MIN_INSIDE_POLAND:
+        # Mirroring a valid polygon keeps it valid: no repair needed before measuring.
+        swapped_inside = boundaries.share_inside(boundaries.swap_axes(fixed), poland)
         key = "area.swapped" if swapped_inside >= MIN_INSIDE_POLAND else "area.outside_poland"
         raise ValidationError({"geometry": key})
     return fixed

@@ -40,7 +40,7 @@ from shapely.geometry import Point
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from mapping import catalog, pins
+from mapping import catalog, csv_text, pins
 from mapping.accounts import Actor
 from mapping.errors import UserError, ValidationError
 from mapping.i18n import t
@@ -236,40 +236,9 @@ def parse(content: bytes, filename: str) -> ParsedFile:
     return parsed
 
 
-def _decode(content: bytes) -> tuple[str, str]:
-    """The text and the encoding it was in: UTF-16 (BOM), UTF-8 (BOM or not), else CP1250.
-
-    CP1250 is what Polish Excel writes for "CSV (rozdzielany przecinkami)";
-    its diacritics are never valid UTF-8, so trying UTF-8 first is safe.
-    """
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        # Excel's "Unicode text" export.
-        try:
-            return content.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise UserError("bulk.encoding") from None
-    try:
-        encoding = "utf-8-sig" if content.startswith(codecs.BOM_UTF8) else "utf-8"
-        return content.decode("utf-8-sig"), encoding
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1250"), "cp1250"
-    except UnicodeDecodeError:
-        raise UserError("bulk.encoding") from None
-
-
 def _csv_rows(text: str) -> tuple[list[tuple[int, list[Any]]], str]:
     """Records with their spreadsheet row numbers, and the delimiter found."""
-    lines = text.split("\n", 1)
-    first = lines[0].strip("\r\ufeff")
-    # Excel writes and honours a "sep=;" first line; it is not a row of the sheet.
-    if first.lower().startswith("sep=") and len(first) == 5:
-        delimiter = first[4]
-        text = lines[1] if len(lines) > 1 else ""
-    else:
-        delimiter = _delimiter(first)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader, delimiter = csv_text.reader(text)
     rows: list[tuple[int, list[Any]]] = []
     try:
         # A record (even one whose quoted cell spans lines) is one spreadsheet row.
@@ -280,14 +249,6 @@ def _csv_rows(text: str) -> tuple[list[tuple[int, list[Any]]], str]:
     except csv.Error as exc:
         raise UserError("bulk.bad_csv", row=reader.line_num, message=str(exc)) from None
     return rows, delimiter
-
-
-def _delimiter(heading_line: str) -> str:
-    """The most frequent of ; tab , in the heading line, outside quotes (ties: ; tab ,)."""
-    unquoted = re.sub(r'"[^"]*"', "", heading_line)
-    counts = {d: unquoted.count(d) for d in (";", "\t", ",")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
 
 
 def _xlsx_rows(content: bytes) -> list[tuple[int, list[Any]]]:
@@ -791,7 +752,10 @@ def read_table(content: bytes, filename: str, encoding: str | None = None) -> Ta
     else:
         file_format = "csv"
         if encoding is None:
-            text, encoding = _decode(content)
+            try:
+                text, encoding = csv_text.decode(content)
+            except csv_text.UnreadableText:
+                raise UserError("bulk.encoding") from None
         else:
             try:
                 text = content.decode(encoding)

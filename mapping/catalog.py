@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -66,6 +67,21 @@ def default_entries() -> list[Entry]:
         )
         for index, row in enumerate(rows)
     ]
+
+
+@lru_cache(maxsize=1)
+def shipped_sensitive() -> frozenset[tuple[str, str]]:
+    """(vocabulary, code) of every shipped entry flagged sensitive (health, addiction, violence).
+
+    A floor for disclosure control: ``install_defaults`` never overwrites an
+    entry already in the database, so a database created before a flag was
+    added, or an admin's edit, could otherwise lower the threshold of a
+    category the catalogue ships as sensitive.
+
+    >>> ("target_group", "addicted") in shipped_sensitive()
+    True
+    """
+    return frozenset((e.vocabulary, e.code) for e in default_entries() if e.sensitive)
 
 
 def install_defaults(session: Session) -> int:

@@ -20,6 +20,8 @@ from mapping import accounts, catalog, config, db, schema
 from mapping.catalog import CatalogError
 from mapping.cli_export import export_app
 from mapping.cli_import import import_app
+from mapping.cli_june import june
+from mapping.cli_snapshot import snapshot_app
 from mapping.cluster import ClusterError
 from mapping.config import ConfigError
 from mapping.errors import UserError
@@ -41,6 +43,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(survey_app, name="survey")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+app.add_typer(snapshot_app, name="snapshot")
+app.command("june")(june)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 USER_ERRORS = (ConfigError, ClusterError, db.DatabaseError, CatalogError, UserError)

@@ -64,6 +64,12 @@ SETTINGS: tuple[Setting, ...] = (
         "© OpenStreetMap contributors",
         "Attribution shown for the basemap tiles.",
     ),
+    Setting(
+        "CALMAP_PUBLIC_URL",
+        None,
+        "The address people open the app at, e.g. https://mapa.mops.example.pl. The June "
+        "posters print a QR code to each map there; empty: posters have no QR code.",
+    ),
 )
 
 LANGUAGES = ("pl", "en")
@@ -81,6 +87,7 @@ class Config:
     tiles_attribution: str
     auth: str = "password"
     idle_timeout_minutes: int = 30
+    public_url: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -157,6 +164,13 @@ def load(environ: dict[str, str] | None = None) -> Config:
             f"got '{timeout_text}'"
         )
 
+    public_url = get("CALMAP_PUBLIC_URL")
+    if public_url is not None and not public_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"CALMAP_PUBLIC_URL: expected an address starting with https:// or http://, "
+            f"got '{public_url}'"
+        )
+
     return Config(
         database_url=url,
         data_dir=data_dir,
@@ -165,6 +179,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         tiles_attribution=get("CALMAP_TILES_ATTRIBUTION") or "",
         auth=auth,
         idle_timeout_minutes=int(timeout_text),
+        public_url=public_url.rstrip("/") if public_url else None,
     )
 
 

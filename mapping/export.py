@@ -53,7 +53,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from mapping import catalog
+from mapping import catalog, placement
 from mapping.accounts import Actor
 from mapping.catalog import Entry
 from mapping.errors import UserError
@@ -252,22 +252,6 @@ def _may_see(actor: Actor, visibility: str | None, team_id: int | None) -> bool:
     return actor.role == "editor" and team_id is not None and team_id in actor.team_ids
 
 
-def _subtree(rows: Sequence[dict[str, Any]], roots: Iterable[int]) -> set[int]:
-    """``roots`` and every area under them (by ``parent_id``)."""
-    children: dict[int, list[int]] = {}
-    for row in rows:
-        if row.get("parent_id") is not None:
-            children.setdefault(int(row["parent_id"]), []).append(int(row["id"]))
-    found: set[int] = set()
-    stack = list(roots)
-    while stack:
-        area_id = stack.pop()
-        if area_id not in found:  # a parent loop in the data must not hang us
-            found.add(area_id)
-            stack.extend(children.get(area_id, []))
-    return found
-
-
 def read_export(
     session: Session,
     actor: Actor,
@@ -294,69 +278,33 @@ def read_export(
 
     areas = _live(rows("area"))
     area_team = {int(a["id"]): a.get("team_id") for a in areas}
-    wanted_areas = {int(a["id"]) for a in areas}
-    filtered = team_id is not None or area_id is not None
-    if team_id is not None:
-        owned = (int(a["id"]) for a in areas if a.get("team_id") == team_id)
-        wanted_areas &= _subtree(areas, owned)
-    if area_id is not None:
-        if area_id not in area_team:
-            raise UserError("export.unknown_area")
-        wanted_areas &= _subtree(areas, [area_id])
-    areas = [a for a in areas if int(a["id"]) in wanted_areas]
-    shapes = [g for g in (_geometry(a.get("geom")) for a in areas) if g is not None]
-    selected_outline = shapely.union_all(shapes) if filtered and shapes else None
+    if area_id is not None and area_id not in area_team:
+        raise UserError("export.unknown_area")
 
     def visible(row: dict[str, Any]) -> bool:
         area = row.get("area_id")
         return _may_see(actor, row.get("visibility"), area_team.get(area) if area else None)
 
-    def in_selection(row: dict[str, Any]) -> bool:
-        if not filtered:
-            return True
-        if row.get("area_id") is not None:
-            return int(row["area_id"]) in wanted_areas
-        point = _geometry(row.get("geom"))
-        return bool(point is not None and selected_outline is not None
-                    and selected_outline.intersects(point))
-
-    pins = {layer: [r for r in _live(rows(layer)) if visible(r)] for layer in PIN_LAYERS}
+    chosen = {layer: [r for r in _live(rows(layer)) if visible(r)] for layer in PIN_LAYERS}
     partnerships = _live(rows("partnership"))
-    links = _current_rows(session, "partnership_area")
-    if filtered:
-        covering = {int(x["partnership_id"]) for x in links if int(x["area_id"]) in wanted_areas}
-        partnerships = [
-            p for p in partnerships
-            if int(p["id"]) in covering or (team_id is not None and p.get("team_id") == team_id)
-        ]
     partnership_ids = {int(p["id"]) for p in partnerships}
-    members = [m for m in rows("partnership_member") if int(m["partnership_id"]) in partnership_ids]
-    member_partners = {int(m["partner_id"]) for m in members}
-    chosen = {
-        "resource": [r for r in pins["resource"] if in_selection(r)],
-        "need": [r for r in pins["need"] if in_selection(r)],
-        "partner": [
-            r for r in pins["partner"] if in_selection(r) or int(r["id"]) in member_partners
-        ],
-    }
     partner_ids = {int(r["id"]) for r in chosen["partner"]}
     # A membership of a partner the actor may not see would betray that it exists.
-    members = [m for m in members if int(m["partner_id"]) in partner_ids]
+    members = [
+        m for m in rows("partnership_member")
+        if int(m["partnership_id"]) in partnership_ids and int(m["partner_id"]) in partner_ids
+    ]
     resource_ids = {int(r["id"]) for r in chosen["resource"]}
     need_ids = {int(r["id"]) for r in chosen["need"]}
     needs_resources = [
         link for link in _current_rows(session, "need_resource")
         if int(link["need_id"]) in need_ids and int(link["resource_id"]) in resource_ids
     ]
-    area_ids = {int(a["id"]) for a in areas}
     links = [
-        x for x in links if int(x["partnership_id"]) in partnership_ids
-        and int(x["area_id"]) in area_ids
+        x for x in _current_rows(session, "partnership_area")
+        if int(x["partnership_id"]) in partnership_ids and int(x["area_id"]) in area_team
     ]
     teams = rows("team")
-    if filtered:
-        used = {a.get("team_id") for a in areas} | {p.get("team_id") for p in partnerships}
-        teams = [t for t in teams if t["id"] in used]
 
     frames: dict[str, pd.DataFrame] = {
         "area": _frame("area", areas),
@@ -368,14 +316,14 @@ def read_export(
         "need_resource": _frame("need_resource", needs_resources),
         "category": _frame("category", _current_rows(session, "category")),
     }
-    exported_at = dt.datetime.now(dt.UTC)
-    return ExportData(
+    everything = ExportData(
         frames=frames,
         catalogue=catalog.entries(session),
-        selection=Selection(team_id=team_id, area_id=area_id, as_of=moment),
-        exported_at=exported_at,
+        selection=Selection(as_of=moment),
+        exported_at=dt.datetime.now(dt.UTC),
         exported_by=actor.username,
     )
+    return placement.select(everything, team_id=team_id, area_id=area_id)
 
 
 def _column(kind: str, values: list[Any]) -> pd.Series | pd.api.extensions.ExtensionArray:

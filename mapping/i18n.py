@@ -99,6 +99,67 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.being_addressed": {"pl": "w trakcie zaspokajania", "en": "being addressed"},
     "status.met": {"pl": "zaspokojona", "en": "met"},
     "status.archived": {"pl": "zarchiwizowana", "en": "archived"},
+    # The June deck (mapping/reports/deck.py); the offline map reuses some of them
+    "deck.kicker": {"pl": "Mapa zasobów i potrzeb", "en": "Resource and needs map"},
+    "deck.snapshot": {"pl": "Zestawienie", "en": "Snapshot"},
+    "deck.map_title": {"pl": "Mapa zasobów i potrzeb", "en": "Resource and needs map"},
+    "deck.map_elsewhere": {
+        "pl": "Mapa tego obszaru jest na plakacie i w pliku HTML z mapą interaktywną. "
+        "Obok: legenda z liczbą wpisów w każdej kategorii.",
+        "en": "The map of this area is on the poster and in the interactive HTML map. "
+        "Beside: the legend with the number of entries in each category.",
+    },
+    "deck.table_title": {"pl": "{layer} ({count})", "en": "{layer} ({count})"},
+    "deck.part": {
+        "pl": "{title}, część {page} z {pages}",
+        "en": "{title}, part {page} of {pages}",
+    },
+    "deck.col_name": {"pl": "Nazwa", "en": "Name"},
+    "deck.col_place": {"pl": "Miejsce", "en": "Where"},
+    "deck.whole_area": {"pl": "cały obszar", "en": "the whole area"},
+    "deck.no_entries": {
+        "pl": "Brak wpisów w tym zestawieniu.",
+        "en": "No entries in this snapshot.",
+    },
+    "deck.and_more": {"pl": "i jeszcze {count}", "en": "and {count} more"},
+    "deck.more_rows": {
+        "pl": "…i jeszcze {count} (wszystkie są na mapie HTML)",
+        "en": "…and {count} more (all of them are on the HTML map)",
+    },
+    "deck.changes": {"pl": "Zmiany", "en": "Changes"},
+    "deck.changes_since": {"pl": "Zmiany od: {since}", "en": "Changes since {since}"},
+    "deck.no_compare": {
+        "pl": "Brak wcześniejszego zestawienia do porównania: to pierwsze zestawienie tej mapy.",
+        "en": "There is no earlier snapshot to compare with: this is the map's first snapshot.",
+    },
+    "deck.col_change": {"pl": "Zmiana", "en": "Change"},
+    "deck.col_count": {"pl": "Liczba", "en": "Count"},
+    "deck.col_names": {"pl": "Nazwy", "en": "Names"},
+    "deck.partnerships": {"pl": "Partnerstwa", "en": "Partnerships"},
+    "deck.no_partnerships": {
+        "pl": "Na tym obszarze nie działa jeszcze żadne partnerstwo lokalne.",
+        "en": "No local partnership works in this area yet.",
+    },
+    "deck.partnership": {"pl": "Partnerstwo: {name}", "en": "Partnership: {name}"},
+    "deck.partnership_summary": {
+        "pl": "Zawiązane: {formed} · członków: {count}",
+        "en": "Formed on: {formed} · members: {count}",
+    },
+    "deck.col_member": {"pl": "Członek", "en": "Member"},
+    "deck.col_role": {"pl": "Rola", "en": "Role"},
+    "deck.col_joined": {"pl": "Dołączył(a)", "en": "Joined on"},
+    "deck.highlights": {"pl": "Wyniki ankiet", "en": "Survey highlights"},
+    "deck.notes": {"pl": "Uwagi i źródła", "en": "Notes and sources"},
+    "deck.left_out": {"pl": "Czego nie pokazano:", "en": "What was left out:"},
+    "deck.nothing_left_out": {
+        "pl": "Pokazano wszystkie wpisy publiczne i partnerskie.",
+        "en": "Every public and partnership entry is shown.",
+    },
+    "deck.sources": {"pl": "Źródła danych", "en": "Data sources"},
+    "deck.online": {"pl": "Mapa w internecie", "en": "The map online"},
+    # The offline HTML map of the June pack (mapping/reports/offline_html.py)
+    "offline.no_changes": {"pl": "bez zmian", "en": "no changes"},
+    "offline.sources": {"pl": "Źródła", "en": "Sources"},
     # Area kinds
     "kind.city": {"pl": "miasto", "en": "city"},
     "kind.district": {"pl": "dzielnica", "en": "district"},
@@ -762,6 +823,155 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Nie ma takiego obszaru (albo był już wtedy wycofany).",
         "en": "There is no such area (or it was retired by then).",
     },
+    # The June map pack (mapping/reports/build.py, pack.py).
+    "june.unknown_team": {
+        "pl": "Nie ma zespołu „{team}”. Zespoły: {known}.",
+        "en": "There is no team '{team}'. Teams: {known}.",
+    },
+    "june.unknown_area": {
+        "pl": "Nie ma obszaru „{area}” (podaj nazwę albo numer obszaru).",
+        "en": "There is no area '{area}' (give an area's name or number).",
+    },
+    "june.ambiguous_area": {
+        "pl": "Obszarów o nazwie „{area}” jest kilka; podaj numer jednego z nich: {ids}.",
+        "en": "Several areas are called '{area}'; give the number of one of them: {ids}.",
+    },
+    "june.unknown_city": {
+        "pl": "Nie ma miasta „{city}”. Miasta: {known}.",
+        "en": "There is no city '{city}'. Cities: {known}.",
+    },
+    "june.compare_not_earlier": {
+        "pl": "Migawka do porównania („{compare}”) musi być wcześniejsza niż „{snapshot}”.",
+        "en": "The snapshot to compare with ('{compare}') must be earlier than '{snapshot}'.",
+    },
+    "june.step_read": {
+        "pl": "Odczyt warstw na dzień migawki „{name}”…",
+        "en": "Reading the layers as of snapshot '{name}'…",
+    },
+    "june.step_render": {
+        "pl": "Gotowe mapy: {done} z {total} ({name})",
+        "en": "Maps done: {done} of {total} ({name})",
+    },
+    "june.note_team_only": {
+        "pl": "Pinezki widoczne tylko dla zespołu nigdy nie trafiają do pakietu.",
+        "en": "Pins visible to the team only are never put in the pack.",
+    },
+    "june.note_no_compare": {
+        "pl": "Nie wybrano migawki do porównania: pakiet nie pokazuje zmian.",
+        "en": "No snapshot to compare with was chosen: the pack shows no changes.",
+    },
+    "june.note_empty": {
+        "pl": "„{name}”: na ten dzień brak zasobów, partnerów i potrzeb do pokazania.",
+        "en": "'{name}': no resources, partners or needs to show at this date.",
+    },
+    "june.note_nothing": {
+        "pl": "Wybór nie obejmuje żadnego obszaru ani zespołu; pakiet zawiera tylko przegląd.",
+        "en": "The choice covers no area or team; the pack holds the overview only.",
+    },
+    "june.note_failed": {
+        "pl": "Nie udało się przygotować „{file}”: {error}",
+        "en": "Could not make '{file}': {error}",
+    },
+    "june.all_cities": {"pl": "Wszystkie miasta", "en": "All cities"},
+    "poster.areas": {"pl": "Obszary: {names}", "en": "Areas: {names}"},
+    "nav.june": {"pl": "Pakiet czerwcowy", "en": "June map pack"},
+    "june.heading": {"pl": "Pakiet map na czerwcową prezentację",
+                     "en": "The map pack for the June presentation"},
+    "june.intro": {
+        "pl": "Plakat PDF, prezentacja PowerPoint i mapa HTML działająca bez internetu dla "
+              "każdego obszaru i zespołu, z przeglądem miasta i dowodami zmian od poprzedniej "
+              "migawki.",
+        "en": "A PDF poster, a PowerPoint deck and an HTML map that works offline for every "
+              "area and team, with a city overview and the evidence of change since the "
+              "previous snapshot.",
+    },
+    "june.no_snapshots": {
+        "pl": "Nie ma jeszcze żadnej migawki. Zapisz ją na stronie „Migawki” (np. „Czerwiec "
+              "2026”), a potem wróć tutaj.",
+        "en": "There is no snapshot yet. Save one on the Snapshots page (e.g. 'June 2026'), "
+              "then come back here.",
+    },
+    "june.snapshot": {"pl": "Migawka", "en": "Snapshot"},
+    "june.compare": {"pl": "Porównaj z (dowody zmian)", "en": "Compare with (evidence of change)"},
+    "june.no_compare": {"pl": "bez porównania", "en": "no comparison"},
+    "june.scope": {"pl": "Zakres", "en": "Scope"},
+    "june.scope_city": {"pl": "Całe miasto (wszystkie obszary i zespoły)",
+                        "en": "The whole city (every area and team)"},
+    "june.scope_team": {"pl": "Zespół: {place}", "en": "Team: {place}"},
+    "june.scope_area": {"pl": "Obszar: {place}", "en": "Area: {place}"},
+    "june.formats": {"pl": "Formaty", "en": "Formats"},
+    "june.format_pdf": {"pl": "plakat PDF", "en": "PDF poster"},
+    "june.format_pptx": {"pl": "prezentacja PPTX", "en": "PPTX deck"},
+    "june.format_html": {"pl": "mapa HTML bez internetu", "en": "offline HTML map"},
+    "june.paper": {"pl": "Format plakatu", "en": "Poster paper"},
+    "june.audience": {
+        "pl": "Pakiet pokazuje tylko pinezki publiczne i partnerskie, nigdy te widoczne tylko "
+              "dla zespołu.",
+        "en": "The pack shows public and partnership pins only, never team-only ones.",
+    },
+    "june.prepare": {"pl": "Przygotuj pakiet", "en": "Prepare the pack"},
+    "june.done": {"pl": "Pakiet gotowy.", "en": "The pack is ready."},
+    "june.failed": {
+        "pl": "Nie udało się przygotować pakietu.",
+        "en": "The pack could not be made.",
+    },
+    "june.download": {"pl": "Pobierz {name}", "en": "Download {name}"},
+    "june.preview": {"pl": "Podgląd pierwszego plakatu", "en": "Preview of the first poster"},
+    "overview.title": {
+        "pl": "Przegląd: {city} – mapy zasobów i potrzeb zespołów",
+        "en": "Overview: {city} – the teams' resource-and-needs maps",
+    },
+    "overview.subtitle": {"pl": "Migawka „{name}” ({date})", "en": "Snapshot '{name}' ({date})"},
+    "overview.compared": {
+        "pl": "zmiany względem „{name}” ({date})",
+        "en": "changes since '{name}' ({date})",
+    },
+    "overview.teams": {"pl": "Zespoły", "en": "Teams"},
+    "overview.areas": {"pl": "Obszary", "en": "Areas"},
+    "overview.total": {"pl": "Razem: {name}", "en": "Total: {name}"},
+    "overview.col_name": {"pl": "Nazwa", "en": "Name"},
+    "overview.col_areas": {"pl": "Obszary", "en": "Areas"},
+    "overview.col_team": {"pl": "Zespół", "en": "Team"},
+    "overview.col_resources": {"pl": "Zasoby", "en": "Resources"},
+    "overview.col_partners": {"pl": "Partnerzy", "en": "Partners"},
+    "overview.col_needs_identified": {"pl": "Potrzeby rozpoznane", "en": "Needs identified"},
+    "overview.col_needs_addressed": {"pl": "Potrzeby w realizacji", "en": "Needs being addressed"},
+    "overview.col_needs_met": {"pl": "Potrzeby zaspokojone", "en": "Needs met"},
+    "overview.col_partnerships": {"pl": "Partnerstwa", "en": "Partnerships"},
+    "overview.col_change_resources": {"pl": "Zasoby: nowe / zamknięte",
+                                      "en": "Resources: new / closed"},
+    "overview.col_change_partners": {"pl": "Partnerzy: nowi / odeszli",
+                                     "en": "Partners: new / departed"},
+    "overview.col_change_met": {"pl": "Potrzeby zaspokojone od porównania",
+                                "en": "Needs met since the comparison"},
+    "june.bad_formats": {
+        "pl": "Nieznany format pakietu: {formats}. Dostępne: {known}.",
+        "en": "Unknown pack format: {formats}. Available: {known}.",
+    },
+    "june.bad_paper": {
+        "pl": "Nieznany format papieru: {paper}. Dostępne: {known}.",
+        "en": "Unknown paper size: {paper}. Available: {known}.",
+    },
+    "june.index_title": {
+        "pl": "Mapy zasobów i potrzeb – {name}",
+        "en": "Resource-and-needs maps – {name}",
+    },
+    "june.readme_title": {
+        "pl": "Pakiet map zasobów i potrzeb: migawka „{name}” ({date}).",
+        "en": "Resource-and-needs map pack: snapshot '{name}' ({date}).",
+    },
+    "june.readme_compare": {
+        "pl": "Zmiany względem migawki „{name}” ({date}).",
+        "en": "Changes since snapshot '{name}' ({date}).",
+    },
+    "june.readme_counts": {
+        "pl": "Map: {maps}; plików: {files}. Uwagi:",
+        "en": "Maps: {maps}; files: {files}. Notes:",
+    },
+    "june.attribution": {
+        "pl": "Granice obszarów: {sources}. Dane: MOPS, stan z dnia migawki.",
+        "en": "Area boundaries: {sources}. Data: MOPS, as of the snapshot date.",
+    },
     "export.unknown_format": {
         "pl": "Nieznany format {format}; dostępne: {formats}.",
         "en": "Unknown format {format}; available: {formats}.",
@@ -1050,6 +1260,126 @@ MESSAGES: dict[str, dict[str, str]] = {
         "needs {needs}.",
     },
     "export.download": {"pl": "Pobierz {name}", "en": "Download {name}"},
+    # Snapshots and the evidence of change (mapping/snapshots.py, changes.py,
+    # app_pages/snapshots.py)
+    "snapshot.empty_name": {
+        "pl": "Podaj nazwę migawki, np. „Czerwiec 2026”.",
+        "en": "Give the snapshot a name, e.g. “June 2026”.",
+    },
+    "snapshot.name_too_long": {
+        "pl": "Nazwa migawki może mieć najwyżej {max} znaków (ta ma {length}).",
+        "en": "A snapshot name may have at most {max} characters (this one has {length}).",
+    },
+    "snapshot.duplicate": {
+        "pl": "Migawka „{name}” już istnieje. Wybierz inną nazwę.",
+        "en": "The snapshot “{name}” already exists. Choose another name.",
+    },
+    "snapshot.unknown": {
+        "pl": "Nie ma migawki „{name}”. Istniejące migawki: {known}.",
+        "en": "There is no snapshot “{name}”. Existing snapshots: {known}.",
+    },
+    "snapshot.unknown_none": {
+        "pl": "Nie ma migawki „{name}”: nie zapisano jeszcze żadnej migawki.",
+        "en": "There is no snapshot “{name}”: no snapshot has been saved yet.",
+    },
+    "snapshot.future_date": {
+        "pl": "Data {date} jest w przyszłości (dziś jest {today}). Migawka pokazuje to, "
+        "co już zapisano.",
+        "en": "The date {date} is in the future (today is {today}). A snapshot shows what "
+        "has already been recorded.",
+    },
+    "snapshot.before_data": {
+        "pl": "Data {date} jest wcześniejsza niż pierwszy zapis w bazie ({first}): mapa "
+        "z tego dnia byłaby pusta. Wybierz dzień {first} lub późniejszy.",
+        "en": "The date {date} is before the first record in the database ({first}): the "
+        "map of that day would be empty. Choose {first} or later.",
+    },
+    "snapshot.no_data": {
+        "pl": "W bazie nie ma jeszcze żadnych danych, więc nie ma czego zapisać w migawce.",
+        "en": "The database holds no data yet, so there is nothing for a snapshot to show.",
+    },
+    "snapshot.viewer_cannot_create": {
+        "pl": "Migawki zapisują tylko administratorzy i redaktorzy.",
+        "en": "Only administrators and editors save snapshots.",
+    },
+    "snapshot.admin_only_delete": {
+        "pl": "Migawki usuwają tylko administratorzy.",
+        "en": "Only administrators delete snapshots.",
+    },
+    "change.new_resources": {"pl": "Nowe zasoby", "en": "New resources"},
+    "change.closed_resources": {"pl": "Zamknięte zasoby", "en": "Closed resources"},
+    "change.new_partners": {"pl": "Nowi partnerzy", "en": "New partners"},
+    "change.departed_partners": {"pl": "Partnerzy, którzy odeszli", "en": "Departed partners"},
+    "change.needs_identified": {
+        "pl": "Nowo rozpoznane potrzeby",
+        "en": "Newly identified needs",
+    },
+    "change.needs_being_addressed": {
+        "pl": "Potrzeby, na które teraz odpowiadamy",
+        "en": "Needs now being addressed",
+    },
+    "change.needs_met": {"pl": "Potrzeby zaspokojone", "en": "Needs met"},
+    "change.needs_still_open": {
+        "pl": "Potrzeby wciąż otwarte",
+        "en": "Needs still open",
+    },
+    "nav.snapshots": {"pl": "Migawki i zmiany", "en": "Snapshots and changes"},
+    "snapshots.heading": {"pl": "Migawki i dowody zmian", "en": "Snapshots and evidence of change"},
+    "snapshots.intro": {
+        "pl": "Migawka to nazwany dzień (np. „Czerwiec 2026”): jej mapa to warstwy na koniec "
+        "tego dnia, odczytane z historii zmian. Porównanie dwóch migawek pokazuje, co się "
+        "zmieniło w każdym obszarze i zespole.",
+        "en": "A snapshot is a named day (e.g. “June 2026”): its map is the layers at the end "
+        "of that day, read from the history of changes. Comparing two snapshots shows what "
+        "changed in every area and team.",
+    },
+    "snapshots.list_heading": {"pl": "Zapisane migawki", "en": "Saved snapshots"},
+    "snapshots.none": {
+        "pl": "Nie zapisano jeszcze żadnej migawki.",
+        "en": "No snapshot has been saved yet.",
+    },
+    "snapshots.col_name": {"pl": "Nazwa", "en": "Name"},
+    "snapshots.col_date": {"pl": "Dzień", "en": "Date"},
+    "snapshots.col_created_by": {"pl": "Zapisał(a)", "en": "Saved by"},
+    "snapshots.col_unit": {"pl": "Jednostka", "en": "Unit"},
+    "snapshots.create_heading": {"pl": "Nowa migawka", "en": "New snapshot"},
+    "snapshots.name": {"pl": "Nazwa migawki", "en": "Snapshot name"},
+    "snapshots.date": {"pl": "Stan na koniec dnia", "en": "As of the end of"},
+    "snapshots.create": {"pl": "Zapisz migawkę", "en": "Save the snapshot"},
+    "snapshots.created": {
+        "pl": "Zapisano migawkę „{name}” ({date}).",
+        "en": "Saved the snapshot “{name}” ({date}).",
+    },
+    "snapshots.compare_heading": {"pl": "Porównanie migawek", "en": "Compare snapshots"},
+    "snapshots.need_two": {
+        "pl": "Do porównania potrzebne są co najmniej dwie migawki.",
+        "en": "At least two snapshots are needed for a comparison.",
+    },
+    "snapshots.before": {"pl": "Wcześniejsza", "en": "Earlier"},
+    "snapshots.after": {"pl": "Późniejsza", "en": "Later"},
+    "snapshots.same": {
+        "pl": "Wybierz dwie różne migawki.",
+        "en": "Choose two different snapshots.",
+    },
+    "snapshots.scope": {
+        "pl": "Porównanie dla wyboru z paska bocznego: {place}.",
+        "en": "Comparison for the sidebar choice: {place}.",
+    },
+    "snapshots.city_totals": {
+        "pl": "Razem: od „{before}” do „{after}”",
+        "en": "Totals: from “{before}” to “{after}”",
+    },
+    "snapshots.by_team": {"pl": "Według zespołów", "en": "By team"},
+    "snapshots.by_area": {"pl": "Według obszarów", "en": "By area"},
+    "snapshots.details": {"pl": "Szczegóły: {name}", "en": "Details: {name}"},
+    "snapshots.nothing": {"pl": "Bez zmian.", "en": "No changes."},
+    "snapshots.delete_heading": {"pl": "Usuń migawkę", "en": "Delete a snapshot"},
+    "snapshots.delete_choice": {"pl": "Migawka do usunięcia", "en": "Snapshot to delete"},
+    "snapshots.delete": {"pl": "Usuń migawkę", "en": "Delete the snapshot"},
+    "snapshots.deleted": {
+        "pl": "Usunięto migawkę „{name}”. Dane warstw i ich historia zostały bez zmian.",
+        "en": "Deleted the snapshot “{name}”. The layers and their history are unchanged.",
+    },
     # Signing in
     "auth.title": {"pl": "Zaloguj się", "en": "Sign in"},
     "auth.username": {"pl": "Login", "en": "Username"},
@@ -1638,6 +1968,65 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Nic nie zostanie zapisane, dopóki plik ma błędy. Popraw je i wczytaj plik ponownie.",
         "en": "Nothing is saved while the file has errors. Fix them and load the file again.",
     },
+    # The June poster (mapping.reports.poster) and its static map
+    "poster.nothing_to_show": {
+        "pl": "Na tym obszarze nie ma jeszcze zasobów, partnerów ani potrzeb do pokazania.",
+        "en": "There are no resources, partners or needs to show for this area yet.",
+    },
+    "poster.basemap_unavailable": {
+        "pl": "Podkład mapowy był niedostępny: mapę narysowano na jednolitym tle.",
+        "en": "The basemap was unavailable: the map is drawn on a plain background.",
+    },
+    "poster.team": {"pl": "Zespół: {name}", "en": "Team: {name}"},
+    "poster.snapshot": {"pl": "Stan na: {name} ({date})", "en": "As of: {name} ({date})"},
+    "poster.legend": {"pl": "Legenda", "en": "Legend"},
+    "poster.changes": {
+        "pl": "Dowody zmian od: {name} ({date})",
+        "en": "Evidence of change since: {name} ({date})",
+    },
+    "poster.changes_names": {
+        "pl": "Dowody zmian: kto i co",
+        "en": "Evidence of change: who and what",
+    },
+    "poster.no_compare": {
+        "pl": "Brak wcześniejszej migawki do porównania.",
+        "en": "No earlier snapshot to compare with.",
+    },
+    "poster.no_changes": {"pl": "Bez zmian.", "en": "No changes."},
+    "poster.change_new_resources": {"pl": "Nowe zasoby", "en": "New resources"},
+    "poster.change_closed_resources": {"pl": "Zamknięte zasoby", "en": "Closed resources"},
+    "poster.change_new_partners": {"pl": "Nowi partnerzy", "en": "New partners"},
+    "poster.change_departed_partners": {
+        "pl": "Partnerzy, którzy odeszli",
+        "en": "Departed partners",
+    },
+    "poster.change_needs_identified": {
+        "pl": "Nowo rozpoznane potrzeby",
+        "en": "Newly identified needs",
+    },
+    "poster.change_needs_being_addressed": {
+        "pl": "Potrzeby w trakcie zaspokajania",
+        "en": "Needs being addressed",
+    },
+    "poster.change_needs_met": {"pl": "Potrzeby zaspokojone", "en": "Needs met"},
+    "poster.change_needs_still_open": {"pl": "Potrzeby nadal otwarte", "en": "Needs still open"},
+    "poster.survey": {"pl": "Z badań ankietowych", "en": "From the surveys"},
+    "poster.partnerships": {"pl": "Partnerstwa lokalne", "en": "Local partnerships"},
+    "poster.formed": {"pl": "zawiązane {date}", "en": "formed {date}"},
+    "poster.members": {"pl": "członków: {count}", "en": "members: {count}"},
+    "poster.qr": {"pl": "Mapa online", "en": "Map online"},
+    "poster.notes": {"pl": "Uwagi", "en": "Notes"},
+    "poster.col_name": {"pl": "Nazwa", "en": "Name"},
+    "poster.col_category": {"pl": "Kategoria", "en": "Category"},
+    "poster.col_sector": {"pl": "Sektor", "en": "Sector"},
+    "poster.col_address": {"pl": "Adres", "en": "Address"},
+    "poster.col_status": {"pl": "Stan", "en": "Status"},
+    "poster.whole_area": {"pl": "cały obszar", "en": "whole area"},
+    "poster.more_rows": {
+        "pl": "… i {count} więcej (pełna lista na mapie online).",
+        "en": "… and {count} more (the full list is on the online map).",
+    },
+    "poster.page": {"pl": "Strona {page}", "en": "Page {page}"},
     "import_areas.preview_map": {"pl": "Podgląd na mapie", "en": "Preview on the map"},
     "import_areas.col_row": {"pl": "Obiekt", "en": "Feature"},
     "import_areas.col_name": {"pl": "Nazwa", "en": "Name"},

@@ -18,8 +18,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import shapely
-from sqlalchemy import ColumnElement, Executable, func, or_, select
+from sqlalchemy import ColumnElement, Executable, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.types import NullType
 
 from mapping import catalog
 from mapping.catalog import Entry
@@ -88,7 +89,12 @@ class Overview:
 
 def _read_frame(session: Session, stmt: Executable) -> gpd.GeoDataFrame:
     """Run ``stmt`` (whose ``geom`` column is WKB) and return a GeoDataFrame in EPSG:4326."""
-    result = session.execute(stmt)
+    # On the session's connection, as a Core statement: the statement selects
+    # columns, not entities, and the ORM's row loading only adds a per-row cost.
+    # Core does not autoflush: pending changes are flushed as session.execute would.
+    if session.autoflush:
+        session.flush()
+    result = session.connection().execute(stmt)
     columns = list(result.keys())
     # Column by column: handed whole rows, pandas probes each one for the
     # attributes of a named tuple, which costs more than the query itself
@@ -104,6 +110,16 @@ def _read_frame(session: Session, stmt: Executable) -> gpd.GeoDataFrame:
 
 def _wkb(column: Any) -> ColumnElement[bytes]:
     return func.ST_AsBinary(column).label("geom")
+
+
+def _as_lists(column: Any, label: str) -> ColumnElement[Any]:
+    """A text[] column as psycopg gives it (a list of str, or None).
+
+    SQLAlchemy's ARRAY type would walk every array again in Python to apply
+    its item type's conversion, which does nothing for text: for thousands of
+    pins that costs more than reading them.
+    """
+    return type_coerce(column, NullType()).label(label)
 
 
 @dataclass(frozen=True)
@@ -380,7 +396,7 @@ def pins(
         columns += [
             Resource.kind,
             Resource.opening_hours,
-            Resource.target_groups,
+            _as_lists(Resource.target_groups, "target_groups"),
             Resource.verified_on,
         ]
     elif model is Partner:
@@ -394,13 +410,13 @@ def pins(
             )
             .scalar_subquery()
         )
-        columns.append(memberships.label("partnerships"))
+        columns.append(_as_lists(memberships, "partnerships"))
     else:
         columns += [
             Need.status,
             Need.priority,
             Need.source_method,
-            Need.target_groups,
+            _as_lists(Need.target_groups, "target_groups"),
             Need.evidence,
         ]
     if with_version:

@@ -391,22 +391,42 @@ def _text(value: object) -> str | None:
     return html.escape(text) if text else None
 
 
+# Joins a column's texts so that one html.escape call escapes them all. Text
+# from PostgreSQL cannot hold NUL, and validation refuses control characters.
+_JOIN = "\x00"
+
+
 def _texts(values: Iterable[object]) -> list[str | None]:
-    """``_text`` of each value; plain strings (nearly all of them) take a short path."""
-    escape = html.escape
-    out: list[str | None] = []
-    for value in values:
-        if type(value) is str:
-            value = value.strip()
-            out.append(escape(value) if value else None)
-        else:
-            out.append(_text(value))
-    return out
+    """``_text`` of each value, for a whole column at once.
+
+    One ``html.escape`` over the joined column instead of one call per value:
+    the same five replacements, done in C over one string (a layer of
+    thousands of pins has tens of thousands of texts).
+
+    >>> _texts(["  Klub <Senior> ", "", None, 7])
+    ['Klub &lt;Senior&gt;', None, None, '7']
+    """
+    plain = [
+        value.strip() if type(value) is str else "" if _missing(value) else str(value).strip()
+        for value in values
+    ]
+    if not plain:
+        return []
+    joined = _JOIN.join(plain)
+    if joined.count(_JOIN) != len(plain) - 1:
+        # A NUL inside a value (not from the database): one at a time.
+        return [html.escape(text) if text else None for text in plain]
+    return [text or None for text in html.escape(joined).split(_JOIN)]
 
 
 def _multiline(value: object) -> str | None:
     escaped = _text(value)
     return escaped.replace("\n", "<br>") if escaped else None
+
+
+def _multilines(values: Iterable[object]) -> list[str | None]:
+    """``_multiline`` of each value, for a whole column at once."""
+    return [text.replace("\n", "<br>") if text else None for text in _texts(values)]
 
 
 def _colour(value: str | None) -> str:
@@ -420,6 +440,12 @@ def _ink(colour: str) -> str:
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     return "#111111" if luminance > 0.35 else "#ffffff"
+
+
+# Public names for the renderers that draw pins outside the web map (static
+# image, poster, deck), so every output uses the same colours and ink.
+safe_colour = _colour
+ink = _ink
 
 
 def _glyph(icon: str | None) -> str:
@@ -477,6 +503,20 @@ def _labels(index: Mapping[tuple[str, str], Entry], vocabulary: str, codes: obje
 def _rows_table(rows: Iterable[tuple[str, str | None]]) -> str:
     cells = [f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows if value]
     return f"<table>{''.join(cells)}</table>" if cells else ""
+
+
+def _links(urls: Sequence[object]) -> list[str | None]:
+    """``_link`` of each value, for a whole column at once."""
+    out: list[str | None] = []
+    for text in _texts(urls):
+        # The escaped text is the escaped address: html.escape quotes by default.
+        if text is not None and _HTTP.match(text):
+            text = f'<a href="{text}" target="_blank" rel="noopener noreferrer">{text}</a>'
+        out.append(text)
+    return out
+
+
+_HTTP = re.compile(r"^https?://", re.IGNORECASE)
 
 
 def _link(url: object) -> str | None:
@@ -592,6 +632,10 @@ class _PopupBuilder:
             values = columns.get(name, empty)
             if convert is _text:
                 converted.append((number, _texts(values)))
+            elif convert is _multiline:
+                converted.append((number, _multilines(values)))
+            elif convert is _link:
+                converted.append((number, _links(values)))
             else:
                 converted.append((number, [convert(v) for v in values]))
         rows: list[Any] = []
@@ -602,7 +646,7 @@ class _PopupBuilder:
                 if values[i]:
                     rows += (number, values[i])
             counts.append((len(rows) - before) // 2)
-        descriptions = [_multiline(v) for v in columns.get("description", empty)]
+        descriptions = _multilines(columns.get("description", empty))
         return descriptions, rows, counts
 
     def html(self, pin: Mapping[str, Any]) -> str:

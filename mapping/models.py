@@ -444,3 +444,29 @@ class SurveyNeed(Base):
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
     published_by: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- Snapshots (migration 0005; the code lives in ``mapping.snapshots``) ----------------
+
+
+class Snapshot(Base):
+    """A named date ("Czerwiec 2026") whose map is the layers as of ``taken_at``, from history."""
+
+    __tablename__ = "snapshot"
+    __table_args__ = (
+        CheckConstraint("length(btrim(name)) > 0", name="ck_snapshot_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    on_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    # The moment the layers are read as of: the end of ``on_date`` in Poland.
+    taken_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+# One name whatever its letter case: "Czerwiec 2026" and "czerwiec 2026" are one.
+Index("uq_snapshot_name_lower", func.lower(Snapshot.name), unique=True)

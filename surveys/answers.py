@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from mapping import csv_text
 from mapping.errors import UserError
 from surveys.forms import FormDefinition, Question
 
@@ -226,7 +227,10 @@ def read_export(content: bytes, filename: str) -> ExportTable:
         raise AnswerFileError("survey.old_excel")
     else:
         file_format = "csv"
-        text, encoding = _decode(content)
+        try:
+            text, encoding = csv_text.decode(content)
+        except csv_text.UnreadableText:
+            raise AnswerFileError("survey.encoding") from None
         records, delimiter = _csv_records(text)
     # Blank rows (Excel leaves some at the end) are not answers; "".join is one C call.
     records = [row for row in records if "".join(row).strip()]
@@ -243,46 +247,12 @@ def read_export(content: bytes, filename: str) -> ExportTable:
     return ExportTable(name, file_format, encoding, delimiter, headings, rows, digest)
 
 
-def _decode(content: bytes) -> tuple[str, str]:
-    """Text and encoding: UTF-16 (BOM), UTF-8 (BOM or not), else CP1250 (Polish Excel)."""
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return content.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise AnswerFileError("survey.encoding") from None
-    try:
-        encoding = "utf-8-sig" if content.startswith(codecs.BOM_UTF8) else "utf-8"
-        return content.decode("utf-8-sig"), encoding
-    except UnicodeDecodeError:
-        pass
-    try:
-        # CP1250 letters are never valid UTF-8, so trying UTF-8 first is safe.
-        return content.decode("cp1250"), "cp1250"
-    except UnicodeDecodeError:
-        raise AnswerFileError("survey.encoding") from None
-
-
 def _csv_records(text: str) -> tuple[list[list[str]], str]:
-    first_line, _, rest = text.partition("\n")
-    first = first_line.strip("\r\ufeff")
-    if first.lower().startswith("sep=") and len(first) == 5:
-        # Excel's "sep=;" line says the delimiter and is not a row.
-        delimiter, text = first[4], rest
-    else:
-        delimiter = _delimiter(first)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader, delimiter = csv_text.reader(text)
     try:
         return [row for row in reader], delimiter
     except csv.Error as exc:
         raise AnswerFileError("survey.bad_csv", row=reader.line_num, message=str(exc)) from None
-
-
-def _delimiter(heading_line: str) -> str:
-    """The most frequent of ; tab , in the heading line outside quotes."""
-    unquoted = re.sub(r'"[^"]*"', "", heading_line)
-    counts = {d: unquoted.count(d) for d in (";", "\t", ",")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
 
 
 def _xlsx_records(content: bytes) -> list[list[str]]:

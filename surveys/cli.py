@@ -1,4 +1,4 @@
-"""``calmap survey …``: questionnaire templates, importing answers, indicators, deleting a wave.
+"""``calmap survey …``: questionnaire templates, answers, indicators, publishing needs, waves.
 
 Registered on the ``calmap`` command by ``mapping/cli.py``. Like the other
 commands it runs as the database owner (no signed-in user; history says
@@ -21,15 +21,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mapping import config, db
+from mapping.accounts import Actor
 from mapping.cluster import ClusterError
 from mapping.config import ConfigError
 from mapping.errors import UserError
 from mapping.models import SurveyWave, Team
-from surveys import answers, forms, indicators, store, templates
+from surveys import answers, forms, indicators, publish, store, templates
 from surveys.disclosure import DEFAULT_THRESHOLD, SENSITIVE_THRESHOLD, Thresholds
 
 T = TypeVar("T")
 APP_USER = "calmap-cli"
+# The command line runs as the database owner; history records this name.
+CLI_ACTOR = Actor(id=0, username=APP_USER, role="admin")
 
 app = typer.Typer(
     help="Resident surveys: questionnaires, answers, indicators (ankiety mieszkańców).",
@@ -232,6 +235,59 @@ def indicators_command(
 
         text = _in_transaction(work)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@app.command("publish")
+def publish_command(
+    wave: Annotated[str, typer.Option("--wave", help="the wave's name")],
+    areas: Annotated[
+        list[str], typer.Option("--area", help="an area (name or id); repeat for more")
+    ],
+    categories: Annotated[
+        list[str],
+        typer.Option("--category", help="a need category code, e.g. meeting_place; repeatable"),
+    ],
+    team: Annotated[str | None, typer.Option(help="team code, when names repeat")] = None,
+    visibility: Annotated[
+        str, typer.Option(help="public, partnership or team")
+    ] = "partnership",
+    priority: Annotated[int, typer.Option(help="1 (high), 2 or 3 (low)")] = 2,
+) -> None:
+    """Publish shown need indicators as needs with provenance: every area × category, or none."""
+
+    def work(session: Session) -> list[str]:
+        found = store.find_wave(session, wave, team)
+        table = indicators.wave_indicators(session, found.id, with_previous=False)
+        area_ids = [_area_in_wave(table, area) for area in dict.fromkeys(areas)]
+        choices = [
+            publish.Choice(area_id, category.strip())
+            for area_id in area_ids
+            for category in dict.fromkeys(categories)
+        ]
+        refs = publish.publish_needs(
+            session, CLI_ACTOR, found.id, choices, visibility=visibility, priority=priority
+        )
+        rows = {(r.area_id, r.category): r for r in table.rows if r.layer == "need"}
+        lines = []
+        for choice, ref in zip(dict.fromkeys(choices), refs, strict=True):
+            row = rows[(choice.area_id, choice.category)]
+            lines.append(
+                f"need {ref.id}: {row.area_name}, {row.category} – "
+                f"{publish.evidence(row, found.name).split(' / ')[-1]}"
+            )
+        lines.append(f"published {len(refs)} needs from wave {found.name!r}")
+        return lines
+
+    with _user_errors():
+        for line in _in_transaction(work):
+            typer.echo(line)
+
+
+def _area_in_wave(table: indicators.WaveIndicators, area: str) -> int:
+    ids = {row.area_id for row in indicators.filter_area(table, area).rows}
+    if len(ids) != 1 or None in ids:
+        raise UserError("survey.area_not_in_wave", area=area)
+    return int(ids.pop())
 
 
 @app.command("waves")

@@ -301,12 +301,17 @@ def _rows(
         for layer, vocabulary in LAYER_VOCABULARY.items()
     }
     categories = form.categories()
+    shipped = catalog.shipped_sensitive()
     sensitive = {}
     labels = {}
     for key in categories:
         layer, code = split_category(key)
         entry = entries.get(layer, {}).get(code)
-        sensitive[key] = bool(entry and entry.sensitive)
+        # Any layer counts: a household "with a person with an addiction" is
+        # as sensitive as the need "addiction"; the shipped flags are a floor.
+        sensitive[key] = bool(entry and entry.sensitive) or (
+            (LAYER_VOCABULARY.get(layer, layer), code) in shipped
+        )
         labels[key] = (entry.label_pl, entry.label_en) if entry else (code, code)
     limits = {key: thresholds.for_category(sensitive[key]) for key in categories}
     table = build_table(

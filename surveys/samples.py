@@ -222,13 +222,31 @@ def kobo_xlsx(form: FormDefinition, respondents: Sequence[Respondent], **options
     return buffer.getvalue()
 
 
-def odk_central_csv(form: FormDefinition, respondents: Sequence[Respondent]) -> bytes:
-    """An ODK Central CSV export (``,``-separated, groups joined with ``-``)."""
+def odk_central_csv(
+    form: FormDefinition,
+    respondents: Sequence[Respondent],
+    *,
+    split_choices: bool = False,
+    keep_joined: bool = True,
+    ticks: tuple[str, str] = ("1", "0"),
+    separator: str = "-",
+) -> bytes:
+    """An ODK Central CSV export (``,``-separated, groups joined with ``-``).
+
+    ``split_choices`` is Central's "split select multiple choices into
+    columns": one ``group-question/choice`` column per choice holding
+    ``ticks`` (1/0; TRUE/FALSE once the file has been through a spreadsheet),
+    after the joined column unless ``keep_joined`` is False. ``separator``
+    joins group paths (``/`` in Briefcase and pyODK tables).
+    """
     area = form.area_question
     location = form.location_question
 
     def dashed(question: Question) -> str:
-        return "-".join((*question.path, question.name))
+        return separator.join((*question.path, question.name))
+
+    def split(question: Question) -> bool:
+        return split_choices and question.kind == "select_multiple"
 
     heading: list[object] = ["SubmissionDate"]
     if area is not None:
@@ -236,7 +254,11 @@ def odk_central_csv(form: FormDefinition, respondents: Sequence[Respondent]) -> 
     if location is not None:
         base = dashed(location)
         heading += [f"{base}-Latitude", f"{base}-Longitude", f"{base}-Altitude", f"{base}-Accuracy"]
-    heading += [dashed(q) for q in form.mapped_questions]
+    for question in form.mapped_questions:
+        if keep_joined or not split(question):
+            heading.append(dashed(question))
+        if split(question):
+            heading += [f"{dashed(question)}/{c.name}" for c in question.choices]
     heading += ["meta-instanceID", "KEY", "SubmitterID", "SubmitterName", "AttachmentsPresent",
                 "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits", "FormVersion"]
     rows: list[list[object]] = [heading]
@@ -248,7 +270,15 @@ def odk_central_csv(form: FormDefinition, respondents: Sequence[Respondent]) -> 
             row += [r.point[0], r.point[1], 120.0, 4.5] if r.point else ["", "", "", ""]
         for question in form.mapped_questions:
             value = r.answers.get(question.name)
-            row.append(" ".join(value) if isinstance(value, list) else (value or ""))
+            if keep_joined or not split(question):
+                row.append(" ".join(value) if isinstance(value, list) else (value or ""))
+            if split(question):
+                # An unanswered (not relevant) question leaves its choice columns empty.
+                chosen = value if isinstance(value, list) else []
+                row += [
+                    (ticks[0] if c.name in chosen else ticks[1]) if value is not None else ""
+                    for c in question.choices
+                ]
         row += [f"uuid:{r.uuid}", f"uuid:{r.uuid}", 7, "Ankieter Terenowy", 0, 0, "", "",
                 "collect:abc123", 0, form.version]
         rows.append(row)

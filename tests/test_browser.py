@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import urlparse
-
 import pytest
 
-from tests.streamlit_server import PROJECT_ROOT, running_app
+from tests.browser import ARTIFACTS, map_frame, offline_tab
+from tests.streamlit_server import running_app
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-
 
 @pytest.fixture(scope="module")
 def app_url(demo_db_url):
@@ -30,39 +19,8 @@ def app_url(demo_db_url):
 
 @pytest.fixture()
 def page(app_url):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        tab = context.new_page()
-        tab.blocked = []  # addresses the page tried to reach outside this machine
-        tab.page_errors = []
-
-        def only_this_machine(route):
-            url = route.request.url
-            if url.startswith(("data:", "blob:")) or urlparse(url).hostname in LOCAL_HOSTS:
-                route.continue_()
-            else:
-                tab.blocked.append(url)
-                route.abort()
-
-        # Context-wide, so the map's iframe is held to the same rule as the page.
-        context.route("**/*", only_this_machine)
-        tab.on("pageerror", lambda error: tab.page_errors.append(str(error)))
-        tab.goto(app_url, wait_until="domcontentloaded")
-        try:
-            yield tab
-        finally:
-            browser.close()
-
-
-def map_frame(tab):
-    frame = tab.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
-    inner = frame.content_frame()
-    inner.wait_for_selector("path.leaflet-interactive", timeout=30_000)
-    return inner
+    with offline_tab(app_url, viewport={"width": 1400, "height": 1000}) as tab:
+        yield tab
 
 
 def test_the_overview_map_shows_areas_pins_and_legend_without_the_internet(page):

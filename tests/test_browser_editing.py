@@ -7,17 +7,15 @@ new pin on the map, in its legend and in the table.
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import urlparse
-
 import pytest
 from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.orm import Session
 
 from mapping.models import Resource, Team
+from tests import browser
+from tests.browser import ARTIFACTS, offline_tab
 from tests.editing_fixtures import PASSWORD, build_world
 from tests.streamlit_server import running_app
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS
 
 pytestmark = pytest.mark.browser
 
@@ -44,41 +42,16 @@ def tablet(world_app):
     lon, lat = world.point_a
     # The tablet's GPS puts the organiser in the middle of Brzeźno.
     here = {"latitude": lat + 0.001, "longitude": lon + 0.001}
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
     url, _, _ = world_app
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport=TABLET, has_touch=True, geolocation=here, permissions=["geolocation"]
-        )
-        tab = context.new_page()
-        tab.blocked = []
-        tab.page_errors = []
-
-        def only_this_machine(route):
-            address = route.request.url
-            if address.startswith(("data:", "blob:")) or urlparse(address).hostname in LOCAL_HOSTS:
-                route.continue_()
-            else:
-                tab.blocked.append(address)
-                route.abort()
-
-        context.route("**/*", only_this_machine)
-        tab.on("pageerror", lambda error: tab.page_errors.append(str(error)))
-        tab.goto(url, wait_until="domcontentloaded")
-        try:
-            yield tab
-        finally:
-            browser.close()
+    with offline_tab(
+        url, viewport=TABLET, has_touch=True, geolocation=here, permissions=["geolocation"]
+    ) as tab:
+        yield tab
 
 
 def map_frame(tab):
-    frame = tab.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
-    inner = frame.content_frame()
-    inner.wait_for_selector("path.leaflet-interactive, .calmap-legend", timeout=30_000)
-    return frame, inner
+    inner = browser.map_frame(tab, "path.leaflet-interactive, .calmap-legend")
+    return tab.query_selector('iframe[title="streamlit_folium.st_folium"]'), inner
 
 
 def choose(page, within, label, option):

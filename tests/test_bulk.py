@@ -470,3 +470,12 @@ def test_partners_can_be_imported_and_history_names_the_importer(session, world,
     assert count(session, Partner) == before + 1
     history = pins.versions(session, world.editor_a, "partner", ref.id)
     assert [(v.operation, v.changed_by) for v in history] == [("INSERT", "ewa")]
+
+
+def test_the_shared_csv_text_examples_hold():
+    import doctest
+
+    from mapping import csv_text
+
+    result = doctest.testmod(csv_text)
+    assert result.attempted > 0 and result.failed == 0

@@ -173,16 +173,12 @@ def test_in_a_browser_the_preview_pins_carry_exactly_the_popups_the_server_escap
     session, tmp_path
 ):
     """The pin layers send popup parts; the browser must assemble the very same HTML."""
-    from pathlib import Path
 
     import geopandas as gpd
 
     from mapping import assets, bulk, catalog, maps
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.browser import offline_tab
 
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
     world = build_world(session)
     rows = [
         "Nazwa;Kategoria;Adres;Szerokość;Długość;Opis;WWW;Widoczność;Grupy docelowe\r\n",
@@ -205,33 +201,28 @@ def test_in_a_browser_the_preview_pins_carry_exactly_the_popups_the_server_escap
                           leaflet=assets.leaflet_inline()).get_root().render(),
         encoding="utf-8",
     )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page()
-            errors = []
-            tab.on("pageerror", lambda error: errors.append(str(error)))
-            tab.goto(page.as_uri())
-            tab.wait_for_function("typeof L !== 'undefined'")
-            seen = tab.evaluate(
-                """() => {
-                    const found = {};
-                    for (const name of Object.keys(window)) {
-                        const layer = window[name];
-                        if (layer instanceof L.GeoJSON) {
-                            layer.eachLayer(pin => {
-                                found[pin.feature.properties.id] = [
-                                    pin.getPopup().getContent(),
-                                    pin.getTooltip().getContent(),
-                                ];
-                            });
-                        }
+    with offline_tab(page.as_uri()) as tab:
+        tab.wait_for_function("typeof L !== 'undefined'")
+        seen = tab.evaluate(
+            """() => {
+                const found = {};
+                for (const name of Object.keys(window)) {
+                    const layer = window[name];
+                    if (layer instanceof L.GeoJSON) {
+                        layer.eachLayer(pin => {
+                            found[pin.feature.properties.id] = [
+                                pin.getPopup().getContent(),
+                                pin.getTooltip().getContent(),
+                            ];
+                        });
                     }
-                    return found;
-                }"""
-            )
-        finally:
-            browser.close()
+                }
+                return found;
+            }"""
+        )
+        errors = tab.page_errors
+        blocked = tab.blocked
+    assert blocked == []
     assert errors == []
     for record in frame.to_dict("records"):
         popup, tooltip = seen[str(record["id"])]

@@ -54,6 +54,14 @@ def test_health_addiction_and_violence_needs_are_marked_sensitive(session):
     assert not needs["meeting_place"].sensitive
 
 
+def test_target_groups_about_addiction_violence_and_health_are_marked_sensitive(session):
+    groups = catalog.by_code(session, "target_group")
+    for code in ("addicted", "violence", "mental_disorders", "chronic_illness"):
+        assert groups[code].sensitive, code
+        assert ("target_group", code) in catalog.shipped_sensitive()
+    assert not groups["seniors"].sensitive
+
+
 def test_installing_the_defaults_again_adds_nothing_and_keeps_an_admins_relabel(session):
     row = session.scalar(select(Category).where(Category.code == "library"))
     row.label_pl = "Biblioteka publiczna (zmienione)"

@@ -6,19 +6,15 @@ import os
 import re
 import shutil
 import urllib.request
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from mapping import assets, drawing, maps
+from tests.browser import offline_tab
 from tests.streamlit_server import PROJECT_ROOT, running_app
 
 STATIC = PROJECT_ROOT / "static"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update"]
 BRZEZNO = MultiPolygon([box(18.62, 54.40, 18.64, 54.41)])
 
 
@@ -93,9 +89,6 @@ def test_streamlit_serves_leaflet_draw_with_types_nosniff_accepts(app_url):
 @pytest.mark.browser
 def test_a_rectangle_drawn_in_chromium_joins_the_editable_boundary_offline(app_url):
     need_leaflet_draw()
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed")
     assets.install_static(STATIC)
     # A standalone page next to the served files, so it loads them as the app's map does.
     folder = STATIC / "vendor" / "calmap-test"
@@ -104,20 +97,8 @@ def test_a_rectangle_drawn_in_chromium_joins_the_editable_boundary_offline(app_u
         (folder / "draw.html").write_text(
             drawing.area_draw_map(BRZEZNO, height=600).get_root().render(), encoding="utf-8"
         )
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            tab = browser.new_page(viewport={"width": 900, "height": 700})
-            outside = []
-
-            def only_this_machine(route):
-                if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
-                    route.continue_()
-                else:
-                    outside.append(route.request.url)
-                    route.abort()
-
-            tab.route("**/*", only_this_machine)
-            tab.goto(app_url + "/app/static/vendor/calmap-test/draw.html")
+        with offline_tab(app_url + "/app/static/vendor/calmap-test/draw.html",
+                         viewport={"width": 900, "height": 700}) as tab:
             tab.wait_for_selector(".leaflet-draw-draw-rectangle", timeout=30_000)
             assert tab.evaluate("typeof L.Control.Draw") == "function"
             assert tab.locator(".leaflet-draw-draw-polygon").get_attribute("title") == (
@@ -137,7 +118,7 @@ def test_a_rectangle_drawn_in_chromium_joins_the_editable_boundary_offline(app_u
             tab.mouse.move(250, 250, steps=5)
             tab.mouse.up()
             tab.wait_for_function(f"{count} === 2", timeout=10_000)
-            browser.close()
+            outside = tab.blocked
         assert outside == []
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -152,9 +133,6 @@ def test_a_preview_has_no_drawing_tools_and_needs_no_leaflet_draw():
 @pytest.mark.browser
 def test_an_organiser_draws_a_boundary_in_the_app_and_saves_it(fresh_db_url):
     need_leaflet_draw()
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed")
     from geoalchemy2.shape import to_shape
     from sqlalchemy import create_engine, update
     from sqlalchemy.orm import Session
@@ -168,10 +146,7 @@ def test_an_organiser_draws_a_boundary_in_the_app_and_saves_it(fresh_db_url):
         session.execute(update(Team).values(city="Gdańsk"))
     with running_app({"CALMAP_DATABASE_URL": fresh_db_url, "CALMAP_TILES_URL": "none",
                       "CALMAP_AUTH": "none"}) as url:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-            tab.goto(url, wait_until="domcontentloaded")
+        with offline_tab(url, viewport={"width": 1400, "height": 1000}) as tab:
             tab.get_by_role("link", name="Granice obszarów").click(timeout=60_000)
             tab.get_by_text("Wybierz w panelu bocznym obszar").wait_for(timeout=60_000)
             area_box = tab.get_by_test_id("stSidebar").get_by_role("combobox", name="Obszar")
@@ -197,7 +172,6 @@ def test_an_organiser_draws_a_boundary_in_the_app_and_saves_it(fresh_db_url):
             )
             save.click()
             tab.get_by_text("Zapisano nową granicę obszaru.").wait_for(timeout=30_000)
-            browser.close()
     with Session(engine) as session:
         area = session.get(Area, world.area_a)
         shape = to_shape(area.geom)

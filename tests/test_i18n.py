@@ -19,7 +19,7 @@ SOURCES = [
 # t("some.key", …) with a literal key; keys built with an f-string are
 # checked through their prefixes below.
 LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z_]+)["']""")
-BUILT_KEY = re.compile(r"""\bt\(\s*f["']([a-z_]+\.)\{""")
+BUILT_KEY = re.compile(r"""\bt\(\s*f["']([a-z_]+\.[a-z_]*)\{""")
 # Any quoted key, e.g. one chosen by a conditional before it reaches t().
 QUOTED_KEY = re.compile(r"""["']([a-z_]+\.[a-z_]+)["']""")
 

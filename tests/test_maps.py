@@ -252,3 +252,16 @@ def test_an_empty_selection_still_renders_a_map_of_poland(catalogue):
     page = as_javascript_sees_it(render(m))
     assert "Brak punktów na mapie." in page
     assert json.dumps(list(maps.POLAND_CENTRE)) in page.replace("\n", "")
+
+
+# Every kind of value a popup cell may hold, a NUL (never from the database) included.
+TRICKY = ["  Klub <b>Senior</b> & co ", "", "   ", None, float("nan"), 7, "O'Hara \"x\"",
+          "linia 1\nlinia 2", 'https://a.pl/?q="x"&y=1', "HTTP://A.PL", "javascript:alert(2)",
+          "a\x00b", XSS]
+
+
+def test_popup_columns_are_converted_exactly_as_one_value_at_a_time():
+    assert maps._texts(TRICKY) == [maps._text(v) for v in TRICKY]
+    assert maps._multilines(TRICKY) == [maps._multiline(v) for v in TRICKY]
+    assert maps._links(TRICKY) == [maps._link(v) for v in TRICKY]
+    assert maps._texts([]) == [] and maps._texts(["", ""]) == [None, None]

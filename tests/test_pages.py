@@ -35,15 +35,19 @@ def _apptest_remembers_st_navigation(monkeypatch):
     monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPagesManager)
 
 
-@pytest.fixture()
-def demo_app(monkeypatch, demo_db_url):
+def single_user_app(monkeypatch, url):
+    """The app in single-user mode on ``url``, not yet run."""
     for name in ("CALMAP_LANGUAGE", "CALMAP_DATA_DIR"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CALMAP_DATABASE_URL", demo_db_url)
+    monkeypatch.setenv("CALMAP_DATABASE_URL", url)
     monkeypatch.setenv("CALMAP_TILES_URL", "none")
     monkeypatch.setenv("CALMAP_AUTH", "none")
-    at = AppTest.from_file(APP, default_timeout=120)
-    return at.run()
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+@pytest.fixture()
+def demo_app(monkeypatch, demo_db_url):
+    return single_user_app(monkeypatch, demo_db_url).run()
 
 
 def texts(at) -> str:
@@ -142,3 +146,35 @@ def test_a_database_without_tables_says_which_command_creates_them(monkeypatch, 
         with admin.connect() as conn:
             conn.execute(text('DROP DATABASE IF EXISTS "calmap_test_no_tables" WITH (FORCE)'))
         admin.dispose()
+
+
+def _area_id(url: str, name: str) -> int:
+    engine = create_engine(url)
+    with Session(engine) as session:
+        found = session.execute(text("SELECT id FROM area WHERE name = :n"), {"n": name}).scalar()
+    engine.dispose()
+    return int(found)
+
+
+def test_a_poster_link_opens_its_area(monkeypatch, demo_db_url):
+    """The QR code on a June poster links ?area=ID: the app opens on that area's map."""
+    area = _area_id(demo_db_url, "Nadodrze")
+    at = single_user_app(monkeypatch, demo_db_url)
+    at.query_params["area"] = str(area)
+    at.run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key=state.CITY).value == "Wrocław"
+    assert at.sidebar.selectbox(key=state.AREA_ID).value == area
+    assert "Nadodrze" in at.main.title[0].value
+    # The link is used once: a later choice in the sidebar is not overridden.
+    at.sidebar.selectbox(key=state.AREA_ID).set_value(state.ALL).run()
+    assert at.sidebar.selectbox(key=state.AREA_ID).value == state.ALL
+
+
+def test_a_link_to_an_unknown_area_is_ignored(monkeypatch, demo_db_url):
+    at = single_user_app(monkeypatch, demo_db_url)
+    at.query_params["area"] = "999999"
+    at.query_params["team"] = "<script>"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key=state.CITY).value == "Gdańsk"

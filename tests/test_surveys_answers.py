@@ -110,6 +110,77 @@ def test_an_odk_central_csv_export_is_read_with_dashed_groups_and_split_points(
     assert {a.instance_id for a in parsed.answers} == {r.uuid for r in respondents}
 
 
+@pytest.fixture(scope="module")
+def grouped_form():
+    """The estate form with "what is missing" inside a group, as many ODK forms are built."""
+    import openpyxl
+
+    from surveys import forms, templates
+
+    sheets = templates.template_sheets("estate", "2026")
+    survey = sheets["survey"]
+    at = next(i for i, row in enumerate(survey) if row[1] == "braki")
+    blank = ("",) * (len(survey[0]) - 4)
+    survey[at:at + 1] = [
+        ("begin_group", "potrzeby", "Potrzeby", "Needs", *blank),
+        survey[at],
+        ("end_group", "", "", "", *blank),
+    ]
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return forms.load_xlsform(buffer.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("options", "braki_heading"),
+    [
+        # Central's "split select multiple choices into columns", the joined column deleted.
+        ({"keep_joined": False}, "potrzeby-braki/miejsce_spotkan"),
+        # The same through Briefcase / pyODK: group paths with "/".
+        ({"keep_joined": False, "separator": "/"}, "potrzeby/braki/miejsce_spotkan"),
+        # Opened and saved in a spreadsheet: TRUE/FALSE.
+        ({"keep_joined": False, "ticks": ("TRUE", "FALSE")}, "potrzeby-braki/miejsce_spotkan"),
+    ],
+)
+def test_an_odk_central_export_with_one_column_per_choice_is_read(
+    grouped_form, options, braki_heading
+):
+    form = grouped_form
+    shapes = {name: estate_shapes()[name] for name in FEW}
+    respondents = samples.generate(form, 60, shapes, seed=11)
+    content = samples.odk_central_csv(form, respondents, split_choices=True, **options)
+    table, mapping, parsed = parse(form, content)
+    assert table.source == "odk_central"
+    assert parsed.errors == []
+    assert "potrzeby-braki" not in table.headings and "potrzeby/braki" not in table.headings
+    braki = mapping.questions["potrzeby/braki"]
+    assert braki.column is None
+    assert braki.per_choice["miejsce_spotkan"] == braki_heading
+    assert len(braki.per_choice) == len(
+        next(q for q in form.questions if q.name == "braki").choices
+    )
+    by_id = {a.instance_id: a for a in parsed.answers}
+    assert len(by_id) == sum(1 for r in respondents if r.estate != "inne" or r.point)
+    for r in respondents:
+        if r.uuid in by_id:
+            assert dict(by_id[r.uuid].answers) == expected(r, form)
+
+
+def test_an_odk_central_split_export_keeps_reading_the_joined_column(grouped_form, respondents):
+    form = grouped_form
+    content = samples.odk_central_csv(form, respondents, split_choices=True)
+    _, mapping, parsed = parse(form, content)
+    assert parsed.errors == []
+    assert mapping.questions["potrzeby/braki"].column == "potrzeby-braki"
+    assert "potrzeby-braki/miejsce_spotkan" in mapping.ignored
+
+
 def test_limesurvey_codes_with_y_per_ticked_choice(form, respondents):
     table, mapping, parsed = parse(form, samples.limesurvey_csv(form, respondents))
     assert table.source == "limesurvey"

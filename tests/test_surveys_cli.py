@@ -1,4 +1,4 @@
-"""`calmap survey …` against a real database: template, import, indicators, delete-wave."""
+"""`calmap survey …` against a real database: template, import, indicators, publish, delete-wave."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from mapping.models import SurveyResponse
+from mapping.models import Need, SurveyNeed, SurveyResponse
 from surveys import samples
 from tests.survey_fixtures import build_wroclaw, estate_form, estate_shapes
 from tests.test_cli import calmap
@@ -125,3 +125,67 @@ def test_delete_wave_removes_the_answers(city_url, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "deleted wave '2026': 48 answers"
     assert responses(city_url) == 0
+
+
+def imported_wave(city_url, tmp_path) -> None:
+    form_file = tmp_path / "form.xlsx"
+    calmap(None, "survey", "template", "estate", "--out", str(form_file), "--version", "2026")
+    answers = tmp_path / "paper.csv"
+    answers.write_bytes(crafted(WAVE_2026, "b"))
+    result = calmap(city_url, "survey", "import", str(answers), "--form", str(form_file),
+                    "--wave", "2026", "--team", "ztps-7")
+    assert result.returncode == 0, result.stderr
+
+
+def published(url) -> list[tuple]:
+    engine = create_engine(url)
+    with Session(engine) as session:
+        found = session.execute(
+            select(Need.category, Need.source_method, Need.evidence, Need.visibility,
+                   SurveyNeed.wave_name, SurveyNeed.respondents, SurveyNeed.count)
+            .join(SurveyNeed, SurveyNeed.need_id == Need.id)
+            .order_by(Need.category)
+        ).all()
+    engine.dispose()
+    return [tuple(row) for row in found]
+
+
+def test_publish_turns_shown_indicators_into_needs_with_provenance(city_url, tmp_path):
+    imported_wave(city_url, tmp_path)
+    # Every area × category: only unemployment is shown in both estates.
+    result = calmap(city_url, "survey", "publish", "--wave", "2026", "--area", "nadodrze",
+                    "--area", "Ołbin", "--category", "unemployment", "--visibility", "public")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith(": Nadodrze, unemployment – 100% of 12 respondents, wave 2026")
+    assert lines[1].endswith(": Ołbin, unemployment – 100% of 6 respondents, wave 2026")
+    assert lines[-1] == "published 2 needs from wave '2026'"
+    assert sorted(published(city_url)) == [
+        ("unemployment", "survey", "100% z 12 ankietowanych, fala 2026 / "
+         "100% of 12 respondents, wave 2026", "public", "2026", 12, 12),
+        ("unemployment", "survey", "100% z 6 ankietowanych, fala 2026 / "
+         "100% of 6 respondents, wave 2026", "public", "2026", 6, 6),
+    ]
+    again = calmap(city_url, "survey", "publish", "--wave", "2026", "--area", "Nadodrze",
+                   "--category", "unemployment")
+    assert again.returncode == 1
+    assert "was already published from this wave" in again.stderr
+    assert len(published(city_url)) == 2
+
+
+def test_publish_refuses_a_hidden_indicator_and_publishes_nothing(city_url, tmp_path):
+    imported_wave(city_url, tmp_path)
+    # Nadodrze's 3 answers about addiction are hidden; its unemployment is shown.
+    result = calmap(city_url, "survey", "publish", "--wave", "2026", "--area", "Nadodrze",
+                    "--category", "unemployment", "--category", "addiction")
+    assert result.returncode == 1
+    assert result.stderr.startswith("calmap: The indicator “Uzależnienia” in Nadodrze cannot be "
+                                    "published")
+    assert result.stdout == ""
+    assert published(city_url) == []
+    unknown = calmap(city_url, "survey", "publish", "--wave", "2026", "--area", "Atlantyda",
+                     "--category", "unemployment")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == (
+        "calmap: The area Atlantyda is not among this wave's results."
+    )

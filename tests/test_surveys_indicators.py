@@ -13,6 +13,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from mapping import db
+from mapping.models import Category
 from surveys import answers, forms, indicators, store, templates
 from surveys.disclosure import Relation, Thresholds, primary_unsafe
 from tests.conftest import TEMPLATE, _create_database, _drop_database
@@ -231,3 +232,68 @@ def test_respondents_of_another_team_see_nothing(waves_db):
 
 def test_the_estate_form_fixture_is_the_template():
     assert estate_form().form_id == templates.FORM_IDS["estate"]
+
+
+def household_form_xlsx(version: str) -> bytes:
+    """The estate template with two more household answers: addiction and violence."""
+    import io
+
+    import openpyxl
+
+    sheets = templates.template_sheets("estate", version)
+    sheets["choices"] += [
+        ("gospodarstwo", "uzaleznienie", "Osoba uzależniona", "A person with an addiction",
+         "target_group:addicted", ""),
+        ("gospodarstwo", "przemoc", "Osoba doznająca przemocy", "A person experiencing violence",
+         "target_group:violence", ""),
+    ]  # fmt: skip
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("flag_in_database", [True, False])
+def test_households_with_addiction_or_violence_use_the_sensitive_threshold(
+    fresh_db_url, flag_in_database
+):
+    # 7 of Nadodrze's 20 households name each: shown at 5, hidden at 10.
+    engine = create_engine(fresh_db_url)
+    try:
+        with Session(engine) as session, session.begin():
+            world = build_wroclaw(session)
+            if not flag_in_database:
+                # A database from before the flag: install_defaults never overwrites.
+                session.execute(
+                    Category.__table__.update()
+                    .where(Category.code.in_(("addicted", "violence")))
+                    .values(sensitive=False)
+                )
+        lines = [HEADER]
+        for i in range(20):
+            household = "uzaleznienie przemoc" if i < 7 else "seniorzy" if i < 14 else ""
+            lines.append(f"h-{i};nadodrze;praca;;{household};;\n")
+        with db.session_scope(engine, "calmap-test") as session:
+            xlsx = household_form_xlsx("2026")
+            form = forms.load_xlsform(xlsx)
+            row = store.register_form(session, form, xlsx)
+            wave = store.create_wave(session, None, row, "2026", world.team_7)
+            table = answers.read_export("".join(lines).encode(), "paper.csv")
+            parsed = answers.parse_answers(form, table, answers.map_columns(form, table))
+            store.import_answers(session, None, wave, form, parsed)
+            wave_id = wave.id
+        with Session(engine) as session:
+            table = indicators.wave_indicators(session, wave_id)
+    finally:
+        engine.dispose()
+    for code in ("addicted", "violence"):
+        cell = rows_by(table, "Nadodrze", code)
+        assert (cell.sensitive, cell.threshold) == (True, 10)
+        assert cell.count is None and cell.share is None
+    # The same 7 in a category that is not sensitive is shown.
+    assert rows_by(table, "Nadodrze", "seniors").count == 7

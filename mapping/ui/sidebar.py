@@ -30,12 +30,39 @@ def language_switch() -> str:
     return state.language()
 
 
+def _open_link(url: str, cities: list[str]) -> None:
+    """Choose the team or area a link names (``?team=ID`` or ``?area=ID``), once.
+
+    The June posters print such links as QR codes. The parameters are then
+    removed, so later choices in the sidebar are not overridden; an id that
+    does not exist (or that this user may not see) is ignored.
+    """
+    params = st.query_params
+    if "team" not in params and "area" not in params:
+        return
+    wanted_team = str(params.pop("team", ""))
+    wanted_area = str(params.pop("area", ""))
+    for city in cities:
+        teams = {team.id for team in data.teams(url, city)}
+        if wanted_team.isdigit() and int(wanted_team) in teams:
+            state.set_city(city)
+            state.set_team_id(int(wanted_team))
+            return
+        if wanted_area.isdigit() and any(
+            c.id == int(wanted_area) for c in data.area_choices(url, city, None)
+        ):
+            state.set_city(city)
+            state.set_area_id(int(wanted_area))
+            return
+
+
 def selectors(url: str, lang: str) -> None:
     """City, team and area selectboxes, each offering only what the one above allows."""
     cities = data.cities(url)
     if not cities:
         st.sidebar.info(t("sidebar.no_cities", lang))
         return
+    _open_link(url, cities)
     # Keep the stored choice only while it is still on offer (data may change).
     if state.city() not in cities:
         state.set_city(cities[0])

@@ -1,0 +1,1 @@
+"""The June map pack: snapshot contents, static map, poster, deck, offline HTML, overview."""

@@ -1,0 +1,315 @@
+"""The June PowerPoint deck of one area, team or city, from its ``MapContent``.
+
+Slides, in order: title; map (the static map picture beside an editable
+legend, or the legend alone when no picture is given); resources, partners
+and needs as real tables, split over as many slides as they need; changes
+since the earlier snapshot; partnerships with their members; survey
+highlights (when there are any); notes, sources and what was left out.
+Nothing is queried here; Polish by default, English when the content is.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.text import PP_ALIGN
+from pptx.presentation import Presentation as PresentationType
+from pptx.util import Inches, Pt
+
+from mapping.i18n import t
+from mapping.reports import listing
+from mapping.reports.content import PIN_LAYERS, MapContent
+from mapping.reports.slides import (
+    ACCENT,
+    CONTENT_BOTTOM,
+    CONTENT_TOP,
+    FONT,
+    MARGIN,
+    MUTED,
+    SLIDE_HEIGHT,
+    SLIDE_WIDTH,
+    SYMBOL_FONT,
+    TITLE_LAYOUT,
+    Run,
+    add_footer,
+    add_slide,
+    add_table,
+    add_text,
+    paginate,
+    row_lines,
+)
+
+TABLE_SIZE = 12
+# Room under a table's title for the table itself, in inches.
+TABLE_HEIGHT_IN = (CONTENT_BOTTOM - CONTENT_TOP) / 914400
+# How long a name may be in a slide title or footer before it is shortened;
+# the title slide always shows the whole name.
+SHORT_TITLE = 70
+# How much of the names of one kind of change fits its cell on the changes slide.
+CHANGE_NAMES_LIMIT = 360
+HIGHLIGHTS_PER_SLIDE = 8
+# At most this many slides per layer's table (about 100 rows).
+MAX_TABLE_SLIDES = 8
+
+
+def write_deck(content: MapContent, path: str | Path, map_png: bytes | None = None) -> Path:
+    """Write the deck of ``content`` to ``path`` (.pptx) and return the path.
+
+    ``map_png`` is the static map (``mapping.reports.static_map.render_map_png``);
+    without it the map slide says where the map is and shows the legend.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    build_deck(content, map_png).save(str(path))
+    return path
+
+
+def build_deck(content: MapContent, map_png: bytes | None = None) -> PresentationType:
+    """The deck of ``content`` as a python-pptx Presentation (not yet saved)."""
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
+    _title_slide(prs, content)
+    _map_slide(prs, content, map_png)
+    for layer in PIN_LAYERS:
+        _layer_slides(prs, content, layer)
+    _changes_slide(prs, content)
+    _partnership_slides(prs, content)
+    _highlight_slides(prs, content)
+    _notes_slide(prs, content)
+    return prs
+
+
+def _footer(content: MapContent) -> str:
+    snapshot = listing.snapshot_label(
+        content.snapshot_name, content.snapshot_date, content.language
+    )
+    return f"{listing.shorten(content.title, SHORT_TITLE)} · {snapshot}"
+
+
+def _title_slide(prs: PresentationType, content: MapContent) -> None:
+    lang = content.language
+    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_LAYOUT])
+    title = listing.clean(content.title) or t("app.title", lang)
+    # Long names (up to 200 characters) wrap on a smaller font instead of being cut.
+    size = 40 if len(title) <= 50 else 32 if len(title) <= 100 else 24
+    shape = slide.shapes.title
+    shape.left, shape.top = MARGIN, Inches(1.6)
+    shape.width, shape.height = SLIDE_WIDTH - 2 * MARGIN, Inches(2.6)
+    frame = shape.text_frame
+    frame.word_wrap = True
+    frame.text = title
+    frame.paragraphs[0].alignment = PP_ALIGN.LEFT
+    for run in frame.paragraphs[0].runs:
+        run.font.name, run.font.size, run.font.bold = FONT, Pt(size), True
+        run.font.color.rgb = ACCENT
+    # The template's subtitle placeholder is laid out for 4:3; our own box replaces it.
+    subtitle = slide.placeholders[1]
+    subtitle._element.getparent().remove(subtitle._element)
+
+    add_text(slide, [t("deck.kicker", lang)], MARGIN, Inches(0.8), SLIDE_WIDTH - 2 * MARGIN,
+             Inches(0.6), size=20, colour=MUTED)
+    lines = []
+    if content.team_name:
+        lines.append([Run(t("sidebar.team", lang) + ": ", colour=MUTED),
+                      Run(listing.clean(content.team_name), bold=True)])
+    if content.city:
+        lines.append([Run(t("sidebar.city", lang) + ": ", colour=MUTED),
+                      Run(listing.clean(content.city))])
+    lines.append([
+        Run(t("deck.snapshot", lang) + ": ", colour=MUTED),
+        Run(listing.snapshot_label(content.snapshot_name, content.snapshot_date, lang),
+            bold=True),
+    ])
+    add_text(slide, lines, MARGIN, Inches(4.5), SLIDE_WIDTH - 2 * MARGIN, Inches(2.0), size=22)
+    add_text(slide, [t("app.subtitle", lang)], MARGIN, Inches(6.7), SLIDE_WIDTH - 2 * MARGIN,
+             Inches(0.5), size=12, colour=MUTED)
+
+
+def _legend_paragraphs(content: MapContent) -> list[list[Run]]:
+    """The legend as paragraphs: one per layer heading, category and area-wide note."""
+    lang = content.language
+    paragraphs: list[list[Run]] = []
+    for section in content.legend:
+        paragraphs.append([Run(f"{section.title} ({section.total})", bold=True, colour=ACCENT)])
+        for row in section.rows:
+            paragraphs.append([
+                Run(row.icon or "●", colour=_colour(row.colour), font=SYMBOL_FONT),
+                Run(f"  {listing.clean(row.label)}  "),
+                Run(str(row.count), bold=True),
+            ])
+        if section.area_wide:
+            key = "legend.area_wide" if section.layer == "need" else "legend.unpinned"
+            paragraphs.append([Run(t(key, lang, count=section.area_wide), colour=MUTED)])
+    if not paragraphs:
+        paragraphs.append([Run(t("legend.empty", lang), colour=MUTED)])
+    return paragraphs
+
+
+def _legend_size(paragraphs: list[list[Run]], width_in: float, height_in: float) -> float:
+    """The largest font size (14 pt down to 8) at which the legend fits its panel.
+
+    Estimated like table rows (``slides.row_lines``): long category labels
+    wrap, so they count as more than one line.
+    """
+    size = 14.0
+    while size > 8:
+        lines = sum(
+            row_lines(["".join(run.text for run in p)], [width_in], size) for p in paragraphs
+        )
+        if lines * size * 1.5 / 72 <= height_in:
+            break
+        size -= 1
+    return size
+
+
+def _colour(value: str) -> RGBColor:
+    try:
+        return RGBColor.from_string(value.lstrip("#")[:6])
+    except (ValueError, AttributeError):
+        return MUTED
+
+
+def _map_slide(prs: PresentationType, content: MapContent, map_png: bytes | None) -> None:
+    lang = content.language
+    slide = add_slide(prs, t("deck.map_title", lang))
+    add_footer(slide, _footer(content))
+    legend = _legend_paragraphs(content)
+    top, bottom = CONTENT_TOP, CONTENT_BOTTOM
+    legend_width = Inches(3.6)
+    size = _legend_size(legend, legend_width / 914400, (bottom - top) / 914400)
+    if map_png is None:
+        add_text(slide, [t("deck.map_elsewhere", lang)], MARGIN, top,
+                 SLIDE_WIDTH - legend_width - 3 * MARGIN, Inches(1.5), size=20, colour=MUTED)
+    else:
+        box_w = SLIDE_WIDTH - legend_width - 3 * MARGIN
+        box_h = bottom - top
+        with Image.open(io.BytesIO(map_png)) as image:
+            w, h = image.size
+        scale = min(box_w / w, box_h / h)
+        width, height = int(w * scale), int(h * scale)
+        slide.shapes.add_picture(io.BytesIO(map_png), MARGIN + (box_w - width) // 2, top,
+                                 width, height)
+    add_text(slide, legend, SLIDE_WIDTH - MARGIN - legend_width, top, legend_width,
+             bottom - top, size=size, space_after=size * 0.3)
+
+
+def _layer_slides(prs: PresentationType, content: MapContent, layer: str) -> None:
+    lang = content.language
+    table = listing.pin_table(content, layer)
+    title = t("deck.table_title", lang, layer=t(f"layer.{layer}", lang), count=len(table.rows))
+    pages = paginate(table.rows, table.widths, TABLE_SIZE, TABLE_HEIGHT_IN)
+    if len(pages) > MAX_TABLE_SLIDES:
+        # A city's deck could run to dozens of slides per layer: the last one
+        # says how many rows are not shown instead of dropping them silently.
+        pages = pages[:MAX_TABLE_SLIDES]
+        # The note takes the place of the last row, which then counts as left out.
+        left = len(table.rows) - sum(len(page) for page in pages) + 1
+        more = t("deck.more_rows", lang, count=left)
+        pages[-1] = [*pages[-1][:-1], (more, *[""] * (len(table.headers) - 1))]
+    for number, rows in enumerate(pages, start=1):
+        heading = title if len(pages) == 1 else t(
+            "deck.part", lang, title=title, page=number, pages=len(pages)
+        )
+        slide = add_slide(prs, heading)
+        add_footer(slide, _footer(content))
+        if rows:
+            add_table(slide, table.headers, rows, table.widths, size=TABLE_SIZE)
+        else:
+            add_text(slide, [t("deck.no_entries", lang)], MARGIN, CONTENT_TOP,
+                     SLIDE_WIDTH - 2 * MARGIN, Inches(1), size=20, colour=MUTED)
+
+
+def _changes_slide(prs: PresentationType, content: MapContent) -> None:
+    lang = content.language
+    if not listing.has_comparison(content):
+        slide = add_slide(prs, t("deck.changes", lang))
+        add_footer(slide, _footer(content))
+        add_text(slide, [t("deck.no_compare", lang)], MARGIN, CONTENT_TOP,
+                 SLIDE_WIDTH - 2 * MARGIN, Inches(1.5), size=22, colour=MUTED)
+        return
+    since = listing.snapshot_label(content.compare_name, content.compare_date, lang)
+    slide = add_slide(prs, t("deck.changes_since", lang, since=listing.shorten(since, 60)))
+    add_footer(slide, _footer(content))
+    lines = listing.change_lines(content)
+    rows = [
+        (line.label, str(line.count),
+         listing.names_text(line.names, lang, CHANGE_NAMES_LIMIT) or "–")
+        for line in lines
+    ]
+    widths = (3.0, 1.0, 8.3)
+    size = 12 if sum(len(r[2]) for r in rows) < 900 else 10
+    add_table(slide, (t("deck.col_change", lang), t("deck.col_count", lang),
+                      t("deck.col_names", lang)), rows, widths, size=size)
+
+
+def _partnership_slides(prs: PresentationType, content: MapContent) -> None:
+    lang = content.language
+    if not content.partnerships:
+        slide = add_slide(prs, t("deck.partnerships", lang))
+        add_footer(slide, _footer(content))
+        add_text(slide, [t("deck.no_partnerships", lang)], MARGIN, CONTENT_TOP,
+                 SLIDE_WIDTH - 2 * MARGIN, Inches(1), size=20, colour=MUTED)
+        return
+    headers = (t("deck.col_member", lang), t("deck.col_role", lang), t("deck.col_joined", lang))
+    widths = (6.0, 3.8, 2.0)
+    for partnership in content.partnerships:
+        title = t("deck.partnership", lang, name=listing.shorten(partnership.name, 60))
+        rows = [
+            (listing.clean(m.partner), listing.clean(m.role),
+             listing.format_date(m.joined_on, lang))
+            for m in sorted(partnership.members,
+                            key=lambda m: (m.joined_on is None, m.joined_on, m.partner))
+        ]
+        formed = listing.format_date(partnership.formed_on, lang) or "–"
+        summary = t("deck.partnership_summary", lang, formed=formed, count=len(rows))
+        pages = paginate(rows, widths, TABLE_SIZE, TABLE_HEIGHT_IN - 0.6)
+        for number, page in enumerate(pages, start=1):
+            heading = title if len(pages) == 1 else t(
+                "deck.part", lang, title=title, page=number, pages=len(pages)
+            )
+            slide = add_slide(prs, heading, size=28)
+            add_footer(slide, _footer(content))
+            add_text(slide, [summary], MARGIN, CONTENT_TOP, SLIDE_WIDTH - 2 * MARGIN,
+                     Inches(0.5), size=16, colour=MUTED)
+            if page:
+                add_table(slide, headers, page, widths, top=CONTENT_TOP + Inches(0.6),
+                          size=TABLE_SIZE)
+
+
+def _highlight_slides(prs: PresentationType, content: MapContent) -> None:
+    lang = content.language
+    highlights = [listing.clean(h) for h in content.survey_highlights if listing.clean(h)]
+    chunks = [highlights[i:i + HIGHLIGHTS_PER_SLIDE]
+              for i in range(0, len(highlights), HIGHLIGHTS_PER_SLIDE)]
+    for number, chunk in enumerate(chunks, start=1):
+        title = t("deck.highlights", lang)
+        if len(chunks) > 1:
+            title = t("deck.part", lang, title=title, page=number, pages=len(chunks))
+        slide = add_slide(prs, title)
+        add_footer(slide, _footer(content))
+        add_text(slide, chunk, MARGIN, CONTENT_TOP, SLIDE_WIDTH - 2 * MARGIN,
+                 CONTENT_BOTTOM - CONTENT_TOP, size=20, bullets=True, space_after=10)
+
+
+def _notes_slide(prs: PresentationType, content: MapContent) -> None:
+    lang = content.language
+    slide = add_slide(prs, t("deck.notes", lang))
+    add_footer(slide, _footer(content))
+    notes = [listing.clean(n) for n in content.notes if listing.clean(n)]
+    paragraphs: list[str | list[Run]] = [[Run(t("deck.left_out", lang), bold=True,
+                                              colour=ACCENT)]]
+    paragraphs += notes or [t("deck.nothing_left_out", lang)]
+    paragraphs.append([Run(t("deck.sources", lang), bold=True, colour=ACCENT)])
+    paragraphs.append(t("overview.visibility_note", lang))
+    if content.attribution:
+        paragraphs.append(listing.clean(content.attribution))
+    if content.online_url:
+        paragraphs.append([Run(t("deck.online", lang) + ": ", colour=MUTED),
+                           Run(listing.clean(content.online_url))])
+    size = 16 if len(notes) <= 8 else 12
+    add_text(slide, paragraphs, MARGIN, CONTENT_TOP, SLIDE_WIDTH - 2 * MARGIN,
+             CONTENT_BOTTOM - CONTENT_TOP, size=size, space_after=6)

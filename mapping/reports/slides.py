@@ -1,0 +1,216 @@
+"""Building blocks of the June deck's slides with python-pptx: titles, text, tables.
+
+Everything is real, editable PowerPoint text: a team adds a sentence or
+corrects a name in the room. Text a user typed is set as plain text (python-pptx
+writes it as XML text, never as markup), so ``<script>`` prints as it is.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pptx.dml.color import RGBColor
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.presentation import Presentation as PresentationType
+from pptx.slide import Slide
+from pptx.util import Emu, Inches, Pt
+
+# 16:9 at PowerPoint's default size.
+SLIDE_WIDTH = Emu(12192000)  # 13.333 in, exactly as PowerPoint sets it
+SLIDE_HEIGHT = Inches(7.5)
+MARGIN = Inches(0.5)
+CONTENT_TOP = Inches(1.35)
+CONTENT_BOTTOM = Inches(6.85)
+# Calibri is every PowerPoint's default and has the Polish letters;
+# LibreOffice replaces it with the metric-compatible Carlito.
+FONT = "Calibri"
+# The catalogue's icons (✎ ☼ ♿ …) are not in Calibri: name a font that has
+# them on Windows; other programs fall back glyph by glyph (DejaVu Sans on Linux).
+SYMBOL_FONT = "Segoe UI Symbol"
+INK = RGBColor(0x22, 0x22, 0x22)
+MUTED = RGBColor(0x5A, 0x6B, 0x78)
+ACCENT = RGBColor(0x2F, 0x5D, 0x7C)  # the area outline colour of the app's map
+HEADER_FILL = RGBColor(0x2F, 0x5D, 0x7C)
+WHITE = RGBColor(0xFF, 0xFF, 0xFF)
+# Layouts of python-pptx's default template.
+TITLE_LAYOUT = 0
+TITLE_ONLY_LAYOUT = 5
+
+
+@dataclass(frozen=True)
+class Run:
+    """A piece of a paragraph with its own look."""
+
+    text: str
+    bold: bool = False
+    colour: RGBColor | None = None
+    font: str = FONT
+
+
+def add_slide(prs: PresentationType, title: str, *, size: int = 30) -> Slide:
+    """A slide with a real title placeholder (the outline and screen readers use it)."""
+    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
+    shape = slide.shapes.title
+    # The default template's placeholders are laid out for 4:3; move to 16:9.
+    shape.left, shape.top = MARGIN, Inches(0.35)
+    shape.width, shape.height = SLIDE_WIDTH - 2 * MARGIN, Inches(0.9)
+    frame = shape.text_frame
+    frame.word_wrap = True
+    frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    frame.text = title
+    paragraph = frame.paragraphs[0]
+    paragraph.alignment = PP_ALIGN.LEFT
+    _style(paragraph.runs[0], size=size, bold=True, colour=ACCENT)
+    line = slide.shapes.add_connector(1, MARGIN, Inches(1.22), SLIDE_WIDTH - MARGIN, Inches(1.22))
+    line.line.color.rgb = ACCENT
+    line.line.width = Pt(1.5)
+    return slide
+
+
+def add_text(
+    slide: Slide,
+    paragraphs: Sequence[str | Sequence[Run]],
+    left: int,
+    top: int,
+    width: int,
+    height: int,
+    *,
+    size: float = 18,
+    colour: RGBColor = INK,
+    bold: bool = False,
+    bullets: bool = False,
+    space_after: float = 6,
+) -> None:
+    """A text box; each item is a paragraph, given as text or as runs."""
+    box = slide.shapes.add_textbox(left, top, width, height)
+    frame = box.text_frame
+    frame.word_wrap = True
+    for i, item in enumerate(paragraphs):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        paragraph.space_after = Pt(space_after)
+        runs = [Run(item, bold=bold)] if isinstance(item, str) else list(item)
+        if bullets:
+            runs = [Run("•  ", colour=ACCENT), *runs]
+        for piece in runs:
+            run = paragraph.add_run()
+            run.text = piece.text
+            _style(run, size=size, bold=piece.bold, colour=piece.colour or colour,
+                   font=piece.font)
+
+
+def add_footer(slide: Slide, text: str) -> None:
+    """A small grey line at the foot of the slide: whose map and which snapshot."""
+    add_text(slide, [text], MARGIN, Inches(6.95), SLIDE_WIDTH - 2 * MARGIN, Inches(0.4),
+             size=10, colour=MUTED)
+
+
+def row_lines(cells: Sequence[str], widths_in: Sequence[float], size: float) -> int:
+    """How many lines the tallest cell of a row wraps to, estimated from its length.
+
+    python-pptx cannot measure text, and PowerPoint grows a row to fit it
+    when the file opens; the estimate only decides which rows share a slide.
+    An average Calibri character is about half the font size wide.
+    """
+    lines = 1
+    for text, width in zip(cells, widths_in, strict=True):
+        per_line = max(1, int((width - 0.2) * 72 / (size * 0.5)))
+        wanted = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+        lines = max(lines, wanted)
+    return lines
+
+
+def fit_widths(widths: Sequence[float]) -> list[float]:
+    """Relative column widths scaled to the width of a table across the slide, in inches."""
+    available = (SLIDE_WIDTH - 2 * MARGIN) / 914400
+    total = sum(widths)
+    return [w * available / total for w in widths]
+
+
+def paginate(
+    rows: Sequence[Sequence[str]], widths: Sequence[float], size: float, height_in: float
+) -> list[list[Sequence[str]]]:
+    """Rows split into pages whose estimated height fits ``height_in`` under the header.
+
+    ``widths`` are relative, as ``add_table`` takes them. Every row lands on
+    a page (a row taller than a page gets a page of its own), in order; no
+    rows give one empty page.
+    """
+    widths_in = fit_widths(widths)
+    line_in = size * 1.2 / 72
+    budget = height_in - _row_height(1, line_in)  # the header row
+    pages: list[list[Sequence[str]]] = [[]]
+    used = 0.0
+    for row in rows:
+        needed = _row_height(row_lines(row, widths_in, size), line_in)
+        if pages[-1] and used + needed > budget:
+            pages.append([])
+            used = 0.0
+        pages[-1].append(row)
+        used += needed
+    return pages
+
+
+def _row_height(lines: int, line_in: float) -> float:
+    return lines * line_in + 0.12  # the cell's top and bottom margins
+
+
+def add_table(
+    slide: Slide,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    *,
+    top: int = CONTENT_TOP,
+    size: float = 12,
+) -> None:
+    """A real PowerPoint table across the slide: header row in the accent colour, striped rows.
+
+    ``widths`` are the columns' relative widths.
+    """
+    widths_in = fit_widths(widths)
+    line_in = size * 1.2 / 72
+    heights = [_row_height(1, line_in)] + [
+        _row_height(row_lines(row, widths_in, size), line_in) for row in rows
+    ]
+    shape = slide.shapes.add_table(
+        len(rows) + 1, len(headers), MARGIN, top,
+        SLIDE_WIDTH - 2 * MARGIN, Inches(sum(heights)),
+    )
+    table = shape.table
+    for i, width in enumerate(widths_in):
+        table.columns[i].width = Emu(int(Inches(width)))
+    for i, height in enumerate(heights):
+        table.rows[i].height = Inches(height)
+    for j, header in enumerate(headers):
+        _cell(table.cell(0, j), header, size, bold=True, colour=WHITE, fill=HEADER_FILL)
+    # The body keeps the template's table style (theme font Calibri, banded
+    # rows): styling every cell by hand costs more than the rest of the deck.
+    for i, row in enumerate(rows, start=1):
+        for j, text in enumerate(row):
+            _cell(table.cell(i, j), text, size)
+
+
+def _cell(cell, text: str, size: float, *, bold: bool = False,  # noqa: ANN001 (pptx _Cell)
+          colour: RGBColor | None = None, fill: RGBColor | None = None) -> None:
+    cell.text = text
+    if fill is not None:
+        cell.fill.solid()
+        cell.fill.fore_color.rgb = fill
+    cell.margin_top = cell.margin_bottom = Inches(0.04)
+    for paragraph in cell.text_frame.paragraphs:
+        for run in paragraph.runs:
+            run.font.size = Pt(size)
+            if bold:
+                run.font.bold = True
+            if colour is not None:
+                run.font.color.rgb = colour
+
+
+def _style(run, *, size: float, bold: bool = False,  # noqa: ANN001 (pptx _Run)
+           colour: RGBColor = INK, font: str = FONT) -> None:
+    run.font.name = font
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.color.rgb = colour

@@ -1,0 +1,92 @@
+"""Debian's Chromium driven by Playwright, cut off from the internet: the tests' one browser.
+
+``offline_tab`` opens a tab whose every request outside this machine is
+refused and recorded (``tab.blocked``), and whose script errors are recorded
+too (``tab.page_errors``), so a test can assert the page needed neither the
+internet nor a second try. The Playwright browser download is not used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.streamlit_server import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def _local(url: str) -> bool:
+    """Data, blob and file URLs and this machine's own server: everything a test may load."""
+    return url.startswith(("data:", "blob:", "file:")) or urlparse(url).hostname in LOCAL_HOSTS
+
+
+def _need_chromium() -> Any:
+    """Playwright's sync API, or skip (fail on CI) when it or Debian's Chromium is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} not installed: scripts/setup.sh installs it")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    return sync_api
+
+
+@contextmanager
+def offline_tab(url: str | None = None, **context_options: Any) -> Iterator[Any]:
+    """A Chromium tab (opened at ``url`` if given) that can reach nothing outside this machine.
+
+    ``context_options`` go to ``browser.new_context`` (viewport, touch,
+    geolocation…). The rule is context-wide, so iframes obey it as well.
+    """
+    sync_api = _need_chromium()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(**context_options)
+            tab = context.new_page()
+            tab.blocked = []
+            tab.page_errors = []
+
+            def only_this_machine(route: Any) -> None:
+                address = route.request.url
+                if _local(address):
+                    route.continue_()
+                else:
+                    tab.blocked.append(address)
+                    route.abort()
+
+            context.route("**/*", only_this_machine)
+            tab.on("pageerror", lambda error: tab.page_errors.append(str(error)))
+            if url is not None:
+                tab.goto(url, wait_until="domcontentloaded")
+            yield tab
+        finally:
+            browser.close()
+
+
+def map_frame(tab: Any, ready: str = "path.leaflet-interactive") -> Any:
+    """The st_folium map's iframe content, once ``ready`` (a selector) is drawn in it."""
+    frame = tab.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
+    inner = frame.content_frame()
+    inner.wait_for_selector(ready, timeout=30_000)
+    return inner
+
+
+def screenshot(tab: Any, name: str) -> Path:
+    """Save a full-page picture under test-artifacts/ for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    tab.screenshot(path=str(path), full_page=True)
+    return path
