@@ -212,12 +212,12 @@ def test_every_shape_stays_on_the_slide(prs):
             assert shape.top + shape.height <= prs.slide_height
 
 
-def test_a_very_long_table_stops_after_eight_slides_and_says_how_many_rows_are_left(
+def test_a_very_long_table_stops_after_four_slides_and_says_how_many_rows_are_left(
     content, tmp_path
 ):
     pins = {**content.pins, "resource": estate_pins(content.areas, resources=300)["resource"]}
     prs = _write(tmp_path, replace(content, pins=pins))
-    assert [t for t in titles(prs) if t.startswith("Zasoby")][-1] == "Zasoby (300), część 8 z 8"
+    assert [t for t in titles(prs) if t.startswith("Zasoby")][-1] == "Zasoby (300), część 4 z 4"
     rows = body_rows(prs, "Zasoby")
     shown = rows[:-1]
     match = re.fullmatch(r"…i jeszcze (\d+) \(wszystkie są na mapie HTML\)", rows[-1][0])

@@ -52,8 +52,11 @@ SHORT_TITLE = 70
 # How much of the names of one kind of change fits its cell on the changes slide.
 CHANGE_NAMES_LIMIT = 360
 HIGHLIGHTS_PER_SLIDE = 8
-# At most this many slides per layer's table (about 100 rows).
-MAX_TABLE_SLIDES = 8
+# At most this many slides per layer's table (about 50 rows): a presentation,
+# not a register; the offline map and the poster list more.
+MAX_TABLE_SLIDES = 4
+# The most rows a table slide can hold (every row at least one line high).
+MAX_ROWS_PER_SLIDE = int(TABLE_HEIGHT_IN / (TABLE_SIZE * 1.2 / 72 + 0.12))
 
 
 def write_deck(content: MapContent, path: str | Path, map_png: bytes | None = None) -> Path:
@@ -199,15 +202,16 @@ def _map_slide(prs: PresentationType, content: MapContent, map_png: bytes | None
 
 def _layer_slides(prs: PresentationType, content: MapContent, layer: str) -> None:
     lang = content.language
-    table = listing.pin_table(content, layer)
-    title = t("deck.table_title", lang, layer=t(f"layer.{layer}", lang), count=len(table.rows))
+    # A slide holds at most MAX_ROWS_PER_SLIDE rows: more are never shown.
+    table = listing.pin_table(content, layer, limit=MAX_TABLE_SLIDES * MAX_ROWS_PER_SLIDE + 1)
+    title = t("deck.table_title", lang, layer=t(f"layer.{layer}", lang), count=table.total)
     pages = paginate(table.rows, table.widths, TABLE_SIZE, TABLE_HEIGHT_IN)
     if len(pages) > MAX_TABLE_SLIDES:
         # A city's deck could run to dozens of slides per layer: the last one
         # says how many rows are not shown instead of dropping them silently.
         pages = pages[:MAX_TABLE_SLIDES]
         # The note takes the place of the last row, which then counts as left out.
-        left = len(table.rows) - sum(len(page) for page in pages) + 1
+        left = table.total - sum(len(page) for page in pages) + 1
         more = t("deck.more_rows", lang, count=left)
         pages[-1] = [*pages[-1][:-1], (more, *[""] * (len(table.headers) - 1))]
     for number, rows in enumerate(pages, start=1):

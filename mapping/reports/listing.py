@@ -47,6 +47,8 @@ class Table:
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     widths: tuple[float, ...]
+    # Rows in the layer, also those beyond a limit that were not formatted.
+    total: int = 0
 
 
 @dataclass(frozen=True)
@@ -121,13 +123,20 @@ def snapshot_label(name: str | None, date: dt.date | None, language: str) -> str
     return name or when
 
 
-def pin_table(content: MapContent, layer: str) -> Table:
-    """The table of one layer (``resource``, ``partner`` or ``need``), in name order."""
+def pin_table(content: MapContent, layer: str, limit: int | None = None) -> Table:
+    """The table of one layer (``resource``, ``partner`` or ``need``), in name order.
+
+    With ``limit``, only the first ``limit`` rows are formatted (``total``
+    still counts them all): a deck shows a few slides of a layer, and
+    formatting thousands of rows it never shows would make a big area slow.
+    """
     language = content.language
     index = {(e.vocabulary, e.code): e for e in content.catalogue}
     frame = content.pins.get(layer)
     records: list[dict[str, Any]] = [] if frame is None else frame.to_dict("records")
     records.sort(key=lambda r: (natural_key(clean(r.get("name"))), clean(r.get("id"))))
+    total = len(records)
+    records = records[:limit] if limit is not None else records
 
     def category(record: Mapping[str, Any]) -> str:
         return _label(index, CATEGORY_VOCABULARY[layer], record.get("category"), language)
@@ -160,7 +169,7 @@ def pin_table(content: MapContent, layer: str) -> Table:
         widths = (3.4, 2.2, 1.8, 1.1, 2.4)
     else:
         raise KeyError(layer)
-    return Table(headers=headers, rows=tuple(rows), widths=widths)
+    return Table(headers=headers, rows=tuple(rows), widths=widths, total=total)
 
 
 def has_comparison(content: MapContent) -> bool:

@@ -32,7 +32,7 @@ from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.reports import deck, offline_html, overview, poster, static_map
 from mapping.reports.build import PackPlan
-from mapping.reports.content import MapContent
+from mapping.reports.content import PIN_LAYERS, MapContent
 
 FORMATS = ("pdf", "pptx", "html")
 PAPERS = ("A4", "A3", "A0")
@@ -169,7 +169,9 @@ def render_pack(
         with _workers_skip_main(), _pool(min(workers, total)) as pool:
             # Bounded submission keeps only a few maps' data in flight at once.
             pending: dict[Future[tuple[list[Path], list[str]]], MapContent] = {}
-            queue = list(units)
+            # Biggest maps first (the city's, then teams'): the last map to
+            # finish is then a small one, and no core idles at the end.
+            queue = sorted(units, key=lambda c: -sum(c.count(layer) for layer in PIN_LAYERS))
             while queue or pending:
                 while queue and len(pending) < 2 * workers:
                     content = queue.pop(0)

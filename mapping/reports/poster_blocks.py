@@ -37,9 +37,11 @@ from mapping.reports.fonts import REGULAR as FONT
 
 ACCENT = colors.HexColor("#2f5d7c")
 MUTED = colors.HexColor("#555555")
-# Longer tables would make a poster pack of hundreds of pages; the rest is
-# counted in an "and N more" line, never dropped silently.
-MAX_TABLE_ROWS = 1500
+# A poster is read on a wall: past 150 rows a layer's table (about a page of
+# three columns on A3) the rest is counted in an "and N more" line, never
+# dropped silently; the online map and the export hold every row. It also keeps
+# a poster's time flat as an area's pins grow tenfold.
+MAX_TABLE_ROWS = 150
 # Names the evidence of change lists per kind before "and N more".
 MAX_CHANGE_NAMES = 300
 CHANGE_KEYS = {
