@@ -8,23 +8,18 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from sqlalchemy.orm import Session
 
 from mapping import accounts, catalog, config, db, schema
-from mapping.catalog import CatalogError
+from mapping.cli_common import fail, in_transaction, ready_engine, user_errors
 from mapping.cli_export import export_app
 from mapping.cli_import import import_app
 from mapping.cli_june import june
 from mapping.cli_snapshot import snapshot_app
-from mapping.cluster import ClusterError
-from mapping.config import ConfigError
-from mapping.errors import UserError
 from surveys.cli import app as survey_app
 
 app = typer.Typer(
@@ -47,52 +42,19 @@ app.add_typer(snapshot_app, name="snapshot")
 app.command("june")(june)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-USER_ERRORS = (ConfigError, ClusterError, db.DatabaseError, CatalogError, UserError)
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(f"calmap: {message}", err=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn the errors a user can fix into one line and exit code 1."""
-    try:
-        yield
-    except USER_ERRORS as exc:
-        _fail(str(exc))
 
 
 def _config() -> config.Config:
     return config.load()
 
 
-def _ready_engine(cfg: config.Config, start: bool = True):  # noqa: ANN202 - Engine
-    """An engine on the database in use, starting the embedded cluster if asked."""
-    if start:
-        db.ensure_running(cfg)
-    engine = db.make_engine(db.database_url(cfg))
-    db.check_connection(engine)
-    return engine
-
-
-def _in_transaction(cfg: config.Config, work: Callable[[Session], object]) -> object:
-    engine = _ready_engine(cfg)
-    try:
-        with db.session_scope(engine, app_user="calmap-cli") as session:
-            return work(session)
-    finally:
-        engine.dispose()
-
-
 @db_app.command("start")
 def db_start() -> None:
     """Start the embedded database (creating it on first use)."""
-    with _user_errors():
+    with user_errors():
         cfg = _config()
         if not cfg.embedded:
-            _fail("CALMAP_DATABASE_URL is set: the shared server is not managed by calmap")
+            fail("CALMAP_DATABASE_URL is set: the shared server is not managed by calmap")
         config.ensure_writable_data_dir(cfg)
         db.cluster_for(cfg).start()
         typer.echo(f"started: {db.database_url(cfg)}")
@@ -101,10 +63,10 @@ def db_start() -> None:
 @db_app.command("stop")
 def db_stop() -> None:
     """Stop the embedded database."""
-    with _user_errors():
+    with user_errors():
         cfg = _config()
         if not cfg.embedded:
-            _fail("CALMAP_DATABASE_URL is set: the shared server is not managed by calmap")
+            fail("CALMAP_DATABASE_URL is set: the shared server is not managed by calmap")
         if db.cluster_for(cfg).stop():
             typer.echo("stopped")
         else:
@@ -114,7 +76,7 @@ def db_stop() -> None:
 @db_app.command("status")
 def db_status() -> None:
     """Say whether the database in use answers (exit code 3 when it does not)."""
-    with _user_errors():
+    with user_errors():
         cfg = _config()
         if cfg.embedded:
             cluster = db.cluster_for(cfg)
@@ -137,16 +99,16 @@ def db_status() -> None:
 @db_app.command("url")
 def db_url() -> None:
     """Print the SQLAlchemy URL of the database in use."""
-    with _user_errors():
+    with user_errors():
         typer.echo(db.database_url(_config()))
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or update the schema (Alembic) and add missing default catalogue entries."""
-    with _user_errors():
+    with user_errors():
         cfg = _config()
-        engine = _ready_engine(cfg)
+        engine = ready_engine(cfg)
         try:
             schema.upgrade(engine)
             with db.session_scope(engine, app_user="calmap-cli") as session:
@@ -161,9 +123,9 @@ def demo_command() -> None:
     """Load the demo city (real boundaries and venues; illustrative needs). Safe to re-run."""
     from mapping import demo
 
-    with _user_errors():
+    with user_errors():
         cfg = _config()
-        engine = _ready_engine(cfg)
+        engine = ready_engine(cfg)
         try:
             schema.upgrade(engine)
             with db.session_scope(engine, app_user="calmap-demo") as session:
@@ -182,9 +144,9 @@ def serve(
     """Start the web app (and the embedded database when it is in use)."""
     from mapping import assets
 
-    with _user_errors():
+    with user_errors():
         cfg = _config()
-        engine = _ready_engine(cfg)
+        engine = ready_engine(cfg)
         try:
             schema.upgrade(engine)
         finally:
@@ -212,12 +174,12 @@ def catalog_list(
     language: Annotated[str, typer.Option(help="pl or en")] = "pl",
 ) -> None:
     """List catalogue entries as tab-separated lines."""
-    with _user_errors():
+    with user_errors():
 
         def work(session: Session) -> list[catalog.Entry]:
             return catalog.entries(session, vocabulary)
 
-        for entry in _in_transaction(_config(), work):  # type: ignore[attr-defined]
+        for entry in in_transaction(_config(), work):  # type: ignore[attr-defined]
             typer.echo(
                 "\t".join(
                     [entry.vocabulary, entry.code, entry.icon, entry.colour, entry.label(language)]
@@ -240,8 +202,8 @@ def catalog_add(
 ) -> None:
     """Add a catalogue entry (an admin's extension of the defaults)."""
     entry = catalog.Entry(vocabulary, code, parent, label_pl, label_en, icon, colour, sensitive)
-    with _user_errors():
-        _in_transaction(_config(), lambda session: catalog.add_entry(session, entry))
+    with user_errors():
+        in_transaction(_config(), lambda session: catalog.add_entry(session, entry))
     typer.echo(f"added {vocabulary}/{code}")
 
 
@@ -252,7 +214,7 @@ def _read_password() -> str:
 
         first = getpass.getpass("Password: ")
         if getpass.getpass("Repeat: ") != first:
-            _fail("the two passwords differ")
+            fail("the two passwords differ")
         return first
     return sys.stdin.readline().rstrip("\r\n")
 
@@ -269,8 +231,8 @@ def user_add(
 ) -> None:
     """Create an account; the password is read from stdin."""
     password = None if no_password else _read_password()
-    with _user_errors():
-        _in_transaction(
+    with user_errors():
+        in_transaction(
             _config(),
             lambda s: accounts.add_user(s, name, password, role, list(team or []), display_name),
         )
@@ -280,8 +242,8 @@ def user_add(
 @user_app.command("list")
 def user_list() -> None:
     """List accounts as tab-separated lines: name, role, active, teams."""
-    with _user_errors():
-        rows = _in_transaction(_config(), accounts.list_users)
+    with user_errors():
+        rows = in_transaction(_config(), accounts.list_users)
     for user, teams in rows:  # type: ignore[attr-defined]
         state = "active" if user.active else "disabled"
         typer.echo("\t".join([user.username, user.role, state, ",".join(teams)]))
@@ -290,8 +252,8 @@ def user_list() -> None:
 @user_app.command("disable")
 def user_disable(name: Annotated[str, typer.Argument(help="login name")]) -> None:
     """Disable an account: it can no longer sign in or act."""
-    with _user_errors():
-        _in_transaction(_config(), lambda s: accounts.set_active(s, name, False))
+    with user_errors():
+        in_transaction(_config(), lambda s: accounts.set_active(s, name, False))
     typer.echo(f"disabled {name}")
 
 
@@ -299,8 +261,8 @@ def user_disable(name: Annotated[str, typer.Argument(help="login name")]) -> Non
 def user_passwd(name: Annotated[str, typer.Argument(help="login name")]) -> None:
     """Set a new password, read from stdin."""
     password = _read_password()
-    with _user_errors():
-        _in_transaction(_config(), lambda s: accounts.set_password(s, name, password))
+    with user_errors():
+        in_transaction(_config(), lambda s: accounts.set_password(s, name, password))
     typer.echo(f"password changed for {name}")
 
 

@@ -12,55 +12,23 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mapping import accounts, catalog, config, db, export, qgis_styles
-from mapping.accounts import Actor
-from mapping.errors import UserError
-from mapping.models import Area, Team
+from mapping.cli_common import (
+    CLI_ACTOR,
+    area_id,
+    fail,
+    in_transaction,
+    ready_engine,
+    team_id,
+    user_errors,
+)
 
 export_app = typer.Typer(
     help="Export the layers (GeoPackage, GeoJSON, CSV, Shapefile, HSDS) and QGIS styles.",
     no_args_is_help=True,
 )
-# The command line acts with the database owner's rights: everything, like an admin.
-CLI_ACTOR = Actor(id=0, username="calmap-cli", role="admin")
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"calmap: {message}", err=True)
-    raise typer.Exit(1)
-
-
-def _team_id(session: Session, value: str | None) -> int | None:
-    """A team given by its code (or its id)."""
-    if not value:
-        return None
-    team = session.scalar(select(Team.id).where(Team.code == value))
-    if team is None and value.isdigit():
-        team = session.scalar(select(Team.id).where(Team.id == int(value)))
-    if team is None:
-        raise UserError("account.unknown_team", team=value)
-    return team
-
-
-def _area_id(session: Session, value: str | None) -> int | None:
-    """An area given by its id, or by a name that only one current area has."""
-    if not value:
-        return None
-    if value.isdigit():
-        return int(value)
-    found = session.scalars(
-        select(Area.id).where(
-            func.lower(Area.name) == value.strip().lower(), Area.retired_at.is_(None)
-        )
-    ).all()
-    if len(found) != 1:
-        raise UserError("export.area_name", name=value, count=len(found))
-    return found[0]
-
-
 @export_app.command("layers")
 def export_layers(
     fmt: Annotated[str, typer.Option("--format", help="gpkg, geojson, csv, shp or hsds")],
@@ -78,13 +46,11 @@ def export_layers(
     language: Annotated[str, typer.Option(help="labels in styles and HSDS: pl or en")] = "pl",
 ) -> None:
     """Export the layers the way ``--user`` (or the administrator) sees them."""
-    from mapping.cli import _ready_engine, _user_errors
-
-    with _user_errors():
+    with user_errors():
         if fmt not in export.FORMATS:
-            _fail(f"--format: expected one of {', '.join(export.FORMATS)}, got {fmt!r}")
+            fail(f"--format: expected one of {', '.join(export.FORMATS)}, got {fmt!r}")
         cfg = config.load()
-        engine = _ready_engine(cfg)
+        engine = ready_engine(cfg)
         try:
             if user:
                 with Session(engine) as lookup:
@@ -95,8 +61,8 @@ def export_layers(
                 scope = db.session_scope(engine, app_user="calmap-cli")
             with scope as session:
                 data = export.read_export(
-                    session, actor, team_id=_team_id(session, team),
-                    area_id=_area_id(session, area), as_of=as_of,
+                    session, actor, team_id=team_id(session, team),
+                    area_id=area_id(session, area), as_of=as_of,
                 )
             path = export.write_export(data, fmt, out, language)
         finally:
@@ -111,10 +77,8 @@ def export_qgis_styles(
     language: Annotated[str, typer.Option(help="category labels: pl or en")] = "pl",
 ) -> None:
     """Write QGIS styles (.qml) for the PostGIS layers, with the catalogue's categories."""
-    from mapping.cli import _in_transaction, _user_errors
-
-    with _user_errors():
-        entries = _in_transaction(config.load(), catalog.entries)
+    with user_errors():
+        entries = in_transaction(config.load(), catalog.entries)
         written = qgis_styles.write_style_files(out, entries, language)  # type: ignore[arg-type]
     for path in written:
         typer.echo(str(path))

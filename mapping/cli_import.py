@@ -11,14 +11,14 @@ as the database owner on behalf of the administrator at the terminal;
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mapping import area_import, config, db, point_import
-from mapping.accounts import Actor
+from mapping.cli_common import CLI_ACTOR, fail, ready_engine
 from mapping.cluster import ClusterError
 from mapping.config import ConfigError
 from mapping.errors import UserError
@@ -30,17 +30,9 @@ import_app = typer.Typer(
     help="Import areas or points from GeoJSON, GeoPackage, zipped Shapefile, KML, CSV, XLSX.",
     no_args_is_help=True,
 )
-# The terminal is the administrator's: the CLI acts with every right, and
-# history names it, as the other CLI commands do.
-CLI_ACTOR = Actor(id=0, username="calmap-cli", role="admin")
 _MARKS = {"error": "ERROR", "warning": "warning", "note": "note"}
 # Problems of the set-up rather than of the file: one line, exit code 1.
 SETUP_ERRORS = (ConfigError, ClusterError, db.DatabaseError, OSError)
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"calmap: {message}", err=True)
-    raise typer.Exit(1)
 
 
 def _language() -> str:
@@ -48,15 +40,6 @@ def _language() -> str:
         return config.load().language
     except ConfigError:
         return "pl"
-
-
-def _engine() -> Engine:
-    """An engine on the database in use, starting the embedded cluster when needed."""
-    cfg = config.load()
-    db.ensure_running(cfg)
-    engine = db.make_engine(db.database_url(cfg))
-    db.check_connection(engine)
-    return engine
 
 
 @import_app.command("areas")
@@ -87,11 +70,11 @@ def import_areas(
     options = area_import.AreaOptions(name_field, kind, team, population_field, source)
     try:
         features = open_features(file, file.name, SourceOptions(crs, encoding, layer))
-        engine = _engine()
+        engine = ready_engine(config.load())
     except UserError as exc:
-        _fail(_text(exc, lang))
+        fail(_text(exc, lang))
     except SETUP_ERRORS as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         with Session(engine) as session:
             transaction = session.begin()
@@ -101,7 +84,7 @@ def import_areas(
                 ids = area_import.commit(session, CLI_ACTOR, planned)
             except UserError as exc:
                 transaction.rollback()
-                _fail(_text(exc, lang))
+                fail(_text(exc, lang))
             if dry_run:
                 transaction.rollback()
                 typer.echo(f"dry run: {len(ids)} areas checked and inserted, then rolled back")
@@ -165,11 +148,11 @@ def import_points(
         points = point_import.read(
             file, file.name, options, SourceOptions(crs, encoding, None, x_field, y_field)
         )
-        engine = _engine()
+        engine = ready_engine(config.load())
     except UserError as exc:
-        _fail(_text(exc, lang))
+        fail(_text(exc, lang))
     except SETUP_ERRORS as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for note in points.notes:
         typer.echo(f"  note: {note_text(note, lang)}")
     try:
@@ -187,7 +170,7 @@ def import_points(
                         column = f" [{error.column}]" if error.column else ""
                         value = f" {error.value!r}" if error.value else ""
                         typer.echo(f"row {error.row}{column}{value}: {error.message(lang)}")
-                _fail(_text(exc, lang))
+                fail(_text(exc, lang))
             if dry_run:
                 transaction.rollback()
                 typer.echo(f"dry run: {len(ids)} {layer}s checked and inserted, then rolled back")

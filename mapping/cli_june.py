@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from mapping import config, db
+from mapping.cli_common import fail, ready_engine, user_errors
 from mapping.errors import UserError
 from mapping.i18n import t
 
@@ -46,10 +47,9 @@ def june(
     ] = None,
 ) -> None:
     """Write every poster (PDF), deck (PPTX) and offline map (HTML) of the June pack."""
-    from mapping.cli import _fail, _ready_engine, _user_errors
     from mapping.reports import build, pack
 
-    with _user_errors():
+    with user_errors():
         cfg = config.load()
         lang = language or cfg.language
         request = build.PackRequest(
@@ -57,7 +57,7 @@ def june(
             language=lang,
         )
         chosen = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
-        engine = _ready_engine(cfg)
+        engine = ready_engine(cfg)
         try:
             with db.session_scope(engine, app_user="calmap-cli") as session:
                 plan = build.plan_pack(
@@ -66,7 +66,7 @@ def june(
                 )
         except UserError as exc:
             # In the pack's language: the June page shows this line to its user.
-            _fail(t(exc.key, lang, **exc.params))
+            fail(t(exc.key, lang, **exc.params))
         finally:
             engine.dispose()
 

@@ -14,8 +14,8 @@ from typing import Annotated
 
 import typer
 
-from mapping import changes, config, db, snapshots
-from mapping.cli_export import CLI_ACTOR, _area_id, _team_id
+from mapping import changes, config, snapshots
+from mapping.cli_common import CLI_ACTOR, area_id, fail, in_transaction, team_id, user_errors
 from mapping.export import LOCAL_TIMEZONE
 
 snapshot_app = typer.Typer(
@@ -23,23 +23,6 @@ snapshot_app = typer.Typer(
     no_args_is_help=True,
 )
 COMPARE_FORMATS = ("text", "csv", "json")
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"calmap: {message}", err=True)
-    raise typer.Exit(1)
-
-
-def _run(work):  # noqa: ANN001, ANN202 - a callable on a Session, and what it returns
-    """Run ``work(session)`` in one transaction of the database in use, as the CLI."""
-    from mapping.cli import _ready_engine
-
-    engine = _ready_engine(config.load())
-    try:
-        with db.session_scope(engine, app_user=CLI_ACTOR.username) as session:
-            return work(session)
-    finally:
-        engine.dispose()
 
 
 @snapshot_app.command("create")
@@ -51,10 +34,10 @@ def snapshot_create(
     ] = None,
 ) -> None:
     """Name a date: its map is the layers as of the end of that day, read from history."""
-    from mapping.cli import _user_errors
-
-    with _user_errors():
-        made = _run(lambda s: snapshots.create_snapshot(s, CLI_ACTOR, name, date))
+    with user_errors():
+        made = in_transaction(
+            config.load(), lambda s: snapshots.create_snapshot(s, CLI_ACTOR, name, date)
+        )
     typer.echo(f"snapshot {made.name!r}: {made.on_date.isoformat()} "
                f"(as of {made.taken_at.astimezone(LOCAL_TIMEZONE).isoformat()})")
 
@@ -62,10 +45,8 @@ def snapshot_create(
 @snapshot_app.command("list")
 def snapshot_list() -> None:
     """Every snapshot, oldest first: name, date, the moment read as of, who saved it."""
-    from mapping.cli import _user_errors
-
-    with _user_errors():
-        found = _run(snapshots.list_snapshots)
+    with user_errors():
+        found = in_transaction(config.load(), snapshots.list_snapshots)
     if not found:
         typer.echo("no snapshots yet")
         return
@@ -77,10 +58,8 @@ def snapshot_list() -> None:
 @snapshot_app.command("delete")
 def snapshot_delete(name: Annotated[str, typer.Argument(help="the snapshot's name")]) -> None:
     """Delete a snapshot; the layers and their history stay as they are."""
-    from mapping.cli import _user_errors
-
-    with _user_errors():
-        _run(lambda s: snapshots.delete_snapshot(s, CLI_ACTOR, name))
+    with user_errors():
+        in_transaction(config.load(), lambda s: snapshots.delete_snapshot(s, CLI_ACTOR, name))
     typer.echo(f"deleted snapshot {name!r}")
 
 
@@ -95,16 +74,15 @@ def snapshot_compare(
     fmt: Annotated[str, typer.Option("--format", help="text, csv or json")] = "text",
 ) -> None:
     """New and closed resources, new and departed partners, needs: per area, team and in all."""
-    from mapping.cli import _user_errors
-
-    with _user_errors():
+    with user_errors():
         if fmt not in COMPARE_FORMATS:
-            _fail(f"--format: expected one of {', '.join(COMPARE_FORMATS)}, got {fmt!r}")
-        report = _run(
+            fail(f"--format: expected one of {', '.join(COMPARE_FORMATS)}, got {fmt!r}")
+        report = in_transaction(
+            config.load(),
             lambda s: snapshots.compare_snapshots(
                 s, CLI_ACTOR, first, second,
-                team_id=_team_id(s, team), area_id=_area_id(s, area),
-            )
+                team_id=team_id(s, team), area_id=area_id(s, area),
+            ),
         )
     typer.echo({"text": report_text, "csv": report_csv, "json": report_json}[fmt](report), nl=False)
 

@@ -38,7 +38,6 @@ import json
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,8 +54,8 @@ from sqlalchemy.orm import Session
 
 from mapping import catalog, placement
 from mapping.accounts import Actor
-from mapping.catalog import Entry
 from mapping.errors import UserError
+from mapping.export_data import ExportData, Selection
 from mapping.models import SRID
 
 FORMATS = ("gpkg", "geojson", "csv", "shp", "hsds")
@@ -150,31 +149,6 @@ SHAPEFILE_FIELDS = {
 }
 # dBASE text fields hold at most 254 bytes; longer texts are cut at a whole character.
 DBF_TEXT_BYTES = 254
-
-
-@dataclass(frozen=True)
-class Selection:
-    """What an export covers: a team's or an area's map (or everything), now or as of a moment."""
-
-    team_id: int | None = None
-    area_id: int | None = None
-    as_of: dt.datetime | None = None
-
-
-@dataclass
-class ExportData:
-    """The rows of every layer that one actor may see, ready to be written in any format."""
-
-    frames: dict[str, pd.DataFrame]
-    catalogue: list[Entry]
-    selection: Selection
-    exported_at: dt.datetime
-    exported_by: str
-    notes: list[str] = field(default_factory=list)
-
-    def count(self, layer: str) -> int:
-        """How many rows ``layer`` holds."""
-        return len(self.frames[layer])
 
 
 def as_of_moment(value: dt.date | dt.datetime | str | None) -> dt.datetime | None:

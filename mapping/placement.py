@@ -16,16 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
 from mapping.errors import UserError
-
-if TYPE_CHECKING:
-    from mapping.export import ExportData
+from mapping.export_data import ExportData
 
 PIN_LAYERS = ("resource", "partner", "need")
 

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated
 
 import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mapping import config, db
-from mapping.accounts import Actor
+from mapping.cli_common import CLI_ACTOR, fail, in_transaction
 from mapping.cluster import ClusterError
 from mapping.config import ConfigError
 from mapping.errors import UserError
@@ -29,20 +29,10 @@ from mapping.models import SurveyWave, Team
 from surveys import answers, forms, indicators, publish, store, templates
 from surveys.disclosure import DEFAULT_THRESHOLD, SENSITIVE_THRESHOLD, Thresholds
 
-T = TypeVar("T")
-APP_USER = "calmap-cli"
-# The command line runs as the database owner; history records this name.
-CLI_ACTOR = Actor(id=0, username=APP_USER, role="admin")
-
 app = typer.Typer(
     help="Resident surveys: questionnaires, answers, indicators (ankiety mieszkańców).",
     no_args_is_help=True,
 )
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(f"calmap: {message}", err=True)
-    raise typer.Exit(code)
 
 
 @contextmanager
@@ -52,9 +42,9 @@ def _user_errors() -> Iterator[None]:
     except store.SurveyImportError as exc:
         for error in exc.report.errors:
             typer.echo(_row_line(error), err=True)
-        _fail(str(exc))
+        fail(str(exc))
     except (ConfigError, ClusterError, db.DatabaseError, UserError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _row_line(error: answers.RowError) -> str:
@@ -63,18 +53,6 @@ def _row_line(error: answers.RowError) -> str:
         where += f", column {error.column!r}"
     value = f" [{error.value}]" if error.value else ""
     return f"{where}: {error.message('en')}{value}"
-
-
-def _in_transaction(work: Callable[[Session], T]) -> T:
-    cfg = config.load()
-    db.ensure_running(cfg)
-    engine = db.make_engine(db.database_url(cfg))
-    try:
-        db.check_connection(engine)
-        with db.session_scope(engine, app_user=APP_USER) as session:
-            return work(session)
-    finally:
-        engine.dispose()
 
 
 @app.command("template")
@@ -90,9 +68,9 @@ def template_command(
 ) -> None:
     """Write a questionnaire template as an XLSForm for KoboToolbox or ODK Central."""
     if kind not in templates.TEMPLATES:
-        _fail(f"template: expected one of {', '.join(templates.TEMPLATES)}, got {kind!r}")
+        fail(f"template: expected one of {', '.join(templates.TEMPLATES)}, got {kind!r}")
     with _user_errors():
-        estates = _in_transaction(lambda s: _estates(s, city)) if city else None
+        estates = in_transaction(config.load(), lambda s: _estates(s, city)) if city else None
         content = templates.template_xlsx(kind, version, estates)
         form = forms.load_xlsform(content, out.name)
         out.write_bytes(content)
@@ -135,7 +113,7 @@ def import_command(
 ) -> None:
     """Import a file of answers into a wave: every row, or none when any row has a problem."""
     if not file.is_file():
-        _fail(f"{file}: no such file")
+        fail(f"{file}: no such file")
     start, end = _date(collected_from, "--from"), _date(collected_to, "--to")
     content = file.read_bytes()
 
@@ -157,7 +135,7 @@ def import_command(
         )
 
     with _user_errors():
-        typer.echo(_in_transaction(work))
+        typer.echo(in_transaction(config.load(), work))
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -166,7 +144,7 @@ def _date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        _fail(f"{option}: expected a date YYYY-MM-DD, got {value!r}")
+        fail(f"{option}: expected a date YYYY-MM-DD, got {value!r}")
 
 
 def _form(session: Session, reference: str):  # noqa: ANN202 - a SurveyForm
@@ -220,7 +198,7 @@ def indicators_command(
 ) -> None:
     """Print a wave's indicators exactly as a viewer may see them ("x" = suppressed)."""
     if output not in ("csv", "json"):
-        _fail(f"--format: expected csv or json, got {output!r}")
+        fail(f"--format: expected csv or json, got {output!r}")
     with _user_errors():
         limits = Thresholds(threshold, sensitive_threshold)
 
@@ -233,7 +211,7 @@ def indicators_command(
                 return indicators.to_json(table, language)
             return indicators.to_csv(table, language)
 
-        text = _in_transaction(work)
+        text = in_transaction(config.load(), work)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
@@ -279,7 +257,7 @@ def publish_command(
         return lines
 
     with _user_errors():
-        for line in _in_transaction(work):
+        for line in in_transaction(config.load(), work):
             typer.echo(line)
 
 
@@ -294,7 +272,7 @@ def _area_in_wave(table: indicators.WaveIndicators, area: str) -> int:
 def waves_command() -> None:
     """List the waves as tab-separated lines: name, team, form, version, respondents."""
     with _user_errors():
-        found = _in_transaction(store.list_waves)
+        found = in_transaction(config.load(), store.list_waves)
     for info in found:
         typer.echo("\t".join(
             [info.name, info.team_code, info.form_id, info.version, str(info.respondents)]
@@ -311,7 +289,7 @@ def delete_wave_command(
     if not yes and sys.stdin.isatty():
         typer.confirm(f"Delete wave {name!r} and all its answers?", abort=True)
     with _user_errors():
-        count = _in_transaction(
+        count = in_transaction(config.load(),
             lambda s: store.delete_wave(s, None, store.find_wave(s, name, team))
         )
     typer.echo(f"deleted wave {name!r}: {count} answers")
