@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -294,10 +295,18 @@ def pins_table(content: MapContent, layer: str, styles: Styles, width: float) ->
     header = [Paragraph(markup(t(key, language)), header_style)
               for key in ("poster.col_name", second, third)]
     cell = styles.cell
-    data = [header] + [[Paragraph(markup(value), cell) for value in row]
+    widths = [width * 0.44, width * 0.28, width * 0.28]
+    padding = 6 * styles.scale
+    data = [header] + [[_cell(value, cell, w - padding) for value, w in zip(row, widths,
+                                                                           strict=True)]
                        for row in rows[:MAX_TABLE_ROWS]]
-    table = LongTable(data, colWidths=[width * 0.44, width * 0.28, width * 0.28], repeatRows=1)
+    table = LongTable(data, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle([
+        # Plain-text cells (those that fit on one line) in the cell paragraphs' type.
+        ("FONTNAME", (0, 1), (-1, -1), cell.fontName),
+        ("FONTSIZE", (0, 1), (-1, -1), cell.fontSize),
+        ("LEADING", (0, 1), (-1, -1), cell.leading),
+        ("TEXTCOLOR", (0, 1), (-1, -1), cell.textColor),
         ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f0f3f5")]),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -314,6 +323,19 @@ def pins_table(content: MapContent, layer: str, styles: Styles, width: float) ->
         more = t("poster.more_rows", language, count=len(rows) - MAX_TABLE_ROWS)
         out.append(Paragraph(markup(more), styles.small))
     return out
+
+
+def _cell(value: str, style: ParagraphStyle, width: float) -> str | Paragraph:
+    """A table cell: plain text when it fits on one line, else a wrapping paragraph.
+
+    A paragraph per cell made a poster's tables its slowest part; ReportLab
+    draws a plain string literally (no markup is parsed), so it needs no escaping.
+    """
+    text = _CONTROL.sub("", value)
+    if "\n" not in text and "\r" not in text and stringWidth(
+            text, style.fontName, style.fontSize) <= width:
+        return text
+    return Paragraph(markup(value), style)
 
 
 def _records(frame: gpd.GeoDataFrame) -> list[dict]:
