@@ -133,10 +133,14 @@ def pin_table(content: MapContent, layer: str, limit: int | None = None) -> Tabl
     language = content.language
     index = {(e.vocabulary, e.code): e for e in content.catalogue}
     frame = content.pins.get(layer)
-    records: list[dict[str, Any]] = [] if frame is None else frame.to_dict("records")
-    records.sort(key=lambda r: (natural_key(clean(r.get("name"))), clean(r.get("id"))))
-    total = len(records)
-    records = records[:limit] if limit is not None else records
+    records: list[dict[str, Any]] = []
+    total = 0 if frame is None else len(frame)
+    if total:
+        # Sorted on the two key columns alone; only the rows shown become records.
+        names = [clean(v) for v in frame["name"]] if "name" in frame else [""] * total
+        ids = [clean(v) for v in frame["id"]] if "id" in frame else [""] * total
+        order = sorted(range(total), key=lambda i: (natural_key(names[i]), ids[i]))
+        records = frame.iloc[order[:limit]].to_dict("records")
 
     def category(record: Mapping[str, Any]) -> str:
         return _label(index, CATEGORY_VOCABULARY[layer], record.get("category"), language)

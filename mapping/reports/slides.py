@@ -8,11 +8,15 @@ writes it as XML text, never as markup), so ``<script>`` prints as it is.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml import parse_xml
+from pptx.oxml.ns import nsdecls
 from pptx.presentation import Presentation as PresentationType
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
@@ -37,6 +41,8 @@ WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 # Layouts of python-pptx's default template.
 TITLE_LAYOUT = 0
 TITLE_ONLY_LAYOUT = 5
+# What python-pptx writes in run text as _xHHHH_ (XML 1.0 cannot hold it).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -87,17 +93,18 @@ def add_text(
     box = slide.shapes.add_textbox(left, top, width, height)
     frame = box.text_frame
     frame.word_wrap = True
-    for i, item in enumerate(paragraphs):
-        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-        paragraph.space_after = Pt(space_after)
+    spacing = f'<a:pPr><a:spcAft><a:spcPts val="{Pt(space_after).centipoints}"/></a:spcAft></a:pPr>'
+    xml = []
+    for item in paragraphs:
         runs = [Run(item, bold=bold)] if isinstance(item, str) else list(item)
         if bullets:
             runs = [Run("•  ", colour=ACCENT), *runs]
-        for piece in runs:
-            run = paragraph.add_run()
-            run.text = piece.text
-            _style(run, size=size, bold=piece.bold, colour=piece.colour or colour,
-                   font=piece.font)
+        xml.append("<a:p>" + spacing + "".join(
+            _run_xml(piece.text, size=size, bold=piece.bold, colour=piece.colour or colour,
+                     font=piece.font)
+            for piece in runs
+        ) + "</a:p>")
+    _set_paragraphs(frame._txBody, xml)
 
 
 def add_footer(slide: Slide, text: str) -> None:
@@ -174,38 +181,73 @@ def add_table(
     heights = [_row_height(1, line_in)] + [
         _row_height(row_lines(row, widths_in, size), line_in) for row in rows
     ]
+    # The table is made with one row, and its rows are written as XML and
+    # parsed at once: python-pptx's cell-by-cell API costs ~1 ms a cell, the
+    # deck's slowest part as a map's pins grow.
     shape = slide.shapes.add_table(
-        len(rows) + 1, len(headers), MARGIN, top,
-        SLIDE_WIDTH - 2 * MARGIN, Inches(sum(heights)),
+        1, len(headers), MARGIN, top, SLIDE_WIDTH - 2 * MARGIN, Inches(sum(heights)),
     )
     table = shape.table
     for i, width in enumerate(widths_in):
         table.columns[i].width = Emu(int(Inches(width)))
-    for i, height in enumerate(heights):
-        table.rows[i].height = Inches(height)
-    for j, header in enumerate(headers):
-        _cell(table.cell(0, j), header, size, bold=True, colour=WHITE, fill=HEADER_FILL)
-    # The body keeps the template's table style (theme font Calibri, banded
-    # rows): styling every cell by hand costs more than the rest of the deck.
-    for i, row in enumerate(rows, start=1):
-        for j, text in enumerate(row):
-            _cell(table.cell(i, j), text, size)
+    header = _row_xml(headers, Inches(heights[0]), size, bold=True, colour=WHITE,
+                      fill=HEADER_FILL)
+    # The body keeps the template's table style (theme font Calibri, banded rows).
+    body = [_row_xml(row, Inches(height), size)
+            for row, height in zip(rows, heights[1:], strict=True)]
+    tbl = table._tbl
+    tbl.remove(tbl.tr_lst[0])
+    for row in parse_xml(f'<a:tbl {nsdecls("a")}>{header}{"".join(body)}</a:tbl>'):
+        tbl.append(row)
 
 
-def _cell(cell, text: str, size: float, *, bold: bool = False,  # noqa: ANN001 (pptx _Cell)
-          colour: RGBColor | None = None, fill: RGBColor | None = None) -> None:
-    cell.text = text
-    if fill is not None:
-        cell.fill.solid()
-        cell.fill.fore_color.rgb = fill
-    cell.margin_top = cell.margin_bottom = Inches(0.04)
-    for paragraph in cell.text_frame.paragraphs:
-        for run in paragraph.runs:
-            run.font.size = Pt(size)
-            if bold:
-                run.font.bold = True
-            if colour is not None:
-                run.font.color.rgb = colour
+def _row_xml(cells: Sequence[str], height: int, size: float, *, bold: bool = False,
+             colour: RGBColor | None = None, fill: RGBColor | None = None) -> str:
+    """One table row as DrawingML, as python-pptx writes a cell's text, size, colour, fill."""
+    margin = Inches(0.04)
+    cell_fill = f'<a:solidFill><a:srgbClr val="{fill}"/></a:solidFill>' if fill else ""
+    xml = [f'<a:tr h="{int(height)}">']
+    for text in cells:
+        # A line break in a cell starts a new paragraph, as python-pptx's ``cell.text`` does.
+        paragraphs = "".join(
+            f"<a:p>{_run_xml(line, size=size, bold=bold or None, colour=colour)}</a:p>"
+            if line else "<a:p/>"
+            for line in str(text).split("\n")
+        )
+        xml.append(f"<a:tc><a:txBody><a:bodyPr/><a:lstStyle/>{paragraphs}</a:txBody>"
+                   f'<a:tcPr marT="{margin}" marB="{margin}">{cell_fill}</a:tcPr></a:tc>')
+    xml.append("</a:tr>")
+    return "".join(xml)
+
+
+def _run_xml(text: str, *, size: float, bold: bool | None = None,
+             colour: RGBColor | None = None, font: str | None = None) -> str:
+    """One run as DrawingML, its text escaped for XML (never read as markup).
+
+    Control characters become ``_x0007_`` as python-pptx writes them.
+    """
+    attributes = f' sz="{Pt(size).centipoints}"'
+    if bold is not None:
+        attributes += f' b="{int(bold)}"'
+    inner = f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>' if colour else ""
+    if font:
+        inner += f'<a:latin typeface="{escape(font, {chr(34): "&quot;"})}"/>'
+    return (f"<a:r><a:rPr{attributes}>{inner}</a:rPr>"
+            f"<a:t>{escape(_CONTROL.sub(_escape_control, text))}</a:t></a:r>")
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    return f"_x{ord(match.group(0)):04X}_"
+
+
+def _set_paragraphs(body, paragraphs: Sequence[str]) -> None:  # noqa: ANN001 (CT_TextBody)
+    """Replace the paragraphs of a text body with ``paragraphs`` (DrawingML ``<a:p>``s)."""
+    for old in body.p_lst:
+        body.remove(old)
+    for paragraph in parse_xml(
+        f'<p:txBody {nsdecls("a", "p")}>{"".join(paragraphs)}</p:txBody>'
+    ):
+        body.append(paragraph)
 
 
 def _style(run, *, size: float, bold: bool = False,  # noqa: ANN001 (pptx _Run)
