@@ -17,11 +17,9 @@ import geopandas as gpd
 import pandas as pd
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
-    LongTable,
     Paragraph,
     Spacer,
     Table,
@@ -35,6 +33,7 @@ from mapping.maps import FALLBACK_ICON, LegendSection, ink, safe_colour
 from mapping.reports.content import MapContent
 from mapping.reports.fonts import BOLD as FONT_BOLD_NAME
 from mapping.reports.fonts import REGULAR as FONT
+from mapping.reports.poster_table import TableLook, TextTable, wrap_text
 
 ACCENT = colors.HexColor("#2f5d7c")
 MUTED = colors.HexColor("#555555")
@@ -166,19 +165,28 @@ def legend_block(content: MapContent, sections: list[LegendSection], styles: Sty
     swatch = 13 * styles.scale
     count_width = 34 * styles.scale
     label_width = width - swatch - count_width - 8 * styles.scale
-    count_style = styles.style(9.5, bold=True, align=2)
+    body = styles.body
+    # Plain-string cells (a label wrapped here into lines): a Paragraph per
+    # cell made a legend of fifty categories a tenth of a second, measured up
+    # to four times while the side column is fitted onto page 1.
+    label_room = label_width - 2 * styles.scale
     for section in sections:
-        rows = [[
-            Paragraph(f"<b>{markup(section.title)}</b>", styles.body), "",
-            Paragraph(str(section.total), count_style),
-        ]]
+        rows = [[section.title, "", str(section.total)]]
         for row in section.rows:
-            rows.append([Swatch(section.layer, row.icon, row.colour, swatch),
-                         Paragraph(markup(row.label), styles.body),
-                         Paragraph(str(row.count), count_style)])
+            label = "\n".join(wrap_text(_plain(row.label), body.fontName, body.fontSize,
+                                         label_room))
+            rows.append([Swatch(section.layer, row.icon, row.colour, swatch), label,
+                         str(row.count)])
         table = Table(rows, colWidths=[swatch + 6 * styles.scale, label_width, count_width])
         table.setStyle(TableStyle([
             ("SPAN", (0, 0), (1, 0)),
+            ("FONTNAME", (0, 0), (-1, -1), body.fontName),
+            ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD_NAME),
+            ("FONTNAME", (2, 0), (2, -1), FONT_BOLD_NAME),
+            ("FONTSIZE", (0, 0), (-1, -1), body.fontSize),
+            ("LEADING", (0, 0), (-1, -1), body.leading),
+            ("TEXTCOLOR", (0, 0), (-1, -1), body.textColor),
+            ("ALIGN", (2, 0), (2, -1), "RIGHT"),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("LEFTPADDING", (0, 0), (-1, -1), 0),
             ("RIGHTPADDING", (0, 0), (-1, -1), 2 * styles.scale),
@@ -291,30 +299,16 @@ def pins_table(content: MapContent, layer: str, styles: Styles, width: float) ->
     language = content.language
     third = "poster.col_status" if layer == "need" else "poster.col_address"
     second = "poster.col_sector" if layer == "partner" else "poster.col_category"
-    header_style = styles.style(8.5, bold=True, colour=colors.white)
-    header = [Paragraph(markup(t(key, language)), header_style)
-              for key in ("poster.col_name", second, third)]
     cell = styles.cell
-    widths = [width * 0.44, width * 0.28, width * 0.28]
-    padding = 6 * styles.scale
-    data = [header] + [[_cell(value, cell, w - padding) for value, w in zip(row, widths,
-                                                                           strict=True)]
-                       for row in rows[:MAX_TABLE_ROWS]]
-    table = LongTable(data, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([
-        # Plain-text cells (those that fit on one line) in the cell paragraphs' type.
-        ("FONTNAME", (0, 1), (-1, -1), cell.fontName),
-        ("FONTSIZE", (0, 1), (-1, -1), cell.fontSize),
-        ("LEADING", (0, 1), (-1, -1), cell.leading),
-        ("TEXTCOLOR", (0, 1), (-1, -1), cell.textColor),
-        ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f0f3f5")]),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3 * styles.scale),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3 * styles.scale),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5 * styles.scale),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5 * styles.scale),
-    ]))
+    header = [t(key, language) for key in ("poster.col_name", second, third)]
+    look = TableLook(
+        font=cell.fontName, header_font=FONT_BOLD_NAME, size=cell.fontSize,
+        leading=cell.leading, pad_x=3 * styles.scale, pad_y=1.5 * styles.scale,
+        ink=cell.textColor, header_ink=colors.white, header_fill=ACCENT,
+        stripes=(colors.white, colors.HexColor("#f0f3f5")),
+    )
+    table = TextTable(header, rows[:MAX_TABLE_ROWS], [width * 0.44, width * 0.28, width * 0.28],
+                      look)
     title = f"{t(f'layer.{layer}', language)} ({len(rows)})"
     heading = Paragraph(markup(title), styles.heading)
     heading.keepWithNext = True
@@ -323,19 +317,6 @@ def pins_table(content: MapContent, layer: str, styles: Styles, width: float) ->
         more = t("poster.more_rows", language, count=len(rows) - MAX_TABLE_ROWS)
         out.append(Paragraph(markup(more), styles.small))
     return out
-
-
-def _cell(value: str, style: ParagraphStyle, width: float) -> str | Paragraph:
-    """A table cell: plain text when it fits on one line, else a wrapping paragraph.
-
-    A paragraph per cell made a poster's tables its slowest part; ReportLab
-    draws a plain string literally (no markup is parsed), so it needs no escaping.
-    """
-    text = _CONTROL.sub("", value)
-    if "\n" not in text and "\r" not in text and stringWidth(
-            text, style.fontName, style.fontSize) <= width:
-        return text
-    return Paragraph(markup(value), style)
 
 
 def _records(frame: gpd.GeoDataFrame) -> list[dict]:
