@@ -33,7 +33,7 @@ from mapping.maps import FALLBACK_ICON, LegendSection, ink, safe_colour
 from mapping.reports.content import MapContent
 from mapping.reports.fonts import BOLD as FONT_BOLD_NAME
 from mapping.reports.fonts import REGULAR as FONT
-from mapping.reports.poster_table import TableLook, TextTable, wrap_text
+from mapping.reports.plain_text import TableLook, TextParagraph, TextTable, wrap_text
 
 ACCENT = colors.HexColor("#2f5d7c")
 MUTED = colors.HexColor("#555555")
@@ -237,12 +237,16 @@ def change_names_block(content: MapContent, styles: Styles) -> list[Flowable]:
         names = tuple(getattr(changes, kind, ()) or ())
         if not names:
             continue
-        shown = " · ".join(markup(name) for name in names[:MAX_CHANGE_NAMES])
+        shown = " · ".join(_plain(name) for name in names[:MAX_CHANGE_NAMES])
         more = len(names) - MAX_CHANGE_NAMES
         if more > 0:
-            shown += " " + markup(t("poster.more_rows", language, count=more))
-        out.append(Paragraph(f"<b>{markup(t(key, language))} ({len(names)}):</b> {shown}",
-                             styles.body))
+            shown += " " + t("poster.more_rows", language, count=more)
+        # Plain text, not a Paragraph: hundreds of names made it a poster's slowest line.
+        body = styles.body
+        out.append(TextParagraph(
+            [(f"{t(key, language)} ({len(names)}):", FONT_BOLD_NAME), (shown, body.fontName)],
+            body.fontSize, body.leading, body.textColor, space_before=body.spaceBefore,
+        ))
     return out
 
 
