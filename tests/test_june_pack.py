@@ -82,6 +82,9 @@ def test_every_map_has_a_poster_a_deck_and_an_offline_map(olbin_pack) -> None:
     assert {pack.OVERVIEW_FILE, "index.html", "README.txt"} <= names
     assert all(f.exists() and f.stat().st_size > 0 for f in result.files)
     assert not [n for n in result.notes if "Nie udało się" in n]
+    # Each map says how long it took in its worker (what bench/bench_june.py reports).
+    assert set(result.seconds) == {c.slug for c in plan.maps()}
+    assert all(seconds > 0 for seconds in result.seconds.values())
 
 
 def test_posters_name_their_estates_with_polish_letters(olbin_pack) -> None:

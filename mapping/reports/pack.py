@@ -20,6 +20,7 @@ import html
 import multiprocessing
 import os
 import sys
+import time
 import types
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -46,6 +47,17 @@ class PackResult:
     out_dir: Path
     files: list[Path]
     notes: list[str] = field(default_factory=list)
+    # Seconds each map took to render, by its slug (for the benchmark and the curious).
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class UnitResult:
+    """One map's files, a note per file that failed, and the seconds it took."""
+
+    files: list[Path]
+    notes: list[str]
+    seconds: float
 
 
 def render_unit(
@@ -55,8 +67,9 @@ def render_unit(
     paper: str,
     tiles_url: str | None,
     tiles_attribution: str | None = None,
-) -> tuple[list[Path], list[str]]:
+) -> UnitResult:
     """Write one map's files; return them and a note per file that failed (never raises)."""
+    started = time.perf_counter()
     files: list[Path] = []
     notes: list[str] = []
     map_png = None
@@ -91,7 +104,7 @@ def render_unit(
     if "html" in formats:
         attempt(f"{content.slug}.html", lambda: offline_html.write_offline_html(
             content, out_dir / f"{content.slug}.html"))
-    return files, notes
+    return UnitResult(files, notes, time.perf_counter() - started)
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -153,22 +166,23 @@ def render_pack(
     workers = workers or default_workers()
     done = 0
 
-    def finished(content: MapContent, files: list[Path], notes: list[str]) -> None:
+    def finished(content: MapContent, unit: UnitResult) -> None:
         nonlocal done
         done += 1
-        result.files.extend(files)
-        result.notes.extend(notes)
+        result.files.extend(unit.files)
+        result.notes.extend(unit.notes)
+        result.seconds[content.slug] = unit.seconds
         if progress:
             progress(done, total, content.title)
 
     if workers == 1 or total == 1:
         for content in units:
-            finished(content, *render_unit(content, out, formats, paper, tiles_url,
-                                           tiles_attribution))
+            finished(content, render_unit(content, out, formats, paper, tiles_url,
+                                          tiles_attribution))
     else:
         with _workers_skip_main(), _pool(min(workers, total)) as pool:
             # Bounded submission keeps only a few maps' data in flight at once.
-            pending: dict[Future[tuple[list[Path], list[str]]], MapContent] = {}
+            pending: dict[Future[UnitResult], MapContent] = {}
             # Biggest maps first (the city's, then teams'): the last map to
             # finish is then a small one, and no core idles at the end.
             queue = sorted(units, key=lambda c: -sum(c.count(layer) for layer in PIN_LAYERS))
@@ -180,7 +194,7 @@ def render_pack(
                     pending[future] = content
                 ready, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in ready:
-                    finished(pending.pop(future), *future.result())
+                    finished(pending.pop(future), future.result())
 
     try:
         result.files.append(overview.write_overview(plan, out / OVERVIEW_FILE))
