@@ -109,6 +109,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The map of this area is on the poster and in the interactive HTML map. "
         "Beside: the legend with the number of entries in each category.",
     },
+    "deck.legend_title": {"pl": "Legenda", "en": "Legend"},
+    "deck.legend_next": {
+        "pl": "Kategorie z liczbą wpisów: na następnym slajdzie.",
+        "en": "Categories with their counts: on the next slide.",
+    },
     "deck.table_title": {"pl": "{layer} ({count})", "en": "{layer} ({count})"},
     "deck.part": {
         "pl": "{title}, część {page} z {pages}",

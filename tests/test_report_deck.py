@@ -11,7 +11,9 @@ from PIL import Image
 from pptx import Presentation
 from pptx.util import Emu
 
+from mapping.maps import LegendRow
 from mapping.reports import deck
+from mapping.reports.slides import row_lines
 from tests.deck_html_fixtures import (
     LONG_TITLE,
     XSS,
@@ -169,6 +171,52 @@ def test_the_map_slide_holds_the_picture_beside_an_editable_legend(content, tmp_
     legend = texts(slide)
     assert "Zasoby (45)" in legend and "Klub seniora" in legend
     assert "w tym dla całego obszaru (bez punktu): 1" in legend
+
+
+def _crowded(content, categories: int):
+    """``content`` with a resources legend of ``categories`` categories (a city's legend)."""
+    rows = tuple(LegendRow(code=f"c{i}", label=f"Kategoria zasobu numer {i} z długą nazwą",
+                           icon="★", colour="#336699", count=i + 1, pinned=i + 1)
+                 for i in range(categories))
+    sections = [replace(content.legend[0], rows=rows), *content.legend[1:]]
+    return replace(content, legend=sections)
+
+
+def _estimated_fits(slide) -> bool:
+    """Every text box's paragraphs, estimated as the deck estimates them, fit the box."""
+    for shape in slide.shapes:
+        if not shape.has_text_frame or shape == slide.shapes.title:
+            continue
+        paragraphs = shape.text_frame.paragraphs
+        size = max((run.font.size.pt for p in paragraphs for run in p.runs if run.font.size),
+                   default=12)
+        lines = sum(row_lines([p.text], [shape.width / 914400], size) for p in paragraphs)
+        if lines * size * 1.5 / 72 > shape.height / 914400 + 1e-6:
+            return False
+    return True
+
+
+def test_a_legend_too_long_for_the_map_slide_gets_slides_of_its_own(content, tmp_path):
+    crowded = _crowded(content, 70)
+    prs = _write(tmp_path, crowded)
+    map_slide = prs.slides[1]
+    assert "Zasoby (45)" in texts(map_slide)
+    assert "Kategoria zasobu numer 0" not in texts(map_slide)
+    assert "na następnym slajdzie" in texts(map_slide)
+    legend_slides = slides_titled(prs, "Legenda")
+    assert legend_slides and titles(prs).index(legend_slides[0].shapes.title.text) == 2
+    shown = "\n".join(texts(slide) for slide in legend_slides)
+    for row in crowded.legend[0].rows:
+        assert f"{row.label}  {row.count}" in shown
+    for slide in [map_slide, *legend_slides]:
+        assert _estimated_fits(slide)
+
+
+def test_a_short_legend_stays_beside_the_map(content, tmp_path):
+    prs = _write(tmp_path, _crowded(content, 12))
+    assert "Kategoria zasobu numer 11" in texts(prs.slides[1])
+    assert not slides_titled(prs, "Legenda")
+    assert _estimated_fits(prs.slides[1])
 
 
 def test_without_a_picture_the_map_slide_says_where_the_map_is(prs):

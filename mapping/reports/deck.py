@@ -55,6 +55,15 @@ HIGHLIGHTS_PER_SLIDE = 8
 # At most this many slides per layer's table (about 50 rows): a presentation,
 # not a register; the offline map and the poster list more.
 MAX_TABLE_SLIDES = 4
+# The legend beside the map: its width, and the smallest type that is still
+# read from the back of a room; a longer legend gets slides of its own, in
+# columns, down to the smallest type a slide may have.
+LEGEND_PANEL_IN = 3.6
+MIN_PANEL_SIZE = 10.0
+MIN_LEGEND_SIZE = 8.0
+LEGEND_COLUMNS = 3
+# A legend line's height in font sizes: line spacing 1.2 and the space after it (0.3).
+LEGEND_LINE = 1.5
 # The most rows a table slide can hold (every row at least one line high).
 MAX_ROWS_PER_SLIDE = int(TABLE_HEIGHT_IN / (TABLE_SIZE * 1.2 / 72 + 0.12))
 
@@ -132,13 +141,16 @@ def _title_slide(prs: PresentationType, content: MapContent) -> None:
              Inches(0.5), size=12, colour=MUTED)
 
 
-def _legend_paragraphs(content: MapContent) -> list[list[Run]]:
-    """The legend as paragraphs: one per layer heading, category and area-wide note."""
+def _legend_paragraphs(content: MapContent, categories: bool = True) -> list[list[Run]]:
+    """The legend as paragraphs: one per layer heading, category and area-wide note.
+
+    Without ``categories``, only each layer's heading (with its total) and note.
+    """
     lang = content.language
     paragraphs: list[list[Run]] = []
     for section in content.legend:
         paragraphs.append([Run(f"{section.title} ({section.total})", bold=True, colour=ACCENT)])
-        for row in section.rows:
+        for row in section.rows if categories else ():
             paragraphs.append([
                 Run(row.icon or "●", colour=_colour(row.colour), font=SYMBOL_FONT),
                 Run(f"  {listing.clean(row.label)}  "),
@@ -152,21 +164,43 @@ def _legend_paragraphs(content: MapContent) -> list[list[Run]]:
     return paragraphs
 
 
-def _legend_size(paragraphs: list[list[Run]], width_in: float, height_in: float) -> float:
-    """The largest font size (14 pt down to 8) at which the legend fits its panel.
+def _legend_lines(paragraph: list[Run], width_in: float, size: float) -> int:
+    return row_lines(["".join(run.text for run in paragraph)], [width_in], size)
+
+
+def _legend_size(paragraphs: list[list[Run]], width_in: float, height_in: float,
+                 smallest: float = MIN_LEGEND_SIZE) -> float | None:
+    """The largest font size (14 pt down to ``smallest``) at which the legend fits its box.
 
     Estimated like table rows (``slides.row_lines``): long category labels
-    wrap, so they count as more than one line.
+    wrap, so they count as more than one line. None when even the smallest is too big.
     """
     size = 14.0
-    while size > 8:
-        lines = sum(
-            row_lines(["".join(run.text for run in p)], [width_in], size) for p in paragraphs
-        )
-        if lines * size * 1.5 / 72 <= height_in:
-            break
+    while size >= smallest:
+        lines = sum(_legend_lines(p, width_in, size) for p in paragraphs)
+        if lines * size * LEGEND_LINE / 72 <= height_in:
+            return size
         size -= 1
-    return size
+    return None
+
+
+def _legend_columns(paragraphs: list[list[Run]], width_in: float, height_in: float,
+                    size: float) -> list[list[list[Run]]]:
+    """The legend poured into columns ``height_in`` tall, a heading never last in a column."""
+    columns: list[list[list[Run]]] = [[]]
+    used = 0.0
+    for i, paragraph in enumerate(paragraphs):
+        height = _legend_lines(paragraph, width_in, size) * size * LEGEND_LINE / 72
+        is_heading = paragraph[0].bold and i + 1 < len(paragraphs)
+        if is_heading:
+            # A heading goes with the line after it.
+            height += _legend_lines(paragraphs[i + 1], width_in, size) * size * LEGEND_LINE / 72
+        if columns[-1] and used + height > height_in:
+            columns.append([])
+            used = 0.0
+        columns[-1].append(paragraph)
+        used += _legend_lines(paragraph, width_in, size) * size * LEGEND_LINE / 72
+    return columns
 
 
 def _colour(value: str) -> RGBColor:
@@ -182,8 +216,15 @@ def _map_slide(prs: PresentationType, content: MapContent, map_png: bytes | None
     add_footer(slide, _footer(content))
     legend = _legend_paragraphs(content)
     top, bottom = CONTENT_TOP, CONTENT_BOTTOM
-    legend_width = Inches(3.6)
-    size = _legend_size(legend, legend_width / 914400, (bottom - top) / 914400)
+    legend_width = Inches(LEGEND_PANEL_IN)
+    height_in = (bottom - top) / 914400
+    size = _legend_size(legend, LEGEND_PANEL_IN, height_in, smallest=MIN_PANEL_SIZE)
+    categories = None
+    if size is None:
+        # Too many categories to read beside the map: the panel keeps each
+        # layer's total and the categories get slides of their own.
+        categories, legend = legend, _legend_summary(content)
+        size = _legend_size(legend, LEGEND_PANEL_IN, height_in) or MIN_LEGEND_SIZE
     if map_png is None:
         add_text(slide, [t("deck.map_elsewhere", lang)], MARGIN, top,
                  SLIDE_WIDTH - legend_width - 3 * MARGIN, Inches(1.5), size=20, colour=MUTED)
@@ -198,6 +239,39 @@ def _map_slide(prs: PresentationType, content: MapContent, map_png: bytes | None
                                  width, height)
     add_text(slide, legend, SLIDE_WIDTH - MARGIN - legend_width, top, legend_width,
              bottom - top, size=size, space_after=size * 0.3)
+    if categories is not None:
+        _legend_slides(prs, content, categories)
+
+
+def _legend_summary(content: MapContent) -> list[list[Run]]:
+    """Each layer's total (and its area-wide entries), and where the categories are."""
+    lang = content.language
+    return [*_legend_paragraphs(content, categories=False),
+            [Run(t("deck.legend_next", lang), colour=MUTED)]]
+
+
+def _legend_slides(prs: PresentationType, content: MapContent,
+                   paragraphs: list[list[Run]]) -> None:
+    """The whole legend across the slide in columns, on as many slides as it needs."""
+    lang = content.language
+    gap = Inches(0.3)
+    column_w = (SLIDE_WIDTH - 2 * MARGIN - (LEGEND_COLUMNS - 1) * gap) // LEGEND_COLUMNS
+    width_in, height_in = column_w / 914400, (CONTENT_BOTTOM - CONTENT_TOP) / 914400
+    size = 14.0
+    columns = _legend_columns(paragraphs, width_in, height_in, size)
+    while len(columns) > LEGEND_COLUMNS and size > MIN_LEGEND_SIZE:
+        size -= 1
+        columns = _legend_columns(paragraphs, width_in, height_in, size)
+    pages = [columns[i:i + LEGEND_COLUMNS] for i in range(0, len(columns), LEGEND_COLUMNS)]
+    title = t("deck.legend_title", lang)
+    for number, page in enumerate(pages, start=1):
+        heading = title if len(pages) == 1 else t(
+            "deck.part", lang, title=title, page=number, pages=len(pages))
+        slide = add_slide(prs, heading)
+        add_footer(slide, _footer(content))
+        for i, column in enumerate(page):
+            add_text(slide, column, MARGIN + i * (column_w + gap), CONTENT_TOP, column_w,
+                     CONTENT_BOTTOM - CONTENT_TOP, size=size, space_after=size * 0.3)
 
 
 def _layer_slides(prs: PresentationType, content: MapContent, layer: str) -> None:
