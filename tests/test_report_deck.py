@@ -191,7 +191,7 @@ def _estimated_fits(slide) -> bool:
         size = max((run.font.size.pt for p in paragraphs for run in p.runs if run.font.size),
                    default=12)
         lines = sum(row_lines([p.text], [shape.width / 914400], size) for p in paragraphs)
-        if lines * size * 1.5 / 72 > shape.height / 914400 + 1e-6:
+        if lines * size * deck.LEGEND_LINE / 72 > shape.height / 914400 + 1e-6:
             return False
     return True
 

@@ -62,8 +62,9 @@ LEGEND_PANEL_IN = 3.6
 MIN_PANEL_SIZE = 10.0
 MIN_LEGEND_SIZE = 8.0
 LEGEND_COLUMNS = 3
-# A legend line's height in font sizes: line spacing 1.2 and the space after it (0.3).
-LEGEND_LINE = 1.5
+# A legend line's height in font sizes: line spacing 1.2 and the space after it
+# (0.3), and a tenth more: the icons' fallback font sets lines a little taller.
+LEGEND_LINE = 1.65
 # The most rows a table slide can hold (every row at least one line high).
 MAX_ROWS_PER_SLIDE = int(TABLE_HEIGHT_IN / (TABLE_SIZE * 1.2 / 72 + 0.12))
 
