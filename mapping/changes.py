@@ -6,7 +6,10 @@ every area and for every team:
 
 - resources: new (on the map after, not before) and closed (on the map
   before, retired or removed after);
-- partners: new and departed, by the same rule;
+- partners: new (on the map after, not before; or on both maps and a
+  member of a partnership after, of none before) and departed (on the map
+  before and gone after; or still on the map, a member of a partnership
+  before and of none after: it left the partnership);
 - needs: newly identified (on the map after, not before), now being
   addressed and met (that status after, another status or no need before),
   and still open (``identified`` at both dates).
@@ -31,15 +34,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from mapping import placement
 from mapping.errors import UserError
-
-if TYPE_CHECKING:
-    from mapping.export import ExportData
+from mapping.export_data import ExportData
 
 # Every kind of change, in the order tables and slides show them.
 KINDS = (
@@ -52,6 +53,8 @@ KINDS = (
     "needs_met",
     "needs_still_open",
 )
+# Membership dates are days in Poland: a map's moment is read as that day there.
+LOCAL_TIMEZONE = ZoneInfo("Europe/Warsaw")
 CITY = "city"
 AREA = "area"
 TEAM = "team"
@@ -179,7 +182,31 @@ class _Pins:
 
 def _names(frame: pd.DataFrame, mask: Iterable[bool] | pd.Series) -> tuple[str, ...]:
     picked = frame.loc[pd.Series(mask, index=frame.index).astype(bool), "name"]
-    return tuple(sorted((str(n) for n in picked), key=lambda n: (n.casefold(), n)))
+    return _sorted(str(n) for n in picked)
+
+
+def _sorted(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(names, key=lambda n: (n.casefold(), n)))
+
+
+def _members(data: ExportData) -> set[int]:
+    """The partners that are current members of a partnership on the day of ``data``'s map.
+
+    Current: joined by that day (or no date) and not left by it. The rows are
+    those the map holds, so a departure recorded later with an earlier date
+    counts when the later map is compared.
+    """
+    members = data.frames["partnership_member"]
+    moment = data.selection.as_of or dt.datetime.now(dt.UTC)
+    # A map as of a date ends at midnight after it: the day is the one just before.
+    day = (moment.astimezone(LOCAL_TIMEZONE) - dt.timedelta(microseconds=1)).date()
+    return {
+        int(partner)
+        for partner, joined, left in zip(
+            members["partner_id"], members["joined_on"], members["left_on"], strict=True
+        )
+        if (pd.isna(joined) or joined <= day) and (pd.isna(left) or left > day)
+    }
 
 
 class _Maps:
@@ -197,6 +224,11 @@ class _Maps:
         self.before_ids = {layer: pins.ids for layer, pins in self.before.items()}
         self.after_ids = {layer: pins.ids for layer, pins in self.after.items()}
         self.before_status = self.before["need"].status()
+        # Partners on both maps that joined or left every partnership in between.
+        members_then, members_now = _members(before), _members(after)
+        staying = self.before_ids["partner"] & self.after_ids["partner"]
+        self.joined = (staying & members_now) - members_then
+        self.left = (staying & members_then) - members_now
 
     def unit(
         self, level: str, unit_id: int | None, name: str,
@@ -212,6 +244,12 @@ class _Maps:
             then = self.before[layer].within(before_areas)
             found[new_kind] = _names(now, ~now["id"].isin(self.before_ids[layer]))
             found[gone_kind] = _names(then, ~then["id"].isin(self.after_ids[layer]))
+        # Joining or leaving a partnership is named where the partner is now.
+        partners = self.after["partner"].within(after_areas)
+        found["new_partners"] = _sorted(
+            found["new_partners"] + _names(partners, partners["id"].isin(self.joined)))
+        found["departed_partners"] = _sorted(
+            found["departed_partners"] + _names(partners, partners["id"].isin(self.left)))
         needs = self.after["need"].within(after_areas)
         was = needs["id"].map(self.before_status)
         found["needs_identified"] = _names(needs, was.isna())

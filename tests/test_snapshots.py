@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from mapping import changes, db, export, pins, snapshots
+from mapping import changes, db, export, partnerships, pins, snapshots
 from mapping.accounts import Actor
 from mapping.errors import NotFound, PermissionDenied, UserError
 from mapping.export import LOCAL_TIMEZONE
@@ -328,6 +328,60 @@ def test_each_area_and_team_gets_its_own_changes_and_a_moved_pin_is_neither_new_
     assert report.by_team[teams["Oliwa"]].counts() == oliwa.counts()
     assert report.by_team[teams["Oliwa"]].name == "Zespół B"
     assert [row["name"] for row in report.rows(changes.AREA)] == ["Brzeźno", "Oliwa"]
+
+
+@pytest.fixture(scope="module")
+def partnership_year(admin_url, template_url):
+    """A partnership in Brzeźno over a year: one member leaves, one joins, two stay.
+
+    All four partners are on both maps. "Rada Osiedla" leaves (its left_on is
+    a day before the second snapshot); "Stowarzyszenie Sąsiedzi" joins; "Szkoła
+    nr 1" stays; "Klub Sportowy" has announced it will leave next month, so on
+    the second map it is still a member.
+    """
+    from tests.conftest import TEMPLATE, _create_database, _drop_database
+
+    name = "calmap_test_snapshots_partnership_year"
+    url = _create_database(admin_url, name, template=TEMPLATE)
+    engine = create_engine(url)
+    yesterday = TODAY - dt.timedelta(days=1)
+    with db.session_scope(engine, "calmap-cli") as s:
+        w = build_world(s)
+        team = s.get(Area, w.area_a).team_id
+        ref = partnerships.create_partnership(s, w.admin, name="Razem dla Brzeźna",
+                                              team_id=team, area_ids=[w.area_a])
+        members = {}
+        for label in ("Rada Osiedla", "Stowarzyszenie Sąsiedzi", "Szkoła nr 1", "Klub Sportowy"):
+            pin = partner(s, w.admin, w.area_a, w.point_a, label)
+            if label != "Stowarzyszenie Sąsiedzi":
+                members[label] = partnerships.add_member(s, w.admin, ref.id, pin.id)
+            else:
+                joining = pin
+    with db.session_scope(engine, "calmap-cli") as s:
+        snapshots.create_snapshot(s, w.admin, "Czerwiec 2025", dt.datetime.now(dt.UTC))
+    with db.session_scope(engine, "calmap-cli") as s:
+        partnerships.end_membership(s, w.admin, members["Rada Osiedla"], yesterday)
+        partnerships.end_membership(s, w.admin, members["Klub Sportowy"],
+                                    TODAY + dt.timedelta(days=30))
+        partnerships.add_member(s, w.admin, ref.id, joining.id)
+    with db.session_scope(engine, "calmap-cli") as s:
+        snapshots.create_snapshot(s, w.admin, "Czerwiec 2026", dt.datetime.now(dt.UTC))
+    yield url, w
+    engine.dispose()
+    _drop_database(admin_url, name)
+
+
+def test_leaving_or_joining_a_partnership_counts_as_a_departed_or_new_partner(
+    partnership_year,
+):
+    url, w = partnership_year
+    report = report_as(url, w.viewer, "Czerwiec 2025", "Czerwiec 2026")
+    for unit in (report.city, report.by_area[w.area_a]):
+        assert unit.departed_partners == ("Rada Osiedla",)
+        assert unit.new_partners == ("Stowarzyszenie Sąsiedzi",)
+    assert report.by_area[w.area_b].departed_partners == ()
+    backward = report_as(url, w.viewer, "Czerwiec 2026", "Czerwiec 2025")
+    assert backward.city == report.city
 
 
 def test_the_order_of_the_two_snapshots_does_not_matter(two_junes):
