@@ -84,8 +84,10 @@ if st.button(t("june.prepare", lang), type="primary", key=PREFIX + "prepare",
             bar.empty()
             st.error(run.error or t("june.failed", lang))
         else:
-            # The preview shows the chosen team's poster, else the first area's.
-            kinds = ("zespol-", "obszar-") if scope == "team" else ("obszar-", "zespol-")
+            # The preview shows the poster of what was chosen: the city's, the
+            # team's or the area's (then, if that one failed, any other).
+            first = {"team": "zespol-", "area": "obszar-"}.get(scope, "miasto-")
+            kinds = (first, *(k for k in ("miasto-", "zespol-", "obszar-") if k != first))
             posters = [p for kind in kinds for p in sorted(run.out_dir.glob(f"{kind}*.pdf"))]
             picture = preview.poster_preview_png(posters[0]) if posters else None
             st.session_state[RESULT] = {

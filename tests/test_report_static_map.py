@@ -12,7 +12,13 @@ import pytest
 from PIL import Image
 
 from mapping.reports import tiles as tile_source
-from mapping.reports.static_map import nice_length, render_map, render_map_png, scale_label
+from mapping.reports.static_map import (
+    attribution_lines,
+    nice_length,
+    render_map,
+    render_map_png,
+    scale_label,
+)
 from tests import report_content_fixtures as fixtures
 
 TILE_COLOUR = (40, 160, 90)
@@ -128,3 +134,16 @@ def test_the_scale_bar_takes_round_lengths(metres, expected):
 def test_scale_labels_switch_to_kilometres():
     assert scale_label(500) == "500 m"
     assert scale_label(2000) == "2 km"
+
+
+def test_a_long_attribution_wraps_onto_at_most_three_lines_instead_of_running_off():
+    source = ("Granice obszarów: Miasto Gdańsk, dane.gov.pl 1821 (Granice dzielnic w Gdańsku, "
+              "via jusjag/dzielnice-json-power-bi); Union of the 35 districts, gaps under 5 ha "
+              "between them filled – Miasto Gdańsk, dane.gov.pl 1821. Dane: MOPS, stan z dnia "
+              "migawki. ") * 2
+    lines = attribution_lines(source, width_pt=400, size_pt=5.5).split("\n")
+    assert len(lines) == 3
+    assert all(len(line) <= int(400 / (5.5 * 0.55)) for line in lines)
+    assert lines[0].startswith("Granice obszarów: Miasto Gdańsk")
+    assert lines[-1].endswith("…")
+    assert attribution_lines("Dane: MOPS.", 400, 5.5) == "Dane: MOPS."

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -386,11 +387,28 @@ def _draw_north_arrow(axes, unit: float) -> None:
               path_effects=_HALO, zorder=22)
 
 
+def attribution_lines(text: str, width_pt: float, size_pt: float, most: int = 3) -> str:
+    """``text`` wrapped to lines that fit ``width_pt`` at ``size_pt``, at most ``most``.
+
+    Estimated at 0.55 em a character (DejaVu Sans averages less); a longer
+    text is shortened with "…" on the last line rather than cut at the image's edge.
+    """
+    per_line = max(10, int(width_pt / (size_pt * 0.55)))
+    lines = textwrap.wrap(" ".join(text.split()), per_line, break_long_words=True)
+    if len(lines) > most:
+        lines = [*lines[: most - 1], textwrap.shorten(" ".join(lines[most - 1:]), per_line,
+                                                      placeholder=" …")]
+    return "\n".join(lines)
+
+
 def _draw_attribution(axes, text: str, unit: float) -> None:
     if not text.strip():
         return
+    size = 5.5 * unit
+    # Right of the scale bar (which takes at most the left third), so they never overlap.
+    text = attribution_lines(text, axes.figure.get_figwidth() * 72 * 0.66, size)
     axes.text(0.995, 0.005, text, transform=axes.transAxes, ha="right", va="bottom",
-              fontproperties=_font(), fontsize=5.5 * unit, color="#333333",
+              fontproperties=_font(), fontsize=size, color="#333333",
               bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1.5},
               zorder=22)
 
