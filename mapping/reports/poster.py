@@ -68,6 +68,10 @@ PAPERS = {
 MAP_SHARE = 0.64  # of the page's width, on page 1
 # Type scales tried for page 1's side column, largest first.
 SIDE_SCALES = (1.0, 0.9, 0.8, 0.72)
+# How much shorter than in proportion a side column may get at a smaller type
+# size (lines that wrapped at full size may not). On the demo's and the test
+# maps it never got shorter than in proportion; 0.85 leaves room for that.
+SIDE_SHRINK_SLACK = 0.85
 
 
 def map_pixels(content: MapContent, paper: str = "A3") -> tuple[int, int, int]:
@@ -140,12 +144,19 @@ def _story(content: MapContent, layout: _Layout, notes: list[str]) -> list:
     # Smaller type when the column is a little too long, so that it (and the
     # notes) stays on page 1; a much longer one (a city's legend) flows on
     # into the columns of page 2 at full size.
-    for factor in SIDE_SCALES:
-        side = _side(content, Styles(layout.spec.scale * factor), width, notes)
-        if _height(side, width) <= frame.height:
-            break
-    else:
-        side = _side(content, layout.styles, width, notes)
+    full = side = _side(content, layout.styles, width, notes)
+    full_height = _height(full, width)
+    if full_height > frame.height:
+        for factor in SIDE_SCALES[1:]:
+            # Smaller type shortens the column about in proportion (a little
+            # more, as fewer lines wrap): skip the sizes that cannot be enough.
+            if factor * full_height * SIDE_SHRINK_SLACK > frame.height:
+                continue
+            side = _side(content, Styles(layout.spec.scale * factor), width, notes)
+            if _height(side, width) <= frame.height:
+                break
+        else:
+            side = full
     story += side
 
     later: list = []

@@ -324,11 +324,12 @@ def pins_table(content: MapContent, layer: str, styles: Styles, width: float) ->
 
 
 def _records(frame: gpd.GeoDataFrame) -> list[dict]:
+    # Column by column: DataFrame.to_dict("records") boxes every value through pandas.
     columns = [c for c in ("name", "category", "address", "status", "kind") if c in frame]
-    records = frame[columns].to_dict("records")
-    for record, geometry in zip(records, frame.geometry, strict=True):
-        record["geometry"] = geometry
-    return records
+    values = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in columns]
+    values.append(list(frame.geometry))
+    keys = [*columns, "geometry"]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _plain(value: object) -> str:
