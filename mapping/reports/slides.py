@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from pptx.dml.color import RGBColor
-from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.enum.text import MSO_ANCHOR
 from pptx.oxml import parse_xml
 from pptx.oxml.ns import nsdecls
 from pptx.presentation import Presentation as PresentationType
@@ -65,10 +65,9 @@ def add_slide(prs: PresentationType, title: str, *, size: int = 30) -> Slide:
     frame = shape.text_frame
     frame.word_wrap = True
     frame.vertical_anchor = MSO_ANCHOR.MIDDLE
-    frame.text = title
-    paragraph = frame.paragraphs[0]
-    paragraph.alignment = PP_ALIGN.LEFT
-    _style(paragraph.runs[0], size=size, bold=True, colour=ACCENT)
+    _set_paragraphs(frame._txBody, ['<a:p><a:pPr algn="l"/>'
+                                    + _run_xml(title, size=size, bold=True, colour=ACCENT,
+                                               font=FONT) + "</a:p>"])
     line = slide.shapes.add_connector(1, MARGIN, Inches(1.22), SLIDE_WIDTH - MARGIN, Inches(1.22))
     line.line.color.rgb = ACCENT
     line.line.width = Pt(1.5)
@@ -248,11 +247,3 @@ def _set_paragraphs(body, paragraphs: Sequence[str]) -> None:  # noqa: ANN001 (C
         f'<p:txBody {nsdecls("a", "p")}>{"".join(paragraphs)}</p:txBody>'
     ):
         body.append(paragraph)
-
-
-def _style(run, *, size: float, bold: bool = False,  # noqa: ANN001 (pptx _Run)
-           colour: RGBColor = INK, font: str = FONT) -> None:
-    run.font.name = font
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    run.font.color.rgb = colour
