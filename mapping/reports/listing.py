@@ -38,6 +38,9 @@ PRIORITY_KEYS = {1: "priority.low", 2: "priority.medium", 3: "priority.high"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SPACE = re.compile(r"\s+")
 _DIGITS = re.compile(r"(\d+)")
+# What a table row is made of, across the layers.
+RECORD_COLUMNS = ("id", "name", "category", "address", "target_groups", "partnerships",
+                  "status", "priority", "geometry")
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,11 @@ def pin_table(content: MapContent, layer: str, limit: int | None = None) -> Tabl
         names = [clean(v) for v in frame["name"]] if "name" in frame else [""] * total
         ids = [clean(v) for v in frame["id"]] if "id" in frame else [""] * total
         order = sorted(range(total), key=lambda i: (natural_key(names[i]), ids[i]))
-        records = frame.iloc[order[:limit]].to_dict("records")
+        shown = frame.iloc[order[:limit]]
+        # Column by column: DataFrame.to_dict("records") boxes every value through pandas.
+        columns = [c for c in RECORD_COLUMNS if c in shown]
+        records = [dict(zip(columns, values, strict=True))
+                   for values in zip(*(shown[c].tolist() for c in columns), strict=True)]
 
     def category(record: Mapping[str, Any]) -> str:
         return _label(index, CATEGORY_VOCABULARY[layer], record.get("category"), language)
