@@ -265,7 +265,8 @@ def _draw_areas(axes, areas, focus_ids: set[int], unit: float, extent, width_px:
                                   linewidth=width * unit, zorder=zorder))
     if "name" not in areas:
         return
-    # Name the areas large enough on the image for a label to fit inside.
+    # Name the areas large enough on the image for a label to fit inside; the
+    # names go over the pins (zorder 5-7), which would otherwise hide them.
     metres_per_px = (extent[2] - extent[0]) / width_px
     for row in areas.itertuples():
         minx, _, maxx, _ = row.geometry.bounds
@@ -276,7 +277,7 @@ def _draw_areas(axes, areas, focus_ids: set[int], unit: float, extent, width_px:
         axes.text(point.x, point.y, row.name, ha="center", va="center", clip_on=True,
                   fontproperties=_font(bold=strong), fontsize=(7.5 if strong else 6) * unit,
                   color=FOCUS_COLOUR if strong else OTHER_COLOUR, alpha=0.85,
-                  path_effects=_HALO, zorder=4)
+                  path_effects=_HALO, zorder=8)
 
 
 def _draw_pins(axes, pins, catalogue: list[Entry], unit: float) -> None:
