@@ -30,6 +30,8 @@ from reportlab.platypus import Flowable
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # How much each space may shrink to fit a line (ReportLab's paragraphs use the same).
 SPACE_SHRINK = rl_config.spaceShrinkage
+# Rounding slack when fitting rows or lines into a height: half the frames' own.
+SLACK = rl_config._FUZZ / 2
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,7 @@ class TextTable(Flowable):
         room = available_height - self._header_height
         fitting, used = 0, 0.0
         for height in self._row_heights:
-            if used + height > room:
+            if used + height > room + SLACK:
                 break
             used += height
             fitting += 1
@@ -259,7 +261,9 @@ class TextParagraph(Flowable):
         """The lines that fit ``available_height``, then the rest (as a Paragraph splits)."""
         self.wrap(available_width, available_height)
         assert self._lines is not None
-        fitting = int(available_height // self.leading)
+        # A height of exactly n lines holds n lines despite rounding (within the
+        # frame's own tolerance, so the frame accepts what is kept).
+        fitting = int((available_height + SLACK) // self.leading)
         if fitting <= 0:
             return []
         if fitting >= len(self._lines):
