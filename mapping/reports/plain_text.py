@@ -27,7 +27,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
 # Characters a PDF string should not carry (a name pasted from a spreadsheet may).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # How much each space may shrink to fit a line (ReportLab's paragraphs use the same).
 SPACE_SHRINK = rl_config.spaceShrinkage
 # Rounding slack when fitting rows or lines into a height: half the frames' own.
@@ -57,7 +57,8 @@ def wrap_runs(runs: Sequence[tuple[str, str]], size: float,
     The same rule as ``wrap_text`` (spaces may shrink as in a Paragraph; a
     word longer than a line is cut between letters), over words in different fonts.
     """
-    words = [(word, font) for text, font in runs for word in _CONTROL.sub("", text).split()]
+    words = [(word, font) for text, font in runs
+             for word in CONTROL_CHARACTERS.sub("", text).split()]
     lines: list[list[tuple[str, str]]] = []
     line: list[tuple[str, str]] = []
     used = 0.0
@@ -87,7 +88,7 @@ def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
     cell); a word longer than a line is cut between letters. An empty text
     is one empty line.
     """
-    text = _CONTROL.sub("", text)
+    text = CONTROL_CHARACTERS.sub("", text)
     space = stringWidth(" ", font, size)
     lines: list[str] = []
     for part in text.replace("\r", "\n").split("\n"):

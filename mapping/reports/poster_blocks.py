@@ -9,7 +9,6 @@ of breaking the page or injecting markup.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -33,7 +32,14 @@ from mapping.maps import FALLBACK_ICON, LegendSection, ink, safe_colour
 from mapping.reports.content import MapContent
 from mapping.reports.fonts import BOLD as FONT_BOLD_NAME
 from mapping.reports.fonts import REGULAR as FONT
-from mapping.reports.plain_text import TableLook, TextParagraph, TextTable, wrap_text
+from mapping.reports.listing import rows_of
+from mapping.reports.plain_text import (
+    CONTROL_CHARACTERS,
+    TableLook,
+    TextParagraph,
+    TextTable,
+    wrap_text,
+)
 
 ACCENT = colors.HexColor("#2f5d7c")
 MUTED = colors.HexColor("#555555")
@@ -54,7 +60,6 @@ CHANGE_KEYS = {
     "needs_met": "poster.change_needs_met",
     "needs_still_open": "poster.change_needs_still_open",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Polish alphabetical order: each letter with a diacritic right after its base letter.
 _PL_ORDER = str.maketrans({c: f"{b}\uffff" for c, b in zip("ąćęłńóśźż", "acelnoszz", strict=True)})
 
@@ -63,7 +68,7 @@ def markup(value: object) -> str:
     """User text as Paragraph markup that prints literally (``<``, ``&`` and line breaks)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    text = _CONTROL.sub("", str(value)).strip()
+    text = CONTROL_CHARACTERS.sub("", str(value)).strip()
     return escape(text).replace("\n", "<br/>")
 
 
@@ -324,12 +329,10 @@ def pins_table(content: MapContent, layer: str, styles: Styles, width: float) ->
 
 
 def _records(frame: gpd.GeoDataFrame) -> list[dict]:
-    # Column by column: DataFrame.to_dict("records") boxes every value through pandas.
-    columns = [c for c in ("name", "category", "address", "status", "kind") if c in frame]
-    values = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in columns]
-    values.append(list(frame.geometry))
-    keys = [*columns, "geometry"]
-    return [dict(zip(keys, row, strict=True)) for row in zip(*values, strict=True)]
+    records = rows_of(frame, ("name", "category", "address", "status", "kind"))
+    for record, geometry in zip(records, frame.geometry, strict=True):
+        record["geometry"] = geometry
+    return records
 
 
 def _plain(value: object) -> str:
