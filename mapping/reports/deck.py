@@ -165,21 +165,25 @@ def _legend_paragraphs(content: MapContent, categories: bool = True) -> list[lis
     return paragraphs
 
 
-def _legend_lines(paragraph: list[Run], width_in: float, size: float) -> int:
-    return row_lines(["".join(run.text for run in paragraph)], [width_in], size)
+def _legend_heights(paragraphs: list[list[Run]], width_in: float, size: float) -> list[float]:
+    """Each legend paragraph's estimated height in inches at ``size`` in a box ``width_in`` wide.
+
+    Estimated like table rows (``slides.row_lines``): long category labels
+    wrap, so they count as more than one line.
+    """
+    return [row_lines(["".join(run.text for run in p)], [width_in], size) * size * LEGEND_LINE
+            / 72 for p in paragraphs]
 
 
 def _legend_size(paragraphs: list[list[Run]], width_in: float, height_in: float,
                  smallest: float = MIN_LEGEND_SIZE) -> float | None:
     """The largest font size (14 pt down to ``smallest``) at which the legend fits its box.
 
-    Estimated like table rows (``slides.row_lines``): long category labels
-    wrap, so they count as more than one line. None when even the smallest is too big.
+    None when even the smallest is too big.
     """
     size = 14.0
     while size >= smallest:
-        lines = sum(_legend_lines(p, width_in, size) for p in paragraphs)
-        if lines * size * LEGEND_LINE / 72 <= height_in:
+        if sum(_legend_heights(paragraphs, width_in, size)) <= height_in:
             return size
         size -= 1
     return None
@@ -188,19 +192,17 @@ def _legend_size(paragraphs: list[list[Run]], width_in: float, height_in: float,
 def _legend_columns(paragraphs: list[list[Run]], width_in: float, height_in: float,
                     size: float) -> list[list[list[Run]]]:
     """The legend poured into columns ``height_in`` tall, a heading never last in a column."""
+    heights = _legend_heights(paragraphs, width_in, size)
     columns: list[list[list[Run]]] = [[]]
     used = 0.0
-    for i, paragraph in enumerate(paragraphs):
-        height = _legend_lines(paragraph, width_in, size) * size * LEGEND_LINE / 72
-        is_heading = paragraph[0].bold and i + 1 < len(paragraphs)
-        if is_heading:
-            # A heading goes with the line after it.
-            height += _legend_lines(paragraphs[i + 1], width_in, size) * size * LEGEND_LINE / 72
-        if columns[-1] and used + height > height_in:
+    for i, (paragraph, height) in enumerate(zip(paragraphs, heights, strict=True)):
+        # A heading goes with the line after it.
+        needed = height + (heights[i + 1] if paragraph[0].bold and i + 1 < len(heights) else 0)
+        if columns[-1] and used + needed > height_in:
             columns.append([])
             used = 0.0
         columns[-1].append(paragraph)
-        used += _legend_lines(paragraph, width_in, size) * size * LEGEND_LINE / 72
+        used += height
     return columns
 
 
