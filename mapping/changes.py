@@ -34,12 +34,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from mapping import placement
 from mapping.errors import UserError
+from mapping.export import LOCAL_TIMEZONE
 from mapping.export_data import ExportData
 
 # Every kind of change, in the order tables and slides show them.
@@ -53,8 +53,6 @@ KINDS = (
     "needs_met",
     "needs_still_open",
 )
-# Membership dates are days in Poland: a map's moment is read as that day there.
-LOCAL_TIMEZONE = ZoneInfo("Europe/Warsaw")
 CITY = "city"
 AREA = "area"
 TEAM = "team"
@@ -198,7 +196,8 @@ def _members(data: ExportData) -> set[int]:
     """
     members = data.frames["partnership_member"]
     moment = data.selection.as_of or dt.datetime.now(dt.UTC)
-    # A map as of a date ends at midnight after it: the day is the one just before.
+    # Membership dates are days in Poland, and a map as of a date ends at
+    # midnight after it: the day is the one just before, there.
     day = (moment.astimezone(LOCAL_TIMEZONE) - dt.timedelta(microseconds=1)).date()
     return {
         int(partner)
