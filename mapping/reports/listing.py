@@ -74,6 +74,11 @@ def clean(value: object) -> str:
     >>> clean("  Klub\nSeniora\x0b "), clean(None), clean(float("nan"))
     ('Klub Seniora', '', '')
     """
+    # Most values are already one clean line: printable (no control character
+    # and no whitespace but the plain space), no double or edge space.
+    if type(value) is str and value.isprintable() and "  " not in value and (
+            not value or (value[0] != " " and value[-1] != " ")):
+        return value
     if _missing(value):
         return ""
     return _SPACE.sub(" ", _CONTROL.sub(" ", str(value))).strip()
@@ -143,7 +148,8 @@ def pin_table(content: MapContent, layer: str, limit: int | None = None) -> Tabl
         names = [clean(v) for v in frame["name"]] if "name" in frame else [""] * total
         ids = [clean(v) for v in frame["id"]] if "id" in frame else [""] * total
         order = sorted(range(total), key=lambda i: (natural_key(names[i]), ids[i]))
-        records = rows_of(frame.iloc[order[:limit]], RECORD_COLUMNS)
+        shown = frame[[c for c in RECORD_COLUMNS if c in frame.columns]]
+        records = rows_of(shown.iloc[order[:limit]], RECORD_COLUMNS)
 
     def category(record: Mapping[str, Any]) -> str:
         return _label(index, CATEGORY_VOCABULARY[layer], record.get("category"), language)

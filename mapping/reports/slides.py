@@ -7,14 +7,12 @@ writes it as XML text, never as markup), so ``<script>`` prints as it is.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from pptx.dml.color import RGBColor
-from pptx.enum.text import MSO_ANCHOR
 from pptx.oxml import parse_xml
 from pptx.oxml.ns import nsdecls
 from pptx.presentation import Presentation as PresentationType
@@ -41,6 +39,16 @@ WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 # Layouts of python-pptx's default template.
 TITLE_LAYOUT = 0
 TITLE_ONLY_LAYOUT = 5
+RULE_TOP = Inches(1.22)  # the line under a slide's title
+# What python-pptx writes for a connector's theme style, and a table's.
+_CONNECTOR_STYLE = (
+    '<p:style><a:lnRef idx="2"><a:schemeClr val="accent1"/></a:lnRef>'
+    '<a:fillRef idx="0"><a:schemeClr val="accent1"/></a:fillRef>'
+    '<a:effectRef idx="1"><a:schemeClr val="accent1"/></a:effectRef>'
+    '<a:fontRef idx="minor"><a:schemeClr val="tx1"/></a:fontRef></p:style>'
+)
+_TABLE_URI = "http://schemas.openxmlformats.org/drawingml/2006/table"
+_TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"  # python-pptx's default, banded
 # What python-pptx writes in run text as _xHHHH_ (XML 1.0 cannot hold it).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
@@ -56,21 +64,33 @@ class Run:
 
 
 def add_slide(prs: PresentationType, title: str, *, size: int = 30) -> Slide:
-    """A slide with a real title placeholder (the outline and screen readers use it)."""
-    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY_LAYOUT])
-    shape = slide.shapes.title
-    # The default template's placeholders are laid out for 4:3; move to 16:9.
-    shape.left, shape.top = MARGIN, Inches(0.35)
-    shape.width, shape.height = SLIDE_WIDTH - 2 * MARGIN, Inches(0.9)
-    frame = shape.text_frame
-    frame.word_wrap = True
-    frame.vertical_anchor = MSO_ANCHOR.MIDDLE
-    _set_paragraphs(frame._txBody, ['<a:p><a:pPr algn="l"/>'
-                                    + _run_xml(title, size=size, bold=True, colour=ACCENT,
-                                               font=FONT) + "</a:p>"])
-    line = slide.shapes.add_connector(1, MARGIN, Inches(1.22), SLIDE_WIDTH - MARGIN, Inches(1.22))
-    line.line.color.rgb = ACCENT
-    line.line.width = Pt(1.5)
+    """A slide with a real title placeholder (the outline and screen readers use it).
+
+    Its shapes are written as DrawingML (``_append_shapes``); python-pptx's
+    shape API cost ~5 ms a slide, and a big map's deck has dozens of slides.
+    """
+    layout = prs.slide_layouts[TITLE_ONLY_LAYOUT]
+    # ``Slides.add_slide`` without cloning the layout's placeholders one by
+    # one: the title (the only one cloned for this layout) is written below.
+    rel_id, slide = prs.part.add_slide(layout)
+    prs.slides._sldIdLst.add_sldId(rel_id)
+    # The default template's placeholders are laid out for 4:3; ours are for 16:9.
+    title_xml = (
+        '<p:sp><p:nvSpPr><p:cNvPr id="{id}" name="Title {n}"/>'
+        '<p:cNvSpPr><a:spLocks noGrp="1"/></p:cNvSpPr><p:nvPr><p:ph type="title"/></p:nvPr>'
+        f"</p:nvSpPr><p:spPr>{_xfrm(MARGIN, Inches(0.35), SLIDE_WIDTH - 2 * MARGIN, Inches(0.9))}"
+        '</p:spPr><p:txBody><a:bodyPr wrap="square" anchor="ctr"/><a:lstStyle/>'
+        '<a:p><a:pPr algn="l"/>'
+        + _run_xml(title, size=size, bold=True, colour=ACCENT, font=FONT)
+        + "</a:p></p:txBody></p:sp>"
+    )
+    rule_xml = (
+        '<p:cxnSp><p:nvCxnSpPr><p:cNvPr id="{id}" name="Connector {n}"/><p:cNvCxnSpPr/>'
+        f"<p:nvPr/></p:nvCxnSpPr><p:spPr>{_xfrm(MARGIN, RULE_TOP, SLIDE_WIDTH - 2 * MARGIN, 0)}"
+        f'<a:prstGeom prst="line"><a:avLst/></a:prstGeom><a:ln w="{Pt(1.5)}"><a:solidFill>'
+        f'<a:srgbClr val="{ACCENT}"/></a:solidFill></a:ln></p:spPr>{_CONNECTOR_STYLE}</p:cxnSp>'
+    )
+    _append_shapes(slide, [title_xml, rule_xml])
     return slide
 
 
@@ -89,9 +109,6 @@ def add_text(
     space_after: float = 6,
 ) -> None:
     """A text box; each item is a paragraph, given as text or as runs."""
-    box = slide.shapes.add_textbox(left, top, width, height)
-    frame = box.text_frame
-    frame.word_wrap = True
     spacing = f'<a:pPr><a:spcAft><a:spcPts val="{Pt(space_after).centipoints}"/></a:spcAft></a:pPr>'
     xml = []
     for item in paragraphs:
@@ -103,7 +120,14 @@ def add_text(
                      font=piece.font)
             for piece in runs
         ) + "</a:p>")
-    _set_paragraphs(frame._txBody, xml)
+    # As python-pptx writes a text box with word wrap on.
+    _append_shapes(slide, [
+        '<p:sp><p:nvSpPr><p:cNvPr id="{id}" name="TextBox {n}"/><p:cNvSpPr txBox="1"/>'
+        f"<p:nvPr/></p:nvSpPr><p:spPr>{_xfrm(left, top, width, height)}"
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/></p:spPr>'
+        '<p:txBody><a:bodyPr wrap="square"><a:spAutoFit/></a:bodyPr><a:lstStyle/>'
+        + "".join(xml) + "</p:txBody></p:sp>"
+    ])
 
 
 def add_footer(slide: Slide, text: str) -> None:
@@ -119,10 +143,21 @@ def row_lines(cells: Sequence[str], widths_in: Sequence[float], size: float) -> 
     when the file opens; the estimate only decides which rows share a slide.
     An average Calibri character is about half the font size wide.
     """
+    return _lines(cells, _per_line(widths_in, size))
+
+
+def _per_line(widths_in: Sequence[float], size: float) -> list[int]:
+    """How many characters a line of each column holds (``row_lines``' estimate)."""
+    return [max(1, int((width - 0.2) * 72 / (size * 0.5))) for width in widths_in]
+
+
+def _lines(cells: Sequence[str], per_line: Sequence[int]) -> int:
     lines = 1
-    for text, width in zip(cells, widths_in, strict=True):
-        per_line = max(1, int((width - 0.2) * 72 / (size * 0.5)))
-        wanted = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+    for text, fits in zip(cells, per_line, strict=True):
+        if "\n" in text:
+            wanted = sum(max(1, -(-len(part) // fits)) for part in text.split("\n"))
+        else:
+            wanted = -(-len(text) // fits)
         lines = max(lines, wanted)
     return lines
 
@@ -143,13 +178,13 @@ def paginate(
     a page (a row taller than a page gets a page of its own), in order; no
     rows give one empty page.
     """
-    widths_in = fit_widths(widths)
+    per_line = _per_line(fit_widths(widths), size)
     line_in = size * 1.2 / 72
     budget = height_in - _row_height(1, line_in)  # the header row
     pages: list[list[Sequence[str]]] = [[]]
     used = 0.0
     for row in rows:
-        needed = _row_height(row_lines(row, widths_in, size), line_in)
+        needed = _row_height(_lines(row, per_line), line_in)
         if pages[-1] and used + needed > budget:
             pages.append([])
             used = 0.0
@@ -176,28 +211,31 @@ def add_table(
     ``widths`` are the columns' relative widths.
     """
     widths_in = fit_widths(widths)
+    per_line = _per_line(widths_in, size)
     line_in = size * 1.2 / 72
     heights = [_row_height(1, line_in)] + [
-        _row_height(row_lines(row, widths_in, size), line_in) for row in rows
+        _row_height(_lines(row, per_line), line_in) for row in rows
     ]
-    # The table is made with one row, and its rows are written as XML and
-    # parsed at once: python-pptx's cell-by-cell API costs ~1 ms a cell, the
-    # deck's slowest part as a map's pins grow.
-    shape = slide.shapes.add_table(
-        1, len(headers), MARGIN, top, SLIDE_WIDTH - 2 * MARGIN, Inches(sum(heights)),
-    )
-    table = shape.table
-    for i, width in enumerate(widths_in):
-        table.columns[i].width = Emu(int(Inches(width)))
+    columns = [int(Inches(width)) for width in widths_in]
+    grid = "".join(f'<a:gridCol w="{width}"/>' for width in columns)
+    width = sum(columns)  # python-pptx sets a table frame's width from its columns'
     header = _row_xml(headers, Inches(heights[0]), size, bold=True, colour=WHITE,
                       fill=HEADER_FILL)
     # The body keeps the template's table style (theme font Calibri, banded rows).
-    body = [_row_xml(row, Inches(height), size)
-            for row, height in zip(rows, heights[1:], strict=True)]
-    tbl = table._tbl
-    tbl.remove(tbl.tr_lst[0])
-    for row in parse_xml(f'<a:tbl {nsdecls("a")}>{header}{"".join(body)}</a:tbl>'):
-        tbl.append(row)
+    body = "".join(_row_xml(row, Inches(height), size)
+                   for row, height in zip(rows, heights[1:], strict=True))
+    # As python-pptx's ``add_table`` writes a table, with every row at once:
+    # its cell-by-cell API costs ~1 ms a cell.
+    _append_shapes(slide, [
+        '<p:graphicFrame><p:nvGraphicFramePr><p:cNvPr id="{id}" name="Table {n}"/>'
+        '<p:cNvGraphicFramePr><a:graphicFrameLocks noGrp="1"/></p:cNvGraphicFramePr><p:nvPr/>'
+        f'</p:nvGraphicFramePr><p:xfrm><a:off x="{MARGIN}" y="{top}"/>'
+        f'<a:ext cx="{width}" cy="{Inches(sum(heights))}"/></p:xfrm>'
+        f'<a:graphic><a:graphicData uri="{_TABLE_URI}"><a:tbl>'
+        f'<a:tblPr firstRow="1" bandRow="1"><a:tableStyleId>{_TABLE_STYLE}</a:tableStyleId>'
+        f"</a:tblPr><a:tblGrid>{grid}</a:tblGrid>{header}{body}</a:tbl></a:graphicData>"
+        "</a:graphic></p:graphicFrame>"
+    ])
 
 
 def _row_xml(cells: Sequence[str], height: int, size: float, *, bold: bool = False,
@@ -239,11 +277,21 @@ def _escape_control(match: re.Match[str]) -> str:
     return f"_x{ord(match.group(0)):04X}_"
 
 
-def _set_paragraphs(body, paragraphs: Sequence[str]) -> None:  # noqa: ANN001 (CT_TextBody)
-    """Replace the paragraphs of a text body with ``paragraphs`` (DrawingML ``<a:p>``s)."""
-    for old in body.p_lst:
-        body.remove(old)
-    for paragraph in parse_xml(
-        f'<p:txBody {nsdecls("a", "p")}>{"".join(paragraphs)}</p:txBody>'
-    ):
-        body.append(paragraph)
+def _xfrm(left: int, top: int, width: int, height: int) -> str:
+    return (f'<a:xfrm><a:off x="{int(left)}" y="{int(top)}"/>'
+            f'<a:ext cx="{int(width)}" cy="{int(height)}"/></a:xfrm>')
+
+
+def _append_shapes(slide: Slide, shapes: Sequence[str]) -> None:
+    """Parse ``shapes`` (DrawingML) at once and add them to the slide.
+
+    Each shape's first ``{id}`` and ``{n}`` (in its ``cNvPr``, before any text
+    a user typed) become its id and number, after the slide's shapes as
+    python-pptx numbers them.
+    """
+    tree = slide.shapes._spTree
+    first = max((int(v) for v in tree.xpath("//@id") if v.isdigit()), default=0) + 1
+    xml = "".join(shape.replace("{id}", str(first + i), 1).replace("{n}", str(first + i - 1), 1)
+                  for i, shape in enumerate(shapes))
+    for element in parse_xml(f'<p:spTree {nsdecls("a", "p")}>{xml}</p:spTree>'):
+        tree.insert_element_before(element, "p:extLst")
