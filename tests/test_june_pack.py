@@ -85,6 +85,8 @@ def test_every_map_has_a_poster_a_deck_and_an_offline_map(olbin_pack) -> None:
     # Each map says how long it took in its worker (what bench/bench_june.py reports).
     assert set(result.seconds) == {c.slug for c in plan.maps()}
     assert all(seconds > 0 for seconds in result.seconds.values())
+    assert set(result.cpu_seconds) == set(result.seconds)
+    assert all(cpu > 0 for cpu in result.cpu_seconds.values())
 
 
 def test_posters_name_their_estates_with_polish_letters(olbin_pack) -> None:
