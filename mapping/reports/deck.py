@@ -52,9 +52,9 @@ SHORT_TITLE = 70
 # How much of the names of one kind of change fits its cell on the changes slide.
 CHANGE_NAMES_LIMIT = 360
 HIGHLIGHTS_PER_SLIDE = 8
-# At most this many slides per layer's table (about 50 rows): a presentation,
-# not a register; the offline map and the poster list more.
-MAX_TABLE_SLIDES = 4
+# At most this many slides per layer's table (up to about 40 rows): a
+# presentation, not a register; the poster lists more and the offline map all.
+MAX_TABLE_SLIDES = 3
 # The legend beside the map: its width, and the smallest type that is still
 # read from the back of a room; a longer legend gets slides of its own, in
 # columns, down to the smallest type a slide may have.

@@ -43,13 +43,15 @@ from mapping.reports.plain_text import (
 
 ACCENT = colors.HexColor("#2f5d7c")
 MUTED = colors.HexColor("#555555")
-# A poster is read on a wall: past 150 rows a layer's table (about a page of
-# three columns on A3) the rest is counted in an "and N more" line, never
-# dropped silently; the online map and the export hold every row. It also keeps
-# a poster's time flat as an area's pins grow tenfold.
-MAX_TABLE_ROWS = 150
-# Names the evidence of change lists per kind before "and N more".
-MAX_CHANGE_NAMES = 300
+# A poster is read on a wall: the map page, then a page or two of tables (60
+# rows a layer, in three columns on A3). The rest is counted in an
+# "and N more" line, never dropped silently; the offline map in the same pack,
+# the online map and the export hold every row. Bounding what a poster shows
+# also keeps its time flat as an area's pins grow tenfold.
+MAX_TABLE_ROWS = 60
+# Names the evidence of change lists per kind before "and N more": who is new
+# or gone is read out, not a register (the deck shows about twenty).
+MAX_CHANGE_NAMES = 40
 CHANGE_KEYS = {
     "new_resources": "poster.change_new_resources",
     "closed_resources": "poster.change_closed_resources",

@@ -224,9 +224,9 @@ def _font(bold: bool = False) -> FontProperties:
 
 @lru_cache(maxsize=256)
 def glyph_path(glyph: str) -> MplPath:
-    """The outline of a catalogue glyph centred on (0, 0), to use as a scatter marker.
+    """The outline of a catalogue glyph centred on (0, 0), to use as a marker.
 
-    One scatter per category draws every glyph at once: a text artist per pin
+    Stamped at every pin of its category at once: a text artist per pin
     would make thousands of pins slow.
     """
     path = TextPath((0, 0), glyph or FALLBACK_ICON, size=10, prop=_font())
