@@ -84,12 +84,8 @@ if st.button(t("june.prepare", lang), type="primary", key=PREFIX + "prepare",
             bar.empty()
             st.error(run.error or t("june.failed", lang))
         else:
-            # The preview shows the poster of what was chosen: the city's, the
-            # team's or the area's (then, if that one failed, any other).
-            first = {"team": "zespol-", "area": "obszar-"}.get(scope, "miasto-")
-            kinds = (first, *(k for k in ("miasto-", "zespol-", "obszar-") if k != first))
-            posters = [p for kind in kinds for p in sorted(run.out_dir.glob(f"{kind}*.pdf"))]
-            picture = preview.poster_preview_png(posters[0]) if posters else None
+            poster = preview.chosen_poster(run.out_dir, scope)
+            picture = preview.poster_preview_png(poster) if poster else None
             st.session_state[RESULT] = {
                 "zip": run.zip_path.read_bytes(),
                 "name": build.slug(chosen, "mapy") + ".zip",

@@ -19,7 +19,7 @@ from mapping.accounts import Actor
 from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.models import Area
-from mapping.reports import build, pack
+from mapping.reports import build, pack, preview
 from tests.editing_fixtures import build_world
 from tests.test_cli import calmap
 
@@ -150,6 +150,15 @@ def test_the_zip_holds_the_whole_pack(olbin_pack, tmp_path: Path) -> None:
         assert sorted(opened.namelist()) == sorted(f.name for f in result.files)
         readme = opened.read("README.txt").decode("utf-8")
     assert t("june.note_team_only", "pl") in readme
+
+
+def test_the_preview_shows_the_poster_of_what_was_chosen(olbin_pack) -> None:
+    out = _out(olbin_pack)
+    assert preview.chosen_poster(out, "team").name.startswith("zespol-")
+    assert preview.chosen_poster(out, "area").name.startswith("obszar-")
+    # A team's pack has no city poster: the city's preview falls back to the team's.
+    assert preview.chosen_poster(out, "city").name.startswith("zespol-")
+    assert preview.chosen_poster(out / "nothing-here", "city") is None
 
 
 def _out(olbin_pack) -> Path:

@@ -40,6 +40,7 @@ from mapping.reports.slides import (
     add_table,
     add_text,
     paginate,
+    pour,
     row_lines,
 )
 
@@ -192,18 +193,8 @@ def _legend_size(paragraphs: list[list[Run]], width_in: float, height_in: float,
 def _legend_columns(paragraphs: list[list[Run]], width_in: float, height_in: float,
                     size: float) -> list[list[list[Run]]]:
     """The legend poured into columns ``height_in`` tall, a heading never last in a column."""
-    heights = _legend_heights(paragraphs, width_in, size)
-    columns: list[list[list[Run]]] = [[]]
-    used = 0.0
-    for i, (paragraph, height) in enumerate(zip(paragraphs, heights, strict=True)):
-        # A heading goes with the line after it.
-        needed = height + (heights[i + 1] if paragraph[0].bold and i + 1 < len(heights) else 0)
-        if columns[-1] and used + needed > height_in:
-            columns.append([])
-            used = 0.0
-        columns[-1].append(paragraph)
-        used += height
-    return columns
+    headings = {i for i, paragraph in enumerate(paragraphs) if paragraph[0].bold}
+    return pour(paragraphs, _legend_heights(paragraphs, width_in, size), height_in, headings)
 
 
 def _colour(value: str) -> RGBColor:

@@ -8,8 +8,9 @@ writes it as XML text, never as markup), so ``<script>`` prints as it is.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from xml.sax.saxutils import escape
 
 from pptx.dml.color import RGBColor
@@ -51,6 +52,7 @@ _TABLE_URI = "http://schemas.openxmlformats.org/drawingml/2006/table"
 _TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"  # python-pptx's default, banded
 # What python-pptx writes in run text as _xHHHH_ (XML 1.0 cannot hold it).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -180,17 +182,29 @@ def paginate(
     """
     per_line = _per_line(fit_widths(widths), size)
     line_in = size * 1.2 / 72
-    budget = height_in - _row_height(1, line_in)  # the header row
-    pages: list[list[Sequence[str]]] = [[]]
+    heights = [_row_height(_lines(row, per_line), line_in) for row in rows]
+    return pour(rows, heights, height_in - _row_height(1, line_in))  # under the header row
+
+
+def pour(items: Sequence[T], heights: Sequence[float], budget: float,
+         keep_with_next: Collection[int] = ()) -> list[list[T]]:
+    """``items`` in order into groups whose ``heights`` add up to at most ``budget``.
+
+    An item taller than the budget gets a group of its own; no items give one
+    empty group. An item whose index is in ``keep_with_next`` (a heading)
+    starts a new group unless the item after it fits beside it too.
+    """
+    groups: list[list[T]] = [[]]
     used = 0.0
-    for row in rows:
-        needed = _row_height(_lines(row, per_line), line_in)
-        if pages[-1] and used + needed > budget:
-            pages.append([])
+    for i, (item, height) in enumerate(zip(items, heights, strict=True)):
+        needed = height + (heights[i + 1] if i in keep_with_next and i + 1 < len(heights)
+                           else 0.0)
+        if groups[-1] and used + needed > budget:
+            groups.append([])
             used = 0.0
-        pages[-1].append(row)
-        used += needed
-    return pages
+        groups[-1].append(item)
+        used += height
+    return groups
 
 
 def _row_height(lines: int, line_in: float) -> float:
