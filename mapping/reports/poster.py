@@ -25,7 +25,6 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A0, A3, A4, landscape
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -40,6 +39,7 @@ from reportlab.platypus import (
 from mapping.i18n import t
 from mapping.layers import LAYERS
 from mapping.maps import legend_sections
+from mapping.reports import pdf_image
 from mapping.reports import poster_blocks as blocks
 from mapping.reports.content import MapContent
 from mapping.reports.fonts import register_fonts
@@ -300,7 +300,7 @@ class _Layout:
         scale = min(w / px_w, h / px_h)
         draw_w, draw_h = px_w * scale, px_h * scale
         left, bottom = x + (w - draw_w) / 2, y + (h - draw_h) / 2
-        canvas.drawImage(ImageReader(io.BytesIO(self.map_png)), left, bottom, draw_w, draw_h)
+        pdf_image.draw_png(canvas, self.map_png, left, bottom, draw_w, draw_h)
         canvas.setStrokeColor(colors.HexColor("#8a9aa6"))
         canvas.setLineWidth(0.6 * self.spec.scale)
         canvas.rect(left, bottom, draw_w, draw_h, stroke=1, fill=0)

@@ -14,7 +14,6 @@ light background, and ``RenderedMap.basemap`` says which one was used.
 
 from __future__ import annotations
 
-import io
 import math
 import textwrap
 from dataclasses import dataclass, field
@@ -35,7 +34,6 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D, IdentityTransform
-from PIL import Image
 
 from mapping.catalog import Entry
 from mapping.i18n import t
@@ -52,6 +50,7 @@ from mapping.maps import (
 from mapping.reports import tiles as tile_source
 from mapping.reports.content import MapContent
 from mapping.reports.fonts import FONT_BOLD, FONT_REGULAR
+from mapping.reports.png import encode_rgb
 
 WEB_MERCATOR = "EPSG:3857"
 # Shown when there is nothing at all to fit the view to: Poland, in EPSG:3857.
@@ -444,9 +443,6 @@ def _png(figure: Figure) -> bytes:
     """The figure as an opaque RGB PNG: smaller than RGBA, and a PDF needs no soft mask."""
     canvas = figure.canvas
     canvas.draw()
-    rgba = np.asarray(canvas.buffer_rgba())
-    image = Image.fromarray(rgba[:, :, :3].copy(), "RGB")
+    data = encode_rgb(np.asarray(canvas.buffer_rgba()))
     figure.clear()
-    out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=3)
-    return out.getvalue()
+    return data
