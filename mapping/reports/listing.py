@@ -105,9 +105,12 @@ def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
     >>> sorted(["Filia nr 12", "filia nr 2", "Biblioteka"], key=natural_key)
     ['Biblioteka', 'filia nr 2', 'Filia nr 12']
     """
+    folded = text.casefold()
+    if _DIGITS.search(folded) is None:  # most names: one part, no number
+        return ((1, folded),) if folded else ()
     return tuple(
         (0, int(part)) if part.isdigit() else (1, part)
-        for part in _DIGITS.split(text.casefold()) if part
+        for part in _DIGITS.split(folded) if part
     )
 
 
@@ -144,12 +147,13 @@ def pin_table(content: MapContent, layer: str, limit: int | None = None) -> Tabl
     records: list[dict[str, Any]] = []
     total = 0 if frame is None else len(frame)
     if total:
-        # Sorted on the two key columns alone; only the rows shown become records.
-        names = [clean(v) for v in frame["name"]] if "name" in frame else [""] * total
-        ids = [clean(v) for v in frame["id"]] if "id" in frame else [""] * total
+        # Sorted on name and id; only the rows shown become records. Every
+        # use of a value below reads a missing one (None, NaN, NA) as empty.
+        columns = column_lists(frame, RECORD_COLUMNS)
+        names = [clean(v) for v in columns.get("name", [""] * total)]
+        ids = [(0, v) if type(v) is int else (1, clean(v)) for v in columns.get("id", [""] * total)]
         order = sorted(range(total), key=lambda i: (natural_key(names[i]), ids[i]))
-        shown = frame[[c for c in RECORD_COLUMNS if c in frame.columns]]
-        records = rows_of(shown.iloc[order[:limit]], RECORD_COLUMNS)
+        records = [{c: values[i] for c, values in columns.items()} for i in order[:limit]]
 
     def category(record: Mapping[str, Any]) -> str:
         return _label(index, CATEGORY_VOCABULARY[layer], record.get("category"), language)
@@ -185,15 +189,15 @@ def pin_table(content: MapContent, layer: str, limit: int | None = None) -> Tabl
     return Table(headers=headers, rows=tuple(rows), widths=widths, total=total)
 
 
-def rows_of(frame: pd.DataFrame, columns: Iterable[str]) -> list[dict[str, Any]]:
-    """The rows of ``frame`` as dicts of those ``columns`` it has; missing values as None.
+def column_lists(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, list[Any]]:
+    """Those of ``columns`` that ``frame`` has, each as a list of its values as stored.
 
-    Column by column: ``DataFrame.to_dict("records")`` boxes every value
-    through pandas, which made it half the time of a deck's tables.
+    A missing value stays what pandas holds (None, NaN, NA): read values
+    through ``clean`` or a check like ``_missing``. One ``tolist`` a column:
+    selecting rows in pandas and boxing every value (``to_dict("records")``,
+    ``astype(object)``) cost more than the tables made of them.
     """
-    names = [c for c in columns if c in frame]
-    values = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in names]
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+    return {c: frame[c].tolist() for c in columns if c in frame.columns}
 
 
 def has_comparison(content: MapContent) -> bool:

@@ -32,7 +32,7 @@ from mapping.maps import FALLBACK_ICON, LegendSection, ink, safe_colour
 from mapping.reports.content import MapContent
 from mapping.reports.fonts import BOLD as FONT_BOLD_NAME
 from mapping.reports.fonts import REGULAR as FONT
-from mapping.reports.listing import rows_of
+from mapping.reports.listing import column_lists
 from mapping.reports.plain_text import (
     CONTROL_CHARACTERS,
     TableLook,
@@ -283,7 +283,7 @@ def table_rows(content: MapContent, layer: str) -> list[tuple[str, str, str]]:
     order = {code: i for i, code in enumerate(entries)}
     rows = []
     for pin in _records(frame):
-        code = str(pin.get("category") or "")
+        code = _plain(pin.get("category"))
         entry = entries.get(code)
         label = entry.label(language) if entry else code
         if layer == "need":
@@ -331,10 +331,9 @@ def pins_table(content: MapContent, layer: str, styles: Styles, width: float) ->
 
 
 def _records(frame: gpd.GeoDataFrame) -> list[dict]:
-    records = rows_of(frame, ("name", "category", "address", "status", "kind"))
-    for record, geometry in zip(records, frame.geometry, strict=True):
-        record["geometry"] = geometry
-    return records
+    columns = column_lists(frame, ("name", "category", "address", "status", "kind"))
+    columns["geometry"] = list(frame.geometry)
+    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
 def _plain(value: object) -> str:
