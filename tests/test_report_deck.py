@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from dataclasses import replace
 
 import pytest
@@ -173,6 +174,22 @@ def test_the_map_slide_holds_the_picture_beside_an_editable_legend(content, tmp_
     legend = texts(slide)
     assert "Zasoby (45)" in legend and "Klub seniora" in legend
     assert "w tym dla całego obszaru (bez punktu): 1" in legend
+
+
+def test_the_picture_is_stored_as_it_is_and_the_xml_deflated(content, tmp_path):
+    png = io.BytesIO()
+    Image.new("RGB", (800, 500), "#eef0ec").save(png, format="PNG")
+    path = deck.write_deck(content, tmp_path / "deck.pptx", png.getvalue())
+    with zipfile.ZipFile(path) as package:
+        assert package.testzip() is None
+        members = {m.filename: m for m in package.infolist()}
+        [picture] = [m for name, m in members.items() if name.startswith("ppt/media/")]
+        assert picture.compress_type == zipfile.ZIP_STORED
+        assert package.read(picture.filename) == png.getvalue()
+        assert members["ppt/slides/slide1.xml"].compress_type == zipfile.ZIP_DEFLATED
+        assert members["[Content_Types].xml"].compress_type == zipfile.ZIP_DEFLATED
+    # python-pptx reads the package back whole.
+    assert len(Presentation(str(path)).slides) >= 7
 
 
 def _crowded(content, categories: int):

@@ -21,7 +21,7 @@ from pptx.presentation import Presentation as PresentationType
 from pptx.util import Inches, Pt
 
 from mapping.i18n import t
-from mapping.reports import listing
+from mapping.reports import listing, pptx_file
 from mapping.reports.content import PIN_LAYERS, MapContent
 from mapping.reports.slides import (
     ACCENT,
@@ -78,7 +78,7 @@ def write_deck(content: MapContent, path: str | Path, map_png: bytes | None = No
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    build_deck(content, map_png).save(str(path))
+    pptx_file.save(build_deck(content, map_png), path)
     return path
 
 

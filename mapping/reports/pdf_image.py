@@ -6,6 +6,11 @@ A PDF can hold a PNG's own ``IDAT`` data (a zlib stream of rows, each with its
 PNG filter byte) with ``/FlateDecode`` and the PNG predictor (``/Predictor
 15``), so an 8-bit RGB PNG without interlacing goes in byte for byte.
 Anything else is drawn by ``drawImage`` as before.
+
+ReportLab has no public call for an image stream made elsewhere, so
+``draw_png`` repeats the few steps of ``Canvas.drawImage`` that register and
+paint an image (ReportLab 4 and 5 alike); ``tests/test_pdf_image.py`` reads
+the pixels back with PDFium, so a ReportLab that changes them fails there.
 """
 
 from __future__ import annotations
