@@ -217,6 +217,27 @@ def _geometry(value: Any) -> BaseGeometry | None:
     return shapely.geometry.shape(value)
 
 
+def _geometries(values: Sequence[Any]) -> list[BaseGeometry | None]:
+    """``_geometry`` of each value; the 2-D points (most pins) made at once.
+
+    ``shapely.geometry.shape`` takes ~25 µs a point, and a city's snapshot
+    holds tens of thousands; ``shapely.points`` makes them all in one call.
+    """
+    out: list[BaseGeometry | None] = [None] * len(values)
+    at, coordinates = [], []
+    for i, value in enumerate(values):
+        if (isinstance(value, dict) and value.get("type") == "Point"
+                and len(xy := value.get("coordinates") or ()) == 2):
+            at.append(i)
+            coordinates.append(xy)
+        elif value:
+            out[i] = _geometry(value)
+    if at:
+        for i, point in zip(at, shapely.points(coordinates), strict=True):
+            out[i] = point
+    return out
+
+
 def _may_see(actor: Actor, visibility: str | None, team_id: int | None) -> bool:
     """The rule of the database's ``calmap_may_see``, for rows read from history."""
     if actor.is_admin:
@@ -324,7 +345,7 @@ def _frame(layer: str, rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(data, index=pd.RangeIndex(len(order)))
     if layer not in GEOMETRY_TYPES:
         return frame
-    geometries = [_geometry(r.get("geom")) for r in order]
+    geometries = _geometries([r.get("geom") for r in order])
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=SRID), crs=SRID)
 
 

@@ -469,3 +469,28 @@ def test_the_import_reader_reads_an_export_back_with_its_polish_text(export_db, 
         single.write_bytes(opened.read("resource.geojson"))
     back = formats.read_features(single).frame
     assert PROMYK in set(back["name"]) and PROMYK_TEXT in set(back["description"])
+
+
+def test_geometries_read_at_once_are_those_read_one_by_one():
+    # What history and to_jsonb hold: GeoJSON points (2-D and 3-D, empty),
+    # other shapes, hex WKB, nothing.
+    values = [
+        {"type": "Point", "coordinates": [17.0312, 51.1107]},
+        None,
+        {"type": "Point", "coordinates": [17.0, 51.1, 120.0]},
+        {"type": "Point", "coordinates": []},
+        {"type": "MultiPolygon", "coordinates": [[[[17, 51], [17.1, 51], [17.1, 51.1], [17, 51]]]]},
+        shapely.Point(18.6, 54.35).wkb_hex,
+        "",
+        {"type": "Point", "coordinates": [18.6466, 54.3520]},
+    ]
+    at_once = export._geometries(values)
+    one_by_one = [export._geometry(v) for v in values]
+    assert len(at_once) == len(values)
+    for got, expected in zip(at_once, one_by_one, strict=True):
+        if expected is None:
+            assert got is None
+        else:
+            assert got.geom_type == expected.geom_type
+            assert got.has_z == expected.has_z and got.is_empty == expected.is_empty
+            assert got.wkb == expected.wkb
