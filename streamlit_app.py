@@ -75,7 +75,7 @@ except ProgrammingError:
     st.stop()
 if actor is None:
     st.stop()
-auth.logout_button(actor, cfg, lang)
+auth.logout_button(actor, url, cfg, lang)
 try:
     sidebar.selectors(url, lang)
 except ProgrammingError:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
-from mapping import accounts, db, layers
+from mapping import db, layers
 from mapping.accounts import Actor
 from mapping.errors import NotFound, PermissionDenied, UserError
 from mapping.i18n import t
@@ -31,15 +31,6 @@ from surveys import answers, choropleth, forms, indicators, publish, store, temp
 PREFIX = "calmap.survey."
 # Long enough for a file someone is fixing, short enough to forget it soon.
 PREVIEW_TTL = 300
-
-
-def _actor(url: str, auth_mode: str) -> Actor | None:
-    """The signed-in user, as ``streamlit_app.py`` established before running this page."""
-    with Session(db.engine_for_url(url)) as session, session.begin():
-        if auth_mode == "none":
-            return accounts.local_admin(session)
-        username = st.session_state.get(auth.USERNAME)
-        return accounts.actor_for(session, username) if username else None
 
 
 def _run(url: str, actor: Actor, work: Any) -> Any:
@@ -109,7 +100,7 @@ lang = state.language()
 cfg = data.settings()
 url = data.database_url(cfg)
 st.title(t("survey.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
-actor = _actor(url, cfg.auth)
+actor = auth.signed_in_actor(url)
 if actor is None or not actor.can_edit:
     st.error(t("error.read_only", lang))
     st.stop()

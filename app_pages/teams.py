@@ -42,20 +42,9 @@ def show_error(error: UserError) -> None:
             st.caption(t(key, lang))
 
 
-def act(action: Callable[[Session], Any], done: str, restricted: bool = True) -> None:
+def act(action: Callable[[Session], Any], done: str) -> None:
     """One service call in one transaction; on success a note and a redraw."""
-    if restricted:
-        outcome = editing.run(url, actor, action)
-        error = outcome.error
-    else:
-        # Team membership is written by the database owner (the app role may only read
-        # it); teams.add_member/remove_member check that the actor is an admin.
-        error = None
-        try:
-            with db.session_scope(engine, actor.username) as session:
-                action(session)
-        except UserError as exc:
-            error = exc
+    error = editing.run(url, actor, action).error
     if error is not None:
         show_error(error)
         return
@@ -275,11 +264,11 @@ with team_tab:
                 add_col, remove_col = st.columns(2)
                 if add_col.button(t("teams.add_to_team", lang), key=PREFIX + "add_user"):
                     act(lambda s: teams.add_member(s, actor, team.id, username),
-                        "teams.team_saved", restricted=False)
+                        "teams.team_saved")
                 if remove_col.button(t("teams.remove_from_team", lang),
                                      key=PREFIX + "remove_user"):
                     act(lambda s: teams.remove_member(s, actor, team.id, username),
-                        "teams.team_saved", restricted=False)
+                        "teams.team_saved")
             with st.expander(t("teams.assign_areas", lang)):
                 with st.form(f"{PREFIX}assign.{team.id}"):
                     chosen_areas = st.multiselect(

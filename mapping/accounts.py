@@ -3,7 +3,7 @@
 Roles: ``admin`` (everything), ``editor`` (edits the areas of their own
 teams), ``viewer`` (read-only; sees public and partnership pins, never
 team-only ones). The same rules are enforced again by row-level security in
-the database (see the 0002 migration), so a page that forgets to check still
+the database (migrations 0002 and 0006), so a page that forgets to check still
 cannot write outside the user's team.
 """
 
@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -25,9 +24,6 @@ MIN_PASSWORD_LENGTH = 10
 # '@' is allowed so that OpenID Connect users can be matched by their e-mail.
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 _hasher = PasswordHasher()
-# Verifying against this keeps a wrong username as slow as a wrong password,
-# so response times do not reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash("calmap-dummy-password")
 
 
 @dataclass(frozen=True)
@@ -135,38 +131,33 @@ def list_users(session: Session) -> list[tuple[AppUser, list[str]]]:
     return [(user, sorted(by_user.get(user.id, []))) for user in users]
 
 
-def authenticate(session: Session, username: str, password: str) -> Actor | None:
-    """The actor for a correct username and password of an active account, else None."""
-    user = session.scalar(
-        select(AppUser).where(AppUser.username == username.strip().lower(), AppUser.active)
-    )
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
-    try:
-        _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    if user is None or not user.password_hash:
-        return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    return actor_for(session, user.username)
-
-
 def actor_for(session: Session, username: str) -> Actor:
     """The actor of an active account."""
     user = _user(session, username)
     if not user.active:
         raise NotFound("account.unknown", username=username)
+    actor = actor_by_id(session, user.id)
+    assert actor is not None  # active, checked above
+    return actor
+
+
+def actor_by_id(session: Session, user_id: int) -> Actor | None:
+    """The actor of the active account ``user_id``, or None."""
+    user = session.get(AppUser, user_id)
+    if user is None or not user.active:
+        return None
     team_ids = session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
     return Actor(user.id, user.username, user.role, frozenset(team_ids), user.display_name)
 
 
-def local_admin(session: Session) -> Actor:
-    """The single local administrator used when login is explicitly switched off."""
+def ensure_local_admin(session: Session) -> None:
+    """Create the single-user mode's administrator (no password) unless it exists.
+
+    Needs the owner's rights; the app's runtime role cannot create accounts.
+    """
     if session.scalar(select(AppUser.id).where(AppUser.username == LOCAL_ADMIN)) is None:
         session.add(AppUser(username=LOCAL_ADMIN, display_name="Local administrator", role="admin"))
         session.flush()
-    return actor_for(session, LOCAL_ADMIN)
 
 
 def remove_from_team(session: Session, username: str, team_code: str) -> None:

@@ -57,7 +57,7 @@ def db_start() -> None:
             fail("CALMAP_DATABASE_URL is set: the shared server is not managed by calmap")
         config.ensure_writable_data_dir(cfg)
         db.cluster_for(cfg).start()
-        typer.echo(f"started: {db.database_url(cfg)}")
+        typer.echo(f"started: {db.owner_url(cfg)}")
 
 
 @db_app.command("stop")
@@ -85,7 +85,7 @@ def db_status() -> None:
                 return
             typer.echo(f"stopped: {cluster.pgdata}")
             raise typer.Exit(3)
-        engine = db.make_engine(db.database_url(cfg))
+        engine = db.make_engine(db.owner_url(cfg))
         try:
             db.check_connection(engine)
         except db.DatabaseError as exc:
@@ -98,9 +98,20 @@ def db_status() -> None:
 
 @db_app.command("url")
 def db_url() -> None:
-    """Print the SQLAlchemy URL of the database in use."""
+    """Print the SQLAlchemy URL of the database in use, as its owner (QGIS, psql)."""
     with user_errors():
-        typer.echo(db.database_url(_config()))
+        typer.echo(db.owner_url(_config()))
+
+
+@db_app.command("session-key")
+def db_session_key() -> None:
+    """Print the database's session key, for CALMAP_SESSION_KEY of apps on other machines."""
+    with user_errors():
+        engine = ready_engine(_config())
+        try:
+            typer.echo(db.read_session_key(engine).hex())
+        finally:
+            engine.dispose()
 
 
 @db_app.command("upgrade")
@@ -113,6 +124,9 @@ def db_upgrade() -> None:
             schema.upgrade(engine)
             with db.session_scope(engine, app_user="calmap-cli") as session:
                 added = catalog.install_defaults(session)
+                if cfg.session_key:
+                    # Apps elsewhere were given this key: the database must hold the same.
+                    schema.store_session_key(session, cfg.session_key)
         finally:
             engine.dispose()
         typer.echo(f"schema up to date; {added} catalogue entries added")

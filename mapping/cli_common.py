@@ -14,7 +14,7 @@ import typer
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from mapping import config, db
+from mapping import accounts, config, db
 from mapping.accounts import Actor
 from mapping.catalog import CatalogError
 from mapping.cluster import ClusterError
@@ -45,12 +45,33 @@ def user_errors() -> Iterator[None]:
 
 
 def ready_engine(cfg: config.Config, start: bool = True) -> Engine:
-    """An engine on the database in use, starting the embedded cluster if asked."""
+    """An engine on the database in use as its owner, starting the embedded cluster if asked."""
     if start:
         db.ensure_running(cfg)
-    engine = db.make_engine(db.database_url(cfg))
+    engine = db.make_engine(db.owner_url(cfg))
     db.check_connection(engine)
     return engine
+
+
+@contextmanager
+def as_user(cfg: config.Config, owner: Engine, username: str) -> Iterator[tuple[Session, Actor]]:
+    """One transaction as ``username`` through the runtime role, under row-level security.
+
+    The owner opens a session for the account; the work itself runs on the
+    app's own connection (CALMAP_DATABASE_URL or the embedded runtime role), so
+    the database applies that account's rules and nothing more.
+    """
+    with db.session_scope(owner) as session:
+        actor = accounts.actor_for(session, username)
+        token = db.open_session_as_owner(session, actor.username)
+    runtime = db.make_engine(db.database_url(cfg))
+    try:
+        with db.acting_for(token), db.session_scope(
+            runtime, actor.username, restricted=True
+        ) as session:
+            yield session, actor
+    finally:
+        runtime.dispose()
 
 
 def in_transaction(cfg: config.Config, work: Callable[[Session], T]) -> T:

@@ -8,16 +8,21 @@ security.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from mapping import accounts, catalog, config, db, export, qgis_styles
+from mapping import catalog, config, db, export, qgis_styles
+from mapping.accounts import Actor
 from mapping.cli_common import (
     CLI_ACTOR,
     area_id,
+    as_user,
     fail,
     in_transaction,
     ready_engine,
@@ -29,6 +34,12 @@ export_app = typer.Typer(
     help="Export the layers (GeoPackage, GeoJSON, CSV, Shapefile, HSDS) and QGIS styles.",
     no_args_is_help=True,
 )
+@contextmanager
+def _as_administrator(engine: Engine) -> Iterator[tuple[Session, Actor]]:
+    with db.session_scope(engine, app_user=CLI_ACTOR.username) as session:
+        yield session, CLI_ACTOR
+
+
 @export_app.command("layers")
 def export_layers(
     fmt: Annotated[str, typer.Option("--format", help="gpkg, geojson, csv, shp or hsds")],
@@ -53,13 +64,10 @@ def export_layers(
         engine = ready_engine(cfg)
         try:
             if user:
-                with Session(engine) as lookup:
-                    actor = accounts.actor_for(lookup, user)
-                scope = db.session_scope(engine, actor.username, restricted=True)
+                scope = as_user(cfg, engine, user)
             else:
-                actor = CLI_ACTOR
-                scope = db.session_scope(engine, app_user="calmap-cli")
-            with scope as session:
+                scope = _as_administrator(engine)
+            with scope as (session, actor):
                 data = export.read_export(
                     session, actor, team_id=team_id(session, team),
                     area_id=area_id(session, area), as_of=as_of,

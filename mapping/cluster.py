@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SUPERUSER = "calmap"
+# The app's login role: no superuser, no RLS bypass, owns nothing; the 0006
+# migration makes it a member of calmap_app and of nothing else.
+RUNTIME_USER = "calmap_runtime"
 DATABASE = "calmap"
 POSTGRES_PACKAGE = "postgresql"
 
@@ -291,10 +294,15 @@ class Cluster:
         )
         if found.stdout.strip() != "1":
             self._run([*base, "-d", "postgres", "-c", f'CREATE DATABASE "{DATABASE}"'])
+        self._run([*base, "-d", "postgres", "-c", CREATE_RUNTIME_ROLE])
 
     def url(self, database: str = DATABASE) -> str:
-        """SQLAlchemy URL of a database in this cluster, over the unix socket."""
+        """SQLAlchemy URL of a database in this cluster as the owner, over the unix socket."""
         return f"postgresql+psycopg://{SUPERUSER}@/{database}?host={self.socket_dir}"
+
+    def runtime_url(self, database: str = DATABASE) -> str:
+        """SQLAlchemy URL of a database in this cluster as the app's runtime role."""
+        return f"postgresql+psycopg://{RUNTIME_USER}@/{database}?host={self.socket_dir}"
 
     def _log_tail(self) -> str:
         try:
@@ -319,6 +327,16 @@ class Cluster:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+CREATE_RUNTIME_ROLE = f"""
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{RUNTIME_USER}') THEN
+        CREATE ROLE {RUNTIME_USER} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE
+            NOREPLICATION;
+    END IF;
+END $$
+"""
 
 
 def _can_traverse(path: Path, user: pwd.struct_passwd) -> bool:

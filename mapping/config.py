@@ -36,6 +36,20 @@ SETTINGS: tuple[Setting, ...] = (
         "embedded PostgreSQL under CALMAP_DATA_DIR.",
     ),
     Setting(
+        "CALMAP_OWNER_DATABASE_URL",
+        None,
+        "SQLAlchemy URL of the same shared database as the schema's owner, for "
+        "`calmap db upgrade`, the demo, accounts, imports and backups. Empty: those "
+        "commands use CALMAP_DATABASE_URL. The app itself never needs it.",
+    ),
+    Setting(
+        "CALMAP_SESSION_KEY",
+        None,
+        "The database's session key (hex, printed by `calmap db session-key`): signs the "
+        "sign-in cookie and opens sessions in single-user and OpenID Connect mode. Empty: "
+        "read from the database with the owner's rights (embedded database).",
+    ),
+    Setting(
         "CALMAP_DATA_DIR",
         None,
         "Directory for the embedded database and generated files. Default: "
@@ -88,6 +102,8 @@ class Config:
     auth: str = "password"
     idle_timeout_minutes: int = 30
     public_url: str | None = None
+    owner_database_url: str | None = None
+    session_key: bytes | None = None
 
     @property
     def embedded(self) -> bool:
@@ -117,23 +133,20 @@ def load(environ: dict[str, str] | None = None) -> Config:
             return value
         return next(s.default for s in SETTINGS if s.name == name)
 
-    url = get("CALMAP_DATABASE_URL")
-    if url is not None:
+    url = _database_url("CALMAP_DATABASE_URL", get("CALMAP_DATABASE_URL"))
+    owner_url = _database_url("CALMAP_OWNER_DATABASE_URL", get("CALMAP_OWNER_DATABASE_URL"))
+    key_text = get("CALMAP_SESSION_KEY")
+    session_key = None
+    if key_text is not None:
         try:
-            parsed = make_url(url)
-        except ArgumentError as exc:
+            session_key = bytes.fromhex(key_text)
+        except ValueError:
+            session_key = b""
+        if len(session_key) < 16:
             raise ConfigError(
-                f"CALMAP_DATABASE_URL: '{_redact(url)}' is not a database URL; expected "
-                "postgresql+psycopg://user:password@host:5432/dbname"
-            ) from exc
-        if parsed.get_backend_name() != "postgresql":
-            raise ConfigError(
-                f"CALMAP_DATABASE_URL: expected a PostgreSQL/PostGIS URL "
-                f"(postgresql+psycopg://…), got the '{parsed.get_backend_name()}' backend"
+                "CALMAP_SESSION_KEY: expected the key in hex (at least 32 hex digits), "
+                "as `calmap db session-key` prints it"
             )
-        if parsed.drivername == "postgresql":
-            # Plain postgresql:// would pick psycopg2, which we do not install.
-            url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
     data_dir_value = get("CALMAP_DATA_DIR")
     data_dir = Path(data_dir_value).expanduser() if data_dir_value else default_data_dir()
@@ -180,7 +193,31 @@ def load(environ: dict[str, str] | None = None) -> Config:
         auth=auth,
         idle_timeout_minutes=int(timeout_text),
         public_url=public_url.rstrip("/") if public_url else None,
+        owner_database_url=owner_url,
+        session_key=session_key,
     )
+
+
+def _database_url(name: str, url: str | None) -> str | None:
+    """A validated PostgreSQL URL for setting ``name`` (psycopg 3 as the driver)."""
+    if url is None:
+        return None
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"{name}: '{_redact(url)}' is not a database URL; expected "
+            "postgresql+psycopg://user:password@host:5432/dbname"
+        ) from exc
+    if parsed.get_backend_name() != "postgresql":
+        raise ConfigError(
+            f"{name}: expected a PostgreSQL/PostGIS URL "
+            f"(postgresql+psycopg://…), got the '{parsed.get_backend_name()}' backend"
+        )
+    if parsed.drivername == "postgresql":
+        # Plain postgresql:// would pick psycopg2, which we do not install.
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
 
 
 def ensure_writable_data_dir(config: Config) -> Path:

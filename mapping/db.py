@@ -8,19 +8,31 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mapping import config as config_module
 from mapping.cluster import Cluster
 
-# The database trigger reads this setting to record who made a change.
+# Labels history written by the owner (CLI, QGIS); never an identity for the policies.
 APP_USER_SETTING = "calmap.app_user"
+# The token of the signed-in session: the policies find the acting user by it.
+SESSION_SETTING = "calmap.session"
 # Signed-in users' transactions run as this role, so row-level security applies.
 APP_ROLE = "calmap_app"
+# The login role the app connects as: a member of APP_ROLE and of nothing else.
+RUNTIME_ROLE = "calmap_runtime"
+# How long a session the owner opens for a user (the CLI's --user, tests) lasts.
+OWNER_SESSION_MINUTES = 720
+
+# The session token of the person the current thread acts for (a Streamlit
+# script run sets it after sign-in); every transaction on our engines names it.
+_session_token: ContextVar[str | None] = ContextVar("calmap_session_token", default=None)
+_owner_engines: dict[str, bool] = {}
 
 
 class DatabaseError(RuntimeError):
@@ -33,10 +45,45 @@ def cluster_for(config: config_module.Config) -> Cluster:
 
 
 def database_url(config: config_module.Config) -> str:
-    """SQLAlchemy URL of the database in use (shared server or embedded cluster)."""
+    """SQLAlchemy URL the app connects with: the runtime role (shared server or embedded)."""
+    if config.database_url is not None:
+        return config.database_url
+    return cluster_for(config).runtime_url()
+
+
+def owner_url(config: config_module.Config) -> str:
+    """SQLAlchemy URL of the schema's owner: migrations, the demo, accounts, imports, backups."""
+    if config.owner_database_url is not None:
+        return config.owner_database_url
     if config.database_url is not None:
         return config.database_url
     return cluster_for(config).url()
+
+
+def has_owner(config: config_module.Config) -> bool:
+    """Whether this configuration names the owner (embedded, or CALMAP_OWNER_DATABASE_URL)."""
+    return config.embedded or config.owner_database_url is not None
+
+
+def session_key(config: config_module.Config) -> bytes:
+    """The database's session key: from CALMAP_SESSION_KEY, else read with the owner's rights."""
+    if config.session_key:
+        return config.session_key
+    if not has_owner(config):
+        raise DatabaseError(
+            "CALMAP_SESSION_KEY: not set; expected the key `calmap db session-key` prints "
+            "(or CALMAP_OWNER_DATABASE_URL)"
+        )
+    return read_session_key(engine_for_url(owner_url(config)))
+
+
+def read_session_key(engine: Engine) -> bytes:
+    """The session key kept in the database (owner only)."""
+    with engine.connect() as conn:
+        value = conn.execute(
+            text("SELECT value FROM calmap_secret WHERE name = 'session_key'")
+        ).scalar_one()
+    return bytes(value)
 
 
 def ensure_running(config: config_module.Config) -> None:
@@ -47,8 +94,42 @@ def ensure_running(config: config_module.Config) -> None:
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
-    """Create an engine; pool_pre_ping because the embedded server may be restarted."""
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    """Create an engine; pool_pre_ping because the embedded server may be restarted.
+
+    Every transaction begins by naming the current session token (if any), so
+    plain reads run as the signed-in user without each caller remembering to.
+    """
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "begin", _name_session)
+    return engine
+
+
+def _name_session(conn: Connection) -> None:
+    token = _session_token.get()
+    if token:
+        conn.exec_driver_sql(
+            f"SELECT set_config('{SESSION_SETTING}', %s, true)", (token,)
+        )
+
+
+def set_session_token(token: str | None) -> None:
+    """Act for the session ``token`` in this thread from now on (None: for nobody)."""
+    _session_token.set(token)
+
+
+def session_token() -> str | None:
+    """The session token this thread acts for, if any."""
+    return _session_token.get()
+
+
+@contextmanager
+def acting_for(token: str | None) -> Iterator[None]:
+    """Act for the session ``token`` inside the block, then as before."""
+    reset = _session_token.set(token)
+    try:
+        yield
+    finally:
+        _session_token.reset(reset)
 
 
 @lru_cache(maxsize=8)
@@ -76,6 +157,30 @@ def check_connection(engine: Engine) -> None:
         )
 
 
+def check_runtime_role(engine: Engine) -> None:
+    """Refuse a login role that could step around row-level security (the app's own URL)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT r.rolname, r.rolsuper, r.rolbypassrls, "
+                "EXISTS (SELECT 1 FROM pg_class c WHERE c.relowner = r.oid "
+                "AND c.relnamespace = 'public'::regnamespace) AS owns "
+                "FROM pg_roles r WHERE r.rolname = session_user"
+            )
+        ).one()
+    reason = (
+        "is a superuser" if row.rolsuper
+        else "bypasses row-level security" if row.rolbypassrls
+        else "owns the tables" if row.owns
+        else None
+    )
+    if reason:
+        raise DatabaseError(
+            f"CALMAP_DATABASE_URL: the app connects as '{row.rolname}', which {reason}; "
+            f"expected the runtime role ('{RUNTIME_ROLE}', see the README's security section)"
+        )
+
+
 def set_app_user(conn: Connection | Session, username: str | None) -> None:
     """Record ``username`` as the acting app user for the rest of this transaction."""
     conn.execute(
@@ -84,9 +189,49 @@ def set_app_user(conn: Connection | Session, username: str | None) -> None:
     )
 
 
+def is_owner(conn: Connection | Session) -> bool:
+    """Whether this connection logs in as the schema's owner (may open sessions for users)."""
+    bind = conn.get_bind() if isinstance(conn, Session) else conn
+    key = bind.engine.url.render_as_string(hide_password=False)
+    if key not in _owner_engines:
+        _owner_engines[key] = bool(
+            conn.execute(
+                text(
+                    "SELECT has_function_privilege(session_user, "
+                    "'calmap_session_for(text, integer)', 'EXECUTE')"
+                )
+            ).scalar()
+        )
+    return _owner_engines[key]
+
+
+def open_session_as_owner(conn: Connection | Session, username: str) -> str | None:
+    """A new session token for ``username``, opened with the owner's rights (CLI, tests)."""
+    conn.execute(text("RESET ROLE"))
+    return conn.execute(
+        text("SELECT calmap_session_for(:username, :minutes)"),
+        {"username": username, "minutes": OWNER_SESSION_MINUTES},
+    ).scalar()
+
+
+def use_session(conn: Connection | Session, token: str | None) -> None:
+    """Name ``token`` as this transaction's session (the policies read it)."""
+    conn.execute(
+        text("SELECT set_config(:name, :value, true)"),
+        {"name": SESSION_SETTING, "value": token or ""},
+    )
+
+
 def restrict_to_app_role(conn: Connection | Session, username: str) -> None:
-    """Run the rest of this transaction as ``username`` under row-level security."""
+    """Run the rest of this transaction as ``username`` under row-level security.
+
+    On an owner's connection a session is opened for ``username``; on the
+    runtime role's connection the thread's own session token is used, whatever
+    ``username`` says: the runtime role cannot choose whom it acts for.
+    """
+    token = open_session_as_owner(conn, username) if is_owner(conn) else session_token()
     conn.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
+    use_session(conn, token)
     set_app_user(conn, username)
 
 

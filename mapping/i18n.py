@@ -1416,6 +1416,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "auth.signed_in_as": {"pl": "Zalogowano: {name} ({role})", "en": "Signed in: {name} ({role})"},
     "auth.sign_out": {"pl": "Wyloguj", "en": "Sign out"},
+    "auth.throttled": {
+        "pl": "Zbyt wiele nieudanych prób logowania. Spróbuj ponownie za {seconds} s.",
+        "en": "Too many failed sign-in attempts. Try again in {seconds} s.",
+    },
+    "auth.no_session_key": {
+        "pl": "Brak klucza sesji: ustaw CALMAP_SESSION_KEY (wypisuje go "
+        "`calmap db session-key`) albo CALMAP_OWNER_DATABASE_URL.",
+        "en": "No session key: set CALMAP_SESSION_KEY (printed by `calmap db session-key`) "
+        "or CALMAP_OWNER_DATABASE_URL.",
+    },
     "role.admin": {"pl": "administrator", "en": "administrator"},
     "role.editor": {"pl": "edytor", "en": "editor"},
     "role.viewer": {"pl": "przeglądający", "en": "viewer"},

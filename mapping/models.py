@@ -88,7 +88,9 @@ class AppUser(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     display_name: Mapped[str | None] = mapped_column(String(200))
-    password_hash: Mapped[str | None] = mapped_column(Text)
+    # Deferred: the app's runtime role may not read it (migration 0006); only the
+    # owner's commands that set a password touch it.
+    password_hash: Mapped[str | None] = mapped_column(Text, deferred=True)
     role: Mapped[str] = mapped_column(String(16), nullable=False, server_default="viewer")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
     created_at: Mapped[dt.datetime] = mapped_column(

@@ -9,6 +9,7 @@ from alembic.config import Config as AlembicConfig
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from mapping.db import DatabaseError
 
@@ -81,3 +82,10 @@ def current_revision(engine: Engine) -> str | None:
         if exists is None:
             return None
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+
+
+def store_session_key(conn: Connection | Session, key: bytes) -> None:
+    """Make ``key`` the database's session key (owner only; CALMAP_SESSION_KEY on upgrade)."""
+    conn.execute(
+        text("UPDATE calmap_secret SET value = :key WHERE name = 'session_key'"), {"key": key}
+    )

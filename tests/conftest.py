@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from mapping import catalog, schema
-from mapping.cluster import Cluster, ClusterError
+from mapping.cluster import RUNTIME_USER, Cluster, ClusterError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -134,3 +134,22 @@ def demo_db_url(admin_url: str, template_url: str) -> str:
         demo.load_demo(sess)
     engine.dispose()
     return url
+
+
+def runtime_url(url: str) -> str:
+    """The same database as the app's runtime role (no superuser, no RLS bypass)."""
+    return (
+        make_url(url).set(username=RUNTIME_USER, password=None)
+        .render_as_string(hide_password=False)
+    )
+
+
+def app_env(url: str) -> dict[str, str]:
+    """Settings that point the app at database ``url``: runtime role, owner beside it."""
+    return {"CALMAP_DATABASE_URL": runtime_url(url), "CALMAP_OWNER_DATABASE_URL": url}
+
+
+def point_app_at(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """Set the app's database settings for database ``url`` (see ``app_env``)."""
+    for name, value in app_env(url).items():
+        monkeypatch.setenv(name, value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import ARTIFACTS, map_frame, offline_tab
+from tests.conftest import app_env
 from tests.streamlit_server import running_app
 
 pytestmark = pytest.mark.browser
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def app_url(demo_db_url):
     with running_app(
-        {"CALMAP_DATABASE_URL": demo_db_url, "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
+        {**app_env(demo_db_url), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
     ) as url:
         yield url
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from mapping.models import Resource, Team
 from tests import browser
 from tests.browser import ARTIFACTS, offline_tab
+from tests.conftest import app_env
 from tests.editing_fixtures import PASSWORD, build_world
 from tests.streamlit_server import running_app
 
@@ -29,7 +30,7 @@ def world_app(fresh_db_url):
         world = build_world(session)
         session.execute(update(Team).values(city="Gdańsk"))
     with running_app(
-        {"CALMAP_DATABASE_URL": fresh_db_url, "CALMAP_TILES_URL": "none",
+        {**app_env(fresh_db_url), "CALMAP_TILES_URL": "none",
          "CALMAP_AUTH": "password"}
     ) as url:
         yield url, world, engine

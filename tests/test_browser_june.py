@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from mapping import pins, snapshots
 from mapping.models import Team
 from tests.browser import ARTIFACTS, offline_tab, screenshot
+from tests.conftest import app_env
 from tests.editing_fixtures import build_world
 from tests.streamlit_server import running_app
 
@@ -30,7 +31,7 @@ def test_the_june_page_renders_a_pack_with_a_preview_and_a_zip(fresh_db_url, tmp
         snapshots.create_snapshot(session, world.admin, "Czerwiec 2026",
                                   dt.datetime.now(dt.UTC))
     engine.dispose()
-    with running_app({"CALMAP_DATABASE_URL": fresh_db_url, "CALMAP_TILES_URL": "none",
+    with running_app({**app_env(fresh_db_url), "CALMAP_TILES_URL": "none",
                       "CALMAP_AUTH": "none"}) as url, offline_tab(
             url, viewport={"width": 1400, "height": 1000}, accept_downloads=True) as tab:
         tab.get_by_role("link", name="Pakiet czerwcowy").click(timeout=60_000)

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from mapping.models import LayerHistory, Resource, Team
 from mapping.ui import state
+from tests.conftest import point_app_at
 from tests.editing_fixtures import PASSWORD, build_world
 from tests.test_bulk import BRZEZNO_1, BRZEZNO_2, SEA
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401
@@ -44,7 +45,7 @@ def world_db(fresh_db_url):
 def start(monkeypatch, url, auth="none"):
     for name in ("CALMAP_LANGUAGE", "CALMAP_DATA_DIR"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CALMAP_DATABASE_URL", url)
+    point_app_at(monkeypatch, url)
     monkeypatch.setenv("CALMAP_TILES_URL", "none")
     monkeypatch.setenv("CALMAP_AUTH", auth)
     return AppTest.from_file(APP, default_timeout=120).run()

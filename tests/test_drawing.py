@@ -12,6 +12,7 @@ from shapely.geometry import MultiPolygon, Polygon, box
 
 from mapping import assets, drawing, maps
 from tests.browser import offline_tab
+from tests.conftest import app_env
 from tests.streamlit_server import PROJECT_ROOT, running_app
 
 STATIC = PROJECT_ROOT / "static"
@@ -66,7 +67,7 @@ def test_install_static_copies_leaflet_draw_when_setup_installed_it(tmp_path):
 @pytest.fixture(scope="module")
 def app_url(demo_db_url):
     with running_app(
-        {"CALMAP_DATABASE_URL": demo_db_url, "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
+        {**app_env(demo_db_url), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
     ) as url:
         yield url
 
@@ -144,7 +145,7 @@ def test_an_organiser_draws_a_boundary_in_the_app_and_saves_it(fresh_db_url):
     with Session(engine) as session, session.begin():
         world = build_world(session)
         session.execute(update(Team).values(city="Gdańsk"))
-    with running_app({"CALMAP_DATABASE_URL": fresh_db_url, "CALMAP_TILES_URL": "none",
+    with running_app({**app_env(fresh_db_url), "CALMAP_TILES_URL": "none",
                       "CALMAP_AUTH": "none"}) as url:
         with offline_tab(url, viewport={"width": 1400, "height": 1000}) as tab:
             tab.get_by_role("link", name="Granice obszarów").click(timeout=60_000)

@@ -25,6 +25,7 @@ from mapping.db import set_app_user
 from mapping.models import Need, NeedResource, Resource, Team
 from mapping.pins import Version
 from mapping.ui import editing, forms, state
+from tests.conftest import point_app_at
 from tests.editing_fixtures import PASSWORD, build_world
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401
 
@@ -46,7 +47,7 @@ def world_db(fresh_db_url):
 def start(monkeypatch, url, auth="password"):
     for name in ("CALMAP_LANGUAGE", "CALMAP_DATA_DIR"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CALMAP_DATABASE_URL", url)
+    point_app_at(monkeypatch, url)
     monkeypatch.setenv("CALMAP_TILES_URL", "none")
     monkeypatch.setenv("CALMAP_AUTH", auth)
     return AppTest.from_file(APP, default_timeout=120).run()

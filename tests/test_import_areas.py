@@ -24,6 +24,7 @@ from mapping.errors import PermissionDenied, UserError
 from mapping.import_files import SourceOptions, open_features
 from mapping.models import Area, LayerHistory, Team
 from tests import import_fixtures as files
+from tests.conftest import point_app_at
 from tests.import_fixtures import shared
 
 
@@ -395,7 +396,7 @@ def test_the_import_runs_under_row_level_security_as_the_signed_in_admin(fresh_d
 
 
 def test_the_command_checks_saves_and_dry_runs(monkeypatch, fresh_db_url, tmp_path):
-    monkeypatch.setenv("CALMAP_DATABASE_URL", fresh_db_url)
+    point_app_at(monkeypatch, fresh_db_url)
     monkeypatch.setenv("CALMAP_LANGUAGE", "en")
     runner = CliRunner()
     path = str(shared(files.WARSAW_DISTRICTS))

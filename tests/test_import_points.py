@@ -29,6 +29,7 @@ from mapping.import_files import SourceOptions
 from mapping.models import Area, LayerHistory, Partner, Resource, Team
 from mapping.point_import import PointOptions
 from tests import import_fixtures as files
+from tests.conftest import point_app_at
 from tests.editing_fixtures import build_world
 from tests.import_fixtures import shared
 
@@ -396,7 +397,7 @@ def test_the_command_imports_venues_with_a_category_map(monkeypatch, fresh_db_ur
                          geom=from_shape(dissolve(districts.geometry, 50_000), srid=4326)))
     mapping = tmp_path / "typ.csv"
     mapping.write_text("TYP,kategoria\n" + "".join(f"{k},{v}\n" for k, v in TYP.items()))
-    monkeypatch.setenv("CALMAP_DATABASE_URL", fresh_db_url)
+    point_app_at(monkeypatch, fresh_db_url)
     monkeypatch.setenv("CALMAP_LANGUAGE", "en")
     args = ["import", "points", str(shared(files.GDANSK_VENUES)), "--area", "Gdańsk",
             "--name-field", "NAZWA", "--category-field", "TYP", "--category-map", str(mapping),

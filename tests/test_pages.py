@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from mapping import layers
 from mapping.ui import state
+from tests.conftest import point_app_at
 from tests.streamlit_server import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "streamlit_app.py")
@@ -39,7 +40,7 @@ def single_user_app(monkeypatch, url):
     """The app in single-user mode on ``url``, not yet run."""
     for name in ("CALMAP_LANGUAGE", "CALMAP_DATA_DIR"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CALMAP_DATABASE_URL", url)
+    point_app_at(monkeypatch, url)
     monkeypatch.setenv("CALMAP_TILES_URL", "none")
     monkeypatch.setenv("CALMAP_AUTH", "none")
     return AppTest.from_file(APP, default_timeout=120)
@@ -138,7 +139,7 @@ def test_a_database_without_tables_says_which_command_creates_them(monkeypatch, 
         conn.execute(text('CREATE DATABASE "calmap_test_no_tables"'))
     try:
         url = make_url(admin_url).set(database="calmap_test_no_tables")
-        monkeypatch.setenv("CALMAP_DATABASE_URL", url.render_as_string(hide_password=False))
+        point_app_at(monkeypatch, url.render_as_string(hide_password=False))
         at = AppTest.from_file(APP, default_timeout=60).run()
         assert not at.exception
         assert "calmap db upgrade" in at.error[0].value

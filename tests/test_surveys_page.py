@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from mapping.models import Need, SurveyResponse, SurveyWave
 from surveys import samples
+from tests.conftest import point_app_at
 from tests.survey_fixtures import PASSWORD, build_wroclaw, estate_form, estate_shapes
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401
 from tests.test_surveys_indicators import WAVE_2026, crafted
@@ -31,7 +32,7 @@ def world_db(fresh_db_url):
 def start(monkeypatch, url, auth="none"):
     for name in ("CALMAP_LANGUAGE", "CALMAP_DATA_DIR"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CALMAP_DATABASE_URL", url)
+    point_app_at(monkeypatch, url)
     monkeypatch.setenv("CALMAP_TILES_URL", "none")
     monkeypatch.setenv("CALMAP_AUTH", auth)
     return AppTest.from_file(APP, default_timeout=180).run()

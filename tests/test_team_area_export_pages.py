@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from mapping import layers
 from mapping.models import Partnership, Team
 from mapping.ui import state
+from tests.conftest import point_app_at
 from tests.editing_fixtures import PASSWORD, build_world
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401
 
@@ -25,7 +26,7 @@ def demo_app(monkeypatch, demo_db_url):
 def start_env(monkeypatch, url, auth):
     for name in ("CALMAP_LANGUAGE", "CALMAP_DATA_DIR"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CALMAP_DATABASE_URL", url)
+    point_app_at(monkeypatch, url)
     monkeypatch.setenv("CALMAP_TILES_URL", "none")
     monkeypatch.setenv("CALMAP_AUTH", auth)
 

@@ -1,72 +1,110 @@
 """Who is using the app: sign-in form, OpenID Connect, single-user mode, idle timeout.
 
-Only the username and the time of the last activity live in the session
-state; the account is read again on every run, so disabling an account or
-changing its teams takes effect at once.
+The database keeps the sessions (``mapping.sessions``): the session state
+holds only the session's token, and every run hands it to the database
+(``db.set_session_token``), which finds the user from it, keeps it open for
+the idle timeout and forgets it on sign-out. A signed cookie carries the token
+across reloads, new tabs and ``?area=`` links; it is never in the URL.
 """
 
 from __future__ import annotations
 
-import time
+import json
 
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from mapping import accounts, db
+from mapping import accounts, db, sessions
 from mapping.accounts import Actor
 from mapping.config import Config
-from mapping.errors import NotFound
 from mapping.i18n import t
+from mapping.ui import data
 
-USERNAME = "calmap.username"
-LAST_ACTIVITY = "calmap.last_activity"
+TOKEN = "calmap.session_token"  # noqa: S105 - a session-state key, not a secret
 TIMED_OUT = "calmap.timed_out"
+COOKIE_PENDING = "calmap.cookie_pending"
+COOKIE = "calmap_session"
+# The cookie outlives the idle timeout only by what a browser keeps; the database
+# decides whether the session is still open.
+COOKIE_MAX_AGE = 24 * 60 * 60
 
 
 def _engine(url: str):  # noqa: ANN202 - an Engine
     return db.engine_for_url(url)
 
 
+def _client() -> str:
+    """The client address for throttling and the sign-in log."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - outside a browser session (AppTest) there is none
+        address = None
+    # Streamlit gives None for localhost (and a stand-in object under AppTest).
+    return address if isinstance(address, str) and address else "localhost"
+
+
 def current_actor(url: str, cfg: Config, lang: str) -> Actor | None:
     """The signed-in user, or None after drawing the sign-in form (the page must stop)."""
-    if cfg.auth == "none":
-        with Session(_engine(url)) as session, session.begin():
-            actor = accounts.local_admin(session)
-        st.sidebar.warning(t("auth.no_login_mode", lang))
-        return actor
-    username = st.session_state.get(USERNAME)
-    if username and _idle_for(cfg):
-        sign_out()
-        st.session_state[TIMED_OUT] = True
+    engine = _engine(url)
+    key = data.session_key(cfg)
+    token = st.session_state.get(TOKEN)
+    from_cookie = False
+    if token is None and cfg.auth == "password":
+        token = sessions.token_from_cookie(key, _cookie())
+        from_cookie = token is not None
+    actor = _resume(engine, token, cfg) if token else None
+    if token and actor is None:
+        # Ended elsewhere, idle too long, or the account was disabled.
+        forget()
+        if not from_cookie:
+            st.session_state[TIMED_OUT] = True
+        if cfg.auth == "password":
+            _write_cookie(None)
+        token = None
+    if actor is None and cfg.auth != "password":
+        username = accounts.LOCAL_ADMIN if cfg.auth == "none" else _oidc_username()
+        if username:
+            with Session(engine) as session, session.begin():
+                token = sessions.open_trusted(
+                    session, key, username, _client(), cfg.idle_timeout_minutes
+                )
+            actor = _resume(engine, token, cfg) if token else None
+            if actor is None:
+                st.error(t("auth.account_unknown", lang))
+                return None
+    if actor is None:
         if cfg.auth == "oidc":
-            st.logout()
-        username = None
-    if cfg.auth == "oidc" and username is None:
-        username = _oidc_username()
-    if username:
-        try:
-            with Session(_engine(url)) as session:
-                actor = accounts.actor_for(session, username)
-        except NotFound:
-            sign_out()
-            st.error(t("auth.account_unknown", lang))
+            _oidc_button(lang)
+        else:
+            _password_form(engine, cfg, lang)
+        return None
+    st.session_state[TOKEN] = token
+    db.set_session_token(token)
+    if cfg.auth == "none":
+        st.sidebar.warning(t("auth.no_login_mode", lang))
+    if st.session_state.pop(COOKIE_PENDING, False):
+        _write_cookie(sessions.sign_cookie(key, token))
+    return actor
+
+
+def signed_in_actor(url: str) -> Actor | None:
+    """The actor of this run's session, read again (the router signed them in; nothing drawn)."""
+    token = st.session_state.get(TOKEN)
+    if not token:
+        return None
+    with db.acting_for(token), Session(_engine(url)) as session:
+        return sessions.current_actor(session)
+
+
+def _resume(engine, token: str | None, cfg: Config) -> Actor | None:  # noqa: ANN001
+    """Keep ``token``'s session open for the idle timeout; its actor, or None if it is over."""
+    with db.acting_for(token), Session(engine) as session, session.begin():
+        if sessions.touch(session, cfg.idle_timeout_minutes) is None:
             return None
-        st.session_state[USERNAME] = actor.username
-        st.session_state[LAST_ACTIVITY] = time.time()
-        return actor
-    if cfg.auth == "oidc":
-        _oidc_button(lang)
-    else:
-        _password_form(url, lang)
-    return None
+        return sessions.current_actor(session)
 
 
-def _idle_for(cfg: Config) -> bool:
-    last = st.session_state.get(LAST_ACTIVITY)
-    return last is not None and time.time() - last > cfg.idle_timeout_minutes * 60
-
-
-def _password_form(url: str, lang: str) -> None:
+def _password_form(engine, cfg: Config, lang: str) -> None:  # noqa: ANN001
     st.title(t("auth.title", lang))
     if st.session_state.pop(TIMED_OUT, False):
         st.info(t("auth.timed_out", lang))
@@ -76,15 +114,48 @@ def _password_form(url: str, lang: str) -> None:
             t("auth.password", lang), type="password", key="calmap.login.password"
         )
         submitted = st.form_submit_button(t("auth.sign_in", lang))
-    if submitted:
-        with Session(_engine(url)) as session, session.begin():
-            actor = accounts.authenticate(session, username, password)
-        if actor is None:
-            st.error(t("auth.wrong_password", lang))
-            return
-        st.session_state[USERNAME] = actor.username
-        st.session_state[LAST_ACTIVITY] = time.time()
-        st.rerun()
+    if not submitted:
+        return
+    with db.acting_for(None), Session(engine) as session, session.begin():
+        result = sessions.sign_in(
+            session, username, password, _client(), cfg.idle_timeout_minutes
+        )
+    if result.outcome == "throttled":
+        st.error(t("auth.throttled", lang, seconds=result.retry_after))
+        return
+    if result.outcome != "ok" or not result.token:
+        st.error(t("auth.wrong_password", lang))
+        return
+    st.session_state[TOKEN] = result.token
+    st.session_state[COOKIE_PENDING] = True
+    st.rerun()
+
+
+def _cookie() -> str | None:
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:  # noqa: BLE001 - no browser connection (AppTest): no cookies
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _write_cookie(value: str | None) -> None:
+    """Set (or, with None, delete) the session cookie in this browser.
+
+    Streamlit has no API to set a cookie, so a zero-height component does it in
+    the page's own origin; SameSite=Strict keeps other sites from sending it.
+    """
+    attributes = "path=/; SameSite=Strict"
+    if value is None:
+        cookie = f"{COOKIE}=; {attributes}; max-age=0"
+    else:
+        cookie = f"{COOKIE}={value}; {attributes}; max-age={COOKIE_MAX_AGE}"
+    script = (
+        "<script>(function(){var c=" + json.dumps(cookie) + ";"
+        "if (window.parent.location.protocol === 'https:') { c += '; Secure'; }"
+        "window.parent.document.cookie = c;})();</script>"
+    )
+    st.iframe(script, height=1)
 
 
 def _oidc_username() -> str | None:
@@ -104,13 +175,23 @@ def _oidc_button(lang: str) -> None:
         st.login()
 
 
-def sign_out() -> None:
-    """Forget the signed-in user in this browser session."""
-    st.session_state.pop(USERNAME, None)
-    st.session_state.pop(LAST_ACTIVITY, None)
+def forget() -> None:
+    """Forget the session in this browser tab (the database session is untouched)."""
+    st.session_state.pop(TOKEN, None)
+    db.set_session_token(None)
 
 
-def logout_button(actor: Actor, cfg: Config, lang: str) -> None:
+def sign_out(url: str) -> None:
+    """End the session in the database (every tab with its token) and in this browser."""
+    token = st.session_state.get(TOKEN)
+    if token:
+        with db.acting_for(token), Session(_engine(url)) as session, session.begin():
+            sessions.end(session)
+    # The cookie is deleted on the next run: it names an ended session now.
+    forget()
+
+
+def logout_button(actor: Actor, url: str, cfg: Config, lang: str) -> None:
     """Show who is signed in, with their role, and a sign-out button."""
     if cfg.auth == "none":
         return
@@ -123,7 +204,7 @@ def logout_button(actor: Actor, cfg: Config, lang: str) -> None:
         )
     )
     if st.sidebar.button(t("auth.sign_out", lang), key="calmap.logout"):
-        sign_out()
+        sign_out(url)
         if cfg.auth == "oidc":
             st.logout()
         st.rerun()

@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from mapping import assets, config, db, layers, schema
+from mapping import accounts, assets, config, db, layers, schema
 from mapping.config import Config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -37,7 +37,13 @@ def _ready_database(database_url: str | None, data_dir: str, _cfg: Config) -> st
     url = db.database_url(_cfg)
     engine = db.engine_for_url(url)
     db.check_connection(engine)
+    db.check_runtime_role(engine)
     schema.require_schema(engine)
+    if _cfg.auth == "none" and db.has_owner(_cfg):
+        # Single-user mode's administrator is an account like any other; only
+        # the owner may create accounts.
+        with db.session_scope(db.engine_for_url(db.owner_url(_cfg))) as session:
+            accounts.ensure_local_admin(session)
     return url
 
 
@@ -48,6 +54,16 @@ def database_url(cfg: Config | None = None) -> str:
     """
     cfg = cfg or settings()
     return _ready_database(cfg.database_url, str(cfg.data_dir), cfg)
+
+
+@st.cache_resource(show_spinner=False)
+def _session_key(database_url: str | None, owner_url: str | None, _cfg: Config) -> bytes:
+    return db.session_key(_cfg)
+
+
+def session_key(cfg: Config) -> bytes:
+    """The session key (signs the cookie, vouches for password-less sessions), once per process."""
+    return _session_key(cfg.database_url, cfg.owner_database_url, cfg)
 
 
 @st.cache_resource(show_spinner=False)

@@ -28,11 +28,11 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from mapping import accounts, catalog, db, layers, pins
+from mapping import catalog, db, layers, pins
 from mapping.accounts import Actor
 from mapping.catalog import Entry
 from mapping.config import Config
-from mapping.errors import ConflictError, NotFound, PermissionDenied, UserError, ValidationError
+from mapping.errors import ConflictError, PermissionDenied, UserError, ValidationError
 from mapping.models import NEED_STATUSES, VISIBILITIES
 from mapping.ui import auth
 
@@ -167,18 +167,7 @@ def on_map(frame: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
 
 def signed_in_actor(url: str, cfg: Config) -> Actor | None:
     """The user the router signed in on this run, read again (nothing is drawn)."""
-    engine = db.engine_for_url(url)
-    if cfg.auth == "none":
-        with Session(engine) as session, session.begin():
-            return accounts.local_admin(session)
-    username = st.session_state.get(auth.USERNAME)
-    if not username:
-        return None
-    with Session(engine) as session:
-        try:
-            return accounts.actor_for(session, username)
-        except NotFound:
-            return None
+    return auth.signed_in_actor(url)
 
 
 def actor_name(actor: Actor) -> str:
