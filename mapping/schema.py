@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from mapping.db import DatabaseError
+from mapping.db import APP_ROLE, RUNTIME_ROLE, DatabaseError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -67,6 +67,27 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         ensure_postgis(conn)
         command.upgrade(alembic_config(connection=conn), revision)
+        grant_runtime_role(conn)
+
+
+def grant_runtime_role(conn: Connection) -> None:
+    """Make the runtime login role a member of the app role, if it exists by now.
+
+    The DBA of a shared server may create the role after the first upgrade;
+    every upgrade (and ``calmap serve``) grants it again, which is idempotent.
+    """
+    conn.execute(
+        text(
+            f"""
+            DO $$ BEGIN
+                IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{RUNTIME_ROLE}')
+                   AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+                    GRANT {APP_ROLE} TO {RUNTIME_ROLE};
+                END IF;
+            END $$
+            """
+        )
+    )
 
 
 def require_schema(engine: Engine) -> None:

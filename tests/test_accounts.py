@@ -2,32 +2,47 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from mapping import accounts
+from mapping import accounts, db, sessions
 from mapping.errors import UserError
 from mapping.models import AppUser, Team
 from tests.test_cli import calmap
 
 PASSWORD = "correct horse battery"
+_clients = itertools.count()
+
+
+def signs_in(session, username, password):
+    """The role of the account a sign-in opens a session for, else None (the database checks)."""
+    result = sessions.sign_in(session, username, password, f"test-{next(_clients)}", 30)
+    if result.outcome != "ok":
+        return None
+    with db.acting_for(result.token):
+        db.use_session(session, result.token)
+        actor = sessions.current_actor(session)
+        db.use_session(session, None)
+    return actor
 
 
 def test_a_password_is_stored_as_an_argon2id_hash_and_checked(session):
     accounts.add_user(session, "anna", PASSWORD, "viewer")
     stored = session.scalar(select(AppUser.password_hash).where(AppUser.username == "anna"))
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
-    assert accounts.authenticate(session, "anna", PASSWORD).role == "viewer"
-    assert accounts.authenticate(session, "Anna ", PASSWORD) is not None
-    assert accounts.authenticate(session, "anna", "wrong password!") is None
-    assert accounts.authenticate(session, "nobody", PASSWORD) is None
+    assert signs_in(session, "anna", PASSWORD).role == "viewer"
+    assert signs_in(session, "Anna ", PASSWORD) is not None
+    assert signs_in(session, "anna", "wrong password!") is None
+    assert signs_in(session, "nobody", PASSWORD) is None
 
 
 def test_a_disabled_account_cannot_sign_in(session):
     accounts.add_user(session, "bob", PASSWORD, "editor")
     accounts.set_active(session, "bob", False)
-    assert accounts.authenticate(session, "bob", PASSWORD) is None
+    assert signs_in(session, "bob", PASSWORD) is None
 
 
 @pytest.mark.parametrize(
@@ -77,8 +92,8 @@ def test_the_user_commands_read_the_password_from_stdin(fresh_db_url):
         "jan\teditor\tactive\tztps10"
     ]
     assert calmap(fresh_db_url, "user", "passwd", "jan", stdin="another long one\n").returncode == 0
-    with Session(engine) as session:
-        assert accounts.authenticate(session, "jan", "another long one") is not None
+    with Session(engine) as session, session.begin():
+        assert signs_in(session, "jan", "another long one") is not None
     assert calmap(fresh_db_url, "user", "disable", "jan").returncode == 0
     assert calmap(fresh_db_url, "user", "list").stdout.splitlines() == [
         "jan\teditor\tdisabled\tztps10"
@@ -93,7 +108,7 @@ def test_an_account_for_the_citys_identity_provider_has_no_password(fresh_db_url
     added = calmap(fresh_db_url, "user", "add", "anna@mops.example.pl", "--no-password")
     assert added.returncode == 0, added.stderr
     engine = create_engine(fresh_db_url)
-    with Session(engine) as session:
+    with Session(engine) as session, session.begin():
         assert accounts.actor_for(session, "anna@mops.example.pl").role == "viewer"
-        assert accounts.authenticate(session, "anna@mops.example.pl", "") is None
+        assert signs_in(session, "anna@mops.example.pl", "") is None
     engine.dispose()

@@ -12,6 +12,8 @@ from mapping.config import LANGUAGES
 from mapping.i18n import t
 from mapping.ui import data, state
 
+# Set once the address's choice has been read in this browser session.
+LINK_READ = "calmap.link_read"
 # Em spaces are not collapsed by the browser, so the area tree shows as indents.
 INDENT = "\u2003"
 
@@ -31,29 +33,50 @@ def language_switch() -> str:
 
 
 def _open_link(url: str, cities: list[str]) -> None:
-    """Choose the team or area a link names (``?team=ID`` or ``?area=ID``), once.
+    """On a session's first run, take the choice the address names.
 
-    The June posters print such links as QR codes. The parameters are then
-    removed, so later choices in the sidebar are not overridden; an id that
-    does not exist (or that this user may not see) is ignored.
+    The address may name ``?city=``, ``?team=ID`` and ``?area=ID``. The June
+    posters print such links as QR codes, and the app keeps the current
+    choice in the address (``_remember_in_address``), so a reload or a new tab
+    opens the same map. Later runs ignore the address, so a choice in the sidebar
+    is never overridden; an id that does not exist (or that this user may not
+    see) is ignored.
     """
-    params = st.query_params
-    if "team" not in params and "area" not in params:
+    if st.session_state.get(LINK_READ):
         return
-    wanted_team = str(params.pop("team", ""))
-    wanted_area = str(params.pop("area", ""))
+    st.session_state[LINK_READ] = True
+    params = st.query_params
+    wanted_city = str(params.get("city", ""))
+    wanted_team = str(params.get("team", ""))
+    wanted_area = str(params.get("area", ""))
+    if wanted_city in cities:
+        state.set_city(wanted_city)
     for city in cities:
+        if wanted_area.isdigit() and any(
+            c.id == int(wanted_area) for c in data.area_choices(url, city, None)
+        ):
+            state.set_city(city)
+            teams = {team.id for team in data.teams(url, city)}
+            if wanted_team.isdigit() and int(wanted_team) in teams:
+                state.set_team_id(int(wanted_team))
+            state.set_area_id(int(wanted_area))
+            return
         teams = {team.id for team in data.teams(url, city)}
         if wanted_team.isdigit() and int(wanted_team) in teams:
             state.set_city(city)
             state.set_team_id(int(wanted_team))
             return
-        if wanted_area.isdigit() and any(
-            c.id == int(wanted_area) for c in data.area_choices(url, city, None)
-        ):
-            state.set_city(city)
-            state.set_area_id(int(wanted_area))
-            return
+
+
+def _remember_in_address() -> None:
+    """Write the current city, team and area into the address (only ids and the city name)."""
+    wanted = {"city": state.city(), "team": state.team_id(), "area": state.area_id()}
+    for key, value in wanted.items():
+        if value is None or value == state.ALL:
+            if key in st.query_params:
+                del st.query_params[key]
+        elif st.query_params.get(key) != str(value):
+            st.query_params[key] = str(value)
 
 
 def selectors(url: str, lang: str) -> None:
@@ -96,6 +119,7 @@ def selectors(url: str, lang: str) -> None:
         key=state.AREA_ID,
         format_func=lambda i: labels.get(i) or t("sidebar.all_areas", lang),
     )
+    _remember_in_address()
 
 
 def current_place(url: str, lang: str) -> str:
