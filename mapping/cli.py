@@ -160,11 +160,14 @@ def serve(
 
     with user_errors():
         cfg = _config()
-        engine = ready_engine(cfg)
-        try:
-            schema.upgrade(engine)
-        finally:
-            engine.dispose()
+        if db.has_owner(cfg):
+            engine = ready_engine(cfg)
+            try:
+                schema.upgrade(engine)
+            finally:
+                engine.dispose()
+        # Without the owner (a shared server's app machine) the app checks the
+        # schema itself and says to run `calmap db upgrade` where the owner is.
         assets.install_static(PROJECT_ROOT / "static")
     args = [
         sys.executable,
