@@ -78,7 +78,8 @@ if st.button(t("june.prepare", lang), type="primary", key=PREFIX + "prepare",
                                             name=name))
 
     with tempfile.TemporaryDirectory(prefix="calmap-june-") as tmp:
-        run = runner.run_pack(request, Path(tmp), database_url=url, formats=formats,
+        run = runner.run_pack(request, Path(tmp), database_url=url,
+                              session_token=db.session_token(), formats=formats,
                               paper=paper, progress=progress)
         if run.error is not None or run.zip_path is None or run.out_dir is None:
             bar.empty()

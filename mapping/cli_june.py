@@ -8,6 +8,7 @@ and exit code 1, before anything is written.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,8 @@ from mapping.i18n import t
 # The reports package loads matplotlib, ReportLab and python-pptx: imported when
 # the command runs, so every other `calmap` command starts quickly.
 ALL_FORMATS = "pdf,pptx,html"
+# Set by the June page (mapping.reports.runner): the session the pack is read as.
+ACT_AS_SESSION = "CALMAP_ACT_AS_SESSION"
 
 
 def june(
@@ -57,9 +60,13 @@ def june(
             language=lang,
         )
         chosen = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
-        engine = ready_engine(cfg)
+        # The June page runs this command for its signed-in user: the child then
+        # reads through the app's runtime role as that user's session, never as
+        # the owner.
+        token = os.environ.get(ACT_AS_SESSION)
+        engine = db.make_engine(db.database_url(cfg)) if token else ready_engine(cfg)
         try:
-            with db.session_scope(engine, app_user="calmap-cli") as session:
+            with db.acting_for(token), db.session_scope(engine, app_user="calmap-cli") as session:
                 plan = build.plan_pack(
                     session, request, public_url=cfg.public_url,
                     on_step=lambda message: typer.echo(message, err=True),

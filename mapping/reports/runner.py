@@ -56,6 +56,7 @@ def run_pack(
     workdir: Path,
     *,
     database_url: str,
+    session_token: str | None,
     formats: list[str],
     paper: str,
     progress: Callable[[int, int, str], None] | None = None,
@@ -66,7 +67,12 @@ def run_pack(
     ``error``, in the request's language; nothing is raised for it.
     """
     out, zip_path = workdir / "pack", workdir / "pack.zip"
-    env = {**os.environ, "CALMAP_DATABASE_URL": database_url}
+    # The child reads as the signed-in user's session through the runtime role;
+    # it gets no owner's URL, so it can see no more than the page could.
+    env = {k: v for k, v in os.environ.items() if k != "CALMAP_OWNER_DATABASE_URL"}
+    env["CALMAP_DATABASE_URL"] = database_url
+    if session_token:
+        env["CALMAP_ACT_AS_SESSION"] = session_token
     child = subprocess.Popen(
         june_command(request, out, zip_path, formats, paper),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env,
