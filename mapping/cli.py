@@ -15,6 +15,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from mapping import accounts, catalog, config, db, schema
+from mapping.cli_backup import backup_command, restore_command
 from mapping.cli_common import fail, in_transaction, ready_engine, user_errors
 from mapping.cli_export import export_app
 from mapping.cli_import import import_app
@@ -33,6 +34,8 @@ catalog_app = typer.Typer(
     help="Categories, target groups and source methods.", no_args_is_help=True
 )
 app.add_typer(db_app, name="db")
+db_app.command("backup")(backup_command)
+db_app.command("restore")(restore_command)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(user_app, name="user")
 app.add_typer(survey_app, name="survey")

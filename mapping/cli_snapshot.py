@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from mapping import changes, config, snapshots
+from mapping import changes, config, snapshots, spreadsheet_safe
 from mapping.cli_common import CLI_ACTOR, area_id, fail, in_transaction, team_id, user_errors
 from mapping.export import LOCAL_TIMEZONE
 
@@ -106,12 +106,15 @@ def report_text(report: changes.ChangeReport) -> str:
 
 
 def report_csv(report: changes.ChangeReport) -> str:
-    """One CSV row of counts per unit: the total, then teams, then areas."""
+    """One CSV row of counts per unit: the total, then teams, then areas.
+
+    A name that would start a spreadsheet formula gets a leading ``'`` (OWASP).
+    """
     out = io.StringIO()
     writer = csv.DictWriter(out, ["level", "id", "name", *changes.KINDS], lineterminator="\n")
     writer.writeheader()
     for level in (changes.CITY, changes.TEAM, changes.AREA):
-        writer.writerows(report.rows(level))
+        writer.writerows(spreadsheet_safe.record(row) for row in report.rows(level))
     return out.getvalue()
 
 

@@ -21,7 +21,8 @@ Formats (every coordinate in EPSG:4326, longitude/latitude):
 - ``geojson``: a zip of one RFC 7946 GeoJSON file per layer (tables without
   geometry as features whose geometry is null);
 - ``csv``: a zip of one UTF-8 CSV per layer, geometry as WKT in the first
-  column ``WKT``, with ``.csvt`` column types for GDAL/QGIS;
+  column ``WKT``, with ``.csvt`` column types for GDAL/QGIS; text that a
+  spreadsheet would take for a formula starts with ``'`` (``mapping.spreadsheet_safe``);
 - ``shp``: a zip of Shapefiles with a ``.cpg`` saying UTF-8, field names
   shortened to 10 characters (``SHAPEFILE_FIELDS``, also written to
   ``FIELDS.txt`` in the zip) and a ``.qml`` style per pin layer;
@@ -52,7 +53,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from mapping import catalog, placement
+from mapping import catalog, placement, spreadsheet_safe
 from mapping.accounts import Actor
 from mapping.errors import UserError
 from mapping.export_data import ExportData, Selection
@@ -467,6 +468,9 @@ CSV_TYPES = {"int": "Integer64", "str": "String", "date": "Date", "bool": "Integ
 def csv_text(frame: pd.DataFrame, layer: str) -> str:
     """One layer as CSV text: geometry as WKT first (GDAL's convention), ISO dates, 1/0 booleans.
 
+    Partners open these files in Excel, so text that would start a formula
+    gets a leading ``'`` (OWASP, ``mapping.spreadsheet_safe``); numbers stay numbers.
+
     >>> from shapely.geometry import Point
     >>> frame = gpd.GeoDataFrame({"name": ["Świetlica"]}, geometry=[Point(17, 51)], crs=4326)
     >>> csv_text(frame, "x").splitlines()
@@ -482,7 +486,7 @@ def csv_text(frame: pd.DataFrame, layer: str) -> str:
         if values.dtype == bool:
             values = values.astype(int)
         out[name] = values.astype(object).where(values.notna(), "")
-    return out.to_csv(index=False, lineterminator="\r\n")
+    return spreadsheet_safe.frame(out).to_csv(index=False, lineterminator="\r\n")
 
 
 def _write_csv(data: ExportData, archive: zipfile.ZipFile, work: Path, language: str) -> None:

@@ -18,6 +18,13 @@ exactly their columns (``TABLES``):
 A service directory is made to be shared, so team-only rows never go into
 a package, whoever exports it.
 
+The tables are CSV, and CSV gets opened in spreadsheets: text that a
+spreadsheet would take for a formula (a name starting with ``=``, a phone
+number starting with ``+``) starts with ``'`` in the files, as OWASP advises
+(``mapping.spreadsheet_safe``). A program reading the package may strip a
+``'`` followed by ``= + - @``, tab or carriage return. Numbers (latitude,
+longitude) stay numbers.
+
 Ids are UUIDs made with uuid5 from our table and id, so the same row keeps
 the same id in every export of the same database. An HSDS ``address`` needs
 a postal code and province, which the app does not record: the address text
@@ -38,6 +45,7 @@ from typing import Any
 
 import pandas as pd
 
+from mapping import spreadsheet_safe
 from mapping.catalog import Entry
 
 HSDS_VERSION = "3.0"
@@ -329,12 +337,16 @@ def datapackage(tables: dict[str, pd.DataFrame], created: dt.datetime) -> dict[s
 
 
 def write_package(data: Any, path: str | Path, language: str = "pl") -> Path:
-    """Write the HSDS package of an ``ExportData`` as a zip at ``path``."""
+    """Write the HSDS package of an ``ExportData`` as a zip at ``path``.
+
+    Text cells that would start a spreadsheet formula get a leading ``'`` (OWASP).
+    """
     tables = build_tables(data.frames, data.catalogue, language)
     path = Path(path)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for table, frame in tables.items():
-            archive.writestr(f"{table}.csv", frame.to_csv(index=False, lineterminator="\r\n"))
+            safe = spreadsheet_safe.frame(frame)
+            archive.writestr(f"{table}.csv", safe.to_csv(index=False, lineterminator="\r\n"))
         package = datapackage(tables, data.exported_at)
         archive.writestr("datapackage.json", json.dumps(package, ensure_ascii=False, indent=2))
     return path

@@ -2057,6 +2057,78 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Zapisano {count} obszarów.",
         "en": "{count} areas saved.",
     },
+    # calmap db backup / restore
+    "backup.written": {
+        "pl": "zapisano kopię zapasową: {path} ({size} bajtów; otworzyć ją może tylko właściciel "
+        "pliku, bo zawiera dane osobowe)",
+        "en": "backup written: {path} ({size} bytes; only the file's owner may open it, as it "
+        "holds personal data)",
+    },
+    "backup.restored": {
+        "pl": "odtworzono {path}: tabel {tables}, wpisów historii {history}; jeśli kopia jest "
+        "starsza niż ta wersja programu, uruchom „calmap db upgrade”",
+        "en": "restored {path}: {tables} tables, {history} history entries; if the backup is "
+        "older than this version of calmap, run 'calmap db upgrade'",
+    },
+    "backup.no_folder": {
+        "pl": "nie ma folderu {folder}: podaj plik w istniejącym folderze",
+        "en": "there is no folder {folder}: give a file in an existing folder",
+    },
+    "backup.is_folder": {
+        "pl": "{path} jest folderem: podaj nazwę pliku, np. calmap.backup",
+        "en": "{path} is a folder: give a file name, e.g. calmap.backup",
+    },
+    "backup.cannot_write": {
+        "pl": "nie można zapisać {path} ({reason}): podaj plik w folderze z prawem zapisu",
+        "en": "cannot write {path} ({reason}): give a file in a folder you may write to",
+    },
+    "backup.dump_failed": {
+        "pl": "pg_dump się nie powiódł, plik nie został zapisany: {reason}",
+        "en": "pg_dump failed and no file was written: {reason}",
+    },
+    "backup.no_file": {
+        "pl": "nie ma pliku {path}: podaj plik zapisany przez „calmap db backup”",
+        "en": "there is no file {path}: give a file written by 'calmap db backup'",
+    },
+    "backup.not_a_backup": {
+        "pl": "{path} nie jest kopią zapasową calmap (pg_restore: {reason}); baza nie została "
+        "zmieniona",
+        "en": "{path} is not a calmap backup (pg_restore: {reason}); the database was not "
+        "changed",
+    },
+    "backup.not_empty": {
+        "pl": "baza danych zawiera już tabele ({count}: {tables}); odtwarzanie odbywa się tylko "
+        "do pustej bazy, a „--force” zastępuje obiekty z kopii",
+        "en": "the database already holds tables ({count}: {tables}); a restore goes into an "
+        "empty database only, and '--force' replaces the objects the backup holds",
+    },
+    "backup.restore_failed": {
+        "pl": "odtwarzanie {path} nie powiodło się, baza nie została zmieniona: {reason}",
+        "en": "restoring {path} failed and the database was not changed: {reason}",
+    },
+    "backup.cannot_create_role": {
+        "pl": "brak roli {role}, a użytkownik {user} nie może jej utworzyć: poproś "
+        "administratora serwera o „CREATE ROLE {role} NOLOGIN”",
+        "en": "role {role} is missing and user {user} may not create it: ask the server's "
+        "administrator for 'CREATE ROLE {role} NOLOGIN'",
+    },
+    "backup.cannot_join_role": {
+        "pl": "użytkownik {user} musi należeć do roli {role}: poproś administratora serwera o "
+        "„GRANT {role} TO {user}”",
+        "en": "user {user} must be a member of role {role}: ask the server's administrator for "
+        "'GRANT {role} TO {user}'",
+    },
+    "backup.no_client": {
+        "pl": "nie znaleziono programu {program}: zainstaluj go poleceniem "
+        "„apt-get install {package}”",
+        "en": "{program} not found: install it with 'apt-get install {package}'",
+    },
+    "backup.no_postgres_user": {
+        "pl": "uruchomione jako root, pg_dump działa jako użytkownik systemowy „postgres”, "
+        "którego nie ma: zainstaluj pakiet postgresql",
+        "en": "run as root, pg_dump runs as the 'postgres' system user, who does not exist: "
+        "install the postgresql package",
+    },
 }
 
 

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mapping import catalog
+from mapping import catalog, spreadsheet_safe
 from mapping.errors import NotFound
 from mapping.i18n import t
 from mapping.models import Area, SurveyForm, SurveyWave
@@ -459,12 +459,18 @@ def _shown(value: int | float | None) -> int | float | str:
 
 
 def to_csv(indicators: WaveIndicators, language: str = "pl") -> str:
-    """The indicators as CSV (comma-separated, UTF-8), hidden numbers as ``x``."""
+    """The indicators as CSV (comma-separated, UTF-8), hidden numbers as ``x``.
+
+    An area name that would start a spreadsheet formula gets a leading ``'``
+    (OWASP, ``mapping.spreadsheet_safe``); shares and changes stay numbers.
+    """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for record in records(indicators, language):
-        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+        writer.writerow(
+            spreadsheet_safe.record({k: "" if v is None else v for k, v in record.items()})
+        )
     return buffer.getvalue()
 
 

@@ -29,6 +29,8 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
+from mapping import spreadsheet_safe
+
 TEMPLATES = ("estate", "seniors")
 PL = "label::Polski (pl)"
 EN = "label::English (en)"
@@ -289,7 +291,13 @@ def template_sheets(
 def template_xlsx(
     kind: str, version: str | None = None, estates: Sequence[str] | None = None
 ) -> bytes:
-    """A template as an XLSForm workbook, ready for KoboToolbox or ODK Central."""
+    """A template as an XLSForm workbook, ready for KoboToolbox or ODK Central.
+
+    Estate names come from the database: one that would start a formula gets
+    a leading ``'`` (OWASP, ``mapping.spreadsheet_safe``), so Excel shows it
+    as text and openpyxl never stores it as a formula. Answers still find
+    their area, which is looked up by its name without punctuation.
+    """
     import openpyxl  # imported here: only template downloads need it
     from openpyxl.styles import Font
 
@@ -298,7 +306,7 @@ def template_xlsx(
     for title, rows in template_sheets(kind, version, estates).items():
         sheet = workbook.create_sheet(title)
         for row in rows:
-            sheet.append(list(row))
+            sheet.append(spreadsheet_safe.row(row))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
