@@ -44,7 +44,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 
 from mapping import config as config_module
-from mapping import db
+from mapping import db, schema
 from mapping.cluster import DATABASE, SUPERUSER, Cluster
 from mapping.errors import UserError
 
@@ -164,7 +164,7 @@ def connection(cfg: config_module.Config) -> Target:
                   "--dbname", DATABASE),
             env=env, run_as=user, bindir=cluster.binaries.bindir,
         )
-    string, password = conninfo(db.database_url(cfg))
+    string, password = conninfo(db.owner_url(cfg))
     env = dict(base_env)
     if password is not None:
         # In the environment, not on the command line, where `ps` would show it.
@@ -331,7 +331,7 @@ def restore(cfg: config_module.Config, source: str | Path, *, force: bool = Fals
         raise UserError("backup.no_file", path=str(path))
     target = connection(cfg)
     contents = _contents(target, path)
-    engine = db.make_engine(db.database_url(cfg))
+    engine = db.make_engine(db.owner_url(cfg))
     try:
         db.check_connection(engine)
         with engine.begin() as sql:
@@ -352,7 +352,9 @@ def restore(cfg: config_module.Config, source: str | Path, *, force: bool = Fals
                         stdout=subprocess.DEVNULL)
         if proc.returncode != 0:
             raise UserError("backup.restore_failed", path=str(path), reason=_reason(proc.stderr))
-        with engine.connect() as sql:
+        with engine.begin() as sql:
+            # Memberships are not in a dump: the app's login role joins the app role again.
+            schema.grant_runtime_role(sql)
             tables = own_tables(sql)
             history = sql.scalar(text("SELECT count(*) FROM layer_history")) \
                 if "layer_history" in tables else 0

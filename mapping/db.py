@@ -74,7 +74,12 @@ def session_key(config: config_module.Config) -> bytes:
             "CALMAP_SESSION_KEY: not set; expected the key `calmap db session-key` prints "
             "(or CALMAP_OWNER_DATABASE_URL)"
         )
-    return read_session_key(engine_for_url(owner_url(config)))
+    # A short-lived engine: the app keeps no owner's connection open.
+    owner = make_engine(owner_url(config))
+    try:
+        return read_session_key(owner)
+    finally:
+        owner.dispose()
 
 
 def read_session_key(engine: Engine) -> bytes:

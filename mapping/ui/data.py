@@ -42,8 +42,12 @@ def _ready_database(database_url: str | None, data_dir: str, _cfg: Config) -> st
     if _cfg.auth == "none" and db.has_owner(_cfg):
         # Single-user mode's administrator is an account like any other; only
         # the owner may create accounts.
-        with db.session_scope(db.engine_for_url(db.owner_url(_cfg))) as session:
-            accounts.ensure_local_admin(session)
+        owner = db.make_engine(db.owner_url(_cfg))
+        try:
+            with db.session_scope(owner) as session:
+                accounts.ensure_local_admin(session)
+        finally:
+            owner.dispose()
     return url
 
 

@@ -58,7 +58,8 @@ TEAMS = "CAST((SELECT calmap_team_ids()) AS integer[])"
 
 def _pin_visible(visibility: str, area: str) -> str:
     return (
-        f"({ADMIN} OR ({SIGNED_IN} AND {visibility} IN ('public', 'partnership')) "
+        # Casts to text keep the stored expression the same through dump and restore.
+        f"({ADMIN} OR ({SIGNED_IN} AND CAST({visibility} AS text) IN ('public', 'partnership')) "
         f"OR {area} = ANY ({TEAM_AREAS}))"
     )
 
@@ -447,7 +448,7 @@ def _policies() -> list[str]:
     policy(
         "layer_history",
         "SELECT",
-        f"USING (CASE WHEN table_name IN ('resource', 'partner', 'need') "
+        f"USING (CASE WHEN CAST(table_name AS text) IN ('resource', 'partner', 'need') "
         f"THEN {pin_version} ELSE {SIGNED_IN} END)",
     )
     return stmts
