@@ -191,7 +191,8 @@ def test_a_temporary_table_cannot_stand_in_for_the_accounts(world):
     # The migration revokes TEMPORARY on the database it upgrades; a database
     # copied from a template gets the default rights back, so the real defence
     # is that every SECURITY DEFINER function searches pg_temp last.
-    with world.runtime.connect() as conn, conn.begin():
+    with world.runtime.connect() as conn:
+        trans = conn.begin()  # rolled back: a pooled connection must not keep the shadows
         _as(conn, world.tokens["viewer1"])
         conn.execute(text("CREATE TEMP TABLE app_user (id int, username text, role text, "
                           "active bool, password_hash text)"))
@@ -201,6 +202,7 @@ def test_a_temporary_table_cannot_stand_in_for_the_accounts(world):
                           "(VALUES (1)) v(user_id)"))
         assert _team_only_seen(conn) == 0
         assert conn.execute(text("SELECT calmap_user_role()")).scalar_one() == "viewer"
+        trans.rollback()
 
 
 def test_every_security_definer_function_searches_pg_temp_last(world):
