@@ -12,6 +12,7 @@ from typing import NoReturn, TypeVar
 
 import typer
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from mapping import accounts, config, db
@@ -42,6 +43,11 @@ def user_errors() -> Iterator[None]:
         yield
     except USER_ERRORS as exc:
         fail(str(exc))
+    except OperationalError as exc:
+        # The server went away mid-command (a restart, a crash): the transaction
+        # was rolled back, so nothing half-done is left; say so in one line.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        fail(f"the database connection was lost ({reason}); its unfinished transaction was rolled back")
 
 
 def ready_engine(cfg: config.Config, start: bool = True) -> Engine:

@@ -245,7 +245,9 @@ class Cluster:
                     break
                 # After SIGKILL the old backends may still hold shared memory for a
                 # moment; they exit once they notice the postmaster is gone.
-                if attempt < 9 and "shared memory" in self._log_tail():
+                # A killed postmaster may also linger a moment as a zombie.
+                tail = self._log_tail()
+                if attempt < 9 and ("shared memory" in tail or "another postmaster" in tail):
                     time.sleep(1)
                     continue
                 raise ClusterError(
