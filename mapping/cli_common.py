@@ -47,7 +47,10 @@ def user_errors() -> Iterator[None]:
         # The server went away mid-command (a restart, a crash): the transaction
         # was rolled back, so nothing half-done is left; say so in one line.
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        fail(f"the database connection was lost ({reason}); its unfinished transaction was rolled back")
+        fail(
+            f"the database connection was lost ({reason}); "
+            "its unfinished transaction was rolled back"
+        )
 
 
 def ready_engine(cfg: config.Config, start: bool = True) -> Engine:
