@@ -6,7 +6,7 @@ uses (and, when asked, starts) the embedded cluster under ``CALMAP_DATA_DIR``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -31,7 +31,10 @@ OWNER_SESSION_MINUTES = 720
 
 # The session token of the person the current thread acts for (a Streamlit
 # script run sets it after sign-in); every transaction on our engines names it.
-_session_token: ContextVar[str | None] = ContextVar("calmap_session_token", default=None)
+_UNSET = ""
+_session_token: ContextVar[str | None] = ContextVar("calmap_session_token", default=_UNSET)
+# Where the token comes from when this thread has not been told (see set_token_provider).
+_token_provider: Callable[[], str | None] | None = None
 _owner_engines: dict[str, bool] = {}
 
 
@@ -110,7 +113,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
 
 def _name_session(conn: Connection) -> None:
-    token = _session_token.get()
+    token = session_token()
     if token:
         conn.exec_driver_sql(
             f"SELECT set_config('{SESSION_SETTING}', %s, true)", (token,)
@@ -123,8 +126,22 @@ def set_session_token(token: str | None) -> None:
 
 
 def session_token() -> str | None:
-    """The session token this thread acts for, if any."""
-    return _session_token.get()
+    """The session token this thread acts for, if any.
+
+    Unless ``set_session_token``/``acting_for`` said otherwise in this thread,
+    the provider answers: Streamlit runs widget callbacks before the page's
+    own code, so the web app provides the token from the browser session.
+    """
+    token = _session_token.get()
+    if token is _UNSET and _token_provider is not None:
+        return _token_provider()
+    return token or None
+
+
+def set_token_provider(provider: Callable[[], str | None] | None) -> None:
+    """Where a thread that was not told finds its session token (the web app's session)."""
+    global _token_provider  # noqa: PLW0603 - one provider per process, set at import
+    _token_provider = provider
 
 
 @contextmanager

@@ -1420,12 +1420,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Zbyt wiele nieudanych prób logowania. Spróbuj ponownie za {seconds} s.",
         "en": "Too many failed sign-in attempts. Try again in {seconds} s.",
     },
-    "auth.no_session_key": {
-        "pl": "Brak klucza sesji: ustaw CALMAP_SESSION_KEY (wypisuje go "
-        "`calmap db session-key`) albo CALMAP_OWNER_DATABASE_URL.",
-        "en": "No session key: set CALMAP_SESSION_KEY (printed by `calmap db session-key`) "
-        "or CALMAP_OWNER_DATABASE_URL.",
-    },
     "role.admin": {"pl": "administrator", "en": "administrator"},
     "role.editor": {"pl": "edytor", "en": "editor"},
     "role.viewer": {"pl": "przeglądający", "en": "viewer"},

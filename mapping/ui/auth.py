@@ -13,6 +13,7 @@ import json
 
 import streamlit as st
 from sqlalchemy.orm import Session
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mapping import accounts, db, sessions
 from mapping.accounts import Actor
@@ -27,6 +28,18 @@ COOKIE = "calmap_session"
 # The cookie outlives the idle timeout only by what a browser keeps; the database
 # decides whether the session is still open.
 COOKIE_MAX_AGE = 24 * 60 * 60
+
+
+def _token_of_this_browser_session() -> str | None:
+    """The session token kept in this browser session's state (None outside a script run)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    return st.session_state.get(TOKEN)
+
+
+# Widget callbacks run before the router signs the person in on a run; they
+# act for the token kept in the browser session too.
+db.set_token_provider(_token_of_this_browser_session)
 
 
 def _engine(url: str):  # noqa: ANN202 - an Engine

@@ -30,9 +30,9 @@ def settings() -> Config:
 
 
 @st.cache_resource(show_spinner=False)
-def _ready_database(database_url: str | None, data_dir: str, _cfg: Config) -> str:
-    # The leading underscore keeps the Config out of the cache key; the two
-    # settings that decide which database it is are the key.
+def _ready_database(database_url: str | None, data_dir: str, auth: str, _cfg: Config) -> str:
+    # The leading underscore keeps the Config out of the cache key; the settings
+    # that decide which database it is, and how people sign in, are the key.
     db.ensure_running(_cfg)
     url = db.database_url(_cfg)
     engine = db.engine_for_url(url)
@@ -57,7 +57,7 @@ def database_url(cfg: Config | None = None) -> str:
     Raises ConfigError, DatabaseError or ClusterError with a message for the user.
     """
     cfg = cfg or settings()
-    return _ready_database(cfg.database_url, str(cfg.data_dir), cfg)
+    return _ready_database(cfg.database_url, str(cfg.data_dir), cfg.auth, cfg)
 
 
 @st.cache_resource(show_spinner=False)
