@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pyogrio.errors
+import pyogrio.raw
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
@@ -82,6 +83,11 @@ _KML_HOUSEKEEPING = (
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]")
 _OPENING = {"}": "{", "]": "["}
+# Control characters no JSON text holds outside a string (and no string unescaped).
+_BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# What the user is told a file failed to be.
+_FORMAT_NAMES = {"GeoJSON": "GeoJSON", "GPKG": "GeoPackage", "ESRI Shapefile": "Shapefile",
+                 "KML": "KML"}
 
 
 @dataclass(frozen=True)
@@ -233,9 +239,7 @@ def read_features(
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise FormatError(
-            "unreadable", f"{path}: {exc.strerror}", message=exc.strerror or str(exc)
-        ) from None
+        raise FormatError("unreadable", f"{path}: {exc.strerror}", name=path.name) from None
     check_size(size, limits)
     with _private_dir() as workdir:
         return _read_path(path, crs, encoding, layer, limits, workdir)
@@ -295,6 +299,7 @@ def _read_path(
 
 def _in_wgs84(frame: gpd.GeoDataFrame, **info: Any) -> Features:
     source = frame.geometry.copy()
+    _check_finite(source, info["rows"])
     _check_looks_like_its_crs(source, info["source_crs"])
     if info["source_crs"] != WGS84:
         with warnings.catch_warnings():
@@ -350,22 +355,12 @@ def unpack_zip(archive: Path, target: Path, limits: Limits = DEFAULT_LIMITS) -> 
     except (zipfile.BadZipFile, OSError) as exc:
         raise FormatError("bad_zip", f"{archive.name}: not a zip file ({exc})") from None
     with packed:
-        members = packed.infolist()
-        if len(members) > limits.max_members:
-            raise FormatError(
-                "zip_too_many",
-                f"{archive.name} holds {len(members)} files; at most {limits.max_members}",
-                limit=limits.max_members,
-            )
-        wanted = [m for m in members if _wanted_member(m)]
-        declared = sum(m.file_size for m in wanted)
-        if declared > limits.max_unpacked_bytes:
-            raise _too_big_unpacked(archive, limits)
+        wanted = [m for m in packed.infolist() if _wanted_member(m)]
+        check_archive(packed, archive.name, limits, wanted)
         target.mkdir(parents=True, exist_ok=True)
         written: list[str] = []
         total = 0
         for member in wanted:
-            _check_member_header(archive, member, limits)
             name = PurePosixPath(member.filename).name
             if name in written:
                 raise FormatError(
@@ -376,6 +371,35 @@ def unpack_zip(archive: Path, target: Path, limits: Limits = DEFAULT_LIMITS) -> 
             total = _unpack_member(packed, member, target / name, total, archive, limits)
             written.append(name)
         return written
+
+
+def check_archive(
+    packed: zipfile.ZipFile,
+    name: str,
+    limits: Limits = DEFAULT_LIMITS,
+    members: Sequence[zipfile.ZipInfo] | None = None,
+) -> None:
+    """Refuse an archive by what its headers say, before a byte of it is unpacked.
+
+    Too many files; ``members`` (default: all) declaring more than the limits
+    unpacked, one by one or together, or a compression ratio no real data
+    has; a password. Python's ``zipfile`` never returns more of a member than
+    its header declares (a lie ends in a CRC error), so for a reader that
+    only streams members (openpyxl reading an XLSX) this check is the limit;
+    ``unpack_zip`` counts the bytes it writes as well.
+    """
+    everything = packed.infolist()
+    if len(everything) > limits.max_members:
+        raise FormatError(
+            "zip_too_many",
+            f"{name} holds {len(everything)} files; at most {limits.max_members}",
+            limit=limits.max_members,
+        )
+    members = everything if members is None else members
+    if sum(m.file_size for m in members) > limits.max_unpacked_bytes:
+        raise _too_big_unpacked(Path(name), limits)
+    for member in members:
+        _check_member_header(Path(name), member, limits)
 
 
 def _wanted_member(member: zipfile.ZipInfo) -> bool:
@@ -565,6 +589,12 @@ def _read_layers(
             frame = pyogrio.read_dataframe(
                 path, layer=name, encoding=encoding, max_features=limits.max_features + 1
             )
+            if not isinstance(frame, gpd.GeoDataFrame):
+                # GDAL reads a table without geometry (a GeoPackage attribute table) as a
+                # plain frame: a list of names is no map.
+                raise FormatError(
+                    "no_geometry", f"{path.name}: layer {name!r} has no geometry", layer=name
+                )
             if len(frame) > limits.max_features:
                 count = pyogrio.read_info(path, layer=name, encoding=encoding)["features"]
                 raise FormatError(
@@ -576,6 +606,10 @@ def _read_layers(
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
                 UnicodeDecodeError, OSError, RuntimeError) as exc:  # fmt: skip
             raise _unreadable(path, kind, exc) from None
+        except shapely.errors.GEOSException:
+            # GDAL passed on a geometry GEOS cannot build (a ring that does not
+            # close, NaN where a corner should be): the whole read fails on it.
+            raise _bad_geometry(path, name, encoding) from None
     frames = [f for f in frames if len(f)]
     if not frames:
         raise FormatError("no_features", f"{path.name} holds no features")
@@ -588,13 +622,24 @@ def _read_layers(
 
 
 def _unreadable(path: Path, kind: str, exc: BaseException) -> FormatError:
-    message = str(exc).split("; It might help")[0].strip()
+    """What is wrong with a file GDAL could not read, said without GDAL's own words.
+
+    GDAL's text (English, with the private temporary path) goes to the
+    English sentence for logs only; the user gets what the file is: empty,
+    a web page, cut short, or simply not a ``kind`` file.
+    """
+    detail = str(exc).split("; It might help")[0].strip()
     if isinstance(exc, UnicodeDecodeError):
         return FormatError(
             "bad_encoding",
             f"{path.name}: the attributes are not in {exc.encoding}",
             encoding=exc.encoding,
         )
+    head = _head(path)
+    if not head.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
+        return FormatError("empty", f"{path.name} holds nothing but blanks")
+    if looks_like_html(head):
+        return FormatError("html", f"{path.name} is a web page (HTML), not {kind}", name=path.name)
     if kind == "GeoJSON":
         truncated = _truncated_json(path)
         if truncated is not None:
@@ -604,7 +649,51 @@ def _unreadable(path: Path, kind: str, exc: BaseException) -> FormatError:
                 "complete JSON: it was probably cut short while downloading or copying",
                 size=truncated,
             )
-    return FormatError("unreadable", f"{path.name}: cannot be read ({message})", message=message)
+    return FormatError(
+        "not_format",
+        f"{path.name}: cannot be read as {kind} ({detail})",
+        name=path.name,
+        format=_FORMAT_NAMES.get(kind, kind),
+    )
+
+
+def _head(path: Path, size: int = 64 * 1024) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(size)
+    except OSError:
+        return b""
+
+
+def looks_like_html(head: bytes) -> bool:
+    r"""True when the bytes begin like a web page: a login or error page saved under a data name.
+
+    >>> looks_like_html(b"\xef\xbb\xbf  <!DOCTYPE html><html>"), looks_like_html(b'{"type": 1}')
+    (True, False)
+    """
+    start = head[:1024].lstrip(b" \t\r\n" + codecs.BOM_UTF8).lower()
+    return start.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
+
+
+def _bad_geometry(path: Path, layer: str, encoding: str | None) -> FormatError:
+    """The file's first feature whose geometry GEOS refuses, as an error naming it."""
+    row: int | str = "?"
+    try:
+        _meta, _ids, geometries, _fields = pyogrio.raw.read(
+            path, layer=layer, encoding=encoding, columns=[]
+        )
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError,
+            RuntimeError):  # fmt: skip
+        geometries = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # shapely's note on the NaN it skips
+        for number, value in enumerate(geometries, start=1):
+            if value is not None and shapely.from_wkb(value, on_invalid="ignore") is None:
+                row = number
+                break
+    return FormatError(
+        "bad_geometry", f"{path.name}: feature {row} has a geometry GEOS cannot build", row=row
+    )
 
 
 def _truncated_json(path: Path) -> int | None:
@@ -618,7 +707,10 @@ def _truncated_json(path: Path) -> int | None:
     # Latin-1 maps bytes to characters one to one; UTF-8 never uses ASCII
     # bytes inside a multi-byte character, so quotes and brackets are exact.
     text = path.read_bytes().decode("latin-1").rstrip()
-    if not text:
+    body = text.lstrip(" \t\r\n\xef\xbb\xbf")
+    # Only a document that starts as JSON and is text can be JSON cut short:
+    # random bytes have unbalanced brackets too.
+    if not body.startswith(("{", "[")) or _BINARY.search(body):
         return None
     try:
         json.loads(text)
@@ -666,6 +758,10 @@ def _source_crs(
 
 def _crs_name(crs: Any) -> str:
     crs = CRS(crs)
+    if len(crs.axis_info) > 2:
+        # A height axis (GDAL reads a GeoJSON with Z as EPSG:4979): areas and
+        # pins are stored flat, so the horizontal CRS is the one to name and use.
+        crs = crs.to_2d()
     epsg = crs.to_epsg()
     if epsg is not None:
         return f"EPSG:{epsg}"
@@ -697,6 +793,24 @@ def guess_polish_crs(geometry: gpd.GeoSeries | Sequence[BaseGeometry]) -> str | 
         if all(west <= lon <= east for lon in lons) and all(south <= lat <= north for lat in lats):
             fits.append(crs)
     return fits[0] if len(fits) == 1 else None
+
+
+def _check_finite(geometry: gpd.GeoSeries, rows: Sequence[int]) -> None:
+    """Refuse NaN or infinite coordinates, naming the first feature that has them.
+
+    They come from broken exports (``NaN`` and ``Infinity`` written into
+    GeoJSON); left in, they would pass for "metres, not degrees" or make
+    every later check meaningless.
+    """
+    coordinates, owners = shapely.get_coordinates(
+        np.asarray(geometry, dtype=object), return_index=True
+    )
+    bad = ~np.isfinite(coordinates).all(axis=1)
+    if bad.any():
+        row = rows[int(owners[bad][0])]
+        raise FormatError(
+            "not_finite", f"feature {row} has coordinates that are NaN or infinite", row=row
+        )
 
 
 def _check_looks_like_its_crs(geometry: gpd.GeoSeries, source_crs: str) -> None:

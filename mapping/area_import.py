@@ -73,6 +73,20 @@ PARENT_SHARE = 0.5
 SAME_AREA_SHARE = 0.5
 OTHER_NAME_SHARE = 0.9
 _HYPHEN = re.compile(r"\s*[-‐‑–—]\s*")
+# What shapely.is_valid_reason says (GEOS's words), for the Polish text of a repair.
+_REASON = re.compile(r"^(?P<reason>[A-Za-z -]+?)\s*\[(?P<where>[^\]]*)\]$")
+_REASONS_PL = {
+    "Self-intersection": "samoprzecięcie",
+    "Ring Self-intersection": "samoprzecięcie pierścienia",
+    "Too few points": "za mało punktów",
+    "Interior is disconnected": "wnętrze rozcięte na części",
+    "Hole lies outside shell": "otwór poza obrysem",
+    "Nested holes": "otwór w otworze",
+    "Nested shells": "obrys w obrysie",
+    "Duplicate Rings": "powtórzony pierścień",
+    "Invalid Coordinate": "niepoprawna współrzędna",
+    "Ring is not closed": "niedomknięty pierścień",
+}
 
 
 class AreaImportError(UserError):
@@ -110,7 +124,24 @@ class Message:
 
     def text(self, language: str = "pl") -> str:
         """The message in ``language``."""
-        return t(self.key, language, **self.params)
+        params = dict(self.params)
+        if "problem" in params:
+            params["problem"] = validity_reason(str(params["problem"]), language)
+        return t(self.key, language, **params)
+
+
+def validity_reason(problem: str, language: str = "pl") -> str:
+    """GEOS's reason a polygon is invalid, in ``language``; the English stays in ``source``.
+
+    >>> validity_reason("Self-intersection[17.0275 51.118]")
+    'samoprzecięcie w punkcie 17.0275 51.118'
+    >>> validity_reason("Self-intersection[17.0275 51.118]", "en")
+    'Self-intersection[17.0275 51.118]'
+    """
+    found = _REASON.match(problem)
+    if language == "en" or found is None or found["reason"] not in _REASONS_PL:
+        return problem
+    return f"{_REASONS_PL[found['reason']]} w punkcie {found['where']}"
 
 
 @dataclass

@@ -22,11 +22,8 @@ entry row 2, blank rows counted.
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -40,6 +37,7 @@ from shapely.geometry import Point
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
+from geodata.formats import looks_like_html
 from mapping import catalog, csv_text, pins
 from mapping.accounts import Actor
 from mapping.errors import UserError, ValidationError
@@ -105,6 +103,10 @@ _LIST_SEPARATORS = re.compile(r"[;,|\n]")
 _EWKT_SRID = re.compile(r"^\s*SRID\s*=\s*(\d+)\s*;", re.IGNORECASE)
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old binary .xls (and .doc)
+_CSV_PROBLEMS = {
+    "truncated": "bulk.truncated", "cell_too_long": "bulk.cell_too_long",
+    "malformed": "bulk.bad_csv",
+}  # fmt: skip
 
 
 class BulkImportError(UserError):
@@ -238,42 +240,30 @@ def parse(content: bytes, filename: str) -> ParsedFile:
 
 def _csv_rows(text: str) -> tuple[list[tuple[int, list[Any]]], str]:
     """Records with their spreadsheet row numbers, and the delimiter found."""
-    reader, delimiter = csv_text.reader(text)
+    records, delimiter = csv_text.records(text)
     rows: list[tuple[int, list[Any]]] = []
     try:
         # A record (even one whose quoted cell spans lines) is one spreadsheet row.
-        for number, cells in enumerate(reader, start=1):
+        for number, cells in enumerate(records, start=1):
             if number > MAX_TABLE_ROWS + 1 and any(c.strip() for c in cells):
                 raise UserError("bulk.too_many_rows", limit=MAX_TABLE_ROWS)
             rows.append((number, cells[:MAX_COLUMNS]))
-    except csv.Error as exc:
-        raise UserError("bulk.bad_csv", row=reader.line_num, message=str(exc)) from None
+    except csv_text.BrokenCsv as exc:
+        raise UserError(_CSV_PROBLEMS[exc.problem], row=exc.row) from None
     return rows, delimiter
 
 
 def _xlsx_rows(content: bytes) -> list[tuple[int, list[Any]]]:
     """The first sheet's rows with their row numbers (cached values, not formulas)."""
-    import openpyxl  # imported here: only files that are workbooks need it
-
+    rows = []
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UserError("bulk.bad_xlsx", message=str(exc)[:200]) from None
-    try:
-        sheet = workbook.worksheets[0]
-        # The stored dimensions may be wrong (files written by other tools);
-        # without them openpyxl reads what is really there.
-        sheet.reset_dimensions()
-        rows = []
-        for number, cells in enumerate(
-            sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), start=1
-        ):
+        for number, cells in enumerate(csv_text.workbook_rows(content, MAX_COLUMNS), start=1):
             if number > MAX_TABLE_ROWS + 1 and any(_filled(c) for c in cells):
                 raise UserError("bulk.too_many_rows", limit=MAX_TABLE_ROWS)
             rows.append((number, list(cells)))
-        return rows
-    finally:
-        workbook.close()
+    except csv_text.UnreadableWorkbook as exc:
+        raise UserError("bulk.xlsx_bomb" if exc.problem == "bomb" else "bulk.bad_xlsx") from None
+    return rows
 
 
 def _filled(value: Any) -> bool:
@@ -740,15 +730,20 @@ def read_table(content: bytes, filename: str, encoding: str | None = None) -> Ta
     reading as ``parse``; ``encoding`` overrides the detection for a CSV.
     Raises ``UserError`` for a problem with the whole file.
     """
-    if len(content) > MAX_BYTES:
-        raise UserError("bulk.too_big", megabytes=MAX_BYTES // (1024 * 1024))
+    check_table_size(len(content))
     if not content.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
         raise UserError("bulk.empty_file")
     delimiter = None
+    suffix = PurePath(filename).suffix.lower()
     if content.startswith(_XLSX_MAGIC):
         file_format, table = "xlsx", _xlsx_rows(content)
-    elif content.startswith(_OLE_MAGIC) or PurePath(filename).suffix.lower() in (".xls", ".ods"):
+    elif content.startswith(_OLE_MAGIC) or suffix in (".xls", ".ods"):
         raise UserError("bulk.unsupported_format")
+    elif looks_like_html(content):
+        raise UserError("bulk.html")
+    elif suffix == ".xlsx":
+        # Excel refuses such a file too; read as CSV it would be a guess.
+        raise UserError("bulk.not_xlsx")
     else:
         file_format = "csv"
         if encoding is None:
@@ -766,6 +761,12 @@ def read_table(content: bytes, filename: str, encoding: str | None = None) -> Ta
     if not rows:
         raise UserError("bulk.empty_file")
     return Table(rows, file_format, encoding, delimiter)
+
+
+def check_table_size(size: int) -> None:
+    """Refuse a table over ``MAX_BYTES`` by its size alone, before it is read."""
+    if size > MAX_BYTES:
+        raise UserError("bulk.too_big", megabytes=MAX_BYTES // (1024 * 1024))
 
 
 def field_of_heading(heading: Any) -> str | None:

@@ -430,12 +430,44 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The file's characters cannot be read: save it as CSV UTF-8.",
     },
     "survey.bad_csv": {
-        "pl": "Plik CSV jest uszkodzony w wierszu {row}: {message}",
-        "en": "The CSV file is broken at row {row}: {message}",
+        "pl": "Plik CSV jest uszkodzony w wierszu {row}: to nie jest poprawny wiersz tabeli.",
+        "en": "The CSV file is broken at row {row}: it is not a valid row of a table.",
+    },
+    "survey.truncated": {
+        "pl": "Plik CSV kończy się w środku cudzysłowu otwartego w wierszu {row}: został ucięty "
+        "przy pobieraniu albo brakuje cudzysłowu zamykającego. Pobierz eksport jeszcze raz.",
+        "en": "The CSV file ends inside a quotation mark opened in row {row}: it was cut short "
+        "while downloading, or a closing quotation mark is missing. Download the export again.",
+    },
+    "survey.cell_too_long": {
+        "pl": "Komórka w wierszu {row} jest za długa (ponad 131 072 znaki): zapewne brakuje "
+        "w pliku cudzysłowu zamykającego.",
+        "en": "A cell in row {row} is too long (over 131,072 characters): a closing quotation "
+        "mark is probably missing.",
+    },
+    "survey.html": {
+        "pl": "To strona internetowa (HTML), a nie eksport odpowiedzi: zapewne pobrano stronę "
+        "logowania lub błędu. Pobierz eksport jeszcze raz.",
+        "en": "This is a web page (HTML), not an export of answers: a login or error page was "
+        "probably downloaded. Download the export again.",
+    },
+    "survey.not_xlsx": {
+        "pl": "Plik ma rozszerzenie .xlsx, ale nie jest skoroszytem Excela. Otwórz go i zapisz "
+        "ponownie jako .xlsx albo CSV.",
+        "en": "The file is named .xlsx but is not an Excel workbook. Open it and save it again "
+        "as .xlsx or CSV.",
     },
     "survey.bad_xlsx": {
-        "pl": "Nie można odczytać skoroszytu XLSX: {message}",
-        "en": "The XLSX workbook cannot be read: {message}",
+        "pl": "Nie można odczytać skoroszytu XLSX: jest uszkodzony albo niepełny. Otwórz go "
+        "w Excelu i zapisz ponownie albo pobierz eksport jeszcze raz.",
+        "en": "The XLSX workbook cannot be read: it is damaged or incomplete. Open it in Excel "
+        "and save it again, or download the export again.",
+    },
+    "survey.xlsx_bomb": {
+        "pl": "Skoroszyt XLSX rozpakowuje się do ponad 500 MB albo nienaturalnie mocno (tzw. "
+        "bomba ZIP): nie otwieramy go. Zapisz odpowiedzi jako CSV.",
+        "en": "The XLSX workbook unpacks to over 500 MB, or unnaturally much (a zip bomb): it is "
+        "not opened. Save the answers as CSV.",
     },
     "survey.unknown_column": {
         "pl": "W pliku nie ma kolumny {column} (wybranej dla pytania {question}).",
@@ -781,12 +813,44 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The characters in the file cannot be read. Save it as CSV in UTF-8.",
     },
     "bulk.bad_csv": {
-        "pl": "Nie można odczytać pliku CSV (wiersz {row}): {message}",
-        "en": "The CSV file cannot be read (row {row}): {message}",
+        "pl": "Nie można odczytać pliku CSV: wiersz {row} nie jest poprawnym wierszem tabeli.",
+        "en": "The CSV file cannot be read: row {row} is not a valid row of a table.",
+    },
+    "bulk.truncated": {
+        "pl": "Plik CSV kończy się w środku cudzysłowu otwartego w wierszu {row}: został ucięty "
+        "przy pobieraniu lub kopiowaniu albo brakuje cudzysłowu zamykającego.",
+        "en": "The CSV file ends inside a quotation mark opened in row {row}: it was cut short "
+        "while downloading or copying, or a closing quotation mark is missing.",
+    },
+    "bulk.cell_too_long": {
+        "pl": "Komórka w wierszu {row} jest za długa (ponad 131 072 znaki): zapewne brakuje "
+        "w pliku cudzysłowu zamykającego.",
+        "en": "A cell in row {row} is too long (over 131,072 characters): a closing quotation "
+        "mark is probably missing.",
+    },
+    "bulk.html": {
+        "pl": "To strona internetowa (HTML), a nie tabela: zapewne zamiast pliku pobrano stronę "
+        "logowania lub błędu. Pobierz plik jeszcze raz.",
+        "en": "This is a web page (HTML), not a table: a login or error page was probably "
+        "downloaded instead of the file. Download the file again.",
+    },
+    "bulk.not_xlsx": {
+        "pl": "Plik ma rozszerzenie .xlsx, ale nie jest skoroszytem Excela. Otwórz go i zapisz "
+        "ponownie jako „Skoroszyt programu Excel (.xlsx)” albo CSV.",
+        "en": "The file is named .xlsx but is not an Excel workbook. Open it and save it again "
+        "as “Excel Workbook (.xlsx)” or CSV.",
     },
     "bulk.bad_xlsx": {
-        "pl": "Nie można odczytać skoroszytu XLSX: {message}",
-        "en": "The XLSX workbook cannot be read: {message}",
+        "pl": "Nie można odczytać skoroszytu XLSX: jest uszkodzony albo niepełny. Otwórz go "
+        "w Excelu i zapisz ponownie.",
+        "en": "The XLSX workbook cannot be read: it is damaged or incomplete. Open it in Excel "
+        "and save it again.",
+    },
+    "bulk.xlsx_bomb": {
+        "pl": "Skoroszyt XLSX rozpakowuje się do ponad 500 MB albo nienaturalnie mocno (tzw. "
+        "bomba ZIP): nie otwieramy go. Zapisz arkusz jako CSV.",
+        "en": "The XLSX workbook unpacks to over 500 MB, or unnaturally much (a zip bomb): it is "
+        "not opened. Save the sheet as CSV.",
     },
     "bulk.missing_columns": {
         "pl": "W pliku brakuje wymaganych kolumn: {columns}. Pierwszy wiersz pliku musi "
@@ -1702,8 +1766,38 @@ MESSAGES: dict[str, dict[str, str]] = {
         "downloaded or copied completely.",
     },
     "import_file.unreadable": {
-        "pl": "Nie da się odczytać pliku: {message}",
-        "en": "The file cannot be read: {message}",
+        "pl": "Nie da się otworzyć pliku {name}: nie istnieje albo nie ma do niego dostępu.",
+        "en": "The file {name} cannot be opened: it does not exist or may not be read.",
+    },
+    "import_file.not_format": {
+        "pl": "Pliku {name} nie da się odczytać jako {format}: jest uszkodzony, niepełny albo to "
+        "plik innego rodzaju. Zapisz go ponownie w programie GIS albo wyślij w innym formacie.",
+        "en": "{name} cannot be read as {format}: it is damaged, incomplete or another kind of "
+        "file. Save it again from the GIS program, or send it in another format.",
+    },
+    "import_file.html": {
+        "pl": "Plik {name} to strona internetowa (HTML), a nie dane: zapewne zamiast pliku "
+        "pobrano stronę logowania lub błędu. Pobierz plik jeszcze raz.",
+        "en": "{name} is a web page (HTML), not data: a login or error page was probably "
+        "downloaded instead of the file. Download the file again.",
+    },
+    "import_file.not_finite": {
+        "pl": "Obiekt {row} ma współrzędne, które nie są liczbami (NaN albo nieskończoność): plik "
+        "jest uszkodzony albo źle wyeksportowany.",
+        "en": "Feature {row} has coordinates that are not numbers (NaN or infinity): the file is "
+        "damaged or was exported wrongly.",
+    },
+    "import_file.bad_geometry": {
+        "pl": "Geometrii obiektu {row} nie da się odczytać (np. pierścień wielokąta się nie "
+        "domyka albo współrzędne to NaN). Popraw ją w programie GIS.",
+        "en": "The geometry of feature {row} cannot be read (e.g. a polygon ring does not close, "
+        "or coordinates are NaN). Correct it in the GIS program.",
+    },
+    "import_file.no_geometry": {
+        "pl": "Warstwa {layer} nie ma geometrii: to tabela bez położenia obiektów. Wyślij "
+        "warstwę z granicami lub punktami.",
+        "en": "The layer {layer} has no geometry: it is a table without locations. Send a layer "
+        "with boundaries or points.",
     },
     "import_file.bad_prj": {
         "pl": "Pliku .prj nie da się odczytać jako układu współrzędnych („{text}”). Podaj "

@@ -86,7 +86,14 @@ def _table(
         content = source
     else:
         path = Path(source)
-        formats.check_size(path.stat().st_size, limits)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise FormatError("unreadable", f"{path}: {exc.strerror}", name=path.name) from None
+        formats.check_size(size, limits)
+        # The spreadsheet reader's own limit is far below the GIS one: refuse
+        # by the size on disk rather than read 200 MB to refuse it after.
+        bulk.check_table_size(size)
         content = path.read_bytes()
     formats.check_size(len(content), limits)
     table = bulk.read_table(content, name, formats.check_encoding(options.encoding))

@@ -90,6 +90,9 @@ def read_category_map(source: str | Path | bytes, filename: str | None = None) -
     The first row is the heading. A value ``*`` maps everything not listed.
     """
     name = filename or Path(str(source)).name
+    if not isinstance(source, bytes):
+        # By its size on disk first: a wrong file given as the map is not read whole.
+        bulk.check_table_size(Path(source).stat().st_size)
     content = source if isinstance(source, bytes) else Path(source).read_bytes()
     table = bulk.read_table(content, name)
     mapping: dict[str, str] = {}

@@ -40,18 +40,16 @@ Row numbers are the spreadsheet's: the heading is row 1.
 from __future__ import annotations
 
 import codecs
-import csv
 import hashlib
-import io
 import math
 import re
 import unicodedata
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
+from geodata.formats import looks_like_html
 from mapping import csv_text
 from mapping.errors import UserError
 from surveys.forms import FormDefinition, Question
@@ -63,6 +61,10 @@ SOURCES = ("kobo", "odk_central", "limesurvey", "google_forms", "paper")
 
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+_CSV_PROBLEMS = {
+    "truncated": "survey.truncated", "cell_too_long": "survey.cell_too_long",
+    "malformed": "survey.bad_csv",
+}  # fmt: skip
 _ID_COLUMNS = (
     "_uuid", "meta/instanceid", "instanceid", "meta-instanceid", "key", "_submission__uuid",
     "nr ankiety", "numer ankiety", "nr kwestionariusza", "questionnaire number", "id", "_id",
@@ -213,8 +215,7 @@ def read_export(content: bytes, filename: str) -> ExportTable:
 
     Raises ``AnswerFileError`` for an empty, unreadable or oversized file.
     """
-    if len(content) > MAX_BYTES:
-        raise AnswerFileError("survey.file_too_big", megabytes=MAX_BYTES // (1024 * 1024))
+    _check_size(len(content))
     if not content.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
         raise AnswerFileError("survey.empty_file")
     digest = hashlib.sha256(content).hexdigest()
@@ -225,6 +226,10 @@ def read_export(content: bytes, filename: str) -> ExportTable:
         records = _xlsx_records(content)
     elif content.startswith(_OLE_MAGIC):
         raise AnswerFileError("survey.old_excel")
+    elif looks_like_html(content):
+        raise AnswerFileError("survey.html")
+    elif PurePath(name).suffix.lower() == ".xlsx":
+        raise AnswerFileError("survey.not_xlsx")
     else:
         file_format = "csv"
         try:
@@ -247,28 +252,32 @@ def read_export(content: bytes, filename: str) -> ExportTable:
     return ExportTable(name, file_format, encoding, delimiter, headings, rows, digest)
 
 
+def read_export_file(path: Path) -> ExportTable:
+    """``read_export`` of a file on disk, refused by its size before it is read."""
+    _check_size(path.stat().st_size)
+    return read_export(path.read_bytes(), path.name)
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_BYTES:
+        raise AnswerFileError("survey.file_too_big", megabytes=MAX_BYTES // (1024 * 1024))
+
+
 def _csv_records(text: str) -> tuple[list[list[str]], str]:
-    reader, delimiter = csv_text.reader(text)
+    records, delimiter = csv_text.records(text)
     try:
-        return [row for row in reader], delimiter
-    except csv.Error as exc:
-        raise AnswerFileError("survey.bad_csv", row=reader.line_num, message=str(exc)) from None
+        return list(records), delimiter
+    except csv_text.BrokenCsv as exc:
+        raise AnswerFileError(_CSV_PROBLEMS[exc.problem], row=exc.row) from None
 
 
 def _xlsx_records(content: bytes) -> list[list[str]]:
-    import openpyxl  # imported here: only workbooks need it
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise AnswerFileError("survey.bad_xlsx", message=str(exc)[:200]) from None
     try:
         # Kobo and ODK put the main table first; repeat groups follow on other sheets.
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()
-        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+        return [[_cell(v) for v in row] for row in csv_text.workbook_rows(content)]
+    except csv_text.UnreadableWorkbook as exc:
+        key = "survey.xlsx_bomb" if exc.problem == "bomb" else "survey.bad_xlsx"
+        raise AnswerFileError(key) from None
 
 
 def _cell(value: Any) -> str:

@@ -115,12 +115,12 @@ def import_command(
     if not file.is_file():
         fail(f"{file}: no such file")
     start, end = _date(collected_from, "--from"), _date(collected_to, "--to")
-    content = file.read_bytes()
 
     def work(session: Session) -> str:
         form_row = _form(session, form)
         definition = store.definition(form_row)
-        table = answers.read_export(content, file.name)
+        # Read here, by a reader that checks the size first: not 200 MB and more to refuse.
+        table = answers.read_export_file(file)
         mapping = answers.map_columns(definition, table)
         parsed = answers.parse_answers(definition, table, mapping)
         target = _wave(session, wave, team, form_row, start, end)

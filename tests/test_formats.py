@@ -161,7 +161,7 @@ def test_a_truncated_geojson_is_told_apart_from_a_malformed_one(tmp_path):
     content = shared(files.WROCLAW_ESTATES).read_bytes()
     error = refused("truncated", content[: len(content) // 3], "osiedla.geojson")
     assert "cut short" in str(error)
-    refused("unreadable", b'{"type": "FeatureCollection", "features": [}', "bad.geojson")
+    refused("not_format", b'{"type": "FeatureCollection", "features": [}', "bad.geojson")
 
 
 def test_a_zip_without_a_shp_lists_what_it_holds(tmp_path):
