@@ -19,6 +19,7 @@ from mapping.db import DatabaseError
 from mapping.i18n import t
 from mapping.schema import SchemaMissing
 from mapping.ui import auth, data, sidebar, state
+from mapping.ui.safe_text import md_t
 
 try:
     cfg = data.settings()
@@ -36,7 +37,7 @@ st.sidebar.caption(t("app.subtitle", lang))
 sidebar.language_switch()
 
 if config_error is not None or cfg is None:
-    st.error(t("error.config", lang, message=config_error))
+    st.error(md_t("error.config", lang, message=config_error))
     st.stop()
 try:
     url = data.database_url(cfg)
@@ -44,12 +45,12 @@ except SchemaMissing:
     st.error(t("error.schema", lang))
     st.stop()
 except (DatabaseError, ClusterError) as exc:
-    st.error(t("error.database", lang, message=exc))
+    st.error(md_t("error.database", lang, message=exc))
     st.stop()
 try:
     data.install_static_files()
 except OSError as exc:
-    st.error(t("error.static", lang, path=data.STATIC_DIR, message=exc))
+    st.error(md_t("error.static", lang, path=data.STATIC_DIR, message=exc))
     st.stop()
 
 

@@ -17,6 +17,7 @@ from mapping.errors import UserError, ValidationError
 from mapping.i18n import t
 from mapping.models import Area
 from mapping.ui import data, editing, sidebar, state
+from mapping.ui.safe_text import md_t
 
 PREFIX = "calmap.areas."
 FLASH = PREFIX + "flash"
@@ -30,7 +31,7 @@ if actor is None or not actor.can_edit:
     st.error(t("error.read_only", lang))
     st.stop()
 
-st.title(t("areas.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
+st.title(md_t("areas.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
 area_id = state.area_id()
 if area_id is None:
     st.info(t("areas.choose_area", lang))
@@ -50,12 +51,12 @@ if not may_edit:
 
 flash = st.session_state.pop(FLASH, None)
 if flash:
-    st.success(t(flash["key"], lang, **flash.get("params", {})))
+    st.success(md_t(flash["key"], lang, **flash.get("params", {})))
 
 
 def show_error(error: UserError) -> None:
     """A service's refusal, with each bad field's reason."""
-    st.error(t(error.key, lang, **error.params))
+    st.error(md_t(error.key, lang, **error.params))
     if isinstance(error, ValidationError):
         for key in error.fields.values():
             st.caption(t(key, lang))
@@ -116,7 +117,8 @@ with streets_tab:
     listed = areas.parse_streets(streets_text)
     if listed:
         st.markdown(t("areas.streets_parsed", lang, count=len(listed)))
-        st.write(", ".join(listed))
+        # Plain text: street names as typed, never Markdown.
+        st.text(", ".join(listed))
     if submitted:
         save(lambda s: areas.set_streets(s, actor, ref, new_text), "areas.streets_saved")
 
@@ -146,9 +148,11 @@ with build_tab:
                 match = None
             if match is not None:
                 for wanted, names in match.found.items():
-                    st.write(f"✔ {wanted}: {', '.join(names)}")
+                    st.text(f"✔ {wanted}: {', '.join(names)}")
                 if match.missing:
-                    st.warning(t("areas.streets_missing", lang, streets=", ".join(match.missing)))
+                    st.warning(
+                        md_t("areas.streets_missing", lang, streets=", ".join(match.missing))
+                    )
                 if match.geometry is not None:
                     # The proposed boundary in red over the current one in grey.
                     preview = drawing.area_draw_map(

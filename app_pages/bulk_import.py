@@ -19,6 +19,7 @@ from mapping.i18n import t
 from mapping.layers import CATEGORY_VOCABULARY
 from mapping.models import VISIBILITIES
 from mapping.ui import data, editing, sidebar, state
+from mapping.ui.safe_text import md_t
 
 # Ids only: which upload was saved and how many entries it added.
 SAVED = "calmap.bulk.saved"
@@ -46,7 +47,8 @@ def _preview(
 
 
 def _error_message(exc: UserError, lang: str) -> str:
-    return t(exc.key, lang, **exc.params)
+    # For st.error: the parameters quote the file (its name, columns, cells).
+    return md_t(exc.key, lang, **exc.params)
 
 
 def _errors_table(report: bulk.Report, lang: str) -> list[dict[str, object]]:
@@ -71,7 +73,7 @@ lang = state.language()
 cfg = data.settings()
 url = data.database_url(cfg)
 place = sidebar.current_place(url, lang)
-st.title(t("bulk.heading", lang, place=place))
+st.title(md_t("bulk.heading", lang, place=place))
 st.write(t("bulk.intro", lang))
 
 actor = editing.signed_in_actor(url, cfg)
@@ -111,12 +113,12 @@ except UserError as exc:
     st.stop()
 
 if parsed.file_format == "xlsx":
-    st.caption(t("bulk.read_xlsx", lang, filename=parsed.filename, rows=len(parsed.rows)))
+    st.caption(md_t("bulk.read_xlsx", lang, filename=parsed.filename, rows=len(parsed.rows)))
 else:
     delimiter = {";": "semicolon", ",": "comma", "\t": "tab"}.get(parsed.delimiter or ",")
     st.caption(
-        t("bulk.read_csv", lang, filename=parsed.filename, encoding=parsed.encoding,
-          delimiter=t(f"bulk_delimiter.{delimiter}", lang), rows=len(parsed.rows))
+        md_t("bulk.read_csv", lang, filename=parsed.filename, encoding=parsed.encoding,
+             delimiter=t(f"bulk_delimiter.{delimiter}", lang), rows=len(parsed.rows))
     )
 used, ignored = bulk.column_use(parsed, layer)
 with st.expander(t("bulk.columns", lang), expanded=False):
@@ -129,7 +131,7 @@ with st.expander(t("bulk.columns", lang), expanded=False):
         hide_index=True,
     )
     if ignored:
-        st.caption(t("bulk.ignored_columns", lang, columns=", ".join(ignored)))
+        st.caption(md_t("bulk.ignored_columns", lang, columns=", ".join(ignored)))
 
 try:
     with st.spinner(t("bulk.checking", lang)):
@@ -181,7 +183,7 @@ token = "bulk-" + hashlib.sha256(
 ).hexdigest()[:40]
 saved = st.session_state.setdefault(SAVED, {})
 if token in saved:
-    st.success(t("bulk.saved", lang, area=place, count=saved[token]))
+    st.success(md_t("bulk.saved", lang, area=place, count=saved[token]))
     st.stop()
 if st.button(t("bulk.commit", lang, count=len(report.ready)), type="primary",
              key="calmap.bulk.commit"):
@@ -213,4 +215,4 @@ if st.button(t("bulk.commit", lang, count=len(report.ready)), type="primary",
         # The overview caches reads for a minute; the new pins should show at once.
         data.overview.clear()
         _preview.clear()
-        st.success(t("bulk.saved", lang, area=place, count=len(refs)))
+        st.success(md_t("bulk.saved", lang, area=place, count=len(refs)))

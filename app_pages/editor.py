@@ -16,6 +16,7 @@ from mapping.errors import UserError, ValidationError
 from mapping.i18n import t
 from mapping.models import NEED_STATUSES
 from mapping.ui import data, editing, forms, sidebar, state
+from mapping.ui.safe_text import md_t
 
 MAP_HEIGHT = 430
 
@@ -28,7 +29,7 @@ if actor is None or not actor.can_edit:
     st.stop()
 
 st.html(editing.TOUCH_CSS)
-st.title(t("editor.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
+st.title(md_t("editor.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
 area_id = state.area_id()
 editing.init(area_id)
 view = (
@@ -51,7 +52,7 @@ def show_problem(
     problem: dict[str, Any], slots: Any = None, values: Any = None, where: str = "top"
 ) -> None:
     """An error (or notice) from a service, with each field's message and a conflict's table."""
-    text = t(problem["key"], lang, **problem.get("params", {}))
+    text = md_t(problem["key"], lang, **problem.get("params", {}))
     if problem["key"] == "error.form_already_saved":
         st.info(text)
         return
@@ -67,7 +68,7 @@ def show_problem(
         st.error(message)
     if "changes" in problem:
         layer = problem.get("layer") or st.session_state[editing.LAYER]
-        st.caption(t("editor.conflict_caption", lang, who=problem.get("who") or "?"))
+        st.caption(md_t("editor.conflict_caption", lang, who=problem.get("who") or "?"))
         st.dataframe(
             forms.conflict_rows(layer, problem["changes"], lang, index), hide_index=True
         )
@@ -103,7 +104,7 @@ def position_controls(for_move: bool) -> None:
     if st.session_state.get(editing.COORDS_ERROR):
         st.error(t(st.session_state[editing.COORDS_ERROR], lang))
     if point is not None:
-        st.caption(t("editor.point_set", lang, point=editing.format_point(*point)))
+        st.caption(md_t("editor.point_set", lang, point=editing.format_point(*point)))
     else:
         hint = "editor.move_hint" if for_move else "editor.no_point"
         st.caption(t(hint, lang))
@@ -118,8 +119,8 @@ def position_controls(for_move: bool) -> None:
             st.rerun()
     if st.session_state.get(editing.LOCATION_FAILED):
         st.warning(
-            t("editor.location_unavailable", lang,
-              reason=st.session_state[editing.LOCATION_FAILED])
+            md_t("editor.location_unavailable", lang,
+                 reason=st.session_state[editing.LOCATION_FAILED])
         )
 
 
@@ -154,8 +155,8 @@ def open_pin_panel(ref: Any) -> None:
     values = editing.seed()
     retired = values.get("retired_at") is not None
     st.subheader(
-        t("editor.open_heading", lang, layer=t(f"layer.{ref.layer}", lang),
-          name=values.get("name") or ""),
+        md_t("editor.open_heading", lang, layer=t(f"layer.{ref.layer}", lang),
+             name=values.get("name") or ""),
         anchor=False,
     )
     if retired:
@@ -296,7 +297,7 @@ def history_panel(ref: Any) -> None:
         return
     versions = outcome.value
     st.subheader(
-        t("editor.history_heading", lang, name=editing.seed().get("name") or ""), anchor=False
+        md_t("editor.history_heading", lang, name=editing.seed().get("name") or ""), anchor=False
     )
     rows = forms.history_rows(ref.layer, versions, lang, index)
     st.dataframe(
@@ -317,7 +318,7 @@ def history_panel(ref: Any) -> None:
     grid = st.columns(3)
     for i, (version, row) in enumerate(zip(versions[1:], rows[1:], strict=True)):
         grid[i % 3].button(
-            t("editor.restore_version", lang, when=row["when"], who=forms.plain(row["who"])),
+            md_t("editor.restore_version", lang, when=row["when"], who=row["who"]),
             on_click=editing.on_restore_version, args=(url, actor, version.history_id),
             width="stretch", key=f"calmap.editor.version.{version.history_id}",
         )

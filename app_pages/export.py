@@ -10,6 +10,7 @@ from mapping import db, export
 from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.ui import data, editing, sidebar, state
+from mapping.ui.safe_text import md_t
 
 PREFIX = "calmap.export."
 
@@ -37,7 +38,8 @@ if state.area_id() is not None:
 scope = st.radio(
     t("export.scope", lang),
     scopes,
-    format_func=lambda code: t(
+    # Radio options are Markdown: the place is a name someone typed.
+    format_func=lambda code: md_t(
         f"export_scope.{code}", lang, place=sidebar.current_place(url, lang)
     ),
     key=PREFIX + "scope",
@@ -70,7 +72,7 @@ if st.button(t("export.prepare", lang), type="primary", key=PREFIX + "prepare"):
                 )
             content = export.export_bytes(found, fmt, lang)
     except UserError as exc:
-        st.error(t(exc.key, lang, **exc.params))
+        st.error(md_t(exc.key, lang, **exc.params))
     else:
         counts = export.summary(found)
         st.success(
@@ -81,7 +83,7 @@ if st.button(t("export.prepare", lang), type="primary", key=PREFIX + "prepare"):
             )
         )
         st.download_button(
-            t("export.download", lang, name=export.file_name(found, fmt)),
+            md_t("export.download", lang, name=export.file_name(found, fmt)),
             data=content,
             file_name=export.file_name(found, fmt),
             mime=export.MEDIA_TYPES[fmt],

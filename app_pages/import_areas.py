@@ -17,6 +17,7 @@ from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.import_files import SUFFIXES, SourceOptions, open_features
 from mapping.ui import data, editing, state
+from mapping.ui.safe_text import md_t
 
 # Ids only: which upload (with which choices) was saved, and how many areas it added.
 SAVED = "calmap.import_areas.saved"
@@ -34,7 +35,8 @@ def _read(digest: str, filename: str, crs: str, encoding: str, _content: bytes):
 
 
 def _message(exc: UserError, lang: str) -> str:
-    return t(exc.key, lang, **exc.params)
+    # For st.error: the parameters quote the file (its name, layers, columns).
+    return md_t(exc.key, lang, **exc.params)
 
 
 def _table(planned: AreaPlan, lang: str) -> list[dict[str, object]]:
@@ -134,11 +136,11 @@ except UserError as exc:
     st.stop()
 
 st.caption(
-    t("import_areas.read", lang, filename=uploaded.name, file_format=planned.file_format,
-      count=len(planned.areas), crs=planned.source_crs)
+    md_t("import_areas.read", lang, filename=uploaded.name, file_format=planned.file_format,
+         count=len(planned.areas), crs=planned.source_crs)
 )
 for note in planned.notes:
-    (st.error if note.level == "error" else st.info)(note.text(lang))
+    (st.error if note.level == "error" else st.info)(md_t(note.key, lang, **note.params))
 
 st.subheader(t("import_areas.preview_map", lang))
 preview = maps.overview_map(

@@ -11,6 +11,7 @@ from mapping import db, snapshots
 from mapping.i18n import t
 from mapping.reports import build, pack, preview, runner
 from mapping.ui import data, editing, sidebar, state
+from mapping.ui.safe_text import md, md_t
 
 PREFIX = "calmap.june."
 RESULT = PREFIX + "result"
@@ -50,8 +51,9 @@ if state.area_id() is not None:
     scopes.append("area")
 scope = st.radio(
     t("june.scope", lang), scopes, horizontal=True, key=PREFIX + "scope",
-    format_func=lambda code: t(f"june.scope_{code}", lang,
-                               place=sidebar.current_place(url, lang)),
+    # Radio options are Markdown: the place is a name someone typed.
+    format_func=lambda code: md_t(f"june.scope_{code}", lang,
+                                  place=sidebar.current_place(url, lang)),
 )
 left, right = st.columns(2)
 formats = left.multiselect(
@@ -71,11 +73,11 @@ if st.button(t("june.prepare", lang), type="primary", key=PREFIX + "prepare",
         area=str(state.area_id()) if scope == "area" else None,
         language=lang,
     )
-    bar = st.progress(0.0, text=t("june.step_read", lang, name=chosen))
+    bar = st.progress(0.0, text=md_t("june.step_read", lang, name=chosen))
 
     def progress(done: int, total: int, name: str) -> None:
-        bar.progress(done / total, text=t("june.step_render", lang, done=done, total=total,
-                                            name=name))
+        bar.progress(done / total, text=md_t("june.step_render", lang, done=done, total=total,
+                                               name=name))
 
     with tempfile.TemporaryDirectory(prefix="calmap-june-") as tmp:
         run = runner.run_pack(request, Path(tmp), database_url=url,
@@ -83,7 +85,8 @@ if st.button(t("june.prepare", lang), type="primary", key=PREFIX + "prepare",
                               paper=paper, progress=progress)
         if run.error is not None or run.zip_path is None or run.out_dir is None:
             bar.empty()
-            st.error(run.error or t("june.failed", lang))
+            # The command's message may quote a snapshot's or an area's name.
+            st.error(md(run.error) if run.error else t("june.failed", lang))
         else:
             poster = preview.chosen_poster(run.out_dir, scope)
             picture = preview.poster_preview_png(poster) if poster else None
@@ -98,11 +101,11 @@ if st.button(t("june.prepare", lang), type="primary", key=PREFIX + "prepare",
 found = st.session_state.get(RESULT)
 if found:
     st.download_button(
-        t("june.download", lang, name=found["name"]), data=found["zip"],
+        md_t("june.download", lang, name=found["name"]), data=found["zip"],
         file_name=found["name"], mime="application/zip", key=PREFIX + "download",
         on_click="ignore", type="primary",
     )
     for note in found["notes"]:
-        st.caption(note)
+        st.caption(md(note))  # the pack's notes quote names
     if found["preview"]:
         st.image(found["preview"], caption=t("june.preview", lang), width="stretch")

@@ -8,12 +8,13 @@ from streamlit_folium import st_folium
 from mapping import maps
 from mapping.i18n import t
 from mapping.ui import data, sidebar, state
+from mapping.ui.safe_text import md_t
 
 lang = state.language()
 cfg = data.settings()
 url = data.database_url(cfg)
 
-st.title(t("overview.heading", lang, place=sidebar.current_place(url, lang)))
+st.title(md_t("overview.heading", lang, place=sidebar.current_place(url, lang)))
 view = data.overview(url, state.city(), state.team_id(), state.area_id())
 if view.areas.empty:
     st.info(t("overview.no_areas", lang))

@@ -12,6 +12,7 @@ from mapping.accounts import Actor
 from mapping.export import LOCAL_TIMEZONE
 from mapping.i18n import t
 from mapping.ui import data, editing, sidebar, state
+from mapping.ui.safe_text import md_t
 
 PREFIX = "calmap.snapshots."
 
@@ -70,11 +71,11 @@ st.caption(t("snapshots.intro", lang))
 
 flash = st.session_state.pop(PREFIX + "flash", None)
 if flash:
-    st.success(t(flash["key"], lang, **flash["params"]))
+    st.success(md_t(flash["key"], lang, **flash["params"]))
 
 listed = editing.run(url, actor, snapshots.list_snapshots)
 if listed.error is not None:
-    st.error(t(listed.error.key, lang, **listed.error.params))
+    st.error(md_t(listed.error.key, lang, **listed.error.params))
     st.stop()
 known: list = listed.value
 
@@ -107,7 +108,7 @@ if actor.can_edit:
     if submitted:
         made = editing.run(url, actor, lambda s: snapshots.create_snapshot(s, actor, name, on_date))
         if made.error is not None:
-            st.error(t(made.error.key, lang, **made.error.params))
+            st.error(md_t(made.error.key, lang, **made.error.params))
         else:
             st.session_state[PREFIX + "flash"] = {
                 "key": "snapshots.created",
@@ -133,7 +134,7 @@ else:
     if team_id is None and area_id is None:
         tops = [c for c in data.area_choices(url, state.city(), None) if c.depth == 0]
         area_id = tops[0].id if len(tops) == 1 else None
-    st.caption(t("snapshots.scope", lang, place=sidebar.current_place(url, lang)))
+    st.caption(md_t("snapshots.scope", lang, place=sidebar.current_place(url, lang)))
     if before == after:
         st.warning(t("snapshots.same", lang))
     else:
@@ -143,11 +144,11 @@ else:
             url, who, actor, before, after, (moments[before], moments[after]), team_id, area_id
         )
         if isinstance(report, dict):
-            st.error(t(report["key"], lang, **report["params"]))
+            st.error(md_t(report["key"], lang, **report["params"]))
         else:
             st.markdown(
-                "#### " + t("snapshots.city_totals", lang,
-                            before=report.before_label, after=report.after_label)
+                "#### " + md_t("snapshots.city_totals", lang,
+                               before=report.before_label, after=report.after_label)
             )
             totals = report.city.counts()
             columns = st.columns(4)
@@ -163,7 +164,7 @@ else:
                 st.dataframe(_counts_table(units), hide_index=True, key=PREFIX + level)
                 for unit in units:
                     if not unit.is_empty:
-                        with st.expander(t("snapshots.details", lang, name=unit.name)):
+                        with st.expander(md_t("snapshots.details", lang, name=unit.name)):
                             _details(unit)
 
 if actor.is_admin and known:
@@ -175,7 +176,7 @@ if actor.is_admin and known:
     if st.button(t("snapshots.delete", lang), key=PREFIX + "delete", disabled=doomed is None):
         gone = editing.run(url, actor, lambda s: snapshots.delete_snapshot(s, actor, doomed))
         if gone.error is not None:
-            st.error(t(gone.error.key, lang, **gone.error.params))
+            st.error(md_t(gone.error.key, lang, **gone.error.params))
         else:
             st.session_state[PREFIX + "flash"] = {
                 "key": "snapshots.deleted", "params": {"name": doomed},

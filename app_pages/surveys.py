@@ -26,6 +26,7 @@ from mapping.errors import NotFound, PermissionDenied, UserError
 from mapping.i18n import t
 from mapping.models import VISIBILITIES
 from mapping.ui import auth, data, sidebar, state
+from mapping.ui.safe_text import md, md_t
 from surveys import answers, choropleth, forms, indicators, publish, store, templates
 
 PREFIX = "calmap.survey."
@@ -47,7 +48,8 @@ def _run(url: str, actor: Actor, work: Any) -> Any:
 
 
 def _message(exc: UserError, lang: str) -> str:
-    return t(exc.key, lang, **exc.params)
+    # For st.error: the parameters quote files, forms and waves people named.
+    return md_t(exc.key, lang, **exc.params)
 
 
 @st.cache_data(ttl=PREVIEW_TTL, max_entries=8, show_spinner=False)
@@ -99,7 +101,7 @@ def _estates(url: str) -> list[str] | None:
 lang = state.language()
 cfg = data.settings()
 url = data.database_url(cfg)
-st.title(t("survey.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
+st.title(md_t("survey.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
 actor = auth.signed_in_actor(url)
 if actor is None or not actor.can_edit:
     st.error(t("error.read_only", lang))
@@ -164,9 +166,9 @@ def import_tab() -> None:
         st.error(_message(exc, lang))
         return
     st.caption(
-        t("survey.form_summary", lang, title=form.title, form=form.form_id,
-          version=form.version, questions=len(form.mapped_questions),
-          categories=len(form.categories()))
+        md_t("survey.form_summary", lang, title=form.title, form=form.form_id,
+             version=form.version, questions=len(form.mapped_questions),
+             categories=len(form.categories()))
     )
     left, mid, right = st.columns(3)
     wave_name = left.text_input(
@@ -192,12 +194,12 @@ def import_tab() -> None:
         return
     table = parsed.table
     if table.file_format == "xlsx":
-        st.caption(t("survey.read_xlsx", lang, filename=table.filename, rows=len(table.rows)))
+        st.caption(md_t("survey.read_xlsx", lang, filename=table.filename, rows=len(table.rows)))
     else:
         delimiter = {";": "semicolon", ",": "comma", "\t": "tab"}.get(table.delimiter or ",")
         st.caption(
-            t("bulk.read_csv", lang, filename=table.filename, encoding=table.encoding,
-              delimiter=t(f"bulk_delimiter.{delimiter}", lang), rows=len(table.rows))
+            md_t("bulk.read_csv", lang, filename=table.filename, encoding=table.encoding,
+                 delimiter=t(f"bulk_delimiter.{delimiter}", lang), rows=len(table.rows))
         )
     st.caption(t("survey.detected_source", lang,
                  source=t(f"survey_source.{parsed.mapping.source}", lang)))
@@ -228,7 +230,7 @@ def import_tab() -> None:
         for path, question in questions.items():
             current = used.get(path, [""])
             pick = st.selectbox(
-                question.label(lang), choices,
+                md(question.label(lang)), choices,  # a label is Markdown; the form is a file
                 index=choices.index(current[0]) if len(current) == 1 and current[0] in choices
                 else 0,
                 key=f"{PREFIX}map.{path}",
@@ -239,10 +241,11 @@ def import_tab() -> None:
             st.session_state[f"{PREFIX}overrides"] = chosen
             st.rerun()
     if parsed.mapping.personal:
-        st.warning(t("survey.personal_columns", lang,
-                     columns=", ".join(parsed.mapping.personal)))
+        st.warning(md_t("survey.personal_columns", lang,
+                        columns=", ".join(parsed.mapping.personal)))
     if parsed.mapping.ignored:
-        st.caption(t("bulk.ignored_columns", lang, columns=", ".join(parsed.mapping.ignored)))
+        st.caption(md_t("bulk.ignored_columns", lang,
+                        columns=", ".join(parsed.mapping.ignored)))
 
     def check(session: Session) -> store.ImportReport:
         wave = None
@@ -269,7 +272,7 @@ def import_tab() -> None:
     done = st.session_state.setdefault(f"{PREFIX}imported", {})
     token = f"{digest}:{team_id}:{wave_name}:{form.form_id}:{form.version}"
     if token in done:
-        st.success(t("survey.imported", lang, count=done[token], wave=wave_name))
+        st.success(md_t("survey.imported", lang, count=done[token], wave=wave_name))
         return
     if st.button(t("survey.import", lang, count=report.ready), type="primary",
                  key=f"{PREFIX}import"):
@@ -296,7 +299,7 @@ def import_tab() -> None:
             st.error(_message(outcome, lang))
         else:
             done[token] = outcome.ready
-            st.success(t("survey.imported", lang, count=outcome.ready, wave=wave_name))
+            st.success(md_t("survey.imported", lang, count=outcome.ready, wave=wave_name))
 
 
 with tab_import:
@@ -326,7 +329,7 @@ with tab_results:
                   sensitive=table_data.thresholds.sensitive, mark=indicators.SUPPRESSED)
             )
             if table_data.previous is not None:
-                st.caption(t("survey.compared_with", lang, wave=table_data.previous.name))
+                st.caption(md_t("survey.compared_with", lang, wave=table_data.previous.name))
             keys = list(dict.fromkeys(row.key for row in table_data.rows))
             labels = {row.key: row.label(lang) for row in table_data.rows}
             layer_names = {
@@ -342,7 +345,7 @@ with tab_results:
             kind = choropleth.level_of(rows)
             with Session(db.engine_for_url(url)) as session:
                 area_frame = layers.areas(session)
-            st.subheader(t("survey.map_heading", lang, category=labels[key]))
+            st.subheader(md_t("survey.map_heading", lang, category=labels[key]))
             folium_map = choropleth.choropleth_map(
                 area_frame, rows, lang, kind=kind, tiles_url=cfg.tiles_url,
                 tiles_attribution=cfg.tiles_attribution, leaflet=data.leaflet_links(),
@@ -451,4 +454,4 @@ with tab_delete:
             if isinstance(outcome, UserError):
                 st.error(_message(outcome, lang))
             else:
-                st.success(t("survey.deleted", lang, wave=wave_labels[doomed], count=outcome))
+                st.success(md_t("survey.deleted", lang, wave=wave_labels[doomed], count=outcome))

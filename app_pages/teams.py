@@ -14,6 +14,7 @@ from mapping import catalog, db, layers, maps, partnerships, teams
 from mapping.errors import UserError, ValidationError
 from mapping.i18n import t
 from mapping.ui import data, editing, state
+from mapping.ui.safe_text import md, md_t
 
 PREFIX = "calmap.teams."
 FLASH = PREFIX + "flash"
@@ -36,7 +37,7 @@ if flash:
 
 def show_error(error: UserError) -> None:
     """A service's refusal, with each bad field's reason."""
-    st.error(t(error.key, lang, **error.params))
+    st.error(md_t(error.key, lang, **error.params))
     if isinstance(error, ValidationError):
         for key in error.fields.values():
             st.caption(t(key, lang))
@@ -98,13 +99,14 @@ with partnership_tab:
         )
         with db.session_scope(engine, actor.username, restricted=True) as session:
             view = partnerships.partnership_view(session, actor, chosen)
-        st.subheader(view.summary.name, anchor=False)
+        st.subheader(md(view.summary.name), anchor=False)
         st.caption(
-            t("teams.partnership_caption", lang, formed_on=day(view.summary.formed_on),
-              team=view.summary.team_name or "—")
+            md_t("teams.partnership_caption", lang, formed_on=day(view.summary.formed_on),
+                 team=view.summary.team_name or "—")
         )
         if view.description:
-            st.write(view.description)
+            # Plain text: what the team typed, line breaks and all, never Markdown.
+            st.text(view.description)
         folium_map = maps.overview_map(
             view.areas, {"partner": view.partners}, catalogue, lang,
             tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,

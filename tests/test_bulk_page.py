@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from mapping.models import LayerHistory, Resource, Team
 from mapping.ui import state
+from mapping.ui.safe_text import md
 from tests.conftest import point_app_at
 from tests.editing_fixtures import PASSWORD, build_world
 from tests.test_bulk import BRZEZNO_1, BRZEZNO_2, SEA
@@ -99,7 +100,9 @@ def test_a_file_without_the_required_columns_gets_one_message(monkeypatch, world
     at = open_import(start(monkeypatch, url), world.area_a)
     at = upload(at, "Nazwa;Adres\r\nPromyk;Dworska 29a\r\n".encode("cp1250"))
     assert not at.exception
-    assert at.error[0].value.startswith("W pliku brakuje wymaganych kolumn: kategoria/category")
+    # Quoted in a Markdown alert, the column names come escaped (and show as typed).
+    assert at.error[0].value.startswith(
+        "W pliku brakuje wymaganych kolumn: " + md("kategoria/category"))
 
 
 def test_a_clean_file_is_saved_whole_with_one_click(monkeypatch, world_db):

@@ -16,10 +16,10 @@ SOURCES = [
     *sorted((PROJECT_ROOT / "mapping").rglob("*.py")),
     *sorted((PROJECT_ROOT / "surveys").rglob("*.py")),
 ]
-# t("some.key", …) with a literal key; keys built with an f-string are
-# checked through their prefixes below.
-LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z_]+)["']""")
-BUILT_KEY = re.compile(r"""\bt\(\s*f["']([a-z_]+\.[a-z_]*)\{""")
+# t("some.key", …) with a literal key (or md_t, which escapes the values for
+# Markdown); keys built with an f-string are checked through their prefixes below.
+LITERAL_KEY = re.compile(r"""\b(?:md_)?t\(\s*["']([a-z_]+\.[a-z_]+)["']""")
+BUILT_KEY = re.compile(r"""\b(?:md_)?t\(\s*f["']([a-z_]+\.[a-z_]*)\{""")
 # Any quoted key, e.g. one chosen by a conditional before it reaches t().
 QUOTED_KEY = re.compile(r"""["']([a-z_]+\.[a-z_]+)["']""")
 

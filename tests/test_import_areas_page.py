@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from mapping.models import Area, LayerHistory
+from mapping.ui.safe_text import md_t
 from tests import import_fixtures as files
 from tests.editing_fixtures import PASSWORD, build_world
 from tests.import_fixtures import shared
@@ -50,7 +51,8 @@ def test_warsaw_is_previewed_with_the_city_as_parent_and_saved_with_one_click(
     at = upload(at, path.read_bytes(), path.name)
     assert not at.exception, at.exception
     assert not at.error
-    assert "19 obiektów, układ EPSG:4326" in at.caption[0].value
+    assert md_t("import_areas.read", "pl", filename=path.name, file_format="GeoJSON", count=19,
+                crs="EPSG:4326") == at.caption[0].value
     table = at.dataframe[0].value
     assert list(table.columns) == ["Obiekt", "Nazwa", "Rodzaj", "Obszar nadrzędny",
                                    "Mieszkańcy", "Uwagi"]

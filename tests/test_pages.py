@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from mapping import layers
 from mapping.ui import state
+from mapping.ui.safe_text import md
 from tests.conftest import point_app_at
 from tests.streamlit_server import PROJECT_ROOT
 
@@ -129,7 +130,8 @@ def test_a_wrong_setting_shows_an_error_in_the_default_language(monkeypatch):
     monkeypatch.setenv("CALMAP_TILES_URL", "https://no-placeholders.example/tile.png")
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    assert "CALMAP_TILES_URL" in at.error[0].value
+    # Escaped for Markdown (the message quotes a setting), so it shows as typed.
+    assert md("CALMAP_TILES_URL") in at.error[0].value
 
 
 def test_a_database_without_tables_says_which_command_creates_them(monkeypatch, admin_url):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from mapping.models import Need, SurveyResponse, SurveyWave
+from mapping.ui.safe_text import md
 from surveys import samples
 from tests.conftest import point_app_at
 from tests.survey_fixtures import PASSWORD, build_wroclaw, estate_form, estate_shapes
@@ -137,7 +138,7 @@ def test_a_paper_sheet_in_cp1250_is_read_and_personal_columns_are_named(monkeypa
     at = upload(at, data, "ankiety.csv")
     assert not at.exception
     assert "Kolumny z danymi osobowymi zostaną pominięte" in texts(at.warning)
-    assert "Imię i nazwisko, Telefon" in texts(at.warning)
+    assert md("Imię i nazwisko, Telefon") in texts(at.warning)  # escaped: shown as typed
     at = at.button(key=f"{KEY}import").click().run()
     assert count(url, SurveyResponse) == 48
     engine = create_engine(url)

@@ -41,7 +41,7 @@ def sign_in(monkeypatch, url, username):
 
 def texts(at) -> str:
     parts = [e.value for e in (*at.title, *at.subheader, *at.caption, *at.info, *at.success,
-                               *at.warning, *at.markdown)]
+                               *at.warning, *at.markdown, *at.text)]
     return "\n".join(str(p) for p in parts)
 
 

@@ -20,6 +20,7 @@ from mapping.accounts import Actor
 from mapping.config import Config
 from mapping.i18n import t
 from mapping.ui import data
+from mapping.ui.safe_text import md_t
 
 TOKEN = "calmap.session_token"  # noqa: S105 - a session-state key, not a secret
 TIMED_OUT = "calmap.timed_out"
@@ -209,7 +210,7 @@ def logout_button(actor: Actor, url: str, cfg: Config, lang: str) -> None:
     if cfg.auth == "none":
         return
     st.sidebar.caption(
-        t(
+        md_t(
             "auth.signed_in_as",
             lang,
             name=actor.display_name or actor.username,

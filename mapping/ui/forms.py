@@ -565,11 +565,3 @@ def pin_table(
     ]
     return table
 
-
-def plain(text: str) -> str:
-    r"""Text with Markdown's special characters escaped, for a button label.
-
-    >>> print(plain("db_user (QGIS/SQL)"))
-    db\_user \(QGIS/SQL\)
-    """
-    return "".join(f"\\{c}" if c in "\\`*_{}[]()#+-.!|<>~$" else c for c in text)
