@@ -2,6 +2,11 @@
 
 Every failure the user can fix ends in one line on stderr that names what is
 wrong and what is expected, and a non-zero exit code.
+
+``calmap --help``, ``calmap db url`` and ``calmap db status`` answer at once:
+this module and the sub-commands' modules import only typer and the light
+modules at their top, each command imports what it uses (see
+``mapping.cli_common``).
 """
 
 from __future__ import annotations
@@ -9,12 +14,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
-from mapping import accounts, catalog, config, db, schema
+from mapping import config, db
 from mapping.cli_backup import backup_command, restore_command
 from mapping.cli_common import fail, in_transaction, ready_engine, user_errors
 from mapping.cli_export import export_app
@@ -22,6 +26,11 @@ from mapping.cli_import import import_app
 from mapping.cli_june import june
 from mapping.cli_snapshot import snapshot_app
 from surveys.cli import app as survey_app
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from mapping import catalog
 
 app = typer.Typer(
     help="CAL resource-and-needs map (mapa zasobów i potrzeb).",
@@ -120,6 +129,8 @@ def db_session_key() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or update the schema (Alembic) and add missing default catalogue entries."""
+    from mapping import catalog, schema
+
     with user_errors():
         cfg = _config()
         engine = ready_engine(cfg)
@@ -138,7 +149,7 @@ def db_upgrade() -> None:
 @app.command("demo")
 def demo_command() -> None:
     """Load the demo city (real boundaries and venues; illustrative needs). Safe to re-run."""
-    from mapping import demo
+    from mapping import catalog, demo, schema
 
     with user_errors():
         cfg = _config()
@@ -159,7 +170,7 @@ def serve(
     address: Annotated[str, typer.Option(help="Address to listen on")] = "localhost",
 ) -> None:
     """Start the web app (and the embedded database when it is in use)."""
-    from mapping import assets
+    from mapping import assets, schema
 
     with user_errors():
         cfg = _config()
@@ -197,6 +208,8 @@ def catalog_list(
     with user_errors():
 
         def work(session: Session) -> list[catalog.Entry]:
+            from mapping import catalog
+
             return catalog.entries(session, vocabulary)
 
         for entry in in_transaction(_config(), work):  # type: ignore[attr-defined]
@@ -221,6 +234,8 @@ def catalog_add(
     ] = False,
 ) -> None:
     """Add a catalogue entry (an admin's extension of the defaults)."""
+    from mapping import catalog
+
     entry = catalog.Entry(vocabulary, code, parent, label_pl, label_en, icon, colour, sensitive)
     with user_errors():
         in_transaction(_config(), lambda session: catalog.add_entry(session, entry))
@@ -250,6 +265,8 @@ def user_add(
     ] = False,
 ) -> None:
     """Create an account; the password is read from stdin."""
+    from mapping import accounts
+
     password = None if no_password else _read_password()
     with user_errors():
         in_transaction(
@@ -262,6 +279,8 @@ def user_add(
 @user_app.command("list")
 def user_list() -> None:
     """List accounts as tab-separated lines: name, role, active, teams."""
+    from mapping import accounts
+
     with user_errors():
         rows = in_transaction(_config(), accounts.list_users)
     for user, teams in rows:  # type: ignore[attr-defined]
@@ -272,6 +291,8 @@ def user_list() -> None:
 @user_app.command("disable")
 def user_disable(name: Annotated[str, typer.Argument(help="login name")]) -> None:
     """Disable an account: it can no longer sign in or act."""
+    from mapping import accounts
+
     with user_errors():
         in_transaction(_config(), lambda s: accounts.set_active(s, name, False))
     typer.echo(f"disabled {name}")
@@ -280,6 +301,8 @@ def user_disable(name: Annotated[str, typer.Argument(help="login name")]) -> Non
 @user_app.command("passwd")
 def user_passwd(name: Annotated[str, typer.Argument(help="login name")]) -> None:
     """Set a new password, read from stdin."""
+    from mapping import accounts
+
     password = _read_password()
     with user_errors():
         in_transaction(_config(), lambda s: accounts.set_password(s, name, password))

@@ -13,8 +13,8 @@ from typing import Annotated
 
 import typer
 
-from mapping import backup, config
-from mapping.cli_common import USER_ERRORS, fail
+from mapping import config
+from mapping.cli_common import fail, is_user_error
 from mapping.errors import UserError
 from mapping.i18n import t
 
@@ -33,14 +33,18 @@ def _messages(lang: str) -> Iterator[None]:
         yield
     except UserError as exc:
         fail(t(exc.key, lang, **exc.params))
-    except USER_ERRORS as exc:
-        fail(str(exc))
+    except Exception as exc:
+        if is_user_error(exc):
+            fail(str(exc))
+        raise
 
 
 def backup_command(
     file: Annotated[Path, typer.Argument(help="the backup file to write (replaced if it exists)")],
 ) -> None:
     """Back up the whole database (pg_dump custom format) to FILE, readable by you only."""
+    from mapping import backup
+
     lang = _language()
     with _messages(lang):
         written = backup.backup(config.load(), file)
@@ -54,6 +58,8 @@ def restore_command(
     ] = False,
 ) -> None:
     """Restore FILE into the database in use: into an empty one, or over it with --force."""
+    from mapping import backup
+
     lang = _language()
     with _messages(lang):
         done = backup.restore(config.load(), file, force=force)

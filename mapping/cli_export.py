@@ -11,18 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from mapping import catalog, config, db, export, qgis_styles
-from mapping.accounts import Actor
+from mapping import config, db
 from mapping.cli_common import (
-    CLI_ACTOR,
     area_id,
     as_user,
+    cli_actor,
     fail,
     in_transaction,
     ready_engine,
@@ -30,14 +27,21 @@ from mapping.cli_common import (
     user_errors,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from mapping.accounts import Actor
+
 export_app = typer.Typer(
     help="Export the layers (GeoPackage, GeoJSON, CSV, Shapefile, HSDS) and QGIS styles.",
     no_args_is_help=True,
 )
 @contextmanager
 def _as_administrator(engine: Engine) -> Iterator[tuple[Session, Actor]]:
-    with db.session_scope(engine, app_user=CLI_ACTOR.username) as session:
-        yield session, CLI_ACTOR
+    actor = cli_actor()
+    with db.session_scope(engine, app_user=actor.username) as session:
+        yield session, actor
 
 
 @export_app.command("layers")
@@ -57,6 +61,8 @@ def export_layers(
     language: Annotated[str, typer.Option(help="labels in styles and HSDS: pl or en")] = "pl",
 ) -> None:
     """Export the layers the way ``--user`` (or the administrator) sees them."""
+    from mapping import export
+
     with user_errors():
         if fmt not in export.FORMATS:
             fail(f"--format: expected one of {', '.join(export.FORMATS)}, got {fmt!r}")
@@ -85,6 +91,8 @@ def export_qgis_styles(
     language: Annotated[str, typer.Option(help="category labels: pl or en")] = "pl",
 ) -> None:
     """Write QGIS styles (.qml) for the PostGIS layers, with the catalogue's categories."""
+    from mapping import catalog, qgis_styles
+
     with user_errors():
         entries = in_transaction(config.load(), catalog.entries)
         written = qgis_styles.write_style_files(out, entries, language)  # type: ignore[arg-type]

@@ -11,20 +11,21 @@ as the database owner on behalf of the administrator at the terminal;
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from mapping import area_import, config, db, point_import
-from mapping.cli_common import CLI_ACTOR, fail, ready_engine
+from mapping import config, db
+from mapping.cli_common import cli_actor, fail, ready_engine
 from mapping.cluster import ClusterError
 from mapping.config import ConfigError
 from mapping.errors import UserError
 from mapping.i18n import t
-from mapping.import_files import SourceOptions, note_text, open_features
-from mapping.models import Area
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from mapping import area_import
 
 import_app = typer.Typer(
     help="Import areas or points from GeoJSON, GeoPackage, zipped Shapefile, KML, CSV, XLSX.",
@@ -66,6 +67,11 @@ def import_areas(
     dry_run: Annotated[bool, typer.Option(help="check and insert, then roll back")] = False,
 ) -> None:
     """Import estates or districts: every feature checked and placed; all saved or none."""
+    from sqlalchemy.orm import Session
+
+    from mapping import area_import
+    from mapping.import_files import SourceOptions, open_features
+
     lang = _language()
     options = area_import.AreaOptions(name_field, kind, team, population_field, source)
     try:
@@ -79,9 +85,9 @@ def import_areas(
         with Session(engine) as session:
             transaction = session.begin()
             try:
-                planned = area_import.plan(session, CLI_ACTOR, features, options, file.name)
+                planned = area_import.plan(session, cli_actor(), features, options, file.name)
                 _print_plan(planned, lang)
-                ids = area_import.commit(session, CLI_ACTOR, planned)
+                ids = area_import.commit(session, cli_actor(), planned)
             except UserError as exc:
                 transaction.rollback()
                 fail(_text(exc, lang))
@@ -139,6 +145,11 @@ def import_points(
     dry_run: Annotated[bool, typer.Option(help="check and insert, then roll back")] = False,
 ) -> None:
     """Import resources or partners of one area: every row checked; all saved or none."""
+    from sqlalchemy.orm import Session
+
+    from mapping import point_import
+    from mapping.import_files import SourceOptions, note_text
+
     lang = _language()
     try:
         mapping = point_import.read_category_map(category_map) if category_map else {}
@@ -160,7 +171,7 @@ def import_points(
             transaction = session.begin()
             try:
                 ids = point_import.commit(
-                    session, CLI_ACTOR, points, _area_id(session, area), options
+                    session, cli_actor(), points, _area_id(session, area), options
                 )
             except UserError as exc:
                 transaction.rollback()
@@ -185,6 +196,10 @@ def _area_id(session: Session, given: str) -> int:
     """An area by id, or by its exact name when that names one current area."""
     if given.isdigit():
         return int(given)
+    from sqlalchemy import select
+
+    from mapping.models import Area
+
     found = session.scalars(
         select(Area.id).where(Area.name == given, Area.retired_at.is_(None))
     ).all()

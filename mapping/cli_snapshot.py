@@ -10,13 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mapping import changes, config, snapshots, spreadsheet_safe
-from mapping.cli_common import CLI_ACTOR, area_id, fail, in_transaction, team_id, user_errors
-from mapping.export import LOCAL_TIMEZONE
+from mapping import config
+from mapping.cli_common import area_id, cli_actor, fail, in_transaction, team_id, user_errors
+
+if TYPE_CHECKING:
+    from mapping import changes
 
 snapshot_app = typer.Typer(
     help="Snapshots: named dates whose map is the layers as of that day; the changes between two.",
@@ -34,9 +36,12 @@ def snapshot_create(
     ] = None,
 ) -> None:
     """Name a date: its map is the layers as of the end of that day, read from history."""
+    from mapping import snapshots
+    from mapping.export import LOCAL_TIMEZONE
+
     with user_errors():
         made = in_transaction(
-            config.load(), lambda s: snapshots.create_snapshot(s, CLI_ACTOR, name, date)
+            config.load(), lambda s: snapshots.create_snapshot(s, cli_actor(), name, date)
         )
     typer.echo(f"snapshot {made.name!r}: {made.on_date.isoformat()} "
                f"(as of {made.taken_at.astimezone(LOCAL_TIMEZONE).isoformat()})")
@@ -45,6 +50,9 @@ def snapshot_create(
 @snapshot_app.command("list")
 def snapshot_list() -> None:
     """Every snapshot, oldest first: name, date, the moment read as of, who saved it."""
+    from mapping import snapshots
+    from mapping.export import LOCAL_TIMEZONE
+
     with user_errors():
         found = in_transaction(config.load(), snapshots.list_snapshots)
     if not found:
@@ -58,8 +66,10 @@ def snapshot_list() -> None:
 @snapshot_app.command("delete")
 def snapshot_delete(name: Annotated[str, typer.Argument(help="the snapshot's name")]) -> None:
     """Delete a snapshot; the layers and their history stay as they are."""
+    from mapping import snapshots
+
     with user_errors():
-        in_transaction(config.load(), lambda s: snapshots.delete_snapshot(s, CLI_ACTOR, name))
+        in_transaction(config.load(), lambda s: snapshots.delete_snapshot(s, cli_actor(), name))
     typer.echo(f"deleted snapshot {name!r}")
 
 
@@ -74,13 +84,15 @@ def snapshot_compare(
     fmt: Annotated[str, typer.Option("--format", help="text, csv or json")] = "text",
 ) -> None:
     """New and closed resources, new and departed partners, needs: per area, team and in all."""
+    from mapping import snapshots
+
     with user_errors():
         if fmt not in COMPARE_FORMATS:
             fail(f"--format: expected one of {', '.join(COMPARE_FORMATS)}, got {fmt!r}")
         report = in_transaction(
             config.load(),
             lambda s: snapshots.compare_snapshots(
-                s, CLI_ACTOR, first, second,
+                s, cli_actor(), first, second,
                 team_id=team_id(s, team), area_id=area_id(s, area),
             ),
         )
@@ -89,6 +101,8 @@ def snapshot_compare(
 
 def report_text(report: changes.ChangeReport) -> str:
     """The report for a terminal: the totals with names, then a line of counts per unit."""
+    from mapping import changes
+
     lines = [f"changes from {report.before_label!r} to {report.after_label!r}", ""]
     total = report.city
     lines.append(f"total{': ' + total.name if total.name else ''}")
@@ -110,6 +124,8 @@ def report_csv(report: changes.ChangeReport) -> str:
 
     A name that would start a spreadsheet formula gets a leading ``'`` (OWASP).
     """
+    from mapping import changes, spreadsheet_safe
+
     out = io.StringIO()
     writer = csv.DictWriter(out, ["level", "id", "name", *changes.KINDS], lineterminator="\n")
     writer.writeheader()

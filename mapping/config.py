@@ -10,9 +10,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 
 class ConfigError(ValueError):
     """A setting has a value the app cannot use; the message names the setting."""
@@ -202,6 +199,11 @@ def _database_url(name: str, url: str | None) -> str | None:
     """A validated PostgreSQL URL for setting ``name`` (psycopg 3 as the driver)."""
     if url is None:
         return None
+    # SQLAlchemy is imported here: without a URL to check (the embedded database)
+    # `calmap db url` and `calmap --help` never load it.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError as exc:

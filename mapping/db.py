@@ -10,13 +10,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
-
-from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from mapping import config as config_module
 from mapping.cluster import Cluster
+
+# SQLAlchemy is imported by the functions that use it: `calmap db url`, `db status`
+# and the other commands that only need to know which database is in use never
+# load it (it takes longer to import than those commands take to run).
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.orm import Session
 
 # Labels history written by the owner (CLI, QGIS); never an identity for the policies.
 APP_USER_SETTING = "calmap.app_user"
@@ -87,6 +91,8 @@ def session_key(config: config_module.Config) -> bytes:
 
 def read_session_key(engine: Engine) -> bytes:
     """The session key kept in the database (owner only)."""
+    from sqlalchemy import text
+
     with engine.connect() as conn:
         value = conn.execute(
             text("SELECT value FROM calmap_secret WHERE name = 'session_key'")
@@ -107,6 +113,8 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     Every transaction begins by naming the current session token (if any), so
     plain reads run as the signed-in user without each caller remembering to.
     """
+    from sqlalchemy import create_engine, event
+
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
     event.listen(engine, "begin", _name_session)
     return engine
@@ -162,6 +170,9 @@ def engine_for_url(url: str) -> Engine:
 
 def check_connection(engine: Engine) -> None:
     """Connect once and check PostGIS is there; raise DatabaseError with a clear message."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
     try:
         with engine.connect() as conn:
             has_postgis = conn.execute(
@@ -181,6 +192,8 @@ def check_connection(engine: Engine) -> None:
 
 def check_runtime_role(engine: Engine) -> None:
     """Refuse a login role that could step around row-level security (the app's own URL)."""
+    from sqlalchemy import text
+
     with engine.connect() as conn:
         row = conn.execute(
             text(
@@ -205,6 +218,8 @@ def check_runtime_role(engine: Engine) -> None:
 
 def set_app_user(conn: Connection | Session, username: str | None) -> None:
     """Record ``username`` as the acting app user for the rest of this transaction."""
+    from sqlalchemy import text
+
     conn.execute(
         text("SELECT set_config(:name, :value, true)"),
         {"name": APP_USER_SETTING, "value": username or ""},
@@ -213,6 +228,9 @@ def set_app_user(conn: Connection | Session, username: str | None) -> None:
 
 def is_owner(conn: Connection | Session) -> bool:
     """Whether this connection logs in as the schema's owner (may open sessions for users)."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
     bind = conn.get_bind() if isinstance(conn, Session) else conn
     key = bind.engine.url.render_as_string(hide_password=False)
     if key not in _owner_engines:
@@ -229,6 +247,8 @@ def is_owner(conn: Connection | Session) -> bool:
 
 def open_session_as_owner(conn: Connection | Session, username: str) -> str | None:
     """A new session token for ``username``, opened with the owner's rights (CLI, tests)."""
+    from sqlalchemy import text
+
     conn.execute(text("RESET ROLE"))
     return conn.execute(
         text("SELECT calmap_session_for(:username, :minutes)"),
@@ -238,6 +258,8 @@ def open_session_as_owner(conn: Connection | Session, username: str) -> str | No
 
 def use_session(conn: Connection | Session, token: str | None) -> None:
     """Name ``token`` as this transaction's session (the policies read it)."""
+    from sqlalchemy import text
+
     conn.execute(
         text("SELECT set_config(:name, :value, true)"),
         {"name": SESSION_SETTING, "value": token or ""},
@@ -251,6 +273,8 @@ def restrict_to_app_role(conn: Connection | Session, username: str) -> None:
     runtime role's connection the thread's own session token is used, whatever
     ``username`` says: the runtime role cannot choose whom it acts for.
     """
+    from sqlalchemy import text
+
     token = open_session_as_owner(conn, username) if is_owner(conn) else session_token()
     conn.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
     use_session(conn, token)
@@ -266,6 +290,8 @@ def session_scope(
     ``restricted`` runs it as the signed-in ``app_user`` under row-level
     security; unrestricted sessions (CLI, demo loader) only label history.
     """
+    from sqlalchemy.orm import sessionmaker
+
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     with factory() as session, session.begin():
         if restricted:

@@ -14,20 +14,24 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from mapping import config, db
-from mapping.cli_common import CLI_ACTOR, fail, in_transaction
+from mapping.cli_common import cli_actor, fail, in_transaction, raised_by
 from mapping.cluster import ClusterError
 from mapping.config import ConfigError
 from mapping.errors import UserError
-from mapping.models import SurveyWave, Team
-from surveys import answers, forms, indicators, publish, store, templates
 from surveys.disclosure import DEFAULT_THRESHOLD, SENSITIVE_THRESHOLD, Thresholds
+
+# Like every `calmap` command module, this one imports the models, pandas and
+# the survey modules inside the commands (see mapping.cli_common).
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from mapping.models import SurveyWave
+    from surveys import answers, indicators
 
 app = typer.Typer(
     help="Resident surveys: questionnaires, answers, indicators (ankiety mieszkańców).",
@@ -39,11 +43,10 @@ app = typer.Typer(
 def _user_errors() -> Iterator[None]:
     try:
         yield
-    except store.SurveyImportError as exc:
-        for error in exc.report.errors:
-            typer.echo(_row_line(error), err=True)
-        fail(str(exc))
     except (ConfigError, ClusterError, db.DatabaseError, UserError, ValueError) as exc:
+        if raised_by(exc, "surveys.store", "SurveyImportError"):
+            for error in exc.report.errors:  # type: ignore[union-attr]
+                typer.echo(_row_line(error), err=True)
         fail(str(exc))
 
 
@@ -67,6 +70,8 @@ def template_command(
     ] = None,
 ) -> None:
     """Write a questionnaire template as an XLSForm for KoboToolbox or ODK Central."""
+    from surveys import forms, templates
+
     if kind not in templates.TEMPLATES:
         fail(f"template: expected one of {', '.join(templates.TEMPLATES)}, got {kind!r}")
     with _user_errors():
@@ -112,6 +117,8 @@ def import_command(
     ] = None,
 ) -> None:
     """Import a file of answers into a wave: every row, or none when any row has a problem."""
+    from surveys import answers, store
+
     if not file.is_file():
         fail(f"{file}: no such file")
     start, end = _date(collected_from, "--from"), _date(collected_to, "--to")
@@ -148,6 +155,8 @@ def _date(value: str | None, option: str) -> dt.date | None:
 
 
 def _form(session: Session, reference: str):  # noqa: ANN202 - a SurveyForm
+    from surveys import forms, store, templates
+
     path = Path(reference)
     if path.is_file():
         content = path.read_bytes()
@@ -166,6 +175,11 @@ def _wave(
     start: dt.date | None,
     end: dt.date | None,
 ) -> SurveyWave:
+    from sqlalchemy import select
+
+    from mapping.models import Team
+    from surveys import store
+
     try:
         found = store.find_wave(session, name, team)
     except store.NotFound:
@@ -197,6 +211,8 @@ def indicators_command(
     language: Annotated[str, typer.Option(help="labels in pl or en")] = "pl",
 ) -> None:
     """Print a wave's indicators exactly as a viewer may see them ("x" = suppressed)."""
+    from surveys import indicators, store
+
     if output not in ("csv", "json"):
         fail(f"--format: expected csv or json, got {output!r}")
     with _user_errors():
@@ -232,6 +248,7 @@ def publish_command(
     priority: Annotated[int, typer.Option(help="1 (high), 2 or 3 (low)")] = 2,
 ) -> None:
     """Publish shown need indicators as needs with provenance: every area × category, or none."""
+    from surveys import indicators, publish, store
 
     def work(session: Session) -> list[str]:
         found = store.find_wave(session, wave, team)
@@ -243,7 +260,7 @@ def publish_command(
             for category in dict.fromkeys(categories)
         ]
         refs = publish.publish_needs(
-            session, CLI_ACTOR, found.id, choices, visibility=visibility, priority=priority
+            session, cli_actor(), found.id, choices, visibility=visibility, priority=priority
         )
         rows = {(r.area_id, r.category): r for r in table.rows if r.layer == "need"}
         lines = []
@@ -262,6 +279,8 @@ def publish_command(
 
 
 def _area_in_wave(table: indicators.WaveIndicators, area: str) -> int:
+    from surveys import indicators
+
     ids = {row.area_id for row in indicators.filter_area(table, area).rows}
     if len(ids) != 1 or None in ids:
         raise UserError("survey.area_not_in_wave", area=area)
@@ -271,6 +290,8 @@ def _area_in_wave(table: indicators.WaveIndicators, area: str) -> int:
 @app.command("waves")
 def waves_command() -> None:
     """List the waves as tab-separated lines: name, team, form, version, respondents."""
+    from surveys import store
+
     with _user_errors():
         found = in_transaction(config.load(), store.list_waves)
     for info in found:
@@ -286,6 +307,8 @@ def delete_wave_command(
     yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False,
 ) -> None:
     """Delete a wave with all its answers (needs published from it stay, with provenance)."""
+    from surveys import store
+
     if not yes and sys.stdin.isatty():
         typer.confirm(f"Delete wave {name!r} and all its answers?", abort=True)
     with _user_errors():
