@@ -45,13 +45,14 @@ def city(admin_url, template_url):
         own, other = teams[0], teams[1]
         accounts.add_user(session, "viewer1", PASSWORD, "viewer")
         accounts.add_user(session, "edit-own", PASSWORD, "editor", [own.code])
-        area = session.execute(
-            text("SELECT a.id, a.name, coalesce(p.name, a.name) AS city FROM area a "
-                 "LEFT JOIN area p ON p.id = a.parent_id WHERE a.team_id = :t "
-                 "ORDER BY a.id LIMIT 1"),
-            {"t": other.id},
-        ).one()
-    yield url, engine, own.id, other.id, area
+        areas = {
+            which: session.execute(
+                text("SELECT id, name FROM area WHERE team_id = :t ORDER BY id LIMIT 1"),
+                {"t": team.id},
+            ).one()
+            for which, team in (("own", own), ("other", other))
+        }
+    yield url, engine, own.id, other.id, areas
     engine.dispose()
     _drop_database(admin_url, name)
     print(
@@ -102,10 +103,18 @@ def _signed_in_app(monkeypatch, url: str, engine, username: str, area) -> AppTes
     return at.run()
 
 
-@pytest.mark.parametrize("role", ["viewer1", "edit-own"])
+# An editor on their own team's area may write there: what they press must still
+# leave every other team's rows and the shared tables alone.
+VISITS = [("viewer1", "other"), ("edit-own", "other"), ("edit-own", "own")]
+
+
+@pytest.mark.parametrize(("role", "where"), VISITS)
 @pytest.mark.parametrize("page", PAGES)
-def test_no_button_on_any_page_writes_where_the_role_may_not(monkeypatch, city, page, role):
-    url, engine, _own, other, area = city
+def test_no_button_on_any_page_writes_where_the_role_may_not(
+    monkeypatch, city, page, role, where
+):
+    url, engine, _own, other, areas = city
+    area = areas[where]
     before = _fingerprint(engine, other, role)
     at = _signed_in_app(monkeypatch, url, engine, role, area)
     assert not at.exception
