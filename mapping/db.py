@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mapping import config as config_module
 from mapping.cluster import Cluster
@@ -35,7 +35,7 @@ OWNER_SESSION_MINUTES = 720
 
 # The session token of the person the current thread acts for (a Streamlit
 # script run sets it after sign-in); every transaction on our engines names it.
-_UNSET = ""
+_UNSET: Any = object()  # "this thread was not told", as opposed to None, "act for nobody"
 _session_token: ContextVar[str | None] = ContextVar("calmap_session_token", default=_UNSET)
 # Where the token comes from when this thread has not been told (see set_token_provider).
 _token_provider: Callable[[], str | None] | None = None
@@ -141,8 +141,8 @@ def session_token() -> str | None:
     own code, so the web app provides the token from the browser session.
     """
     token = _session_token.get()
-    if token is _UNSET and _token_provider is not None:
-        return _token_provider()
+    if token is _UNSET:
+        return _token_provider() if _token_provider is not None else None
     return token or None
 
 
@@ -273,9 +273,18 @@ def restrict_to_app_role(conn: Connection | Session, username: str) -> None:
     runtime role's connection the thread's own session token is used, whatever
     ``username`` says: the runtime role cannot choose whom it acts for.
     """
-    from sqlalchemy import text
+    from sqlalchemy import event, text
+    from sqlalchemy.orm import Session
 
-    token = open_session_as_owner(conn, username) if is_owner(conn) else session_token()
+    if not is_owner(conn):
+        # The runtime role is calmap_app already and history names the session's
+        # user; all that may be missing is the token, on an engine of someone
+        # else's making (ours name it when the transaction begins).
+        bind = conn.get_bind() if isinstance(conn, Session) else conn
+        if not event.contains(bind.engine, "begin", _name_session):
+            use_session(conn, session_token())
+        return
+    token = open_session_as_owner(conn, username)
     conn.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
     use_session(conn, token)
     set_app_user(conn, username)

@@ -145,45 +145,6 @@ LANGUAGE sql STABLE {DEFINER} AS $$
     WHERE m.user_id = calmap_user_id() AND calmap_user_role() = 'editor'
 $$;
 
-CREATE OR REPLACE FUNCTION calmap_in_area_team(target_area integer) RETURNS boolean
-LANGUAGE sql STABLE {DEFINER} AS $$
-    SELECT EXISTS (
-        SELECT 1 FROM area a JOIN team_member m ON m.team_id = a.team_id
-        WHERE a.id = target_area AND m.user_id = calmap_user_id()
-    )
-$$;
-
-CREATE OR REPLACE FUNCTION calmap_may_edit_area(target_area integer) RETURNS boolean
-LANGUAGE sql STABLE {DEFINER} AS $$
-    SELECT CASE calmap_user_role()
-        WHEN 'admin' THEN true
-        WHEN 'editor' THEN calmap_in_area_team(target_area)
-        ELSE false
-    END
-$$;
-
-CREATE OR REPLACE FUNCTION calmap_may_see(visibility text, target_area integer) RETURNS boolean
-LANGUAGE sql STABLE {DEFINER} AS $$
-    SELECT CASE
-        WHEN calmap_user_role() IS NULL THEN false
-        WHEN calmap_user_role() = 'admin' THEN true
-        WHEN visibility IN ('public', 'partnership') THEN true
-        ELSE calmap_user_role() = 'editor' AND calmap_in_area_team(target_area)
-    END
-$$;
-
-CREATE OR REPLACE FUNCTION calmap_may_edit_team(target_team integer) RETURNS boolean
-LANGUAGE sql STABLE {DEFINER} AS $$
-    SELECT CASE calmap_user_role()
-        WHEN 'admin' THEN true
-        WHEN 'editor' THEN EXISTS (
-            SELECT 1 FROM team_member m
-            WHERE m.team_id = target_team AND m.user_id = calmap_user_id()
-        )
-        ELSE false
-    END
-$$;
-
 CREATE OR REPLACE FUNCTION calmap_session_key() RETURNS bytea
 LANGUAGE sql STABLE {DEFINER} AS $$
     SELECT value FROM calmap_secret WHERE name = 'session_key'
@@ -355,6 +316,16 @@ END
 $$;
 """
 
+# Functions of 0002 and 0004 whose bodies stand as they were (they read the user
+# through calmap_user_id/calmap_user_role, now the session's); only their search
+# path changes, to put pg_temp last.
+EARLIER_DEFINER_FUNCTIONS = (
+    "calmap_in_area_team(integer)",
+    "calmap_may_edit_area(integer)",
+    "calmap_may_see(text, integer)",
+    "calmap_may_edit_team(integer)",
+)
+
 OWNER_ONLY_FUNCTIONS = (
     "calmap_session_key()",
     "calmap_new_session(integer, text, integer)",
@@ -458,6 +429,8 @@ def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS pgcrypto")
     op.execute(TABLES)
     op.execute(FUNCTIONS)
+    for signature in EARLIER_DEFINER_FUNCTIONS:
+        op.execute(f"ALTER FUNCTION {signature} SET search_path = public, pg_temp")
     for signature in OWNER_ONLY_FUNCTIONS:
         op.execute(f"REVOKE EXECUTE ON FUNCTION {signature} FROM PUBLIC")
     for table in OWNER_TABLES:
