@@ -284,23 +284,25 @@ def commit(
 
 @contextmanager
 def _checked_once(session: Session, area_id: int) -> Iterator[None]:
-    """Let the block write as the connection's own role, once the security rule said yes.
+    """Ask the database's own rule once whether the signed-in user may write in the area.
 
-    Under row-level security PostgreSQL would run the insert policy's
-    functions for every row: ten thousand times the same question about
-    the one area every row goes to, most of the import's time. The rule is
-    asked here once, by the database, as the signed-in user; the insert then
-    runs as the session's own role. History still names the signed-in user.
+    The refusal is a clear ``PermissionDenied`` before any row is sent. On the
+    app's runtime role the insert then runs under row-level security, whose
+    policies read the user once per statement. An owner's connection acting
+    for a user (the CLI, tests) writes as the owner once the rule said yes.
     """
-    if session.scalar(text("SELECT current_user")) != db.APP_ROLE:
-        yield
+    switched = session.scalar(text("SELECT current_user")) == db.APP_ROLE
+    if not switched and db.is_owner(session):
+        yield  # the owner's own transaction: no user to ask about
         return
     if not session.scalar(text("SELECT calmap_may_edit_area(:area)"), {"area": area_id}):
         raise PermissionDenied("error.not_your_team")
-    session.execute(text("RESET ROLE"))
+    if switched:
+        session.execute(text("RESET ROLE"))
     yield
-    # Only on success: after an error the transaction rolls back, role included.
-    session.execute(text(f"SET LOCAL ROLE {db.APP_ROLE}"))
+    if switched:
+        # Only on success: after an error the transaction rolls back, role included.
+        session.execute(text(f"SET LOCAL ROLE {db.APP_ROLE}"))
 
 
 def _insert(

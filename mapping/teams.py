@@ -2,10 +2,8 @@
 
 Only admins manage teams. Every function takes the caller's session (the
 caller owns the transaction) and raises a ``UserError`` before anything is
-written. Team membership lives in ``team_member``, which the app's database
-role may only read (the 0002 migration): ``add_member``/``remove_member``
-need a session that is not restricted to that role, opened after the page
-has checked that the signed-in user is an admin; the service checks again.
+written. The database enforces the same rule (migration 0006): only an
+admin's session may write ``team``, ``team_member`` or give an area to a team.
 """
 
 from __future__ import annotations
@@ -135,14 +133,14 @@ def update_team(
 
 
 def add_member(session: Session, actor: Actor, team_id: int, username: str) -> None:
-    """Make an account a member of a team (needs an unrestricted session, see above)."""
+    """Make an account a member of a team."""
     _require_admin(session, actor)
     team = _team(session, team_id)
     accounts.add_to_team(session, username, team.code)
 
 
 def remove_member(session: Session, actor: Actor, team_id: int, username: str) -> None:
-    """End an account's membership of a team (needs an unrestricted session, see above)."""
+    """End an account's membership of a team."""
     _require_admin(session, actor)
     team = _team(session, team_id)
     accounts.remove_from_team(session, username, team.code)

@@ -29,7 +29,7 @@ from mapping.import_files import SourceOptions
 from mapping.models import Area, LayerHistory, Partner, Resource, Team
 from mapping.point_import import PointOptions
 from tests import import_fixtures as files
-from tests.conftest import point_app_at
+from tests.conftest import point_app_at, runtime_url
 from tests.editing_fixtures import build_world
 from tests.import_fixtures import shared
 
@@ -333,6 +333,28 @@ def test_the_import_runs_under_row_level_security_as_the_signed_in_editor(fresh_
             point_import.commit(session, world.editor_a, points, world.area_a)
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Resource)) == 1
+    engine.dispose()
+
+
+def test_through_the_runtime_role_an_editor_outside_the_team_is_refused_before_writing(
+    fresh_db_url,
+):
+    engine = create_engine(fresh_db_url)
+    with Session(engine) as session, session.begin():
+        world = build_world(session)
+        accounts.remove_from_team(session, "ewa", "test-a")
+        token = db.open_session_as_owner(session, "ewa")
+    area = world.point_a
+    table = ("Nazwa;Kategoria;Adres;lat;lon\n"
+             f"Świetlica;Świetlica;ul. Dworska;{area[1]};{area[0]}\n").encode()
+    points = point_import.read(table, "zasoby.csv")
+    runtime = db.make_engine(runtime_url(fresh_db_url))
+    with pytest.raises(PermissionDenied):
+        with db.acting_for(token), db.session_scope(runtime, "ewa", restricted=True) as session:
+            point_import.commit(session, world.editor_a, points, world.area_a)
+    runtime.dispose()
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Resource)) == 0
     engine.dispose()
 
 
