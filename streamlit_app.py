@@ -13,11 +13,11 @@ import gc
 import streamlit as st
 from sqlalchemy.exc import ProgrammingError
 
-from mapping.cluster import ClusterError
 from mapping.config import ConfigError
 from mapping.db import DatabaseError
+from mapping.db.embedded_postgres import ClusterError
+from mapping.db.schema import SchemaMissing
 from mapping.i18n import t
-from mapping.schema import SchemaMissing
 from mapping.ui import auth, data, sidebar, state
 from mapping.ui.safe_text import md_t
 

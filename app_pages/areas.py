@@ -12,10 +12,12 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
-from mapping import areas, assets, db, drawing
+from mapping import db
+from mapping.db.models import Area
 from mapping.errors import UserError, ValidationError
 from mapping.i18n import t
-from mapping.models import Area
+from mapping.maps import assets, drawing
+from mapping.services import areas
 from mapping.ui import data, editing, sidebar, state
 from mapping.ui.safe_text import md_t
 

@@ -1,6 +1,6 @@
 """Import from a file: resources or partners from CSV/XLSX, checked row by row, saved whole.
 
-Widgets in → ``mapping.bulk`` (parse, preview, commit) → render out. The rules
+Widgets in → ``mapping.io.bulk`` (parse, preview, commit) → render out. The rules
 (fields, catalogue, Poland, the area, rights) are the editor's, applied by the
 service; this page only shows what it says, in the user's language.
 """
@@ -12,12 +12,14 @@ import hashlib
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapping import bulk, db, maps
-from mapping.accounts import Actor
+from mapping import db
+from mapping.db.models import VISIBILITIES
 from mapping.errors import UserError
 from mapping.i18n import t
-from mapping.layers import CATEGORY_VOCABULARY
-from mapping.models import VISIBILITIES
+from mapping.io import bulk
+from mapping.maps import builder
+from mapping.services.accounts import Actor
+from mapping.services.layers import CATEGORY_VOCABULARY
 from mapping.ui import data, editing, sidebar, state
 from mapping.ui.safe_text import md_t
 
@@ -145,7 +147,7 @@ except UserError as exc:
 
 st.subheader(t("bulk.preview_map", lang))
 view = data.overview(url, state.city(), state.team_id(), area_id)
-preview_map = maps.overview_map(
+preview_map = builder.overview_map(
     view.areas, {layer: bulk.preview_frame(report)}, view.catalogue, lang,
     selected_area_id=area_id, tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,
     leaflet=data.leaflet_links(),

@@ -11,10 +11,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 from streamlit_js_eval import get_geolocation
 
-from mapping import layers, maps
+from mapping.db.models import NEED_STATUSES
 from mapping.errors import UserError, ValidationError
 from mapping.i18n import t
-from mapping.models import NEED_STATUSES
+from mapping.maps import builder
+from mapping.services import layers
 from mapping.ui import data, editing, forms, sidebar, state
 from mapping.ui.safe_text import md_t
 
@@ -334,7 +335,7 @@ ring = (
     else None
 )
 st_folium(
-    maps.overview_map(
+    builder.overview_map(
         view.areas, view.map_pins(), view.catalogue, lang,
         selected_area_id=view.area_id, tiles_url=cfg.tiles_url,
         tiles_attribution=cfg.tiles_attribution, leaflet=data.leaflet_links(),
@@ -343,7 +344,7 @@ st_folium(
     key=editing.map_key(), height=MAP_HEIGHT, use_container_width=True,
     # A tap on the map and a tap on a pin: nothing else, so panning never reruns the page.
     returned_objects=["last_clicked", "last_object_clicked"],
-    feature_group_to_add=maps.editor_marks(editing.marked_point(), ring),
+    feature_group_to_add=builder.editor_marks(editing.marked_point(), ring),
 )
 st.caption(t("editor.map_hint", lang))
 

@@ -6,9 +6,10 @@ import datetime as dt
 
 import streamlit as st
 
-from mapping import db, export
+from mapping import db
 from mapping.errors import UserError
 from mapping.i18n import t
+from mapping.io import export
 from mapping.ui import data, editing, sidebar, state
 from mapping.ui.safe_text import md_t
 

@@ -1,6 +1,6 @@
 """Import areas from a boundary file: upload, every feature checked, preview on the map, save whole.
 
-Widgets in → ``mapping.import_files`` and ``mapping.area_import`` (read, plan,
+Widgets in → ``mapping.io.feature_files`` and ``mapping.io.area_import`` (read, plan,
 commit) → render out. Administrators only: areas shape every team's map.
 """
 
@@ -11,11 +11,13 @@ import hashlib
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapping import area_import, db, maps
-from mapping.area_import import AreaOptions, AreaPlan
+from mapping import db
 from mapping.errors import UserError
 from mapping.i18n import t
-from mapping.import_files import SUFFIXES, SourceOptions, open_features
+from mapping.io import area_import
+from mapping.io.area_import import AreaOptions, AreaPlan
+from mapping.io.feature_files import SUFFIXES, SourceOptions, open_features
+from mapping.maps import builder
 from mapping.ui import data, editing, state
 from mapping.ui.safe_text import md_t
 
@@ -143,7 +145,7 @@ for note in planned.notes:
     (st.error if note.level == "error" else st.info)(md_t(note.key, lang, **note.params))
 
 st.subheader(t("import_areas.preview_map", lang))
-preview = maps.overview_map(
+preview = builder.overview_map(
     planned.frame(), {}, [], lang, tiles_url=cfg.tiles_url,
     tiles_attribution=cfg.tiles_attribution, leaflet=data.leaflet_links(),
 )

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from mapping import db, snapshots
+from mapping import db
 from mapping.i18n import t
 from mapping.reports import build, pack, preview, runner
+from mapping.services import snapshots
 from mapping.ui import data, editing, sidebar, state
 from mapping.ui.safe_text import md, md_t
 

@@ -7,10 +7,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from mapping import changes, snapshots
-from mapping.accounts import Actor
-from mapping.export import LOCAL_TIMEZONE
+from mapping.analysis import changes
 from mapping.i18n import t
+from mapping.io.export import LOCAL_TIMEZONE
+from mapping.services import snapshots
+from mapping.services.accounts import Actor
 from mapping.ui import data, editing, sidebar, state
 from mapping.ui.safe_text import md_t
 

@@ -20,14 +20,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
-from mapping import db, layers
-from mapping.accounts import Actor
+from mapping import db
+from mapping.db.models import VISIBILITIES
 from mapping.errors import NotFound, PermissionDenied, UserError
 from mapping.i18n import t
-from mapping.models import VISIBILITIES
+from mapping.services import layers
+from mapping.services.accounts import Actor
 from mapping.ui import auth, data, sidebar, state
 from mapping.ui.safe_text import md, md_t
-from surveys import answers, choropleth, forms, indicators, publish, store, templates
+from surveys import answers, choropleth, indicators, publish, store, templates, xlsform
 
 PREFIX = "calmap.survey."
 # Long enough for a file someone is fixing, short enough to forget it soon.
@@ -60,7 +61,7 @@ def _parse(
     # Keyed by the user, the file's digest, the form and the chosen columns;
     # the file's bytes are not hashed again. A rerun (a click anywhere) does
     # not read 100,000 rows again.
-    form = forms.FormDefinition.from_json(json.loads(form_json))
+    form = xlsform.FormDefinition.from_json(json.loads(form_json))
     try:
         table = answers.read_export(_content, _filename)
         mapping = answers.map_columns(form, table, dict(overrides))
@@ -160,7 +161,7 @@ def import_tab() -> None:
     if form_bytes is None:
         return
     try:
-        form = forms.load_xlsform(form_bytes, form_name)
+        form = xlsform.load_xlsform(form_bytes, form_name)
         form.check_usable()
     except UserError as exc:
         st.error(_message(exc, lang))
@@ -443,7 +444,7 @@ with tab_delete:
                      key=f"{PREFIX}delete"):
 
             def do_delete(session: Session) -> int:
-                from mapping.models import SurveyWave
+                from mapping.db.models import SurveyWave
 
                 wave = session.get(SurveyWave, int(doomed))
                 if wave is None:

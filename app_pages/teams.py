@@ -10,9 +10,11 @@ import streamlit as st
 from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
-from mapping import catalog, db, layers, maps, partnerships, teams
+from mapping import catalog, db
 from mapping.errors import UserError, ValidationError
 from mapping.i18n import t
+from mapping.maps import builder
+from mapping.services import layers, partnerships, teams
 from mapping.ui import data, editing, state
 from mapping.ui.safe_text import md, md_t
 
@@ -107,7 +109,7 @@ with partnership_tab:
         if view.description:
             # Plain text: what the team typed, line breaks and all, never Markdown.
             st.text(view.description)
-        folium_map = maps.overview_map(
+        folium_map = builder.overview_map(
             view.areas, {"partner": view.partners}, catalogue, lang,
             tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,
             leaflet=data.leaflet_links(),

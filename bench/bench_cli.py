@@ -12,12 +12,12 @@ a user types it, and is timed from its start to its exit (wall clock, and the
 process's own CPU time from the operating system). In the same run, round by
 round and in turn, it runs the same command three ways:
 
-new     ``python -m mapping.cli …``: this tree, each command importing what it uses.
+new     ``python -m mapping.cli.main …``: this tree, each command importing what it uses.
 eager   this tree's app behind a wrapper that first imports every module the
         CLI modules imported at their top before the lazy imports (pandas,
         geopandas, shapely, SQLAlchemy's ORM, the models, the exporters…):
         the old start-up cost with today's commands.
-old     ``python -m mapping.cli …`` from the last commit with the eager CLI
+old     ``python -m mapping.cli.main …`` from the last commit with the eager CLI
         (``--old-ref``), unpacked with ``git archive`` into the temporary
         directory; left out when that commit is not in the repository.
 
@@ -47,19 +47,20 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from mapping.cluster import Cluster  # noqa: E402
+from mapping.db.embedded_postgres import Cluster  # noqa: E402
 
 # The last commit whose CLI modules imported everything at their top.
 DEFAULT_OLD_REF = "74e5673b0f0bb181861a06ad8ab86cf16e580af3"
 TARGET_MS = 500
-# What mapping/cli.py, cli_common.py, cli_export.py, cli_import.py, cli_snapshot.py,
-# cli_backup.py and surveys/cli.py imported at their top before the lazy imports.
+# What the CLI modules (mapping/cli/*.py then cli*.py, and surveys/cli.py) imported at their
+# top before the lazy imports, by today's module names.
 EAGER_IMPORTS = (
-    "sqlalchemy", "sqlalchemy.orm", "mapping.accounts", "mapping.catalog", "mapping.config",
-    "mapping.db", "mapping.schema", "mapping.cluster", "mapping.errors", "mapping.models",
-    "mapping.export", "mapping.qgis_styles", "mapping.area_import", "mapping.point_import",
-    "mapping.import_files", "mapping.i18n", "mapping.changes", "mapping.snapshots",
-    "mapping.spreadsheet_safe", "mapping.backup", "surveys.answers", "surveys.forms",
+    "sqlalchemy", "sqlalchemy.orm", "mapping.services.accounts", "mapping.catalog",
+    "mapping.config", "mapping.db", "mapping.db.schema", "mapping.db.embedded_postgres",
+    "mapping.errors", "mapping.db.models", "mapping.io.export", "mapping.io.qgis_styles",
+    "mapping.io.area_import", "mapping.io.point_import", "mapping.io.feature_files",
+    "mapping.i18n", "mapping.analysis.changes", "mapping.services.snapshots",
+    "mapping.io.spreadsheet_safe", "mapping.db.backup", "surveys.answers", "surveys.xlsform",
     "surveys.indicators", "surveys.publish", "surveys.store", "surveys.templates",
     "surveys.disclosure",
 )
@@ -67,7 +68,7 @@ WRAPPER = """\
 import importlib, sys
 for name in {modules!r}:
     importlib.import_module(name)
-from mapping.cli import main
+from mapping.cli.main import main
 main()
 """
 
@@ -167,12 +168,12 @@ def main() -> int:
         wrapper = workdir / "eager_calmap.py"
         wrapper.write_text(WRAPPER.format(modules=EAGER_IMPORTS))
         variants = [
-            Variant("new", [sys.executable, "-m", "mapping.cli"], PROJECT_ROOT, PROJECT_ROOT),
+            Variant("new", [sys.executable, "-m", "mapping.cli.main"], PROJECT_ROOT, PROJECT_ROOT),
             Variant("eager", [sys.executable, str(wrapper)], workdir, PROJECT_ROOT),
         ]
         old = old_tree(args.old_ref, workdir) if args.old_ref else None
         if old is not None:
-            variants.append(Variant("old", [sys.executable, "-m", "mapping.cli"], old, old))
+            variants.append(Variant("old", [sys.executable, "-m", "mapping.cli.main"], old, old))
         else:
             print(f"old: commit {args.old_ref or '(none)'} not available, left out")
 

@@ -27,7 +27,7 @@ points 10,000 generated rows inside Gdańsk in a Polish-Excel CSV (CP1250,
               rules, one query for "inside the area", multi-row INSERTs), as the
               editor under row-level security.
        naive: csv + per row an ORM Resource + flush (no checks at all).
-       bulk (--with-bulk): mapping.bulk.commit, the spreadsheet import's
+       bulk (--with-bulk): mapping.io.bulk.commit, the spreadsheet import's
               row-by-row create_pin in savepoints, once, for reference, on as
               many rows as it accepts (bulk.MAX_ROWS).
 
@@ -62,11 +62,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from geodata.boundaries import dissolve, read_boundaries, repair, share_inside  # noqa: E402
-from mapping import accounts, area_import, bulk, catalog, db, point_import, schema, validation  # noqa: E402  # noqa: E402
-from mapping.area_import import AreaOptions  # noqa: E402
-from mapping.cluster import Cluster  # noqa: E402
-from mapping.import_files import open_features  # noqa: E402
-from mapping.models import Area, Resource, Team  # noqa: E402
+from mapping import catalog, db  # noqa: E402  # noqa: E402
+from mapping.db import schema
+from mapping.db.embedded_postgres import Cluster  # noqa: E402
+from mapping.db.models import Area, Resource, Team  # noqa: E402
+from mapping.io import area_import, bulk, point_import
+from mapping.io.area_import import AreaOptions  # noqa: E402
+from mapping.io.feature_files import open_features  # noqa: E402
+from mapping.services import accounts, validation
 
 SHARED = PROJECT_ROOT.parent / "shared" / "data" / "boundaries"
 SHIPPED = PROJECT_ROOT / "geodata" / "files"
@@ -311,7 +314,7 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=5, help="repetitions of each (default 5)")
     parser.add_argument("--points", type=int, default=10_000, help="rows in the CSV")
     parser.add_argument("--with-bulk", action="store_true",
-                        help="also time mapping.bulk.commit (row by row), once")
+                        help="also time mapping.io.bulk.commit (row by row), once")
     parser.add_argument("--profile", action="store_true",
                         help="profile one more run of ours for each case")
     parser.add_argument("--only", choices=("areas", "points"),

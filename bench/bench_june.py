@@ -45,10 +45,14 @@ from sqlalchemy.orm import Session
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from mapping import catalog, changes, demo, export, schema, snapshots  # noqa: E402
-from mapping.accounts import Actor  # noqa: E402
-from mapping.cluster import Cluster  # noqa: E402
+from mapping import catalog, demo  # noqa: E402
+from mapping.analysis import changes
+from mapping.db import schema
+from mapping.db.embedded_postgres import Cluster  # noqa: E402
+from mapping.io import export
 from mapping.reports import build, pack  # noqa: E402
+from mapping.services import snapshots
+from mapping.services.accounts import Actor  # noqa: E402
 
 CITY = "Wrocław"
 ADMIN = Actor(id=0, username="bench", role="admin")

@@ -51,9 +51,12 @@ from sqlalchemy.orm import Session
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from mapping import accounts, assets, catalog, db, layers, maps, pins, schema  # noqa: E402
-from mapping.cluster import Cluster  # noqa: E402
-from mapping.models import Area, Need, Partner, Resource, Team  # noqa: E402
+from mapping import catalog, db  # noqa: E402
+from mapping.db import schema
+from mapping.db.embedded_postgres import Cluster  # noqa: E402
+from mapping.db.models import Area, Need, Partner, Resource, Team  # noqa: E402
+from mapping.maps import assets, builder
+from mapping.services import accounts, layers, pins
 
 DISTRICTS = PROJECT_ROOT / "geodata" / "files" / "gdansk_dzielnice.geojson"
 DISTRICT = "Śródmieście"
@@ -190,7 +193,7 @@ def ours(engine, area_id: int, actor: accounts.Actor, point: tuple[float, float]
     with Session(engine) as session:
         view = layers.overview(session, CITY, None, area_id)
     t2 = time.perf_counter()
-    m = maps.overview_map(
+    m = builder.overview_map(
         view.areas, view.pins, view.catalogue, "pl", selected_area_id=view.selected_area_id,
         tiles_url=None, leaflet=assets.leaflet_links(),
     )

@@ -30,8 +30,10 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from mapping import accounts, catalog, db, schema
-from mapping.cluster import Cluster
+from mapping import catalog, db
+from mapping.db import schema
+from mapping.db.embedded_postgres import Cluster
+from mapping.services import accounts
 
 NAIVE = {
     "need": "USING (calmap_may_see(visibility, area_id))",
@@ -94,7 +96,7 @@ def use_policies(owner_url: str, naive: bool) -> None:
         # Back to the migration's own policies.
         from importlib import import_module
 
-        trust = import_module("mapping.migrations.versions.0006_trust")
+        trust = import_module("mapping.db.migrations.versions.0006_trust")
         engine = create_engine(owner_url)
         with engine.begin() as conn:
             for stmt in trust._policies():

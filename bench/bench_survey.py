@@ -54,10 +54,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from geodata.boundaries import read_boundaries  # noqa: E402
-from mapping import accounts, catalog, db, demo, schema  # noqa: E402
-from mapping.cluster import Cluster  # noqa: E402
-from mapping.models import Area, SurveyResponse, Team  # noqa: E402
-from surveys import answers, forms, indicators, samples, store, templates  # noqa: E402
+from mapping import catalog, db, demo  # noqa: E402
+from mapping.db import schema
+from mapping.db.embedded_postgres import Cluster  # noqa: E402
+from mapping.db.models import Area, SurveyResponse, Team  # noqa: E402
+from mapping.services import accounts
+from surveys import answers, indicators, samples, store, templates, xlsform  # noqa: E402
 from surveys.disclosure import Thresholds, protect  # noqa: E402
 
 ESTATES = PROJECT_ROOT / "geodata" / "files" / "wroclaw_osiedla_48.geojson"
@@ -74,13 +76,13 @@ def estate_shapes() -> dict[str, shapely.Geometry]:
     return {official[int(i)]: g for i, g in zip(frame["id"], frame.geometry, strict=True)}
 
 
-def setup(engine, rows: int) -> tuple[accounts.Actor, forms.FormDefinition, bytes, bytes]:
+def setup(engine, rows: int) -> tuple[accounts.Actor, xlsform.FormDefinition, bytes, bytes]:
     with Session(engine) as session, session.begin():
         catalog.install_defaults(session)
         demo.load_demo(session)
         actor = accounts.add_user(session, "bench-editor", None, "editor", [TEAM])
     content = templates.template_xlsx("estate", "2026")
-    form = forms.load_xlsform(content)
+    form = xlsform.load_xlsform(content)
     respondents = samples.generate(form, rows, estate_shapes(), seed=2026)
     return actor, form, content, samples.kobo_csv(form, respondents)
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from mapping.models import VOCABULARIES, Category
+from mapping.db.models import VOCABULARIES, Category
 
 DEFAULTS_FILE = Path(__file__).parent / "data" / "catalog.csv"
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")

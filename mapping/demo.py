@@ -42,7 +42,7 @@ import geodata
 from geodata.boundaries import RepairNote, dissolve, read_boundaries
 from geodata.points import read_projected_points
 from mapping import catalog
-from mapping.models import (
+from mapping.db.models import (
     SRID,
     Area,
     Need,

@@ -597,7 +597,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Nie można przygotować plików mapy w {path}: {message}",
         "en": "Cannot prepare the map files in {path}: {message}",
     },
-    # Errors of editing services (mapping.pins, mapping.validation)
+    # Errors of editing services (mapping.services.pins, mapping.services.validation)
     "error.validation": {
         "pl": "Popraw zaznaczone pola.",
         "en": "Please correct the marked fields.",
@@ -693,7 +693,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Ten wpis nie jest wycofany.",
         "en": "This entry is not retired.",
     },
-    # Import from a file (pages/bulk_import.py, mapping/bulk.py)
+    # Import from a file (pages/bulk_import.py, mapping/io/bulk.py)
     "nav.bulk_import": {"pl": "Import z pliku", "en": "Import from a file"},
     "bulk.heading": {"pl": "Import z pliku: {place}", "en": "Import from a file: {place}"},
     "bulk.intro": {
@@ -882,7 +882,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Baza danych odrzuciła ten wiersz.",
         "en": "The database refused this row.",
     },
-    # Export, teams, partnerships and areas (mapping/export.py, teams.py, partnerships.py,
+    # Export, teams, partnerships and areas (mapping/io/export.py, teams.py, partnerships.py,
     # areas.py)
     "export.bad_date": {
         "pl": "Nie rozumiem daty „{value}”. Podaj ją jako RRRR-MM-DD, np. 2026-06-01.",
@@ -1329,7 +1329,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "needs {needs}.",
     },
     "export.download": {"pl": "Pobierz {name}", "en": "Download {name}"},
-    # Snapshots and the evidence of change (mapping/snapshots.py, changes.py,
+    # Snapshots and the evidence of change (mapping/services/snapshots.py, changes.py,
     # app_pages/snapshots.py)
     "snapshot.empty_name": {
         "pl": "Podaj nazwę migawki, np. „Czerwiec 2026”.",
@@ -1712,8 +1712,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field.geom": {"pl": "Położenie", "en": "Position"},
     "field.point": {"pl": "Położenie", "en": "Position"},
     "field.retired_at": {"pl": "Wycofano z mapy", "en": "Retired"},
-    # Import of areas and points from GIS files (geodata.formats, mapping.area_import,
-    # mapping.point_import, pages/import_areas.py, `calmap import`)
+    # Import of areas and points from GIS files (geodata.formats, mapping.io.area_import,
+    # mapping.io.point_import, pages/import_areas.py, `calmap import`)
     "import_file.too_big": {
         "pl": "Plik jest za duży ({size} MB); przyjmujemy najwyżej {megabytes} MB.",
         "en": "The file is too big ({size} MB); at most {megabytes} MB is accepted.",

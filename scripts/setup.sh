@@ -53,7 +53,7 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "$want" > "$stamp"
 fi
 
-LEAFLET_DRAW_VERSION=1.0.4  # keep equal to mapping/assets.py LEAFLET_DRAW_VERSION
+LEAFLET_DRAW_VERSION=1.0.4  # keep equal to mapping/maps/assets.py LEAFLET_DRAW_VERSION
 if ! grep -qs "\"version\": \"$LEAFLET_DRAW_VERSION\"" .npm-vendor/node_modules/leaflet-draw/package.json; then
   echo "setup: installing leaflet-draw $LEAFLET_DRAW_VERSION from npm into .npm-vendor"
   npm install --prefix .npm-vendor --no-save --no-package-lock --no-audit --no-fund \

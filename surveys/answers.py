@@ -50,9 +50,9 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from geodata.formats import looks_like_html
-from mapping import csv_text
 from mapping.errors import UserError
-from surveys.forms import FormDefinition, Question
+from mapping.io import uploaded_tables
+from surveys.xlsform import FormDefinition, Question
 
 # A city-wide survey is tens of thousands of rows; the bench imports 100,000.
 MAX_BYTES = 200 * 1024 * 1024
@@ -233,8 +233,8 @@ def read_export(content: bytes, filename: str) -> ExportTable:
     else:
         file_format = "csv"
         try:
-            text, encoding = csv_text.decode(content)
-        except csv_text.UnreadableText:
+            text, encoding = uploaded_tables.decode(content)
+        except uploaded_tables.UnreadableText:
             raise AnswerFileError("survey.encoding") from None
         records, delimiter = _csv_records(text)
     # Blank rows (Excel leaves some at the end) are not answers; "".join is one C call.
@@ -264,18 +264,18 @@ def _check_size(size: int) -> None:
 
 
 def _csv_records(text: str) -> tuple[list[list[str]], str]:
-    records, delimiter = csv_text.records(text)
+    records, delimiter = uploaded_tables.records(text)
     try:
         return list(records), delimiter
-    except csv_text.BrokenCsv as exc:
+    except uploaded_tables.BrokenCsv as exc:
         raise AnswerFileError(_CSV_PROBLEMS[exc.problem], row=exc.row) from None
 
 
 def _xlsx_records(content: bytes) -> list[list[str]]:
     try:
         # Kobo and ODK put the main table first; repeat groups follow on other sheets.
-        return [[_cell(v) for v in row] for row in csv_text.workbook_rows(content)]
-    except csv_text.UnreadableWorkbook as exc:
+        return [[_cell(v) for v in row] for row in uploaded_tables.workbook_rows(content)]
+    except uploaded_tables.UnreadableWorkbook as exc:
         key = "survey.xlsx_bomb" if exc.problem == "bomb" else "survey.bad_xlsx"
         raise AnswerFileError(key) from None
 

@@ -1,6 +1,6 @@
 """``calmap survey …``: questionnaire templates, answers, indicators, publishing needs, waves.
 
-Registered on the ``calmap`` command by ``mapping/cli.py``. Like the other
+Registered on the ``calmap`` command by ``mapping/cli/main.py``. Like the other
 commands it runs as the database owner (no signed-in user; history says
 ``calmap-cli``), and every failure a user can fix ends in one line on stderr
 and exit code 1; an import with bad rows lists every bad row first, and
@@ -19,18 +19,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mapping import config, db
-from mapping.cli_common import cli_actor, fail, in_transaction, raised_by
-from mapping.cluster import ClusterError
+from mapping.cli.common import cli_actor, fail, in_transaction, raised_by
 from mapping.config import ConfigError
+from mapping.db.embedded_postgres import ClusterError
 from mapping.errors import UserError
 from surveys.disclosure import DEFAULT_THRESHOLD, SENSITIVE_THRESHOLD, Thresholds
 
 # Like every `calmap` command module, this one imports the models, pandas and
-# the survey modules inside the commands (see mapping.cli_common).
+# the survey modules inside the commands (see mapping.cli.common).
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from mapping.models import SurveyWave
+    from mapping.db.models import SurveyWave
     from surveys import answers, indicators
 
 app = typer.Typer(
@@ -70,20 +70,20 @@ def template_command(
     ] = None,
 ) -> None:
     """Write a questionnaire template as an XLSForm for KoboToolbox or ODK Central."""
-    from surveys import forms, templates
+    from surveys import templates, xlsform
 
     if kind not in templates.TEMPLATES:
         fail(f"template: expected one of {', '.join(templates.TEMPLATES)}, got {kind!r}")
     with _user_errors():
         estates = in_transaction(config.load(), lambda s: _estates(s, city)) if city else None
         content = templates.template_xlsx(kind, version, estates)
-        form = forms.load_xlsform(content, out.name)
+        form = xlsform.load_xlsform(content, out.name)
         out.write_bytes(content)
     typer.echo(f"wrote {out}: {form.title} ({form.form_id} v{form.version})")
 
 
 def _estates(session: Session, city: str) -> list[str]:
-    from mapping import layers
+    from mapping.services import layers
 
     frame = layers.areas(session, city=city)
     names = [
@@ -155,15 +155,15 @@ def _date(value: str | None, option: str) -> dt.date | None:
 
 
 def _form(session: Session, reference: str):  # noqa: ANN202 - a SurveyForm
-    from surveys import forms, store, templates
+    from surveys import store, templates, xlsform
 
     path = Path(reference)
     if path.is_file():
         content = path.read_bytes()
-        return store.register_form(session, forms.load_xlsform(content, path.name), content)
+        return store.register_form(session, xlsform.load_xlsform(content, path.name), content)
     if reference in templates.TEMPLATES:
         content = templates.template_xlsx(reference)
-        return store.register_form(session, forms.load_xlsform(content, reference), content)
+        return store.register_form(session, xlsform.load_xlsform(content, reference), content)
     return store.find_form(session, reference)
 
 
@@ -177,7 +177,7 @@ def _wave(
 ) -> SurveyWave:
     from sqlalchemy import select
 
-    from mapping.models import Team
+    from mapping.db.models import Team
     from surveys import store
 
     try:

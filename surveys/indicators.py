@@ -28,10 +28,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mapping import catalog, spreadsheet_safe
+from mapping import catalog
+from mapping.db.models import Area, SurveyForm, SurveyWave
 from mapping.errors import NotFound
 from mapping.i18n import t
-from mapping.models import Area, SurveyForm, SurveyWave
+from mapping.io import spreadsheet_safe
 from surveys import store
 from surveys.disclosure import (
     AtMost,
@@ -42,7 +43,7 @@ from surveys.disclosure import (
     protect,
     share_shown,
 )
-from surveys.forms import LAYER_VOCABULARY, FormDefinition, split_category
+from surveys.xlsform import LAYER_VOCABULARY, FormDefinition, split_category
 
 SUPPRESSED = "x"
 TOTAL = "total"
@@ -462,7 +463,7 @@ def to_csv(indicators: WaveIndicators, language: str = "pl") -> str:
     """The indicators as CSV (comma-separated, UTF-8), hidden numbers as ``x``.
 
     An area name that would start a spreadsheet formula gets a leading ``'``
-    (OWASP, ``mapping.spreadsheet_safe``); shares and changes stay numbers.
+    (OWASP, ``mapping.io.spreadsheet_safe``); shares and changes stay numbers.
     """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")

@@ -1,6 +1,6 @@
 """Chosen survey indicators become needs on the map, with their provenance.
 
-A published need is an ordinary need (``mapping.pins.create_pin``: the same
+A published need is an ordinary need (``mapping.services.pins.create_pin``: the same
 validation, rights, row-level security and history as one pinned by hand)
 covering its whole area, with source method ``survey``, the evidence in
 words ("38% z 120 ankietowanych, fala 2026 / 38% of 120 respondents, wave
@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mapping import pins
-from mapping.accounts import Actor
+from mapping.db.models import Need, SurveyNeed, SurveyWave
 from mapping.errors import NotFound, UserError
-from mapping.models import Need, SurveyNeed, SurveyWave
-from mapping.pins import PinRef
+from mapping.services import pins
+from mapping.services.accounts import Actor
+from mapping.services.pins import PinRef
 from surveys.disclosure import Thresholds
 from surveys.indicators import Indicator, WaveIndicators, wave_indicators
 

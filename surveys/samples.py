@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from surveys.forms import FormDefinition, Question
+from surveys.xlsform import FormDefinition, Question
 
 
 @dataclass

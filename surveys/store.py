@@ -38,13 +38,14 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from mapping import catalog, layers
-from mapping.accounts import Actor
+from mapping import catalog
 from mapping.db import set_app_user
+from mapping.db.models import SurveyForm, SurveyResponse, SurveyWave, Team
 from mapping.errors import NotFound, PermissionDenied, UserError
-from mapping.models import SurveyForm, SurveyResponse, SurveyWave, Team
+from mapping.services import layers
+from mapping.services.accounts import Actor
 from surveys.answers import Answer, ParsedAnswers, RowError, fold
-from surveys.forms import LAYER_VOCABULARY, FormDefinition, split_category
+from surveys.xlsform import LAYER_VOCABULARY, FormDefinition, split_category
 
 SECRET_BYTES = 32
 # 128 bits of the HMAC: no collisions among a city's respondents, short in the table.

@@ -13,7 +13,7 @@ Both are anonymous: no question asks for a name, address, phone or exact
 home location, and neither has a free-text field. Labels are Polish first,
 English second (``label::Polski (pl)``, ``label::English (en)``). Each
 choice that means something on the map names its catalogue category in
-``calmap_category`` (see ``surveys.forms``).
+``calmap_category`` (see ``surveys.xlsform``).
 
 The rows below are the reviewable source; ``template_xlsx`` writes them to an
 XLSForm workbook with openpyxl.
@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from mapping import spreadsheet_safe
+from mapping.io import spreadsheet_safe
 
 TEMPLATES = ("estate", "seniors")
 PL = "label::Polski (pl)"
@@ -294,7 +294,7 @@ def template_xlsx(
     """A template as an XLSForm workbook, ready for KoboToolbox or ODK Central.
 
     Estate names come from the database: one that would start a formula gets
-    a leading ``'`` (OWASP, ``mapping.spreadsheet_safe``), so Excel shows it
+    a leading ``'`` (OWASP, ``mapping.io.spreadsheet_safe``), so Excel shows it
     as text and openpyxl never stores it as a formula. Answers still find
     their area, which is looked up by its name without punctuation.
     """

@@ -1,6 +1,6 @@
 """Test fixtures: a real, throwaway PostgreSQL + PostGIS cluster, no mocks.
 
-The suite starts its own embedded cluster (the app's own ``mapping.cluster``
+The suite starts its own embedded cluster (the app's own ``mapping.db.embedded_postgres``
 code) in a temporary directory, builds a template database once (migrations +
 default catalogue) and gives each test either a rolled-back transaction
 (``session``) or a database of its own copied from the template (``fresh_db_url``).
@@ -22,8 +22,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from mapping import catalog, schema
-from mapping.cluster import RUNTIME_USER, Cluster, ClusterError
+from mapping import catalog
+from mapping.db import schema
+from mapping.db.embedded_postgres import RUNTIME_USER, Cluster, ClusterError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"

@@ -15,9 +15,9 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon
 from sqlalchemy.orm import Session
 
-from mapping import accounts
-from mapping.accounts import Actor
-from mapping.models import Area, Team
+from mapping.db.models import Area, Team
+from mapping.services import accounts
+from mapping.services.accounts import Actor
 
 DISTRICTS = (
     Path(__file__).resolve().parent.parent / "geodata" / "files" / "gdansk_dzielnice.geojson"

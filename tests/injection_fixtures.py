@@ -25,20 +25,12 @@ from shapely.geometry import mapping as geojson_geometry
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from mapping import (
-    accounts,
-    area_import,
-    areas,
-    catalog,
-    db,
-    partnerships,
-    pins,
-    snapshots,
-    teams,
-)
+from mapping import catalog, db
 from mapping.catalog import Entry
-from mapping.import_files import open_features
-from mapping.models import Area
+from mapping.db.models import Area
+from mapping.io import area_import
+from mapping.io.feature_files import open_features
+from mapping.services import accounts, areas, partnerships, pins, snapshots, teams
 from tests.editing_fixtures import DISTRICTS, PASSWORD
 
 # Every address a payload would fetch is outside the machine (x.example, 127.0.0.2);

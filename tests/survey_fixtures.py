@@ -19,10 +19,10 @@ from shapely.geometry import MultiPolygon
 from sqlalchemy.orm import Session
 
 from geodata.boundaries import as_multipolygon, read_boundaries
-from mapping import accounts
-from mapping.accounts import Actor
-from mapping.models import Area, Team
-from surveys import forms, templates
+from mapping.db.models import Area, Team
+from mapping.services import accounts
+from mapping.services.accounts import Actor
+from surveys import templates, xlsform
 
 FILES = Path(__file__).resolve().parent.parent / "geodata" / "files"
 PASSWORD = "correct horse battery"
@@ -50,9 +50,9 @@ def districts() -> dict[str, str]:
 
 
 @lru_cache(maxsize=2)
-def estate_form(version: str = "2026") -> forms.FormDefinition:
+def estate_form(version: str = "2026") -> xlsform.FormDefinition:
     """The shipped estate questionnaire (Wrocław's estates), parsed."""
-    return forms.load_xlsform(templates.template_xlsx("estate", version), "estate.xlsx")
+    return xlsform.load_xlsform(templates.template_xlsx("estate", version), "estate.xlsx")
 
 
 @dataclass

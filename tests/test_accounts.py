@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from mapping import accounts, db, sessions
+from mapping import db
+from mapping.db import sessions
+from mapping.db.models import AppUser, Team
 from mapping.errors import UserError
-from mapping.models import AppUser, Team
+from mapping.services import accounts
 from tests.test_cli import calmap
 
 PASSWORD = "correct horse battery"

@@ -11,9 +11,9 @@ import shapely
 from geoalchemy2.shape import to_shape
 from shapely.geometry import LineString, Polygon, box
 
-from mapping import areas
+from mapping.db.models import Area
 from mapping.errors import ConflictError, PermissionDenied, UserError, ValidationError
-from mapping.models import Area
+from mapping.services import areas
 from tests.editing_fixtures import build_world
 
 # A small square in Brzeźno (Gdańsk), drawn the way Leaflet.draw reports it.

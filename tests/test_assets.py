@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import urllib.request
 
-from mapping import assets
+from mapping.maps import assets
 from tests.streamlit_server import PROJECT_ROOT, running_app
 
 

@@ -20,10 +20,12 @@ import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from mapping import accounts, backup, db, snapshots
-from mapping.cli import app
-from mapping.cli_common import CLI_ACTOR
-from mapping.cluster import Cluster
+from mapping import db
+from mapping.cli.common import CLI_ACTOR
+from mapping.cli.main import app
+from mapping.db import backup
+from mapping.db.embedded_postgres import Cluster
+from mapping.services import accounts, snapshots
 from tests.conftest import DEMO, _create_database, _drop_database
 
 
@@ -50,7 +52,7 @@ def run_process(env: dict[str, str], *args: str) -> Ran:
     """``calmap ARGS`` as its own process, as an administrator runs it."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CALMAP_")}
     done = subprocess.run(
-        [sys.executable, "-m", "mapping.cli", *args], capture_output=True, text=True,
+        [sys.executable, "-m", "mapping.cli.main", *args], capture_output=True, text=True,
         env={**clean, "CALMAP_LANGUAGE": "en", **env}, timeout=600, check=False,
     )
     return Ran(done.returncode, done.stdout, done.stderr)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.orm import Session
 
-from mapping.models import Resource, Team
+from mapping.db.models import Resource, Team
 from tests import browser
 from tests.browser import ARTIFACTS, offline_tab
 from tests.conftest import app_env

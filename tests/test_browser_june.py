@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import create_engine, update
 from sqlalchemy.orm import Session
 
-from mapping import pins, snapshots
-from mapping.models import Team
+from mapping.db.models import Team
+from mapping.services import pins, snapshots
 from tests.browser import ARTIFACTS, offline_tab, screenshot
 from tests.conftest import app_env
 from tests.editing_fixtures import build_world

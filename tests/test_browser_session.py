@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
-from mapping import accounts, db
+from mapping import db
+from mapping.services import accounts
 from tests.browser import ARTIFACTS, offline_tab
 from tests.conftest import app_env
 from tests.streamlit_server import running_app

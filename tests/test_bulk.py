@@ -17,9 +17,12 @@ import shapely
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from mapping import bulk, catalog, db, maps, pins
+from mapping import catalog, db
+from mapping.db.models import LayerHistory, Partner, Resource
 from mapping.errors import PermissionDenied, UserError
-from mapping.models import LayerHistory, Partner, Resource
+from mapping.io import bulk
+from mapping.maps import builder
+from mapping.services import pins
 from tests.editing_fixtures import DISTRICTS, build_world
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -280,7 +283,7 @@ def test_script_in_a_name_is_stored_as_typed_and_shown_escaped_on_the_preview_ma
     parsed = bulk.parse(cp1250_csv(tmp_path, rows), "zasoby.csv")
     report = bulk.preview(session, world.editor_a, "resource", world.area_a, parsed)
     frame = bulk.preview_frame(report)
-    page = maps.overview_map(
+    page = builder.overview_map(
         gpd.GeoDataFrame({"id": [], "parent_id": []}, geometry=[], crs=4326),
         {"resource": frame}, catalog.entries(session),
     ).get_root().render()
@@ -298,7 +301,7 @@ def test_template_syntax_in_a_name_is_shown_as_typed_and_never_evaluated(
     rows = [f"{name};Świetlica;ul. Dworska 1;{BRZEZNO_1[0]};{BRZEZNO_1[1]};;\r\n"]
     parsed = bulk.parse(cp1250_csv(tmp_path, rows), "zasoby.csv")
     report = bulk.preview(session, world.editor_a, "resource", world.area_a, parsed)
-    page = maps.overview_map(
+    page = builder.overview_map(
         gpd.GeoDataFrame({"id": [], "parent_id": []}, geometry=[], crs=4326),
         {"resource": bulk.preview_frame(report)}, catalog.entries(session),
     ).get_root().render()
@@ -448,7 +451,7 @@ def test_the_real_gdansk_venues_of_one_district_import_cleanly(committed_world, 
 
 
 def pins_frame(session, area_id):
-    from mapping import layers
+    from mapping.services import layers
 
     return layers.pins(session, "resource", [area_id])
 
@@ -472,10 +475,11 @@ def test_partners_can_be_imported_and_history_names_the_importer(session, world,
     assert [(v.operation, v.changed_by) for v in history] == [("INSERT", "ewa")]
 
 
-def test_the_shared_csv_text_examples_hold():
+def test_the_uploaded_tables_examples_hold():
     import doctest
 
-    from mapping import csv_text
+    from mapping.io import uploaded_tables
 
-    result = doctest.testmod(csv_text)
+
+    result = doctest.testmod(uploaded_tables)
     assert result.attempted > 0 and result.failed == 0

@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from mapping.models import LayerHistory, Resource, Team
+from mapping.db.models import LayerHistory, Resource, Team
 from mapping.ui import state
 from mapping.ui.safe_text import md
 from tests.conftest import point_app_at
@@ -180,7 +180,9 @@ def test_in_a_browser_the_preview_pins_carry_exactly_the_popups_the_server_escap
 
     import geopandas as gpd
 
-    from mapping import assets, bulk, catalog, maps
+    from mapping import catalog
+    from mapping.io import bulk
+    from mapping.maps import assets, builder
     from tests.browser import offline_tab
 
     world = build_world(session)
@@ -201,7 +203,7 @@ def test_in_a_browser_the_preview_pins_carry_exactly_the_popups_the_server_escap
     empty = gpd.GeoDataFrame({"id": [], "parent_id": []}, geometry=[], crs=4326)
     page = tmp_path / "preview.html"
     page.write_text(
-        maps.overview_map(empty, {"resource": frame}, entries, "pl",
+        builder.overview_map(empty, {"resource": frame}, entries, "pl",
                           leaflet=assets.leaflet_inline()).get_root().render(),
         encoding="utf-8",
     )
@@ -230,8 +232,8 @@ def test_in_a_browser_the_preview_pins_carry_exactly_the_popups_the_server_escap
     assert errors == []
     for record in frame.to_dict("records"):
         popup, tooltip = seen[str(record["id"])]
-        assert popup == maps.pin_popup_html("resource", record, entries, "pl")
-        assert tooltip == maps._text(record["name"])
+        assert popup == builder.pin_popup_html("resource", record, entries, "pl")
+        assert tooltip == builder._text(record["name"])
     first = seen[str(frame["id"].iloc[0])][0]
     assert "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}" in first
     assert "Zajęcia<br>w soboty &amp; niedziele" in first

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from mapping import catalog
 from mapping.catalog import CatalogError, Entry
-from mapping.models import Category
+from mapping.db.models import Category
 
 EXPECTED_VOCABULARIES = {
     "resource_kind",

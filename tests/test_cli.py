@@ -8,7 +8,7 @@ import sys
 
 from sqlalchemy import create_engine, func, select, text
 
-from mapping.models import Area, Category, Resource
+from mapping.db.models import Area, Category, Resource
 
 
 def calmap(url: str | None, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -16,7 +16,7 @@ def calmap(url: str | None, *args: str, stdin: str = "") -> subprocess.Completed
     if url is not None:
         env["CALMAP_DATABASE_URL"] = url
     return subprocess.run(
-        [sys.executable, "-m", "mapping.cli", *args],
+        [sys.executable, "-m", "mapping.cli.main", *args],
         capture_output=True, text=True, env=env, timeout=600, check=False, input=stdin,
     )
 

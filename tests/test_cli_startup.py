@@ -18,12 +18,12 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Each takes longer to import than these commands may take to run.
 HEAVY = ("pandas", "geopandas", "shapely", "matplotlib", "streamlit", "pyproj")
-# Runs `python -m mapping.cli ARGS`, then prints the top-level packages loaded.
+# Runs `python -m mapping.cli.main ARGS`, then prints the top-level packages loaded.
 PROBE = """
 import json, runpy, sys
 sys.argv = ["calmap", *sys.argv[1:]]
 try:
-    runpy.run_module("mapping.cli", run_name="__main__", alter_sys=True)
+    runpy.run_module("mapping.cli.main", run_name="__main__", alter_sys=True)
 except SystemExit as exc:
     code = exc.code
 else:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from mapping.cluster import Cluster, ClusterError, find_binaries
+from mapping.db.embedded_postgres import Cluster, ClusterError, find_binaries
 
 try:
     find_binaries()
@@ -28,7 +28,7 @@ def calmap(data_dir: Path, *args: str, timeout: float = 180) -> subprocess.Compl
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALMAP_")}
     env["CALMAP_DATA_DIR"] = str(data_dir)
     return subprocess.run(
-        [sys.executable, "-m", "mapping.cli", *args],
+        [sys.executable, "-m", "mapping.cli.main", *args],
         capture_output=True,
         text=True,
         env=env,

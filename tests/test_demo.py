@@ -9,17 +9,7 @@ from sqlalchemy import Engine, create_engine, delete, func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from mapping import demo
-from mapping.demo import (
-    APPROXIMATE,
-    ILLUSTRATIVE,
-    NEED_SOURCE,
-    SEED_SOCHACZEW,
-    SEED_WROCLAW,
-    VENUES_SOURCE,
-    DemoError,
-    load_demo,
-)
-from mapping.models import (
+from mapping.db.models import (
     Area,
     Category,
     Need,
@@ -30,6 +20,16 @@ from mapping.models import (
     PartnershipMember,
     Resource,
     Team,
+)
+from mapping.demo import (
+    APPROXIMATE,
+    ILLUSTRATIVE,
+    NEED_SOURCE,
+    SEED_SOCHACZEW,
+    SEED_WROCLAW,
+    VENUES_SOURCE,
+    DemoError,
+    load_demo,
 )
 
 # Each layer and the DemoReport field that counts its demo rows.

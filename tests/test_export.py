@@ -21,7 +21,9 @@ import shapely
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from mapping import db, export, hsds, partnerships, pins
+from mapping import db
+from mapping.io import export, hsds
+from mapping.services import partnerships, pins
 from tests.conftest import SHARED_DATA, TEMPLATE, _create_database, _drop_database
 from tests.editing_fixtures import build_world
 from tests.test_cli import calmap
@@ -95,7 +97,7 @@ def export_db(admin_url, template_url):
 
 
 def _team_of_area(session, area_id):
-    from mapping.models import Area
+    from mapping.db.models import Area
 
     return session.get(Area, area_id).team_id
 

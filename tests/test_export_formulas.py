@@ -20,8 +20,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from mapping import db, export, hsds, partnerships, pins
-from surveys import forms, indicators
+from mapping import db
+from mapping.io import export, hsds
+from mapping.services import partnerships, pins
+from surveys import indicators, xlsform
 from surveys.answers import fold
 from tests.conftest import TEMPLATE, _create_database, _drop_database
 from tests.editing_fixtures import build_world
@@ -264,7 +266,7 @@ def test_the_xlsform_template_stores_estate_names_as_text_not_formulas(tricky_es
     for name in (HYPERLINK, "-2+3", "@SUM(A1)", "\t=1", "\r=1", "=1+1"):
         assert "'" + name in texts, name
     # The quote does not stop an answer from finding its estate: areas match by folded name.
-    form = forms.load_xlsform(out.read_bytes(), out.name)
+    form = xlsform.load_xlsform(out.read_bytes(), out.name)
     areas = {choice.area for choice in form.area_question.choices if choice.area}
     assert fold("'" + HYPERLINK) in {fold(a) for a in areas}
     assert fold("'" + HYPERLINK) == fold(HYPERLINK)
@@ -273,7 +275,7 @@ def test_the_xlsform_template_stores_estate_names_as_text_not_formulas(tricky_es
 def test_the_examples_in_the_rule_hold():
     import doctest
 
-    from mapping import spreadsheet_safe
+    from mapping.io import spreadsheet_safe
 
     result = doctest.testmod(spreadsheet_safe)
     assert result.attempted >= 3 and result.failed == 0

@@ -1,6 +1,6 @@
 """Opening the files people send: every format, any CRS and encoding, and the broken ones.
 
-No database here: ``geodata.formats`` and ``mapping.import_files`` on real
+No database here: ``geodata.formats`` and ``mapping.io.feature_files`` on real
 files from ``../shared/data`` and on conversions and bad files built in ``tmp_path``.
 """
 
@@ -18,9 +18,10 @@ from shapely.geometry import Point
 
 from geodata import boundaries, formats
 from geodata.formats import FormatError, Limits
-from mapping import area_import, i18n
+from mapping import i18n
 from mapping.errors import UserError
-from mapping.import_files import SourceOptions, note_text, open_features
+from mapping.io import area_import
+from mapping.io.feature_files import SourceOptions, note_text, open_features
 from tests import import_fixtures as files
 from tests.conftest import PROJECT_ROOT
 from tests.import_fixtures import shared

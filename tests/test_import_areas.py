@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from geodata.boundaries import geodesic_area_m2, swap_axes
-from mapping import accounts, area_import, db
-from mapping.area_import import AreaImportError, AreaOptions
-from mapping.cli import app
+from mapping import db
+from mapping.cli.main import app
+from mapping.db.models import Area, LayerHistory, Team
 from mapping.errors import PermissionDenied, UserError
-from mapping.import_files import SourceOptions, open_features
-from mapping.models import Area, LayerHistory, Team
+from mapping.io import area_import
+from mapping.io.area_import import AreaImportError, AreaOptions
+from mapping.io.feature_files import SourceOptions, open_features
+from mapping.services import accounts
 from tests import import_fixtures as files
 from tests.conftest import point_app_at
 from tests.import_fixtures import shared

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from mapping.models import Area, LayerHistory
+from mapping.db.models import Area, LayerHistory
 from mapping.ui.safe_text import md_t
 from tests import import_fixtures as files
 from tests.editing_fixtures import PASSWORD, build_world

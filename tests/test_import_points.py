@@ -21,13 +21,15 @@ from typer.testing import CliRunner
 
 from geodata.boundaries import dissolve
 from geodata.points import read_projected_points
-from mapping import accounts, bulk, db, pins, point_import
-from mapping.bulk import BulkImportError
-from mapping.cli import app
+from mapping import db
+from mapping.cli.main import app
+from mapping.db.models import Area, LayerHistory, Partner, Resource, Team
 from mapping.errors import PermissionDenied, UserError, ValidationError
-from mapping.import_files import SourceOptions
-from mapping.models import Area, LayerHistory, Partner, Resource, Team
-from mapping.point_import import PointOptions
+from mapping.io import bulk, point_import
+from mapping.io.bulk import BulkImportError
+from mapping.io.feature_files import SourceOptions
+from mapping.io.point_import import PointOptions
+from mapping.services import accounts, pins
 from tests import import_fixtures as files
 from tests.conftest import point_app_at, runtime_url
 from tests.editing_fixtures import build_world

@@ -30,9 +30,9 @@ from streamlit.testing.v1.element_tree import (
     Text,
 )
 
-from mapping import layers
-from mapping.export import LOCAL_TIMEZONE
-from mapping.models import Partnership, Resource, SurveyWave
+from mapping.db.models import Partnership, Resource, SurveyWave
+from mapping.io.export import LOCAL_TIMEZONE
+from mapping.services import layers
 from mapping.ui import editing, state
 from mapping.ui.safe_text import PUNCTUATION, md, md_t
 from tests.conftest import TEMPLATE, _create_database, _drop_database, point_app_at

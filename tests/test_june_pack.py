@@ -14,12 +14,12 @@ from pptx import Presentation
 from sqlalchemy import create_engine, text, update
 from sqlalchemy.orm import Session
 
-from mapping import pins, snapshots
-from mapping.accounts import Actor
+from mapping.db.models import Area
 from mapping.errors import UserError
 from mapping.i18n import t
-from mapping.models import Area
 from mapping.reports import build, pack, preview
+from mapping.services import pins, snapshots
+from mapping.services.accounts import Actor
 from tests.editing_fixtures import build_world
 from tests.test_cli import calmap
 

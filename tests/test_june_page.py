@@ -10,8 +10,8 @@ from sqlalchemy import create_engine, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from mapping import pins, snapshots
-from mapping.models import Team
+from mapping.db.models import Team
+from mapping.services import pins, snapshots
 from tests.editing_fixtures import build_world
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401
 from tests.test_team_area_export_pages import sign_in, start_env, texts

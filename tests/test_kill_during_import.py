@@ -30,8 +30,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from mapping import catalog, schema
-from mapping.cluster import Cluster, ClusterError
+from mapping import catalog
+from mapping.db import schema
+from mapping.db.embedded_postgres import Cluster, ClusterError
 from tests.conftest import TEMPLATE, _create_database, _drop_database, db_url
 
 pytestmark = pytest.mark.slow
@@ -143,7 +144,7 @@ def start_import(url: str, area_id: int, points: Path, log: Path) -> subprocess.
     )
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "mapping.cli", "import", "points", str(points),
+            [sys.executable, "-m", "mapping.cli.main", "import", "points", str(points),
              "--area", str(area_id)],
             env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )

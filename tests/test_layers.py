@@ -18,8 +18,7 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Point, box
 from sqlalchemy.orm import Session
 
-from mapping import layers
-from mapping.models import (
+from mapping.db.models import (
     Area,
     Need,
     Partner,
@@ -28,6 +27,7 @@ from mapping.models import (
     Resource,
     Team,
 )
+from mapping.services import layers
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 

@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from mapping import accounts
+from mapping.services import accounts
 from tests.conftest import point_app_at
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401
 

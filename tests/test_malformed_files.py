@@ -48,15 +48,17 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from mapping import area_import, bulk, db, i18n, pins, point_import
-from mapping.accounts import Actor
-from mapping.area_import import AreaImportError, AreaOptions
-from mapping.bulk import BulkImportError
-from mapping.cli import app
+from mapping import db, i18n
+from mapping.cli.main import app
+from mapping.db.models import Area, Resource, SurveyWave
 from mapping.errors import UserError
-from mapping.import_files import open_features
-from mapping.models import Area, Resource, SurveyWave
-from surveys import answers, forms, store, templates
+from mapping.io import area_import, bulk, point_import
+from mapping.io.area_import import AreaImportError, AreaOptions
+from mapping.io.bulk import BulkImportError
+from mapping.io.feature_files import open_features
+from mapping.services import pins
+from mapping.services.accounts import Actor
+from surveys import answers, store, templates, xlsform
 from tests import malformed_corpus as corpus
 from tests.conftest import TEMPLATE, _create_database, _drop_database
 from tests.malformed_corpus import CASES, Case, Outcome
@@ -107,7 +109,7 @@ class World:
     editor: Actor
     area_id: int
     team_id: int
-    form: forms.FormDefinition
+    form: xlsform.FormDefinition
     form_bytes: bytes
 
 
@@ -118,7 +120,7 @@ def world(admin_url, template_url) -> Iterator[World]:
     url = _create_database(admin_url, name, template=TEMPLATE)
     engine = create_engine(url)
     form_bytes = templates.template_xlsx("estate", FORM_VERSION)
-    form = forms.load_xlsform(form_bytes, "ankieta.xlsx")
+    form = xlsform.load_xlsform(form_bytes, "ankieta.xlsx")
     with Session(engine) as session, session.begin():
         built = build_wroclaw(session)
         area_id = built.estates[AREA]

@@ -9,7 +9,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import MultiPolygon, Point, box
 
-from mapping import assets, catalog, maps
+from mapping import catalog
+from mapping.maps import assets, builder
 
 TILES = "https://tiles.example.org/{z}/{x}/{y}.png"
 XSS = "<script>alert(1)</script>"
@@ -93,7 +94,7 @@ def external_links(page: str) -> list[str]:
 
 
 def test_the_map_loads_no_script_or_stylesheet_from_another_host(areas, pins, catalogue):
-    page = render(maps.overview_map(areas, pins, catalogue, tiles_url=None))
+    page = render(builder.overview_map(areas, pins, catalogue, tiles_url=None))
     assert external_links(page) == []
     assert '<script src="/app/static/vendor/leaflet/leaflet.js">' in page
     assert '<link rel="stylesheet" href="/app/static/vendor/leaflet/leaflet.css"/>' in page
@@ -104,7 +105,7 @@ def test_the_map_loads_no_script_or_stylesheet_from_another_host(areas, pins, ca
 def test_with_tiles_the_tile_server_is_the_only_other_host(areas, pins, catalogue):
     for frame in pins.values():
         frame["www"] = None  # a pin's own website is a link to click, not something loaded
-    page = render(maps.overview_map(areas, pins, catalogue, tiles_url=TILES,
+    page = render(builder.overview_map(areas, pins, catalogue, tiles_url=TILES,
                                     tiles_attribution="© OSM"))
     assert external_links(page) == []
     addresses = set(re.findall(r"https?://[^\s\"'\\]+", page))
@@ -112,33 +113,33 @@ def test_with_tiles_the_tile_server_is_the_only_other_host(areas, pins, catalogu
 
 
 def test_every_element_streamlit_folium_collects_links_to_this_machine(areas, pins, catalogue):
-    m = maps.overview_map(areas, pins, catalogue, tiles_url=TILES)
-    assert maps.linked_assets(m) == [assets.LEAFLET_JS_URL, assets.LEAFLET_CSS_URL]
+    m = builder.overview_map(areas, pins, catalogue, tiles_url=TILES)
+    assert builder.linked_assets(m) == [assets.LEAFLET_JS_URL, assets.LEAFLET_CSS_URL]
 
 
 def test_a_plain_folium_map_would_have_used_cdns_so_the_check_can_fail():
     import folium
 
-    assert any(url.startswith("https://") for url in maps.linked_assets(folium.Map()))
+    assert any(url.startswith("https://") for url in builder.linked_assets(folium.Map()))
 
 
 def test_a_self_contained_map_links_nothing_at_all(areas, pins, catalogue):
-    page = render(maps.overview_map(areas, pins, catalogue, leaflet=assets.leaflet_inline()))
+    page = render(builder.overview_map(areas, pins, catalogue, leaflet=assets.leaflet_inline()))
     assert re.findall(r"<script[^>]*\bsrc=", page) == []
     assert re.findall(r"<link[^>]*\bhref=", page) == []
     assert f"Leaflet {assets.LEAFLET_VERSION}" in page
 
 
 def test_a_base_url_path_moves_the_leaflet_links(areas, pins, catalogue):
-    m = maps.overview_map(areas, pins, catalogue, leaflet=assets.leaflet_links("calmap"))
-    assert maps.linked_assets(m) == [
+    m = builder.overview_map(areas, pins, catalogue, leaflet=assets.leaflet_links("calmap"))
+    assert builder.linked_assets(m) == [
         "/calmap/app/static/vendor/leaflet/leaflet.js",
         "/calmap/app/static/vendor/leaflet/leaflet.css",
     ]
 
 
 def test_a_script_in_a_name_reaches_the_browser_as_text_not_as_a_script(areas, pins, catalogue):
-    page = render(maps.overview_map(areas, pins, catalogue))
+    page = render(builder.overview_map(areas, pins, catalogue))
     assert XSS not in page
     seen = as_javascript_sees_it(page)
     assert XSS not in seen
@@ -151,9 +152,9 @@ def test_a_script_in_a_name_reaches_the_browser_as_text_not_as_a_script(areas, p
 
 def test_only_http_addresses_become_links():
     school = catalog.Entry("resource_category", "school", None, "Szkoła", "School", "✎", "#1f77b4")
-    bad = maps.pin_popup_html("resource", {"name": "X", "category": "school",
+    bad = builder.pin_popup_html("resource", {"name": "X", "category": "school",
                                            "www": "javascript:alert(2)"}, [school])
-    good = maps.pin_popup_html("resource", {"name": "X", "category": "school",
+    good = builder.pin_popup_html("resource", {"name": "X", "category": "school",
                                             "www": 'https://a.pl/?q="x"&y=1'}, [school])
     assert "href" not in bad and "javascript:alert(2)" in bad
     assert 'href="https://a.pl/?q=&quot;x&quot;&amp;y=1"' in good
@@ -161,15 +162,15 @@ def test_only_http_addresses_become_links():
 
 def test_popups_speak_the_chosen_language(pins, catalogue):
     record = pins["need"].iloc[0].to_dict()
-    polish = maps.pin_popup_html("need", record, catalogue, "pl")
-    english = maps.pin_popup_html("need", record, catalogue, "en")
+    polish = builder.pin_popup_html("need", record, catalogue, "pl")
+    english = builder.pin_popup_html("need", record, catalogue, "en")
     assert "Samotność i izolacja seniorów" in polish and "rozpoznana" in polish
     assert "Loneliness and isolation of seniors" in english and "identified" in english
     assert "Ankieta" in polish and "Survey" in english
 
 
 def test_the_legend_lists_each_category_present_with_its_count(pins, catalogue):
-    sections = maps.legend_sections(pins, catalogue, "pl")
+    sections = builder.legend_sections(pins, catalogue, "pl")
     assert [s.layer for s in sections] == ["resource", "partner", "need"]
     resources = sections[0]
     assert resources.title == "Zasoby" and resources.total == 3
@@ -182,7 +183,7 @@ def test_the_legend_lists_each_category_present_with_its_count(pins, catalogue):
 
 
 def test_the_legend_appears_in_the_rendered_map_in_english(areas, pins, catalogue):
-    seen = as_javascript_sees_it(render(maps.overview_map(areas, pins, catalogue, "en")))
+    seen = as_javascript_sees_it(render(builder.overview_map(areas, pins, catalogue, "en")))
     assert "<summary>Legend</summary>" in seen
     assert '<span>School</span><span class="calmap-count">2</span>' in seen
     assert '<span>Library</span><span class="calmap-count">1</span>' in seen
@@ -190,9 +191,9 @@ def test_the_legend_appears_in_the_rendered_map_in_english(areas, pins, catalogu
 
 
 def test_a_need_of_a_whole_area_is_counted_but_not_pinned(areas, pins, catalogue):
-    sections = {s.layer: s for s in maps.legend_sections(pins, catalogue, "pl")}
+    sections = {s.layer: s for s in builder.legend_sections(pins, catalogue, "pl")}
     assert sections["need"].total == 2 and sections["need"].area_wide == 1
-    m = maps.overview_map(areas, pins, catalogue)
+    m = builder.overview_map(areas, pins, catalogue)
     need_layer = next(
         child for child in m._children.values()
         if getattr(child, "layer_name", "").startswith("Potrzeby")
@@ -202,12 +203,12 @@ def test_a_need_of_a_whole_area_is_counted_but_not_pinned(areas, pins, catalogue
     assert "w tym dla całego obszaru (bez punktu): 1" in seen
     # The whole-area need is listed in its area's popup instead.
     assert "Brak pracy w całej dzielnicy" in seen
-    counts = {c.layer: (c.total, c.pinned, c.area_wide) for c in maps.layer_counts(pins)}
+    counts = {c.layer: (c.total, c.pinned, c.area_wide) for c in builder.layer_counts(pins)}
     assert counts == {"resource": (3, 3, 0), "partner": (1, 1, 0), "need": (2, 1, 1)}
 
 
 def test_each_layer_has_its_own_pin_shape_coloured_by_category(areas, pins, catalogue):
-    seen = as_javascript_sees_it(render(maps.overview_map(areas, pins, catalogue)))
+    seen = as_javascript_sees_it(render(builder.overview_map(areas, pins, catalogue)))
     for layer in ("resource", "partner", "need"):
         assert f'calmap-pin calmap-pin-{layer}"' in seen
     library = next(e for e in catalogue if e.code == "library")
@@ -217,41 +218,41 @@ def test_each_layer_has_its_own_pin_shape_coloured_by_category(areas, pins, cata
 
 def test_a_category_missing_from_the_catalogue_still_gets_a_grey_pin(pins, catalogue):
     pins["resource"].loc[0, "category"] = "repair_cafe"
-    sections = maps.legend_sections(pins, catalogue, "pl")
+    sections = builder.legend_sections(pins, catalogue, "pl")
     row = next(r for r in sections[0].rows if r.code == "repair_cafe")
-    assert (row.label, row.colour, row.count) == ("repair_cafe", maps.FALLBACK_COLOUR, 1)
+    assert (row.label, row.colour, row.count) == ("repair_cafe", builder.FALLBACK_COLOUR, 1)
 
 
 def test_the_view_fits_the_selected_area_and_highlights_it(areas, pins, catalogue):
-    m = maps.overview_map(areas, pins, catalogue, selected_area_id=2)
-    fit = next(c for c in m._children.values() if isinstance(c, maps.FitView))
+    m = builder.overview_map(areas, pins, catalogue, selected_area_id=2)
+    fit = next(c for c in m._children.values() if isinstance(c, builder.FitView))
     assert fit.bounds == [[54.40, 18.58], [54.42, 18.61]]
     area_layer = next(c for c in m._children.values() if getattr(c, "layer_name", "") == "Obszary")
     styles = {f["properties"]["id"]: f["properties"]["style"] for f in area_layer.data["features"]}
-    assert styles[2] == maps.SELECTED_STYLE
-    assert styles[1]["color"] == maps.DIMMED_STYLE["color"]
+    assert styles[2] == builder.SELECTED_STYLE
+    assert styles[1]["color"] == builder.DIMMED_STYLE["color"]
 
 
 def test_without_a_selection_the_view_fits_all_areas(areas, pins, catalogue):
-    m = maps.overview_map(areas, pins, catalogue)
-    fit = next(c for c in m._children.values() if isinstance(c, maps.FitView))
+    m = builder.overview_map(areas, pins, catalogue)
+    fit = next(c for c in m._children.values() if isinstance(c, builder.FitView))
     assert fit.bounds == [[54.40, 18.55], [54.42, 18.61]]
 
 
 def test_without_tiles_there_is_no_tile_layer_and_the_background_is_plain(areas, pins, catalogue):
-    page = render(maps.overview_map(areas, pins, catalogue, tiles_url=None))
+    page = render(builder.overview_map(areas, pins, catalogue, tiles_url=None))
     assert "L.tileLayer" not in page
-    assert f"background: {maps.PLAIN_BACKGROUND}" in page
-    with_tiles = render(maps.overview_map(areas, pins, catalogue, tiles_url=TILES))
-    assert "L.tileLayer" in with_tiles and maps.PLAIN_BACKGROUND not in with_tiles
+    assert f"background: {builder.PLAIN_BACKGROUND}" in page
+    with_tiles = render(builder.overview_map(areas, pins, catalogue, tiles_url=TILES))
+    assert "L.tileLayer" in with_tiles and builder.PLAIN_BACKGROUND not in with_tiles
 
 
 def test_an_empty_selection_still_renders_a_map_of_poland(catalogue):
     empty = gpd.GeoDataFrame({"id": [], "name": [], "kind": []}, geometry=[], crs="EPSG:4326")
-    m = maps.overview_map(empty, {}, catalogue, "pl")
+    m = builder.overview_map(empty, {}, catalogue, "pl")
     page = as_javascript_sees_it(render(m))
     assert "Brak punktów na mapie." in page
-    assert json.dumps(list(maps.POLAND_CENTRE)) in page.replace("\n", "")
+    assert json.dumps(list(builder.POLAND_CENTRE)) in page.replace("\n", "")
 
 
 # Every kind of value a popup cell may hold, a NUL (never from the database) included.
@@ -261,7 +262,7 @@ TRICKY = ["  Klub <b>Senior</b> & co ", "", "   ", None, float("nan"), 7, "O'Har
 
 
 def test_popup_columns_are_converted_exactly_as_one_value_at_a_time():
-    assert maps._texts(TRICKY) == [maps._text(v) for v in TRICKY]
-    assert maps._multilines(TRICKY) == [maps._multiline(v) for v in TRICKY]
-    assert maps._links(TRICKY) == [maps._link(v) for v in TRICKY]
-    assert maps._texts([]) == [] and maps._texts(["", ""]) == [None, None]
+    assert builder._texts(TRICKY) == [builder._text(v) for v in TRICKY]
+    assert builder._multilines(TRICKY) == [builder._multiline(v) for v in TRICKY]
+    assert builder._links(TRICKY) == [builder._link(v) for v in TRICKY]
+    assert builder._texts([]) == [] and builder._texts(["", ""]) == [None, None]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from mapping import layers
+from mapping.services import layers
 from mapping.ui import state
 from mapping.ui.safe_text import md
 from tests.conftest import point_app_at

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from mapping import partnerships, pins
+from mapping.db.models import Area, LayerHistory, PartnershipMember
 from mapping.errors import ConflictError, NotFound, PermissionDenied, UserError, ValidationError
-from mapping.models import Area, LayerHistory, PartnershipMember
+from mapping.services import partnerships, pins
 from tests.editing_fixtures import build_world
 
 
@@ -194,7 +194,7 @@ def test_the_demo_has_wroclaws_five_dated_partnerships_and_teraz_sochaczew(demo_
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from mapping import accounts
+    from mapping.services import accounts
 
     engine = create_engine(demo_db_url)
     with Session(engine) as session:

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from mapping import pins
 from mapping.db import restrict_to_app_role, set_app_user
+from mapping.db.models import Resource
 from mapping.errors import ConflictError, PermissionDenied, UserError, ValidationError
-from mapping.models import Resource
+from mapping.services import pins
 from tests.editing_fixtures import build_world
 
 LIBRARY = {"name": "Biblioteka Brzeźno", "category": "library", "visibility": "public"}

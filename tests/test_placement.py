@@ -1,4 +1,4 @@
-"""Cutting one team's or one area's map out of an export of everything (mapping.placement)."""
+"""Cutting one team's or one area's map out of an export of everything (map_units)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Point
 from sqlalchemy.orm import Session
 
-from mapping import export, pins, placement
+from mapping.analysis import map_units
+from mapping.db.models import Area, Resource
 from mapping.errors import UserError
-from mapping.models import Area, Resource
+from mapping.io import export
+from mapping.services import pins
 from tests.editing_fixtures import build_world
 
 
@@ -32,15 +34,15 @@ def test_a_pin_without_an_area_goes_with_the_smallest_area_it_lies_in(session: S
                               "visibility": "public"}, world.point_b)
     session.flush()
     data = export.read_export(session, world.admin)
-    assigned = placement.pin_area_ids(data)["resource"]
+    assigned = map_units.pin_area_ids(data)["resource"]
     by_id = dict(zip(data.frames["resource"]["id"], assigned, strict=True))
     assert by_id[loose.id] == estate.id
     assert by_id[pinned.id] == world.area_b
 
-    district_map = placement.select(data, area_id=world.area_a)
+    district_map = map_units.select(data, area_id=world.area_a)
     assert set(district_map.frames["area"]["id"]) == {world.area_a, estate.id}
     assert set(district_map.frames["resource"]["id"]) == {loose.id}
-    team_b_map = placement.select(data, team_id=session.get(Area, world.area_b).team_id)
+    team_b_map = map_units.select(data, team_id=session.get(Area, world.area_b).team_id)
     assert set(team_b_map.frames["resource"]["id"]) == {pinned.id}
     assert set(team_b_map.frames["area"]["id"]) == {world.area_b}
     # The cut is what read_export's own filter gives.
@@ -52,5 +54,5 @@ def test_an_unknown_area_is_a_user_error(session: Session) -> None:
     world = build_world(session)
     data = export.read_export(session, world.admin)
     with pytest.raises(UserError) as caught:
-        placement.select(data, area_id=10**9)
+        map_units.select(data, area_id=10**9)
     assert caught.value.key == "export.unknown_area"

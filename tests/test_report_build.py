@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from mapping import snapshots
-from mapping.accounts import Actor
 from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.reports import build, listing
+from mapping.services import snapshots
+from mapping.services.accounts import Actor
 
 ADMIN = Actor(id=0, username="test-admin", role="admin")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mapping import assets
+from mapping.maps import assets
 from mapping.reports import offline_html
 from tests.browser import offline_tab, screenshot
 from tests.deck_html_fixtures import LONG_TITLE, XSS, estate_content, without_comparison

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pypdfium2 as pdfium
 import pytest
 
-from mapping.changes import UnitChanges
+from mapping.analysis.changes import UnitChanges
 from mapping.reports import poster_blocks
 from mapping.reports.poster import write_poster
 from mapping.reports.static_map import render_map_png

@@ -8,9 +8,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from mapping import schema
-from mapping.db import set_app_user
-from mapping.models import HISTORY_TABLES, Base
+from mapping.db import schema, set_app_user
+from mapping.db.models import HISTORY_TABLES, Base
 
 HEAD = ScriptDirectory.from_config(schema.alembic_config()).get_current_head()
 LAYERS = {"area": "MULTIPOLYGON", "resource": "POINT", "partner": "POINT", "need": "POINT"}

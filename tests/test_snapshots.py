@@ -9,11 +9,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from mapping import changes, db, export, partnerships, pins, snapshots
-from mapping.accounts import Actor
+from mapping import db
+from mapping.analysis import changes
+from mapping.db.models import Area
 from mapping.errors import NotFound, PermissionDenied, UserError
-from mapping.export import LOCAL_TIMEZONE
-from mapping.models import Area
+from mapping.io import export
+from mapping.io.export import LOCAL_TIMEZONE
+from mapping.services import partnerships, pins, snapshots
+from mapping.services.accounts import Actor
 from tests.editing_fixtures import build_world
 from tests.test_cli import calmap
 

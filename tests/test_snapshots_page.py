@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import create_engine
 from streamlit.testing.v1 import AppTest
 
-from mapping import db, pins, snapshots
+from mapping import db
+from mapping.services import pins, snapshots
 from mapping.ui import state
 from tests.editing_fixtures import build_world
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401

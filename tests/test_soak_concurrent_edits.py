@@ -23,11 +23,12 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session
 
-from mapping import accounts, db, pins, teams
-from mapping.accounts import Actor
+from mapping import db
+from mapping.db.models import Area, LayerHistory
 from mapping.errors import ConflictError
 from mapping.i18n import t
-from mapping.models import Area, LayerHistory
+from mapping.services import accounts, pins, teams
+from mapping.services.accounts import Actor
 
 pytestmark = pytest.mark.slow
 

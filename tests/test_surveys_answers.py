@@ -115,7 +115,7 @@ def grouped_form():
     """The estate form with "what is missing" inside a group, as many ODK forms are built."""
     import openpyxl
 
-    from surveys import forms, templates
+    from surveys import templates, xlsform
 
     sheets = templates.template_sheets("estate", "2026")
     survey = sheets["survey"]
@@ -134,7 +134,7 @@ def grouped_form():
             sheet.append(list(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return forms.load_xlsform(buffer.getvalue())
+    return xlsform.load_xlsform(buffer.getvalue())
 
 
 @pytest.mark.parametrize(

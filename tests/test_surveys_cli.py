@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from mapping.models import Need, SurveyNeed, SurveyResponse
+from mapping.db.models import Need, SurveyNeed, SurveyResponse
 from surveys import samples
 from tests.survey_fixtures import build_wroclaw, estate_form, estate_shapes
 from tests.test_cli import calmap
@@ -39,9 +39,9 @@ def test_template_writes_a_valid_xlsform_with_the_citys_estates(city_url, tmp_pa
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"wrote {out}: Ankieta dla seniorów")
     assert "(calmap_seniorzy v2027)" in result.stdout
-    from surveys import forms
+    from surveys import xlsform
 
-    form = forms.load_xlsform(out.read_bytes())
+    form = xlsform.load_xlsform(out.read_bytes())
     assert len(form.area_question.choices) == 49
 
 

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from mapping.errors import UserError
-from surveys import forms, templates
+from surveys import templates, xlsform
 from tests.conftest import SHARED_DATA
 
 XLSFORM_EXAMPLES = sorted((SHARED_DATA / "xlsform").glob("*.xls*"))
@@ -30,7 +30,7 @@ def workbook(survey, choices, settings=(("form_title", "form_id", "version"),
 @pytest.mark.parametrize("kind", templates.TEMPLATES)
 def test_both_shipped_questionnaires_are_valid_xlsforms_that_map_to_the_catalogue(kind):
     content = templates.template_xlsx(kind, "2026")
-    form = forms.load_xlsform(content, f"{kind}.xlsx")
+    form = xlsform.load_xlsform(content, f"{kind}.xlsx")
     assert form.problems() == []
     assert form.version == "2026"
     assert form.form_id == templates.FORM_IDS[kind]
@@ -43,7 +43,7 @@ def test_both_shipped_questionnaires_are_valid_xlsforms_that_map_to_the_catalogu
 
 
 def test_the_estate_questionnaire_lists_wroclaws_48_estates_by_default_and_other():
-    form = forms.load_xlsform(templates.template_xlsx("estate", "2026"))
+    form = xlsform.load_xlsform(templates.template_xlsx("estate", "2026"))
     choices = form.area_question.choices
     assert len(choices) == 49
     assert choices[-1].name == templates.OTHER_ESTATE and choices[-1].area is None
@@ -51,14 +51,15 @@ def test_the_estate_questionnaire_lists_wroclaws_48_estates_by_default_and_other
 
 
 def test_a_city_of_ones_own_fills_the_estate_list():
-    form = forms.load_xlsform(templates.template_xlsx("seniors", "2027", ["Korczaka", "Boryszew"]))
+    xlsx = templates.template_xlsx("seniors", "2027", ["Korczaka", "Boryszew"])
+    form = xlsform.load_xlsform(xlsx)
     # Alphabetical: the same estates always make the same form.
     assert [c.area for c in form.area_question.choices] == ["Boryszew", "Korczaka", None]
     assert [c.name for c in form.area_question.choices] == ["boryszew", "korczaka", "inne"]
 
 
 def test_labels_are_polish_first_and_english_second():
-    form = forms.load_xlsform(templates.template_xlsx("estate", "2026"))
+    form = xlsform.load_xlsform(templates.template_xlsx("estate", "2026"))
     needs = next(q for q in form.questions if q.name == "braki")
     assert needs.label_pl == "Czego brakuje na Twoim osiedlu?"
     assert needs.label_en == "What is missing on your estate?"
@@ -67,7 +68,7 @@ def test_labels_are_polish_first_and_english_second():
 
 @pytest.mark.parametrize("path", XLSFORM_EXAMPLES, ids=lambda p: p.name)
 def test_the_pyxform_examples_are_valid_but_say_what_an_import_still_needs(path):
-    form = forms.load_xlsform(path.read_bytes(), path.name)
+    form = xlsform.load_xlsform(path.read_bytes(), path.name)
     problems = [key for key, _ in form.problems()]
     # Valid XLSForms, written without calmap's mapping or a version.
     assert "survey.form_no_mapping" in problems
@@ -82,14 +83,14 @@ def test_a_form_pyxform_rejects_is_refused_with_pyxforms_reason():
         [("list_name", "name", "label"), ("yes_no", "yes", "Yes")],
     )
     with pytest.raises(UserError) as caught:
-        forms.load_xlsform(content, "broken.xlsx")
+        xlsform.load_xlsform(content, "broken.xlsx")
     assert caught.value.key == "survey.bad_form"
     assert "no_such_list" in caught.value.params["message"]
 
 
 def test_a_file_that_is_no_workbook_is_refused():
     with pytest.raises(UserError) as caught:
-        forms.load_xlsform(b"type,name\ntext,q\n", "form.csv")
+        xlsform.load_xlsform(b"type,name\ntext,q\n", "form.csv")
     assert caught.value.key == "survey.form_not_xlsform"
 
 
@@ -100,7 +101,7 @@ def test_a_category_that_is_not_layer_colon_code_is_refused():
          ("needs", "a", "A", "meeting place"), ("needs", "b", "B", "need:safety")],
     )
     with pytest.raises(UserError) as caught:
-        forms.load_xlsform(content)
+        xlsform.load_xlsform(content)
     assert caught.value.key == "survey.bad_mapping"
     assert "braki/a" in caught.value.params["values"]
 
@@ -116,11 +117,11 @@ def test_a_fully_mapped_single_choice_question_splits_respondents():
          ("households", "family", "Family", "target_group:families"),
          ("yes_no", "yes", "Yes", "resource:volunteer"), ("yes_no", "no", "No", "")],
     )
-    form = forms.load_xlsform(content)
+    form = xlsform.load_xlsform(content)
     assert form.partitions() == [(("target_group:seniors", "target_group:families"), True)]
     assert form.problems() == []
 
 
 def test_a_definition_survives_the_trip_through_json():
-    form = forms.load_xlsform(templates.template_xlsx("seniors", "2026"))
-    assert forms.FormDefinition.from_json(form.to_json()) == form
+    form = xlsform.load_xlsform(templates.template_xlsx("seniors", "2026"))
+    assert xlsform.FormDefinition.from_json(form.to_json()) == form

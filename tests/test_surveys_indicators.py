@@ -13,8 +13,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from mapping import db
-from mapping.models import Category
-from surveys import answers, forms, indicators, store, templates
+from mapping.db.models import Category
+from surveys import answers, indicators, store, templates, xlsform
 from surveys.disclosure import Relation, Thresholds, primary_unsafe
 from tests.conftest import TEMPLATE, _create_database, _drop_database
 from tests.survey_fixtures import build_wroclaw, estate_form
@@ -47,7 +47,7 @@ def crafted(wave: tuple, prefix: str) -> bytes:
 
 def load(session, world, content: bytes, wave_name: str, version: str):
     xlsx = templates.template_xlsx("estate", version)
-    form = forms.load_xlsform(xlsx)
+    form = xlsform.load_xlsform(xlsx)
     row = store.register_form(session, form, xlsx)
     wave = store.create_wave(session, None, row, wave_name, world.team_7)
     table = answers.read_export(content, "paper.csv")
@@ -140,7 +140,7 @@ def test_the_published_table_passes_the_independent_checks(waves_db):
         table = indicators.wave_indicators(session, wave_id)
         from sqlalchemy import select
 
-        from mapping.models import Area
+        from mapping.db.models import Area
 
         areas = {i: (p, n, k) for i, p, n, k in session.execute(
             select(Area.id, Area.parent_id, Area.name, Area.kind))}
@@ -280,7 +280,7 @@ def test_households_with_addiction_or_violence_use_the_sensitive_threshold(
             lines.append(f"h-{i};nadodrze;praca;;{household};;\n")
         with db.session_scope(engine, "calmap-test") as session:
             xlsx = household_form_xlsx("2026")
-            form = forms.load_xlsform(xlsx)
+            form = xlsform.load_xlsform(xlsx)
             row = store.register_form(session, form, xlsx)
             wave = store.create_wave(session, None, row, "2026", world.team_7)
             table = answers.read_export("".join(lines).encode(), "paper.csv")

@@ -9,7 +9,7 @@ from sqlalchemy import Text, cast, create_engine, func, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from mapping.models import Need, SurveyResponse, SurveyWave
+from mapping.db.models import Need, SurveyResponse, SurveyWave
 from mapping.ui.safe_text import md
 from surveys import samples
 from tests.conftest import point_app_at

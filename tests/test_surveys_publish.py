@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from mapping import db, layers
+from mapping import db
+from mapping.db.models import LayerHistory, Need, SurveyNeed, SurveyWave
 from mapping.errors import PermissionDenied, UserError
-from mapping.models import LayerHistory, Need, SurveyNeed, SurveyWave
+from mapping.services import layers
 from surveys import publish, store
 from tests.survey_fixtures import build_wroclaw
 from tests.test_surveys_indicators import WAVE_2026, crafted, load

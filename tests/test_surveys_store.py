@@ -8,8 +8,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from mapping import db
+from mapping.db.models import SurveyResponse, SurveyWave
 from mapping.errors import PermissionDenied, UserError
-from mapping.models import SurveyResponse, SurveyWave
 from surveys import answers, samples, store, templates
 from tests.survey_fixtures import build_wroclaw, estate_form
 
@@ -224,20 +224,20 @@ def test_a_changed_form_needs_a_new_version(world_db):
         store.register_form(session, form, b"x")
         # The same version with other estates is another form.
         other = templates.template_xlsx("estate", "2026", ["Nadodrze"])
-        from surveys import forms
+        from surveys import xlsform
 
         with pytest.raises(UserError) as caught:
-            store.register_form(session, forms.load_xlsform(other), other)
+            store.register_form(session, xlsform.load_xlsform(other), other)
     assert caught.value.key == "survey.form_changed"
 
 
 def test_a_form_naming_a_category_the_catalogue_lacks_is_refused(world_db):
     engine, _ = world_db
     content = templates.template_xlsx("estate", "2026")
-    from surveys import forms
+    from surveys import xlsform
 
-    form = forms.load_xlsform(content)
-    broken = forms.FormDefinition(
+    form = xlsform.load_xlsform(content)
+    broken = xlsform.FormDefinition(
         form.form_id, form.version, form.title,
         tuple(
             q if q.name != "braki" else q.__class__(

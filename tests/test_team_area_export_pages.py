@@ -7,8 +7,8 @@ from sqlalchemy import create_engine, select, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from mapping import layers
-from mapping.models import Partnership, Team
+from mapping.db.models import Partnership, Team
+from mapping.services import layers
 from mapping.ui import state
 from tests.conftest import point_app_at
 from tests.editing_fixtures import PASSWORD, build_world

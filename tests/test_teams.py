@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from mapping import accounts, pins, teams
+from mapping.db.models import Area, LayerHistory
 from mapping.errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from mapping.models import Area, LayerHistory
+from mapping.services import accounts, pins, teams
 from tests.editing_fixtures import build_world
 
 

@@ -19,7 +19,9 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from mapping import accounts, db, sessions
+from mapping import db
+from mapping.db import sessions
+from mapping.services import accounts
 from tests.conftest import _create_database, _drop_database, runtime_url
 
 PASSWORD = "correct horse battery"

@@ -19,9 +19,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from mapping import accounts, db, export, pins, snapshots
-from mapping.accounts import Actor
+from mapping import db
 from mapping.errors import NotFound, PermissionDenied
+from mapping.io import export
+from mapping.services import accounts, pins, snapshots
+from mapping.services.accounts import Actor
 from tests.test_trust_database import world  # noqa: F401 - the shared fixture
 
 SECRET = "Jan Kowalski, ul. Długa 1, nadużywa alkoholu"

@@ -17,7 +17,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from mapping import accounts, db, demo
+from mapping import db, demo
+from mapping.services import accounts
 from mapping.ui import auth, state
 from tests.conftest import _create_database, _drop_database, point_app_at
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401

@@ -3,7 +3,7 @@
 The layers are read as of the snapshot (and the comparison snapshot) for a
 meeting audience: public and partnership pins, never team-only ones, what a
 viewer may see. Everything else is cut out of those two reads in memory
-(``mapping.placement.select``), so adding areas adds no queries and a map's
+(``mapping.analysis.map_units.select``), so adding areas adds no queries and a map's
 cost depends on its own pins, not on the size of the city.
 
 Which maps: one per area that has no areas under it (Wrocław's 48 estates,
@@ -24,13 +24,15 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from mapping import catalog, changes, placement, snapshots
-from mapping.accounts import Actor
+from mapping import catalog
+from mapping.analysis import changes, map_units
 from mapping.errors import UserError
-from mapping.export import LIST_SEPARATOR, ExportData
 from mapping.i18n import t
-from mapping.maps import legend_sections
+from mapping.io.export import LIST_SEPARATOR, ExportData
+from mapping.maps.builder import legend_sections
 from mapping.reports.content import MapContent, Member, PartnershipSummary
+from mapping.services import snapshots
+from mapping.services.accounts import Actor
 
 # The pack is shown to a partnership meeting: what a viewer may see.
 MEETING_AUDIENCE = Actor(id=0, username="calmap-june-pack", role="viewer")
@@ -132,7 +134,7 @@ def _city_of(areas: pd.DataFrame, teams: pd.DataFrame) -> dict[int, str | None]:
 
 
 def _pins(data: ExportData) -> dict[str, gpd.GeoDataFrame]:
-    """The pin frames shaped like ``mapping.layers.pins``: ``category`` everywhere, lists."""
+    """The pin frames shaped like ``services.layers.pins``: ``category`` everywhere, lists."""
     frames = data.frames
     members = frames["partnership_member"]
     current = members.loc[members["left_on"].isna()]
@@ -243,7 +245,7 @@ def plan_pack(
     if city is None and area_id is not None:
         city = cities.get(area_id)
     if city is None and team_id is not None:
-        owned = placement.team_area_ids(areas, team_id)
+        owned = map_units.team_area_ids(areas, team_id)
         city = next((cities[a] for a in sorted(owned) if cities.get(a)), None)
     in_city = {
         a for a, c in cities.items()
@@ -304,7 +306,7 @@ def plan_pack(
     else:
         wanted = in_city
         if team_id is not None:
-            wanted &= placement.team_area_ids(areas, team_id)
+            wanted &= map_units.team_area_ids(areas, team_id)
         area_ids = [
             int(a) for a in areas.sort_values("name")["id"]
             if int(a) in wanted and int(a) not in has_children
@@ -326,11 +328,11 @@ def plan_pack(
         name = str(areas.loc[areas["id"] == a, "name"].iloc[0])
         team = owner.get(a)
         contents.append(content(
-            "area", a, name, placement.select(after, area_id=a), [a],
+            "area", a, name, map_units.select(after, area_id=a), [a],
             team_names.get(team) if team is not None else None, slug(name, f"obszar-{a}"),
         ))
     for team in team_ids:
-        data = placement.select(after, team_id=team)
+        data = map_units.select(after, team_id=team)
         owned = [int(x) for x in areas.loc[areas["team_id"] == team, "id"]]
         code = str(teams.loc[teams["id"] == team, "code"].iloc[0])
         contents.append(content(
@@ -391,8 +393,8 @@ def _city_part(data: ExportData, area_ids: set[int]) -> ExportData:
     """The city's map: the union of its top areas' maps (one select per top area)."""
     top = _top_areas(data.frames["area"], area_ids)
     if len(top) == 1:
-        return placement.select(data, area_id=top[0])
-    parts = [placement.select(data, area_id=a) for a in top]
+        return map_units.select(data, area_id=top[0])
+    parts = [map_units.select(data, area_id=a) for a in top]
     frames = {
         name: pd.concat([p.frames[name] for p in parts]).drop_duplicates(
             subset=["id"] if "id" in data.frames[name] else None

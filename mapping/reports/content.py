@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Literal
 import geopandas as gpd
 
 from mapping.catalog import Entry
-from mapping.maps import LegendSection
+from mapping.maps.builder import LegendSection
 
 if TYPE_CHECKING:
-    from mapping.changes import UnitChanges
+    from mapping.analysis.changes import UnitChanges
 
 Unit = Literal["area", "team", "city"]
 PIN_LAYERS = ("resource", "partner", "need")
@@ -53,7 +53,7 @@ class MapContent:
     and the areas under it, for a team the areas it owns and those under
     them. ``focus_area_ids`` are the outlines the map is drawn around.
     ``pins`` maps ``resource``/``partner``/``need`` to frames shaped like
-    ``mapping.layers.pins`` (``category`` for every layer, a partner's sector
+    ``mapping.services.layers.pins`` (``category`` for every layer, a partner's sector
     included; ``target_groups`` as lists; a need for the whole area has no
     geometry). ``title`` may be long (names up to 200 characters): renderers
     wrap or shorten it. ``notes`` say, in the user's language, what was left

@@ -17,13 +17,13 @@ from typing import Any
 
 import pandas as pd
 
-from mapping import changes as changes_module
+from mapping.analysis import changes as changes_module
 from mapping.catalog import Entry
 from mapping.i18n import t
-from mapping.layers import CATEGORY_VOCABULARY
 from mapping.reports.content import MapContent
+from mapping.services.layers import CATEGORY_VOCABULARY
 
-# The kinds of change in the order they are listed; taken from mapping.changes
+# The kinds of change in the order they are listed; taken from mapping.analysis.changes
 # when it names them, so a kind added there shows up here too.
 CHANGE_KINDS: tuple[str, ...] = getattr(
     changes_module,
@@ -212,7 +212,7 @@ def change_lines(content: MapContent) -> list[ChangeLine]:
     language = content.language
     lines = []
     for kind in CHANGE_KINDS:
-        # getattr: the changes may come from an older or newer mapping.changes.
+        # getattr: the changes may come from an older or newer mapping.analysis.changes.
         names = tuple(clean(n) for n in getattr(content.changes, kind, ()) or ())
         lines.append(ChangeLine(kind=kind, label=_change_label(kind, language), names=names))
     return lines

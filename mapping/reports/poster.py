@@ -37,14 +37,14 @@ from reportlab.platypus import (
 )
 
 from mapping.i18n import t
-from mapping.layers import LAYERS
-from mapping.maps import legend_sections
+from mapping.maps.builder import legend_sections
 from mapping.reports import pdf_image
 from mapping.reports import poster_blocks as blocks
 from mapping.reports.content import MapContent
 from mapping.reports.fonts import register_fonts
 from mapping.reports.poster_blocks import ACCENT, FONT, FONT_BOLD_NAME, MUTED, Styles, markup
 from mapping.reports.static_map import render_map
+from mapping.services.layers import LAYERS
 
 
 @dataclass(frozen=True)

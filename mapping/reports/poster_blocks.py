@@ -27,8 +27,7 @@ from reportlab.platypus import (
 
 from mapping.catalog import Entry
 from mapping.i18n import t
-from mapping.layers import CATEGORY_VOCABULARY
-from mapping.maps import FALLBACK_ICON, LegendSection, ink, safe_colour
+from mapping.maps.builder import FALLBACK_ICON, LegendSection, ink, safe_colour
 from mapping.reports.content import MapContent
 from mapping.reports.fonts import BOLD as FONT_BOLD_NAME
 from mapping.reports.fonts import REGULAR as FONT
@@ -40,6 +39,7 @@ from mapping.reports.plain_text import (
     TextTable,
     wrap_text,
 )
+from mapping.services.layers import CATEGORY_VOCABULARY
 
 ACCENT = colors.HexColor("#2f5d7c")
 MUTED = colors.HexColor("#555555")

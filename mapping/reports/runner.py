@@ -40,7 +40,7 @@ def june_command(
 ) -> list[str]:
     """The `calmap june` command line for ``request``."""
     command = [
-        sys.executable, "-m", "mapping.cli", "june", "--snapshot", request.snapshot,
+        sys.executable, "-m", "mapping.cli.main", "june", "--snapshot", request.snapshot,
         "--out", str(out), "--zip", str(zip_path), "--formats", ",".join(formats),
         "--paper", paper, "--language", request.language,
     ]

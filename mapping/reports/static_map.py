@@ -37,8 +37,7 @@ from matplotlib.transforms import Affine2D, IdentityTransform
 
 from mapping.catalog import Entry
 from mapping.i18n import t
-from mapping.layers import CATEGORY_VOCABULARY, LAYERS
-from mapping.maps import (
+from mapping.maps.builder import (
     DIMMED_STYLE,
     FALLBACK_COLOUR,
     FALLBACK_ICON,
@@ -51,6 +50,7 @@ from mapping.reports import tiles as tile_source
 from mapping.reports.content import MapContent
 from mapping.reports.fonts import FONT_BOLD, FONT_REGULAR
 from mapping.reports.png import encode_rgb
+from mapping.services.layers import CATEGORY_VOCABULARY, LAYERS
 
 WEB_MERCATOR = "EPSG:3857"
 # Shown when there is nothing at all to fit the view to: Poland, in EPSG:3857.

@@ -1,6 +1,6 @@
 """Who is using the app: sign-in form, OpenID Connect, single-user mode, idle timeout.
 
-The database keeps the sessions (``mapping.sessions``): the session state
+The database keeps the sessions (``mapping.db.sessions``): the session state
 holds only the session's token, and every run hands it to the database
 (``db.set_session_token``), which finds the user from it, keeps it open for
 the idle timeout and forgets it on sign-out. A signed cookie carries the token
@@ -15,10 +15,12 @@ import streamlit as st
 from sqlalchemy.orm import Session
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from mapping import accounts, db, sessions
-from mapping.accounts import Actor
+from mapping import db
 from mapping.config import Config
+from mapping.db import sessions
 from mapping.i18n import t
+from mapping.services import accounts
+from mapping.services.accounts import Actor
 from mapping.ui import data
 from mapping.ui.safe_text import md_t
 

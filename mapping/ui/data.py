@@ -14,8 +14,11 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from mapping import accounts, assets, config, db, layers, schema
+from mapping import config, db
 from mapping.config import Config
+from mapping.db import schema
+from mapping.maps import assets
+from mapping.services import accounts, layers
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 STATIC_DIR = PROJECT_ROOT / "static"

@@ -28,12 +28,13 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from mapping import catalog, db, layers, pins
-from mapping.accounts import Actor
+from mapping import catalog, db
 from mapping.catalog import Entry
 from mapping.config import Config
+from mapping.db.models import NEED_STATUSES, VISIBILITIES
 from mapping.errors import ConflictError, PermissionDenied, UserError, ValidationError
-from mapping.models import NEED_STATUSES, VISIBILITIES
+from mapping.services import layers, pins
+from mapping.services.accounts import Actor
 from mapping.ui import auth
 
 T = TypeVar("T")

@@ -18,10 +18,10 @@ import pandas as pd
 import streamlit as st
 
 from mapping.catalog import Entry
+from mapping.db.models import NEED_STATUSES, VISIBILITIES
 from mapping.i18n import MESSAGES, t
-from mapping.layers import CATEGORY_VOCABULARY
-from mapping.models import NEED_STATUSES, VISIBILITIES
-from mapping.pins import FIELDS, Version
+from mapping.services.layers import CATEGORY_VOCABULARY
+from mapping.services.pins import FIELDS, Version
 
 LOCAL_TIME = ZoneInfo("Europe/Warsaw")
 EMPTY = "—"

@@ -1,0 +1,1 @@
+"""The ``calmap`` command, one module per command group (``main`` holds the top level)."""
