@@ -1,13 +1,22 @@
-"""Every visible string has a Polish and an English text, and every key in use exists."""
+"""Every visible string has a Polish and an English text, and every key in use exists.
+
+The texts are gettext catalogues (mapping/i18n/locale/*/LC_MESSAGES/calmap.po);
+these tests read them, compile them and run Babel's extractor over the code.
+"""
 
 from __future__ import annotations
 
+import gettext
+import os
 import re
+import shutil
+import tomllib
 
 import pytest
 
 from mapping import i18n
 from mapping.config import LANGUAGES
+from mapping.i18n import catalogues
 from tests.streamlit_server import PROJECT_ROOT
 
 SOURCES = [
@@ -30,7 +39,7 @@ def used_keys() -> tuple[set[str], set[str], set[str]]:
         text = path.read_text(encoding="utf-8")
         literal |= set(LITERAL_KEY.findall(text))
         prefixes |= set(BUILT_KEY.findall(text))
-        if path.name != "i18n.py":
+        if "i18n" not in path.parts:
             quoted |= set(QUOTED_KEY.findall(text))
     return literal, prefixes, quoted
 
@@ -74,3 +83,94 @@ def test_polish_is_the_default_and_an_unknown_language_falls_back_to_it():
 def test_a_missing_key_fails_loudly():
     with pytest.raises(KeyError):
         i18n.t("no.such_key", "pl")
+
+
+def test_every_message_of_the_template_has_a_text_in_every_po_file_and_placeholders_agree():
+    assert catalogues.problems() == []
+
+
+def test_the_check_names_a_missing_translation_a_fuzzy_one_and_a_placeholder_difference(
+    tmp_path, monkeypatch
+):
+    shutil.copytree(catalogues.LOCALE_DIR, tmp_path / "locale")
+    monkeypatch.setattr(catalogues, "LOCALE_DIR", tmp_path / "locale")
+    monkeypatch.setattr(catalogues, "TEMPLATE", tmp_path / "locale" / "calmap.pot")
+    english = catalogues.po_path("en")
+    text = english.read_text(encoding="utf-8")
+    text = text.replace('msgid "layer.need"\nmsgstr "Needs"', 'msgid "layer.need"\nmsgstr ""')
+    text = text.replace('msgid "layer.area"\n', '#, fuzzy\nmsgid "layer.area"\n')
+    text = text.replace("of which not pinned on the map: {count}", "of which not pinned: {n}")
+    english.write_text(text, encoding="utf-8")
+    found = catalogues.problems()
+    assert "en: layer.need has no text" in found
+    assert "en: layer.area is marked fuzzy (to be checked)" in found
+    assert "en: legend.unpinned takes ['n'], pl ['count']" in found
+
+
+def test_the_po_files_parse_and_compile_to_catalogues_gettext_reads():
+    keys = [str(m.id) for m in catalogues.read_catalogue(catalogues.TEMPLATE) if m.id]
+    assert len(keys) > 800
+    for lang in LANGUAGES:
+        translation = gettext.GNUTranslations(
+            __import__("io").BytesIO(catalogues.compile_po(catalogues.po_path(lang)))
+        )
+        assert translation.info()["language"] == lang
+        assert all(translation.gettext(key) != key for key in keys)
+    polish = catalogues.read_catalogue(catalogues.po_path("pl"), "pl")
+    assert polish.num_plurals == 3  # jeden obszar, dwa obszary, pięć obszarów
+
+
+def test_a_missing_or_stale_mo_file_is_compiled_on_first_use(tmp_path, monkeypatch):
+    shutil.copytree(catalogues.LOCALE_DIR, tmp_path / "locale",
+                    ignore=shutil.ignore_patterns("*.mo"))
+    monkeypatch.setattr(catalogues, "LOCALE_DIR", tmp_path / "locale")
+    monkeypatch.setattr(i18n, "_loaded", {})
+    assert i18n.t("layer.need", "en") == "Needs"
+    assert catalogues.mo_path("en").exists() and catalogues.mo_path("pl").exists()
+    assert not catalogues.is_stale("en")
+
+    english = catalogues.po_path("en")
+    english.write_text(english.read_text(encoding="utf-8").replace(
+        'msgstr "Needs"', 'msgstr "Wants"'), encoding="utf-8")
+    old = catalogues.mo_path("en").stat().st_mtime - 10
+    os.utime(catalogues.mo_path("en"), (old, old))
+    assert catalogues.is_stale("en")
+    monkeypatch.setattr(i18n, "_loaded", {})
+    assert i18n.t("layer.need", "en") == "Wants"
+    assert not catalogues.is_stale("en")
+
+
+def test_a_message_english_lacks_shows_in_polish(tmp_path, monkeypatch):
+    shutil.copytree(catalogues.LOCALE_DIR, tmp_path / "locale",
+                    ignore=shutil.ignore_patterns("*.mo"))
+    monkeypatch.setattr(catalogues, "LOCALE_DIR", tmp_path / "locale")
+    monkeypatch.setattr(i18n, "_loaded", {})
+    english = catalogues.po_path("en")
+    english.write_text(english.read_text(encoding="utf-8").replace(
+        'msgid "layer.need"\nmsgstr "Needs"', 'msgid "layer.need"\nmsgstr ""'), encoding="utf-8")
+    assert i18n.t("layer.need", "en") == "Potrzeby"
+    with pytest.raises(KeyError):
+        i18n.t("no.such_key", "en")
+
+
+def test_babel_extraction_finds_the_keys_the_code_passes_to_t_and_all_are_in_the_catalogue():
+    extracted = catalogues.extract_keys()
+    literal, _, _ = used_keys()
+    # Babel reads the literal t()/md_t() keys the regular expression above finds (all
+    # but the few inside f-strings or chosen by a conditional expression)…
+    assert set(extracted) <= literal
+    assert len(set(extracted)) > 0.9 * len(literal)
+    assert ("streamlit_app.py" in {path for key in extracted for path, _ in extracted[key]})
+    # …and every one of them is in the template and both languages.
+    template = {str(m.id) for m in catalogues.read_catalogue(catalogues.TEMPLATE) if m.id}
+    assert set(extracted) - template == set()
+    assert set(extracted) - set(i18n.MESSAGES) == set()
+
+
+def test_pybabel_extract_is_configured_for_the_same_sources_and_keywords():
+    config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    extract = config["tool"]["babel"]["extract_messages"]
+    assert extract["input_paths"] == list(catalogues.SOURCES)
+    assert extract["keywords"].split() == list(catalogues.KEYWORDS)
+    assert extract["no_default_keywords"] is True
+    assert "Babel" in " ".join(config["project"]["dependencies"])
