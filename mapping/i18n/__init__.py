@@ -15,7 +15,9 @@ from __future__ import annotations
 import gettext
 import threading
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from io import BytesIO
+from typing import Any
 
 from mapping.config import LANGUAGES
 from mapping.i18n import catalogues
@@ -58,19 +60,44 @@ def _translations(lang: str) -> gettext.NullTranslations:
     return _loaded[lang]
 
 
+@dataclass(frozen=True)
+class Text:
+    """A message to be shown inside another one, in whatever language that one is shown.
+
+    An error raised where the language is not known carries one as a value
+    (``UserError("backup.cannot_write", reason=Text("reason.permission"))``);
+    ``t()`` puts it in the outer message's language.
+    """
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        """The text in English, for logs."""
+        return t(self.key, "en", **self.params)
+
+
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **kwargs: object) -> str:
     """The message ``key`` in ``lang``, formatted with ``kwargs``.
 
     An unknown language falls back to Polish; an unknown key raises KeyError,
-    so a missing translation shows up in the tests rather than on screen.
+    so a missing translation shows up in the tests rather than on screen. A
+    value that is a :class:`Text` is shown in ``lang`` too.
 
     >>> t("layer.need", "en")
     'Needs'
     >>> t("legend.area_wide", "pl", count=3)
     'w tym dla całego obszaru (bez punktu): 3'
+    >>> t("error.static", "pl", path="static", message=Text("reason.no_space"))
+    'Nie można przygotować plików mapy w static: brak miejsca na dysku'
     """
     text = _translations(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).gettext(key)
-    return text.format(**kwargs) if kwargs else text
+    if not kwargs:
+        return text
+    return text.format(**{
+        name: t(value.key, lang, **value.params) if isinstance(value, Text) else value
+        for name, value in kwargs.items()
+    })
 
 
 class _Messages(Mapping[str, Mapping[str, str]]):

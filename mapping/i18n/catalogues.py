@@ -212,14 +212,20 @@ def add_messages(
         notes = list(comments.get(key, ()))
         if key not in template:
             added.append(key)
-        if key not in template or (replace and notes):
+        if key not in template:
             template.add(key, "", auto_comments=notes)
+        elif replace and notes:
+            template[key].auto_comments = notes
         for lang, catalog in catalogues.items():
             present = catalog.get(key)
-            if present is None or replace:
-                text = by_language.get(lang, present.string if present else "")
-                catalog.add(key, text, auto_comments=notes or (present.auto_comments
-                                                                if present else []))
+            if present is None:
+                catalog.add(key, by_language.get(lang, ""), auto_comments=notes)
+            elif replace:
+                # Catalog.add would keep the old text of a key it holds: change it in place.
+                present.string = by_language.get(lang, present.string)
+                present.flags.discard("fuzzy")
+                if notes:
+                    present.auto_comments = notes
     _write_catalogue(template, TEMPLATE)
     for lang, catalog in catalogues.items():
         _write_catalogue(catalog, po_path(lang))
