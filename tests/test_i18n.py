@@ -39,8 +39,7 @@ def used_keys() -> tuple[set[str], set[str], set[str]]:
         text = path.read_text(encoding="utf-8")
         literal |= set(LITERAL_KEY.findall(text))
         prefixes |= set(BUILT_KEY.findall(text))
-        if "i18n" not in path.parts:
-            quoted |= set(QUOTED_KEY.findall(text))
+        quoted |= set(QUOTED_KEY.findall(text))
     return literal, prefixes, quoted
 
 
@@ -94,7 +93,6 @@ def test_the_check_names_a_missing_translation_a_fuzzy_one_and_a_placeholder_dif
 ):
     shutil.copytree(catalogues.LOCALE_DIR, tmp_path / "locale")
     monkeypatch.setattr(catalogues, "LOCALE_DIR", tmp_path / "locale")
-    monkeypatch.setattr(catalogues, "TEMPLATE", tmp_path / "locale" / "calmap.pot")
     english = catalogues.po_path("en")
     text = english.read_text(encoding="utf-8")
     text = text.replace('msgid "layer.need"\nmsgstr "Needs"', 'msgid "layer.need"\nmsgstr ""')
@@ -108,7 +106,7 @@ def test_the_check_names_a_missing_translation_a_fuzzy_one_and_a_placeholder_dif
 
 
 def test_the_po_files_parse_and_compile_to_catalogues_gettext_reads():
-    keys = [str(m.id) for m in catalogues.read_catalogue(catalogues.TEMPLATE) if m.id]
+    keys = [str(m.id) for m in catalogues.read_catalogue(catalogues.template_path()) if m.id]
     assert len(keys) > 800
     for lang in LANGUAGES:
         translation = gettext.GNUTranslations(
@@ -162,7 +160,7 @@ def test_babel_extraction_finds_the_keys_the_code_passes_to_t_and_all_are_in_the
     assert len(set(extracted)) > 0.9 * len(literal)
     assert ("streamlit_app.py" in {path for key in extracted for path, _ in extracted[key]})
     # …and every one of them is in the template and both languages.
-    template = {str(m.id) for m in catalogues.read_catalogue(catalogues.TEMPLATE) if m.id}
+    template = {str(m.id) for m in catalogues.read_catalogue(catalogues.template_path()) if m.id}
     assert set(extracted) - template == set()
     assert set(extracted) - set(i18n.MESSAGES) == set()
 
@@ -174,3 +172,50 @@ def test_pybabel_extract_is_configured_for_the_same_sources_and_keywords():
     assert extract["keywords"].split() == list(catalogues.KEYWORDS)
     assert extract["no_default_keywords"] is True
     assert "Babel" in " ".join(config["project"]["dependencies"])
+
+
+def _messages_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("messages_script",
+                                                  PROJECT_ROOT / "scripts" / "messages.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_keys_added_to_a_dict_on_another_branch_reach_every_catalogue_with_their_texts(
+    tmp_path, monkeypatch, capsys
+):
+    shutil.copytree(catalogues.LOCALE_DIR, tmp_path / "locale",
+                    ignore=shutil.ignore_patterns("*.mo"))
+    monkeypatch.setattr(catalogues, "LOCALE_DIR", tmp_path / "locale")
+    monkeypatch.setattr(i18n, "_loaded", {})
+    # What a branch that still had mapping/i18n.py adds at the end of its dict.
+    old_dict = tmp_path / "i18n.py"
+    old_dict.write_text(
+        'MESSAGES: dict[str, dict[str, str]] = {\n'
+        '    "layer.need": {"pl": "Potrzeby", "en": "Needs"},\n'
+        '    # The page kit\n'
+        '    "kit.saved": {\n'
+        '        "pl": "Zapisano {name}."\n'
+        '        " Gotowe.",\n'
+        '        "en": "Saved {name}. Done.",\n'
+        '    },\n'
+        '}\n', encoding="utf-8")
+    script = _messages_script()
+    assert script.main(["import-dict", str(old_dict)]) == 0
+    assert "1 keys added of 2: kit.saved" in capsys.readouterr().out
+    assert i18n.t("kit.saved", "pl", name="pinezkę") == "Zapisano pinezkę. Gotowe."
+    assert i18n.t("kit.saved", "en", name="the pin") == "Saved the pin. Done."
+    assert "#. The page kit\nmsgid \"kit.saved\"" in catalogues.po_path("pl").read_text()
+    assert catalogues.problems() == []
+
+    assert script.main(["add", "kit.gone", "--pl", "Usunięto {name}.", "--en", "Gone."]) == 0
+    assert catalogues.problems() == ["en: kit.gone takes [], pl ['name']"]
+    assert script.main(["check"]) == 1
+    assert script.main(["add", "kit.gone", "--pl", "Usunięto {name}.",
+                        "--en", "Removed {name}.", "--replace"]) == 0
+    assert script.main(["check"]) == 0
+    monkeypatch.setattr(i18n, "_loaded", {})
+    assert i18n.t("kit.gone", "en", name="it") == "Removed it."

@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 DOMAIN = "calmap"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Where pybabel extract looks (pyproject.toml [tool.babel.extract_messages] lists the same).
 SOURCES = ("streamlit_app.py", "app_pages", "mapping", "surveys", "geodata")
@@ -47,6 +46,11 @@ msgid is the message key the code uses (mapping/i18n), msgstr its text.
 Keep every {{placeholder}} of a message: both languages take the same ones
 (tests/test_i18n.py checks it). Add a message: scripts/messages.py add KEY --pl … --en …"""
 LANGUAGE_NAMES = {"pl": "Polish", "en": "English"}
+
+
+def template_path() -> Path:
+    """The template ``calmap.pot``: every key, no text (where a new language starts)."""
+    return LOCALE_DIR / f"{DOMAIN}.pot"
 
 
 def po_path(lang: str) -> Path:
@@ -206,7 +210,7 @@ def add_messages(
     """
     comments = comments or {}
     catalogues = {lang: _load_or_new(po_path(lang), lang) for lang in LANGUAGES}
-    template = _load_or_new(TEMPLATE, None)
+    template = _load_or_new(template_path(), None)
     added = []
     for key, by_language in messages.items():
         notes = list(comments.get(key, ()))
@@ -226,7 +230,7 @@ def add_messages(
                 present.flags.discard("fuzzy")
                 if notes:
                     present.auto_comments = notes
-    _write_catalogue(template, TEMPLATE)
+    _write_catalogue(template, template_path())
     for lang, catalog in catalogues.items():
         _write_catalogue(catalog, po_path(lang))
     return added
@@ -305,7 +309,7 @@ def problems() -> list[str]:
     fuzzy, no ``.po`` may hold a key the template lacks, and every language
     must take the same ``{placeholders}`` as Polish.
     """
-    template = [str(m.id) for m in read_catalogue(TEMPLATE) if m.id]
+    template = [str(m.id) for m in read_catalogue(template_path()) if m.id]
     found = []
     polish: dict[str, str] = {}
     for lang in LANGUAGES:
@@ -319,7 +323,7 @@ def problems() -> list[str]:
                 found.append(f"{lang}: {key} has no text")
             elif entry.fuzzy:
                 found.append(f"{lang}: {key} is marked fuzzy (to be checked)")
-        found += [f"{lang}: {key} is not in {TEMPLATE.name}" for key in entries
+        found += [f"{lang}: {key} is not in {template_path().name}" for key in entries
                   if key not in template]
         for key, entry in entries.items():
             text = str(entry.string or "")
