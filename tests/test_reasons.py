@@ -154,3 +154,18 @@ def test_a_form_pyxform_rejects_is_explained_in_polish_with_pyxforms_words_kept_
     assert not any(word in text for word in ENGLISH), text
     assert error.params["message"]  # pyxform's own words, for the log and the tests
     assert "XLSForm check" in str(error)
+
+
+def test_a_june_map_that_cannot_be_written_says_why_in_the_packs_language(tmp_path, monkeypatch):
+    from mapping.reports import offline_html, pack
+    from tests import report_content_fixtures
+
+    def full_disk(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(offline_html, "write_offline_html", full_disk)
+    content = report_content_fixtures.content({"resource": 3, "partner": 1, "need": 2})
+    result = pack.render_unit(content, tmp_path, ["html"], "A3", tiles_url=None)
+    assert result.notes == [
+        f"Nie udało się przygotować „{content.slug}.html”: brak miejsca na dysku"
+    ]
