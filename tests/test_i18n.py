@@ -172,6 +172,27 @@ def test_pybabel_extract_is_configured_for_the_same_sources_and_keywords():
     assert extract["keywords"].split() == list(catalogues.KEYWORDS)
     assert extract["no_default_keywords"] is True
     assert "Babel" in " ".join(config["project"]["dependencies"])
+    update = config["tool"]["babel"]["update_catalog"]
+    assert PROJECT_ROOT / update["input_file"] == catalogues.template_path()
+    assert PROJECT_ROOT / update["output_dir"] == catalogues.LOCALE_DIR
+    assert config["tool"]["babel"]["compile_catalog"]["domain"] == catalogues.DOMAIN
+
+
+def test_pybabel_update_leaves_the_po_files_as_they_are():
+    # What `pybabel update` does with the settings in pyproject.toml: merging the
+    # template into a complete catalogue rewrites it byte for byte, so translators'
+    # tools and scripts/messages.py can take turns without noise in the diffs.
+    import io
+
+    from babel.messages.pofile import write_po
+
+    template = catalogues.read_catalogue(catalogues.template_path())
+    for lang in LANGUAGES:
+        catalog = catalogues.read_catalogue(catalogues.po_path(lang), lang)
+        catalog.update(template, no_fuzzy_matching=True)
+        buffer = io.BytesIO()
+        write_po(buffer, catalog, width=100, no_location=True)
+        assert buffer.getvalue() == catalogues.po_path(lang).read_bytes(), lang
 
 
 def _messages_script():
