@@ -37,7 +37,8 @@ st.sidebar.caption(t("app.subtitle", lang))
 sidebar.language_switch()
 
 if config_error is not None or cfg is None:
-    st.error(md_t("error.config", lang, message=config_error))
+    st.error(md_t("error.config", lang,
+                  message=reasons.of(config_error) if config_error else None))
     st.stop()
 try:
     url = data.database_url(cfg)

@@ -169,3 +169,30 @@ def test_a_june_map_that_cannot_be_written_says_why_in_the_packs_language(tmp_pa
     assert result.notes == [
         f"Nie udało się przygotować „{content.slug}.html”: brak miejsca na dysku"
     ]
+
+
+def test_every_setting_the_app_checks_has_its_expectation_in_both_languages():
+    from mapping import config
+
+    names = {setting.name for setting in config.SETTINGS}
+    assert set(reasons._SETTINGS) <= names
+    wrong = {
+        "CALMAP_LANGUAGE": "de", "CALMAP_TILES_URL": "https://x.example/t.png",
+        "CALMAP_AUTH": "ldap", "CALMAP_IDLE_TIMEOUT_MINUTES": "0",
+        "CALMAP_PUBLIC_URL": "ftp://x", "CALMAP_DATABASE_URL": "mysql://x/y",
+        "CALMAP_SESSION_KEY": "xyz",
+    }
+    for name, value in wrong.items():
+        error = caught(lambda name=name, value=value: config.load({name: value}))
+        reason = reasons.of(error)
+        assert reason == Text(reasons._SETTINGS[name], {"setting": name}), (name, error)
+        polish = t("error.config", "pl", message=reason)
+        assert polish.startswith(f"Błąd w ustawieniach: {name}: ") and "expected" not in polish
+
+
+def test_the_app_says_which_setting_is_wrong_in_polish(monkeypatch):
+    monkeypatch.setenv("CALMAP_TILES_URL", "https://no-placeholders.example/tile.png")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    message = at.error[0].value.replace("\\", "")
+    assert message.startswith("Błąd w ustawieniach: CALMAP_TILES_URL: oczekiwano szablonu")
+    assert "expected" not in message

@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -52,6 +53,22 @@ _DATABASE = (
 )
 
 
+# A setting whose value the app cannot use (mapping.config.ConfigError, whose English
+# message starts with the setting's name) → what the setting expects.
+_SETTINGS = {
+    "CALMAP_DATABASE_URL": "config.database_url",
+    "CALMAP_OWNER_DATABASE_URL": "config.database_url",
+    "CALMAP_SESSION_KEY": "config.session_key",
+    "CALMAP_DATA_DIR": "config.data_dir",
+    "CALMAP_LANGUAGE": "config.language",
+    "CALMAP_TILES_URL": "config.tiles_url",
+    "CALMAP_AUTH": "config.auth",
+    "CALMAP_IDLE_TIMEOUT_MINUTES": "config.idle_timeout",
+    "CALMAP_PUBLIC_URL": "config.public_url",
+}
+_SETTING = re.compile(r"(CALMAP_[A-Z_]+):")
+
+
 def _chain(exc: BaseException) -> Iterator[BaseException]:
     """``exc`` and the exceptions it was raised from, innermost last."""
     seen: set[int] = set()
@@ -81,6 +98,10 @@ def _known(exc: BaseException) -> Text | None:
         return Text("reason.not_workbook")
     if isinstance(exc, MemoryError):
         return Text("reason.memory")
+    if type(exc).__name__ == "ConfigError":
+        setting = _SETTING.match(str(exc))
+        if setting and setting.group(1) in _SETTINGS:
+            return Text(_SETTINGS[setting.group(1)], {"setting": setting.group(1)})
     if type(exc).__module__.startswith(("psycopg", "sqlalchemy")):
         first = (str(exc).strip().splitlines() or [""])[0].lower()
         for words, key in _DATABASE:
