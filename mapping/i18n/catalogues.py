@@ -7,9 +7,11 @@ new language starts from). The compiled ``.mo`` files are build output:
 ``scripts/setup.sh`` compiles them, and ``compiled()`` compiles again whenever a
 ``.po`` is newer than its ``.mo`` (a fresh checkout, an edited translation).
 
-The maintenance functions (``extract_keys``, ``add_message``, ``import_dict``)
-are what ``scripts/messages.py`` runs; they import Babel, the app at run time
-only when a ``.mo`` is stale.
+The maintenance functions (``add_messages``, ``extract_keys``,
+``read_dict_module``, ``problems``) are what ``scripts/messages.py`` runs.
+Babel is imported inside the functions that need it: the app reads ``.mo``
+files with the standard library's ``gettext`` and imports Babel only to
+compile a stale catalogue (or when ``mapping.i18n.MESSAGES`` is listed).
 """
 
 from __future__ import annotations
