@@ -62,8 +62,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(missing)} new keys")
     elif args.command == "import-dict":
         messages, comments = catalogues.read_dict_module(args.path)
+        known = {lang: catalogues.texts(lang) for lang in LANGUAGES}
+        differ = [key for key, texts in messages.items()
+                  if key in known[LANGUAGES[0]]
+                  and any(known[lang].get(key) != text for lang, text in texts.items())]
         added = catalogues.add_messages(messages, comments, replace=args.replace)
         print(f"{len(added)} keys added of {len(messages)}: {', '.join(added)}")
+        if differ:
+            verb = "took the dict's texts for" if args.replace else "kept the catalogues' texts of"
+            print(f"{verb} {len(differ)} keys whose texts differ: {', '.join(differ)}")
     elif args.command == "compile":
         for path in catalogues.compile_all():
             print(f"compiled {path}")

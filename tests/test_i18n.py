@@ -217,6 +217,7 @@ def test_keys_added_to_a_dict_on_another_branch_reach_every_catalogue_with_their
     old_dict.write_text(
         'MESSAGES: dict[str, dict[str, str]] = {\n'
         '    "layer.need": {"pl": "Potrzeby", "en": "Needs"},\n'
+        '    "layer.area": {"pl": "Obszary", "en": "Estates"},\n'
         '    # The page kit\n'
         '    "kit.saved": {\n'
         '        "pl": "Zapisano {name}."\n'
@@ -226,7 +227,10 @@ def test_keys_added_to_a_dict_on_another_branch_reach_every_catalogue_with_their
         '}\n', encoding="utf-8")
     script = _messages_script()
     assert script.main(["import-dict", str(old_dict)]) == 0
-    assert "1 keys added of 2: kit.saved" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 keys added of 3: kit.saved" in out
+    assert "kept the catalogues' texts of 1 keys whose texts differ: layer.area" in out
+    assert i18n.t("layer.area", "en") == "Areas"
     assert i18n.t("kit.saved", "pl", name="pinezkę") == "Zapisano pinezkę. Gotowe."
     assert i18n.t("kit.saved", "en", name="the pin") == "Saved the pin. Done."
     assert "#. The page kit\nmsgid \"kit.saved\"" in catalogues.po_path("pl").read_text()
