@@ -89,7 +89,7 @@ def file_upload(
     *,
     key: str,
     types: Sequence[str] | None = None,
-    help: str | None = None,  # noqa: A002 - the name Streamlit's widgets use
+    help: str | None = None,  # the name Streamlit's widgets use
 ) -> UploadedFile | None:
     """One file from the user (or ``None``), through an uploader labelled in ``lang``.
 
