@@ -17,7 +17,7 @@ from mapping.config import ConfigError
 from mapping.db import DatabaseError
 from mapping.db.embedded_postgres import ClusterError
 from mapping.db.schema import SchemaMissing
-from mapping.i18n import t
+from mapping.i18n import reasons, t
 from mapping.ui import auth, data, sidebar, state
 from mapping.ui.safe_text import md_t
 
@@ -37,7 +37,8 @@ st.sidebar.caption(t("app.subtitle", lang))
 sidebar.language_switch()
 
 if config_error is not None or cfg is None:
-    st.error(md_t("error.config", lang, message=config_error))
+    st.error(md_t("error.config", lang,
+                  message=reasons.of(config_error) if config_error else None))
     st.stop()
 try:
     url = data.database_url(cfg)
@@ -45,12 +46,12 @@ except SchemaMissing:
     st.error(t("error.schema", lang))
     st.stop()
 except (DatabaseError, ClusterError) as exc:
-    st.error(md_t("error.database", lang, message=exc))
+    st.error(md_t("error.database", lang, message=reasons.of(exc, fallback="reason.setup")))
     st.stop()
 try:
     data.install_static_files()
 except OSError as exc:
-    st.error(md_t("error.static", lang, path=data.STATIC_DIR, message=exc))
+    st.error(md_t("error.static", lang, path=data.STATIC_DIR, message=reasons.of(exc)))
     st.stop()
 
 

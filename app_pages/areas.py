@@ -20,6 +20,7 @@ from mapping.maps import assets, drawing
 from mapping.services import areas
 from mapping.ui import data, editing, sidebar, state
 from mapping.ui.safe_text import md_t
+from mapping.ui.uploader import file_upload
 
 PREFIX = "calmap.areas."
 FLASH = PREFIX + "flash"
@@ -103,8 +104,8 @@ with draw_tab:
     else:
         st.warning(t("areas.draw_unavailable", lang))
     with st.expander(t("areas.geojson_heading", lang), expanded=not installed):
-        upload = st.file_uploader(t("areas.geojson_upload", lang), type=["geojson", "json"],
-                                  key=PREFIX + "geojson_file")
+        upload = file_upload(t("areas.geojson_upload", lang), lang, types=["geojson", "json"],
+                             key=PREFIX + "geojson_file")
         typed = st.text_area(t("areas.geojson_text", lang), key=PREFIX + "geojson_text",
                              height=120)
         if may_edit and st.button(t("areas.save_geojson", lang), key=PREFIX + "save_geojson"):
@@ -126,8 +127,8 @@ with streets_tab:
 
 with build_tab:
     st.caption(t("areas.build_hint", lang))
-    street_file = st.file_uploader(
-        t("areas.street_layer", lang), type=["geojson", "json", "gpkg", "zip"],
+    street_file = file_upload(
+        t("areas.street_layer", lang), lang, types=["geojson", "json", "gpkg", "zip"],
         key=PREFIX + "street_file",
     )
     buffer_m = st.slider(t("areas.buffer", lang), 10, 200, int(areas.DEFAULT_BUFFER_M), 5,

@@ -22,6 +22,7 @@ from mapping.services.accounts import Actor
 from mapping.services.layers import CATEGORY_VOCABULARY
 from mapping.ui import data, editing, sidebar, state
 from mapping.ui.safe_text import md_t
+from mapping.ui.uploader import file_upload
 
 # Ids only: which upload was saved and how many entries it added.
 SAVED = "calmap.bulk.saved"
@@ -100,8 +101,8 @@ st.download_button(
     t("bulk.template_download", lang), bulk.template_csv(layer),
     file_name=f"calmap_{layer}.csv", mime="text/csv",
 )
-uploaded = st.file_uploader(
-    t("bulk.upload", lang), type=["csv", "txt", "tsv", "xlsx"], key="calmap.bulk.file"
+uploaded = file_upload(
+    t("bulk.upload", lang), lang, types=["csv", "txt", "tsv", "xlsx"], key="calmap.bulk.file"
 )
 if uploaded is None:
     st.stop()

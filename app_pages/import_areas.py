@@ -20,6 +20,7 @@ from mapping.io.feature_files import SUFFIXES, SourceOptions, open_features
 from mapping.maps import builder
 from mapping.ui import data, editing, state
 from mapping.ui.safe_text import md_t
+from mapping.ui.uploader import file_upload
 
 # Ids only: which upload (with which choices) was saved, and how many areas it added.
 SAVED = "calmap.import_areas.saved"
@@ -73,8 +74,8 @@ if actor is None or not actor.is_admin:
     st.stop()
 st.write(t("import_areas.intro", lang))
 
-uploaded = st.file_uploader(
-    t("import_areas.upload", lang), type=[s.lstrip(".") for s in SUFFIXES],
+uploaded = file_upload(
+    t("import_areas.upload", lang), lang, types=[s.lstrip(".") for s in SUFFIXES],
     key="calmap.import_areas.file",
 )
 left, middle, right = st.columns(3)

@@ -28,6 +28,7 @@ from mapping.services import layers
 from mapping.services.accounts import Actor
 from mapping.ui import auth, data, sidebar, state
 from mapping.ui.safe_text import md, md_t
+from mapping.ui.uploader import file_upload
 from surveys import answers, choropleth, indicators, publish, store, templates, xlsform
 
 PREFIX = "calmap.survey."
@@ -147,8 +148,8 @@ def import_tab() -> None:
     form_bytes: bytes | None = None
     form_name = f"{source}.xlsx"
     if source == "upload":
-        uploaded_form = st.file_uploader(
-            t("survey.form_upload", lang), type=["xlsx", "xls"], key=f"{PREFIX}form_file"
+        uploaded_form = file_upload(
+            t("survey.form_upload", lang), lang, types=["xlsx", "xls"], key=f"{PREFIX}form_file"
         )
         if uploaded_form is not None:
             form_bytes, form_name = uploaded_form.getvalue(), uploaded_form.name
@@ -179,8 +180,8 @@ def import_tab() -> None:
                                     key=f"{PREFIX}from")
     collected_to = right.date_input(t("survey.collected_to", lang), value=None,
                                     key=f"{PREFIX}to")
-    upload = st.file_uploader(
-        t("survey.answers_upload", lang), type=["csv", "txt", "tsv", "xlsx"],
+    upload = file_upload(
+        t("survey.answers_upload", lang), lang, types=["csv", "txt", "tsv", "xlsx"],
         key=f"{PREFIX}answers_file",
     )
     if upload is None:

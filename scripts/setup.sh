@@ -6,6 +6,7 @@
 #   npm: Leaflet.draw (drawing area boundaries), pinned, into .npm-vendor
 #   the map's JavaScript and CSS (Leaflet from PyPI, Leaflet.draw from npm) copied
 #   into static/vendor
+#   the translations (mapping/i18n/locale/*/LC_MESSAGES/calmap.po) compiled to .mo
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,5 +61,8 @@ if ! grep -qs "\"version\": \"$LEAFLET_DRAW_VERSION\"" .npm-vendor/node_modules/
     --loglevel=error "leaflet-draw@$LEAFLET_DRAW_VERSION" >/dev/null
 fi
 
-.venv/bin/python -c 'from pathlib import Path; from mapping import assets; assets.install_static(Path("static"))'
+.venv/bin/python -c 'from pathlib import Path; from mapping.maps import assets; assets.install_static(Path("static"))'
+# The same as `pybabel compile -d mapping/i18n/locale -D calmap`, for the stale catalogues
+# only; the app would compile them on first use as well, but a read-only install cannot.
+.venv/bin/python scripts/messages.py compile
 echo "setup: ready"

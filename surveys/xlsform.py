@@ -23,11 +23,17 @@ names, phones and addresses never are.
 
 from __future__ import annotations
 
+import io
+import logging
 import re
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from mapping.errors import UserError
+from mapping.i18n import Text
+
+log = logging.getLogger(__name__)
 
 CATEGORY_COLUMN = "calmap_category"
 AREA_COLUMN = "calmap_area"
@@ -268,6 +274,13 @@ def load_xlsform(content: bytes, filename: str = "form.xlsx") -> FormDefinition:
 
     if content.startswith(_XLSX_MAGIC):
         file_type = ".xlsx"
+        # pyxform would say "not recognized as a supported type" of a damaged workbook.
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                if "xl/workbook.xml" not in archive.namelist():
+                    raise UserError("survey.not_xlsx")
+        except (zipfile.BadZipFile, EOFError):
+            raise UserError("survey.bad_xlsx") from None
     elif content.startswith(_XLS_MAGIC):
         file_type = ".xls"
     else:
@@ -278,11 +291,16 @@ def load_xlsform(content: bytes, filename: str = "form.xlsx") -> FormDefinition:
             xlsform=content, warnings=warnings, validate=False, file_type=file_type
         )
     except Exception as exc:  # noqa: BLE001 - pyxform and its readers raise many kinds
-        raise UserError("survey.bad_form", filename=filename, message=_short(exc)) from None
+        message = _short(exc)
+        # pyxform's own words (English) are for the log; the user reads the reason.
+        log.info("pyxform rejects %s: %s", filename, message)
+        raise UserError("survey.bad_form", filename=filename, reason=pyxform_reason(message),
+                        message=message) from None
     # ConvertResult keeps the parsed form (pyxform 4) as its internal JSON.
     data = getattr(result, "_pyxform", None)
     if not isinstance(data, dict):
-        raise UserError("survey.bad_form", filename=filename, message="no form definition")
+        raise UserError("survey.bad_form", filename=filename, reason=Text("survey.form_error"),
+                        message="no form definition")
     version = str(data.get("version") or "").strip()
     errors: list[str] = []
     questions = tuple(_questions(data.get("children", []), (), errors))
@@ -295,6 +313,34 @@ def load_xlsform(content: bytes, filename: str = "form.xlsx") -> FormDefinition:
         questions=questions,
         warnings=tuple(warnings),
     )
+
+
+# pyxform's messages (pyxform/errors.py and its readers) a user meets most, as reasons.
+_PYXFORM_REASONS = (
+    (re.compile(r"\[row : (?P<row>\d+)\] List name not in choices sheet: (?P<name>\S+)"),
+     "survey.form_unknown_list"),
+    (re.compile(r"Unknown question type '(?P<type>[^']*)'"), "survey.form_unknown_type"),
+    (re.compile(r"\[row : (?P<row>\d+)\] On the '\w+' sheet, the 'name' value '(?P<name>[^']*)' "
+                r"is invalid\. Questions, groups, and repeats must be unique"),
+     "survey.form_duplicate_name"),
+    (re.compile(r"\[row : (?P<row>\d+)\] On the '(?P<sheet>\w+)' sheet"), "survey.form_error_row"),
+    (re.compile(r"\[row : (?P<row>\d+)\]"), "survey.form_error_at_row"),
+)
+
+
+def pyxform_reason(message: str) -> Text:
+    """What is wrong with a form, from pyxform's English message, in the user's words.
+
+    >>> pyxform_reason("[row : 2] List name not in choices sheet: yes_no")
+    Text(key='survey.form_unknown_list', params={'row': '2', 'name': 'yes_no'})
+    >>> pyxform_reason("Something pyxform says rarely").key
+    'survey.form_error'
+    """
+    for pattern, key in _PYXFORM_REASONS:
+        found = pattern.search(message)
+        if found:
+            return Text(key, found.groupdict())
+    return Text("survey.form_error")
 
 
 def _short(exc: BaseException) -> str:

@@ -48,6 +48,7 @@ from mapping import db
 from mapping.db import schema
 from mapping.db.embedded_postgres import DATABASE, SUPERUSER, Cluster
 from mapping.errors import UserError
+from mapping.i18n import reasons
 
 CLIENT_PACKAGE = "postgresql-client"
 # The file holds personal data: only its owner may read it.
@@ -218,7 +219,7 @@ def backup(cfg: config_module.Config, out: str | Path) -> Path:
     try:
         handle, staged = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
     except OSError as exc:
-        raise UserError("backup.cannot_write", path=str(out), reason=exc.strerror) from None
+        raise UserError("backup.cannot_write", path=str(out), reason=reasons.of(exc)) from None
     try:
         # mkstemp makes the file 0600; said again because the mode is the point.
         os.fchmod(handle, FILE_MODE)

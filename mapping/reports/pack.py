@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mapping.errors import UserError
-from mapping.i18n import t
+from mapping.i18n import reasons, t
 from mapping.reports import deck, offline_html, overview, poster, static_map
 from mapping.reports.build import PackPlan
 from mapping.reports.content import PIN_LAYERS, MapContent
@@ -82,7 +82,8 @@ def render_unit(
             make()
             files.append(out_dir / name)
         except Exception as exc:  # noqa: BLE001 - one broken map must not stop the pack
-            notes.append(t("june.note_failed", content.language, file=name, error=exc))
+            notes.append(t("june.note_failed", content.language, file=name,
+                           error=reasons.of(exc)))
 
     if "pdf" in formats or "pptx" in formats:
         # Drawn once, at the poster's size, for the poster and the deck.
@@ -93,7 +94,8 @@ def render_unit(
                 tiles_attribution=tiles_attribution,
             )
         except Exception as exc:  # noqa: BLE001 - the tables are still worth printing
-            notes.append(t("june.note_failed", content.language, file="map", error=exc))
+            notes.append(t("june.note_failed", content.language, file="map",
+                           error=reasons.of(exc)))
         else:
             map_png = rendered.png
             if rendered.note:
@@ -205,7 +207,7 @@ def render_pack(
         result.files.append(overview.write_overview(plan, out / OVERVIEW_FILE))
     except Exception as exc:  # noqa: BLE001 - the maps are written; say what is missing
         result.notes.append(t("june.note_failed", plan.request.language, file=OVERVIEW_FILE,
-                              error=exc))
+                              error=reasons.of(exc)))
     if "html" in formats:
         result.files.append(_write_index(plan, out, result.files))
     result.files.append(_write_readme(plan, out, result))

@@ -29,7 +29,7 @@ import html
 import re
 from numbers import Number
 
-from mapping.i18n import t
+from mapping.i18n import Text, t
 
 # CommonMark makes any ASCII punctuation character after a backslash a literal
 # character, and remark (Streamlit's Markdown) follows it, LaTeX's $ included.
@@ -90,7 +90,11 @@ def md_t(key: str, lang: str, **params: object) -> str:
     >>> md_t("editor.selected_count", "en", count=3) == t("editor.selected_count", "en", count=3)
     True
     """
-    return t(key, lang, **{name: _param(value) for name, value in params.items()})
+    return t(key, lang, **{
+        # A reason (an i18n.Text) is put in ``lang`` first, then escaped like any value.
+        name: _param(t(value.key, lang, **value.params) if isinstance(value, Text) else value)
+        for name, value in params.items()
+    })
 
 
 def _param(value: object) -> object:
