@@ -92,9 +92,11 @@ def _page(path: str, key: str, icon: str, **options: object) -> st.Page:
                    **options)
 
 
+presenter_page = _page("presenter.py", "presenter", "slideshow")
 page = st.navigation(
     [
         _page("overview.py", "overview", "map", default=True),
+        presenter_page,
         # Editors and admins only: a viewer is never offered an import or an editor.
         *([_page("bulk_import.py", "bulk_import", "upload_file")] if actor.can_edit else []),
         *([_page("editor.py", "editor", "edit_location_alt")] if actor.can_edit else []),
@@ -109,4 +111,5 @@ page = st.navigation(
         *([_page("surveys.py", "surveys", "assignment")] if actor.can_edit else []),
     ]
 )
-page.run()
+# ``?present=1`` on any map's address opens that map on the projector.
+(presenter_page if st.query_params.get("present") == "1" else page).run()

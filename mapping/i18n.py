@@ -2217,6 +2217,44 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "run as root, pg_dump runs as the 'postgres' system user, who does not exist: "
         "install the postgresql package",
     },
+    "presenter.step.city": {"pl": "Całość", "en": "Overview"},
+    "presenter.step.area": {"pl": "Obszar", "en": "Area"},
+    "presenter.step.member": {"pl": "Partner", "en": "Partner"},
+    "presenter.previous": {"pl": "Poprzedni widok (PageUp, ←)", "en": "Previous view (PageUp, ←)"},
+    "presenter.next": {"pl": "Następny widok (PageDown, →)", "en": "Next view (PageDown, →)"},
+    "presenter.empty": {"pl": "Nic do pokazania", "en": "Nothing to show"},
+    "presenter.move_legend": {
+        "pl": "Przeciągnij, aby przesunąć legendę",
+        "en": "Drag to move the legend",
+    },
+    "presenter.toggle": {
+        "pl": "Kliknij, aby ukryć lub pokazać tę kategorię",
+        "en": "Click to hide or show this category",
+    },
+    "presenter.heading": {
+        "pl": "Widok na spotkanie partnerstwa: {place}",
+        "en": "Partnership meeting view: {place}",
+    },
+    "presenter.intro": {
+        "pl": "Mapa na cały ekran (projektor), bez paska bocznego i bez edycji. Pokazuje "
+        "tylko to, co może zobaczyć każdy: nic z wpisów widocznych tylko dla zespołu. "
+        "Pilot do prezentacji lub klawisze PageDown/PageUp, strzałki i Home przechodzą "
+        "przez kolejne widoki.",
+        "en": "A full-screen map (projector) with no sidebar and no editing. It shows only "
+        "what anyone may see: nothing from team-only entries. A presentation clicker or "
+        "PageDown/PageUp, the arrow keys and Home step through the views.",
+    },
+    "presenter.partnership": {"pl": "Partnerstwo (tryb skupienia)", "en": "Partnership (focus mode)"},
+    "presenter.no_partnership": {"pl": "— bez partnerstwa —", "en": "— no partnership —"},
+    "presenter.start": {"pl": "Rozpocznij prezentację", "en": "Start the presentation"},
+    "presenter.exit": {"pl": "Zakończ prezentację", "en": "End the presentation"},
+    "presenter.view": {"pl": "Widok", "en": "View"},
+    "nav.presenter": {"pl": "Spotkanie partnerstwa", "en": "Partnership meeting"},
+    "presenter.steps": {"pl": "Kolejność widoków", "en": "Order of the views"},
+    "presenter.link": {
+        "pl": "Ten sam widok otwiera adres z dopiskiem ?present=1 (działa z każdą mapą).",
+        "en": "The same view opens from any map's address with ?present=1 added.",
+    },
 }
 
 
