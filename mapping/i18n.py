@@ -2244,7 +2244,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "what anyone may see: nothing from team-only entries. A presentation clicker or "
         "PageDown/PageUp, the arrow keys and Home step through the views.",
     },
-    "presenter.partnership": {"pl": "Partnerstwo (tryb skupienia)", "en": "Partnership (focus mode)"},
+    "presenter.partnership": {
+        "pl": "Partnerstwo (tryb skupienia)",
+        "en": "Partnership (focus mode)",
+    },
     "presenter.no_partnership": {"pl": "— bez partnerstwa —", "en": "— no partnership —"},
     "presenter.start": {"pl": "Rozpocznij prezentację", "en": "Start the presentation"},
     "presenter.exit": {"pl": "Zakończ prezentację", "en": "End the presentation"},

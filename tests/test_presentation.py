@@ -19,9 +19,12 @@ def world(session):
 
 
 def _pin(session, world, layer, name, visibility="public", area="a", category=None):
-    area_id, point = (world.area_a, world.point_a) if area == "a" else (world.area_b, world.point_b)
+    area_id, point = (
+        (world.area_a, world.point_a) if area == "a" else (world.area_b, world.point_b)
+    )
     field = {"resource": "category", "partner": "sector", "need": "category"}[layer]
-    code = category or {"resource": "library", "partner": "council", "need": "seniors_loneliness"}[layer]
+    defaults = {"resource": "library", "partner": "council", "need": "seniors_loneliness"}
+    code = category or defaults[layer]
     values = {"name": name, field: code, "visibility": visibility}
     if layer == "need":
         values.update(priority=2, status="identified", source_method="diagnostic_walk")

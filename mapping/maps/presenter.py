@@ -40,7 +40,7 @@ def _script_json(value: object) -> str:
 
 
 def step_label(step: Step, language: str) -> str:
-    """What the sequence box calls a step: "Osiedle: Zaspa", "Partner: Caritas"…"""
+    """What the sequence box calls a step, e.g. "Obszar: Zaspa" or "Partner: Caritas"."""
     kind = t(f"presenter.step.{step.kind}", language)
     return f"{kind}: {step.name}" if step.name else kind
 
@@ -72,8 +72,12 @@ class PresenterStyles(MacroElement):
                                   line-height: 44px !important; font-size: 26px !important; }
         .calmap-popup { font-size: 17px; }
         .calmap-popup h4 { font-size: 19px; }
-        .calmap-pin > span { transform: scale({{ this.scale }}); }
-        .calmap-pin-need > span { transform: rotate(45deg) scale({{ this.scale }}); }
+        .leaflet-marker-icon.calmap-pin > span { transform: scale({{ this.scale }}); }
+        .leaflet-marker-icon.calmap-pin-need > span {
+            transform: rotate(45deg) scale({{ this.scale }}); }
+        .calmap-legend li .calmap-pin { flex: 0 0 26px; }
+        .calmap-legend .calmap-pin > span { transform: scale(1.15); }
+        .calmap-legend .calmap-pin-need > span { transform: rotate(45deg) scale(1.15); }
         .calmap-sequence { background: rgba(255, 255, 255, .95); border-radius: 6px;
             box-shadow: 0 1px 6px rgba(0, 0, 0, .4); padding: 8px 12px; color: #1d2a33;
             display: flex; align-items: center; gap: 12px; max-width: 60vw;
@@ -91,11 +95,16 @@ class PresenterStyles(MacroElement):
             .calmap-legend { max-width: 640px; }
             .calmap-legend summary { font-size: 36px; }
             .calmap-legend h4 { font-size: 32px; }
-            .calmap-legend li .calmap-pin { transform: scale(1.8); margin: 0 10px; }
+            .calmap-legend li { gap: 14px; }
+            .calmap-legend li .calmap-pin { flex: 0 0 44px; height: 44px; }
+            .calmap-legend .calmap-pin > span { transform: translate(11px, 11px) scale(2); }
+            .calmap-legend .calmap-pin-need > span {
+                transform: translate(11px, 11px) rotate(45deg) scale(2); }
             .calmap-popup { font-size: 30px; }
             .calmap-popup h4 { font-size: 34px; }
-            .calmap-pin > span { transform: scale({{ this.scale * 1.9 }}); }
-            .calmap-pin-need > span { transform: rotate(45deg) scale({{ this.scale * 1.9 }}); }
+            .leaflet-marker-icon.calmap-pin > span { transform: scale({{ this.scale * 1.9 }}); }
+            .leaflet-marker-icon.calmap-pin-need > span {
+                transform: rotate(45deg) scale({{ this.scale * 1.9 }}); }
             .calmap-sequence { font-size: 46px; }
             .calmap-sequence button { font-size: 48px; min-width: 88px; min-height: 88px; }
             .calmap-sequence .calmap-step-count { font-size: 34px; }
