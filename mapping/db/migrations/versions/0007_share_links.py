@@ -96,7 +96,8 @@ CREATE OR REPLACE FUNCTION calmap_share_scope()
 RETURNS TABLE (link_id integer, scope_kind text, scope_id integer, scope_city text,
                label text, expires_at timestamptz)
 LANGUAGE sql STABLE {DEFINER} AS $$
-    SELECT l.id, l.scope_kind, l.scope_id, l.scope_city, l.label, l.expires_at
+    SELECT l.id, CAST(l.scope_kind AS text), l.scope_id, CAST(l.scope_city AS text),
+           CAST(l.label AS text), l.expires_at
     FROM share_link l WHERE l.id = calmap_share_link_id()
 $$;
 
@@ -205,8 +206,8 @@ BEGIN
     INSERT INTO app_session (token_hash, share_link_id, client, expires_at)
     VALUES (sha256(convert_to(session_token, 'UTF8')), link.id, who, least(link.expires_at,
             clock_timestamp() + make_interval(mins => least(greatest(p_minutes, 1), 1440))));
-    RETURN QUERY SELECT outcome, session_token, 0, link.id, link.scope_kind, link.scope_id,
-        link.scope_city, link.label, link.expires_at;
+    RETURN QUERY SELECT outcome, session_token, 0, link.id, CAST(link.scope_kind AS text),
+        link.scope_id, CAST(link.scope_city AS text), CAST(link.label AS text), link.expires_at;
 END
 $$;
 """
