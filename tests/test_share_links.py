@@ -472,6 +472,45 @@ def test_the_scope_functions_show_the_links_scope_and_nothing_else(world, kind, 
     assert pinned <= set(ids)
 
 
+def test_a_share_session_is_kept_open_only_while_its_link_is(world):
+    made = make_link(world, "admin1", Scope("partnership", world.partnership_a))
+    opened = share_links.open_link(world.runtime, made.token, None, _client(), minutes=5)
+    with acting(world, opened.session_token) as (session, _):
+        assert share_links.keep_open(session, 60) == Scope("partnership", world.partnership_a)
+    ends = owner_sql(world, "SELECT expires_at - now() FROM app_session WHERE share_link_id = :l",
+                     l=made.link.id)
+    assert 59 * 60 < ends.total_seconds() <= 3600
+    # Never past the link's own expiry.
+    owner_sql(world, "UPDATE share_link SET expires_at = now() + interval '10 minutes' "
+              "WHERE id = :i", i=made.link.id)
+    with acting(world, opened.session_token) as (session, _):
+        assert share_links.keep_open(session, 600) is not None
+    ends = owner_sql(world, "SELECT expires_at - now() FROM app_session WHERE share_link_id = :l",
+                     l=made.link.id)
+    assert ends.total_seconds() <= 600
+    with acting(world, world.tokens["admin1"]) as (session, actor):
+        share_links.revoke(session, actor, made.link.id)
+    with acting(world, opened.session_token) as (session, _):
+        assert share_links.keep_open(session, 60) is None
+
+
+def test_the_log_and_the_throttle_are_out_of_the_runtime_roles_reach(world):
+    for sql in (
+        "SELECT calmap_share_wait(1, 'x')",
+        "INSERT INTO share_link_opening (link_id, client, outcome) VALUES (NULL, 'x', 'opened')",
+        "DELETE FROM share_link_opening",
+        "UPDATE share_link_opening SET outcome = 'opened'",
+        "DELETE FROM share_link",
+        "UPDATE share_link SET expires_at = now() + interval '1 day'",
+        "UPDATE share_link SET scope_id = 1",
+        "INSERT INTO app_session (token_hash, share_link_id, expires_at) "
+        "SELECT sha256('x'), id, now() + interval '1 day' FROM share_link LIMIT 1",
+    ):
+        with acting(world, world.tokens["admin1"]) as (session, _):
+            with pytest.raises(DBAPIError, match="permission denied"):
+                session.execute(text(sql))
+
+
 def test_a_persons_session_has_no_share_scope(world):
     with acting(world, world.tokens["admin1"]) as (session, _):
         assert share_links.current_scope(session) is None

@@ -20,11 +20,12 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, insert, literal, select, text, update
 from sqlalchemy.orm import Session, aliased
 
+from mapping import db
 from mapping.db.models import (
     SHARE_SCOPES,
     AppUser,
@@ -197,11 +198,17 @@ def scope_name(session: Session, scope: Scope) -> str | None:
         from mapping.services import layers
 
         return scope.city if scope.city in layers.cities(session) else None
-    model = {"team": Team, "partnership": Partnership, "area": Area}[scope.kind]
-    stmt = select(model.name).where(model.id == scope.id)
-    if model is not Team:
-        stmt = stmt.where(model.retired_at.is_(None))  # type: ignore[union-attr]
-    return session.scalar(stmt)
+    if scope.kind == "team":
+        return session.scalar(select(Team.name).where(Team.id == scope.id))
+    if scope.kind == "partnership":
+        return session.scalar(
+            select(Partnership.name).where(
+                Partnership.id == scope.id, Partnership.retired_at.is_(None)
+            )
+        )
+    return session.scalar(
+        select(Area.name).where(Area.id == scope.id, Area.retired_at.is_(None))
+    )
 
 
 def create(
@@ -297,8 +304,9 @@ def revoke(session: Session, actor: Actor, link_id: int) -> LinkInfo:
         update(ShareLink)
         .where(ShareLink.id == link_id, ShareLink.revoked_at.is_(None))
         .values(revoked_at=func.clock_timestamp(), revoked_by=func.calmap_user_id())
-    ).rowcount
-    if not changed:
+        .returning(ShareLink.id)
+    ).scalar_one_or_none()
+    if changed is None:
         raise PermissionDenied("share.not_allowed")
     return _info(session, link_id)
 
@@ -336,7 +344,8 @@ def open_link(
     log (it is what throttles the next guess), and a caller's rollback on the
     error would erase it.
     """
-    with Session(engine) as session, session.begin():
+    # Nobody's session: opening a link is the same for a signed-in person.
+    with db.acting_for(None), Session(engine) as session, session.begin():
         result = attempt(session, token, pin, client, minutes)
     if result.opened is None:
         raise UserError(REFUSALS[result.outcome], seconds=result.retry_after)
@@ -349,6 +358,16 @@ def current_scope(session: Session) -> Scope | None:
         text("SELECT scope_kind, scope_id, scope_city FROM calmap_share_scope()")
     ).first()
     return Scope(row.scope_kind, row.scope_id, row.scope_city) if row is not None else None
+
+
+def keep_open(session: Session, minutes: int = SESSION_MINUTES) -> Scope | None:
+    """Keep the transaction's share session open ``minutes`` more; its scope, or None if over.
+
+    Never past the link's expiry; a revoked or expired link ends it at once.
+    """
+    if session.scalar(text("SELECT calmap_touch_share_session(:m)"), {"m": minutes}) is None:
+        return None
+    return current_scope(session)
 
 
 def _require_scope(session: Session) -> Scope:
@@ -369,7 +388,7 @@ def scope_area_ids(session: Session, scope: Scope) -> list[int]:
         from mapping.services import layers
 
         return sorted(choice.id for choice in layers.area_choices(session, city=scope.city))
-    roots: Select[tuple[int]]
+    roots: Select[Any]
     if scope.kind == "team":
         roots = select(Area.id).where(Area.team_id == scope.id)
     elif scope.kind == "partnership":

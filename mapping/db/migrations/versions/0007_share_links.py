@@ -101,6 +101,21 @@ LANGUAGE sql STABLE {DEFINER} AS $$
     FROM share_link l WHERE l.id = calmap_share_link_id()
 $$;
 
+-- Keep the transaction's share session open p_minutes more (at most a day, never
+-- past its link's expiry); the link's id, or NULL when the session or link is over.
+CREATE OR REPLACE FUNCTION calmap_touch_share_session(p_minutes integer) RETURNS integer
+LANGUAGE sql VOLATILE {DEFINER} AS $$
+    UPDATE app_session s
+    SET last_seen_at = clock_timestamp(),
+        expires_at = least(l.expires_at, clock_timestamp()
+                           + make_interval(mins => least(greatest(p_minutes, 1), 1440)))
+    FROM share_link l
+    WHERE l.id = s.share_link_id AND l.revoked_at IS NULL AND l.expires_at > clock_timestamp()
+      AND s.token_hash = calmap_session_token_hash()
+      AND s.ended_at IS NULL AND s.expires_at > clock_timestamp()
+    RETURNING s.share_link_id
+$$;
+
 -- Whether the acting person may make, list and revoke links to this scope.
 CREATE OR REPLACE FUNCTION calmap_may_share(p_kind text, p_id integer) RETURNS boolean
 LANGUAGE sql STABLE {DEFINER} AS $$
