@@ -2258,6 +2258,62 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Ten sam widok otwiera adres z dopiskiem ?present=1 (działa z każdą mapą).",
         "en": "The same view opens from any map's address with ?present=1 added.",
     },
+    # Share links (mapping.services.share_links)
+    "share.unknown": {
+        "pl": "Nie ma takiego linku. Sprawdź, czy został skopiowany w całości.",
+        "en": "There is no such link. Check that it was copied in full.",
+    },
+    "share.expired": {
+        "pl": "Ten link wygasł. Poproś osobę, która go przesłała, o nowy.",
+        "en": "This link has expired. Ask the person who sent it for a new one.",
+    },
+    "share.revoked": {
+        "pl": "Ten link został wycofany. Poproś osobę, która go przesłała, o nowy.",
+        "en": "This link has been revoked. Ask the person who sent it for a new one.",
+    },
+    "share.pin_needed": {
+        "pl": "Ten link jest chroniony PIN-em: wpisz PIN, który otrzymałeś razem z nim.",
+        "en": "This link is protected by a PIN: enter the PIN you were given with it.",
+    },
+    "share.wrong_pin": {"pl": "Nieprawidłowy PIN.", "en": "Wrong PIN."},
+    "share.throttled": {
+        "pl": "Zbyt wiele nieudanych prób. Spróbuj ponownie za {seconds} s.",
+        "en": "Too many failed attempts. Try again in {seconds} s.",
+    },
+    "share.not_allowed": {
+        "pl": "Linki udostępniania tworzą i widzą administratorzy oraz redaktorzy zespołu, "
+        "do którego należy udostępniany zespół, obszar lub partnerstwo.",
+        "en": "Share links are made and seen by administrators and by editors of the team that "
+        "the shared team, area or partnership belongs to.",
+    },
+    "share.bad_expiry": {
+        "pl": "Ważność linku: od 1 do {max} dni.",
+        "en": "A link is valid for 1 to {max} days.",
+    },
+    "share.bad_pin": {
+        "pl": "PIN musi mieć od {min} do {max} znaków.",
+        "en": "A PIN has {min} to {max} characters.",
+    },
+    "share.bad_scope": {
+        "pl": "Link udostępnia jedno z: {kinds} (miasto podane nazwą, reszta numerem).",
+        "en": "A link shares one of: {kinds} (a city by its name, the rest by number).",
+    },
+    "share.unknown_scope": {
+        "pl": "Nie ma czego udostępnić: {kind} {scope} nie istnieje lub został wycofany.",
+        "en": "Nothing to share: {kind} {scope} does not exist or has been retired.",
+    },
+    "share.unknown_link": {
+        "pl": "Nie ma linku udostępniania nr {id}.",
+        "en": "There is no share link number {id}.",
+    },
+    "share.already_revoked": {
+        "pl": "Link nr {id} został już wycofany.",
+        "en": "Link number {id} has already been revoked.",
+    },
+    "share.session_over": {
+        "pl": "Ten podgląd wygasł albo link został wycofany. Otwórz link ponownie.",
+        "en": "This view has expired or its link has been revoked. Open the link again.",
+    },
 }
 
 
