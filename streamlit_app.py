@@ -18,7 +18,7 @@ from mapping.db import DatabaseError
 from mapping.db.embedded_postgres import ClusterError
 from mapping.db.schema import SchemaMissing
 from mapping.i18n import t
-from mapping.ui import auth, data, sidebar, state
+from mapping.ui import auth, data, shared_link, sidebar, state
 from mapping.ui.safe_text import md_t
 
 try:
@@ -69,6 +69,11 @@ def _freeze_start_up_objects() -> bool:
 
 
 _freeze_start_up_objects()
+# A read-only share link needs no account: its map, full screen, and nothing else.
+share_token = shared_link.requested_token()
+if share_token is not None:
+    shared_link.show(url, cfg, lang, share_token)
+    st.stop()
 try:
     actor = auth.current_actor(url, cfg, lang)
 except ProgrammingError:

@@ -14,7 +14,8 @@ from streamlit_folium import st_folium
 from mapping.errors import NotFound
 from mapping.i18n import t
 from mapping.maps import presenter
-from mapping.ui import data, sidebar, state
+from mapping.services.share_links import Scope
+from mapping.ui import data, editing, share_panel, sidebar, state
 from mapping.ui.safe_text import md_t
 
 # The address flag that turns any map page into the presenter's view.
@@ -39,7 +40,7 @@ iframe[title="streamlit_folium.st_folium"] { height: 100vh !important; display: 
 lang = state.language()
 cfg = data.settings()
 url = data.database_url(cfg)
-city, team_id = state.city(), state.team_id()
+city, team_id, area_id = state.city(), state.team_id(), state.area_id()
 
 choices = data.partnership_choices(url, city, team_id)
 names = {choice.id: choice.name for choice in choices}
@@ -64,7 +65,18 @@ if st.query_params.get(PRESENT) != "1":
         st.query_params[PRESENT] = "1"
         st.rerun()
     st.caption(t("presenter.link", lang))
-    show = data.presentation_of(url, city, team_id, chosen or None)
+    show = data.presentation_of(url, city, team_id, chosen or None, area_id)
+    actor = editing.signed_in_actor(url, cfg)
+    if actor is not None and city:
+        if chosen:
+            scope, place = Scope("partnership", chosen), names[chosen]
+        elif area_id is not None:
+            scope, place = Scope("area", area_id), sidebar.current_place(url, lang)
+        elif team_id is not None:
+            scope, place = Scope("team", team_id), sidebar.current_place(url, lang)
+        else:
+            scope, place = Scope("city", city=city), city
+        share_panel.panel(url, cfg, actor, lang, scope, place)
     st.subheader(t("presenter.steps", lang))
     st.dataframe(
         [{"#": i + 1, t("presenter.view", lang): presenter.step_label(step, lang)}
@@ -75,7 +87,7 @@ if st.query_params.get(PRESENT) != "1":
 
 st.html(FULL_SCREEN_CSS)
 try:
-    show = data.presentation_of(url, city, team_id, partnership_id)
+    show = data.presentation_of(url, city, team_id, partnership_id, area_id)
 except NotFound as exc:
     st.error(t(exc.key, lang))
     st.stop()

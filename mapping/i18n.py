@@ -2314,6 +2314,48 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pl": "Ten podgląd wygasł albo link został wycofany. Otwórz link ponownie.",
         "en": "This view has expired or its link has been revoked. Open the link again.",
     },
+    "share.heading": {"pl": "Udostępniona mapa", "en": "Shared map"},
+    "share.pin_label": {"pl": "PIN do tej mapy", "en": "This map's PIN"},
+    "share.open": {"pl": "Otwórz mapę", "en": "Open the map"},
+    "share.panel": {
+        "pl": "Udostępnij ten widok (link tylko do odczytu)",
+        "en": "Share this view (a read-only link)",
+    },
+    "share.panel_help": {
+        "pl": "Link otwiera widok prezentacji mapy „{place}” bez konta i bez paska "
+        "bocznego. Pokazuje tylko wpisy publiczne. Adres linku widać tylko raz, zaraz "
+        "po utworzeniu; link można w każdej chwili wycofać.",
+        "en": "The link opens the presentation view of the map '{place}' with no account "
+        "and no sidebar. It shows public entries only. The link's address is shown once, "
+        "right after it is made; the link can be revoked at any time.",
+    },
+    "share.label": {"pl": "Opis (dla kogo, po co)", "en": "Label (for whom, what for)"},
+    "share.days": {"pl": "Ważny przez (dni, najwyżej 365)", "en": "Valid for (days, at most 365)"},
+    "share.pin_optional": {
+        "pl": "PIN (opcjonalnie, 4–32 znaki)",
+        "en": "PIN (optional, 4–32 characters)",
+    },
+    "share.create": {"pl": "Utwórz link", "en": "Create the link"},
+    "share.created": {
+        "pl": "Link utworzony. Skopiuj go teraz: nie będzie już pokazany.",
+        "en": "Link created. Copy it now: it will not be shown again.",
+    },
+    "share.none": {"pl": "Nie ma jeszcze linków.", "en": "No links yet."},
+    "share.col.scope": {"pl": "Zakres", "en": "Scope"},
+    "share.col.creator": {"pl": "Utworzył(a)", "en": "Created by"},
+    "share.col.expires": {"pl": "Wygasa", "en": "Expires"},
+    "share.col.last_used": {"pl": "Ostatnio otwarty", "en": "Last opened"},
+    "share.col.pin": {"pl": "PIN", "en": "PIN"},
+    "share.col.status": {"pl": "Stan", "en": "Status"},
+    "share.scope.city": {"pl": "Miasto", "en": "City"},
+    "share.scope.team": {"pl": "Zespół", "en": "Team"},
+    "share.scope.partnership": {"pl": "Partnerstwo", "en": "Partnership"},
+    "share.scope.area": {"pl": "Obszar", "en": "Area"},
+    "share.status.active": {"pl": "aktywny", "en": "active"},
+    "share.status.expired": {"pl": "wygasł", "en": "expired"},
+    "share.status.revoked": {"pl": "wycofany", "en": "revoked"},
+    "share.revoke_which": {"pl": "Link do wycofania", "en": "Link to revoke"},
+    "share.revoke": {"pl": "Wycofaj link", "en": "Revoke the link"},
 }
 
 

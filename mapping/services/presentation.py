@@ -119,14 +119,23 @@ def presentation(
     city: str | None = None,
     team_id: int | None = None,
     partnership_id: int | None = None,
+    area_id: int | None = None,
 ) -> Presentation:
-    """The map and its sequence for a city, a team's areas or one partnership (focus mode).
+    """The map and its sequence for a city, a team's areas, one area or one partnership.
 
-    Raises NotFound when the partnership does not exist or is retired.
+    A partnership puts the map in focus mode. Raises NotFound when the
+    partnership does not exist or is retired, or the area does not exist.
     """
     focus: PartnershipChoice | None = None
     member_names: dict[int, str] = {}
-    if partnership_id is None:
+    if area_id is not None:
+        everywhere = layers.areas(session)
+        if area_id not in set(everywhere["id"]):
+            raise NotFound("area.not_found")
+        inside = layers.descendant_ids(everywhere, area_id)
+        areas = everywhere[everywhere["id"].isin(inside)].reset_index(drop=True)
+        pins = {layer: layers.pins(session, layer, inside) for layer in layers.LAYERS}
+    elif partnership_id is None:
         overview = layers.overview(session, city, team_id)
         areas, pins = overview.areas, overview.pins
     else:
@@ -161,6 +170,27 @@ def presentation(
         partnership=focus,
         member_names=member_names,
     )
+
+
+def shared_presentation(session: Session) -> Presentation:
+    """The presentation of the transaction's share session: its link's scope, nothing else.
+
+    The scope is read from the session (``share_links.current_scope``), never
+    from the caller; the database shows such a session public pins only.
+    Raises NotFound when the session has no scope (it ended).
+    """
+    from mapping.services import share_links
+
+    scope = share_links.current_scope(session)
+    if scope is None:
+        raise NotFound("share.session_over")
+    if scope.kind == "city":
+        return presentation(session, city=scope.city)
+    if scope.kind == "team":
+        return presentation(session, team_id=scope.id)
+    if scope.kind == "partnership":
+        return presentation(session, partnership_id=scope.id)
+    return presentation(session, area_id=scope.id)
 
 
 def _steps(

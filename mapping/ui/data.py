@@ -125,8 +125,12 @@ def partnership_choices(
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
 def presentation_of(
-    url: str, city: str | None, team_id: int | None, partnership_id: int | None
+    url: str,
+    city: str | None,
+    team_id: int | None,
+    partnership_id: int | None,
+    area_id: int | None = None,
 ) -> presentation.Presentation:
     """The presenter's map and sequence (only what every viewer may see)."""
     with Session(db.engine_for_url(url)) as session:
-        return presentation.presentation(session, city, team_id, partnership_id)
+        return presentation.presentation(session, city, team_id, partnership_id, area_id)
