@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.browser import map_frame, offline_tab, screenshot
 from tests.conftest import app_env
@@ -107,3 +108,35 @@ def test_the_choice_page_offers_focus_on_a_partnership_and_starts_the_show(app_u
         tab.get_by_text("Zakończ prezentację").click()
         tab.get_by_text("Rozpocznij prezentację").wait_for(timeout=60_000)
         assert "present=1" not in tab.url
+
+
+def _links_labelled(url, label):
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                text("SELECT revoked_at IS NOT NULL FROM share_link WHERE label = :l"),
+                {"l": label},
+            ).scalars().all()
+    finally:
+        engine.dispose()
+
+
+def test_an_admin_makes_a_share_link_sees_it_once_and_revokes_it(app_url, demo_db_url):
+    label = "Rada osiedla <b>12.06</b>"
+    with offline_tab(f"{app_url}/presenter", viewport={"width": 1400, "height": 1200}) as tab:
+        tab.get_by_text("Udostępnij ten widok").click(timeout=60_000)
+        tab.get_by_label("Opis (dla kogo, po co)").fill(label)
+        tab.get_by_role("button", name="Utwórz link").click()
+        tab.get_by_text("Skopiuj go teraz").wait_for(timeout=30_000)
+        code = tab.locator('[data-testid="stCode"]').inner_text()
+        assert "?share=" in code and len(code.split("?share=")[1].strip()) >= 43
+        assert _links_labelled(demo_db_url, label) == [False]
+        tab.locator('[data-testid="stDataFrame"]').first.wait_for()
+        # The newest link is offered first for revoking.
+        # Listed, its label shown as typed (never as markup).
+        assert tab.locator('[role="gridcell"]', has_text=label).count() >= 1
+        tab.get_by_role("button", name="Wycofaj link").click()
+        tab.wait_for_timeout(3000)
+        assert _links_labelled(demo_db_url, label) == [True]
+        assert tab.page_errors == []
