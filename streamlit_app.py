@@ -18,7 +18,7 @@ from mapping.db import DatabaseError
 from mapping.db.embedded_postgres import ClusterError
 from mapping.db.schema import SchemaMissing
 from mapping.i18n import reasons, t
-from mapping.ui import auth, data, sidebar, state
+from mapping.ui import auth, data, shared_link, sidebar, state
 from mapping.ui.safe_text import md_t
 
 try:
@@ -70,6 +70,11 @@ def _freeze_start_up_objects() -> bool:
 
 
 _freeze_start_up_objects()
+# A read-only share link needs no account: its map, full screen, and nothing else.
+share_token = shared_link.requested_token()
+if share_token is not None:
+    shared_link.show(url, cfg, lang, share_token)
+    st.stop()
 try:
     actor = auth.current_actor(url, cfg, lang)
 except ProgrammingError:
@@ -93,9 +98,11 @@ def _page(path: str, key: str, icon: str, **options: object) -> st.Page:
                    **options)
 
 
+presenter_page = _page("presenter.py", "presenter", "slideshow")
 page = st.navigation(
     [
         _page("overview.py", "overview", "map", default=True),
+        presenter_page,
         # Editors and admins only: a viewer is never offered an import or an editor.
         *([_page("bulk_import.py", "bulk_import", "upload_file")] if actor.can_edit else []),
         *([_page("editor.py", "editor", "edit_location_alt")] if actor.can_edit else []),
@@ -110,4 +117,5 @@ page = st.navigation(
         *([_page("surveys.py", "surveys", "assignment")] if actor.can_edit else []),
     ]
 )
-page.run()
+# ``?present=1`` on any map's address opens that map on the projector.
+(presenter_page if st.query_params.get("present") == "1" else page).run()

@@ -17,6 +17,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -472,3 +474,79 @@ class Snapshot(Base):
 
 # One name whatever its letter case: "Czerwiec 2026" and "czerwiec 2026" are one.
 Index("uq_snapshot_name_lower", func.lower(Snapshot.name), unique=True)
+
+
+# --- Share links (migration 0007_share_links; the code is ``mapping.services.share_links``) ----
+
+SHARE_SCOPES = ("city", "team", "partnership", "area")
+SHARE_OUTCOMES = (
+    "opened", "pin_needed", "wrong_pin", "expired", "revoked", "throttled", "unknown",
+)
+
+
+class ShareLink(Base):
+    """A read-only link to the public map of a city, team, partnership or area.
+
+    Only the SHA-256 of the token and a bcrypt hash of the PIN are kept; the
+    app's runtime role reads neither (both deferred).
+    """
+
+    __tablename__ = "share_link"
+    __table_args__ = (
+        CheckConstraint(_in("scope_kind", SHARE_SCOPES), name="ck_share_link_scope_kind"),
+        CheckConstraint(
+            "CASE WHEN scope_kind = 'city' THEN scope_city IS NOT NULL AND scope_id IS NULL "
+            "ELSE scope_id IS NOT NULL AND scope_city IS NULL END",
+            name="ck_share_link_scope",
+        ),
+        CheckConstraint(
+            "expires_at > created_at AND expires_at <= created_at + interval '365 days'",
+            name="ck_share_link_expiry",
+        ),
+        CheckConstraint("octet_length(token_hash) = 32", name="ck_share_link_token_hash"),
+        UniqueConstraint("token_hash", name="uq_share_link_token_hash"),
+        Index("ix_share_link_scope", "scope_kind", "scope_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
+    scope_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    # A team's, partnership's or area's id; a city is named (cities have no row).
+    scope_id: Mapped[int | None] = mapped_column(Integer)
+    scope_city: Mapped[str | None] = mapped_column(String(100))
+    label: Mapped[str | None] = mapped_column(String(200))
+    pin_hash: Mapped[str | None] = mapped_column(Text, deferred=True)
+    has_pin: Mapped[bool] = mapped_column(
+        Boolean, Computed("pin_hash IS NOT NULL", persisted=True), nullable=False
+    )
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"), server_default=text("calmap_user_id()")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now() + interval '30 days'"), nullable=False
+    )
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ShareLinkOpening(Base):
+    """One attempt to open a share link, as the database logged it (an unknown token: no link)."""
+
+    __tablename__ = "share_link_opening"
+    __table_args__ = (
+        CheckConstraint(_in("outcome", SHARE_OUTCOMES), name="ck_share_link_opening_outcome"),
+        Index("ix_share_link_opening_link", "link_id", "at"),
+        Index("ix_share_link_opening_client", "client", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("share_link.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp(), nullable=False
+    )
+    client: Mapped[str] = mapped_column(String(200), nullable=False)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)

@@ -18,7 +18,7 @@ from mapping import config, db
 from mapping.config import Config
 from mapping.db import schema
 from mapping.maps import assets
-from mapping.services import accounts, layers
+from mapping.services import accounts, layers, presentation
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -112,3 +112,25 @@ def overview(
     """Areas, pins and catalogue of one overview map (public and partnership pins)."""
     with Session(db.engine_for_url(url)) as session:
         return layers.overview(session, city, team_id, area_id)
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def partnership_choices(
+    url: str, city: str | None, team_id: int | None
+) -> list[presentation.PartnershipChoice]:
+    """Partnerships a presenter may focus on (of the team, or covering the city's areas)."""
+    with Session(db.engine_for_url(url)) as session:
+        return presentation.partnership_choices(session, city, team_id)
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def presentation_of(
+    url: str,
+    city: str | None,
+    team_id: int | None,
+    partnership_id: int | None,
+    area_id: int | None = None,
+) -> presentation.Presentation:
+    """The presenter's map and sequence (only what every viewer may see)."""
+    with Session(db.engine_for_url(url)) as session:
+        return presentation.presentation(session, city, team_id, partnership_id, area_id)

@@ -1,0 +1,107 @@
+"""Partnership meeting: the map full screen for a projector, stepped through with a clicker.
+
+Without ``?present=1`` the page offers the choices (a partnership for focus
+mode) and a button; with it the sidebar, header and margins go and the map
+fills the window. Nothing here edits, and only what every viewer may see is
+shown (``services.presentation``).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from mapping.errors import NotFound
+from mapping.i18n import t
+from mapping.maps import presenter
+from mapping.services.share_links import Scope
+from mapping.ui import data, editing, share_panel, sidebar, state
+from mapping.ui.safe_text import md_t
+
+# The address flag that turns any map page into the presenter's view.
+PRESENT = "present"
+PARTNERSHIP = "partnership"
+
+FULL_SCREEN_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+[data-testid="stStatusWidget"] { display: none !important; }
+[data-testid="stMainBlockContainer"], .block-container {
+    padding: 0 !important; max-width: 100% !important; }
+[data-testid="stMain"] { overflow: hidden; }
+iframe[title="streamlit_folium.st_folium"] { height: 100vh !important; display: block; }
+.st-key-calmap-presenter-exit { position: fixed; left: 96px; bottom: 6px; z-index: 1000;
+    width: auto !important; opacity: .55; }
+.st-key-calmap-presenter-exit:hover { opacity: 1; }
+</style>
+"""
+
+lang = state.language()
+cfg = data.settings()
+url = data.database_url(cfg)
+city, team_id, area_id = state.city(), state.team_id(), state.area_id()
+
+choices = data.partnership_choices(url, city, team_id)
+names = {choice.id: choice.name for choice in choices}
+wanted = str(st.query_params.get(PARTNERSHIP, ""))
+partnership_id = int(wanted) if wanted.isdigit() and int(wanted) in names else None
+
+if st.query_params.get(PRESENT) != "1":
+    st.title(md_t("presenter.heading", lang, place=sidebar.current_place(url, lang)))
+    st.caption(t("presenter.intro", lang))
+    options = [0, *names]
+    chosen = st.selectbox(
+        t("presenter.partnership", lang),
+        options,
+        index=options.index(partnership_id or 0),
+        format_func=lambda i: names.get(i) or t("presenter.no_partnership", lang),
+    )
+    if st.button(t("presenter.start", lang), type="primary", icon=":material/slideshow:"):
+        if chosen:
+            st.query_params[PARTNERSHIP] = str(chosen)
+        elif PARTNERSHIP in st.query_params:
+            del st.query_params[PARTNERSHIP]
+        st.query_params[PRESENT] = "1"
+        st.rerun()
+    st.caption(t("presenter.link", lang))
+    show = data.presentation_of(url, city, team_id, chosen or None, area_id)
+    actor = editing.signed_in_actor(url, cfg)
+    if actor is not None and city:
+        if chosen:
+            scope, place = Scope("partnership", chosen), names[chosen]
+        elif area_id is not None:
+            scope, place = Scope("area", area_id), sidebar.current_place(url, lang)
+        elif team_id is not None:
+            scope, place = Scope("team", team_id), sidebar.current_place(url, lang)
+        else:
+            scope, place = Scope("city", city=city), city
+        share_panel.panel(url, cfg, actor, lang, scope, place)
+    st.subheader(t("presenter.steps", lang))
+    st.dataframe(
+        [{"#": i + 1, t("presenter.view", lang): presenter.step_label(step, lang)}
+         for i, step in enumerate(show.steps)],
+        hide_index=True,
+    )
+    st.stop()
+
+st.html(FULL_SCREEN_CSS)
+try:
+    show = data.presentation_of(url, city, team_id, partnership_id, area_id)
+except NotFound as exc:
+    st.error(t(exc.key, lang))
+    st.stop()
+folium_map = presenter.presenter_map(
+    show,
+    lang,
+    tiles_url=cfg.tiles_url,
+    tiles_attribution=cfg.tiles_attribution,
+    leaflet=data.leaflet_links(),
+)
+# No returned objects: stepping, panning and zooming never rerun the app.
+st_folium(folium_map, key="presenter_map", height=700, use_container_width=True,
+          returned_objects=[])
+with st.container(key="calmap-presenter-exit"):
+    if st.button(t("presenter.exit", lang), icon=":material/close_fullscreen:"):
+        del st.query_params[PRESENT]
+        st.rerun()
