@@ -2217,6 +2217,75 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "run as root, pg_dump runs as the 'postgres' system user, who does not exist: "
         "install the postgresql package",
     },
+    # Field capture offline (KoboCollect / ODK Collect): `calmap field`, mapping.io.field_capture
+    "field_capture.missing_columns": {
+        "pl": "To nie wygląda na eksport formularza terenowego: brak kolumn {columns}. Pobierz "
+        "eksport z KoboToolbox lub ODK Central (CSV lub XLSX) formularza z „calmap field "
+        "template”.",
+        "en": "This does not look like an export of the field form: columns {columns} are "
+        "missing. Download the export from KoboToolbox or ODK Central (CSV or XLSX) of the form "
+        "made by 'calmap field template'.",
+    },
+    "field_capture.unknown_layer": {
+        "pl": "Nieznana warstwa: wpisz zasób, partner albo potrzeba (resource, partner, need).",
+        "en": "Unknown layer: expected resource, partner or need (zasób, partner, potrzeba).",
+    },
+    "field_capture.low_accuracy": {
+        "pl": "Dokładność GPS {accuracy} m, gorsza niż {limit} m: punkt zapisany, sprawdź go na "
+        "mapie i w razie potrzeby przesuń.",
+        "en": "GPS accuracy {accuracy} m, worse than {limit} m: the point is saved; check it on "
+        "the map and move it if needed.",
+    },
+    "field_capture.already_imported": {
+        "pl": "To zgłoszenie zostało już wczytane wcześniej: pominięte.",
+        "en": "This submission was imported before: skipped.",
+    },
+    "field_capture.no_target": {
+        "pl": "Podaj obszar (--area) albo zespół (--team), do którego trafią pinezki.",
+        "en": "Give the area (--area) or the team (--team) the pins go to.",
+    },
+    "field_capture.no_areas": {
+        "pl": "Ten zespół nie ma jeszcze żadnego obszaru.",
+        "en": "This team has no area yet.",
+    },
+    "field_capture.area_not_of_team": {
+        "pl": "Obszar {area} nie należy do podanego zespołu.",
+        "en": "Area {area} does not belong to the team given.",
+    },
+    "field_capture.unknown_area": {
+        "pl": "Nieznany obszar. Obszary zespołu: {areas}.",
+        "en": "Unknown area. The team's areas: {areas}.",
+    },
+    "field_capture.no_area": {
+        "pl": "Brak punktu i obszaru: zaznacz miejsce albo wybierz obszar.",
+        "en": "No point and no area: mark the place or choose the area.",
+    },
+    "field_capture.outside_areas": {
+        "pl": "Punkt leży poza obszarami zespołu (najbliższy: {nearest}).",
+        "en": "The point lies outside the team's areas (nearest: {nearest}).",
+    },
+    "field_capture.template_written": {
+        "pl": "Zapisano formularz {path}: {categories} kategorii, {areas} obszarów. Wczytaj go do "
+        "KoboToolbox lub ODK Central i wypełniaj w KoboCollect / ODK Collect, także bez zasięgu.",
+        "en": "Wrote the form {path}: {categories} categories, {areas} areas. Upload it to "
+        "KoboToolbox or ODK Central and fill it in KoboCollect / ODK Collect, offline too.",
+    },
+    "field_capture.saved": {
+        "pl": "Zapisano: zasoby {resource}, partnerzy {partner}, potrzeby {need}; pominięte "
+        "(wczytane wcześniej) {skipped}; do sprawdzenia (słaby GPS) {flagged}.",
+        "en": "Saved: resources {resource}, partners {partner}, needs {need}; skipped "
+        "(imported before) {skipped}; to check (weak GPS) {flagged}.",
+    },
+    "field_capture.dry_run": {
+        "pl": "Próba: wszystkie wiersze sprawdzone i wycofane, nic nie zapisano (zasoby "
+        "{resource}, partnerzy {partner}, potrzeby {need}; pominięte {skipped}; słaby GPS "
+        "{flagged}).",
+        "en": "Dry run: every row checked and rolled back, nothing saved (resources {resource}, "
+        "partners {partner}, needs {need}; skipped {skipped}; weak GPS {flagged}).",
+    },
+    "bulk_field.layer": {"pl": "warstwa", "en": "layer"},
+    "bulk_field.area": {"pl": "obszar", "en": "area"},
+    "bulk_field.priority": {"pl": "priorytet", "en": "priority"},
 }
 
 
