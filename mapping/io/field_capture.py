@@ -686,7 +686,7 @@ def _run(
             # Its point is wrong already; "point required" or "outside" would only repeat it.
             _check_fields_only(session, parsed, layer, row, data, report)
             continue
-        area = _row_area(parsed, row, target, inside, nearest, report)
+        area = _row_area(parsed, layer, row, target, inside, nearest, report)
         if area is None:
             _check_fields_only(session, parsed, layer, row, data, report)
             continue
@@ -738,6 +738,7 @@ def _check_fields_only(
 
 def _row_area(
     parsed: ParsedFile,
+    layer: str,
     row: ParsedRow,
     target: _Target,
     inside: Mapping[int, int],
@@ -762,8 +763,9 @@ def _row_area(
     if target.single is not None:
         return target.single
     if row.point is None:
-        report.errors.append(RowError(row.row, "point", "field_capture.no_area",
-                                      parsed.column_of("point")))
+        # A resource needs its point whatever the area; the editor says so in these words.
+        key = "error.point_required" if layer == "resource" else "field_capture.no_area"
+        report.errors.append(RowError(row.row, "point", key, parsed.column_of("point")))
         return None
     if row.row in inside:
         return target.areas[inside[row.row]]
