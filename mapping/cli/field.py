@@ -68,7 +68,8 @@ def field_template(
         fail(f"--language: expected one of {', '.join(field_form.LANGUAGES)}")
 
     def work(session: Session) -> dict[str, list[tuple[str, ...]]]:
-        areas = field_form.team_area_names(session, team_id(session, team)) if team else []
+        team_number = team_id(session, team)
+        areas = field_form.team_area_names(session, team_number) if team_number else []
         return field_form.form_sheets(
             field_form.form_entries(session), areas, language=language, version=version,
             team=team, accuracy_limit=accuracy_limit,

@@ -230,10 +230,11 @@ def read(content: bytes, filename: str) -> FieldFile:
         raise UserError("field_capture.missing_columns", columns=", ".join(missing))
     assert geopoint is not None
     index = {heading: position for position, heading in reversed(list(enumerate(headings)))}
-    point_columns = dict(columns)
+    # bulk's names for where the point is, so its reports name the export's columns.
+    point_columns: dict[str, str | None] = dict(columns)
     if geopoint.split:
         point_columns.update(lat=geopoint.latitude, lon=geopoint.longitude)
-    elif geopoint.combined:
+    else:
         point_columns["wkt"] = geopoint.combined
     used = {*columns.values(), *geopoint.headings()}
     parsed = ParsedFile(
