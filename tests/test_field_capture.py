@@ -31,9 +31,11 @@ from mapping.cli import field as field_cli
 from mapping.cli.main import app
 from mapping.db.models import Area, Need, Partner, Resource
 from mapping.errors import UserError
-from mapping.io import export, field_capture, field_form
+from mapping.io import export, field_capture, field_form, point_import
 from mapping.io.bulk import BulkImportError
+from mapping.io.feature_files import SourceOptions
 from mapping.io.field_capture import GeopointColumns, geopoint_columns
+from mapping.io.point_import import PointOptions
 from surveys.xlsform import load_xlsform
 from tests.conftest import point_app_at
 from tests.editing_fixtures import DISTRICTS, build_world
@@ -274,6 +276,24 @@ def test_a_named_geopoint_is_preferred_when_an_export_has_two():
     headings = ["_home_latitude", "_home_longitude", "_location_latitude", "_location_longitude"]
     assert geopoint_columns(headings).latitude == "_location_latitude"
     assert geopoint_columns(headings, "home").latitude == "_home_latitude"
+
+
+def test_the_import_page_can_place_a_kobo_export_at_its_geopoint(field):
+    rows = kobo_rows([Pin("resource", "Biblioteka", "Filia nr 5", field.point_a)])
+    # A Kobo export of another form whose geopoint is called "punkt": bulk takes
+    # "punkt" for a WKT column; the split columns are the truth.
+    rows[0] = [h.replace("location", "punkt").replace("category", "kategoria") for h in rows[0]]
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=";").writerows(rows)
+    content = buffer.getvalue().encode()
+
+    options = field_capture.table_point_options(content, "kobo.csv")
+
+    assert options == SourceOptions(x_field="_punkt_longitude", y_field="_punkt_latitude")
+    points = point_import.read(content, "kobo.csv", PointOptions(), options)
+    assert points.parsed.errors == []
+    assert points.parsed.rows[0].point == pytest.approx(field.point_a)
+    assert field_capture.table_point_options(b"nazwa;lat;lon\nA;54;18\n", "a.csv") is None
 
 
 # --- importing ----------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from mapping.errors import UserError, ValidationError
 from mapping.i18n import t
 from mapping.io import bulk, field_form
 from mapping.io.bulk import ParsedFile, ParsedRow, ReadyRow, Report, RowError
+from mapping.io.feature_files import SourceOptions
 from mapping.services import pins, validation
 from mapping.services.accounts import Actor
 from mapping.services.pins import PinRef
@@ -159,6 +160,23 @@ longitude='_location_longitude', altitude='_location_altitude', accuracy='_locat
         altitude=parts.get("altitude"),
         accuracy=parts.get("accuracy"),
     )
+
+
+def table_point_options(content: bytes, filename: str) -> SourceOptions | None:
+    """How ``point_import.read`` places a CSV/XLSX's rows when it holds a split geopoint.
+
+    For a KoboToolbox or ODK Central export of any form: its geopoint's
+    latitude and longitude columns as ``y_field``/``x_field``, so the import
+    page reads the point the way ``calmap field import`` does, instead of
+    taking a combined column named "punkt" for WKT. None when the table has
+    no split geopoint (then its ``lat``/``lon`` or WKT headings apply).
+    Raises ``UserError`` when the file is not a readable table.
+    """
+    table = bulk.read_table(content, filename)
+    found = geopoint_columns([h for h in table.rows[0][1] if h is not None])
+    if found is None or not found.split:
+        return None
+    return SourceOptions(x_field=found.longitude, y_field=found.latitude)
 
 
 @dataclass(frozen=True)
