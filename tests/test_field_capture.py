@@ -22,11 +22,11 @@ import shapely
 from geoalchemy2.shape import from_shape
 from pyxform import xls2xform
 from shapely.geometry import MultiPolygon
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from mapping import catalog
+from mapping import catalog, db
 from mapping.cli import field as field_cli
 from mapping.cli.main import app
 from mapping.db.models import Area, Need, Partner, Resource
@@ -487,8 +487,37 @@ def test_an_editor_may_not_import_into_another_team_s_areas(session, field):
         field_capture.check(session, field.editor_b, parsed, area_id=field.area_a)
     assert caught.value.key == "error.not_your_team"
     with pytest.raises(UserError) as caught:
+        field_capture.check(session, field.editor_b, parsed, team_id=field.team_a)
+    assert caught.value.key == "error.not_your_team"
+    with pytest.raises(UserError) as caught:
+        field_capture.check(session, field.viewer, parsed, team_id=field.team_a)
+    assert caught.value.key == "error.read_only"
+    with pytest.raises(UserError) as caught:
         field_capture.check(session, field.admin, parsed)
     assert caught.value.key == "field_capture.no_target"
+
+
+def test_the_import_runs_under_row_level_security_as_the_signed_in_editor(fresh_db_url):
+    engine = create_engine(fresh_db_url)
+    with Session(engine) as session, session.begin():
+        world = build_world(session)
+        team_a = session.get(Area, world.area_a).team_id
+    pins = [Pin("resource", "resource:library", "Biblioteka", world.point_a),
+            Pin("need", "need:safety", "Ciemne przejście", world.point_a)]
+    parsed = field_capture.read(kobo_csv(pins), "teren.csv")
+
+    with db.session_scope(engine, "ewa", restricted=True) as session:
+        refs, _ = field_capture.commit(session, world.editor_a, parsed, team_id=team_a)
+        assert session.scalar(text("SELECT current_user")) == db.APP_ROLE
+    with db.session_scope(engine, "ewa", restricted=True) as session:
+        # Imported again through the runtime role: the submissions are known.
+        again, report = field_capture.commit(session, world.editor_a, parsed, team_id=team_a)
+
+    assert [r.layer for r in refs] == ["resource", "need"] and again == []
+    assert [s.row for s in report.skipped] == [2, 3]
+    with Session(engine) as session:
+        assert count(session, Resource) == 1 and count(session, Need) == 1
+    engine.dispose()
 
 
 def test_a_table_that_is_not_a_field_export_names_the_missing_columns():

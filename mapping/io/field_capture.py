@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from mapping import catalog
 from mapping.db.models import Area, SubmittedForm
-from mapping.errors import UserError, ValidationError
+from mapping.errors import PermissionDenied, UserError, ValidationError
 from mapping.i18n import t
 from mapping.io import bulk, field_form
 from mapping.io.bulk import ParsedFile, ParsedRow, ReadyRow, Report, RowError
@@ -547,6 +547,11 @@ def _target(
         return _Target({area.id: area}, area)
     if team_id is None:
         raise UserError("field_capture.no_target")
+    # Before any row is read against the team's areas: their names are in the messages.
+    if not actor.can_edit:
+        raise PermissionDenied("error.read_only")
+    if not actor.may_edit_team(team_id):
+        raise PermissionDenied("error.not_your_team")
     areas = session.scalars(
         select(Area).where(Area.team_id == team_id, Area.retired_at.is_(None)).order_by(Area.id)
     ).all()
