@@ -2283,6 +2283,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Dry run: every row checked and rolled back, nothing saved (resources {resource}, "
         "partners {partner}, needs {need}; skipped {skipped}; weak GPS {flagged}).",
     },
+    "field_capture.row": {"pl": "wiersz {row}", "en": "row {row}"},
+    "field_capture.mark_error": {"pl": "BŁĄD", "en": "ERROR"},
+    "field_capture.mark_warning": {"pl": "uwaga", "en": "warning"},
+    "field_capture.mark_note": {"pl": "pominięte", "en": "skipped"},
     "bulk_field.layer": {"pl": "warstwa", "en": "layer"},
     "bulk_field.area": {"pl": "obszar", "en": "area"},
     "bulk_field.priority": {"pl": "priorytet", "en": "priority"},

@@ -34,7 +34,7 @@ from mapping.errors import UserError
 from mapping.io import export, field_capture, field_form, point_import
 from mapping.io.bulk import BulkImportError
 from mapping.io.feature_files import SourceOptions
-from mapping.io.field_capture import GeopointColumns, geopoint_columns
+from mapping.io.geopoints import GeopointColumns, geopoint_columns, table_point_options
 from mapping.io.point_import import PointOptions
 from surveys.xlsform import load_xlsform
 from tests.conftest import point_app_at
@@ -287,13 +287,13 @@ def test_the_import_page_can_place_a_kobo_export_at_its_geopoint(field):
     csv.writer(buffer, delimiter=";").writerows(rows)
     content = buffer.getvalue().encode()
 
-    options = field_capture.table_point_options(content, "kobo.csv")
+    options = table_point_options(content, "kobo.csv")
 
     assert options == SourceOptions(x_field="_punkt_longitude", y_field="_punkt_latitude")
     points = point_import.read(content, "kobo.csv", PointOptions(), options)
     assert points.parsed.errors == []
     assert points.parsed.rows[0].point == pytest.approx(field.point_a)
-    assert field_capture.table_point_options(b"nazwa;lat;lon\nA;54;18\n", "a.csv") is None
+    assert table_point_options(b"nazwa;lat;lon\nA;54;18\n", "a.csv") is None
 
 
 # --- importing ----------------------------------------------------------------------------
@@ -412,7 +412,7 @@ def test_a_weak_gps_fix_is_flagged_but_the_point_is_saved(session, field):
         (2, "field_capture.low_accuracy", "_location_precision")]
     assert report.low_accuracy[0].message("pl").startswith("Dokładność GPS 120 m, gorsza niż 50")
     assert "±120 m" in session.get(Resource, refs[0].id).source
-    assert field_cli.DEFAULT_ACCURACY_LIMIT_M == field_capture.ACCURACY_LIMIT_M
+    assert field_cli.DEFAULT_ACCURACY_LIMIT_M == field_form.ACCURACY_LIMIT_M == 50
 
 
 def test_the_same_export_imported_again_adds_only_new_submissions(session, field):
@@ -553,7 +553,7 @@ def test_the_commands_write_the_form_and_import_its_export(monkeypatch, fresh_db
     ]))
     dry = runner.invoke(app, ["field", "import", str(good), "--team", "test-a", "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "Próba" in dry.output and "wiersz 2 [_location_precision] '80': warning:" in dry.output
+    assert "Próba" in dry.output and "wiersz 2 [_location_precision] '80': uwaga:" in dry.output
     saved = runner.invoke(app, ["field", "import", str(good), "--area", "Brzeźno",
                                 "--language", "en"])
     assert saved.exit_code == 0, saved.output
@@ -563,7 +563,7 @@ def test_the_commands_write_the_form_and_import_its_export(monkeypatch, fresh_db
     bad.write_bytes(kobo_csv([Pin("resource", "resource:x", "Zła", world.point_b)]))
     refused = runner.invoke(app, ["field", "import", str(bad), "--team", "test-a"])
     assert refused.exit_code == 1
-    assert "wiersz 2 [category] 'resource:x': ERROR:" in refused.output
+    assert "wiersz 2 [category] 'resource:x': BŁĄD:" in refused.output
     assert "Nic nie zapisano" in refused.output
     with Session(engine) as session:
         assert count(session, Resource) == 1 and count(session, Need) == 1

@@ -33,7 +33,7 @@ field_app = typer.Typer(
     no_args_is_help=True,
 )
 # The threshold's default, repeated here so that --help loads no heavy module
-# (tests/test_field_capture.py checks it equals field_capture.ACCURACY_LIMIT_M).
+# (tests/test_field_capture.py checks it equals field_form.ACCURACY_LIMIT_M).
 DEFAULT_ACCURACY_LIMIT_M = 50.0
 
 
@@ -160,15 +160,15 @@ def _check_size(file: Path) -> None:
 
 def _print_report(report: FieldReport, lang: str) -> None:
     for error in report.errors:
-        typer.echo(_line("ERROR", error, lang))
+        typer.echo(_line(t("field_capture.mark_error", lang), error, lang))
     for flag in report.low_accuracy:
-        typer.echo(_line("warning", flag, lang))
+        typer.echo(_line(t("field_capture.mark_warning", lang), flag, lang))
     for skipped in report.skipped:
-        typer.echo(_line("note", skipped, lang))
+        typer.echo(_line(t("field_capture.mark_note", lang), skipped, lang))
 
 
 def _line(mark: str, error: RowError, lang: str) -> str:
     column = f" [{error.column}]" if error.column else ""
     value = f" {error.value!r}" if error.value else ""
-    word = "wiersz" if lang == "pl" else "row"
-    return f"{word} {error.row}{column}{value}: {mark}: {error.message(lang)}"
+    row = t("field_capture.row", lang, row=error.row)
+    return f"{row}{column}{value}: {mark}: {error.message(lang)}"

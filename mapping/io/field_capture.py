@@ -6,12 +6,10 @@ export them as CSV (``,`` or ``;``, UTF-8 with or without a BOM, or CP1250
 once Polish Excel has saved it) or XLSX. This module reads such an export
 into resources, partners and needs:
 
-- ``geopoint_columns`` finds a geopoint however the tool split it: Kobo's
-  ``location`` (``lat lon alt accuracy``) with ``_location_latitude``,
-  ``_location_longitude``, ``_location_altitude``, ``_location_precision``;
-  ODK Central's ``location-Latitude`` … ``location-Accuracy`` (group paths
-  before them). The import page calls it too, so the page and the command
-  line read a geopoint the same way.
+- ``mapping.io.geopoints.geopoint_columns`` finds the geopoint however
+  the tool split it (Kobo's ``location`` with ``_location_latitude`` …
+  ``_location_precision``, ODK Central's ``location-Latitude`` …
+  ``location-Accuracy``); the import page calls it too.
 - ``read`` reads the table with the spreadsheet import's reader
   (``bulk.read_table``) and each row's layer, category, fields, point,
   accuracy and submission id; values it cannot read are row errors.
@@ -46,20 +44,19 @@ from mapping.errors import PermissionDenied, UserError, ValidationError
 from mapping.i18n import t
 from mapping.io import bulk, field_form
 from mapping.io.bulk import ParsedFile, ParsedRow, ReadyRow, Report, RowError
-from mapping.io.feature_files import SourceOptions
+from mapping.io.geopoints import LOCATION, GeopointColumns, geopoint_columns
+from mapping.io.geopoints import fold as _fold
+from mapping.io.geopoints import last_segment as _last_segment
 from mapping.services import pins, validation
 from mapping.services.accounts import Actor
 from mapping.services.pins import PinRef
 
-# Accuracy (metres, as Collect reports it) beyond which a point is flagged for
-# checking on the map. A phone outdoors gets 3–15 m; between blocks 10–30 m.
-# Past 50 m the fix came from Wi-Fi or cell towers, or indoors, and the pin
-# may sit on the neighbouring block (a Polish "blok" is 60–100 m long) or
-# across the street in another estate. Such points are still imported: the
-# worker stood at the place, the file is all or nothing, and a day's capture
-# must not wait for one weak fix; the report lists them, and their source
-# records the accuracy, so the team moves the pin in the editor.
-ACCURACY_LIMIT_M = 50.0
+# Points whose accuracy is worse than the threshold (why 50 m: see
+# ``field_form.ACCURACY_LIMIT_M``) are flagged, not refused: the worker stood
+# at the place, the file is all or nothing, and a day's capture must not wait
+# for one weak fix. The report lists them and their source records the
+# accuracy, so the team checks them on the map and moves the pin if needed.
+ACCURACY_LIMIT_M = field_form.ACCURACY_LIMIT_M
 # The catalogue's source method for needs found in the field (mapping/data/catalog.csv).
 SOURCE_METHOD = "field_capture"
 LAYERS = tuple(field_form.LAYER_VOCABULARY)
@@ -69,114 +66,11 @@ _FIELDS = ("layer", "category", "name", "description", "target_groups", "priorit
            "visibility", "area", "photo")  # fmt: skip
 # Headings that hold the submission's id, most specific first.
 _ID_COLUMNS = ("meta/instanceid", "meta-instanceid", "instanceid", "key", "_uuid", "uuid")
-# The parts of a split geopoint, by the words tools end their headings with.
-_PARTS = {"latitude": "latitude", "longitude": "longitude", "altitude": "altitude",
-          "accuracy": "accuracy", "precision": "accuracy"}  # fmt: skip
-_PART = re.compile(
-    r"^(?P<stem>.*?)[-_/.: ]?(?P<part>latitude|longitude|altitude|accuracy|precision)$"
-)
-_SEGMENTS = re.compile(r"[/\-]")
 _LIST_SEPARATORS = re.compile(r"[;,|\n]")
 _TICKED = {"1", "1.0", "true", "prawda", "tak", "yes", "x"}
 # Kobo writes "[None, None]" in _geolocation when there is no point.
 _NO_POINT = {"", "[none, none]", "[none,none]", "[null, null]", "none", "null", "nan"}
 _CSV_ID_PREFIX = "uuid:"
-
-
-@dataclass(frozen=True)
-class GeopointColumns:
-    """Where a geopoint is in an export: one ``lat lon alt acc`` column and/or split columns."""
-
-    combined: str | None = None
-    latitude: str | None = None
-    longitude: str | None = None
-    altitude: str | None = None
-    accuracy: str | None = None
-
-    @property
-    def split(self) -> bool:
-        """True when latitude and longitude have columns of their own."""
-        return self.latitude is not None and self.longitude is not None
-
-    def headings(self) -> list[str]:
-        """The export's headings this geopoint reads."""
-        return [h for h in (self.combined, self.latitude, self.longitude, self.altitude,
-                            self.accuracy) if h]  # fmt: skip
-
-
-def _fold(value: Any) -> str:
-    return " ".join(str(value or "").strip().casefold().split())
-
-
-def _last_segment(heading: str) -> str:
-    return _SEGMENTS.split(_fold(heading))[-1].strip()
-
-
-def geopoint_columns(
-    headings: Sequence[Any], question: str | None = field_form.LOCATION
-) -> GeopointColumns | None:
-    """The columns of a geopoint in a KoboToolbox or ODK Central export, or None.
-
-    Split columns are found by their ending (``_location_latitude``,
-    ``location-Latitude``, ``grupa-location-Accuracy``; Kobo calls accuracy
-    "precision"); the combined column is the question's own (``location``
-    or ``grupa/location``). ``question`` (the geopoint's name) is preferred
-    when the export has several geopoints; with none of its name, the first
-    geopoint with both latitude and longitude is taken, then Kobo's
-    ``_geolocation``.
-
-    >>> geopoint_columns(["name", "location", "_location_latitude", "_location_longitude",
-    ...                   "_location_altitude", "_location_precision"])
-    GeopointColumns(combined='location', latitude='_location_latitude', \
-longitude='_location_longitude', altitude='_location_altitude', accuracy='_location_precision')
-    >>> geopoint_columns(["grupa-location-Latitude", "grupa-location-Longitude"]).split
-    True
-    """
-    names = [str(h).strip() for h in headings if h is not None and str(h).strip()]
-    stems: dict[str, dict[str, str]] = {}
-    for heading in names:
-        match = _PART.match(_fold(heading))
-        if match is None:
-            continue
-        stem = _last_segment(match.group("stem").strip("_-/.: ")) if match.group("stem") else ""
-        stems.setdefault(stem.lstrip("_"), {}).setdefault(_PARTS[match.group("part")], heading)
-    wanted = _fold(question) if question else None
-    complete = [s for s, parts in stems.items() if "latitude" in parts and "longitude" in parts]
-    chosen = wanted if wanted in complete else (complete[0] if complete else None)
-    split = {h for parts in stems.values() for h in parts.values()}
-    combined_name = chosen or wanted
-    combined = next(
-        (h for h in names if h not in split and _last_segment(h) == combined_name), None
-    )
-    if chosen is None and combined is None:
-        combined = next((h for h in names if _fold(h) == "_geolocation"), None)
-        if combined is None:
-            return None
-    parts = stems.get(chosen, {}) if chosen is not None else {}
-    return GeopointColumns(
-        combined=combined,
-        latitude=parts.get("latitude"),
-        longitude=parts.get("longitude"),
-        altitude=parts.get("altitude"),
-        accuracy=parts.get("accuracy"),
-    )
-
-
-def table_point_options(content: bytes, filename: str) -> SourceOptions | None:
-    """How ``point_import.read`` places a CSV/XLSX's rows when it holds a split geopoint.
-
-    For a KoboToolbox or ODK Central export of any form: its geopoint's
-    latitude and longitude columns as ``y_field``/``x_field``, so the import
-    page reads the point the way ``calmap field import`` does, instead of
-    taking a combined column named "punkt" for WKT. None when the table has
-    no split geopoint (then its ``lat``/``lon`` or WKT headings apply).
-    Raises ``UserError`` when the file is not a readable table.
-    """
-    table = bulk.read_table(content, filename)
-    found = geopoint_columns([h for h in table.rows[0][1] if h is not None])
-    if found is None or not found.split:
-        return None
-    return SourceOptions(x_field=found.longitude, y_field=found.latitude)
 
 
 @dataclass(frozen=True)
@@ -243,7 +137,7 @@ def read(content: bytes, filename: str) -> FieldFile:
     columns = _columns(headings, geopoint)
     missing = [name for name in ("name", "category") if name not in columns]
     if geopoint is None:
-        missing.append(field_form.LOCATION)
+        missing.append(LOCATION)
     if missing:
         raise UserError("field_capture.missing_columns", columns=", ".join(missing))
     assert geopoint is not None
@@ -481,7 +375,7 @@ def _groups(value: str | None, vocabulary: _Vocabulary) -> list[str]:
     return [vocabulary.code(p.strip()) or p for p in parts if p.strip()]
 
 
-def pin_data(
+def _pin_data(
     file: FieldFile, row: ParsedRow, layer: str, vocabularies: _Vocabularies
 ) -> dict[str, Any]:
     """What ``pins.create_pin`` receives for one row of ``layer``: codes, defaults, provenance."""
@@ -696,7 +590,7 @@ def _run(
             report.errors.append(RowError(row.row, "layer", key, parsed.column_of("layer"),
                                           row.values.get("layer")))
             continue
-        data = pin_data(file, row, layer, vocabularies)
+        data = _pin_data(file, row, layer, vocabularies)
         category = data.get("sector" if layer == "partner" else "category")
         if row.point is not None:
             report.points.append(ReadyRow(row.row, {**data, "category": category}, row.point))

@@ -13,7 +13,7 @@ and need categories. Their choice names are ``layer:code``
 (``health`` is a resource category and a need category). Target groups are
 the catalogue's codes. The geopoint asks Collect for a fix of 10 m and
 warns the worker on the spot when it is worse than the import's threshold
-(``field_capture.ACCURACY_LIMIT_M``). Labels are Polish and English
+(``ACCURACY_LIMIT_M``). Labels are Polish and English
 (``label::Polski (pl)``, ``label::English (en)``), Polish by default.
 
 The sheets are plain rows (``form_sheets``, reviewable in a test);
@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mapping.io import spreadsheet_safe
+from mapping.io.geopoints import LOCATION
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -46,6 +47,12 @@ FORM_ID = "calmap_teren"
 TITLE = ("Pinezki w terenie", "Field pins")
 # Collect keeps trying for this accuracy (metres) before offering to save.
 CAPTURE_ACCURACY_M = 10
+# Accuracy (metres, as Collect reports it) beyond which Collect warns the worker
+# and the import flags the point. A phone outdoors gets 3–15 m, between blocks
+# 10–30 m. Past 50 m the fix came from Wi-Fi or cell towers, or from indoors,
+# and the pin may sit on the neighbouring block (a Polish "blok" is 60–100 m
+# long) or across the street in another estate.
+ACCURACY_LIMIT_M = 50.0
 # The layers a field pin may go to, with the catalogue vocabulary of their category.
 LAYER_VOCABULARY = {
     "resource": "resource_category",
@@ -71,7 +78,6 @@ QUESTIONS = (
     "layer", "category", "name", "description", "target_groups", "priority", "location",
     "photo", "visibility", "area",
 )  # fmt: skip
-LOCATION = "location"
 
 SURVEY_COLUMNS = (
     "type", "name", PL, EN, HINT_PL, HINT_EN, "required", "relevant", "choice_filter",
@@ -203,8 +209,6 @@ def form_sheets(
     the form's id and title the team's own, so two teams' forms do not mix
     on one server.
     """
-    from mapping.io.field_capture import ACCURACY_LIMIT_M
-
     if language not in LANGUAGES:
         raise ValueError(f"language: expected one of {', '.join(LANGUAGES)}, got {language!r}")
     version = version or dt.date.today().strftime("%Y%m%d")
@@ -268,7 +272,7 @@ def form_xlsx(sheets: Mapping[str, Sequence[Sequence[str]]]) -> bytes:
     from openpyxl.styles import Font
 
     workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])  # the empty default sheet
     for title, rows in sheets.items():
         sheet = workbook.create_sheet(title)
         for row in rows:
