@@ -2283,6 +2283,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Dry run: every row checked and rolled back, nothing saved (resources {resource}, "
         "partners {partner}, needs {need}; skipped {skipped}; weak GPS {flagged}).",
     },
+    "field_capture.zip_without_csv": {
+        "pl": "W archiwum ZIP nie ma pliku CSV z odpowiedziami. Zawiera: {found}.",
+        "en": "The ZIP archive holds no CSV file of submissions. It holds: {found}.",
+    },
     "field_capture.row": {"pl": "wiersz {row}", "en": "row {row}"},
     "field_capture.mark_error": {"pl": "BŁĄD", "en": "ERROR"},
     "field_capture.mark_warning": {"pl": "uwaga", "en": "warning"},

@@ -13,6 +13,7 @@ import csv
 import io
 import itertools
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -335,6 +336,47 @@ def test_an_export_fills_resources_partners_and_needs_in_the_areas_their_points_
     x, y = session.execute(select(func.ST_X(Need.geom), func.ST_Y(Need.geom))
                            .where(Need.id == need.id)).one()
     assert (round(x, 6), round(y, 6)) == tuple(round(v, 6) for v in field.point_port)
+
+
+def test_odk_central_s_zip_is_read_from_its_submissions_csv(session, field):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as packed:
+        packed.writestr("calmap_teren-zdjecia.csv", "PARENT_KEY,photo\nuuid:1,a.jpg\n")
+        packed.writestr("calmap_teren.csv", odk_central_csv(three_layers(field)))
+        packed.writestr("media/1714816990123.jpg", b"\xff\xd8\xff")
+
+    parsed = field_capture.read(buffer.getvalue(), "calmap_teren.zip")
+
+    assert parsed.parsed.filename == "calmap_teren.csv" and len(parsed.parsed.rows) == 3
+    report = field_capture.check(session, field.admin, parsed, team_id=field.team_a)
+    assert report.ok and report.counts() == {"resource": 1, "partner": 1, "need": 1}
+    photos = io.BytesIO()
+    with zipfile.ZipFile(photos, "w") as packed:
+        packed.writestr("media/a.jpg", b"x")
+    with pytest.raises(UserError) as caught:
+        field_capture.read(photos.getvalue(), "calmap_teren.zip")
+    assert caught.value.key == "field_capture.zip_without_csv"
+    with pytest.raises(UserError) as caught:
+        field_capture.read(b"PK\x03\x04 cut short", "calmap_teren.zip")
+    assert caught.value.key == "import_file.bad_zip"
+
+
+def test_an_export_with_labels_instead_of_codes_is_read_too(session, field):
+    lon, lat = field.point_a
+    table = (
+        "Co zaznaczasz?;Kategoria;Nazwa;Dla kogo?;Kto może to zobaczyć?;location;"
+        "_location_latitude;_location_longitude;_location_altitude;_location_precision\n"
+        f"Zasób;Biblioteka;Filia nr 5;Seniorzy, Rodziny;Publiczna;{lat} {lon} 9 6;{lat};{lon};9;6\n"
+        "Need;Poverty;Głód;;;;;;;\n"
+    ).encode("cp1250")
+
+    refs, _ = field_capture.commit(session, field.admin, field_capture.read(table, "etykiety.csv"),
+                                   area_id=field.area_a)
+
+    resource = session.get(Resource, refs[0].id)
+    assert (resource.category, resource.target_groups, resource.visibility) == (
+        "library", ["seniors", "families"], "public")
+    assert session.get(Need, refs[1].id).category == "poverty"
 
 
 def test_one_area_takes_every_row_and_a_need_may_have_no_point(session, field):

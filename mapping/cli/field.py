@@ -90,7 +90,9 @@ def field_template(
 
 @field_app.command("import")
 def field_import(
-    file: Annotated[Path, typer.Argument(help="KoboToolbox or ODK Central export: CSV or XLSX")],
+    file: Annotated[
+        Path, typer.Argument(help="KoboToolbox or ODK Central export: CSV, XLSX or Central's ZIP")
+    ],
     area: Annotated[
         str | None, typer.Option(help="id or name of the area every row goes to")
     ] = None,
@@ -148,14 +150,26 @@ def field_import(
 
 
 def _check_size(file: Path) -> None:
-    """Refuse a file too big for a table by its size on disk, before reading it."""
+    """Refuse a file too big by its size on disk, before reading it.
+
+    A table has the spreadsheet import's limit; ODK Central's ZIP carries the
+    photos too, so it has the GIS files' limit and only its CSV is read.
+    """
+    from geodata import formats
     from mapping.io import bulk
+    from mapping.io.feature_files import file_error
 
     try:
         size = file.stat().st_size
     except OSError as exc:
         fail(f"{file}: {exc.strerror}")
-    bulk.check_table_size(size)
+    if file.suffix.lower() != ".zip":
+        bulk.check_table_size(size)
+        return
+    try:
+        formats.check_size(size, formats.DEFAULT_LIMITS)
+    except formats.FormatError as exc:
+        raise file_error(exc) from None
 
 
 def _print_report(report: FieldReport, lang: str) -> None:

@@ -3,8 +3,8 @@
 The field form (``mapping.io.field_form``) is filled on a phone or tablet
 with no signal; KoboToolbox or ODK Central collect the submissions and
 export them as CSV (``,`` or ``;``, UTF-8 with or without a BOM, or CP1250
-once Polish Excel has saved it) or XLSX. This module reads such an export
-into resources, partners and needs:
+once Polish Excel has saved it), XLSX, or ODK Central's ZIP of CSVs. This
+module reads such an export into resources, partners and needs:
 
 - ``mapping.io.geopoints.geopoint_columns`` finds the geopoint however
   the tool split it (Kobo's ``location`` with ``_location_latitude`` …
@@ -28,7 +28,10 @@ again each week and importing the file adds only the new ones.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -38,12 +41,14 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
+from geodata.formats import FormatError, check_archive
 from mapping import catalog
 from mapping.db.models import Area, SubmittedForm
 from mapping.errors import PermissionDenied, UserError, ValidationError
 from mapping.i18n import t
 from mapping.io import bulk, field_form
 from mapping.io.bulk import ParsedFile, ParsedRow, ReadyRow, Report, RowError
+from mapping.io.feature_files import file_error
 from mapping.io.geopoints import LOCATION, GeopointColumns, geopoint_columns
 from mapping.io.geopoints import fold as _fold
 from mapping.io.geopoints import last_segment as _last_segment
@@ -126,6 +131,7 @@ def read(content: bytes, filename: str) -> FieldFile:
     empty, too big, or without the form's name, category or location
     columns); values that cannot be read become row errors in ``parsed``.
     """
+    content, filename = _export_table(content, filename)
     table = bulk.read_table(content, filename)
     (_number, raw_headings), entries = table.rows[0], table.rows[1:]
     headings = [str(h).strip() if h is not None else "" for h in raw_headings]
@@ -189,6 +195,33 @@ def read(content: bytes, filename: str) -> FieldFile:
             photo=values.pop("photo", None),
         )
     return FieldFile(parsed, geopoint, found, target_columns)
+
+
+def _export_table(content: bytes, filename: str) -> tuple[bytes, str]:
+    """The export's table: the file itself, or the submissions' CSV in ODK Central's ZIP.
+
+    Central's download is a ZIP holding ``<form_id>.csv``, a CSV per repeat
+    (``<form_id>-<repeat>.csv``) and the photos under ``media/``; the form's
+    own CSV has the shortest name. Only that member is read, after the
+    archive passed the zip limits.
+    """
+    if PurePath(filename).suffix.lower() != ".zip":
+        return content, filename
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as packed:
+            tables = [m for m in packed.infolist()
+                      if not m.is_dir() and m.filename.lower().endswith(".csv")]  # fmt: skip
+            if not tables:
+                found = ", ".join(m.filename for m in packed.infolist()[:10]) or "-"
+                raise UserError("field_capture.zip_without_csv", found=found[:300])
+            main = min(tables, key=lambda m: (m.filename.count("/"), len(m.filename)))
+            check_archive(packed, filename, members=[main])
+            bulk.check_table_size(main.file_size)
+            return packed.read(main), PurePath(main.filename).name
+    except FormatError as exc:
+        raise file_error(exc) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error):
+        raise UserError("import_file.bad_zip") from None
 
 
 def _columns(headings: Sequence[str], geopoint: GeopointColumns | None) -> dict[str, str]:
