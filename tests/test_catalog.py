@@ -38,6 +38,7 @@ def test_the_resource_kinds_and_source_methods_are_those_of_the_cal_method(sessi
         "focus_group",
         "meeting",
         "statistics",
+        "field_capture",
     }
 
 

@@ -22,6 +22,7 @@ from mapping import config, db
 from mapping.cli.backup import backup_command, restore_command
 from mapping.cli.common import fail, in_transaction, ready_engine, user_errors
 from mapping.cli.export import export_app
+from mapping.cli.field import field_app
 from mapping.cli.imports import import_app
 from mapping.cli.june import june
 from mapping.cli.share import share_app
@@ -51,6 +52,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(survey_app, name="survey")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+app.add_typer(field_app, name="field")
 app.add_typer(snapshot_app, name="snapshot")
 app.add_typer(share_app, name="share")
 app.command("june")(june)

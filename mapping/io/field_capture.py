@@ -1,0 +1,727 @@
+"""Pins captured offline in KoboCollect or ODK Collect: the form's export read into the layers.
+
+The field form (``mapping.io.field_form``) is filled on a phone or tablet
+with no signal; KoboToolbox or ODK Central collect the submissions and
+export them as CSV (``,`` or ``;``, UTF-8 with or without a BOM, or CP1250
+once Polish Excel has saved it), XLSX, or ODK Central's ZIP of CSVs. This
+module reads such an export into resources, partners and needs:
+
+- ``mapping.io.geopoints.geopoint_columns`` finds the geopoint however
+  the tool split it (Kobo's ``location`` with ``_location_latitude`` …
+  ``_location_precision``, ODK Central's ``location-Latitude`` …
+  ``location-Accuracy``); the import page calls it too.
+- ``read`` reads the table with the spreadsheet import's reader
+  (``bulk.read_table``) and each row's layer, category, fields, point,
+  accuracy and submission id; values it cannot read are row errors.
+- ``check`` and ``commit`` put every row through ``pins.create_pin`` (the
+  editor's own rules: fields, catalogue, Poland, the area, rights), each in
+  a savepoint, as ``bulk`` does. ``commit`` keeps them all or, when any row
+  fails, raises ``bulk.BulkImportError`` with every failing row, and the
+  caller's transaction rolls back.
+
+Each pin records where it came from: ``source`` names the file, row,
+submission and accuracy, and a need's ``source_method`` is
+``field_capture``. A submission imported before (its ``instanceID`` is
+kept as the pin's form token) is skipped, so exporting all submissions
+again each week and importing the file adds only the new ones.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+
+from geodata.formats import FormatError, check_archive
+from mapping import catalog
+from mapping.db.models import Area, SubmittedForm
+from mapping.errors import PermissionDenied, UserError, ValidationError
+from mapping.i18n import t
+from mapping.io import bulk, field_form
+from mapping.io.bulk import ParsedFile, ParsedRow, ReadyRow, Report, RowError
+from mapping.io.feature_files import file_error
+from mapping.io.geopoints import LOCATION, GeopointColumns, geopoint_columns
+from mapping.io.geopoints import fold as _fold
+from mapping.io.geopoints import last_segment as _last_segment
+from mapping.services import pins, validation
+from mapping.services.accounts import Actor
+from mapping.services.pins import PinRef
+
+# Points whose accuracy is worse than the threshold (why 50 m: see
+# ``field_form.ACCURACY_LIMIT_M``) are flagged, not refused: the worker stood
+# at the place, the file is all or nothing, and a day's capture must not wait
+# for one weak fix. The report lists them and their source records the
+# accuracy, so the team checks them on the map and moves the pin if needed.
+ACCURACY_LIMIT_M = field_form.ACCURACY_LIMIT_M
+# The catalogue's source method for needs found in the field (mapping/data/catalog.csv).
+SOURCE_METHOD = "field_capture"
+LAYERS = tuple(field_form.LAYER_VOCABULARY)
+# Form token prefix: a submission kept as a pin is not imported twice.
+TOKEN_PREFIX = "field:"  # noqa: S105 - a label for form tokens, not a secret
+_FIELDS = ("layer", "category", "name", "description", "target_groups", "priority",
+           "visibility", "area", "photo")  # fmt: skip
+# Headings that hold the submission's id, most specific first.
+_ID_COLUMNS = ("meta/instanceid", "meta-instanceid", "instanceid", "key", "_uuid", "uuid")
+_LIST_SEPARATORS = re.compile(r"[;,|\n]")
+_TICKED = {"1", "1.0", "true", "prawda", "tak", "yes", "x"}
+# Kobo writes "[None, None]" in _geolocation when there is no point.
+_NO_POINT = {"", "[none, none]", "[none,none]", "[null, null]", "none", "null", "nan"}
+_CSV_ID_PREFIX = "uuid:"
+
+
+@dataclass(frozen=True)
+class FieldEntry:
+    """What one row says beyond the pin's fields: accuracy, submission, photo."""
+
+    row: int
+    accuracy: float | None
+    instance_id: str | None
+    photo: str | None
+
+
+@dataclass
+class FieldFile:
+    """An export read: bulk's parsed file (columns, rows, unreadable values) and row extras."""
+
+    parsed: ParsedFile
+    geopoint: GeopointColumns
+    entries: dict[int, FieldEntry]
+    # Split select_multiple columns (Kobo: target_groups/seniors), choice → heading.
+    target_columns: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FieldReport(Report):
+    """``bulk.Report`` for a field export: rows of three layers, with flags beside the errors.
+
+    ``low_accuracy`` lists points worse than the threshold (imported, to
+    check on the map); ``skipped`` the submissions imported before;
+    ``layers`` and ``areas`` say where each ready row goes.
+    """
+
+    low_accuracy: list[RowError] = field(default_factory=list)
+    skipped: list[RowError] = field(default_factory=list)
+    layers: dict[int, str] = field(default_factory=dict)
+    areas: dict[int, int] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        """Ready rows per layer, every layer named."""
+        found = {layer: 0 for layer in LAYERS}
+        for entry in self.ready:
+            found[self.layers[entry.row]] += 1
+        return found
+
+
+# --- reading the export -------------------------------------------------------------------
+
+
+def read(content: bytes, filename: str) -> FieldFile:
+    """Read a KoboToolbox or ODK Central export of the field form (CSV or XLSX).
+
+    Raises ``UserError`` for a problem with the whole file (not a table,
+    empty, too big, or without the form's name, category or location
+    columns); values that cannot be read become row errors in ``parsed``.
+    """
+    content, filename = _export_table(content, filename)
+    table = bulk.read_table(content, filename)
+    (_number, raw_headings), entries = table.rows[0], table.rows[1:]
+    headings = [str(h).strip() if h is not None else "" for h in raw_headings]
+    if not entries:
+        raise UserError("bulk.no_rows")
+    if len(entries) > bulk.MAX_ROWS:
+        raise UserError("bulk.too_many_rows", limit=bulk.MAX_ROWS)
+    geopoint = geopoint_columns(headings)
+    columns = _columns(headings, geopoint)
+    missing = [name for name in ("name", "category") if name not in columns]
+    if geopoint is None:
+        missing.append(LOCATION)
+    if missing:
+        raise UserError("field_capture.missing_columns", columns=", ".join(missing))
+    assert geopoint is not None
+    index = {heading: position for position, heading in reversed(list(enumerate(headings)))}
+    # bulk's names for where the point is, so its reports name the export's columns.
+    point_columns: dict[str, str | None] = dict(columns)
+    if geopoint.split:
+        point_columns.update(lat=geopoint.latitude, lon=geopoint.longitude)
+    else:
+        point_columns["wkt"] = geopoint.combined
+    used = {*columns.values(), *geopoint.headings()}
+    parsed = ParsedFile(
+        filename=PurePath(filename).name,
+        file_format=table.file_format,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        columns={k: v for k, v in point_columns.items() if v},
+        ignored=[h for h in headings if h and h not in used],
+        rows=[],
+        errors=[],
+    )
+    target_columns = {}
+    if "target_groups" not in columns:
+        prefix = "target_groups/"
+        target_columns = {
+            h[len(prefix):]: h for h in headings if _fold(h).startswith(prefix)
+        }  # fmt: skip
+    id_column = next(
+        (h for wanted in _ID_COLUMNS for h in headings if _fold(h) == wanted), None
+    )
+    found: dict[int, FieldEntry] = {}
+    for number, cells in entries:
+        def cell(heading: str | None, cells: list[Any] = cells) -> Any:
+            if heading is None:
+                return None
+            position = index[heading]
+            return cells[position] if position < len(cells) else None
+
+        values: dict[str, Any] = {name: _text(cell(columns.get(name))) for name in _FIELDS}
+        if target_columns:
+            ticked = [c for c, h in target_columns.items() if _fold(_text(cell(h))) in _TICKED]
+            values["target_groups"] = " ".join(ticked) or None
+        point, accuracy = _point(parsed, number, geopoint, cell)
+        parsed.rows.append(ParsedRow(number, values, point))
+        found[number] = FieldEntry(
+            row=number,
+            accuracy=accuracy,
+            instance_id=_instance_id(_text(cell(id_column))),
+            photo=values.pop("photo", None),
+        )
+    return FieldFile(parsed, geopoint, found, target_columns)
+
+
+def _export_table(content: bytes, filename: str) -> tuple[bytes, str]:
+    """The export's table: the file itself, or the submissions' CSV in ODK Central's ZIP.
+
+    Central's download is a ZIP holding ``<form_id>.csv``, a CSV per repeat
+    (``<form_id>-<repeat>.csv``) and the photos under ``media/``; the form's
+    own CSV has the shortest name. Only that member is read, after the
+    archive passed the zip limits.
+    """
+    if PurePath(filename).suffix.lower() != ".zip":
+        return content, filename
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as packed:
+            tables = [m for m in packed.infolist()
+                      if not m.is_dir() and m.filename.lower().endswith(".csv")]  # fmt: skip
+            if not tables:
+                found = ", ".join(m.filename for m in packed.infolist()[:10]) or "-"
+                raise UserError("field_capture.zip_without_csv", found=found[:300])
+            main = min(tables, key=lambda m: (m.filename.count("/"), len(m.filename)))
+            check_archive(packed, filename, members=[main])
+            bulk.check_table_size(main.file_size)
+            return packed.read(main), PurePath(main.filename).name
+    except FormatError as exc:
+        raise file_error(exc) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error):
+        raise UserError("import_file.bad_zip") from None
+
+
+def _columns(headings: Sequence[str], geopoint: GeopointColumns | None) -> dict[str, str]:
+    """Field → heading: the question's name (after any group path), its label, or bulk's heading."""
+    taken = set(geopoint.headings()) if geopoint else set()
+    labels = {
+        _fold(label): name
+        for name, pair in field_form.question_labels().items() for label in pair
+    }  # fmt: skip
+    columns: dict[str, str] = {}
+    for heading in headings:
+        if not heading or heading in taken:
+            continue
+        name = _last_segment(heading)
+        if name not in _FIELDS:
+            name = labels.get(_fold(heading)) or ""
+        if not name:
+            matched = bulk.field_of_heading(heading)
+            name = matched if matched in ("name", "category", "description", "target_groups",
+                                          "visibility") else ""  # fmt: skip
+        if name and name not in columns:
+            columns[name] = heading
+    return columns
+
+
+def _text(value: Any) -> str | None:
+    """A cell as text: 12, not 12.0; empty as None."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    found = str(value).strip()
+    return found or None
+
+
+def _number(value: Any) -> float | None:
+    from geodata.points import parse_decimal
+
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return parse_decimal(value if isinstance(value, int | float) else str(value).strip())
+    except ValueError:
+        return None
+
+
+def _point(
+    parsed: ParsedFile, number: int, geopoint: GeopointColumns, cell: Any
+) -> tuple[tuple[float, float] | None, float | None]:
+    """The row's (lon, lat) and accuracy; an unreadable point becomes a row error."""
+    accuracy_text = _text(cell(geopoint.accuracy))
+    if geopoint.split:
+        lat_text, lon_text = _text(cell(geopoint.latitude)), _text(cell(geopoint.longitude))
+        raw = " ".join(v for v in (lat_text, lon_text) if v)
+        if lat_text is None and lon_text is None:
+            lat_text, lon_text, accuracy_text = _combined(_text(cell(geopoint.combined)),
+                                                          accuracy_text)
+            raw = " ".join(v for v in (lat_text, lon_text) if v)
+    else:
+        lat_text, lon_text, accuracy_text = _combined(_text(cell(geopoint.combined)),
+                                                      accuracy_text)
+        raw = _text(cell(geopoint.combined)) or ""
+    accuracy = _number(accuracy_text)
+    if lat_text is None and lon_text is None:
+        return None, accuracy
+    column = parsed.column_of("point")
+    if lat_text is None or lon_text is None:
+        parsed.errors.append(RowError(number, "point", "bulk.point_incomplete", column, raw[:200]))
+        return None, accuracy
+    lat, lon = _number(lat_text), _number(lon_text)
+    if lat is None or lon is None:
+        parsed.errors.append(RowError(number, "point", "error.point_not_number", column, raw[:200]))
+        return None, accuracy
+    return (lon, lat), accuracy
+
+
+def _combined(
+    value: str | None, accuracy: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """Latitude, longitude and accuracy texts of ``lat lon alt acc`` or ``[lat, lon]``."""
+    if value is None or _fold(value) in _NO_POINT:
+        return None, None, accuracy
+    parts = value.strip("[]").replace(",", " ").split() if "[" in value else value.split()
+    lat = parts[0] if parts else None
+    lon = parts[1] if len(parts) > 1 else None
+    if accuracy is None and len(parts) > 3:
+        accuracy = parts[3]
+    return lat, lon, accuracy
+
+
+def _instance_id(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip().lower()
+    return value[len(_CSV_ID_PREFIX):] if value.startswith(_CSV_ID_PREFIX) else value
+
+
+# --- checking and saving ------------------------------------------------------------------
+
+
+@dataclass
+class _Vocabulary:
+    """Codes by code, ``layer:code``, or Polish or English label, case-insensitively."""
+
+    codes: dict[str, str]
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[str, Iterable[str]]]) -> _Vocabulary:
+        codes: dict[str, str] = {}
+        for code, texts in pairs:
+            for name in (code, *texts):
+                codes.setdefault(_fold(name), code)
+        return cls(codes)
+
+    def code(self, value: str | None) -> str | None:
+        """The code ``value`` names, or ``value`` itself so that validation reports it."""
+        if value is None:
+            return None
+        return self.codes.get(_fold(value), value)
+
+
+@dataclass
+class _Vocabularies:
+    layer: _Vocabulary
+    category: dict[str, _Vocabulary]
+    target_groups: _Vocabulary
+    visibility: _Vocabulary
+    priority: _Vocabulary
+
+
+def _vocabularies(session: Session) -> _Vocabularies:
+    entries = catalog.entries(session)
+
+    def of(vocabulary: str, layer: str | None = None) -> _Vocabulary:
+        return _Vocabulary.of(
+            (e.code, (e.label_pl, e.label_en,
+                      *([field_form.category_choice(layer, e.code)] if layer else [])))
+            for e in entries if e.vocabulary == vocabulary
+        )  # fmt: skip
+
+    return _Vocabularies(
+        layer=_Vocabulary.of(
+            (code, (*labels, t(f"layer.{code}", "pl"), t(f"layer.{code}", "en")))
+            for code, labels in field_form.LAYER_LABELS.items()
+        ),
+        category={layer: of(v, layer) for layer, v in field_form.LAYER_VOCABULARY.items()},
+        target_groups=of("target_group"),
+        visibility=_Vocabulary.of(
+            (code, (*field_form.VISIBILITY_LABELS.get(code, ()), t(f"visibility.{code}", "pl"),
+                    t(f"visibility.{code}", "en")))
+            for code in ("public", "partnership", "team")
+        ),
+        priority=_Vocabulary.of(
+            (str(p), (*labels, t(key, "pl"), t(key, "en")))
+            for (p, labels), key in zip(
+                field_form.PRIORITY_LABELS.items(),
+                ("priority.low", "priority.medium", "priority.high"), strict=True,
+            )
+        ),
+    )
+
+
+def _layer(values: Mapping[str, Any], vocabularies: _Vocabularies) -> str | None:
+    """The row's layer: its layer answer, else the prefix of a ``layer:code`` category."""
+    given = vocabularies.layer.code(values.get("layer"))
+    if given in LAYERS:
+        return given
+    if values.get("layer"):
+        return None
+    prefix = _fold(values.get("category")).partition(":")[0]
+    return prefix if prefix in LAYERS else None
+
+
+def _groups(value: str | None, vocabulary: _Vocabulary) -> list[str]:
+    """Target groups from codes joined by spaces (XML values) or labels joined by ; or ,."""
+    if not value:
+        return []
+    whole = vocabulary.codes.get(_fold(value))
+    if whole is not None:
+        return [whole]
+    parts = _LIST_SEPARATORS.split(value) if _LIST_SEPARATORS.search(value) else value.split()
+    return [vocabulary.code(p.strip()) or p for p in parts if p.strip()]
+
+
+def _pin_data(
+    file: FieldFile, row: ParsedRow, layer: str, vocabularies: _Vocabularies
+) -> dict[str, Any]:
+    """What ``pins.create_pin`` receives for one row of ``layer``: codes, defaults, provenance."""
+    values = row.values
+    entry = file.entries[row.row]
+    data: dict[str, Any] = {"name": values.get("name"), "description": values.get("description")}
+    category = vocabularies.category[layer].code(values.get("category"))
+    data["sector" if layer == "partner" else "category"] = category
+    if layer != "partner":
+        data["target_groups"] = _groups(values.get("target_groups"), vocabularies.target_groups)
+    data["visibility"] = vocabularies.visibility.code(
+        values.get("visibility") or field_form.DEFAULT_VISIBILITY
+    )
+    if layer == "need":
+        priority = vocabularies.priority.code(values.get("priority"))
+        data["priority"] = int(priority) if priority in ("1", "2", "3") else (
+            field_form.DEFAULT_PRIORITY if priority is None else priority
+        )
+        data.update(status="identified", source_method=SOURCE_METHOD)
+    data["source"] = source_text(file.parsed.filename, row.row, entry)
+    return data
+
+
+def source_text(filename: str, row: int, entry: FieldEntry) -> str:
+    """The pin's provenance: field capture, file and row, submission, accuracy and photo.
+
+    >>> source_text("teren.csv", 3, FieldEntry(3, 12.4, "0b1c", "img.jpg"))
+    'field capture (KoboCollect/ODK Collect): teren.csv, row 3, uuid:0b1c, ±12 m, photo img.jpg'
+    """
+    parts = [f"field capture (KoboCollect/ODK Collect): {filename[:200]}, row {row}"]
+    if entry.instance_id:
+        parts.append(f"uuid:{entry.instance_id[:100]}")
+    if entry.accuracy is not None:
+        parts.append(f"±{entry.accuracy:.0f} m")
+    if entry.photo:
+        parts.append(f"photo {entry.photo[:200]}")
+    return ", ".join(parts)[: validation.MAX_LENGTH["source"]]
+
+
+@dataclass
+class _Target:
+    """The areas rows may go to: one chosen area, or a team's areas."""
+
+    areas: dict[int, Area]
+    single: Area | None
+
+    def by_answer(self, answer: str) -> Area | None:
+        names = field_form.area_choices(a.name for a in self.areas.values())
+        wanted = _fold(answer)
+        for choice, name in names.items():
+            if wanted in (_fold(choice), _fold(name)):
+                return next(a for a in self.areas.values() if a.name == name)
+        return None
+
+
+def _target(
+    session: Session, actor: Actor, area_id: int | None, team_id: int | None
+) -> _Target:
+    if area_id is not None:
+        area = pins.editable_area(session, actor, area_id)
+        if team_id is not None and area.team_id != team_id:
+            raise UserError("field_capture.area_not_of_team", area=area.name)
+        return _Target({area.id: area}, area)
+    if team_id is None:
+        raise UserError("field_capture.no_target")
+    # Before any row is read against the team's areas: their names are in the messages.
+    if not actor.can_edit:
+        raise PermissionDenied("error.read_only")
+    if not actor.may_edit_team(team_id):
+        raise PermissionDenied("error.not_your_team")
+    areas = session.scalars(
+        select(Area).where(Area.team_id == team_id, Area.retired_at.is_(None)).order_by(Area.id)
+    ).all()
+    if not areas:
+        raise UserError("field_capture.no_areas")
+    return _Target({a.id: a for a in areas}, None)
+
+
+def _areas_of_points(
+    session: Session, target: _Target, points: list[tuple[int, tuple[float, float]]]
+) -> tuple[dict[int, int], dict[int, str]]:
+    """Per row: the smallest of the target's areas covering its point, else the nearest's name.
+
+    One query for the whole file. Estates lie inside districts: the estate wins.
+    """
+    if not points:
+        return {}, {}
+    rows = session.execute(
+        text(
+            "SELECT t.row, inside.id, nearest.name "
+            "FROM unnest(CAST(:rows AS integer[]), CAST(:xs AS float8[]), "
+            "CAST(:ys AS float8[])) AS t(row, x, y) "
+            "LEFT JOIN LATERAL (SELECT a.id FROM area a WHERE a.id = ANY(:ids) "
+            "  AND ST_Covers(a.geom, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326)) "
+            "  ORDER BY ST_Area(a.geom), a.id LIMIT 1) inside ON true "
+            "LEFT JOIN LATERAL (SELECT a.name FROM area a WHERE a.id = ANY(:ids) "
+            "  ORDER BY a.geom <-> ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), a.id LIMIT 1) "
+            "  nearest ON true"
+        ),
+        {
+            "rows": [number for number, _ in points],
+            "xs": [p[0] for _, p in points],
+            "ys": [p[1] for _, p in points],
+            "ids": list(target.areas),
+        },
+    ).all()
+    inside = {r.row: r.id for r in rows if r.id is not None}
+    nearest = {r.row: r.name for r in rows if r.id is None}
+    return inside, nearest
+
+
+def _imported_before(session: Session, tokens: Iterable[str]) -> set[str]:
+    wanted = list(set(tokens))
+    if not wanted:
+        return set()
+    return set(session.scalars(select(SubmittedForm.token).where(SubmittedForm.token.in_(wanted))))
+
+
+def _token(entry: FieldEntry) -> str | None:
+    return f"{TOKEN_PREFIX}{entry.instance_id}"[:64] if entry.instance_id else None
+
+
+def check(
+    session: Session,
+    actor: Actor,
+    file: FieldFile,
+    *,
+    area_id: int | None = None,
+    team_id: int | None = None,
+    accuracy_limit: float = ACCURACY_LIMIT_M,
+) -> FieldReport:
+    """Check every row as ``commit`` would, and write nothing.
+
+    Rows go to ``area_id``, or to the area of ``team_id`` their area answer
+    names or their point lies in. Problems with the whole import (no area or
+    team, no right to edit) raise ``UserError``; the rows' are in the report.
+    """
+    report, _ = _run(session, actor, file, area_id, team_id, accuracy_limit, keep=False)
+    return report
+
+
+def commit(
+    session: Session,
+    actor: Actor,
+    file: FieldFile,
+    *,
+    area_id: int | None = None,
+    team_id: int | None = None,
+    accuracy_limit: float = ACCURACY_LIMIT_M,
+) -> tuple[list[PinRef], FieldReport]:
+    """Create every new row's pin in the caller's transaction, or none of them.
+
+    Returns the new pins in row order and the report (its flags and skipped
+    rows). When any row fails, ``bulk.BulkImportError`` carries the
+    ``FieldReport`` of every failing row; the caller's transaction must then
+    roll back. History attributes each pin to ``actor``.
+    """
+    if not file.parsed.rows:
+        raise UserError("bulk.no_rows")
+    report, refs = _run(session, actor, file, area_id, team_id, accuracy_limit, keep=True)
+    if report.errors:
+        raise bulk.BulkImportError(report)
+    return refs, report
+
+
+def _run(
+    session: Session,
+    actor: Actor,
+    file: FieldFile,
+    area_id: int | None,
+    team_id: int | None,
+    accuracy_limit: float,
+    keep: bool,
+) -> tuple[FieldReport, list[PinRef]]:
+    """Every row through ``create_pin`` in a savepoint, kept only when ``keep``."""
+    target = _target(session, actor, area_id, team_id)
+    parsed = file.parsed
+    vocabularies = _vocabularies(session)
+    report = FieldReport("field", area_id, len(parsed.rows), [], list(parsed.errors))
+    misread = {error.row for error in parsed.errors}
+    unplaced = {error.row for error in parsed.errors if error.field == "point"}
+    done = _imported_before(
+        session, [token for e in file.entries.values() if (token := _token(e))]
+    )
+    placeable = []
+    for row in parsed.rows:
+        if row.point is not None and row.row not in unplaced:
+            problems: dict[str, str] = {}
+            if validation.check_point(row.point[0], row.point[1], problems) is None:
+                report.errors.append(RowError(row.row, "point", problems["point"],
+                                              parsed.column_of("point"), _point_text(row)))
+                unplaced.add(row.row)
+            else:
+                placeable.append((row.row, row.point))
+    inside, nearest = (
+        _areas_of_points(session, target, placeable) if target.single is None else ({}, {})
+    )
+    seen: set[str] = set()
+    refs: list[PinRef] = []
+    for row in parsed.rows:
+        entry = file.entries[row.row]
+        token = _token(entry)
+        if token is not None and (token in done or token in seen):
+            report.skipped.append(RowError(row.row, "row", "field_capture.already_imported",
+                                           None, entry.instance_id))
+            continue
+        if token is not None:
+            seen.add(token)
+        layer = _layer(row.values, vocabularies)
+        if layer is None:
+            key = "field_capture.unknown_layer" if row.values.get("layer") else "error.required"
+            report.errors.append(RowError(row.row, "layer", key, parsed.column_of("layer"),
+                                          row.values.get("layer")))
+            continue
+        data = _pin_data(file, row, layer, vocabularies)
+        category = data.get("sector" if layer == "partner" else "category")
+        if row.point is not None:
+            report.points.append(ReadyRow(row.row, {**data, "category": category}, row.point))
+            if entry.accuracy is not None and entry.accuracy > accuracy_limit:
+                report.low_accuracy.append(RowError(
+                    row.row, "point", "field_capture.low_accuracy", file.geopoint.accuracy,
+                    f"{entry.accuracy:g}",
+                    {"accuracy": f"{entry.accuracy:.0f}", "limit": f"{accuracy_limit:g}"},
+                ))  # fmt: skip
+        if row.row in unplaced:
+            # Its point is wrong already; "point required" or "outside" would only repeat it.
+            _check_fields_only(session, parsed, layer, row, data, report)
+            continue
+        area = _row_area(parsed, layer, row, target, inside, nearest, report)
+        if area is None:
+            _check_fields_only(session, parsed, layer, row, data, report)
+            continue
+        savepoint = session.begin_nested()
+        try:
+            ref = pins.create_pin(session, actor, layer, area.id, data, row.point, token)
+        except ValidationError as exc:
+            savepoint.rollback()
+            report.errors += bulk.row_errors(parsed, layer, row, data, exc.fields)
+            continue
+        except (IntegrityError, DataError):
+            # Validation should have caught it; the database is the last guard.
+            savepoint.rollback()
+            report.errors.append(RowError(row.row, "row", "bulk.row_refused"))
+            continue
+        except UserError:
+            # Rights, a retired area: about the whole import, not a row.
+            savepoint.rollback()
+            raise
+        if row.row in misread:
+            savepoint.rollback()
+            continue
+        report.ready.append(ReadyRow(row.row, data, row.point))
+        report.layers[row.row] = layer
+        report.areas[row.row] = area.id
+        if keep:
+            savepoint.commit()
+            refs.append(ref)
+        else:
+            savepoint.rollback()
+    report.errors.sort(key=lambda e: (e.row, e.field))
+    return report, refs
+
+
+def _point_text(row: ParsedRow) -> str | None:
+    return f"{row.point[1]}, {row.point[0]}" if row.point is not None else None
+
+
+def _check_fields_only(
+    session: Session, parsed: ParsedFile, layer: str, row: ParsedRow, data: dict[str, Any],
+    report: FieldReport,
+) -> None:
+    """Report a row's field problems when it has no area to be checked in."""
+    try:
+        pins.check_fields(session, layer, data)
+    except ValidationError as exc:
+        report.errors += bulk.row_errors(parsed, layer, row, data, exc.fields)
+
+
+def _row_area(
+    parsed: ParsedFile,
+    layer: str,
+    row: ParsedRow,
+    target: _Target,
+    inside: Mapping[int, int],
+    nearest: Mapping[int, str],
+    report: FieldReport,
+) -> Area | None:
+    """The area a row goes to, or None with the reason in ``report``.
+
+    An area answer must name one of the target's areas; without one, a
+    team's row goes to the area its point lies in. One chosen area takes
+    every row, and ``create_pin`` then says if a point lies outside it.
+    """
+    answer = row.values.get("area")
+    if answer:
+        found = target.by_answer(answer)
+        if found is None:
+            names = ", ".join(sorted(a.name for a in target.areas.values()))
+            report.errors.append(RowError(row.row, "area", "field_capture.unknown_area",
+                                          parsed.column_of("area"), answer[:200],
+                                          {"areas": names[:500]}))
+        return found
+    if target.single is not None:
+        return target.single
+    if row.point is None:
+        # A resource needs its point whatever the area; the editor says so in these words.
+        key = "error.point_required" if layer == "resource" else "field_capture.no_area"
+        report.errors.append(RowError(row.row, "point", key, parsed.column_of("point")))
+        return None
+    if row.row in inside:
+        return target.areas[inside[row.row]]
+    report.errors.append(RowError(
+        row.row, "point", "field_capture.outside_areas", parsed.column_of("point"),
+        _point_text(row), {"nearest": nearest.get(row.row, "-")},
+    ))  # fmt: skip
+    return None
