@@ -41,7 +41,7 @@ def _script_json(value: object) -> str:
 
 def step_label(step: Step, language: str) -> str:
     """What the sequence box calls a step, e.g. "Obszar: Zaspa" or "Partner: Caritas"."""
-    kind = t(f"presenter.step.{step.kind}", language)
+    kind = t(f"presenter.step_{step.kind}", language)
     return f"{kind}: {step.name}" if step.name else kind
 
 

@@ -66,14 +66,14 @@ def panel(url: str, cfg: Config, actor: Actor, lang: str, scope: Scope, place: s
         st.dataframe(
             [
                 {
-                    t("share.col.scope", lang): f"{t(f'share.scope.{link.scope.kind}', lang)}: "
+                    t("share.col_scope", lang): f"{t(f'share.scope_{link.scope.kind}', lang)}: "
                     f"{link.scope_name or '—'}",
                     t("share.label", lang): link.label or "",
-                    t("share.col.creator", lang): link.created_by or "—",
-                    t("share.col.expires", lang): _when(link.expires_at),
-                    t("share.col.last_used", lang): _when(link.last_used_at),
-                    t("share.col.pin", lang): "✓" if link.has_pin else "",
-                    t("share.col.status", lang): t(f"share.status.{link.status()}", lang),
+                    t("share.col_creator", lang): link.created_by or "—",
+                    t("share.col_expires", lang): _when(link.expires_at),
+                    t("share.col_last_used", lang): _when(link.last_used_at),
+                    t("share.col_pin", lang): "✓" if link.has_pin else "",
+                    t("share.col_status", lang): t(f"share.status_{link.status()}", lang),
                 }
                 for link in links
             ],
