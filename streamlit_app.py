@@ -11,18 +11,14 @@ from __future__ import annotations
 import gc
 
 import streamlit as st
-from sqlalchemy.exc import ProgrammingError
 
 from mapping.config import ConfigError
-from mapping.db import DatabaseError
-from mapping.db.embedded_postgres import ClusterError
-from mapping.db.schema import SchemaMissing
 from mapping.i18n import t
-from mapping.ui import auth, data, sidebar, state
+from mapping.ui import auth, cached_reads, page, sidebar, state
 from mapping.ui.safe_text import md_t
 
 try:
-    cfg = data.settings()
+    cfg = cached_reads.settings()
 except ConfigError as exc:
     cfg = None
     config_error: ConfigError | None = exc
@@ -39,18 +35,11 @@ sidebar.language_switch()
 if config_error is not None or cfg is None:
     st.error(md_t("error.config", lang, message=config_error))
     st.stop()
+url = page.database_or_stop(cfg, lang)
 try:
-    url = data.database_url(cfg)
-except SchemaMissing:
-    st.error(t("error.schema", lang))
-    st.stop()
-except (DatabaseError, ClusterError) as exc:
-    st.error(md_t("error.database", lang, message=exc))
-    st.stop()
-try:
-    data.install_static_files()
+    cached_reads.install_static_files()
 except OSError as exc:
-    st.error(md_t("error.static", lang, path=data.STATIC_DIR, message=exc))
+    st.error(md_t("error.static", lang, path=cached_reads.STATIC_DIR, message=exc))
     st.stop()
 
 
@@ -69,20 +58,14 @@ def _freeze_start_up_objects() -> bool:
 
 
 _freeze_start_up_objects()
-try:
+with page.schema_guard(lang):
     actor = auth.current_actor(url, cfg, lang)
-except ProgrammingError:
-    st.error(t("error.schema", lang))
-    st.stop()
 if actor is None:
     st.stop()
 auth.logout_button(actor, url, cfg, lang)
-try:
+# Tables missing: the database was never upgraded (or is another app's).
+with page.schema_guard(lang):
     sidebar.selectors(url, lang)
-except ProgrammingError:
-    # Tables missing: the database was never upgraded (or is another app's).
-    st.error(t("error.schema", lang))
-    st.stop()
 
 
 def _page(path: str, key: str, icon: str, **options: object) -> st.Page:
@@ -92,7 +75,7 @@ def _page(path: str, key: str, icon: str, **options: object) -> st.Page:
                    **options)
 
 
-page = st.navigation(
+chosen_page = st.navigation(
     [
         _page("overview.py", "overview", "map", default=True),
         # Editors and admins only: a viewer is never offered an import or an editor.
@@ -109,4 +92,4 @@ page = st.navigation(
         *([_page("surveys.py", "surveys", "assignment")] if actor.can_edit else []),
     ]
 )
-page.run()
+chosen_page.run()
