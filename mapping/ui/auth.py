@@ -106,7 +106,7 @@ def signed_in_actor(url: str) -> Actor | None:
     if not token:
         return None
     with db.acting_for(token), Session(_engine(url)) as session:
-        return sessions.current_actor(session)
+        return accounts.current_actor(session)
 
 
 def _resume(engine, token: str | None, cfg: Config) -> Actor | None:  # noqa: ANN001
@@ -114,7 +114,7 @@ def _resume(engine, token: str | None, cfg: Config) -> Actor | None:  # noqa: AN
     with db.acting_for(token), Session(engine) as session, session.begin():
         if sessions.touch(session, cfg.idle_timeout_minutes) is None:
             return None
-        return sessions.current_actor(session)
+        return accounts.current_actor(session)
 
 
 def _password_form(engine, cfg: Config, lang: str) -> None:  # noqa: ANN001
