@@ -174,7 +174,10 @@ def test_the_editor_with_a_pin_open_and_its_history(monkeypatch, hostile):
     assert md_t("editor.history_heading", "pl", name=pin.name) in texts
     # The first pins were changed twice: restoring an older version is offered.
     restore = [b.label for b in at.button if (b.key or "").startswith("calmap.editor.version.")]
-    assert len(restore) == 2 and all("ada" in label for label in restore)
+    # They name the author by display name (ada's is hostile Markdown), escaped.
+    assert len(restore) == 2 and all(
+        md("![a](http://x.example/admin.png) <b>Ada</b>") in label for label in restore
+    )
     # The edit form holds the name as typed (a text box's value is not Markdown).
     assert pin.name in [w.value for w in at.text_input]
 
