@@ -48,11 +48,6 @@ def _preview(
     ).unwrap()
 
 
-def _error_message(exc: UserError, lang: str) -> str:
-    # For st.error: the parameters quote the file (its name, columns, cells).
-    return message(exc, lang)
-
-
 def _errors_table(report: bulk.Report, lang: str) -> list[dict[str, object]]:
     return [
         {
@@ -107,7 +102,7 @@ digest = hashlib.sha256(content).hexdigest()
 try:
     parsed = bulk.parse(content, uploaded.name)
 except UserError as exc:
-    st.error(_error_message(exc, lang))
+    st.error(message(exc, lang))
     st.stop()
 
 if parsed.file_format == "xlsx":
@@ -138,7 +133,7 @@ try:
         )
 except UserError as exc:
     # Rights or the area: about the whole file, so one message instead of a table.
-    st.error(_error_message(exc, lang))
+    st.error(message(exc, lang))
     st.stop()
 
 st.subheader(t("bulk.preview_map", lang))
@@ -201,7 +196,7 @@ if st.button(t("bulk.commit", lang, count=len(report.ready)), type="primary",
     )
     bar.empty()
     if outcome.error is not None:
-        st.error(_error_message(outcome.error, lang))
+        st.error(message(outcome.error, lang))
         if isinstance(outcome.error, bulk.BulkImportError):
             # The data changed since the preview (e.g. a catalogue entry was retired).
             _show_errors(outcome.error.report, lang)

@@ -31,6 +31,7 @@ from mapping.ui import (
 from mapping.ui.page import open_page
 from mapping.ui.safe_text import md_t
 
+PREFIX = state.EDITOR  # the editor's widget keys
 MAP_HEIGHT = 430
 # Fingers on a 10-inch tablet: taller buttons and roomier choices where the
 # pointer is coarse (touch); a mouse keeps Streamlit's compact look.
@@ -92,7 +93,7 @@ def show_problem(
         )
         st.button(
             t("editor.reload", lang), on_click=editor_actions.on_reload, args=(url, actor),
-            key=f"calmap.editor.reload.{where}", width="stretch",
+            key=f"{PREFIX}reload.{where}", width="stretch",
         )
 
 
@@ -114,11 +115,11 @@ def position_controls(for_move: bool) -> None:
     )
     here.button(
         t("editor.use_location", lang), on_click=editor_state.start_locating, width="stretch",
-        key="calmap.editor.locate", icon=":material/my_location:",
+        key=PREFIX + "locate", icon=":material/my_location:",
     )
     clear.button(
         t("editor.clear_point", lang), on_click=editor_state.on_clear_point, width="stretch",
-        disabled=point is None, key="calmap.editor.clear_point",
+        disabled=point is None, key=PREFIX + "clear_point",
     )
     unreadable = editor_state.coords_error()
     if unreadable:
@@ -148,7 +149,7 @@ def new_pin_panel(layer: str) -> None:
     position_controls(for_move=False)
     token = editor_state.form_token()
     submitted, slots = pin_forms.pin_form(
-        layer, f"{state.EDITOR}new.{layer}.{token}", pin_forms.empty_values(layer), choices,
+        layer, f"{PREFIX}new.{layer}.{token}", pin_forms.empty_values(layer), choices,
         lang, is_new=True,
     )
     if submitted is None:
@@ -180,33 +181,33 @@ def open_pin_panel(ref: Any) -> None:
     if retired:
         buttons[0].button(
             t("editor.restore", lang), on_click=editor_actions.on_restore, args=(url, actor),
-            type="primary", width="stretch", key="calmap.editor.restore",
+            type="primary", width="stretch", key=PREFIX + "restore",
         )
     else:
         buttons[0].button(
             t("editor.move_here", lang), on_click=editor_actions.on_move, args=(url, actor),
             disabled=editor_state.marked_point() is None, width="stretch",
-            key="calmap.editor.move",
+            key=PREFIX + "move",
         )
         buttons[1].button(
             t("editor.retire", lang), on_click=editor_actions.on_retire, args=(url, actor),
-            width="stretch", key="calmap.editor.retire",
+            width="stretch", key=PREFIX + "retire",
         )
     buttons[2].button(
         t("editor.undo", lang), on_click=editor_actions.on_undo, args=(url, actor),
         width="stretch",
-        key="calmap.editor.undo",
+        key=PREFIX + "undo",
     )
     buttons[3].button(
         t("editor.close", lang), on_click=editor_actions.on_close, width="stretch",
-        key="calmap.editor.close",
+        key=PREFIX + "close",
     )
     if retired:
         return
     position_controls(for_move=True)
     generation = editor_state.generation()
     submitted, slots = pin_forms.pin_form(
-        ref.layer, f"{state.EDITOR}edit.{ref.layer}.{ref.id}.{generation}", values, choices,
+        ref.layer, f"{PREFIX}edit.{ref.layer}.{ref.id}.{generation}", values, choices,
         lang, is_new=False,
     )
     if submitted is None:
@@ -227,7 +228,7 @@ def table_panel(layer: str) -> None:
     else:
         (search, categories, order), statuses = st.columns([3, 3, 2]), None
     text = search.text_input(
-        t("editor.filter_text", lang), key=f"calmap.editor.find.{layer}",
+        t("editor.filter_text", lang), key=f"{PREFIX}find.{layer}",
         placeholder=t("editor.filter_text_hint", lang),
     )
     codes = sorted({str(c) for c in frame["category"]}) if len(frame) else []
@@ -235,21 +236,21 @@ def table_panel(layer: str) -> None:
     picked = categories.multiselect(
         pin_forms.field_label(category_field, lang), codes,
         format_func=lambda c: pin_forms.display_value(layer, category_field, c, lang, index),
-        key=f"calmap.editor.categories.{layer}", placeholder=t("editor.all", lang),
+        key=f"{PREFIX}categories.{layer}", placeholder=t("editor.all", lang),
     )
     wanted = None
     if statuses is not None:
         wanted = statuses.multiselect(
             pin_forms.field_label("status", lang), list(NEED_STATUSES),
             default=list(layers.CURRENT_NEED_STATUSES),
-            format_func=lambda s: t(f"status.{s}", lang), key="calmap.editor.statuses",
+            format_func=lambda s: t(f"status.{s}", lang), key=PREFIX + "statuses",
         )
     sort_options = pin_forms.sort_options(layer)
     sort_by = order.selectbox(
         t("editor.sort", lang), sort_options,
         format_func=lambda s: t("editor.sort_newest", lang) if s == "newest"
         else pin_forms.field_label(s, lang),
-        key=f"calmap.editor.sort.{layer}",
+        key=f"{PREFIX}sort.{layer}",
     )
     table = pin_forms.pin_table(frame, layer, lang, index, text=text, categories=picked,
                                 statuses=wanted, sort_by=sort_by)
@@ -270,7 +271,7 @@ def table_panel(layer: str) -> None:
     act[0].button(
         t("editor.open_selected", lang), on_click=editor_actions.on_open,
         args=(url, actor, layer, chosen[0].id) if len(chosen) == 1 else (url, actor, layer, 0),
-        disabled=len(chosen) != 1, width="stretch", key=f"calmap.editor.open.{layer}",
+        disabled=len(chosen) != 1, width="stretch", key=f"{PREFIX}open.{layer}",
     )
     if layer == "need":
         act[1].selectbox(
@@ -280,13 +281,13 @@ def table_panel(layer: str) -> None:
         act[2].button(
             t("editor.bulk_set_status", lang, count=len(chosen)),
             on_click=editor_actions.on_bulk_status, args=(url, actor), disabled=not chosen,
-            type="primary", width="stretch", key="calmap.editor.bulk_status_button",
+            type="primary", width="stretch", key=PREFIX + "bulk_status_button",
         )
     elif layer == "resource":
         act[2].button(
             t("editor.bulk_verified", lang, count=len(chosen)),
             on_click=editor_actions.on_bulk_verified, args=(url, actor), disabled=not chosen,
-            type="primary", width="stretch", key="calmap.editor.bulk_verified_button",
+            type="primary", width="stretch", key=PREFIX + "bulk_verified_button",
         )
     with st.expander(t("editor.retired_heading", lang, count=len(view.retired))):
         if not view.retired:
@@ -300,7 +301,7 @@ def table_panel(layer: str) -> None:
             button.button(
                 t("editor.restore", lang), on_click=editor_actions.on_restore_retired,
                 args=(url, actor, pin.layer, pin.id, pin.version), width="stretch",
-                key=f"calmap.editor.restore.{pin.layer}.{pin.id}",
+                key=f"{PREFIX}restore.{pin.layer}.{pin.id}",
             )
 
 
@@ -340,7 +341,7 @@ def history_panel(ref: Any) -> None:
         grid[i % 3].button(
             label, on_click=editor_actions.on_restore_version,
             args=(url, actor, version.history_id),
-            width="stretch", key=f"calmap.editor.version.{version.history_id}",
+            width="stretch", key=f"{PREFIX}version.{version.history_id}",
         )
 
 

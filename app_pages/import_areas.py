@@ -35,11 +35,6 @@ def _read(digest: str, filename: str, crs: str, encoding: str, _content: bytes):
     return open_features(_content, filename, choices)
 
 
-def _message(exc: UserError, lang: str) -> str:
-    # For st.error: the parameters quote the file (its name, layers, columns).
-    return message(exc, lang)
-
-
 def _table(planned: AreaPlan, lang: str) -> list[dict[str, object]]:
     return [
         {
@@ -106,7 +101,7 @@ digest = hashlib.sha256(content).hexdigest()
 try:
     features = _read(digest, uploaded.name, crs.strip(), encoding.strip(), content)
 except UserError as exc:
-    st.error(_message(exc, lang))
+    st.error(message(exc, lang))
     st.stop()
 
 columns = features.attribute_columns
@@ -128,7 +123,7 @@ options = AreaOptions(name_field, kind, team, population_field, source.strip() o
 with st.spinner(t("import_areas.checking", lang)):
     checked = page.run(lambda s: area_import.plan(s, actor, features, options, uploaded.name))
 if checked.error is not None:
-    st.error(_message(checked.error, lang))
+    st.error(message(checked.error, lang))
     st.stop()
 planned = checked.value
 
@@ -179,7 +174,7 @@ if st.button(t("import_areas.commit", lang, count=len(planned.areas)), type="pri
     with st.spinner(t("import_areas.checking", lang)):
         committed = page.run(plan_and_commit)
     if committed.error is not None:
-        st.error(_message(committed.error, lang))
+        st.error(message(committed.error, lang))
     else:
         ids = committed.value
         saved[token] = len(ids)

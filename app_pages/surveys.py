@@ -32,11 +32,6 @@ PREFIX = state.SURVEY
 PREVIEW_TTL = 300
 
 
-def _message(exc: UserError, lang: str) -> str:
-    # For st.error: the parameters quote files, forms and waves people named.
-    return message(exc, lang)
-
-
 def _run(work: Any) -> Any:
     """``work`` through the page's runner; a user error comes back as the value."""
     outcome = page.run(work)
@@ -150,7 +145,7 @@ def import_tab() -> None:
         form = xlsform.load_xlsform(form_bytes, form_name)
         form.check_usable()
     except UserError as exc:
-        st.error(_message(exc, lang))
+        st.error(message(exc, lang))
         return
     st.caption(
         md_t("survey.form_summary", lang, title=form.title, form=form.form_id,
@@ -177,7 +172,7 @@ def import_tab() -> None:
     overrides = tuple(sorted((state.get(state.SURVEY_OVERRIDES) or {}).items()))
     parsed = _parse(actor.username, digest, form_json, overrides, content, upload.name)
     if isinstance(parsed, UserError):
-        st.error(_message(parsed, lang))
+        st.error(message(parsed, lang))
         return
     table = parsed.table
     if table.file_format == "xlsx":
@@ -240,7 +235,7 @@ def import_tab() -> None:
 
     report = _run(check)
     if isinstance(report, UserError):
-        st.error(_message(report, lang))
+        st.error(message(report, lang))
         return
     st.write(t("survey.summary", lang, ready=report.ready, total=report.total,
                estate=report.by_estate, point=report.by_point, areas=len(report.areas)))
@@ -271,10 +266,10 @@ def import_tab() -> None:
         with st.spinner(t("survey.importing", lang)):
             outcome = _run(do_import)
         if isinstance(outcome, store.SurveyImportError):
-            st.error(_message(outcome, lang))
+            st.error(message(outcome, lang))
             st.dataframe(_errors_frame(outcome.report.errors, lang), hide_index=True)
         elif isinstance(outcome, UserError):
-            st.error(_message(outcome, lang))
+            st.error(message(outcome, lang))
         else:
             done[token] = outcome.ready
             st.success(md_t("survey.imported", lang, count=outcome.ready, wave=wave_name))
@@ -299,7 +294,7 @@ with tab_results:
                                format_func=wave_labels.get, key=f"{PREFIX}wave")
         result = _run(lambda s: indicators.wave_indicators(s, int(wave_id)))
         if isinstance(result, UserError):
-            st.error(_message(result, lang))
+            st.error(message(result, lang))
         else:
             table_data: indicators.WaveIndicators = result
             st.caption(
@@ -401,7 +396,7 @@ with tab_results:
                                                     visibility=visibility),
                 )
                 if isinstance(outcome, UserError):
-                    st.error(_message(outcome, lang))
+                    st.error(message(outcome, lang))
                 else:
                     cached_reads.overview.clear()
                     st.success(t("survey.published", lang, count=len(outcome)))
@@ -420,6 +415,6 @@ with tab_delete:
 
             outcome = _run(lambda s: store.delete_wave_by_id(s, actor, int(doomed)))
             if isinstance(outcome, UserError):
-                st.error(_message(outcome, lang))
+                st.error(message(outcome, lang))
             else:
                 st.success(md_t("survey.deleted", lang, wave=wave_labels[doomed], count=outcome))
