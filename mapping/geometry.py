@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 import shapely
@@ -107,15 +107,21 @@ def point(position: tuple[float, float]) -> Point:
     return Point(float(lon), float(lat))
 
 
-def lonlat(geom: Point) -> LonLat:
-    """The (lon, lat) of a shapely point.
+def lonlat(geom: BaseGeometry) -> LonLat:
+    """The (lon, lat) of a shapely point; TypeError for any other shape.
 
     >>> lonlat(Point(18.615, 54.4075))
     LonLat(lon=18.615, lat=54.4075)
     """
+    if not isinstance(geom, Point):
+        raise TypeError(f"expected a point, got a {geom.geom_type}")
     return LonLat(float(geom.x), float(geom.y))
 
 
+@overload
+def to_database(geom: BaseGeometry) -> WKBElement: ...
+@overload
+def to_database(geom: None) -> None: ...
 def to_database(geom: BaseGeometry | None) -> WKBElement | None:
     """A shapely geometry as the value of a geometry column (EPSG:4326); None stays None.
 
@@ -127,6 +133,10 @@ def to_database(geom: BaseGeometry | None) -> WKBElement | None:
     return from_shape(geom, srid=SRID) if geom is not None else None
 
 
+@overload
+def from_database(value: WKBElement) -> BaseGeometry: ...
+@overload
+def from_database(value: None) -> None: ...
 def from_database(value: WKBElement | None) -> BaseGeometry | None:
     """A geometry column's value as shapely; None (a need of the whole area) stays None.
 
@@ -162,7 +172,7 @@ def from_geojson(value: Mapping[str, Any]) -> BaseGeometry:
     >>> from_geojson({"type": "Point", "coordinates": [18.615, 54.4075]}).wkt
     'POINT (18.615 54.4075)'
     """
-    return shapely.geometry.shape(value)
+    return shapely.geometry.shape(dict(value))
 
 
 def to_geojson(geom: BaseGeometry) -> dict[str, Any]:

@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import shapely
@@ -203,6 +203,11 @@ def area_ref(session: Session, area_id: int) -> AreaRef:
     return AreaRef(area.id, area.version)
 
 
+def _multipolygon(value: Any) -> MultiPolygon:
+    """An area's stored boundary as shapely (the column holds MultiPolygons only)."""
+    return cast(MultiPolygon, boundary.from_database(value))
+
+
 @dataclass(frozen=True)
 class AreaForEditing:
     """What the area page edits, as plain data: version, boundary, streets, owning team."""
@@ -222,7 +227,7 @@ def area_for_editing(session: Session, area_id: int) -> AreaForEditing:
     return AreaForEditing(
         ref=AreaRef(area.id, area.version),
         name=area.name,
-        boundary=boundary.from_database(area.geom),
+        boundary=_multipolygon(area.geom),
         streets=area.streets or "",
         team_id=area.team_id,
     )
@@ -233,7 +238,7 @@ def area_geometry(session: Session, area_id: int) -> MultiPolygon:
     area = session.get(Area, area_id)
     if area is None:
         raise NotFound("area.not_found")
-    return boundary.from_database(area.geom)
+    return _multipolygon(area.geom)
 
 
 def update_geometry(

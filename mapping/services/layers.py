@@ -1,8 +1,8 @@
 """Reads of the map layers: areas and pins as GeoDataFrames in EPSG:4326.
 
 Every function takes the caller's session and only reads; the caller owns the
-transaction. Geometry crosses the database boundary in one place,
-``_read_frame``: the database sends WKB (``ST_AsBinary``), shapely decodes it.
+transaction. Geometry crosses the database boundary through ``mapping.geometry``:
+``_read_frame`` asks for WKB (``ST_AsBinary``) and ``geometry.from_wkb`` decodes it.
 
 Privacy: retired rows are never returned, and team-only pins only when the
 caller asks for the ``team`` visibility explicitly.

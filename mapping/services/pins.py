@@ -321,14 +321,14 @@ def get_pin(session: Session, actor: Actor, layer: str, pin_id: int, lock: bool 
 def pin_values(row: Any, layer: str) -> dict[str, Any]:
     """The editable values of a pin, plus its position and state, as plain data."""
     values = {name: getattr(row, name) for name in FIELDS[layer]}
-    point = geometry.from_database(row.geom)
+    position = geometry.lonlat(geometry.from_database(row.geom)) if row.geom is not None else None
     values.update(
         id=row.id,
         area_id=row.area_id,
         version=row.version,
         retired_at=row.retired_at,
-        lon=point.x if point is not None else None,
-        lat=point.y if point is not None else None,
+        lon=position.lon if position is not None else None,
+        lat=position.lat if position is not None else None,
     )
     return values
 
