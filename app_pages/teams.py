@@ -33,8 +33,6 @@ def day(value: dt.date | None) -> str:
     return value.isoformat() if value else "—"
 
 
-
-
 def _read(session):  # the runner's session → what both tabs show
     summaries = partnerships.list_partnerships(session, actor, state.city(), state.team_id())
     area_choices = layers.area_choices(session, state.city())
