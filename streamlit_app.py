@@ -11,18 +11,14 @@ from __future__ import annotations
 import gc
 
 import streamlit as st
-from sqlalchemy.exc import ProgrammingError
 
 from mapping.config import ConfigError
-from mapping.db import DatabaseError
-from mapping.db.embedded_postgres import ClusterError
-from mapping.db.schema import SchemaMissing
 from mapping.i18n import reasons, t
-from mapping.ui import auth, data, shared_link, sidebar, state
+from mapping.ui import auth, cached_reads, page, shared_link, sidebar, state
 from mapping.ui.safe_text import md_t
 
 try:
-    cfg = data.settings()
+    cfg = cached_reads.settings()
 except ConfigError as exc:
     cfg = None
     config_error: ConfigError | None = exc
@@ -40,18 +36,11 @@ if config_error is not None or cfg is None:
     st.error(md_t("error.config", lang,
                   message=reasons.of(config_error) if config_error else None))
     st.stop()
+url = page.database_or_stop(cfg, lang)
 try:
-    url = data.database_url(cfg)
-except SchemaMissing:
-    st.error(t("error.schema", lang))
-    st.stop()
-except (DatabaseError, ClusterError) as exc:
-    st.error(md_t("error.database", lang, message=reasons.of(exc, fallback="reason.setup")))
-    st.stop()
-try:
-    data.install_static_files()
+    cached_reads.install_static_files()
 except OSError as exc:
-    st.error(md_t("error.static", lang, path=data.STATIC_DIR, message=reasons.of(exc)))
+    st.error(md_t("error.static", lang, path=cached_reads.STATIC_DIR, message=reasons.of(exc)))
     st.stop()
 
 
@@ -75,20 +64,14 @@ share_token = shared_link.requested_token()
 if share_token is not None:
     shared_link.show(url, cfg, lang, share_token)
     st.stop()
-try:
+with page.schema_guard(lang):
     actor = auth.current_actor(url, cfg, lang)
-except ProgrammingError:
-    st.error(t("error.schema", lang))
-    st.stop()
 if actor is None:
     st.stop()
 auth.logout_button(actor, url, cfg, lang)
-try:
+# Tables missing: the database was never upgraded (or is another app's).
+with page.schema_guard(lang):
     sidebar.selectors(url, lang)
-except ProgrammingError:
-    # Tables missing: the database was never upgraded (or is another app's).
-    st.error(t("error.schema", lang))
-    st.stop()
 
 
 def _page(path: str, key: str, icon: str, **options: object) -> st.Page:
@@ -99,7 +82,7 @@ def _page(path: str, key: str, icon: str, **options: object) -> st.Page:
 
 
 presenter_page = _page("presenter.py", "presenter", "slideshow")
-page = st.navigation(
+chosen_page = st.navigation(
     [
         _page("overview.py", "overview", "map", default=True),
         presenter_page,
@@ -118,4 +101,4 @@ page = st.navigation(
     ]
 )
 # ``?present=1`` on any map's address opens that map on the projector.
-(presenter_page if st.query_params.get("present") == "1" else page).run()
+(presenter_page if st.query_params.get("present") == "1" else chosen_page).run()

@@ -8,31 +8,23 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio.errors
 import streamlit as st
-from geoalchemy2.shape import to_shape
-from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
-from mapping import db
-from mapping.db.models import Area
-from mapping.errors import UserError, ValidationError
+from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.maps import assets, drawing
 from mapping.services import areas
-from mapping.ui import data, editing, sidebar, state
+from mapping.ui import cached_reads, sidebar, state
+from mapping.ui.page import open_page
 from mapping.ui.safe_text import md_t
 from mapping.ui.uploader import file_upload
 
-PREFIX = "calmap.areas."
-FLASH = PREFIX + "flash"
+PREFIX = state.AREAS
 MAP_HEIGHT = 520
 
-lang = state.language()
-cfg = data.settings()
-url = data.database_url(cfg)
-actor = editing.signed_in_actor(url, cfg)
-if actor is None or not actor.can_edit:
-    st.error(t("error.read_only", lang))
-    st.stop()
+page = open_page("areas")
+lang, cfg, url = page.lang, page.cfg, page.url
+actor = page.require_editor()
 
 st.title(md_t("areas.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
 area_id = state.area_id()
@@ -40,39 +32,22 @@ if area_id is None:
     st.info(t("areas.choose_area", lang))
     st.stop()
 
-with Session(db.engine_for_url(url)) as session:
-    row = session.get(Area, area_id)
-    if row is None or row.retired_at is not None:
-        st.info(t("areas.choose_area", lang))
-        st.stop()
-    ref = areas.AreaRef(row.id, row.version)
-    boundary = to_shape(row.geom)
-    streets_text = row.streets or ""
-    may_edit = actor.may_edit_team(row.team_id)
+found = page.run(lambda s: areas.area_for_editing(s, area_id))
+if found.error is not None:
+    st.info(t("areas.choose_area", lang))
+    st.stop()
+area: areas.AreaForEditing = found.value
+ref, boundary, streets_text = area.ref, area.boundary, area.streets
+may_edit = actor.may_edit_team(area.team_id)
 if not may_edit:
     st.warning(t("editor.not_your_area", lang))
 
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    st.success(md_t(flash["key"], lang, **flash.get("params", {})))
+page.show_flash()
 
 
-def show_error(error: UserError) -> None:
-    """A service's refusal, with each bad field's reason."""
-    st.error(md_t(error.key, lang, **error.params))
-    if isinstance(error, ValidationError):
-        for key in error.fields.values():
-            st.caption(t(key, lang))
-
-
-def save(action, done_key: str, **params: object) -> None:  # noqa: ANN001 - a service call
+def save(action, done_key: str, **params: object) -> None:
     """Run one service call as the signed-in user; on success remember a note and redraw."""
-    outcome = editing.run(url, actor, action)
-    if outcome.error is not None:
-        show_error(outcome.error)
-        return
-    st.session_state[FLASH] = {"key": done_key, "params": params}
-    st.rerun()
+    page.act(action, done_key, **params)
 
 
 draw_tab, streets_tab, build_tab = st.tabs(
@@ -80,7 +55,7 @@ draw_tab, streets_tab, build_tab = st.tabs(
 )
 
 with draw_tab:
-    installed = assets.leaflet_draw_installed(data.STATIC_DIR)
+    installed = assets.leaflet_draw_installed(cached_reads.STATIC_DIR)
     drawings = None
     if installed:
         st.caption(t("areas.draw_hint", lang))
@@ -90,7 +65,7 @@ with draw_tab:
             language=lang,
             tiles_url=cfg.tiles_url,
             tiles_attribution=cfg.tiles_attribution,
-            leaflet=data.leaflet_links(),
+            leaflet=cached_reads.leaflet_links(),
             draw_links=assets.leaflet_draw_links(base),
         )
         # Only drawing reruns the app: panning and zooming must not.
@@ -147,7 +122,7 @@ with build_tab:
             try:
                 match = areas.build_from_streets(listed, layer, buffer_m=buffer_m)
             except UserError as exc:
-                show_error(exc)
+                page.show_error(exc)
                 match = None
             if match is not None:
                 for wanted, names in match.found.items():
@@ -161,7 +136,7 @@ with build_tab:
                     preview = drawing.area_draw_map(
                         match.geometry, context=boundary, language=lang,
                         tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,
-                        leaflet=data.leaflet_links(), editable=False,
+                        leaflet=cached_reads.leaflet_links(), editable=False,
                     )
                     st_folium(preview, key=PREFIX + "preview", height=360,
                               use_container_width=True, returned_objects=[])

@@ -12,20 +12,17 @@ import hashlib
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapping import db
-from mapping.db.models import VISIBILITIES
 from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.io import bulk
 from mapping.maps import builder
 from mapping.services.accounts import Actor
-from mapping.services.layers import CATEGORY_VOCABULARY
-from mapping.ui import data, editing, sidebar, state
+from mapping.services.layers import CATEGORY_VOCABULARY, VISIBILITIES
+from mapping.ui import cached_reads, sidebar, state
+from mapping.ui.page import message, open_page, run
 from mapping.ui.safe_text import md_t
 from mapping.ui.uploader import file_upload
 
-# Ids only: which upload was saved and how many entries it added.
-SAVED = "calmap.bulk.saved"
 # Long enough for a spreadsheet someone is fixing, short enough to forget it soon.
 PREVIEW_TTL = 300
 
@@ -45,13 +42,11 @@ def _preview(
     # Keyed by the user, the choices and the file's digest (the underscored
     # arguments are not hashed): a rerun (language switch, the save click)
     # does not check every row again. Saving checks them again anyway.
-    with db.session_scope(db.engine_for_url(url), username, restricted=True) as session:
-        return bulk.preview(session, _actor, layer, area_id, _parsed, default_visibility=visibility)
-
-
-def _error_message(exc: UserError, lang: str) -> str:
-    # For st.error: the parameters quote the file (its name, columns, cells).
-    return md_t(exc.key, lang, **exc.params)
+    # Raises the user error (nothing cached) for the page to show.
+    return run(
+        url, _actor,
+        lambda s: bulk.preview(s, _actor, layer, area_id, _parsed, default_visibility=visibility),
+    ).unwrap()
 
 
 def _errors_table(report: bulk.Report, lang: str) -> list[dict[str, object]]:
@@ -72,17 +67,13 @@ def _show_errors(report: bulk.Report, lang: str) -> None:
     st.warning(t("bulk.fix_and_reupload", lang))
 
 
-lang = state.language()
-cfg = data.settings()
-url = data.database_url(cfg)
+page = open_page("bulk_import")
+lang, cfg, url = page.lang, page.cfg, page.url
 place = sidebar.current_place(url, lang)
 st.title(md_t("bulk.heading", lang, place=place))
 st.write(t("bulk.intro", lang))
 
-actor = editing.signed_in_actor(url, cfg)
-if actor is None or not actor.can_edit:
-    st.error(t("error.read_only", lang))
-    st.stop()
+actor = page.require_editor()
 area_id = state.area_id()
 if area_id is None:
     st.info(t("bulk.choose_editable_area", lang))
@@ -91,18 +82,18 @@ if area_id is None:
 left, right = st.columns(2)
 layer = left.radio(
     t("bulk.layer", lang), bulk.LAYERS, format_func=lambda code: t(f"layer.{code}", lang),
-    horizontal=True, key="calmap.bulk.layer",
+    horizontal=True, key=state.BULK + "layer",
 )
 visibility = right.selectbox(
     t("bulk.default_visibility", lang), VISIBILITIES,
-    format_func=lambda code: t(f"visibility.{code}", lang), key="calmap.bulk.visibility",
+    format_func=lambda code: t(f"visibility.{code}", lang), key=state.BULK + "visibility",
 )
 st.download_button(
     t("bulk.template_download", lang), bulk.template_csv(layer),
     file_name=f"calmap_{layer}.csv", mime="text/csv",
 )
 uploaded = file_upload(
-    t("bulk.upload", lang), lang, types=["csv", "txt", "tsv", "xlsx"], key="calmap.bulk.file"
+    t("bulk.upload", lang), lang, types=["csv", "txt", "tsv", "xlsx"], key=state.BULK + "file"
 )
 if uploaded is None:
     st.stop()
@@ -112,7 +103,7 @@ digest = hashlib.sha256(content).hexdigest()
 try:
     parsed = bulk.parse(content, uploaded.name)
 except UserError as exc:
-    st.error(_error_message(exc, lang))
+    st.error(message(exc, lang))
     st.stop()
 
 if parsed.file_format == "xlsx":
@@ -143,15 +134,15 @@ try:
         )
 except UserError as exc:
     # Rights or the area: about the whole file, so one message instead of a table.
-    st.error(_error_message(exc, lang))
+    st.error(message(exc, lang))
     st.stop()
 
 st.subheader(t("bulk.preview_map", lang))
-view = data.overview(url, state.city(), state.team_id(), area_id)
+view = cached_reads.overview(url, state.city(), state.team_id(), area_id)
 preview_map = builder.overview_map(
     view.areas, {layer: bulk.preview_frame(report)}, view.catalogue, lang,
     selected_area_id=area_id, tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,
-    leaflet=data.leaflet_links(),
+    leaflet=cached_reads.leaflet_links(),
 )
 st_folium(preview_map, key="bulk_map", height=480, use_container_width=True, returned_objects=[])
 st.write(t("bulk.summary", lang, ready=len(report.ready), total=report.total))
@@ -159,7 +150,7 @@ st.write(t("bulk.summary", lang, ready=len(report.ready), total=report.total))
 if report.errors:
     _show_errors(report, lang)
     st.button(t("bulk.commit", lang, count=len(report.ready)), disabled=True,
-              key="calmap.bulk.commit_disabled")
+              key=state.BULK + "commit_disabled")
     st.stop()
 
 labels = {
@@ -184,12 +175,12 @@ st.dataframe(
 token = "bulk-" + hashlib.sha256(
     f"{uploaded.file_id}:{digest}:{layer}:{area_id}".encode()
 ).hexdigest()[:40]
-saved = st.session_state.setdefault(SAVED, {})
+saved = state.keep(state.BULK_SAVED)
 if token in saved:
     st.success(md_t("bulk.saved", lang, area=place, count=saved[token]))
     st.stop()
 if st.button(t("bulk.commit", lang, count=len(report.ready)), type="primary",
-             key="calmap.bulk.commit"):
+             key=state.BULK + "commit"):
     bar = st.progress(0.0, text=t("bulk.saving", lang))
     step = max(1, len(parsed.rows) // 50)
 
@@ -198,24 +189,22 @@ if st.button(t("bulk.commit", lang, count=len(report.ready)), type="primary",
         if done == total or done % step == 0:
             bar.progress(done / total, text=t("bulk.saving", lang))
 
-    try:
-        with db.session_scope(db.engine_for_url(url), actor.username, restricted=True) as session:
-            refs = bulk.commit(
-                session, actor, layer, area_id, parsed, default_visibility=visibility,
-                form_token=token, progress=_progress,
-            )
-    except bulk.BulkImportError as exc:
-        # The data changed since the preview (e.g. a catalogue entry was retired).
-        bar.empty()
-        st.error(_error_message(exc, lang))
-        _show_errors(exc.report, lang)
-    except UserError as exc:
-        bar.empty()
-        st.error(_error_message(exc, lang))
+    outcome = page.run(
+        lambda s: bulk.commit(
+            s, actor, layer, area_id, parsed, default_visibility=visibility,
+            form_token=token, progress=_progress,
+        )
+    )
+    bar.empty()
+    if outcome.error is not None:
+        st.error(message(outcome.error, lang))
+        if isinstance(outcome.error, bulk.BulkImportError):
+            # The data changed since the preview (e.g. a catalogue entry was retired).
+            _show_errors(outcome.error.report, lang)
     else:
-        bar.empty()
+        refs = outcome.value
         saved[token] = len(refs)
         # The overview caches reads for a minute; the new pins should show at once.
-        data.overview.clear()
+        cached_reads.overview.clear()
         _preview.clear()
         st.success(md_t("bulk.saved", lang, area=place, count=len(refs)))

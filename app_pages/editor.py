@@ -1,6 +1,8 @@
 """Map editor: pin, edit, move, retire and restore the resources, partners and needs of an area.
 
-Widgets in, one service call (through mapping.ui.editing) out, the result rendered.
+Widgets in, one service call (through ``mapping.ui.editor_actions`` and the page kit's
+runner) out, the result rendered. A position is a (lon, lat) ``LonLat`` from the map tap,
+the browser's position or the typed box until the service stores it.
 """
 
 from __future__ import annotations
@@ -11,30 +13,46 @@ import streamlit as st
 from streamlit_folium import st_folium
 from streamlit_js_eval import get_geolocation
 
-from mapping.db.models import NEED_STATUSES
-from mapping.errors import UserError, ValidationError
+from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.maps import builder
 from mapping.services import layers
-from mapping.ui import data, editing, forms, sidebar, state
+from mapping.services.layers import NEED_STATUSES
+from mapping.ui import (
+    cached_reads,
+    editor_actions,
+    editor_state,
+    editor_view,
+    pin_forms,
+    positions,
+    sidebar,
+    state,
+)
+from mapping.ui.page import open_page
 from mapping.ui.safe_text import md_t
 
+PREFIX = state.EDITOR  # the editor's widget keys
 MAP_HEIGHT = 430
+# Fingers on a 10-inch tablet: taller buttons and roomier choices where the
+# pointer is coarse (touch); a mouse keeps Streamlit's compact look.
+TOUCH_CSS = """<style>
+@media (pointer: coarse) {
+  .stButton button, .stFormSubmitButton button { min-height: 3rem; }
+  .stRadio [role="radiogroup"] label { min-height: 2.75rem; padding-right: 1rem; }
+  .stCheckbox label { min-height: 2.75rem; }
+}
+</style>"""
 
-lang = state.language()
-cfg = data.settings()
-url = data.database_url(cfg)
-actor = editing.signed_in_actor(url, cfg)
-if actor is None or not actor.can_edit:
-    st.error(t("error.read_only", lang))
-    st.stop()
+page = open_page("editor")
+lang, cfg, url = page.lang, page.cfg, page.url
+actor = page.require_editor()
 
-st.html(editing.TOUCH_CSS)
+st.html(TOUCH_CSS)
 st.title(md_t("editor.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
 area_id = state.area_id()
-editing.init(area_id)
+editor_state.init(area_id)
 view = (
-    editing.read_view(url, actor, state.city(), state.team_id(), area_id)
+    editor_view.read_view(url, actor, state.city(), state.team_id(), area_id)
     if area_id is not None
     else None
 )
@@ -44,9 +62,9 @@ if view is None:
 if not view.may_edit:
     st.warning(t("editor.not_your_area", lang))
 
-editing.take_map_events(url, actor, view)
-index = forms.Choices(view.catalogue).index()
-choices = forms.Choices(view.catalogue, view.partners, view.names("resource"))
+editor_state.take_map_events(url, actor, view)
+index = pin_forms.Choices(view.catalogue).index()
+choices = pin_forms.Choices(view.catalogue, view.partners, view.names("resource"))
 
 
 def show_problem(
@@ -62,98 +80,95 @@ def show_problem(
         return
     st.error(text)
     fields = problem.get("fields") or {}
-    leftover = forms.show_field_errors(slots, fields, values or {}, lang) if slots else [
-        f"{forms.field_label(name, lang)}: {t(key, lang)}" for name, key in fields.items()
+    leftover = pin_forms.show_field_errors(slots, fields, values or {}, lang) if slots else [
+        f"{pin_forms.field_label(name, lang)}: {t(key, lang)}" for name, key in fields.items()
     ]
     for message in leftover:
         st.error(message)
     if "changes" in problem:
-        layer = problem.get("layer") or st.session_state[editing.LAYER]
+        layer = problem.get("layer") or editor_state.chosen_layer()
         st.caption(md_t("editor.conflict_caption", lang, who=problem.get("who") or "?"))
         st.dataframe(
-            forms.conflict_rows(layer, problem["changes"], lang, index), hide_index=True
+            pin_forms.conflict_rows(layer, problem["changes"], lang, index), hide_index=True
         )
         st.button(
-            t("editor.reload", lang), on_click=editing.on_reload, args=(url, actor),
-            key=f"calmap.editor.reload.{where}", width="stretch",
+            t("editor.reload", lang), on_click=editor_actions.on_reload, args=(url, actor),
+            key=f"{PREFIX}reload.{where}", width="stretch",
         )
 
 
 def show_error_here(error: UserError, slots: Any, values: dict[str, Any]) -> None:
     """A failed save: the messages go under the form (each field's under that field)."""
     with slots["form"].container():
-        show_problem(editing.describe(error), slots, values, where="form")
+        show_problem(editor_state.describe(error), slots, values, where="form")
 
 
 def position_controls(for_move: bool) -> None:
     """Where the pin goes: a tap on the map, the browser's position or typed coordinates."""
-    editing.sync_coords()
-    point = editing.marked_point()
+    editor_state.sync_coords()
+    point = editor_state.marked_point()
     typed, here, clear = st.columns([3, 2, 1.4], vertical_alignment="bottom")
     typed.text_input(
-        t("editor.position", lang), key=editing.COORDS, on_change=editing.on_coords_typed,
+        t("editor.position", lang), key=state.EDITOR_COORDS,
+        on_change=editor_state.on_coords_typed,
         placeholder="54,4075 18,6150", help=t("editor.position_help", lang),
     )
     here.button(
-        t("editor.use_location", lang), on_click=editing.start_locating, width="stretch",
-        key="calmap.editor.locate", icon=":material/my_location:",
+        t("editor.use_location", lang), on_click=editor_state.start_locating, width="stretch",
+        key=PREFIX + "locate", icon=":material/my_location:",
     )
     clear.button(
-        t("editor.clear_point", lang), on_click=editing.on_clear_point, width="stretch",
-        disabled=point is None, key="calmap.editor.clear_point",
+        t("editor.clear_point", lang), on_click=editor_state.on_clear_point, width="stretch",
+        disabled=point is None, key=PREFIX + "clear_point",
     )
-    if st.session_state.get(editing.COORDS_ERROR):
-        st.error(t(st.session_state[editing.COORDS_ERROR], lang))
+    unreadable = editor_state.coords_error()
+    if unreadable:
+        st.error(t(unreadable, lang))
     if point is not None:
-        st.caption(md_t("editor.point_set", lang, point=editing.format_point(*point)))
+        st.caption(md_t("editor.point_set", lang, point=positions.format_point(point)))
     else:
         hint = "editor.move_hint" if for_move else "editor.no_point"
         st.caption(t(hint, lang))
-    asking = st.session_state.get(editing.LOCATING)
+    asking = editor_state.locating()
     if asking:
         # Needs https or localhost; the browser asks the user first.
-        answer = get_geolocation(component_key=f"{editing.LOCATING}.{asking}")
+        answer = get_geolocation(component_key=f"{state.EDITOR_LOCATING}.{asking}")
         if answer is None:
             st.info(t("editor.locating", lang))
         else:
-            editing.located(answer)
+            editor_state.located(answer)
             st.rerun()
-    if st.session_state.get(editing.LOCATION_FAILED):
-        st.warning(
-            md_t("editor.location_unavailable", lang,
-                 reason=st.session_state[editing.LOCATION_FAILED])
-        )
+    failed = editor_state.location_failed()
+    if failed:
+        st.warning(md_t("editor.location_unavailable", lang, reason=failed))
 
 
 def new_pin_panel(layer: str) -> None:
     """The form of a new pin of ``layer``."""
     st.subheader(t("editor.new_heading", lang, layer=t(f"layer.{layer}", lang)), anchor=False)
     position_controls(for_move=False)
-    token = st.session_state[editing.TOKEN]
-    submitted, slots = forms.pin_form(
-        layer, f"calmap.editor.new.{layer}.{token}", forms.empty_values(layer), choices, lang,
-        is_new=True,
+    token = editor_state.form_token()
+    submitted, slots = pin_forms.pin_form(
+        layer, f"{PREFIX}new.{layer}.{token}", pin_forms.empty_values(layer), choices,
+        lang, is_new=True,
     )
     if submitted is None:
         return
-    point = None if submitted.whole_area else editing.marked_point()
-    if layer == "need" and not submitted.whole_area and point is None:
-        outcome = editing.Outcome(error=ValidationError({"point": "error.point_required"}))
-    else:
-        outcome = editing.save_new(
-            url, actor, layer, view.area_id, submitted.data, point, token, submitted.resource_ids
-        )
-    if outcome.ok:
-        editing.after_create(submitted.data.get("name") or "")
+    outcome = editor_actions.save_new(
+        url, actor, layer, view.area_id, submitted, editor_state.marked_point(), token
+    )
+    if outcome.error is None:
+        editor_actions.after_create(submitted.data.get("name") or "")
         st.rerun()
+        return
     show_error_here(outcome.error, slots, submitted.data)
     if outcome.error.key == "error.form_already_saved":
-        editing.new_token()
+        editor_state.new_token()
 
 
 def open_pin_panel(ref: Any) -> None:
     """The open pin: its actions (move, retire, restore, undo, close) and its form."""
-    values = editing.seed()
+    values = editor_state.seed()
     retired = values.get("retired_at") is not None
     st.subheader(
         md_t("editor.open_heading", lang, layer=t(f"layer.{ref.layer}", lang),
@@ -165,40 +180,43 @@ def open_pin_panel(ref: Any) -> None:
     buttons = st.columns(4)
     if retired:
         buttons[0].button(
-            t("editor.restore", lang), on_click=editing.on_restore, args=(url, actor),
-            type="primary", width="stretch", key="calmap.editor.restore",
+            t("editor.restore", lang), on_click=editor_actions.on_restore, args=(url, actor),
+            type="primary", width="stretch", key=PREFIX + "restore",
         )
     else:
         buttons[0].button(
-            t("editor.move_here", lang), on_click=editing.on_move, args=(url, actor),
-            disabled=editing.marked_point() is None, width="stretch", key="calmap.editor.move",
+            t("editor.move_here", lang), on_click=editor_actions.on_move, args=(url, actor),
+            disabled=editor_state.marked_point() is None, width="stretch",
+            key=PREFIX + "move",
         )
         buttons[1].button(
-            t("editor.retire", lang), on_click=editing.on_retire, args=(url, actor),
-            width="stretch", key="calmap.editor.retire",
+            t("editor.retire", lang), on_click=editor_actions.on_retire, args=(url, actor),
+            width="stretch", key=PREFIX + "retire",
         )
     buttons[2].button(
-        t("editor.undo", lang), on_click=editing.on_undo, args=(url, actor), width="stretch",
-        key="calmap.editor.undo",
+        t("editor.undo", lang), on_click=editor_actions.on_undo, args=(url, actor),
+        width="stretch",
+        key=PREFIX + "undo",
     )
     buttons[3].button(
-        t("editor.close", lang), on_click=editing.on_close, width="stretch",
-        key="calmap.editor.close",
+        t("editor.close", lang), on_click=editor_actions.on_close, width="stretch",
+        key=PREFIX + "close",
     )
     if retired:
         return
     position_controls(for_move=True)
-    generation = st.session_state[editing.GENERATION]
-    submitted, slots = forms.pin_form(
-        ref.layer, f"calmap.editor.edit.{ref.layer}.{ref.id}.{generation}", values, choices,
+    generation = editor_state.generation()
+    submitted, slots = pin_forms.pin_form(
+        ref.layer, f"{PREFIX}edit.{ref.layer}.{ref.id}.{generation}", values, choices,
         lang, is_new=False,
     )
     if submitted is None:
         return
-    outcome = editing.save_form(url, actor, ref, values, submitted)
-    if outcome.ok:
-        editing.after_change(url, actor, outcome.value, "editor.saved")
+    outcome = editor_actions.save_form(url, actor, ref, values, submitted)
+    if outcome.error is None:
+        editor_actions.after_change(url, actor, outcome.value, "editor.saved")
         st.rerun()
+        return
     show_error_here(outcome.error, slots, submitted.data)
 
 
@@ -210,34 +228,34 @@ def table_panel(layer: str) -> None:
     else:
         (search, categories, order), statuses = st.columns([3, 3, 2]), None
     text = search.text_input(
-        t("editor.filter_text", lang), key=f"calmap.editor.find.{layer}",
+        t("editor.filter_text", lang), key=f"{PREFIX}find.{layer}",
         placeholder=t("editor.filter_text_hint", lang),
     )
     codes = sorted({str(c) for c in frame["category"]}) if len(frame) else []
     category_field = "sector" if layer == "partner" else "category"
     picked = categories.multiselect(
-        forms.field_label(category_field, lang), codes,
-        format_func=lambda c: forms.display_value(layer, category_field, c, lang, index),
-        key=f"calmap.editor.categories.{layer}", placeholder=t("editor.all", lang),
+        pin_forms.field_label(category_field, lang), codes,
+        format_func=lambda c: pin_forms.display_value(layer, category_field, c, lang, index),
+        key=f"{PREFIX}categories.{layer}", placeholder=t("editor.all", lang),
     )
     wanted = None
     if statuses is not None:
         wanted = statuses.multiselect(
-            forms.field_label("status", lang), list(NEED_STATUSES),
+            pin_forms.field_label("status", lang), list(NEED_STATUSES),
             default=list(layers.CURRENT_NEED_STATUSES),
-            format_func=lambda s: t(f"status.{s}", lang), key="calmap.editor.statuses",
+            format_func=lambda s: t(f"status.{s}", lang), key=PREFIX + "statuses",
         )
-    sort_options = forms.sort_options(layer)
+    sort_options = pin_forms.sort_options(layer)
     sort_by = order.selectbox(
         t("editor.sort", lang), sort_options,
         format_func=lambda s: t("editor.sort_newest", lang) if s == "newest"
-        else forms.field_label(s, lang),
-        key=f"calmap.editor.sort.{layer}",
+        else pin_forms.field_label(s, lang),
+        key=f"{PREFIX}sort.{layer}",
     )
-    table = forms.pin_table(frame, layer, lang, index, text=text, categories=picked,
-                            statuses=wanted, sort_by=sort_by)
-    key = editing.TABLE + layer
-    editing.keep_selection_for(layer, list(zip(table["id"], table["version"], strict=True)))
+    table = pin_forms.pin_table(frame, layer, lang, index, text=text, categories=picked,
+                                statuses=wanted, sort_by=sort_by)
+    key = editor_state.table_key(layer)
+    editor_state.keep_selection_for(layer, list(zip(table["id"], table["version"], strict=True)))
     if table.empty:
         st.info(t("editor.table_empty", lang))
     st.dataframe(
@@ -245,31 +263,31 @@ def table_panel(layer: str) -> None:
         column_order=[c for c in table.columns if c not in ("id", "version")],
         width="stretch", height="auto",
     )
-    chosen = editing.selected_refs(layer)
+    chosen = editor_state.selected_refs(layer)
     st.caption(t("editor.selected_count", lang, count=len(chosen)))
     if not view.may_edit:
         return
     act = st.columns(3, vertical_alignment="bottom")
     act[0].button(
-        t("editor.open_selected", lang), on_click=editing.on_open,
+        t("editor.open_selected", lang), on_click=editor_actions.on_open,
         args=(url, actor, layer, chosen[0].id) if len(chosen) == 1 else (url, actor, layer, 0),
-        disabled=len(chosen) != 1, width="stretch", key=f"calmap.editor.open.{layer}",
+        disabled=len(chosen) != 1, width="stretch", key=f"{PREFIX}open.{layer}",
     )
     if layer == "need":
         act[1].selectbox(
             t("editor.bulk_status", lang), list(NEED_STATUSES),
-            format_func=lambda s: t(f"status.{s}", lang), key=editing.BULK_STATUS,
+            format_func=lambda s: t(f"status.{s}", lang), key=state.EDITOR_BULK_STATUS,
         )
         act[2].button(
             t("editor.bulk_set_status", lang, count=len(chosen)),
-            on_click=editing.on_bulk_status, args=(url, actor), disabled=not chosen,
-            type="primary", width="stretch", key="calmap.editor.bulk_status_button",
+            on_click=editor_actions.on_bulk_status, args=(url, actor), disabled=not chosen,
+            type="primary", width="stretch", key=PREFIX + "bulk_status_button",
         )
     elif layer == "resource":
         act[2].button(
             t("editor.bulk_verified", lang, count=len(chosen)),
-            on_click=editing.on_bulk_verified, args=(url, actor), disabled=not chosen,
-            type="primary", width="stretch", key="calmap.editor.bulk_verified_button",
+            on_click=editor_actions.on_bulk_verified, args=(url, actor), disabled=not chosen,
+            type="primary", width="stretch", key=PREFIX + "bulk_verified_button",
         )
     with st.expander(t("editor.retired_heading", lang, count=len(view.retired))):
         if not view.retired:
@@ -278,29 +296,30 @@ def table_panel(layer: str) -> None:
             about, button = st.columns([4, 2], vertical_alignment="center")
             about.text(
                 f"{t(f'layer.{pin.layer}', lang)}: {pin.name} "
-                f"({forms.display_value(pin.layer, 'retired_at', pin.retired_at, lang, index)})"
+                f"({pin_forms.display_value(pin.layer, 'retired_at', pin.retired_at, lang, index)})"
             )
             button.button(
-                t("editor.restore", lang), on_click=editing.on_restore_retired,
+                t("editor.restore", lang), on_click=editor_actions.on_restore_retired,
                 args=(url, actor, pin.layer, pin.id, pin.version), width="stretch",
-                key=f"calmap.editor.restore.{pin.layer}.{pin.id}",
+                key=f"{PREFIX}restore.{pin.layer}.{pin.id}",
             )
 
 
 def history_panel(ref: Any) -> None:
-    """Every version of the open pin: when, who, what changed; restore any of them."""
+    """Every version of the open pin: when (to the second), who, what changed; restore any."""
     if ref is None:
         st.info(t("editor.history_none", lang))
         return
-    outcome = editing.pin_history(url, actor, ref)
-    if not outcome.ok:
-        show_problem(editing.describe(outcome.error))
+    outcome = editor_view.pin_history(url, actor, ref)
+    if outcome.error is not None:
+        show_problem(editor_state.describe(outcome.error))
         return
     versions = outcome.value
     st.subheader(
-        md_t("editor.history_heading", lang, name=editing.seed().get("name") or ""), anchor=False
+        md_t("editor.history_heading", lang, name=editor_state.seed().get("name") or ""),
+        anchor=False,
     )
-    rows = forms.history_rows(ref.layer, versions, lang, index)
+    rows = pin_forms.history_rows(ref.layer, versions, lang, index)
     st.dataframe(
         [
             {
@@ -317,46 +336,43 @@ def history_panel(ref: Any) -> None:
         return
     st.caption(t("editor.restore_version_hint", lang))
     grid = st.columns(3)
-    for i, (version, row) in enumerate(zip(versions[1:], rows[1:], strict=True)):
+    labels = pin_forms.restore_labels(rows[1:], lang)
+    for i, (version, label) in enumerate(zip(versions[1:], labels, strict=True)):
         grid[i % 3].button(
-            md_t("editor.restore_version", lang, when=row["when"], who=row["who"]),
-            on_click=editing.on_restore_version, args=(url, actor, version.history_id),
-            width="stretch", key=f"calmap.editor.version.{version.history_id}",
+            label, on_click=editor_actions.on_restore_version,
+            args=(url, actor, version.history_id),
+            width="stretch", key=f"{PREFIX}version.{version.history_id}",
         )
 
 
 # --- the page ------------------------------------------------------------------------------
 
-ref = editing.open_ref()
-seed = editing.seed()
-ring = (
-    (seed["lat"], seed["lon"])
-    if ref is not None and seed.get("lat") is not None and seed.get("retired_at") is None
-    else None
-)
+ref = editor_state.open_ref()
 st_folium(
     builder.overview_map(
         view.areas, view.map_pins(), view.catalogue, lang,
         selected_area_id=view.area_id, tiles_url=cfg.tiles_url,
-        tiles_attribution=cfg.tiles_attribution, leaflet=data.leaflet_links(),
+        tiles_attribution=cfg.tiles_attribution, leaflet=cached_reads.leaflet_links(),
         clickable_areas=False,
     ),
-    key=editing.map_key(), height=MAP_HEIGHT, use_container_width=True,
+    key=editor_state.map_key(), height=MAP_HEIGHT, use_container_width=True,
     # A tap on the map and a tap on a pin: nothing else, so panning never reruns the page.
     returned_objects=["last_clicked", "last_object_clicked"],
-    feature_group_to_add=builder.editor_marks(editing.marked_point(), ring),
+    feature_group_to_add=builder.editor_marks(
+        editor_state.marked_point(), editor_state.open_position()
+    ),
 )
 st.caption(t("editor.map_hint", lang))
 
-message = editing.pop_flash()
+message = editor_state.pop_flash()
 if message is not None:
     show_problem(message)
 
 labels = [t("editor.tab_entry", lang), t("editor.tab_table", lang), t("editor.tab_history", lang)]
-tab_key = f"{editing.TAB}.{lang}"
-editing.show_open_pin(tab_key, labels[0])
+tab_key = f"{state.EDITOR_TAB}.{lang}"
+editor_state.show_open_pin(tab_key, labels[0])
 layer = st.radio(
-    t("editor.layer", lang), list(layers.LAYERS), key=editing.LAYER,
+    t("editor.layer", lang), list(layers.LAYERS), key=state.EDITOR_LAYER,
     format_func=lambda name: t(f"layer.{name}", lang), horizontal=True,
 )
 entry_tab, table_tab, history_tab = st.tabs(labels, key=tab_key, on_change="rerun")

@@ -6,21 +6,18 @@ import datetime as dt
 
 import streamlit as st
 
-from mapping import db
 from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.io import export
-from mapping.ui import data, editing, sidebar, state
+from mapping.ui import sidebar, state
+from mapping.ui.page import open_page
 from mapping.ui.safe_text import md_t
 
-PREFIX = "calmap.export."
+PREFIX = state.EXPORT
 
-lang = state.language()
-cfg = data.settings()
-url = data.database_url(cfg)
-actor = editing.signed_in_actor(url, cfg)
-if actor is None:
-    st.stop()
+page = open_page("export")
+lang, url = page.lang, page.url
+actor = page.require_actor()
 
 st.title(t("export.heading", lang), anchor=False)
 st.caption(t("export.intro", lang))
@@ -61,19 +58,18 @@ if not actor.is_admin:
 if st.button(t("export.prepare", lang), type="primary", key=PREFIX + "prepare"):
     try:
         with st.spinner(t("export.preparing", lang)):
-            with db.session_scope(
-                db.engine_for_url(url), actor.username, restricted=True
-            ) as session:
-                found = export.read_export(
-                    session,
+            found = page.run(
+                lambda s: export.read_export(
+                    s,
                     actor,
                     team_id=state.team_id() if scope == "team" else None,
                     area_id=state.area_id() if scope == "area" else None,
                     as_of=as_of,
                 )
+            ).unwrap()
             content = export.export_bytes(found, fmt, lang)
     except UserError as exc:
-        st.error(md_t(exc.key, lang, **exc.params))
+        page.show_error(exc)
     else:
         counts = export.summary(found)
         st.success(

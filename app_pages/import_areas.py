@@ -11,19 +11,18 @@ import hashlib
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapping import db
 from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.io import area_import
 from mapping.io.area_import import AreaOptions, AreaPlan
 from mapping.io.feature_files import SUFFIXES, SourceOptions, open_features
 from mapping.maps import builder
-from mapping.ui import data, editing, state
+from mapping.ui import cached_reads, state
+from mapping.ui.page import message, open_page
 from mapping.ui.safe_text import md_t
 from mapping.ui.uploader import file_upload
 
-# Ids only: which upload (with which choices) was saved, and how many areas it added.
-SAVED = "calmap.import_areas.saved"
+PREFIX = state.IMPORT_AREAS
 MARKS = {"error": "⛔", "warning": "⚠️", "note": "ℹ️"}
 # Long enough for a file someone is fixing, short enough to forget it soon.
 READ_TTL = 300
@@ -35,11 +34,6 @@ def _read(digest: str, filename: str, crs: str, encoding: str, _content: bytes):
     # is not hashed again): a rerun does not parse the file again.
     choices = SourceOptions(crs=crs or None, encoding=encoding or None)
     return open_features(_content, filename, choices)
-
-
-def _message(exc: UserError, lang: str) -> str:
-    # For st.error: the parameters quote the file (its name, layers, columns).
-    return md_t(exc.key, lang, **exc.params)
 
 
 def _table(planned: AreaPlan, lang: str) -> list[dict[str, object]]:
@@ -64,10 +58,8 @@ def _table(planned: AreaPlan, lang: str) -> list[dict[str, object]]:
     ]
 
 
-lang = state.language()
-cfg = data.settings()
-url = data.database_url(cfg)
-actor = editing.signed_in_actor(url, cfg)
+page = open_page("import_areas")
+lang, cfg, url, actor = page.lang, page.cfg, page.url, page.actor
 st.title(t("import_areas.heading", lang))
 if actor is None or not actor.is_admin:
     st.error(t("area_import.admin_only", lang))
@@ -76,31 +68,31 @@ st.write(t("import_areas.intro", lang))
 
 uploaded = file_upload(
     t("import_areas.upload", lang), lang, types=[s.lstrip(".") for s in SUFFIXES],
-    key="calmap.import_areas.file",
+    key=PREFIX + "file",
 )
 left, middle, right = st.columns(3)
 kind = left.radio(
     t("import_areas.kind", lang), area_import.KINDS, format_func=lambda k: t(f"kind.{k}", lang),
-    horizontal=True, key="calmap.import_areas.kind",
+    horizontal=True, key=PREFIX + "kind",
 )
-teams = {team.code: team.name for team in data.teams(url, None)}
+teams = {team.code: team.name for team in cached_reads.teams(url, None)}
 team = middle.selectbox(
     t("import_areas.team", lang), [None, *teams],
     format_func=lambda code: teams[code] if code else t("import_areas.no_team", lang),
-    key="calmap.import_areas.team",
+    key=PREFIX + "team",
 )
 source = right.text_input(
     t("import_areas.source", lang), help=t("import_areas.source_help", lang),
-    key="calmap.import_areas.source",
+    key=PREFIX + "source",
 )
 with st.expander(t("import_areas.options", lang)):
     crs = st.text_input(
         t("import_areas.crs", lang), help=t("import_areas.crs_help", lang),
-        key="calmap.import_areas.crs",
+        key=PREFIX + "crs",
     )
     encoding = st.text_input(
         t("import_areas.encoding", lang), help=t("import_areas.encoding_help", lang),
-        key="calmap.import_areas.encoding",
+        key=PREFIX + "encoding",
     )
 if uploaded is None:
     st.stop()
@@ -110,7 +102,7 @@ digest = hashlib.sha256(content).hexdigest()
 try:
     features = _read(digest, uploaded.name, crs.strip(), encoding.strip(), content)
 except UserError as exc:
-    st.error(_message(exc, lang))
+    st.error(message(exc, lang))
     st.stop()
 
 columns = features.attribute_columns
@@ -119,24 +111,22 @@ left, right = st.columns(2)
 name_field = left.selectbox(
     t("import_areas.name_field", lang), columns,
     index=columns.index(guessed_name) if guessed_name in columns else 0,
-    key=f"calmap.import_areas.name_field.{digest[:12]}",
+    key=f"{PREFIX}name_field.{digest[:12]}",
 )
 population_choices = [None, *columns]
 population_field = right.selectbox(
     t("import_areas.population_field", lang), population_choices,
     index=population_choices.index(guessed_population),
     format_func=lambda c: c if c else t("import_areas.no_field", lang),
-    key=f"calmap.import_areas.population_field.{digest[:12]}",
+    key=f"{PREFIX}population_field.{digest[:12]}",
 )
 options = AreaOptions(name_field, kind, team, population_field, source.strip() or None)
-engine = db.engine_for_url(url)
-try:
-    with st.spinner(t("import_areas.checking", lang)):
-        with db.session_scope(engine, actor.username, restricted=True) as session:
-            planned = area_import.plan(session, actor, features, options, uploaded.name)
-except UserError as exc:
-    st.error(_message(exc, lang))
+with st.spinner(t("import_areas.checking", lang)):
+    checked = page.run(lambda s: area_import.plan(s, actor, features, options, uploaded.name))
+if checked.error is not None:
+    st.error(message(checked.error, lang))
     st.stop()
+planned = checked.value
 
 st.caption(
     md_t("import_areas.read", lang, filename=uploaded.name, file_format=planned.file_format,
@@ -148,7 +138,7 @@ for note in planned.notes:
 st.subheader(t("import_areas.preview_map", lang))
 preview = builder.overview_map(
     planned.frame(), {}, [], lang, tiles_url=cfg.tiles_url,
-    tiles_attribution=cfg.tiles_attribution, leaflet=data.leaflet_links(),
+    tiles_attribution=cfg.tiles_attribution, leaflet=cached_reads.leaflet_links(),
 )
 st_folium(preview, key="import_areas_map", height=480, use_container_width=True,
           returned_objects=[])
@@ -165,29 +155,32 @@ st.dataframe(
 if not planned.ok:
     st.warning(t("import_areas.fix_and_reupload", lang))
     st.button(t("import_areas.commit", lang, count=ready), disabled=True,
-              key="calmap.import_areas.commit_disabled")
+              key=PREFIX + "commit_disabled")
     st.stop()
 
 # One token per upload and choices: a second click saves nothing twice.
 token = hashlib.sha256(f"{uploaded.file_id}:{digest}:{options}".encode()).hexdigest()[:40]
-saved = st.session_state.setdefault(SAVED, {})
+saved = state.keep(state.IMPORT_AREAS_SAVED)
 if token in saved:
     st.success(t("import_areas.saved", lang, count=saved[token]))
     st.stop()
 if st.button(t("import_areas.commit", lang, count=len(planned.areas)), type="primary",
-             key="calmap.import_areas.commit"):
-    try:
-        with st.spinner(t("import_areas.checking", lang)):
-            with db.session_scope(engine, actor.username, restricted=True) as session:
-                # Planned again in the saving transaction: the stored areas may
-                # have changed since the preview (another import, an edit).
-                fresh = area_import.plan(session, actor, features, options, uploaded.name)
-                ids = area_import.commit(session, actor, fresh)
-    except UserError as exc:
-        st.error(_message(exc, lang))
+             key=PREFIX + "commit"):
+    def plan_and_commit(session):  # the runner's session → the new areas' ids
+        # Planned again in the saving transaction: the stored areas may
+        # have changed since the preview (another import, an edit).
+        fresh = area_import.plan(session, actor, features, options, uploaded.name)
+        return area_import.commit(session, actor, fresh)
+
+    with st.spinner(t("import_areas.checking", lang)):
+        committed = page.run(plan_and_commit)
+    if committed.error is not None:
+        st.error(message(committed.error, lang))
     else:
+        ids = committed.value
         saved[token] = len(ids)
         # The selectors and maps cache reads for a minute; the new areas should show at once.
-        for cached in (data.cities, data.teams, data.area_choices, data.overview):
+        for cached in (cached_reads.cities, cached_reads.teams, cached_reads.area_choices,
+                       cached_reads.overview):
             cached.clear()
         st.success(t("import_areas.saved", lang, count=len(ids)))

@@ -7,28 +7,25 @@ from pathlib import Path
 
 import streamlit as st
 
-from mapping import db
 from mapping.i18n import t
 from mapping.reports import build, pack, preview, runner
 from mapping.services import snapshots
-from mapping.ui import data, editing, sidebar, state
+from mapping.ui import sidebar, state
+from mapping.ui.page import open_page, session_token
 from mapping.ui.safe_text import md, md_t
 
-PREFIX = "calmap.june."
-RESULT = PREFIX + "result"
+PREFIX = state.JUNE
 
-lang = state.language()
-cfg = data.settings()
-url = data.database_url(cfg)
-actor = editing.signed_in_actor(url, cfg)
-if actor is None:
-    st.stop()
+page = open_page("june")
+lang, url = page.lang, page.url
+actor = page.require_actor()
 
 st.title(t("june.heading", lang), anchor=False)
 st.caption(t("june.intro", lang))
 
-with db.session_scope(db.engine_for_url(url), actor.username, restricted=True) as session:
-    known = [(s.name, s.on_date) for s in snapshots.list_snapshots(session)]
+known = page.run(
+    lambda session: [(s.name, s.on_date) for s in snapshots.list_snapshots(session)]
+).unwrap()
 if not known:
     st.info(t("june.no_snapshots", lang))
     st.stop()
@@ -82,7 +79,7 @@ if st.button(t("june.prepare", lang), type="primary", key=PREFIX + "prepare",
 
     with tempfile.TemporaryDirectory(prefix="calmap-june-") as tmp:
         run = runner.run_pack(request, Path(tmp), database_url=url,
-                              session_token=db.session_token(), formats=formats,
+                              session_token=session_token(), formats=formats,
                               paper=paper, progress=progress)
         if run.error is not None or run.zip_path is None or run.out_dir is None:
             bar.empty()
@@ -91,15 +88,15 @@ if st.button(t("june.prepare", lang), type="primary", key=PREFIX + "prepare",
         else:
             poster = preview.chosen_poster(run.out_dir, scope)
             picture = preview.poster_preview_png(poster) if poster else None
-            st.session_state[RESULT] = {
+            state.put(state.JUNE_RESULT, {
                 "zip": run.zip_path.read_bytes(),
                 "name": build.slug(chosen, "mapy") + ".zip",
                 "preview": picture,
                 "notes": run.notes,
-            }
+            })
             bar.progress(1.0, text=t("june.done", lang))
 
-found = st.session_state.get(RESULT)
+found = state.get(state.JUNE_RESULT)
 if found:
     st.download_button(
         md_t("june.download", lang, name=found["name"]), data=found["zip"],

@@ -7,15 +7,16 @@ from streamlit_folium import st_folium
 
 from mapping.i18n import t
 from mapping.maps import builder
-from mapping.ui import data, sidebar, state
+from mapping.ui import cached_reads, sidebar, state
+from mapping.ui.page import open_page
 from mapping.ui.safe_text import md_t
 
-lang = state.language()
-cfg = data.settings()
-url = data.database_url(cfg)
+# Public reads, cached for every viewer: nobody's own rights are needed.
+page = open_page("overview", signed_in=False)
+lang, cfg, url = page.lang, page.cfg, page.url
 
 st.title(md_t("overview.heading", lang, place=sidebar.current_place(url, lang)))
-view = data.overview(url, state.city(), state.team_id(), state.area_id())
+view = cached_reads.overview(url, state.city(), state.team_id(), state.area_id())
 if view.areas.empty:
     st.info(t("overview.no_areas", lang))
 if cfg.tiles_url is None:
@@ -29,7 +30,7 @@ folium_map = builder.overview_map(
     selected_area_id=view.selected_area_id,
     tiles_url=cfg.tiles_url,
     tiles_attribution=cfg.tiles_attribution,
-    leaflet=data.leaflet_links(),
+    leaflet=cached_reads.leaflet_links(),
 )
 # No returned objects: panning and zooming must not rerun the app.
 st_folium(folium_map, key="overview_map", height=620, use_container_width=True,

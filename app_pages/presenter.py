@@ -15,7 +15,8 @@ from mapping.errors import NotFound
 from mapping.i18n import t
 from mapping.maps import presenter
 from mapping.services.share_links import Scope
-from mapping.ui import data, editing, share_panel, sidebar, state
+from mapping.ui import cached_reads, share_panel, sidebar, state
+from mapping.ui.page import open_page
 from mapping.ui.safe_text import md_t
 
 # The address flag that turns any map page into the presenter's view.
@@ -37,12 +38,11 @@ iframe[title="streamlit_folium.st_folium"] { height: 100vh !important; display: 
 </style>
 """
 
-lang = state.language()
-cfg = data.settings()
-url = data.database_url(cfg)
+page = open_page("presenter")
+lang, cfg, url = page.lang, page.cfg, page.url
 city, team_id, area_id = state.city(), state.team_id(), state.area_id()
 
-choices = data.partnership_choices(url, city, team_id)
+choices = cached_reads.partnership_choices(url, city, team_id)
 names = {choice.id: choice.name for choice in choices}
 wanted = str(st.query_params.get(PARTNERSHIP, ""))
 partnership_id = int(wanted) if wanted.isdigit() and int(wanted) in names else None
@@ -65,8 +65,8 @@ if st.query_params.get(PRESENT) != "1":
         st.query_params[PRESENT] = "1"
         st.rerun()
     st.caption(t("presenter.link", lang))
-    show = data.presentation_of(url, city, team_id, chosen or None, area_id)
-    actor = editing.signed_in_actor(url, cfg)
+    show = cached_reads.presentation_of(url, city, team_id, chosen or None, area_id)
+    actor = page.actor
     if actor is not None and city:
         if chosen:
             scope, place = Scope("partnership", chosen), names[chosen]
@@ -76,7 +76,7 @@ if st.query_params.get(PRESENT) != "1":
             scope, place = Scope("team", team_id), sidebar.current_place(url, lang)
         else:
             scope, place = Scope("city", city=city), city
-        share_panel.panel(url, cfg, actor, lang, scope, place)
+        share_panel.panel(page, actor, scope, place)
     st.subheader(t("presenter.steps", lang))
     st.dataframe(
         [{"#": i + 1, t("presenter.view", lang): presenter.step_label(step, lang)}
@@ -87,7 +87,7 @@ if st.query_params.get(PRESENT) != "1":
 
 st.html(FULL_SCREEN_CSS)
 try:
-    show = data.presentation_of(url, city, team_id, partnership_id, area_id)
+    show = cached_reads.presentation_of(url, city, team_id, partnership_id, area_id)
 except NotFound as exc:
     st.error(t(exc.key, lang))
     st.stop()
@@ -96,7 +96,7 @@ folium_map = presenter.presenter_map(
     lang,
     tiles_url=cfg.tiles_url,
     tiles_attribution=cfg.tiles_attribution,
-    leaflet=data.leaflet_links(),
+    leaflet=cached_reads.leaflet_links(),
 )
 # No returned objects: stepping, panning and zooming never rerun the app.
 st_folium(folium_map, key="presenter_map", height=700, use_container_width=True,

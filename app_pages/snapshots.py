@@ -12,17 +12,15 @@ from mapping.i18n import t
 from mapping.io.export import LOCAL_TIMEZONE
 from mapping.services import snapshots
 from mapping.services.accounts import Actor
-from mapping.ui import data, editing, sidebar, state
+from mapping.ui import cached_reads, sidebar, state
+from mapping.ui.page import open_page, run
 from mapping.ui.safe_text import md_t
 
-PREFIX = "calmap.snapshots."
+PREFIX = state.SNAPSHOTS
 
-lang = state.language()
-cfg = data.settings()
-url = data.database_url(cfg)
-actor = editing.signed_in_actor(url, cfg)
-if actor is None:
-    st.stop()
+page = open_page("snapshots")
+lang, url = page.lang, page.url
+actor = page.require_actor()
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -36,7 +34,7 @@ def _report(
     puts the actor in the key. ``taken`` keys it on the snapshots' moments,
     so a snapshot deleted and saved again under its name is compared afresh.
     """
-    outcome = editing.run(
+    outcome = run(
         url, _actor,
         lambda s: snapshots.compare_snapshots(
             s, _actor, before, after, team_id=team_id, area_id=area_id
@@ -70,13 +68,11 @@ def _details(unit: changes.UnitChanges) -> None:
 st.title(t("snapshots.heading", lang), anchor=False)
 st.caption(t("snapshots.intro", lang))
 
-flash = st.session_state.pop(PREFIX + "flash", None)
-if flash:
-    st.success(md_t(flash["key"], lang, **flash["params"]))
+page.show_flash()
 
-listed = editing.run(url, actor, snapshots.list_snapshots)
+listed = page.run(snapshots.list_snapshots)
 if listed.error is not None:
-    st.error(md_t(listed.error.key, lang, **listed.error.params))
+    page.show_error(listed.error)
     st.stop()
 known: list = listed.value
 
@@ -107,14 +103,12 @@ if actor.can_edit:
         )
         submitted = st.form_submit_button(t("snapshots.create", lang), type="primary")
     if submitted:
-        made = editing.run(url, actor, lambda s: snapshots.create_snapshot(s, actor, name, on_date))
+        made = page.run(lambda s: snapshots.create_snapshot(s, actor, name, on_date))
         if made.error is not None:
-            st.error(md_t(made.error.key, lang, **made.error.params))
+            page.show_error(made.error)
         else:
-            st.session_state[PREFIX + "flash"] = {
-                "key": "snapshots.created",
-                "params": {"name": made.value.name, "date": made.value.on_date.isoformat()},
-            }
+            page.flash("snapshots.created", name=made.value.name,
+                       date=made.value.on_date.isoformat())
             st.rerun()
 
 st.subheader(t("snapshots.compare_heading", lang), anchor=False)
@@ -133,7 +127,7 @@ else:
     # (when the city is one area tree with a single top).
     team_id, area_id = state.team_id(), state.area_id()
     if team_id is None and area_id is None:
-        tops = [c for c in data.area_choices(url, state.city(), None) if c.depth == 0]
+        tops = [c for c in cached_reads.area_choices(url, state.city(), None) if c.depth == 0]
         area_id = tops[0].id if len(tops) == 1 else None
     st.caption(md_t("snapshots.scope", lang, place=sidebar.current_place(url, lang)))
     if before == after:
@@ -175,11 +169,9 @@ if actor.is_admin and known:
         key=PREFIX + "doomed",
     )
     if st.button(t("snapshots.delete", lang), key=PREFIX + "delete", disabled=doomed is None):
-        gone = editing.run(url, actor, lambda s: snapshots.delete_snapshot(s, actor, doomed))
+        gone = page.run(lambda s: snapshots.delete_snapshot(s, actor, doomed))
         if gone.error is not None:
-            st.error(md_t(gone.error.key, lang, **gone.error.params))
+            page.show_error(gone.error)
         else:
-            st.session_state[PREFIX + "flash"] = {
-                "key": "snapshots.deleted", "params": {"name": doomed},
-            }
+            page.flash("snapshots.deleted", name=doomed)
             st.rerun()

@@ -16,42 +16,27 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
-from mapping import db
-from mapping.db.models import VISIBILITIES
-from mapping.errors import NotFound, PermissionDenied, UserError
+from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.services import layers
-from mapping.services.accounts import Actor
-from mapping.ui import auth, data, sidebar, state
+from mapping.services.layers import VISIBILITIES
+from mapping.ui import cached_reads, sidebar, state
+from mapping.ui.page import message, open_page
 from mapping.ui.safe_text import md, md_t
 from mapping.ui.uploader import file_upload
 from surveys import answers, choropleth, indicators, publish, store, templates, xlsform
 
-PREFIX = "calmap.survey."
+PREFIX = state.SURVEY
 # Long enough for a file someone is fixing, short enough to forget it soon.
 PREVIEW_TTL = 300
 
 
-def _run(url: str, actor: Actor, work: Any) -> Any:
-    """One transaction as the actor under row-level security; user errors come back as values."""
-    try:
-        with db.session_scope(db.engine_for_url(url), actor.username, restricted=True) as session:
-            return work(session)
-    except UserError as exc:
-        return exc
-    except DBAPIError as exc:
-        if "row-level security" not in str(exc):
-            raise
-        return PermissionDenied("error.not_your_team")
-
-
-def _message(exc: UserError, lang: str) -> str:
-    # For st.error: the parameters quote files, forms and waves people named.
-    return md_t(exc.key, lang, **exc.params)
+def _run(work: Any) -> Any:
+    """``work`` through the page's runner; a user error comes back as the value."""
+    outcome = page.run(work)
+    return outcome.error if outcome.error is not None else outcome.value
 
 
 @st.cache_data(ttl=PREVIEW_TTL, max_entries=8, show_spinner=False)
@@ -85,30 +70,26 @@ def _errors_frame(errors: list[answers.RowError], lang: str) -> pd.DataFrame:
     )
 
 
-def _teams(url: str, actor: Actor) -> dict[int, str]:
+def _teams() -> dict[int, str]:
     """The teams whose surveys the actor may manage."""
-    with Session(db.engine_for_url(url)) as session:
-        found = layers.teams(session)
+    found = page.run(layers.teams).unwrap()
     return {team.id: team.name for team in found if actor.may_edit_team(team.id)}
 
 
 def _estates(url: str) -> list[str] | None:
     """The chosen city's estates (for the template), or None to use the default list."""
-    names = [c.name for c in data.area_choices(url, state.city(), None) if c.kind == "estate"]
+    choices = cached_reads.area_choices(url, state.city(), None)
+    names = [c.name for c in choices if c.kind == "estate"]
     return sorted(names, key=str.casefold) or None
 
 
 # --- the page ---------------------------------------------------------------------------
 
-lang = state.language()
-cfg = data.settings()
-url = data.database_url(cfg)
+page = open_page("surveys")
+lang, cfg, url = page.lang, page.cfg, page.url
 st.title(md_t("survey.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
-actor = auth.signed_in_actor(url)
-if actor is None or not actor.can_edit:
-    st.error(t("error.read_only", lang))
-    st.stop()
-teams = _teams(url, actor)
+actor = page.require_editor()
+teams = _teams()
 if not teams:
     st.info(t("survey.no_team", lang))
     st.stop()
@@ -165,7 +146,7 @@ def import_tab() -> None:
         form = xlsform.load_xlsform(form_bytes, form_name)
         form.check_usable()
     except UserError as exc:
-        st.error(_message(exc, lang))
+        st.error(message(exc, lang))
         return
     st.caption(
         md_t("survey.form_summary", lang, title=form.title, form=form.form_id,
@@ -189,10 +170,10 @@ def import_tab() -> None:
     content = upload.getvalue()
     digest = hashlib.sha256(content).hexdigest()
     form_json = json.dumps(form.to_json(), sort_keys=True)
-    overrides = tuple(sorted(st.session_state.get(f"{PREFIX}overrides", {}).items()))
+    overrides = tuple(sorted((state.get(state.SURVEY_OVERRIDES) or {}).items()))
     parsed = _parse(actor.username, digest, form_json, overrides, content, upload.name)
     if isinstance(parsed, UserError):
-        st.error(_message(parsed, lang))
+        st.error(message(parsed, lang))
         return
     table = parsed.table
     if table.file_format == "xlsx":
@@ -240,7 +221,7 @@ def import_tab() -> None:
             if pick and (len(current) != 1 or pick != current[0]):
                 chosen[path] = pick
         if st.button(t("survey.apply_mapping", lang), key=f"{PREFIX}apply_mapping"):
-            st.session_state[f"{PREFIX}overrides"] = chosen
+            state.put(state.SURVEY_OVERRIDES, chosen)
             st.rerun()
     if parsed.mapping.personal:
         st.warning(md_t("survey.personal_columns", lang,
@@ -249,17 +230,13 @@ def import_tab() -> None:
         st.caption(md_t("bulk.ignored_columns", lang,
                         columns=", ".join(parsed.mapping.ignored)))
 
-    def check(session: Session) -> store.ImportReport:
-        wave = None
-        try:
-            wave = store.find_wave(session, wave_name, int(team_id))
-        except NotFound:
-            pass
+    def check(session: Any) -> store.ImportReport:
+        wave = store.existing_wave(session, wave_name, int(team_id))
         return store.check_answers(session, form, int(team_id), parsed, wave).report
 
-    report = _run(url, actor, check)
+    report = _run(check)
     if isinstance(report, UserError):
-        st.error(_message(report, lang))
+        st.error(message(report, lang))
         return
     st.write(t("survey.summary", lang, ready=report.ready, total=report.total,
                estate=report.by_estate, point=report.by_point, areas=len(report.areas)))
@@ -271,7 +248,7 @@ def import_tab() -> None:
         st.button(t("survey.import", lang, count=report.ready), disabled=True,
                   key=f"{PREFIX}import_disabled")
         return
-    done = st.session_state.setdefault(f"{PREFIX}imported", {})
+    done = state.keep(state.SURVEY_IMPORTED)
     token = f"{digest}:{team_id}:{wave_name}:{form.form_id}:{form.version}"
     if token in done:
         st.success(md_t("survey.imported", lang, count=done[token], wave=wave_name))
@@ -279,26 +256,21 @@ def import_tab() -> None:
     if st.button(t("survey.import", lang, count=report.ready), type="primary",
                  key=f"{PREFIX}import"):
 
-        def do_import(session: Session) -> store.ImportReport:
+        def do_import(session: Any) -> store.ImportReport:
             form_row = store.register_form(session, form, form_bytes, actor)
-            try:
-                wave = store.find_wave(session, wave_name, int(team_id))
-                if wave.form_pk != form_row.id:
-                    raise UserError("survey.wave_other_form", wave=wave_name)
-            except NotFound:
-                wave = store.create_wave(
-                    session, actor, form_row, wave_name, int(team_id),
-                    collected_from or None, collected_to or None,
-                )
+            wave = store.wave_for_import(
+                session, actor, form_row, wave_name, int(team_id),
+                collected_from or None, collected_to or None,
+            )
             return store.import_answers(session, actor, wave, form, parsed)
 
         with st.spinner(t("survey.importing", lang)):
-            outcome = _run(url, actor, do_import)
+            outcome = _run(do_import)
         if isinstance(outcome, store.SurveyImportError):
-            st.error(_message(outcome, lang))
+            st.error(message(outcome, lang))
             st.dataframe(_errors_frame(outcome.report.errors, lang), hide_index=True)
         elif isinstance(outcome, UserError):
-            st.error(_message(outcome, lang))
+            st.error(message(outcome, lang))
         else:
             done[token] = outcome.ready
             st.success(md_t("survey.imported", lang, count=outcome.ready, wave=wave_name))
@@ -308,7 +280,7 @@ with tab_import:
     import_tab()
 
 # --- indicators, map, chart, publishing ---------------------------------------------------
-waves = _run(url, actor, lambda s: store.list_waves(s))
+waves = _run(store.list_waves)
 if isinstance(waves, UserError):
     waves = []
 wave_labels = {
@@ -321,9 +293,9 @@ with tab_results:
     else:
         wave_id = st.selectbox(t("survey.wave", lang), list(wave_labels),
                                format_func=wave_labels.get, key=f"{PREFIX}wave")
-        result = _run(url, actor, lambda s: indicators.wave_indicators(s, int(wave_id)))
+        result = _run(lambda s: indicators.wave_indicators(s, int(wave_id)))
         if isinstance(result, UserError):
-            st.error(_message(result, lang))
+            st.error(message(result, lang))
         else:
             table_data: indicators.WaveIndicators = result
             st.caption(
@@ -345,12 +317,11 @@ with tab_results:
             )
             rows = table_data.for_category(key)
             kind = choropleth.level_of(rows)
-            with Session(db.engine_for_url(url)) as session:
-                area_frame = layers.areas(session)
+            area_frame = page.run(layers.areas).unwrap()
             st.subheader(md_t("survey.map_heading", lang, category=labels[key]))
             folium_map = choropleth.choropleth_map(
                 area_frame, rows, lang, kind=kind, tiles_url=cfg.tiles_url,
-                tiles_attribution=cfg.tiles_attribution, leaflet=data.leaflet_links(),
+                tiles_attribution=cfg.tiles_attribution, leaflet=cached_reads.leaflet_links(),
             )
             st_folium(folium_map, key=f"{PREFIX}choropleth", height=480,
                       use_container_width=True, returned_objects=[])
@@ -422,14 +393,13 @@ with tab_results:
                     for c in picked
                 ]
                 outcome = _run(
-                    url, actor,
                     lambda s: publish.publish_needs(s, actor, int(wave_id), choices_made,
                                                     visibility=visibility),
                 )
                 if isinstance(outcome, UserError):
-                    st.error(_message(outcome, lang))
+                    st.error(message(outcome, lang))
                 else:
-                    data.overview.clear()
+                    cached_reads.overview.clear()
                     st.success(t("survey.published", lang, count=len(outcome)))
 
 # --- deleting a wave -----------------------------------------------------------------------
@@ -444,16 +414,8 @@ with tab_delete:
         if st.button(t("survey.delete", lang), disabled=not sure, type="primary",
                      key=f"{PREFIX}delete"):
 
-            def do_delete(session: Session) -> int:
-                from mapping.db.models import SurveyWave
-
-                wave = session.get(SurveyWave, int(doomed))
-                if wave is None:
-                    raise NotFound("survey.unknown_wave", wave=doomed)
-                return store.delete_wave(session, actor, wave)
-
-            outcome = _run(url, actor, do_delete)
+            outcome = _run(lambda s: store.delete_wave_by_id(s, actor, int(doomed)))
             if isinstance(outcome, UserError):
-                st.error(_message(outcome, lang))
+                st.error(message(outcome, lang))
             else:
                 st.success(md_t("survey.deleted", lang, wave=wave_labels[doomed], count=outcome))

@@ -3,56 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
 
 import streamlit as st
-from sqlalchemy.orm import Session
 from streamlit_folium import st_folium
 
-from mapping import catalog, db
-from mapping.errors import UserError, ValidationError
+from mapping import catalog
 from mapping.i18n import t
 from mapping.maps import builder
 from mapping.services import layers, partnerships, teams
-from mapping.ui import data, editing, state
+from mapping.ui import cached_reads, state
+from mapping.ui.page import open_page
 from mapping.ui.safe_text import md, md_t
 
-PREFIX = "calmap.teams."
-FLASH = PREFIX + "flash"
-CHOSEN = PREFIX + "partnership"
+PREFIX = state.TEAMS
+CHOSEN = state.TEAMS_CHOSEN
 EARLIEST = dt.date(1990, 1, 1)
 
-lang = state.language()
-cfg = data.settings()
-url = data.database_url(cfg)
-actor = editing.signed_in_actor(url, cfg)
-if actor is None:
-    st.stop()
-engine = db.engine_for_url(url)
+page = open_page("teams")
+lang, cfg = page.lang, page.cfg
+actor = page.require_actor()
+act = page.act
 
 st.title(t("teams.heading", lang), anchor=False)
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    st.success(t(flash, lang))
-
-
-def show_error(error: UserError) -> None:
-    """A service's refusal, with each bad field's reason."""
-    st.error(md_t(error.key, lang, **error.params))
-    if isinstance(error, ValidationError):
-        for key in error.fields.values():
-            st.caption(t(key, lang))
-
-
-def act(action: Callable[[Session], Any], done: str) -> None:
-    """One service call in one transaction; on success a note and a redraw."""
-    error = editing.run(url, actor, action).error
-    if error is not None:
-        show_error(error)
-        return
-    st.session_state[FLASH] = done
-    st.rerun()
+page.show_flash()
 
 
 def day(value: dt.date | None) -> str:
@@ -60,14 +33,17 @@ def day(value: dt.date | None) -> str:
     return value.isoformat() if value else "—"
 
 
-with db.session_scope(engine, actor.username, restricted=True) as session:
+def _read(session):  # the runner's session → what both tabs show
     summaries = partnerships.list_partnerships(session, actor, state.city(), state.team_id())
-    team_list = teams.list_teams(session)
     area_choices = layers.area_choices(session, state.city())
-    catalogue = catalog.entries(session)
     city_partners = layers.pins(
         session, "partner", [a.id for a in area_choices], ("public", "partnership", "team")
     )
+    return (summaries, teams.list_teams(session), area_choices, catalog.entries(session),
+            city_partners)
+
+
+summaries, team_list, area_choices, catalogue, city_partners = page.run(_read).unwrap()
 team_names = {team.id: team.name for team in team_list}
 area_names = {a.id: a.name for a in area_choices}
 my_teams = [team.id for team in team_list if actor.may_edit_team(team.id)]
@@ -93,14 +69,13 @@ with partnership_tab:
             width="stretch",
         )
         by_id = {s.id: s for s in summaries}
-        if st.session_state.get(CHOSEN) not in by_id:
-            st.session_state[CHOSEN] = summaries[0].id
+        if state.get(CHOSEN) not in by_id:
+            state.put(CHOSEN, summaries[0].id)
         chosen = st.selectbox(
             t("teams.choose_partnership", lang), list(by_id),
             format_func=lambda i: by_id[i].name, key=CHOSEN,
         )
-        with db.session_scope(engine, actor.username, restricted=True) as session:
-            view = partnerships.partnership_view(session, actor, chosen)
+        view = page.run(lambda s: partnerships.partnership_view(s, actor, chosen)).unwrap()
         st.subheader(md(view.summary.name), anchor=False)
         st.caption(
             md_t("teams.partnership_caption", lang, formed_on=day(view.summary.formed_on),
@@ -112,7 +87,7 @@ with partnership_tab:
         folium_map = builder.overview_map(
             view.areas, {"partner": view.partners}, catalogue, lang,
             tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,
-            leaflet=data.leaflet_links(),
+            leaflet=cached_reads.leaflet_links(),
         )
         st_folium(folium_map, key=f"{PREFIX}map.{chosen}", height=460,
                   use_container_width=True, returned_objects=[])
@@ -193,7 +168,7 @@ with partnership_tab:
                         # Areas of other cities stay: the list shows this city's only.
                         others = [i for i in view.area_ids if i not in area_names]
 
-                        def save_partnership(s: Session) -> None:
+                        def save_partnership(s) -> None:  # the runner's session
                             partnerships.update_partnership(
                                 s, actor, ref,
                                 {"name": name, "formed_on": formed, "description": description},
@@ -262,8 +237,7 @@ with team_tab:
                             {"name": name, "city": city, "description": description},
                         ), "teams.team_saved")
             with st.expander(t("teams.team_members", lang)):
-                with Session(engine) as session:
-                    users = teams.usernames(session)
+                users = page.run(teams.usernames).unwrap()
                 username = st.selectbox(t("teams.user", lang), users, key=PREFIX + "user")
                 add_col, remove_col = st.columns(2)
                 if add_col.button(t("teams.add_to_team", lang), key=PREFIX + "add_user"):
@@ -281,7 +255,7 @@ with team_tab:
                     )
                     if st.form_submit_button(t("teams.assign", lang)):
 
-                        def assign(s: Session) -> None:
+                        def assign(s) -> None:  # the runner's session
                             for area in chosen_areas:
                                 teams.assign_area(s, actor, area, team.id)
 

@@ -30,7 +30,6 @@ from surveys.disclosure import DEFAULT_THRESHOLD, SENSITIVE_THRESHOLD, Threshold
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from mapping.db.models import SurveyWave
     from surveys import answers, indicators
 
 app = typer.Typer(
@@ -130,7 +129,7 @@ def import_command(
         table = answers.read_export_file(file)
         mapping = answers.map_columns(definition, table)
         parsed = answers.parse_answers(definition, table, mapping)
-        target = _wave(session, wave, team, form_row, start, end)
+        target = store.wave_for_import(session, None, form_row, wave, team, start, end)
         report = store.import_answers(session, None, target, definition, parsed)
         return (
             f"imported {report.ready} answers into wave {target.name!r} "
@@ -165,33 +164,6 @@ def _form(session: Session, reference: str):  # noqa: ANN202 - a SurveyForm
         content = templates.template_xlsx(reference)
         return store.register_form(session, xlsform.load_xlsform(content, reference), content)
     return store.find_form(session, reference)
-
-
-def _wave(
-    session: Session,
-    name: str,
-    team: str | None,
-    form_row,  # noqa: ANN001 - a SurveyForm
-    start: dt.date | None,
-    end: dt.date | None,
-) -> SurveyWave:
-    from sqlalchemy import select
-
-    from mapping.db.models import Team
-    from surveys import store
-
-    try:
-        found = store.find_wave(session, name, team)
-    except store.NotFound:
-        if team is None:
-            raise UserError("survey.team_needed", wave=name) from None
-        team_id = session.scalar(select(Team.id).where(Team.code == team))
-        if team_id is None:
-            raise UserError("account.unknown_team", team=team) from None
-        return store.create_wave(session, None, form_row, name, team_id, start, end)
-    if found.form_pk != form_row.id:
-        raise UserError("survey.wave_other_form", wave=name)
-    return found
 
 
 @app.command("indicators")

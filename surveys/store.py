@@ -250,6 +250,45 @@ def find_wave(session: Session, name: str, team: str | int | None = None) -> Sur
     return found[0]
 
 
+def existing_wave(session: Session, name: str, team: str | int | None = None) -> SurveyWave | None:
+    """The wave ``find_wave`` finds, or None when there is none of that name (yet)."""
+    try:
+        return find_wave(session, name, team)
+    except NotFound:
+        return None
+
+
+def wave_for_import(
+    session: Session,
+    actor: Actor | None,
+    form: SurveyForm,
+    name: str,
+    team: str | int | None,
+    collected_from: dt.date | None = None,
+    collected_to: dt.date | None = None,
+) -> SurveyWave:
+    """The wave answers of ``form`` go into: found by name (and team), else created.
+
+    ``team`` is a team's id (the app) or code (the command line); a new wave
+    needs one. A wave of that name filled with another form is refused:
+    one wave, one questionnaire, or its indicators would mix questions.
+    ``actor`` None is the command line.
+    """
+    found = existing_wave(session, name, team)
+    if found is None:
+        if team is None:
+            raise UserError("survey.team_needed", wave=name)
+        team_id = team if isinstance(team, int) else session.scalar(
+            select(Team.id).where(Team.code == team)
+        )
+        if team_id is None:
+            raise UserError("account.unknown_team", team=team)
+        return create_wave(session, actor, form, name, team_id, collected_from, collected_to)
+    if found.form_pk != form.id:
+        raise UserError("survey.wave_other_form", wave=name)
+    return found
+
+
 def list_waves(session: Session, team_ids: Collection[int] | None = None) -> list[WaveInfo]:
     """Waves (of ``team_ids``, else every wave this session may see), newest first."""
     respondents = (
@@ -291,6 +330,14 @@ def wave_info(session: Session, wave_id: int) -> WaveInfo:
         if info.id == wave_id:
             return info
     raise NotFound("survey.unknown_wave", wave=wave_id)
+
+
+def delete_wave_by_id(session: Session, actor: Actor | None, wave_id: int) -> int:
+    """``delete_wave`` for the wave with this id (as a page's list offers it)."""
+    wave = session.get(SurveyWave, wave_id)
+    if wave is None:
+        raise NotFound("survey.unknown_wave", wave=wave_id)
+    return delete_wave(session, actor, wave)
 
 
 def delete_wave(session: Session, actor: Actor | None, wave: SurveyWave) -> int:

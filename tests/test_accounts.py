@@ -26,7 +26,7 @@ def signs_in(session, username, password):
         return None
     with db.acting_for(result.token):
         db.use_session(session, result.token)
-        actor = sessions.current_actor(session)
+        actor = accounts.current_actor(session)
         db.use_session(session, None)
     return actor
 

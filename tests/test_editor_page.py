@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import doctest
 import json
+import re
 
 import folium
 import geopandas as gpd
@@ -20,12 +21,13 @@ from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+from mapping import geometry
 from mapping.db import set_app_user
 from mapping.db.models import Need, NeedResource, Resource, Team
 from mapping.maps import builder
 from mapping.services import layers, pins
 from mapping.services.pins import Version
-from mapping.ui import editing, forms, state
+from mapping.ui import editor_actions, editor_state, pin_forms, positions, state
 from tests.conftest import point_app_at
 from tests.editing_fixtures import PASSWORD, build_world
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401
@@ -74,17 +76,17 @@ def open_editor(monkeypatch, world_db, username="ewa", area="a"):
 
 def new_form(at, layer, name):
     """A widget of the new-pin form (its key carries the form's one-time token)."""
-    return f"calmap.editor.new.{layer}.{at.session_state[editing.TOKEN]}.{name}"
+    return f"calmap.editor.new.{layer}.{at.session_state[state.EDITOR_TOKEN]}.{name}"
 
 
 def edit_form(at, name):
-    ref = at.session_state[editing.OPEN]
-    generation = at.session_state[editing.GENERATION]
+    ref = at.session_state[state.EDITOR_OPEN]
+    generation = at.session_state[state.EDITOR_GENERATION]
     return f"calmap.editor.edit.{ref.layer}.{ref.id}.{generation}.{name}"
 
 
 def type_coordinates(at, text_typed):
-    at.text_input(key=editing.COORDS).input(text_typed).run()
+    at.text_input(key=state.EDITOR_COORDS).input(text_typed).run()
     assert not at.exception, at.exception
     return at
 
@@ -176,7 +178,7 @@ def test_typing_coordinates_with_decimal_commas_and_saving_a_resource_creates_it
     at = open_editor(monkeypatch, world_db)
     lon, lat = world.point_a
     type_coordinates(at, polish(lat, lon))
-    assert at.session_state[editing.POINT] == pytest.approx((lat, lon), abs=1e-6)
+    assert at.session_state[state.EDITOR_POINT] == pytest.approx((lon, lat), abs=1e-6)
     assert any(c.startswith("Zaznaczony punkt:") for c in texts(at.caption))
     at.selectbox(key=new_form(at, "resource", "category")).set_value("library")
     at.text_input(key=new_form(at, "resource", "name")).input("Biblioteka Brzeźno")
@@ -231,19 +233,19 @@ def test_unreadable_coordinates_say_so_and_mark_no_point(monkeypatch, world_db):
     at = open_editor(monkeypatch, world_db)
     type_coordinates(at, "gdzieś w Brzeźnie")
     assert any("Współrzędne muszą być liczbami" in e for e in texts(at.error))
-    assert at.session_state[editing.POINT] is None
+    assert at.session_state[state.EDITOR_POINT] is None
 
 
 def test_a_tap_on_the_map_marks_the_point_and_draws_it(monkeypatch, world_db):
     _, world, _ = world_db
     at = open_editor(monkeypatch, world_db)
     lon, lat = world.point_a
-    at.session_state[editing.map_key_for(at.session_state[editing.MAP_NONCE])] = {
+    at.session_state[editor_state.map_key_for(at.session_state[state.EDITOR_MAP_NONCE])] = {
         "last_clicked": {"lat": lat, "lng": lon}, "last_object_clicked": None,
     }
     at.run()
-    assert at.session_state[editing.POINT] == (lat, lon)
-    assert at.text_input(key=editing.COORDS).value == editing.format_point(lat, lon)
+    assert at.session_state[state.EDITOR_POINT] == (lon, lat)
+    assert at.text_input(key=state.EDITOR_COORDS).value == positions.format_point((lon, lat))
     component = next(c for c in at.main.children.values() if c.type == "component_instance")
     assert "calmap-marked-point" in json.loads(component.proto.json_args)["feature_group"]
 
@@ -261,10 +263,10 @@ def test_script_in_a_name_is_escaped_in_the_rendered_map(monkeypatch, world_db):
 def test_saving_the_same_form_twice_creates_one_pin(monkeypatch, world_db):
     _, world, engine = world_db
     at = open_editor(monkeypatch, world_db)
-    used = at.session_state[editing.TOKEN]
+    used = at.session_state[state.EDITOR_TOKEN]
     save_library(at, world=world)
     # A second submit of the very same form (same one-time token) arrives late.
-    at.session_state[editing.TOKEN] = used
+    at.session_state[state.EDITOR_TOKEN] = used
     at.run()
     save_library(at, world=world)
     assert any("Ten formularz został już zapisany" in i for i in texts(at.info))
@@ -277,7 +279,7 @@ def test_a_need_for_the_whole_area_is_saved_with_its_responding_resources(
     _, world, engine = world_db
     library = make_pin(engine, world.editor_a, "resource", world.area_a, LIBRARY, world.point_a)
     at = open_editor(monkeypatch, world_db)
-    at.radio(key=editing.LAYER).set_value("need").run()
+    at.radio(key=state.EDITOR_LAYER).set_value("need").run()
     at.selectbox(key=new_form(at, "need", "category")).set_value("seniors_loneliness")
     at.text_input(key=new_form(at, "need", "name")).input("Samotność seniorów")
     at.selectbox(key=new_form(at, "need", "source_method")).set_value("survey")
@@ -296,7 +298,7 @@ def test_a_need_for_the_whole_area_is_saved_with_its_responding_resources(
 def test_a_need_without_a_point_or_the_whole_area_box_asks_for_a_point(monkeypatch, world_db):
     _, _, engine = world_db
     at = open_editor(monkeypatch, world_db)
-    at.radio(key=editing.LAYER).set_value("need").run()
+    at.radio(key=state.EDITOR_LAYER).set_value("need").run()
     at.selectbox(key=new_form(at, "need", "category")).set_value("seniors_loneliness")
     at.text_input(key=new_form(at, "need", "name")).input("Samotność")
     at.selectbox(key=new_form(at, "need", "source_method")).set_value("survey")
@@ -310,7 +312,7 @@ def test_a_need_without_a_point_or_the_whole_area_box_asks_for_a_point(monkeypat
 
 
 def tap_pin(at, lat, lon):
-    key = editing.map_key_for(at.session_state[editing.MAP_NONCE])
+    key = editor_state.map_key_for(at.session_state[state.EDITOR_MAP_NONCE])
     previous = at.session_state[key] if key in at.session_state else None
     at.session_state[key] = {
         "last_clicked": (previous or {}).get("last_clicked"),
@@ -327,7 +329,7 @@ def test_tapping_a_pin_opens_it_and_its_form_edits_it(monkeypatch, world_db):
     at = open_editor(monkeypatch, world_db)
     lon, lat = world.point_a
     tap_pin(at, lat + 0.00005, lon)  # a finger is never exactly on the pin
-    assert at.session_state[editing.OPEN] == pins.PinRef("resource", ref.id, 1)
+    assert at.session_state[state.EDITOR_OPEN] == pins.PinRef("resource", ref.id, 1)
     assert "Zasoby: Biblioteka" in texts(at.subheader)
     assert at.text_input(key=edit_form(at, "name")).value == "Biblioteka"
     at.text_input(key=edit_form(at, "name")).input("Biblioteka Brzeźno, filia 5")
@@ -335,7 +337,7 @@ def test_tapping_a_pin_opens_it_and_its_form_edits_it(monkeypatch, world_db):
     assert not at.exception
     assert "Zapisano zmiany." in texts(at.success)
     assert [r.name for r in resources(engine)] == ["Biblioteka Brzeźno, filia 5"]
-    assert at.session_state[editing.OPEN].version == 2
+    assert at.session_state[state.EDITOR_OPEN].version == 2
 
 
 def test_a_conflict_shows_the_other_persons_change_and_writes_nothing(monkeypatch, world_db):
@@ -357,7 +359,7 @@ def test_a_conflict_shows_the_other_persons_change_and_writes_nothing(monkeypatc
     assert [r.name for r in resources(engine)] == ["Biblioteka"]
     # Reloading brings the stored version into the form.
     at.button(key="calmap.editor.reload.form").click().run()
-    assert at.session_state[editing.OPEN].version == 2
+    assert at.session_state[state.EDITOR_OPEN].version == 2
     assert at.text_area(key=edit_form(at, "opening_hours")).value == "pon.–pt. 10–18"
 
 
@@ -435,12 +437,12 @@ def needs_table(monkeypatch, world_db, count=3):
         for i in range(count)
     ]
     at = open_editor(monkeypatch, world_db)
-    at.radio(key=editing.LAYER).set_value("need").run()
+    at.radio(key=state.EDITOR_LAYER).set_value("need").run()
     return at, refs
 
 
 def select_rows(at, layer, rows):
-    at.session_state[editing.TABLE + layer] = {"selection": {"rows": rows, "columns": []}}
+    at.session_state[state.EDITOR_TABLE + layer] = {"selection": {"rows": rows, "columns": []}}
     at.run()
     assert not at.exception, at.exception
     return at
@@ -453,7 +455,7 @@ def test_the_bulk_status_change_sets_the_status_of_the_selected_needs(monkeypatc
     assert list(table["Nazwa"]) == ["Potrzeba 0", "Potrzeba 1", "Potrzeba 2"]
     select_rows(at, "need", [0, 2])
     assert "Zaznaczone wiersze: 2" in " ".join(texts(at.caption))
-    at.selectbox(key=editing.BULK_STATUS).set_value("being_addressed")
+    at.selectbox(key=state.EDITOR_BULK_STATUS).set_value("being_addressed")
     at.button(key="calmap.editor.bulk_status_button").click().run()
     assert not at.exception
     assert "Zmieniono status potrzeb: 2." in texts(at.success)
@@ -471,7 +473,7 @@ def test_a_stale_row_refuses_the_whole_bulk_action_with_the_conflict(monkeypatch
     select_rows(at, "need", [0, 1])
     with Session(engine) as session, session.begin():
         pins.update_pin(session, world.admin, refs[1], {"priority": 3})
-    at.selectbox(key=editing.BULK_STATUS).set_value("met")
+    at.selectbox(key=state.EDITOR_BULK_STATUS).set_value("met")
     at.button(key="calmap.editor.bulk_status_button").click().run()
     assert any(e.startswith("Ktoś inny (ada) zmienił ten wpis") for e in texts(at.error))
     with Session(engine) as session:
@@ -507,7 +509,7 @@ def test_the_table_filters_by_text_and_status_and_opens_the_selected_row(
     at.multiselect(key="calmap.editor.statuses").set_value(["identified"]).run()
     select_rows(at, "need", [0])
     at.button(key="calmap.editor.open.need").click().run()
-    assert at.session_state[editing.OPEN] == pins.PinRef("need", refs[1].id, 1)
+    assert at.session_state[state.EDITOR_OPEN] == pins.PinRef("need", refs[1].id, 1)
 
 
 def test_the_editor_speaks_english_too(monkeypatch, world_db):
@@ -543,21 +545,68 @@ def test_an_admin_without_login_gets_the_editor(monkeypatch, world_db):
     ],
 )
 def test_coordinates_are_read_as_people_type_them(typed, expected):
-    assert editing.parse_coordinates(typed) == pytest.approx(expected)
+    assert positions.parse_coordinates(typed) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("typed", ["", "54.4", "abc def", "54,4,18", "1 2 3", "nan nan"])
 def test_anything_but_two_numbers_is_not_coordinates(typed):
     with pytest.raises(ValueError):
-        editing.parse_coordinates(typed)
+        positions.parse_coordinates(typed)
 
 
 def test_a_tap_opens_the_nearest_pin_within_reach_only():
     frame = gpd.GeoDataFrame(
         {"id": [1, 2]}, geometry=[Point(18.60, 54.40), Point(18.6003, 54.40)], crs=4326
     )
-    assert editing.nearest_pin({"resource": frame}, 54.40, 18.60025) == ("resource", 2)
-    assert editing.nearest_pin({"resource": frame}, 54.41, 18.60) is None
+    assert positions.nearest_pin({"resource": frame}, (18.60025, 54.40)) == ("resource", 2)
+    assert positions.nearest_pin({"resource": frame}, (18.60, 54.41)) is None
+
+
+def test_the_history_names_authors_by_display_name_to_the_second_with_distinct_restore_buttons(
+    monkeypatch, world_db
+):
+    _, world, engine = world_db
+    with Session(engine) as session, session.begin():
+        session.execute(
+            text("UPDATE app_user SET display_name = 'Ewa Nowak' WHERE username = 'ewa'")
+        )
+        # Three versions by one person within a second or so: alike to the minute.
+        ref = pins.create_pin(session, world.editor_a, "resource", world.area_a, LIBRARY,
+                              world.point_a)
+        ref = pins.update_pin(session, world.editor_a, ref, {"phone": "58 000 00 00"})
+        pins.update_pin(session, world.editor_a, ref, {"phone": "58 111 11 11"})
+    at = open_editor(monkeypatch, world_db)
+    lon, lat = world.point_a
+    tap_pin(at, lat, lon)
+    history = at.dataframe[-1].value
+    # Read through the app's runtime role, which may read app_user's display name only.
+    assert list(history["Kto"]) == ["Ewa Nowak"] * 3
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", w) for w in history["Kiedy"])
+    labels = [b.label for b in at.button if b.key and b.key.startswith("calmap.editor.version.")]
+    assert len(labels) == 2 and len(set(labels)) == 2
+    assert all("Przywróć tę wersję" in label and "Ewa Nowak" in label for label in labels)
+
+
+def test_versions_carry_the_authors_display_name_and_the_database_user_for_qgis_edits(session):
+    world = build_world(session)
+    session.execute(text("UPDATE app_user SET display_name = 'Ewa Nowak' WHERE username = 'ewa'"))
+    ref = pins.create_pin(session, world.editor_a, "resource", world.area_a, LIBRARY,
+                          world.point_a)
+    set_app_user(session, None)  # as QGIS would: no app user
+    session.execute(text("UPDATE resource SET phone = '58 000 00 00' WHERE id = :id"),
+                    {"id": ref.id})
+    newest, first = pins.versions(session, world.editor_a, "resource", ref.id)
+    assert (first.changed_by, first.changed_by_name, first.author) == ("ewa", "Ewa Nowak",
+                                                                       "Ewa Nowak")
+    assert newest.changed_by_name is None and newest.author.endswith("(QGIS/SQL)")
+
+
+def test_restore_buttons_never_share_a_label():
+    rows = [{"when": "2026-06-01 12:00:00", "who": "Ewa"}] * 3 + [
+        {"when": "2026-06-01 12:00:01", "who": "Ewa"}
+    ]
+    labels = pin_forms.restore_labels(rows, "pl")
+    assert len(set(labels)) == 4
 
 
 def test_history_rows_name_each_changed_field_with_before_and_after():
@@ -566,14 +615,14 @@ def test_history_rows_name_each_changed_field_with_before_and_after():
         Version(2, now, "ewa", "UPDATE", {"status": "met", "priority": 3, "name": "A"}),
         Version(1, now, "ewa", "INSERT", {"status": "identified", "priority": 3, "name": "A"}),
     ]
-    rows = forms.history_rows("need", versions, "en", {})
+    rows = pin_forms.history_rows("need", versions, "en", {})
     assert rows[0]["changes"] == "Status: identified → met"
-    assert rows[0]["when"] == "2026-06-01 12:00"  # Warsaw time
+    assert rows[0]["when"] == "2026-06-01 12:00:00"  # Warsaw time, to the second
     assert rows[1]["changes"] == "entry created"
 
 
 def test_the_editor_helpers_examples_hold():
-    for module in (editing, forms):
+    for module in (positions, editor_state, editor_actions, pin_forms, geometry):
         assert doctest.testmod(module).failed == 0
 
 
@@ -616,10 +665,10 @@ def test_the_editor_map_lets_a_tap_inside_the_area_reach_the_map(demo_db_url):
 
 
 def test_the_editor_marks_are_a_dot_and_a_ring_that_never_catch_a_tap():
-    both = _render(builder.editor_marks((54.4, 18.6), (54.41, 18.61)))
+    both = _render(builder.editor_marks((18.6, 54.4), (18.61, 54.41)))  # (lon, lat)
     assert both.count('"interactive": false') == 2
     assert "calmap-marked-point" in both and "calmap-selected-pin" in both
-    assert "calmap-marked-point" not in _render(builder.editor_marks(None, (54.41, 18.61)))
+    assert "calmap-marked-point" not in _render(builder.editor_marks(None, (18.61, 54.41)))
 
 
 def _render(group):

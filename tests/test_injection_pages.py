@@ -33,7 +33,7 @@ from streamlit.testing.v1.element_tree import (
 from mapping.db.models import Partnership, Resource, SurveyWave
 from mapping.io.export import LOCAL_TIMEZONE
 from mapping.services import layers
-from mapping.ui import editing, state
+from mapping.ui import editor_state, state
 from mapping.ui.safe_text import PUNCTUATION, md, md_t
 from tests.conftest import TEMPLATE, _create_database, _drop_database, point_app_at
 from tests.editing_fixtures import PASSWORD
@@ -164,17 +164,20 @@ def test_the_editor_with_a_pin_open_and_its_history(monkeypatch, hostile):
     with Session(create_engine(url)) as session:
         pin = session.execute(select(Resource.id, Resource.name).order_by(Resource.id)).first()
     lon, lat = world["spots"][0]
-    key = editing.map_key_for(at.session_state[editing.MAP_NONCE])
+    key = editor_state.map_key_for(at.session_state[state.EDITOR_MAP_NONCE])
     at.session_state[key] = {"last_clicked": None, "last_object_clicked": {"lat": lat, "lng": lon}}
     at.run()
     assert not at.exception, at.exception
-    assert at.session_state[editing.OPEN].id == pin.id
+    assert at.session_state[state.EDITOR_OPEN].id == pin.id
     texts = assert_nothing_raw(at)
     assert md_t("editor.open_heading", "pl", layer="Zasoby", name=pin.name) in texts
     assert md_t("editor.history_heading", "pl", name=pin.name) in texts
     # The first pins were changed twice: restoring an older version is offered.
     restore = [b.label for b in at.button if (b.key or "").startswith("calmap.editor.version.")]
-    assert len(restore) == 2 and all("ada" in label for label in restore)
+    # They name the author by display name (ada's is hostile Markdown), escaped.
+    assert len(restore) == 2 and all(
+        md("![a](http://x.example/admin.png) <b>Ada</b>") in label for label in restore
+    )
     # The edit form holds the name as typed (a text box's value is not Markdown).
     assert pin.name in [w.value for w in at.text_input]
 

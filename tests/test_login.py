@@ -69,7 +69,7 @@ def test_the_no_login_mode_says_so_on_screen(monkeypatch, demo_db_url):
 def test_after_the_idle_timeout_the_user_must_sign_in_again(
     app_with_account, monkeypatch, demo_db_url
 ):
-    from mapping.ui import auth
+    from mapping.ui import state
 
     monkeypatch.setenv("CALMAP_IDLE_TIMEOUT_MINUTES", "1")
     at = sign_in(app_with_account, "zofia", PASSWORD)
@@ -83,7 +83,7 @@ def test_after_the_idle_timeout_the_user_must_sign_in_again(
                 "UPDATE app_session SET expires_at = clock_timestamp() - interval '1 second' "
                 "WHERE token_hash = sha256(convert_to(:token, 'UTF8'))"
             ),
-            {"token": at.session_state[auth.TOKEN]},
+            {"token": at.session_state[state.SESSION_TOKEN]},
         )
     engine.dispose()
     at = at.run()

@@ -155,6 +155,41 @@ def test_a_whole_area_need_has_no_point(session, world):
     assert values["lon"] is None and values["area_id"] == world.area_a
 
 
+NEED = {
+    "name": "Samotność seniorów", "category": "seniors_loneliness", "priority": 3,
+    "status": "identified", "source_method": "survey", "visibility": "public",
+}
+
+
+def test_a_need_needs_a_point_unless_it_covers_the_whole_area(session, world):
+    """The rule the editor's new and edit forms both leave to the service (pins.placement)."""
+    with pytest.raises(ValidationError) as refused:
+        pins.create_pin(session, world.editor_a, "need", world.area_a, NEED, None,
+                        whole_area=False)
+    assert refused.value.fields == {"point": "error.point_required"}
+    # Ticking "whole area" wins over a point marked by mistake.
+    ref = pins.create_pin(session, world.editor_a, "need", world.area_a, NEED, world.point_a,
+                          whole_area=True)
+
+    def position(ref):
+        values = pins.pin_values(pins.get_pin(session, world.editor_a, "need", ref.id), "need")
+        return values["lon"], values["lat"]
+
+    assert position(ref) == (None, None)
+    with pytest.raises(ValidationError) as refused:
+        pins.update_pin(session, world.editor_a, ref, {}, point=None, whole_area=False)
+    assert refused.value.fields == {"point": "error.point_required"}
+    ref = pins.update_pin(session, world.editor_a, ref, {}, point=world.point_a,
+                          whole_area=False)
+    assert position(ref) == pytest.approx(world.point_a)
+    # Kept where it is: the form's marked point only moves a need through "move here".
+    ref = pins.update_pin(session, world.editor_a, ref, {"priority": 1},
+                          point=(18.0, 54.0), whole_area=False)
+    assert position(ref) == pytest.approx(world.point_a)
+    ref = pins.update_pin(session, world.editor_a, ref, {}, point=None, whole_area=True)
+    assert position(ref) == (None, None)
+
+
 def test_the_second_save_of_the_same_pin_is_refused_and_shows_what_the_other_person_changed(
     session, world
 ):

@@ -255,3 +255,33 @@ def test_a_form_naming_a_category_the_catalogue_lacks_is_refused(world_db):
             store.register_form(session, broken, content)
     assert caught.value.key == "survey.unknown_categories"
     assert caught.value.params["categories"] == "need:swimming_pool"
+
+
+def test_the_wave_to_import_into_is_found_or_created_and_never_of_another_form(world_db):
+    """The one rule the page and ``calmap survey import`` share (store.wave_for_import)."""
+    engine, world = world_db
+    with db.session_scope(engine, world.editor_7.username, restricted=True) as session:
+        form_row = store.register_form(
+            session, estate_form(), templates.template_xlsx("estate", "2026"), world.editor_7
+        )
+        # By the team's id (the page) or its code (the command line): the same wave.
+        made = store.wave_for_import(session, world.editor_7, form_row, "2026", world.team_7)
+        found = store.wave_for_import(session, world.editor_7, form_row, " 2026 ", "ztps-7")
+        assert found.id == made.id
+        other = templates.template_xlsx("seniors", "2026")
+        from surveys import xlsform
+
+        other_row = store.register_form(
+            session, xlsform.load_xlsform(other, "seniors.xlsx"), other, world.editor_7
+        )
+        with pytest.raises(UserError) as refused:
+            store.wave_for_import(session, world.editor_7, other_row, "2026", world.team_7)
+        assert refused.value.key == "survey.wave_other_form"
+        with pytest.raises(UserError) as no_team:
+            store.wave_for_import(session, world.editor_7, form_row, "2027", None)
+        assert no_team.value.key == "survey.team_needed"
+        with pytest.raises(UserError) as unknown:
+            store.wave_for_import(session, world.editor_7, form_row, "2027", "ztps-0")
+        assert unknown.value.key == "account.unknown_team"
+        assert store.existing_wave(session, "2027", world.team_7) is None
+        assert store.delete_wave_by_id(session, world.editor_7, made.id) == 0

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from mapping import db, demo
 from mapping.services import accounts
-from mapping.ui import auth, state
+from mapping.ui import state
 from tests.conftest import _create_database, _drop_database, point_app_at
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401
 
@@ -99,7 +99,7 @@ def _signed_in_app(monkeypatch, url: str, engine, username: str, area) -> AppTes
     with db.session_scope(engine) as session:
         token = db.open_session_as_owner(session, username)
     at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state[auth.TOKEN] = token
+    at.session_state[state.SESSION_TOKEN] = token
     at.query_params["area"] = str(area.id)
     return at.run()
 

@@ -22,8 +22,6 @@ from argon2.low_level import Type, hash_secret
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from mapping.services.accounts import Actor, actor_by_id
-
 # $argon2id$v=19$m=65536,t=3,p=4$<salt>
 _PARAMS = re.compile(r"^\$argon2(id|i|d)\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)$")
 _TYPES = {"id": Type.ID, "i": Type.I, "d": Type.D}
@@ -110,10 +108,13 @@ def end(session: Session) -> None:
     session.execute(text("SELECT calmap_end_session()"))
 
 
-def current_actor(session: Session) -> Actor | None:
-    """The actor of the transaction's session, or None when it names no open session."""
-    user_id = session.scalar(text("SELECT calmap_user_id()"))
-    return actor_by_id(session, user_id) if user_id is not None else None
+def current_user_id(session: Session) -> int | None:
+    """The user id of the transaction's session, or None when it names no open session.
+
+    ``mapping.services.accounts.current_actor`` makes the actor of it: the
+    database floor knows users by id, the services know actors.
+    """
+    return session.scalar(text("SELECT calmap_user_id()"))
 
 
 def sign_cookie(key: bytes, token: str) -> str:

@@ -48,12 +48,12 @@ import pandas as pd
 import pyarrow as pa
 import pyogrio
 import shapely
-import shapely.geometry
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from mapping import catalog
+from mapping import geometry as geometries
 from mapping.analysis import map_units
 from mapping.db.models import SRID
 from mapping.errors import UserError
@@ -216,8 +216,8 @@ def _geometry(value: Any) -> BaseGeometry | None:
         return None
     if isinstance(value, str):
         # Hex WKB, in case a server casts geometries to text instead of GeoJSON.
-        return shapely.from_wkb(bytes.fromhex(value))
-    return shapely.geometry.shape(value)
+        return geometries.from_wkb([bytes.fromhex(value)])[0]
+    return geometries.from_geojson(value)
 
 
 def _geometries(values: Sequence[Any]) -> list[BaseGeometry | None]:

@@ -33,6 +33,7 @@ from folium.template import Template
 from folium.utilities import JsCode, get_obj_in_upper_tree
 
 from mapping.catalog import Entry
+from mapping.geometry import leaflet_location
 from mapping.i18n import t
 from mapping.maps import assets
 from mapping.maps.assets import InlineAssets, LeafletLinks
@@ -1185,7 +1186,7 @@ def editor_marks(
 ) -> folium.FeatureGroup:
     """The editor's temporary marks as one group: the marked point and the open pin's ring.
 
-    Both are given as (lat, lon) and are not clickable, so a tap on them
+    Both are given as (lon, lat) and are not clickable, so a tap on them
     reaches the map (or the pin underneath). Drawn as streamlit-folium's
     ``feature_group_to_add``, they change without redrawing the map.
     """
@@ -1197,7 +1198,9 @@ def editor_marks(
     for position, class_name, style in marks:
         if position is None:
             continue
-        mark = folium.CircleMarker(list(position), class_name=class_name, **style)
+        mark = folium.CircleMarker(
+            leaflet_location(position), class_name=class_name, **style
+        )
         # folium's path options know no "interactive"; Leaflet does.
         mark.options["interactive"] = False
         mark.add_to(group)

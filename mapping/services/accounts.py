@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from mapping.db import sessions
 from mapping.db.models import ROLES, AppUser, Team, TeamMember
 from mapping.errors import NotFound, UserError
 
@@ -148,6 +149,12 @@ def actor_by_id(session: Session, user_id: int) -> Actor | None:
         return None
     team_ids = session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
     return Actor(user.id, user.username, user.role, frozenset(team_ids), user.display_name)
+
+
+def current_actor(session: Session) -> Actor | None:
+    """The actor of the transaction's session, or None when it names no open session."""
+    user_id = sessions.current_user_id(session)
+    return actor_by_id(session, user_id) if user_id is not None else None
 
 
 def ensure_local_admin(session: Session) -> None:

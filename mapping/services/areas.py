@@ -24,12 +24,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import shapely
-import shapely.geometry
-from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
@@ -37,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from geodata import boundaries
 from geodata.boundaries import BoundaryError, repair
+from mapping import geometry as boundary
 from mapping.db import set_app_user
 from mapping.db.models import SRID, Area, LayerHistory
 from mapping.errors import ConflictError, NotFound, PermissionDenied, UserError, ValidationError
@@ -128,7 +127,7 @@ def geometry_from_geojson(value: str | dict[str, Any] | Sequence[Any]) -> BaseGe
         if not geometry:
             continue
         try:
-            shape = shapely.geometry.shape(geometry)
+            shape = boundary.from_geojson(geometry)
         except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException):
             raise ValidationError({"geometry": "area.bad_geojson"}) from None
         parts += _polygon_parts(shape)
@@ -204,12 +203,42 @@ def area_ref(session: Session, area_id: int) -> AreaRef:
     return AreaRef(area.id, area.version)
 
 
+def _multipolygon(value: Any) -> MultiPolygon:
+    """An area's stored boundary as shapely (the column holds MultiPolygons only)."""
+    return cast(MultiPolygon, boundary.from_database(value))
+
+
+@dataclass(frozen=True)
+class AreaForEditing:
+    """What the area page edits, as plain data: version, boundary, streets, owning team."""
+
+    ref: AreaRef
+    name: str
+    boundary: MultiPolygon
+    streets: str
+    team_id: int | None
+
+
+def area_for_editing(session: Session, area_id: int) -> AreaForEditing:
+    """A current area with its boundary and streets, for a page about to edit them."""
+    area = session.get(Area, area_id)
+    if area is None or area.retired_at is not None:
+        raise NotFound("area.not_found")
+    return AreaForEditing(
+        ref=AreaRef(area.id, area.version),
+        name=area.name,
+        boundary=_multipolygon(area.geom),
+        streets=area.streets or "",
+        team_id=area.team_id,
+    )
+
+
 def area_geometry(session: Session, area_id: int) -> MultiPolygon:
     """An area's boundary as a shapely MultiPolygon in EPSG:4326."""
     area = session.get(Area, area_id)
     if area is None:
         raise NotFound("area.not_found")
-    return to_shape(area.geom)
+    return _multipolygon(area.geom)
 
 
 def update_geometry(
@@ -221,7 +250,7 @@ def update_geometry(
     """Replace an area's boundary with a drawn or uploaded polygon (GeoJSON or shapely)."""
     area = _editable(session, actor, ref)
     shape = geometry if isinstance(geometry, BaseGeometry) else geometry_from_geojson(geometry)
-    area.geom = from_shape(check_geometry(shape), srid=SRID)
+    area.geom = boundary.to_database(check_geometry(shape))
     return _bumped(session, area)
 
 

@@ -1,8 +1,8 @@
 """Reads of the map layers: areas and pins as GeoDataFrames in EPSG:4326.
 
 Every function takes the caller's session and only reads; the caller owns the
-transaction. Geometry crosses the database boundary in one place,
-``_read_frame``: the database sends WKB (``ST_AsBinary``), shapely decodes it.
+transaction. Geometry crosses the database boundary through ``mapping.geometry``:
+``_read_frame`` asks for WKB (``ST_AsBinary``) and ``geometry.from_wkb`` decodes it.
 
 Privacy: retired rows are never returned, and team-only pins only when the
 caller asks for the ``team`` visibility explicitly.
@@ -17,12 +17,12 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 from sqlalchemy import ColumnElement, Executable, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.types import NullType
 
 from mapping import catalog
+from mapping import geometry as geometries
 from mapping.catalog import Entry
 from mapping.db.models import (
     NEED_STATUSES,
@@ -103,8 +103,8 @@ def _read_frame(session: Session, stmt: Executable) -> gpd.GeoDataFrame:
     values = dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)) if rows else {}
     wkb = values.pop("geom", [])
     frame = pd.DataFrame(values, columns=[c for c in columns if c != "geom"])
-    # from_wkb turns NULL (a need that covers its whole area) into a missing geometry.
-    geometry = shapely.from_wkb([bytes(v) if v is not None else None for v in wkb])
+    # NULL (a need that covers its whole area) becomes a missing geometry.
+    geometry = geometries.from_wkb(wkb)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=SRID), crs=SRID)
 
 

@@ -14,15 +14,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import shapely.geometry
-from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mapping import catalog
+from mapping import catalog, geometry
 from mapping.db import set_app_user
 from mapping.db.models import (
+    AppUser,
     Area,
     LayerHistory,
     Need,
@@ -67,7 +66,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 # Fields a history version restores besides the editable ones.
 RESTORED_EXTRA = ("geom", "retired_at", "kind")
-_UNCHANGED = object()
+# "Leave the position as it is" (None means "no position": a need of the whole area).
+UNCHANGED: Any = object()
 
 
 @dataclass(frozen=True)
@@ -81,13 +81,20 @@ class PinRef:
 
 @dataclass(frozen=True)
 class Version:
-    """One recorded state of a pin."""
+    """One recorded state of a pin: when, by whom (login and display name), what."""
 
     history_id: int
     changed_at: dt.datetime
     changed_by: str
     operation: str
     data: dict[str, Any]
+    # The author's display name (None: no account of that login, e.g. an edit in QGIS).
+    changed_by_name: str | None = None
+
+    @property
+    def author(self) -> str:
+        """Who made this version as people know them: the display name, else the login."""
+        return self.changed_by_name or self.changed_by
 
 
 def _model(layer: str) -> type[Resource] | type[Partner] | type[Need]:
@@ -201,28 +208,59 @@ def _validate(
     return cleaned
 
 
+def placement(
+    layer: str, point: Any, whole_area: bool | None, has_point: bool | None = None
+) -> Any:
+    """Where a pin goes: a need needs a point unless it covers the whole area.
+
+    ``whole_area`` True (needs only) puts the need on no point; False asks for
+    ``point`` when the need has none yet (``has_point`` False, or a new need)
+    and keeps an existing point (``point`` is then only used by a move);
+    None leaves the choice to ``point`` (no point: the whole area). Returns
+    the point to save, None for no point, or ``UNCHANGED``.
+
+    >>> placement("need", None, whole_area=True)
+    >>> placement("need", (18.6, 54.4), whole_area=False, has_point=True) is UNCHANGED
+    True
+    >>> try:
+    ...     placement("need", None, whole_area=False)
+    ... except ValidationError as refused:
+    ...     print(refused.fields)
+    {'point': 'error.point_required'}
+    """
+    if layer != "need" or whole_area is None:
+        return point
+    if whole_area:
+        return None if has_point is not False else UNCHANGED
+    if has_point:
+        return UNCHANGED
+    if point is None or point is UNCHANGED:
+        raise ValidationError({"point": "error.point_required"})
+    return point
+
+
 def _check_placement(
     session: Session, layer: str, area: Area, point: Any, serves_from_outside: bool
 ) -> Any:
-    """The point as a database geometry, after checking it lies where it may."""
+    """The (lon, lat) point as a database geometry, after checking it lies where it may."""
     if point is None:
         if layer == "resource":
             raise ValidationError({"point": "error.point_required"})
         return None
     errors: dict[str, str] = {}
     lon, lat = point
-    geom = validation.check_point(lon, lat, errors)
-    if geom is None:
+    shape = validation.check_point(lon, lat, errors)
+    if shape is None:
         raise ValidationError(errors)
+    # Converted once: the value checked against the area is the value stored.
+    geom = geometry.to_database(shape)
     inside = session.scalar(
-        select(func.ST_Covers(Area.geom, func.ST_GeomFromText(geom.wkt, 4326))).where(
-            Area.id == area.id
-        )
+        select(func.ST_Covers(Area.geom, geometry.as_sql(geom))).where(Area.id == area.id)
     )
     if not inside and not (serves_from_outside and layer in ("resource", "partner")):
         key = "error.point_outside_area_need" if layer == "need" else "error.point_outside_area"
         raise ValidationError({"point": key})
-    return from_shape(geom, srid=4326)
+    return geom
 
 
 def create_pin(
@@ -233,12 +271,21 @@ def create_pin(
     data: dict[str, Any],
     point: tuple[float, float] | None,
     form_token: str | None = None,
+    *,
+    whole_area: bool | None = None,
 ) -> PinRef:
-    """Put a new resource, partner or need on an area's map; ``point`` is (lon, lat)."""
+    """Put a new resource, partner or need on an area's map; ``point`` is (lon, lat).
+
+    ``whole_area`` False refuses a need without a point (see ``placement``);
+    None, for imports, takes a need without a point as one of the whole area.
+    """
     model = _model(layer)
     area = _area(session, area_id)
     _require_edit(session, actor, area)
     cleaned = _validate(session, layer, data)
+    point = placement(layer, point, whole_area, has_point=False)
+    if point is UNCHANGED:
+        point = None
     geom = _check_placement(session, layer, area, point, bool(cleaned.get("serves_from_outside")))
     row = model(**cleaned, area_id=area.id, geom=geom)
     session.add(row)
@@ -274,14 +321,14 @@ def get_pin(session: Session, actor: Actor, layer: str, pin_id: int, lock: bool 
 def pin_values(row: Any, layer: str) -> dict[str, Any]:
     """The editable values of a pin, plus its position and state, as plain data."""
     values = {name: getattr(row, name) for name in FIELDS[layer]}
-    point = to_shape(row.geom) if row.geom is not None else None
+    position = geometry.lonlat(geometry.from_database(row.geom)) if row.geom is not None else None
     values.update(
         id=row.id,
         area_id=row.area_id,
         version=row.version,
         retired_at=row.retired_at,
-        lon=point.x if point is not None else None,
-        lat=point.y if point is not None else None,
+        lon=position.lon if position is not None else None,
+        lat=position.lat if position is not None else None,
     )
     return values
 
@@ -335,15 +382,28 @@ def _bumped(session: Session, layer: str, row: Any) -> PinRef:
 
 
 def update_pin(
-    session: Session, actor: Actor, ref: PinRef, changes: dict[str, Any], point: Any = _UNCHANGED
+    session: Session,
+    actor: Actor,
+    ref: PinRef,
+    changes: dict[str, Any],
+    point: Any = UNCHANGED,
+    *,
+    whole_area: bool | None = None,
 ) -> PinRef:
-    """Change a pin's fields (and optionally move it to ``point``) if nobody changed it since."""
+    """Change a pin's fields (and optionally move it to ``point``) if nobody changed it since.
+
+    ``point`` is (lon, lat), or None for a need of the whole area. For a need,
+    ``whole_area`` True or False applies ``placement``: covering the whole
+    area drops its point; no longer covering it places it at ``point``
+    (required then) and otherwise keeps the point it has.
+    """
     row = _editable(session, actor, ref.layer, ref)
     current = {name: getattr(row, name) for name in FIELDS[ref.layer]}
     cleaned = _validate(session, ref.layer, {**current, **changes})
     for key, value in cleaned.items():
         setattr(row, key, value)
-    if point is not _UNCHANGED:
+    point = placement(ref.layer, point, whole_area, has_point=row.geom is not None)
+    if point is not UNCHANGED:
         area = _area(session, row.area_id)
         row.geom = _check_placement(
             session, ref.layer, area, point, bool(cleaned.get("serves_from_outside"))
@@ -375,13 +435,16 @@ def restore_pin(session: Session, actor: Actor, ref: PinRef) -> PinRef:
 
 
 def versions(session: Session, actor: Actor, layer: str, pin_id: int) -> list[Version]:
-    """Every recorded state of a pin, newest first, with who and when."""
+    """Every recorded state of a pin, newest first, with when and who (login, display name)."""
     get_pin(session, actor, layer, pin_id)
+    # Only the account's display name: the runtime role may read no other column
+    # it does not need (migration 0006 grants app_user column by column).
     rows = session.execute(
-        select(LayerHistory)
+        select(LayerHistory, AppUser.display_name)
+        .outerjoin(AppUser, AppUser.username == LayerHistory.app_user)
         .where(LayerHistory.table_name == layer, LayerHistory.row_id == pin_id)
         .order_by(LayerHistory.id.desc())
-    ).scalars()
+    )
     return [
         Version(
             history_id=h.id,
@@ -389,8 +452,9 @@ def versions(session: Session, actor: Actor, layer: str, pin_id: int) -> list[Ve
             changed_by=h.app_user or f"{h.db_user} (QGIS/SQL)",
             operation=h.operation,
             data=h.row_data or {},
+            changed_by_name=name if h.app_user else None,
         )
-        for h in rows
+        for h, name in rows
     ]
 
 
@@ -433,7 +497,7 @@ def _apply(row: Any, layer: str, data: dict[str, Any]) -> None:
             continue
         value = data[key]
         if key == "geom":
-            value = from_shape(shapely.geometry.shape(value), srid=4326) if value else None
+            value = geometry.to_database(geometry.from_geojson(value)) if value else None
         elif key == "retired_at" and value is not None:
             value = dt.datetime.fromisoformat(value)
         elif key == "verified_on" and value is not None:

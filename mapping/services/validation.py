@@ -16,6 +16,7 @@ import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
+from mapping import geometry as geometries
 from mapping.db.models import NEED_STATUSES, VISIBILITIES
 
 POLAND_OUTLINE = (
@@ -50,7 +51,7 @@ def poland() -> BaseGeometry:
     import json
 
     data = json.loads(POLAND_OUTLINE.read_text(encoding="utf-8"))
-    geom = shapely.geometry.shape(data["features"][0]["geometry"])
+    geom = geometries.from_geojson(data["features"][0]["geometry"])
     shapely.prepare(geom)
     return geom
 

@@ -21,12 +21,9 @@ from mapping.db import sessions
 from mapping.i18n import t
 from mapping.services import accounts
 from mapping.services.accounts import Actor
-from mapping.ui import data
+from mapping.ui import cached_reads, state
 from mapping.ui.safe_text import md_t
 
-TOKEN = "calmap.session_token"  # noqa: S105 - a session-state key, not a secret
-TIMED_OUT = "calmap.timed_out"
-COOKIE_PENDING = "calmap.cookie_pending"
 COOKIE = "calmap_session"
 # The cookie outlives the idle timeout only by what a browser keeps; the database
 # decides whether the session is still open.
@@ -37,7 +34,7 @@ def _token_of_this_browser_session() -> str | None:
     """The session token kept in this browser session's state (None outside a script run)."""
     if get_script_run_ctx(suppress_warning=True) is None:
         return None
-    return st.session_state.get(TOKEN)
+    return state.get(state.SESSION_TOKEN)
 
 
 # Widget callbacks run before the router signs the person in on a run; they
@@ -49,7 +46,7 @@ def _engine(url: str):  # noqa: ANN202 - an Engine
     return db.engine_for_url(url)
 
 
-def _client() -> str:
+def client_address() -> str:
     """The client address for throttling and the sign-in log."""
     try:
         address = st.context.ip_address
@@ -62,8 +59,8 @@ def _client() -> str:
 def current_actor(url: str, cfg: Config, lang: str) -> Actor | None:
     """The signed-in user, or None after drawing the sign-in form (the page must stop)."""
     engine = _engine(url)
-    key = data.session_key(cfg)
-    token = st.session_state.get(TOKEN)
+    key = cached_reads.session_key(cfg)
+    token = state.get(state.SESSION_TOKEN)
     from_cookie = False
     if token is None and cfg.auth == "password":
         token = sessions.token_from_cookie(key, _cookie())
@@ -73,7 +70,7 @@ def current_actor(url: str, cfg: Config, lang: str) -> Actor | None:
         # Ended elsewhere, idle too long, or the account was disabled.
         forget()
         if not from_cookie:
-            st.session_state[TIMED_OUT] = True
+            state.put(state.TIMED_OUT, True)
         if cfg.auth == "password":
             _write_cookie(None)
         token = None
@@ -82,7 +79,7 @@ def current_actor(url: str, cfg: Config, lang: str) -> Actor | None:
         if username:
             with Session(engine) as session, session.begin():
                 token = sessions.open_trusted(
-                    session, key, username, _client(), cfg.idle_timeout_minutes
+                    session, key, username, client_address(), cfg.idle_timeout_minutes
                 )
             actor = _resume(engine, token, cfg) if token else None
             if actor is None:
@@ -94,22 +91,22 @@ def current_actor(url: str, cfg: Config, lang: str) -> Actor | None:
         else:
             _password_form(engine, cfg, lang)
         return None
-    st.session_state[TOKEN] = token
+    state.put(state.SESSION_TOKEN, token)
     db.set_session_token(token)
     if cfg.auth == "none":
         st.sidebar.warning(t("auth.no_login_mode", lang))
-    if st.session_state.pop(COOKIE_PENDING, False):
+    if state.pop(state.COOKIE_PENDING, False):
         _write_cookie(sessions.sign_cookie(key, token))
     return actor
 
 
 def signed_in_actor(url: str) -> Actor | None:
     """The actor of this run's session, read again (the router signed them in; nothing drawn)."""
-    token = st.session_state.get(TOKEN)
+    token = state.get(state.SESSION_TOKEN)
     if not token:
         return None
     with db.acting_for(token), Session(_engine(url)) as session:
-        return sessions.current_actor(session)
+        return accounts.current_actor(session)
 
 
 def _resume(engine, token: str | None, cfg: Config) -> Actor | None:  # noqa: ANN001
@@ -117,24 +114,24 @@ def _resume(engine, token: str | None, cfg: Config) -> Actor | None:  # noqa: AN
     with db.acting_for(token), Session(engine) as session, session.begin():
         if sessions.touch(session, cfg.idle_timeout_minutes) is None:
             return None
-        return sessions.current_actor(session)
+        return accounts.current_actor(session)
 
 
 def _password_form(engine, cfg: Config, lang: str) -> None:  # noqa: ANN001
     st.title(t("auth.title", lang))
-    if st.session_state.pop(TIMED_OUT, False):
+    if state.pop(state.TIMED_OUT, False):
         st.info(t("auth.timed_out", lang))
     with st.form("calmap-login"):
-        username = st.text_input(t("auth.username", lang), key="calmap.login.username")
+        username = st.text_input(t("auth.username", lang), key=state.LOGIN_USERNAME)
         password = st.text_input(
-            t("auth.password", lang), type="password", key="calmap.login.password"
+            t("auth.password", lang), type="password", key=state.LOGIN_PASSWORD
         )
         submitted = st.form_submit_button(t("auth.sign_in", lang))
     if not submitted:
         return
     with db.acting_for(None), Session(engine) as session, session.begin():
         result = sessions.sign_in(
-            session, username, password, _client(), cfg.idle_timeout_minutes
+            session, username, password, client_address(), cfg.idle_timeout_minutes
         )
     if result.outcome == "throttled":
         st.error(t("auth.throttled", lang, seconds=result.retry_after))
@@ -142,8 +139,8 @@ def _password_form(engine, cfg: Config, lang: str) -> None:  # noqa: ANN001
     if result.outcome != "ok" or not result.token:
         st.error(t("auth.wrong_password", lang))
         return
-    st.session_state[TOKEN] = result.token
-    st.session_state[COOKIE_PENDING] = True
+    state.put(state.SESSION_TOKEN, result.token)
+    state.put(state.COOKIE_PENDING, True)
     st.rerun()
 
 
@@ -185,7 +182,7 @@ def _oidc_username() -> str | None:
 
 def _oidc_button(lang: str) -> None:
     st.title(t("auth.title", lang))
-    if st.session_state.pop(TIMED_OUT, False):
+    if state.pop(state.TIMED_OUT, False):
         st.info(t("auth.timed_out", lang))
     if st.button(t("auth.sign_in_oidc", lang)):
         st.login()
@@ -193,13 +190,13 @@ def _oidc_button(lang: str) -> None:
 
 def forget() -> None:
     """Forget the session in this browser tab (the database session is untouched)."""
-    st.session_state.pop(TOKEN, None)
+    state.pop(state.SESSION_TOKEN)
     db.set_session_token(None)
 
 
 def sign_out(url: str) -> None:
     """End the session in the database (every tab with its token) and in this browser."""
-    token = st.session_state.get(TOKEN)
+    token = state.get(state.SESSION_TOKEN)
     if token:
         with db.acting_for(token), Session(_engine(url)) as session, session.begin():
             sessions.end(session)
@@ -219,7 +216,7 @@ def logout_button(actor: Actor, url: str, cfg: Config, lang: str) -> None:
             role=t(f"role.{actor.role}", lang),
         )
     )
-    if st.sidebar.button(t("auth.sign_out", lang), key="calmap.logout"):
+    if st.sidebar.button(t("auth.sign_out", lang), key=state.LOGOUT):
         sign_out(url)
         if cfg.auth == "oidc":
             st.logout()

@@ -15,10 +15,9 @@ from mapping.i18n import t
 from mapping.services import share_links
 from mapping.services.accounts import Actor
 from mapping.services.share_links import Scope
-from mapping.ui import editing
+from mapping.ui import state
+from mapping.ui.page import Page
 from mapping.ui.safe_text import md_t
-
-NEW_LINK = "calmap.share.new_link"
 
 
 def _base_url(cfg: Config) -> str:
@@ -35,10 +34,11 @@ def _when(value: object) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else "—"  # type: ignore[attr-defined]
 
 
-def panel(url: str, cfg: Config, actor: Actor, lang: str, scope: Scope, place: str) -> None:
+def panel(page: Page, actor: Actor, scope: Scope, place: str) -> None:
     """The share section: a form for a new link to ``scope`` and the actor's links."""
     if not actor.can_edit:
         return
+    lang, cfg = page.lang, page.cfg
     with st.expander(t("share.panel", lang), icon=":material/share:"):
         st.caption(md_t("share.panel_help", lang, place=place))
         with st.form("calmap-share-new", clear_on_submit=True):
@@ -48,18 +48,18 @@ def panel(url: str, cfg: Config, actor: Actor, lang: str, scope: Scope, place: s
             pin = st.text_input(t("share.pin_optional", lang), type="password",
                                 max_chars=share_links.MAX_PIN)
             if st.form_submit_button(t("share.create", lang), icon=":material/add_link:"):
-                outcome = editing.run(url, actor, lambda s: share_links.create(
+                outcome = page.run(lambda s: share_links.create(
                     s, actor, scope, int(days), pin or None, label or None))
                 if outcome.error is not None:
                     st.error(md_t(outcome.error.key, lang, **outcome.error.params))
                 else:
-                    st.session_state[NEW_LINK] = share_links.link_url(
+                    state.put(state.SHARE_NEW_LINK, share_links.link_url(
                         _base_url(cfg), outcome.value.token)
-        new_link = st.session_state.pop(NEW_LINK, None)
+        new_link = state.pop(state.SHARE_NEW_LINK)
         if new_link:
             st.success(t("share.created", lang))
             st.code(new_link, language=None)
-        links = editing.run(url, actor, lambda s: share_links.list_links(s, actor)).value or []
+        links = page.run(lambda s: share_links.list_links(s, actor)).value or []
         if not links:
             st.caption(t("share.none", lang))
             return
@@ -87,7 +87,7 @@ def panel(url: str, cfg: Config, actor: Actor, lang: str, scope: Scope, place: s
             format_func=lambda i: f"#{i} · {active[i].scope_name or ''} · {active[i].label or ''}",
         )
         if st.button(t("share.revoke", lang), icon=":material/link_off:"):
-            outcome = editing.run(url, actor, lambda s: share_links.revoke(s, actor, chosen))
+            outcome = page.run(lambda s: share_links.revoke(s, actor, chosen))
             if outcome.error is not None:
                 st.error(md_t(outcome.error.key, lang, **outcome.error.params))
             else:

@@ -21,12 +21,10 @@ from mapping.errors import NotFound, UserError
 from mapping.i18n import t
 from mapping.maps import presenter
 from mapping.services import presentation, share_links
-from mapping.ui import data
-from mapping.ui.auth import _client
+from mapping.ui import cached_reads, state
+from mapping.ui.auth import client_address
 from mapping.ui.safe_text import md_t
 
-# The share session of this browser session, keyed by the link it opened.
-SESSION = "calmap.share.session"
 FULL_SCREEN_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
@@ -53,12 +51,12 @@ def _link_key(token: str) -> str:
 
 def _opened(engine, token: str, lang: str) -> str | None:  # noqa: ANN001 - an Engine
     """The share session for ``token``: kept, opened now, or None after showing why not."""
-    kept = st.session_state.get(SESSION)
+    kept = state.get(state.SHARE_SESSION)
     if kept and kept[0] == _link_key(token):
         return str(kept[1])
-    pin = st.session_state.get("calmap.share.pin") or None
+    pin = state.get(state.SHARE_PIN) or None
     try:
-        opened = share_links.open_link(engine, token, pin, _client())
+        opened = share_links.open_link(engine, token, pin, client_address())
     except UserError as exc:
         st.title(t("share.heading", lang), anchor=False)
         if exc.key != "share.pin_needed" or pin:
@@ -66,11 +64,11 @@ def _opened(engine, token: str, lang: str) -> str | None:  # noqa: ANN001 - an E
         if exc.key in ("share.pin_needed", "share.wrong_pin", "share.throttled"):
             with st.form("calmap-share-pin"):
                 st.text_input(t("share.pin_label", lang), type="password",
-                              key="calmap.share.pin", max_chars=share_links.MAX_PIN)
+                              key=state.SHARE_PIN, max_chars=share_links.MAX_PIN)
                 st.form_submit_button(t("share.open", lang), type="primary")
         return None
-    st.session_state.pop("calmap.share.pin", None)
-    st.session_state[SESSION] = (_link_key(token), opened.session_token)
+    state.pop(state.SHARE_PIN)
+    state.put(state.SHARE_SESSION, (_link_key(token), opened.session_token))
     return opened.session_token
 
 
@@ -92,13 +90,13 @@ def show(url: str, cfg: Config, lang: str, token: str) -> None:
             show_map = presentation.shared_presentation(session)
     except NotFound as exc:
         # The link was revoked or expired while open: the next opening says which.
-        st.session_state.pop(SESSION, None)
+        state.pop(state.SHARE_SESSION)
         st.error(md_t(exc.key, lang, **exc.params))
         return
     st.html(FULL_SCREEN_CSS)
     folium_map = presenter.presenter_map(
         show_map, lang, tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,
-        leaflet=data.leaflet_links(),
+        leaflet=cached_reads.leaflet_links(),
     )
     st_folium(folium_map, key="shared_map", height=700, use_container_width=True,
               returned_objects=[])

@@ -10,10 +10,8 @@ import streamlit as st
 
 from mapping.config import LANGUAGES
 from mapping.i18n import t
-from mapping.ui import data, state
+from mapping.ui import cached_reads, state
 
-# Set once the address's choice has been read in this browser session.
-LINK_READ = "calmap.link_read"
 # Em spaces are not collapsed by the browser, so the area tree shows as indents.
 INDENT = "\u2003"
 
@@ -42,9 +40,9 @@ def _open_link(url: str, cities: list[str]) -> None:
     is never overridden; an id that does not exist (or that this user may not
     see) is ignored.
     """
-    if st.session_state.get(LINK_READ):
+    if state.get(state.LINK_READ):
         return
-    st.session_state[LINK_READ] = True
+    state.put(state.LINK_READ, True)
     params = st.query_params
     wanted_city = str(params.get("city", ""))
     wanted_team = str(params.get("team", ""))
@@ -53,15 +51,15 @@ def _open_link(url: str, cities: list[str]) -> None:
         state.set_city(wanted_city)
     for city in cities:
         if wanted_area.isdigit() and any(
-            c.id == int(wanted_area) for c in data.area_choices(url, city, None)
+            c.id == int(wanted_area) for c in cached_reads.area_choices(url, city, None)
         ):
             state.set_city(city)
-            teams = {team.id for team in data.teams(url, city)}
+            teams = {team.id for team in cached_reads.teams(url, city)}
             if wanted_team.isdigit() and int(wanted_team) in teams:
                 state.set_team_id(int(wanted_team))
             state.set_area_id(int(wanted_area))
             return
-        teams = {team.id for team in data.teams(url, city)}
+        teams = {team.id for team in cached_reads.teams(url, city)}
         if wanted_team.isdigit() and int(wanted_team) in teams:
             state.set_city(city)
             state.set_team_id(int(wanted_team))
@@ -81,7 +79,7 @@ def _remember_in_address() -> None:
 
 def selectors(url: str, lang: str) -> None:
     """City, team and area selectboxes, each offering only what the one above allows."""
-    cities = data.cities(url)
+    cities = cached_reads.cities(url)
     if not cities:
         st.sidebar.info(t("sidebar.no_cities", lang))
         return
@@ -93,7 +91,7 @@ def selectors(url: str, lang: str) -> None:
         t("sidebar.city", lang), cities, key=state.CITY, on_change=state.forget_team_and_area
     )
 
-    teams = data.teams(url, state.city())
+    teams = cached_reads.teams(url, state.city())
     team_names = {team.id: team.name for team in teams}
     team_options = [state.ALL, *team_names]
     if (state.team_id() or state.ALL) not in team_options:
@@ -106,7 +104,7 @@ def selectors(url: str, lang: str) -> None:
         on_change=state.forget_area,
     )
 
-    choices = data.area_choices(url, state.city(), state.team_id())
+    choices = cached_reads.area_choices(url, state.city(), state.team_id())
     labels = {
         c.id: f"{INDENT * c.depth}{c.name} ({t(f'kind.{c.kind}', lang)})" for c in choices
     }
@@ -126,11 +124,11 @@ def current_place(url: str, lang: str) -> str:
     """What the current choice is called: the area, else the team, else the city."""
     city = state.city()
     if state.area_id() is not None:
-        for choice in data.area_choices(url, city, state.team_id()):
+        for choice in cached_reads.area_choices(url, city, state.team_id()):
             if choice.id == state.area_id():
                 return choice.name
     if state.team_id() is not None:
-        for team in data.teams(url, city):
+        for team in cached_reads.teams(url, city):
             if team.id == state.team_id():
                 return team.name
     return city or t("overview.all_places", lang)

@@ -1,16 +1,25 @@
-"""Named accessors over ``st.session_state``: ids and filters only, never data or maps.
+"""Every key of ``st.session_state``, named once, and the only code that reads or writes it.
 
-The sidebar widgets use these keys directly, so a widget and its accessor
+Session state holds ids, filters, small values and one-time notes, never data
+frames or maps. The keys are named here, grouped by who uses them (the
+sidebar, signing in, the editor, the other pages); other modules go through
+the accessors below (``get``, ``put``, ``pop``…) or, for a widget, pass the
+named key as its ``key=``.
+
+The sidebar widgets use their keys directly, so a widget and its accessor
 always agree. Changing the city clears the team and area; changing the team
 clears the area, so a selection never points at an area outside the choice.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from mapping.config import LANGUAGES
 
+# --- the sidebar (mapping.ui.sidebar) ---------------------------------------------------
 LANGUAGE = "calmap.language"
 CITY = "calmap.city"
 TEAM_ID = "calmap.team_id"
@@ -18,6 +27,103 @@ AREA_ID = "calmap.area_id"
 # "All teams" / "all areas" is stored as 0 rather than None: a selectbox whose
 # value is None shows an empty placeholder instead of the "all" option.
 ALL = 0
+LINK_READ = "calmap.link_read"  # the address's ?city=/?team=/?area= was read once
+
+# --- signing in (mapping.ui.auth) -------------------------------------------------------
+SESSION_TOKEN = "calmap.session_token"  # noqa: S105 - a session-state key, not a secret
+TIMED_OUT = "calmap.timed_out"
+COOKIE_PENDING = "calmap.cookie_pending"
+LOGIN_USERNAME = "calmap.login.username"
+LOGIN_PASSWORD = "calmap.login.password"  # noqa: S105 - a widget key, not a secret
+LOGOUT = "calmap.logout"
+
+# --- one-time notes of a page (mapping.ui.page) ---------------------------------------------
+FLASH = "calmap.flash."  # + the page's name
+
+# --- the map editor (mapping.ui.editor_*) ------------------------------------------------
+EDITOR = "calmap.editor."
+EDITOR_AREA = EDITOR + "area"  # the area the rest of this state belongs to
+EDITOR_LAYER = EDITOR + "layer"  # the layer chosen for adding and for the table
+EDITOR_TAB = EDITOR + "tab"
+EDITOR_POINT = EDITOR + "point"  # the LonLat the user marked, or None
+EDITOR_COORDS = EDITOR + "coords"  # the coordinates text box
+EDITOR_COORDS_ERROR = EDITOR + "coords_error"
+EDITOR_LOCATING = EDITOR + "locating"  # a number while waiting for the browser's position
+EDITOR_LOCATION_FAILED = EDITOR + "location_failed"  # why the browser gave no position
+EDITOR_SYNC_COORDS = EDITOR + "sync_coords"  # the box must show the marked point next draw
+EDITOR_SHOW_ENTRY = EDITOR + "show_entry"  # switch to the entry tab on the next draw
+EDITOR_SHOW_LAYER = EDITOR + "show_layer"  # switch the layer choice on the next draw
+EDITOR_OPEN = EDITOR + "open"  # PinRef of the open pin, with the version it was loaded at
+EDITOR_SEED = EDITOR + "seed"  # the open pin's values as loaded
+EDITOR_GENERATION = EDITOR + "generation"  # bumped on every load: fresh edit-form widgets
+EDITOR_TOKEN = EDITOR + "token"  # noqa: S105 - one-time token of the new-pin form
+EDITOR_FLASH = EDITOR + "flash"  # the outcome of the last action, shown once
+EDITOR_MAP = EDITOR + "map"  # + nonce: the st_folium key, under which it stores its report
+EDITOR_MAP_NONCE = EDITOR + "map_nonce"
+EDITOR_SEEN_CLICK = EDITOR + "seen_click"
+EDITOR_SEEN_OBJECT = EDITOR + "seen_object"
+EDITOR_TABLE = EDITOR + "table."  # + layer: the table widget (its selection)
+EDITOR_TABLE_ROWS = EDITOR + "table_rows."  # + layer: [(id, version)] in the order shown
+EDITOR_BULK_STATUS = EDITOR + "bulk_status"
+
+# --- the other pages: widget-key prefixes and the values they keep -----------------------
+AREAS = "calmap.areas."
+BULK = "calmap.bulk."
+BULK_SAVED = BULK + "saved"  # upload token → entries it added
+EXPORT = "calmap.export."
+IMPORT_AREAS = "calmap.import_areas."
+IMPORT_AREAS_SAVED = IMPORT_AREAS + "saved"  # upload token → areas it added
+JUNE = "calmap.june."
+JUNE_RESULT = JUNE + "result"  # the last pack made: its zip, name, preview and notes
+SNAPSHOTS = "calmap.snapshots."
+SURVEY = "calmap.survey."
+SURVEY_OVERRIDES = SURVEY + "overrides"  # question → the column the user chose for it
+SURVEY_IMPORTED = SURVEY + "imported"  # upload token → answers it added
+PRESENTER = "calmap.presenter."
+SHARE = "calmap.share."
+SHARE_SESSION = SHARE + "session"  # (digest of the link's token, the share session's token)
+SHARE_PIN = SHARE + "pin"  # the PIN form's field
+SHARE_NEW_LINK = SHARE + "new_link"  # a new link's address, shown once
+TEAMS = "calmap.teams."
+TEAMS_CHOSEN = TEAMS + "partnership"
+
+
+# --- plain access ---------------------------------------------------------------------------
+
+
+def get(key: str, default: Any = None) -> Any:
+    """The value under ``key``, or ``default``."""
+    return st.session_state.get(key, default)
+
+
+def put(key: str, value: Any) -> None:
+    """Keep ``value`` under ``key``."""
+    st.session_state[key] = value
+
+
+def pop(key: str, default: Any = None) -> Any:
+    """The value under ``key``, forgotten; ``default`` when there was none."""
+    return st.session_state.pop(key, default)
+
+
+def setdefault(key: str, value: Any) -> Any:
+    """The value under ``key``, set to ``value`` first when there was none."""
+    return st.session_state.setdefault(key, value)
+
+
+def bump(key: str) -> int:
+    """Add one to the counter under ``key`` (missing: 0) and return it."""
+    value = int(st.session_state.get(key) or 0) + 1
+    st.session_state[key] = value
+    return value
+
+
+def keep(key: str) -> dict[Any, Any]:
+    """A dictionary kept under ``key`` for the browser session (created empty)."""
+    return st.session_state.setdefault(key, {})
+
+
+# --- the sidebar's choice -------------------------------------------------------------------
 
 
 def init(default_language: str) -> None:

@@ -18,10 +18,10 @@ import pandas as pd
 import streamlit as st
 
 from mapping.catalog import Entry
-from mapping.db.models import NEED_STATUSES, VISIBILITIES
 from mapping.i18n import MESSAGES, t
-from mapping.services.layers import CATEGORY_VOCABULARY
+from mapping.services.layers import CATEGORY_VOCABULARY, NEED_STATUSES, VISIBILITIES
 from mapping.services.pins import FIELDS, Version
+from mapping.ui.safe_text import md_t
 
 LOCAL_TIME = ZoneInfo("Europe/Warsaw")
 EMPTY = "—"
@@ -132,7 +132,7 @@ def display_value(
     return _short(str(value))
 
 
-def _when(value: Any) -> str:
+def _when(value: Any, seconds: bool = False) -> str:
     if isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value)
@@ -141,7 +141,7 @@ def _when(value: Any) -> str:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(LOCAL_TIME)
-        return value.strftime("%Y-%m-%d %H:%M")
+        return value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
@@ -194,7 +194,11 @@ def history_rows(
     lang: str,
     index: Mapping[tuple[str, str], Entry],
 ) -> list[dict[str, str]]:
-    """One row per version, newest first: when, who, what operation, what changed."""
+    """One row per version, newest first: when (to the second), who, what operation, what changed.
+
+    Who is the author's display name (their login when they have none, and
+    the database user for an edit made in QGIS or psql).
+    """
     rows = []
     for i, version in enumerate(versions):
         previous = versions[i + 1].data if i + 1 < len(versions) else None
@@ -209,13 +213,36 @@ def history_rows(
             ) or t("editor.no_changes", lang)
         rows.append(
             {
-                "when": _when(version.changed_at),
-                "who": version.changed_by,
+                "when": _when(version.changed_at, seconds=True),
+                "who": version.author,
                 "operation": t(f"operation.{version.operation.lower()}", lang),
                 "changes": changes,
             }
         )
     return rows
+
+
+def restore_labels(rows: Sequence[Mapping[str, str]], lang: str) -> list[str]:
+    """The label of each version's "restore" button: when and who, never twice the same.
+
+    Button labels are Markdown: the values are escaped (a display name is
+    typed by people). Two versions saved by one person within a second would
+    read alike; the later ones get a number.
+
+    >>> rows = [{"when": "2026-06-01 12:00:00", "who": "Ewa"}] * 2
+    >>> for label in restore_labels(rows, "en"):
+    ...     print(label.replace(chr(92), ""))  # unescaped, to read
+    ↩ Restore this version: 2026-06-01 12:00:00, Ewa
+    ↩ Restore this version: 2026-06-01 12:00:00, Ewa (2)
+    """
+    labels: list[str] = []
+    for row in rows:
+        label = md_t("editor.restore_version", lang, when=row["when"], who=row["who"])
+        repeat = 1
+        while (label if repeat == 1 else f"{label} ({repeat})") in labels:
+            repeat += 1
+        labels.append(label if repeat == 1 else f"{label} ({repeat})")
+    return labels
 
 
 # --- the pin form ------------------------------------------------------------------------
