@@ -51,10 +51,10 @@ def panel(page: Page, actor: Actor, scope: Scope, place: str) -> None:
                 outcome = page.run(lambda s: share_links.create(
                     s, actor, scope, int(days), pin or None, label or None))
                 if outcome.error is not None:
-                    st.error(md_t(outcome.error.key, lang, **outcome.error.params))
+                    page.show_error(outcome.error)
                 else:
-                    state.put(state.SHARE_NEW_LINK, share_links.link_url(
-                        _base_url(cfg), outcome.value.token)
+                    address = share_links.link_url(_base_url(cfg), outcome.value.token)
+                    state.put(state.SHARE_NEW_LINK, address)
         new_link = state.pop(state.SHARE_NEW_LINK)
         if new_link:
             st.success(t("share.created", lang))
@@ -89,6 +89,6 @@ def panel(page: Page, actor: Actor, scope: Scope, place: str) -> None:
         if st.button(t("share.revoke", lang), icon=":material/link_off:"):
             outcome = page.run(lambda s: share_links.revoke(s, actor, chosen))
             if outcome.error is not None:
-                st.error(md_t(outcome.error.key, lang, **outcome.error.params))
+                page.show_error(outcome.error)
             else:
                 st.rerun()
