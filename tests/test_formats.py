@@ -49,7 +49,7 @@ def refused(code: str, *args, **kwargs) -> FormatError:
      ("warszawa_dzielnice.geojson", 19)],
 )
 def test_the_shared_boundary_files_open_in_wgs84(name, count):
-    found = formats.read_features(shared(files.BOUNDARIES / name))
+    found = formats.read_features(shared(files.BOUNDARIES[name]))
     assert (len(found.frame), found.file_format) == (count, "GeoJSON")
     assert found.source_crs == "EPSG:4326"
     assert found.frame.crs.to_epsg() == 4326
