@@ -58,7 +58,8 @@ def read_boundaries(
     any other file without one is an error. Invalid polygons are repaired
     with ``shapely.make_valid`` keeping only the polygonal parts.
 
-    >>> frame, notes = read_boundaries("geodata/files/wroclaw_osiedla_48.geojson", "osiedle")
+    >>> from geodata import FILES
+    >>> frame, notes = read_boundaries(FILES / "wroclaw_osiedla_48.geojson", "osiedle")
     >>> len(frame), len(notes), set(frame.geom_type), frame.crs.to_epsg()
     (48, 17, {'MultiPolygon'}, 4326)
     """

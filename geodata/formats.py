@@ -224,7 +224,8 @@ def read_features(
     otherwise, and a note says so. A file with several layers is read whole
     for KML (folders), else ``layer`` or the first layer, with a note.
 
-    >>> found = read_features("geodata/files/wroclaw_osiedla_48.geojson")
+    >>> from geodata import FILES
+    >>> found = read_features(FILES / "wroclaw_osiedla_48.geojson")
     >>> len(found.frame), found.file_format, found.source_crs, found.rows[:3]
     (48, 'GeoJSON', 'EPSG:4326', [1, 2, 3])
     """
