@@ -22,6 +22,7 @@ entry row 2, blank rows counted.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -134,7 +135,8 @@ class RowError:
     key: str
     column: str | None = None
     value: str | None = None
-    params: Mapping[str, Any] = field(default_factory=dict)
+    # In this class body ``field`` is the attribute above, not dataclasses.field.
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def message(self, language: str = "pl") -> str:
         """The problem in the user's language."""
@@ -259,8 +261,8 @@ def _xlsx_rows(content: bytes) -> list[tuple[int, list[Any]]]:
     """The first sheet's rows with their row numbers (cached values, not formulas)."""
     rows = []
     try:
-        rows = uploaded_tables.workbook_rows(content, MAX_COLUMNS)
-        for number, cells in enumerate(rows, start=1):
+        sheet = uploaded_tables.workbook_rows(content, MAX_COLUMNS)
+        for number, cells in enumerate(sheet, start=1):
             if number > MAX_TABLE_ROWS + 1 and any(_filled(c) for c in cells):
                 raise UserError("bulk.too_many_rows", limit=MAX_TABLE_ROWS)
             rows.append((number, list(cells)))

@@ -512,7 +512,8 @@ def describe(error: UserError, layer: str | None = None) -> dict[str, Any]:
     if isinstance(error, ConflictError):
         message["changes"] = {k: list(v) for k, v in error.changes.items()}
         message["who"] = error.changed_by
-        message["layer"] = layer or (open_ref().layer if open_ref() else None)
+        ref = open_ref()
+        message["layer"] = layer or (ref.layer if ref else None)
     if isinstance(error, ValidationError):
         message["fields"] = dict(error.fields)
     return message
