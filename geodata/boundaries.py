@@ -120,7 +120,7 @@ def as_multipolygon(geometry: BaseGeometry, name: str = "") -> MultiPolygon:
         for part in _parts(geometry)
         if _polygonal(part)
         for polygon in _parts(part)
-        if not polygon.is_empty
+        if isinstance(polygon, Polygon) and not polygon.is_empty
     ]
     if not polygons:
         label = f"{name!r}" if name else "the geometry"
@@ -197,11 +197,11 @@ def largest_overlaps(
             covering = [p for p in candidates if hosts[p].covers(child)]
             if covering:
                 best, share = int(min(covering)), 1.0
-                candidates = []
-            for position in candidates:
-                inside = shapely.intersection(child, hosts[position]).area / area
-                if inside > share:
-                    best, share = int(position), inside
+            else:
+                for position in candidates:
+                    inside = shapely.intersection(child, hosts[position]).area / area
+                    if inside > share:
+                        best, share = int(position), inside
         found.append((best if share >= min_share else None, share))
     return found
 

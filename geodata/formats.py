@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -39,6 +39,7 @@ import pyogrio
 import pyogrio.errors
 import pyogrio.raw
 import shapely
+from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
@@ -935,7 +936,8 @@ def _points_from_columns(
         except (TypeError, ValueError):
             problems[position] = ("bad_number", f"{_text(x)}; {_text(y)}")
     # One call for all rows: building points one by one is most of a big table's time.
-    points = shapely.points(coordinates)
+    # shapely's stubs allow one Point for an array of unknown shape; this one is (n, 2).
+    points = cast(NDArray[np.object_], shapely.points(coordinates))
     missing = np.isnan(coordinates).any(axis=1)
     return [None if gone else point for point, gone in zip(points, missing, strict=True)]
 

@@ -703,7 +703,7 @@ def preview_frame(report: Report) -> gpd.GeoDataFrame:
                 "target_groups": entry.data.get("target_groups") or [],
             }
         )
-    geometry = [Point(entry.point) for entry in report.points]
+    geometry = [Point(entry.point) if entry.point is not None else None for entry in report.points]
     return gpd.GeoDataFrame(
         records,
         geometry=gpd.GeoSeries(geometry, crs=SRID),

@@ -24,13 +24,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import shapely
 import shapely.geometry
 from geoalchemy2.shape import from_shape, to_shape
-from shapely.geometry import MultiPolygon
+from shapely.geometry import GeometryCollection, MultiPolygon
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -95,7 +95,7 @@ class StreetMatch:
 def _polygon_parts(geometry: BaseGeometry) -> list[BaseGeometry]:
     if geometry.geom_type in ("Polygon", "MultiPolygon"):
         return [geometry]
-    if geometry.geom_type == "GeometryCollection":
+    if isinstance(geometry, GeometryCollection):
         return [p for g in geometry.geoms for p in _polygon_parts(g)]
     return []
 
@@ -209,7 +209,7 @@ def area_geometry(session: Session, area_id: int) -> MultiPolygon:
     area = session.get(Area, area_id)
     if area is None:
         raise NotFound("area.not_found")
-    return to_shape(area.geom)
+    return cast(MultiPolygon, to_shape(area.geom))  # the column holds MULTIPOLYGONs
 
 
 def update_geometry(

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 import shapely.geometry
 from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry import Point
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -278,7 +279,8 @@ def get_pin(session: Session, actor: Actor, layer: str, pin_id: int, lock: bool 
 def pin_values(row: Any, layer: str) -> dict[str, Any]:
     """The editable values of a pin, plus its position and state, as plain data."""
     values = {name: getattr(row, name) for name in FIELDS[layer]}
-    point = to_shape(row.geom) if row.geom is not None else None
+    # The pin columns hold POINTs; to_shape is typed for any geometry.
+    point = cast(Point, to_shape(row.geom)) if row.geom is not None else None
     values.update(
         id=row.id,
         area_id=row.area_id,
