@@ -58,7 +58,8 @@ def read_boundaries(
     any other file without one is an error. Invalid polygons are repaired
     with ``shapely.make_valid`` keeping only the polygonal parts.
 
-    >>> frame, notes = read_boundaries("geodata/files/wroclaw_osiedla_48.geojson", "osiedle")
+    >>> from geodata import FILES
+    >>> frame, notes = read_boundaries(FILES / "wroclaw_osiedla_48.geojson", "osiedle")
     >>> len(frame), len(notes), set(frame.geom_type), frame.crs.to_epsg()
     (48, 17, {'MultiPolygon'}, 4326)
     """
@@ -119,7 +120,7 @@ def as_multipolygon(geometry: BaseGeometry, name: str = "") -> MultiPolygon:
         for part in _parts(geometry)
         if _polygonal(part)
         for polygon in _parts(part)
-        if not polygon.is_empty
+        if isinstance(polygon, Polygon) and not polygon.is_empty
     ]
     if not polygons:
         label = f"{name!r}" if name else "the geometry"
@@ -196,11 +197,11 @@ def largest_overlaps(
             covering = [p for p in candidates if hosts[p].covers(child)]
             if covering:
                 best, share = int(min(covering)), 1.0
-                candidates = []
-            for position in candidates:
-                inside = shapely.intersection(child, hosts[position]).area / area
-                if inside > share:
-                    best, share = int(position), inside
+            else:
+                for position in candidates:
+                    inside = shapely.intersection(child, hosts[position]).area / area
+                    if inside > share:
+                        best, share = int(position), inside
         found.append((best if share >= min_share else None, share))
     return found
 

@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -39,6 +39,7 @@ import pyogrio
 import pyogrio.errors
 import pyogrio.raw
 import shapely
+from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
@@ -224,7 +225,8 @@ def read_features(
     otherwise, and a note says so. A file with several layers is read whole
     for KML (folders), else ``layer`` or the first layer, with a note.
 
-    >>> found = read_features("geodata/files/wroclaw_osiedla_48.geojson")
+    >>> from geodata import FILES
+    >>> found = read_features(FILES / "wroclaw_osiedla_48.geojson")
     >>> len(found.frame), found.file_format, found.source_crs, found.rows[:3]
     (48, 'GeoJSON', 'EPSG:4326', [1, 2, 3])
     """
@@ -934,7 +936,8 @@ def _points_from_columns(
         except (TypeError, ValueError):
             problems[position] = ("bad_number", f"{_text(x)}; {_text(y)}")
     # One call for all rows: building points one by one is most of a big table's time.
-    points = shapely.points(coordinates)
+    # shapely's stubs allow one Point for an array of unknown shape; this one is (n, 2).
+    points = cast(NDArray[np.object_], shapely.points(coordinates))
     missing = np.isnan(coordinates).any(axis=1)
     return [None if gone else point for point, gone in zip(points, missing, strict=True)]
 

@@ -73,8 +73,9 @@ def read_projected_points(
     outside the area of use of ``crs`` is an error: it usually means the two
     columns are swapped or the CRS is wrong.
 
+    >>> from geodata import FILES
     >>> venues = read_projected_points(
-    ...     "geodata/files/gdansk_instytucje_kultury.geojson", "X", "Y", "EPSG:2177")
+    ...     FILES / "gdansk_instytucje_kultury.geojson", "X", "Y", "EPSG:2177")
     >>> len(venues), venues.crs.to_epsg(), round(venues.geometry.iloc[0].x, 4)
     (74, 4326, 18.6521)
     """

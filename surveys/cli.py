@@ -254,9 +254,10 @@ def _area_in_wave(table: indicators.WaveIndicators, area: str) -> int:
     from surveys import indicators
 
     ids = {row.area_id for row in indicators.filter_area(table, area).rows}
-    if len(ids) != 1 or None in ids:
+    area_id = ids.pop() if len(ids) == 1 else None
+    if area_id is None:
         raise UserError("survey.area_not_in_wave", area=area)
-    return int(ids.pop())
+    return area_id
 
 
 @app.command("waves")

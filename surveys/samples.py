@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from surveys.xlsform import FormDefinition, Question
 
@@ -48,7 +49,7 @@ class Respondent:
 
 
 def points_in(
-    shape: shapely.Geometry, count: int, rng: np.random.Generator
+    shape: BaseGeometry, count: int, rng: np.random.Generator
 ) -> list[tuple[float, float]]:
     """``count`` random (lat, lon) points inside ``shape``."""
     minx, miny, maxx, maxy = shape.bounds
@@ -66,7 +67,7 @@ def points_in(
 def generate(
     form: FormDefinition,
     count: int,
-    shapes: Mapping[str, shapely.Geometry],
+    shapes: Mapping[str, BaseGeometry],
     *,
     seed: int = 2026,
     point_share: float = 0.3,
@@ -213,7 +214,7 @@ def kobo_xlsx(form: FormDefinition, respondents: Sequence[Respondent], **options
     import openpyxl
 
     workbook = openpyxl.Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]
     sheet.title = form.form_id[:31]
     for row in kobo_rows(form, respondents, **options):
         sheet.append(row)

@@ -31,9 +31,12 @@ import secrets
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -365,7 +368,7 @@ class AreaIndex:
     ids: list[int]
     names: list[str]
     kinds: list[str]
-    geometries: list[shapely.Geometry]
+    geometries: list[BaseGeometry]
     city: str | None
 
     def __post_init__(self) -> None:
@@ -389,7 +392,8 @@ class AreaIndex:
         if not points or not self._any:
             return found
         coords = np.asarray(points, dtype=float)
-        geoms = shapely.points(coords[:, 0], coords[:, 1])
+        # shapely's stubs allow one Point for arrays of unknown shape; these are 1-D.
+        geoms = cast(NDArray[np.object_], shapely.points(coords[:, 0], coords[:, 1]))
         # The points go into the tree and the areas ask it: GEOS prepares the
         # querying geometry, so each detailed ring is prepared once, not each point.
         area_index, point_index = shapely.STRtree(geoms).query(

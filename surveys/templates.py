@@ -302,7 +302,7 @@ def template_xlsx(
     from openpyxl.styles import Font
 
     workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])
     for title, rows in template_sheets(kind, version, estates).items():
         sheet = workbook.create_sheet(title)
         for row in rows:

@@ -28,6 +28,8 @@ from mapping.db.embedded_postgres import RUNTIME_USER, Cluster, ClusterError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+# Copies of the shared files the tests read, with their sources (tests/data/SOURCES.md).
+TEST_DATA = PROJECT_ROOT / "tests" / "data"
 TEMPLATE = "calmap_test_template"
 DEMO = "calmap_test_demo"
 _counter = itertools.count()

@@ -1,33 +1,47 @@
-"""Real files from ``../shared/data``, and the same data converted into every format we import.
+"""Real files of Polish cities, and the same data converted into every format we import.
 
-The conversions are written by pyogrio into a test's ``tmp_path`` the way
-people receive them: a GeoPackage in EPSG:2180, a zipped Shapefile with
-CP1250 attributes with or without its ``.cpg`` (and a folder inside the zip),
-KML, and a Polish-Excel CSV (CP1250, semicolons) with a WKT column.
+The files are the repository's copies of ``../shared/data`` (``geodata/files/``
+and ``tests/data/``, each with its SOURCES), except Warsaw's districts, whose
+licence forbids a copy. The conversions are written by pyogrio into a test's
+``tmp_path`` the way people receive them: a GeoPackage in EPSG:2180, a zipped
+Shapefile with CP1250 attributes with or without its ``.cpg`` (and a folder
+inside the zip), KML, and a Polish-Excel CSV (CP1250, semicolons) with a WKT
+column.
 """
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 
-from tests.conftest import SHARED_DATA
+from tests.conftest import PROJECT_ROOT, SHARED_DATA, TEST_DATA
 
-BOUNDARIES = SHARED_DATA / "boundaries"
-WROCLAW_ESTATES = BOUNDARIES / "wroclaw_osiedla_48.geojson"
-WROCLAW_DISTRICTS = BOUNDARIES / "wroclaw_dzielnice_5_derived.geojson"
-GDANSK_DISTRICTS = BOUNDARIES / "gdansk_dzielnice.geojson"
-WARSAW_DISTRICTS = BOUNDARIES / "warszawa_dzielnice.geojson"
-GDANSK_VENUES = SHARED_DATA / "poi" / "gdansk_instytucje_kultury.geojson"
+GEODATA_FILES = PROJECT_ROOT / "geodata" / "files"
+WROCLAW_ESTATES = GEODATA_FILES / "wroclaw_osiedla_48.geojson"
+WROCLAW_DISTRICTS = TEST_DATA / "boundaries" / "wroclaw_dzielnice_5_derived.geojson"
+GDANSK_DISTRICTS = GEODATA_FILES / "gdansk_dzielnice.geojson"
+GDANSK_VENUES = GEODATA_FILES / "gdansk_instytucje_kultury.geojson"
+# Not copied into the repository: its source states no licence.
+WARSAW_DISTRICTS = SHARED_DATA / "boundaries" / "warszawa_dzielnice.geojson"
+BOUNDARIES = {path.name: path for path in (WROCLAW_ESTATES, GDANSK_DISTRICTS, WARSAW_DISTRICTS)}
 
 
 def shared(path: Path) -> Path:
-    """A file of the shared data; the test is skipped on a laptop without it (CI has it)."""
+    """A data file a test reads: skipped on a laptop without ``../shared``, failed in CI.
+
+    Only Warsaw's districts live outside the repository, so only they can be
+    missing; CI places the shared data beside its clone, so there a missing
+    file is a broken set-up, never a reason to skip.
+    """
     if not path.exists():
-        pytest.skip(f"shared data not available: {path}")
+        reason = f"shared data not available: {path}"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs the shared data beside its clone: {reason}")
+        pytest.skip(reason)
     return path
 
 

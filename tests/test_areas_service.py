@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 
 import geopandas as gpd
@@ -35,11 +34,6 @@ def world(session):
 
 def ref(session, area_id):
     return areas.area_ref(session, area_id)
-
-
-def test_the_doctests_of_the_area_services_pass():
-    result = doctest.testmod(areas)
-    assert result.failed == 0 and result.attempted > 0
 
 
 def test_an_editor_redraws_their_teams_area_and_it_becomes_a_multipolygon(session, world):

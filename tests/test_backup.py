@@ -334,10 +334,3 @@ def test_the_connection_string_keeps_the_password_apart():
     assert string == "host='gis.local' port='5433' user='anna' dbname='calmap' sslmode='require'"
     socket, none = backup.conninfo("postgresql+psycopg://calmap@/calmap?host=/tmp/x/socket")
     assert (socket, none) == ("host='/tmp/x/socket' user='calmap' dbname='calmap'", None)
-
-
-def test_the_examples_in_the_backup_module_hold():
-    import doctest
-
-    result = doctest.testmod(backup)
-    assert result.attempted >= 3 and result.failed == 0

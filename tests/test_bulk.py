@@ -473,13 +473,3 @@ def test_partners_can_be_imported_and_history_names_the_importer(session, world,
     assert count(session, Partner) == before + 1
     history = pins.versions(session, world.editor_a, "partner", ref.id)
     assert [(v.operation, v.changed_by) for v in history] == [("INSERT", "ewa")]
-
-
-def test_the_uploaded_tables_examples_hold():
-    import doctest
-
-    from mapping.io import uploaded_tables
-
-
-    result = doctest.testmod(uploaded_tables)
-    assert result.attempted > 0 and result.failed == 0

@@ -9,7 +9,6 @@ login form like a person would.
 from __future__ import annotations
 
 import datetime as dt
-import doctest
 import json
 import re
 
@@ -21,13 +20,12 @@ from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from mapping import geometry
 from mapping.db import set_app_user
 from mapping.db.models import Need, NeedResource, Resource, Team
 from mapping.maps import builder
 from mapping.services import layers, pins
 from mapping.services.pins import Version
-from mapping.ui import editor_actions, editor_state, pin_forms, positions, state
+from mapping.ui import editor_state, pin_forms, positions, state
 from tests.conftest import point_app_at
 from tests.editing_fixtures import PASSWORD, build_world
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401
@@ -619,11 +617,6 @@ def test_history_rows_name_each_changed_field_with_before_and_after():
     assert rows[0]["changes"] == "Status: identified → met"
     assert rows[0]["when"] == "2026-06-01 12:00:00"  # Warsaw time, to the second
     assert rows[1]["changes"] == "entry created"
-
-
-def test_the_editor_helpers_examples_hold():
-    for module in (positions, editor_state, editor_actions, pin_forms, geometry):
-        assert doctest.testmod(module).failed == 0
 
 
 # --- the reads and map pieces the editor added to the core ------------------------------

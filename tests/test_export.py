@@ -24,13 +24,13 @@ from sqlalchemy.orm import Session
 from mapping import db
 from mapping.io import export, hsds
 from mapping.services import partnerships, pins
-from tests.conftest import SHARED_DATA, TEMPLATE, _create_database, _drop_database
+from tests.conftest import TEMPLATE, TEST_DATA, _create_database, _drop_database
 from tests.editing_fixtures import build_world
 from tests.test_cli import calmap
 
 PROMYK = "Świetlica „Promyk”"
 PROMYK_TEXT = "Zajęcia dla dzieci: żółw, źrebię, łódź – ąęćńóśźż ĄĘĆŁŃÓŚŹŻ"
-HSDS_EXAMPLES = SHARED_DATA / "hsds" / "openreferral_hsds3_examples" / "csv"
+HSDS_EXAMPLES = TEST_DATA / "hsds"
 SPATIAL = ("area", "resource", "partner", "need")
 
 

@@ -270,12 +270,3 @@ def test_the_xlsform_template_stores_estate_names_as_text_not_formulas(tricky_es
     areas = {choice.area for choice in form.area_question.choices if choice.area}
     assert fold("'" + HYPERLINK) in {fold(a) for a in areas}
     assert fold("'" + HYPERLINK) == fold(HYPERLINK)
-
-
-def test_the_examples_in_the_rule_hold():
-    import doctest
-
-    from mapping.io import spreadsheet_safe
-
-    result = doctest.testmod(spreadsheet_safe)
-    assert result.attempted >= 3 and result.failed == 0

@@ -6,7 +6,6 @@ files from ``../shared/data`` and on conversions and bad files built in ``tmp_pa
 
 from __future__ import annotations
 
-import doctest
 import json
 import re
 import struct
@@ -16,11 +15,10 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from geodata import boundaries, formats
+from geodata import formats
 from geodata.formats import FormatError, Limits
 from mapping import i18n
 from mapping.errors import UserError
-from mapping.io import area_import
 from mapping.io.feature_files import SourceOptions, note_text, open_features
 from tests import import_fixtures as files
 from tests.conftest import PROJECT_ROOT
@@ -49,7 +47,7 @@ def refused(code: str, *args, **kwargs) -> FormatError:
      ("warszawa_dzielnice.geojson", 19)],
 )
 def test_the_shared_boundary_files_open_in_wgs84(name, count):
-    found = formats.read_features(shared(files.BOUNDARIES / name))
+    found = formats.read_features(shared(files.BOUNDARIES[name]))
     assert (len(found.frame), found.file_format) == (count, "GeoJSON")
     assert found.source_crs == "EPSG:4326"
     assert found.frame.crs.to_epsg() == 4326
@@ -273,11 +271,3 @@ def test_every_file_error_code_has_a_message_in_both_languages():
     assert len(codes) > 20
     for code in codes:
         assert f"import_file.{code}" in i18n.MESSAGES, code
-
-
-@pytest.mark.parametrize("module", [formats, boundaries, area_import])
-def test_the_docstring_examples_run(module, monkeypatch):
-    monkeypatch.chdir(PROJECT_ROOT)
-    result = doctest.testmod(module)
-    assert result.attempted > 0
-    assert result.failed == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import math
 from pathlib import Path
@@ -13,7 +12,7 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import Polygon
 
-from geodata import boundaries, points
+from geodata import boundaries
 from geodata.boundaries import BoundaryError, dissolve, geodesic_area_m2, read_boundaries
 from geodata.points import PointsError, parse_decimal, read_projected_points
 
@@ -219,11 +218,3 @@ def test_a_coordinate_that_is_not_a_number_is_reported_with_its_row(tmp_path):
 def test_a_missing_coordinate_field_is_reported():
     with pytest.raises(PointsError, match="no field 'EAST'"):
         read_projected_points(VENUES, east_field="EAST", north_field="Y", crs="EPSG:2177")
-
-
-@pytest.mark.parametrize("module", [boundaries, points])
-def test_the_docstring_examples_run(module, monkeypatch):
-    monkeypatch.chdir(PROJECT_ROOT)
-    result = doctest.testmod(module)
-    assert result.attempted > 0
-    assert result.failed == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from mapping.errors import UserError
 from mapping.i18n import t
-from mapping.reports import build, listing
+from mapping.reports import build
 from mapping.services import snapshots
 from mapping.services.accounts import Actor
 
@@ -115,9 +114,3 @@ def test_compare_must_be_earlier(demo: Session) -> None:
     with pytest.raises(UserError) as caught:
         build.plan_pack(demo, build.PackRequest(snapshot="Czerwiec 2026", compare="Też dziś"))
     assert caught.value.key == "june.compare_not_earlier"
-
-
-@pytest.mark.parametrize("module", [build, listing])
-def test_the_doctests_of_the_pack_pass(module) -> None:
-    result = doctest.testmod(module)
-    assert result.attempted > 0 and result.failed == 0

@@ -590,9 +590,3 @@ def test_the_command_line_creates_lists_and_revokes_links(world):
     assert revoked.returncode == 0, revoked.stderr
     assert refusal(world, token, "2468") == "share.revoked"
 
-
-def test_the_doctests_of_the_share_link_service_pass():
-    import doctest
-
-    result = doctest.testmod(share_links)
-    assert result.attempted >= 2 and result.failed == 0

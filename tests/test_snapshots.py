@@ -526,9 +526,3 @@ def test_a_session_sees_the_same_first_record_as_the_error_reports(fresh_db_url)
         build_world(session)
         assert snapshots.first_record(session) is not None
     engine.dispose()
-
-
-def test_the_doctests_of_the_changes_pass():
-    import doctest
-
-    assert doctest.testmod(changes).failed == 0

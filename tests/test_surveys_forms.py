@@ -9,9 +9,9 @@ import pytest
 
 from mapping.errors import UserError
 from surveys import templates, xlsform
-from tests.conftest import SHARED_DATA
+from tests.conftest import TEST_DATA
 
-XLSFORM_EXAMPLES = sorted((SHARED_DATA / "xlsform").glob("*.xls*"))
+XLSFORM_EXAMPLES = sorted((TEST_DATA / "xlsform").glob("*.xls*"))
 
 
 def workbook(survey, choices, settings=(("form_title", "form_id", "version"),

@@ -96,6 +96,6 @@ def export_qgis_styles(
 
     with user_errors():
         entries = in_transaction(config.load(), catalog.entries)
-        written = qgis_styles.write_style_files(out, entries, language)  # type: ignore[arg-type]
+        written = qgis_styles.write_style_files(out, entries, language)
     for path in written:
         typer.echo(str(path))

@@ -219,7 +219,7 @@ def catalog_list(
 
             return catalog.entries(session, vocabulary)
 
-        for entry in in_transaction(_config(), work):  # type: ignore[attr-defined]
+        for entry in in_transaction(_config(), work):
             typer.echo(
                 "\t".join(
                     [entry.vocabulary, entry.code, entry.icon, entry.colour, entry.label(language)]
@@ -290,7 +290,7 @@ def user_list() -> None:
 
     with user_errors():
         rows = in_transaction(_config(), accounts.list_users)
-    for user, teams in rows:  # type: ignore[attr-defined]
+    for user, teams in rows:
         state = "active" if user.active else "disabled"
         typer.echo("\t".join([user.username, user.role, state, ",".join(teams)]))
 

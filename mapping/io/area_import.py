@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2.shape import from_shape
-from shapely.geometry import MultiPolygon
+from shapely.geometry import GeometryCollection, MultiPolygon
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -326,7 +326,9 @@ def commit(session: Session, actor: Actor, planned: AreaPlan) -> list[int]:
                     "team_id": area.team_id,
                     "population": area.population,
                     "source": area.source,
-                    "geom": from_shape(area.geometry, srid=SRID),
+                    # Never None here: an area without a geometry has an error.
+                    "geom": (from_shape(area.geometry, srid=SRID)
+                             if area.geometry is not None else None),
                 }
                 for area in level
             ]
@@ -413,7 +415,7 @@ def _geometry(
 def _polygonal_parts(geometry: BaseGeometry) -> BaseGeometry | None:
     if geometry.geom_type in ("Polygon", "MultiPolygon"):
         return geometry
-    if geometry.geom_type == "GeometryCollection":
+    if isinstance(geometry, GeometryCollection):
         parts = [
             polygon
             for part in geometry.geoms

@@ -22,6 +22,7 @@ entry row 2, blank rows counted.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -134,7 +135,8 @@ class RowError:
     key: str
     column: str | None = None
     value: str | None = None
-    params: Mapping[str, Any] = field(default_factory=dict)
+    # In this class body ``field`` is the attribute above, not dataclasses.field.
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def message(self, language: str = "pl") -> str:
         """The problem in the user's language."""
@@ -701,7 +703,7 @@ def preview_frame(report: Report) -> gpd.GeoDataFrame:
                 "target_groups": entry.data.get("target_groups") or [],
             }
         )
-    geometry = [Point(entry.point) for entry in report.points]
+    geometry = [Point(entry.point) if entry.point is not None else None for entry in report.points]
     return gpd.GeoDataFrame(
         records,
         geometry=gpd.GeoSeries(geometry, crs=SRID),

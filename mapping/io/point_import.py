@@ -28,6 +28,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely.geometry import MultiPoint, Point
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ARRAY, text
 from sqlalchemy.orm import Session
@@ -205,9 +206,9 @@ def _point(
         return None
     if geometry is None or geometry.is_empty:
         return None
-    if geometry.geom_type == "MultiPoint" and len(geometry.geoms) == 1:
+    if isinstance(geometry, MultiPoint) and len(geometry.geoms) == 1:
         geometry = geometry.geoms[0]
-    if geometry.geom_type != "Point":
+    if not isinstance(geometry, Point):
         parsed.errors.append(
             RowError(number, POINT, "point_import.not_a_point", None, geometry.geom_type,
                      {"type": geometry.geom_type})

@@ -23,7 +23,7 @@ from xml.etree.ElementTree import ParseError
 try:  # openpyxl parses with lxml when it is installed
     from lxml.etree import LxmlError
 except ImportError:  # pragma: no cover - lxml is installed with the app
-    LxmlError = ParseError  # type: ignore[assignment,misc]
+    LxmlError = ParseError
 
 
 class UnreadableText(ValueError):

@@ -226,8 +226,11 @@ class RenderedText(Element):
         return self.text
 
 
-def _render_parts(element: MacroElement, kwargs: dict[str, Any]) -> None:
-    """What branca's MacroElement.render does, keeping the rendered parts as text."""
+def _render_parts(element: MacroElement, kwargs: dict[str, Any]) -> str:
+    """What branca's MacroElement.render does, keeping the rendered parts as text.
+
+    The parts go into the figure, so the element itself renders to no text.
+    """
     figure = element.get_root()
     module = element._template.module
     for part in ("header", "html", "script"):
@@ -238,6 +241,14 @@ def _render_parts(element: MacroElement, kwargs: dict[str, Any]) -> None:
             )
     for child in element._children.values():
         child.render(**kwargs)
+    return ""
+
+
+def _parent_name(element: MacroElement) -> str:
+    """The JavaScript name of the element's parent (a layer is added to its map first)."""
+    if element._parent is None:
+        raise ValueError(f"{element.get_name()} is rendered before it was added to a map")
+    return element._parent.get_name()
 
 
 def _script_json(value: object) -> str:
@@ -285,19 +296,20 @@ class DataLayer(folium.GeoJson):
             self._data_json = _script_json(self.data)
         return self._data_json
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         """Render as folium.GeoJson and folium.map.Layer do, keeping the output as text."""
         if self.style or self.highlight or self.marker or not self.embed:
             raise ValueError("DataLayer takes embedded features without style functions")
-        self.parent_map = get_obj_in_upper_tree(self, folium.Map)
+        # folium's __init__ sets parent_map to None, which mypy takes as its type.
+        self.parent_map = get_obj_in_upper_tree(self, folium.Map)  # type: ignore[assignment]
         if self.show:
             self.add_child(
                 ElementAddToElement(
-                    element_name=self.get_name(), element_parent_name=self._parent.get_name()
+                    element_name=self.get_name(), element_parent_name=_parent_name(self)
                 ),
                 name=self.get_name() + "_add",
             )
-        _render_parts(self, kwargs)
+        return _render_parts(self, kwargs)
 
 
 class Legend(MacroElement):
@@ -326,9 +338,9 @@ class Legend(MacroElement):
         self.html = html_text
         self.position = position
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         """Render without parsing the legend's labels as a template (see ``RenderedText``)."""
-        _render_parts(self, kwargs)
+        return _render_parts(self, kwargs)
 
 
 class FitView(MacroElement):
@@ -931,16 +943,16 @@ class PinLayer(Layer):
         xs, ys = xy[0::2], xy[1::2]
         return [[min(ys), min(xs)], [max(ys), max(xs)]]
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         """Render as folium.map.Layer does, keeping the output as text (see ``RenderedText``)."""
         if self.show:
             self.add_child(
                 ElementAddToElement(
-                    element_name=self.get_name(), element_parent_name=self._parent.get_name()
+                    element_name=self.get_name(), element_parent_name=_parent_name(self)
                 ),
                 name=self.get_name() + "_add",
             )
-        _render_parts(self, kwargs)
+        return _render_parts(self, kwargs)
 
 
 def _pin_popups_js(heads: Mapping[str, str], labels: Sequence[str]) -> JsCode:
@@ -1175,10 +1187,12 @@ def overview_map(
 
 
 # The point a user marked (red) and the ring around the open pin (black).
-MARKED_POINT_STYLE = {"radius": 9, "color": "#ffffff", "weight": 3, "fill_color": "#c0392b",
-                      "fill_opacity": 1.0}
-SELECTED_PIN_STYLE = {"radius": 18, "color": "#111111", "weight": 3, "fill": False,
-                      "dash_array": "5 4"}
+MARKED_POINT_STYLE: dict[str, Any] = {
+    "radius": 9, "color": "#ffffff", "weight": 3, "fill_color": "#c0392b", "fill_opacity": 1.0,
+}
+SELECTED_PIN_STYLE: dict[str, Any] = {
+    "radius": 18, "color": "#111111", "weight": 3, "fill": False, "dash_array": "5 4",
+}
 
 
 def editor_marks(

@@ -119,7 +119,8 @@ def _city_of(areas: pd.DataFrame, teams: pd.DataFrame) -> dict[int, str | None]:
     team_city = dict(zip(teams["id"].astype(int), teams["city"], strict=True))
     found: dict[int, str | None] = {}
     for area_id in parent:
-        chain, current = [], area_id
+        chain: list[int] = []
+        current: int | None = area_id
         while current is not None and current in parent and len(chain) < 32:
             chain.append(current)
             value = parent[current]
@@ -333,10 +334,10 @@ def plan_pack(
         ))
     for team in team_ids:
         data = map_units.select(after, team_id=team)
-        owned = [int(x) for x in areas.loc[areas["team_id"] == team, "id"]]
+        team_areas = [int(x) for x in areas.loc[areas["team_id"] == team, "id"]]
         code = str(teams.loc[teams["id"] == team, "code"].iloc[0])
         contents.append(content(
-            "team", team, team_names[team], data, owned, team_names[team],
+            "team", team, team_names[team], data, team_areas, team_names[team],
             slug(code, "zespol"),
         ))
     city_data = after if city is None else _city_part(after, in_city)

@@ -18,7 +18,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.text import PP_ALIGN
 from pptx.presentation import Presentation as PresentationType
-from pptx.util import Inches, Pt
+from pptx.util import Emu, Inches, Pt
 
 from mapping.i18n import t
 from mapping.reports import listing, pptx_file
@@ -229,8 +229,8 @@ def _map_slide(prs: PresentationType, content: MapContent, map_png: bytes | None
             w, h = image.size
         scale = min(box_w / w, box_h / h)
         width, height = int(w * scale), int(h * scale)
-        slide.shapes.add_picture(io.BytesIO(map_png), MARGIN + (box_w - width) // 2, top,
-                                 width, height)
+        slide.shapes.add_picture(io.BytesIO(map_png), Emu(MARGIN + (box_w - width) // 2), top,
+                                 Emu(width), Emu(height))
     add_text(slide, legend, SLIDE_WIDTH - MARGIN - legend_width, top, legend_width,
              bottom - top, size=size, space_after=size * 0.3)
     if categories is not None:

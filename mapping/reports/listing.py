@@ -164,11 +164,14 @@ def pin_table(content: MapContent, layer: str, limit: int | None = None) -> Tabl
         )
 
     name = t("deck.col_name", language)
+    headers: tuple[str, ...]
     if layer == "resource":
         headers = (name, t("popup.category", language), t("popup.address", language),
                    t("popup.target_groups", language))
-        rows = [(clean(r.get("name")), category(r), clean(r.get("address")), groups(r))
-                for r in records]
+        rows: list[tuple[str, ...]] = [
+            (clean(r.get("name")), category(r), clean(r.get("address")), groups(r))
+            for r in records
+        ]
         widths: tuple[float, ...] = (3.4, 2.2, 2.4, 2.4)
     elif layer == "partner":
         headers = (name, t("popup.sector", language), t("popup.address", language),

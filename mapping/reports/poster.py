@@ -217,7 +217,7 @@ class _Layout:
     def __init__(self, content: MapContent, spec: Paper) -> None:
         self.content, self.spec = content, spec
         self.styles = Styles(spec.scale)
-        self.map_png: bytes | None = None
+        self.map_png = b""  # the rendered map, set before the pages are drawn
         s, (width, height), m = spec.scale, spec.size, spec.margin
         self.inner = width - 2 * m
         self.title = _title_paragraph(content, self.styles, self.inner)

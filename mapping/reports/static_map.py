@@ -59,8 +59,8 @@ MARKERS = {"resource": "o", "partner": "s", "need": "D"}
 # A diamond's corners reach further than a circle of the same size: shrink it
 # as the web map's CSS does (17 px rotated against 20 px).
 MARKER_SCALE = {"resource": 1.0, "partner": 0.9, "need": 0.95}
-FOCUS_COLOUR = SELECTED_STYLE["color"]
-OTHER_COLOUR = DIMMED_STYLE["color"]
+FOCUS_COLOUR = str(SELECTED_STYLE["color"])
+OTHER_COLOUR = str(DIMMED_STYLE["color"])
 TEXT_COLOUR = "#222222"
 FLATTEN_SCALE = 100.0
 _HALO = [patheffects.withStroke(linewidth=2.5, foreground="white")]
@@ -318,7 +318,7 @@ def _marker_path(marker: str | MplPath) -> MplPath:
     # 100× (segments far finer than a printed pixel), then scale it back.
     rings = path.transformed(Affine2D().scale(FLATTEN_SCALE)).to_polygons(closed_only=True)
     return MplPath.make_compound_path(
-        *(MplPath(ring / FLATTEN_SCALE, closed=True) for ring in rings)
+        *(MplPath(np.asarray(ring) / FLATTEN_SCALE, closed=True) for ring in rings)
     )
 
 
@@ -350,7 +350,7 @@ class _PinStamps(Artist):
 
     def draw(self, renderer) -> None:  # noqa: ANN001 (a matplotlib renderer)
         """Stamp every marker; points go through the axes' data transform."""
-        if not self.get_visible():
+        if not self.get_visible() or self.axes is None:
             return
         to_display = self.axes.transData
         pixels_per_point = renderer.points_to_pixels(1.0)
@@ -358,7 +358,8 @@ class _PinStamps(Artist):
             if not len(stamp.offsets):
                 continue
             gc = renderer.new_gc()
-            self._set_gc_clip(gc)
+            # Artist's own clipping helper, which matplotlib's stubs leave out.
+            self._set_gc_clip(gc)  # type: ignore[attr-defined]
             gc.set_linewidth(stamp.edge_width)
             gc.set_foreground(stamp.edge or (0, 0, 0, 0), isRGBA=True)
             scale = math.sqrt(stamp.size) * pixels_per_point
@@ -442,6 +443,8 @@ def _draw_attribution(axes, text: str, unit: float) -> None:
 def _png(figure: Figure) -> bytes:
     """The figure as an opaque RGB PNG: smaller than RGBA, and a PDF needs no soft mask."""
     canvas = figure.canvas
+    if not isinstance(canvas, FigureCanvasAgg):  # render_map_png gives every figure Agg
+        raise TypeError("the map figure has no Agg canvas")
     canvas.draw()
     data = encode_rgb(np.asarray(canvas.buffer_rgba()))
     figure.clear()

@@ -147,7 +147,7 @@ def _decode(data: bytes | None) -> Image.Image | None:
     if not data:
         return None
     try:
-        image = Image.open(io.BytesIO(data))
+        image: Image.Image = Image.open(io.BytesIO(data))
         image = image.convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError):
         return None

@@ -28,7 +28,7 @@ from typing import Any, cast
 
 import geopandas as gpd
 import shapely
-from shapely.geometry import MultiPolygon
+from shapely.geometry import GeometryCollection, MultiPolygon
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -94,7 +94,7 @@ class StreetMatch:
 def _polygon_parts(geometry: BaseGeometry) -> list[BaseGeometry]:
     if geometry.geom_type in ("Polygon", "MultiPolygon"):
         return [geometry]
-    if geometry.geom_type == "GeometryCollection":
+    if isinstance(geometry, GeometryCollection):
         return [p for g in geometry.geoms for p in _polygon_parts(g)]
     return []
 

@@ -11,8 +11,9 @@ overwrites someone else's change.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +35,9 @@ from mapping.errors import ConflictError, NotFound, PermissionDenied, UserError,
 from mapping.services import validation
 from mapping.services.accounts import Actor
 
-MODELS: dict[str, type[Resource] | type[Partner] | type[Need]] = {
+# A row of any pin layer; the three share PinMixin's columns and an area_id.
+Pin = Resource | Partner | Need
+MODELS: dict[str, type[Pin]] = {
     "resource": Resource,
     "partner": Partner,
     "need": Need,
@@ -97,7 +100,7 @@ class Version:
         return self.changed_by_name or self.changed_by
 
 
-def _model(layer: str) -> type[Resource] | type[Partner] | type[Need]:
+def _model(layer: str) -> type[Pin]:
     try:
         return MODELS[layer]
     except KeyError:
@@ -308,7 +311,8 @@ def _consume_form(session: Session, token: str, layer: str, row_id: int) -> None
 def get_pin(session: Session, actor: Actor, layer: str, pin_id: int, lock: bool = False) -> Any:
     """One pin the actor may see (team-only pins only for their team)."""
     model = _model(layer)
-    row = session.get(model, pin_id, with_for_update=lock)
+    # SQLAlchemy types a get on a union of classes as their common base.
+    row = cast(Pin | None, session.get(model, pin_id, with_for_update=lock))
     if row is None:
         raise NotFound("error.pin_not_found")
     if row.visibility == "team" and not actor.is_admin:
@@ -508,11 +512,11 @@ def _apply(row: Any, layer: str, data: dict[str, Any]) -> None:
 def retired_pins(session: Session, actor: Actor, layer: str, area_ids: list[int]) -> list[Any]:
     """Retired pins of the given areas that the actor may see, newest first."""
     model = _model(layer)
-    rows = session.scalars(
+    rows = cast(Sequence[Pin], session.scalars(  # typed as the common base, as in get_pin
         select(model)
         .where(model.area_id.in_(area_ids), model.retired_at.is_not(None))
         .order_by(model.retired_at.desc())
-    ).all()
+    ).all())
     return [
         r
         for r in rows

@@ -151,7 +151,9 @@ def presentation(
             )
         )
         everywhere = layers.areas(session)
-        inside = {a for root in area_ids for a in layers.descendant_ids(everywhere, root)}
+        inside = sorted(
+            {a for root in area_ids for a in layers.descendant_ids(everywhere, root)}
+        )
         areas = everywhere[everywhere["id"].isin(area_ids)].reset_index(drop=True)
         member_names = dict(_members(session, partnership_id))
         partners = layers.pins(session, "partner", None)
@@ -159,7 +161,7 @@ def presentation(
         pins = {
             "resource": layers.pins(session, "resource", []),
             "partner": partners[partners["id"].isin(member_names)].reset_index(drop=True),
-            "need": layers.pins(session, "need", sorted(inside)),
+            "need": layers.pins(session, "need", inside),
         }
     steps = _steps(areas, pins, city, focus, member_names)
     return Presentation(

@@ -85,7 +85,7 @@ def current_actor(url: str, cfg: Config, lang: str) -> Actor | None:
             if actor is None:
                 st.error(t("auth.account_unknown", lang))
                 return None
-    if actor is None:
+    if actor is None or token is None:  # an actor always comes with its token
         if cfg.auth == "oidc":
             _oidc_button(lang)
         else:

@@ -87,8 +87,8 @@ def panel(page: Page, actor: Actor, scope: Scope, place: str) -> None:
             format_func=lambda i: f"#{i} · {active[i].scope_name or ''} · {active[i].label or ''}",
         )
         if st.button(t("share.revoke", lang), icon=":material/link_off:"):
-            outcome = page.run(lambda s: share_links.revoke(s, actor, chosen))
-            if outcome.error is not None:
-                page.show_error(outcome.error)
+            revoked = page.run(lambda s: share_links.revoke(s, actor, chosen))
+            if revoked.error is not None:
+                page.show_error(revoked.error)
             else:
                 st.rerun()
