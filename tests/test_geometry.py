@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import pytest
 from shapely.geometry import MultiPolygon, Polygon
 from sqlalchemy import func, select
@@ -16,10 +14,6 @@ from tests.editing_fixtures import build_world
 
 # A library in Gdańsk (Wrzeszcz), longitude first.
 LIBRARY = LonLat(18.615, 54.4075)
-
-
-def test_the_geometry_examples_hold():
-    assert doctest.testmod(geometry).failed == 0
 
 
 def test_a_browser_position_becomes_lon_lat_whichever_api_reported_it():
