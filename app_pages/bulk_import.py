@@ -14,7 +14,7 @@ from streamlit_folium import st_folium
 
 from mapping.errors import UserError
 from mapping.i18n import t
-from mapping.io import bulk
+from mapping.io import bulk, point_import
 from mapping.maps import builder
 from mapping.services.accounts import Actor
 from mapping.services.layers import CATEGORY_VOCABULARY, VISIBILITIES
@@ -101,7 +101,7 @@ if uploaded is None:
 content = uploaded.getvalue()
 digest = hashlib.sha256(content).hexdigest()
 try:
-    parsed = bulk.parse(content, uploaded.name)
+    parsed = point_import.parse_upload(content, uploaded.name, layer, visibility)
 except UserError as exc:
     st.error(message(exc, lang))
     st.stop()

@@ -237,3 +237,33 @@ def test_in_a_browser_the_preview_pins_carry_exactly_the_popups_the_server_escap
     first = seen[str(frame["id"].iloc[0])][0]
     assert "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}" in first
     assert "Zajęcia<br>w soboty &amp; niedziele" in first
+
+
+def test_a_kobotoolbox_export_is_placed_by_its_split_geopoint_like_the_cli_does(
+    monkeypatch, world_db
+):
+    # KoboToolbox exports a geopoint question "punkt" as "lat lon alt accuracy"
+    # plus one column per part; read as WKT, "punkt" would be an error per row.
+    url, world = world_db
+    header = (
+        "Nazwa;Kategoria;punkt;_punkt_latitude;_punkt_longitude;_punkt_altitude;"
+        "_punkt_precision\r\n"
+    )
+    points = [tuple(float(v.replace(",", ".")) for v in p) for p in (BRZEZNO_1, BRZEZNO_2)]
+    rows = [
+        f"Świetlica nr {i};Świetlica;{lat} {lon} 12 5;{lat};{lon};12;5\r\n"
+        for i, (lat, lon) in enumerate(points)
+    ]
+    at = upload(open_import(start(monkeypatch, url), world.area_a),
+                (header + "".join(rows)).encode("utf-8-sig"), name="kobo_export.csv")
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    at = at.button(key="calmap.bulk.commit").click().run()
+    assert at.success[0].value == "Zapisano na mapie obszaru Brzeźno wpisów: 2."
+    engine = create_engine(url)
+    with Session(engine) as session:
+        placed = session.execute(
+            select(func.ST_Y(Resource.geom), func.ST_X(Resource.geom)).order_by(Resource.id)
+        ).all()
+    engine.dispose()
+    assert [(round(y, 5), round(x, 5)) for y, x in placed] == points

@@ -121,6 +121,23 @@ def read(
     return from_features(features, name, options)
 
 
+def parse_upload(content: bytes, filename: str, layer: str, default_visibility: str) -> ParsedFile:
+    """A spreadsheet a user uploads, in bulk's shape, wherever its points are.
+
+    A KoboToolbox or ODK Central export carries its geopoint split into
+    latitude/longitude columns (``geopoints.table_point_options``): those
+    rows are placed as ``calmap import points`` places them. Any other table
+    is read by ``bulk.parse`` (``lat``/``lon`` or WKT headings).
+    """
+    from mapping.io import geopoints
+
+    located = geopoints.table_point_options(content, filename)
+    if located is None:
+        return bulk.parse(content, filename)
+    options = PointOptions(layer=layer, default_visibility=default_visibility)
+    return read(content, filename, options, located).parsed
+
+
 def from_features(features: Features, filename: str, options: PointOptions) -> PointFile:
     """Rows in bulk's shape from features: columns matched to fields, categories mapped."""
     _check_layer(options.layer)
