@@ -23,7 +23,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from mapping import db
-from mapping.db import sessions
 from mapping.errors import PermissionDenied, UserError
 from mapping.services import accounts, share_links
 from mapping.services.accounts import Actor
@@ -140,7 +139,7 @@ def acting(world: World, token: str | None) -> Iterator[tuple[Session, Actor | N
     with world.runtime.connect() as conn, conn.begin():
         db.use_session(conn, token)
         with Session(bind=conn) as session:
-            yield session, sessions.current_actor(session)
+            yield session, accounts.current_actor(session)
 
 
 def make_link(world: World, user: str, scope: Scope, **kwargs: object) -> share_links.CreatedLink:
