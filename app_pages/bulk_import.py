@@ -17,7 +17,7 @@ from mapping.db.models import VISIBILITIES
 from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.io import bulk
-from mapping.maps import builder
+from mapping.maps.overview import overview_map
 from mapping.services.accounts import Actor
 from mapping.services.layers import CATEGORY_VOCABULARY
 from mapping.ui import data, editing, sidebar, state
@@ -147,7 +147,7 @@ except UserError as exc:
 
 st.subheader(t("bulk.preview_map", lang))
 view = data.overview(url, state.city(), state.team_id(), area_id)
-preview_map = builder.overview_map(
+preview_map = overview_map(
     view.areas, {layer: bulk.preview_frame(report)}, view.catalogue, lang,
     selected_area_id=area_id, tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,
     leaflet=data.leaflet_links(),

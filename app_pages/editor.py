@@ -14,7 +14,7 @@ from streamlit_js_eval import get_geolocation
 from mapping.db.models import NEED_STATUSES
 from mapping.errors import UserError, ValidationError
 from mapping.i18n import t
-from mapping.maps import builder
+from mapping.maps.overview import editor_marks, overview_map
 from mapping.services import layers
 from mapping.ui import data, editing, forms, sidebar, state
 from mapping.ui.safe_text import md_t
@@ -335,7 +335,7 @@ ring = (
     else None
 )
 st_folium(
-    builder.overview_map(
+    overview_map(
         view.areas, view.map_pins(), view.catalogue, lang,
         selected_area_id=view.area_id, tiles_url=cfg.tiles_url,
         tiles_attribution=cfg.tiles_attribution, leaflet=data.leaflet_links(),
@@ -344,7 +344,7 @@ st_folium(
     key=editing.map_key(), height=MAP_HEIGHT, use_container_width=True,
     # A tap on the map and a tap on a pin: nothing else, so panning never reruns the page.
     returned_objects=["last_clicked", "last_object_clicked"],
-    feature_group_to_add=builder.editor_marks(editing.marked_point(), ring),
+    feature_group_to_add=editor_marks(editing.marked_point(), ring),
 )
 st.caption(t("editor.map_hint", lang))
 
