@@ -2217,6 +2217,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "run as root, pg_dump runs as the 'postgres' system user, who does not exist: "
         "install the postgresql package",
     },
+    "snapshots.date_help": {
+        "pl": "Dzisiejsza data: stan z chwili zapisu migawki. Wcześniejszy dzień: stan na "
+        "koniec tego dnia.",
+        "en": "Today's date: the layers at the moment the snapshot is saved. An earlier day: "
+        "the layers at the end of that day.",
+    },
 }
 
 
