@@ -291,3 +291,12 @@ def test_the_layer_control_and_the_legend_count_a_layer_the_same(areas, pins, ca
     assert "<h4>Potrzeby (2)</h4>" in seen and "<h4>Zasoby (3)</h4>" in seen
     # The layer control's labels are in the page as the user reads them.
     assert '"Potrzeby (2)"' in seen and "Potrzeby (1)" not in seen
+
+
+def test_the_docstring_examples_of_the_map_modules_run():
+    import doctest
+
+    from mapping.maps import areas, elements, legend, markup, overview, pins, popups
+
+    for module in (elements, markup, popups, legend, pins, areas, overview):
+        assert doctest.testmod(module).failed == 0, module.__name__

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from surveys import answers, samples
+from surveys import answer_columns, answer_files, answers, samples
 from surveys.answers import AnswerFileError
 from tests.survey_fixtures import estate_form, estate_shapes
 
@@ -307,3 +307,11 @@ def test_empty_and_headings_only_files_are_refused(form):
     with pytest.raises(AnswerFileError) as caught:
         answers.read_export(b"_uuid;braki\r\n", "a.csv")
     assert caught.value.key == "survey.no_answers"
+
+
+@pytest.mark.parametrize("module", [answer_files, answer_columns, answers])
+def test_the_docstring_examples_of_the_three_steps_run(module):
+    import doctest
+
+    result = doctest.testmod(module)
+    assert result.failed == 0
