@@ -374,3 +374,12 @@ def test_the_checkers_themselves_catch_a_leak():
     assert pinned_by_search(two, [Relation("D", ("E1", "E2", "E3"))], {"E1", "E2"}) == {
         "E1", "E2"
     }
+
+
+def test_the_docstring_examples_of_the_rule_run():
+    import doctest
+
+    from surveys import disclosure
+
+    result = doctest.testmod(disclosure)
+    assert result.attempted > 0 and result.failed == 0
