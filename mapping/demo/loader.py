@@ -64,6 +64,7 @@ class DemoReport:
         return f"{counts}; {self.added} rows added"
 
 
+@dataclass
 class _Places:
     """The areas of one city loaded so far, by name, with their shapes from the files."""
 

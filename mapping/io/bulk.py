@@ -72,6 +72,7 @@ class BulkImportError(UserError):
         self.report = report
 
 
+@dataclass(frozen=True)
 class ReadyRow:
     """A row that passed every check: exactly what ``create_pin`` will receive."""
 
