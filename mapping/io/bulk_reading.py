@@ -197,8 +197,8 @@ def _xlsx_rows(content: bytes) -> list[tuple[int, list[Any]]]:
     """The first sheet's rows with their row numbers (cached values, not formulas)."""
     rows = []
     try:
-        rows = uploaded_tables.workbook_rows(content, MAX_COLUMNS)
-        for number, cells in enumerate(rows, start=1):
+        sheet = uploaded_tables.workbook_rows(content, MAX_COLUMNS)
+        for number, cells in enumerate(sheet, start=1):
             if number > MAX_TABLE_ROWS + 1 and any(_filled(c) for c in cells):
                 raise UserError("bulk.too_many_rows", limit=MAX_TABLE_ROWS)
             rows.append((number, list(cells)))
