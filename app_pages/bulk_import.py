@@ -15,7 +15,7 @@ from streamlit_folium import st_folium
 from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.io import bulk, point_import
-from mapping.maps import builder
+from mapping.maps.overview import overview_map
 from mapping.services.accounts import Actor
 from mapping.services.layers import CATEGORY_VOCABULARY, VISIBILITIES
 from mapping.ui import cached_reads, sidebar, state
@@ -139,7 +139,7 @@ except UserError as exc:
 
 st.subheader(t("bulk.preview_map", lang))
 view = cached_reads.overview(url, state.city(), state.team_id(), area_id)
-preview_map = builder.overview_map(
+preview_map = overview_map(
     view.areas, {layer: bulk.preview_frame(report)}, view.catalogue, lang,
     selected_area_id=area_id, tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,
     leaflet=cached_reads.leaflet_links(),

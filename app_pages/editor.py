@@ -15,7 +15,7 @@ from streamlit_js_eval import get_geolocation
 
 from mapping.errors import UserError
 from mapping.i18n import t
-from mapping.maps import builder
+from mapping.maps.overview import editor_marks, overview_map
 from mapping.services import layers
 from mapping.services.layers import NEED_STATUSES
 from mapping.ui import (
@@ -349,7 +349,7 @@ def history_panel(ref: Any) -> None:
 
 ref = editor_state.open_ref()
 st_folium(
-    builder.overview_map(
+    overview_map(
         view.areas, view.map_pins(), view.catalogue, lang,
         selected_area_id=view.area_id, tiles_url=cfg.tiles_url,
         tiles_attribution=cfg.tiles_attribution, leaflet=cached_reads.leaflet_links(),
@@ -358,7 +358,7 @@ st_folium(
     key=editor_state.map_key(), height=MAP_HEIGHT, use_container_width=True,
     # A tap on the map and a tap on a pin: nothing else, so panning never reruns the page.
     returned_objects=["last_clicked", "last_object_clicked"],
-    feature_group_to_add=builder.editor_marks(
+    feature_group_to_add=editor_marks(
         editor_state.marked_point(), editor_state.open_position()
     ),
 )

@@ -16,7 +16,7 @@ from mapping.i18n import t
 from mapping.io import area_import
 from mapping.io.area_import import AreaOptions, AreaPlan
 from mapping.io.feature_files import SUFFIXES, SourceOptions, open_features
-from mapping.maps import builder
+from mapping.maps.overview import overview_map
 from mapping.ui import cached_reads, state
 from mapping.ui.page import message, open_page
 from mapping.ui.safe_text import md_t
@@ -136,7 +136,7 @@ for note in planned.notes:
     (st.error if note.level == "error" else st.info)(md_t(note.key, lang, **note.params))
 
 st.subheader(t("import_areas.preview_map", lang))
-preview = builder.overview_map(
+preview = overview_map(
     planned.frame(), {}, [], lang, tiles_url=cfg.tiles_url,
     tiles_attribution=cfg.tiles_attribution, leaflet=cached_reads.leaflet_links(),
 )

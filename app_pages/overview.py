@@ -6,7 +6,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from mapping.i18n import t
-from mapping.maps import builder
+from mapping.maps.legend import layer_counts
+from mapping.maps.overview import overview_map
 from mapping.ui import cached_reads, sidebar, state
 from mapping.ui.page import open_page
 from mapping.ui.safe_text import md_t
@@ -22,7 +23,7 @@ if view.areas.empty:
 if cfg.tiles_url is None:
     st.caption(t("overview.tiles_disabled", lang))
 
-folium_map = builder.overview_map(
+folium_map = overview_map(
     view.areas,
     view.pins,
     view.catalogue,
@@ -45,7 +46,7 @@ st.dataframe(
             t("table.pinned", lang): count.pinned,
             t("table.area_wide", lang): count.area_wide,
         }
-        for count in builder.layer_counts(view.pins)
+        for count in layer_counts(view.pins)
     ],
     hide_index=True,
 )

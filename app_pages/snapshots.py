@@ -100,10 +100,13 @@ if actor.can_edit:
         on_date = st.date_input(
             t("snapshots.date", lang), value=today, max_value=today,
             min_value=dt.date(2000, 1, 1), key=PREFIX + "date", format="YYYY-MM-DD",
+            help=t("snapshots.date_help", lang),
         )
         submitted = st.form_submit_button(t("snapshots.create", lang), type="primary")
     if submitted:
-        made = page.run(lambda s: snapshots.create_snapshot(s, actor, name, on_date))
+        # Today, left as it is, means "now": the snapshot freezes the moment of the click.
+        moment = None if on_date == today else on_date
+        made = page.run(lambda s: snapshots.create_snapshot(s, actor, name, moment))
         if made.error is not None:
             page.show_error(made.error)
         else:

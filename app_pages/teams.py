@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 
 from mapping import catalog
 from mapping.i18n import t
-from mapping.maps import builder
+from mapping.maps.overview import overview_map
 from mapping.services import layers, partnerships, teams
 from mapping.ui import cached_reads, state
 from mapping.ui.page import open_page
@@ -84,7 +84,7 @@ with partnership_tab:
         if view.description:
             # Plain text: what the team typed, line breaks and all, never Markdown.
             st.text(view.description)
-        folium_map = builder.overview_map(
+        folium_map = overview_map(
             view.areas, {"partner": view.partners}, catalogue, lang,
             tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,
             leaflet=cached_reads.leaflet_links(),

@@ -26,7 +26,7 @@ Python's bytecode cache goes to the temporary directory
 pays for compiling (as after ``pip install``); the warm-up also checks that the
 three print the same. Besides the embedded database it times ``db url`` and
 ``db status`` with ``CALMAP_DATABASE_URL`` set (the cluster as a shared
-server): that ``db url`` loads SQLAlchemy to check the URL, that ``db status``
+server): there ``db url`` checks the URL without SQLAlchemy, and ``db status``
 connects. See bench/README.md for the figures.
 """
 

@@ -66,7 +66,7 @@ from mapping import catalog, db  # noqa: E402  # noqa: E402
 from mapping.db import schema
 from mapping.db.embedded_postgres import Cluster  # noqa: E402
 from mapping.db.models import Area, Resource, Team  # noqa: E402
-from mapping.io import area_import, bulk, point_import
+from mapping.io import area_features, area_import, bulk, point_import
 from mapping.io.area_import import AreaOptions  # noqa: E402
 from mapping.io.feature_files import open_features  # noqa: E402
 from mapping.services import accounts, validation
@@ -198,7 +198,7 @@ def naive_areas(url: str) -> int:
                     errors += 1
                     continue
                 multi, _note = repair(shape, name)  # valid, polygonal parts only
-                if share_inside(multi, poland) < area_import.IN_POLAND_SHARE:
+                if share_inside(multi, poland) < area_features.IN_POLAND_SHARE:
                     errors += 1
                     continue
                 geom = from_shape(multi, srid=4326)

@@ -11,7 +11,7 @@ district and 10,000 pins spread over its three layers, then measures, in the
 same run:
 
 ours   pins.create_pin in a restricted transaction + commit, then the page's own
-       read path (layers.overview for the chosen area), the maps builder and
+       read path (layers.overview for the chosen area), the maps.overview builder and
        the HTML/JS payload st_folium would send; checks the new pin is in it.
 naive  ORM insert + commit, then session.query(...).all() for every layer, one
        folium.Marker with a Popup per pin, the whole HTML rendered; checks the
@@ -55,7 +55,8 @@ from mapping import catalog, db  # noqa: E402
 from mapping.db import schema
 from mapping.db.embedded_postgres import Cluster  # noqa: E402
 from mapping.db.models import Area, Need, Partner, Resource, Team  # noqa: E402
-from mapping.maps import assets, builder
+from mapping.maps import assets
+from mapping.maps.overview import overview_map
 from mapping.services import accounts, layers, pins
 
 DISTRICTS = PROJECT_ROOT / "geodata" / "files" / "gdansk_dzielnice.geojson"
@@ -193,7 +194,7 @@ def ours(engine, area_id: int, actor: accounts.Actor, point: tuple[float, float]
     with Session(engine) as session:
         view = layers.overview(session, CITY, None, area_id)
     t2 = time.perf_counter()
-    m = builder.overview_map(
+    m = overview_map(
         view.areas, view.pins, view.catalogue, "pl", selected_area_id=view.selected_area_id,
         tiles_url=None, leaflet=assets.leaflet_links(),
     )

@@ -5,6 +5,11 @@ a bare ``.shp`` beside its sidecar files too), KML and KMZ, read through
 pyogrio/GDAL; and tables (CSV, XLSX rows already decoded by the caller) whose
 geometry is a WKT column or two coordinate columns (``features_from_table``).
 
+Where things are: this module reads GIS files (``read_features``);
+``geodata.features`` holds what reading gives and how a file is refused,
+``geodata.crs`` the coordinate systems, ``geodata.archives`` the zip
+unpacking, ``geodata.tables`` features from CSV/XLSX tables.
+
 Everything that can go wrong with the *file* raises ``FormatError`` with a
 ``code`` (the caller turns it into a message in the user's language) and the
 values to show. What is wrong with single *features* is not decided here: the
@@ -25,29 +30,29 @@ import re
 import shutil
 import tempfile
 import warnings
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, cast
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 import pyogrio.errors
 import pyogrio.raw
 import shapely
-from numpy.typing import NDArray
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
-from shapely.geometry.base import BaseGeometry
 
-from geodata.points import parse_decimal
-
-WGS84 = "EPSG:4326"
-MB = 1024 * 1024
+from geodata.archives import _SHAPEFILE_NEEDS, _dataset_in_zip
+from geodata.crs import _in_wgs84, _sibling, _source_crs, _usable_prj, parse_crs
+from geodata.features import (
+    DEFAULT_LIMITS,
+    MB,
+    Features,
+    FormatError,
+    Limits,
+    Note,
+    check_encoding,
+    check_size,
+)
 
 # Suffix → what it is. A zip may hold any of the single-file formats or a shapefile.
 GIS_SUFFIXES = {
@@ -60,20 +65,8 @@ GIS_SUFFIXES = {
     ".kmz": "KMZ",
 }
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
-# Members of a zip we unpack; everything else in it (images, nested zips,
-# __MACOSX resource forks) is left packed.
-_DATASET_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml")
-_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
-_SHAPEFILE_NEEDS = (".shx", ".dbf")
-# Formats whose coordinates are longitude/latitude by definition (RFC 7946,
-# OGC KML); a WKT table usually is too, and the Poland check catches it when not.
-_ALWAYS_WGS84 = ("GeoJSON", "KML")
-# CRSs in which Polish files are delivered, tried when a file declares none:
-# PUWG 1992 and the four PL-2000 zones. Their coordinate ranges do not overlap,
-# so at most one of them puts a file in Poland.
-POLISH_CRSS = ("EPSG:2180", "EPSG:2176", "EPSG:2177", "EPSG:2178", "EPSG:2179")
-# Poland's bounding box with a margin (lon/lat), for telling which CRS fits.
-_POLAND_BOX = (13.5, 48.5, 24.5, 55.2)
+
+
 # dBASE language driver ids GDAL understands itself; 0 means "not stated".
 _DBF_LDID_OFFSET = 29
 # LIBKML's bookkeeping columns: styling and timing, never an attribute of an area or place.
@@ -89,118 +82,6 @@ _BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # What the user is told a file failed to be.
 _FORMAT_NAMES = {"GeoJSON": "GeoJSON", "GPKG": "GeoPackage", "ESRI Shapefile": "Shapefile",
                  "KML": "KML"}
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How big a file may be, packed and unpacked; generous for a city, small for a bomb."""
-
-    max_file_bytes: int = 200 * MB
-    max_unpacked_bytes: int = 500 * MB
-    max_member_bytes: int = 400 * MB
-    max_members: int = 1000
-    # Shapefiles compress 3–10×; a member a hundred times smaller packed than
-    # unpacked (and big enough to matter) is built to explode.
-    max_ratio: float = 100.0
-    ratio_applies_above_bytes: int = 1 * MB
-    max_features: int = 100_000
-
-
-DEFAULT_LIMITS = Limits()
-
-
-class FormatError(ValueError):
-    """The file cannot be used; ``code`` names the problem, ``params`` the details.
-
-    ``str()`` gives an English sentence for logs; the app and the CLI show the
-    translated message ``import_file.<code>``.
-    """
-
-    def __init__(self, code: str, english: str, **params: Any) -> None:
-        """Keep the code, an English sentence and the values the message names."""
-        super().__init__(english)
-        self.code = code
-        self.params = params
-
-
-@dataclass(frozen=True)
-class Note:
-    """Something the reader decided about the whole file that the user should know."""
-
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Features:
-    """What a file holds, ready for an import to check feature by feature.
-
-    ``frame`` has the file's attributes (as read) and its geometries in
-    EPSG:4326 (missing where a feature has none or a row's coordinates could
-    not be read). ``source_geometry`` keeps them in ``source_crs``, so that a
-    check can try the axes the other way round. ``rows`` numbers each feature
-    as the user finds it: the spreadsheet row of a table, else 1, 2, 3….
-    ``row_problems`` maps a position in ``frame`` to (code, raw value) for
-    rows whose geometry could not be read.
-    """
-
-    frame: gpd.GeoDataFrame
-    source_geometry: gpd.GeoSeries
-    file_format: str
-    source_crs: str
-    rows: list[int]
-    encoding: str | None = None
-    layer: str | None = None
-    notes: list[Note] = field(default_factory=list)
-    row_problems: dict[int, tuple[str, str]] = field(default_factory=dict)
-    geometry_columns: tuple[str, ...] = ()
-
-    @property
-    def attribute_columns(self) -> list[str]:
-        """The attribute names, without the geometry and the coordinate columns."""
-        skip = {self.frame.geometry.name, *self.geometry_columns}
-        return [str(c) for c in self.frame.columns if c not in skip]
-
-
-# --- checks on the file as a whole ---------------------------------------------------------
-
-
-def check_size(size: int, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Refuse a file bigger than the limit before a byte of it is parsed."""
-    if size > limits.max_file_bytes:
-        raise FormatError(
-            "too_big",
-            f"the file has {size // MB} MB; at most {limits.max_file_bytes // MB} MB is accepted",
-            megabytes=limits.max_file_bytes // MB,
-            size=size // MB,
-        )
-    if size == 0:
-        raise FormatError("empty", "the file is empty")
-
-
-def check_encoding(encoding: str | None) -> str | None:
-    """The encoding's canonical name, or FormatError for a name Python does not know."""
-    if encoding is None or not encoding.strip():
-        return None
-    try:
-        return codecs.lookup(encoding.strip()).name
-    except LookupError:
-        raise FormatError(
-            "bad_encoding", f"unknown encoding {encoding!r}", encoding=encoding
-        ) from None
-
-
-def parse_crs(crs: str | None) -> CRS | None:
-    """The CRS named by ``crs`` (``EPSG:2180``, ``2180``, WKT, PROJ), or FormatError."""
-    if crs is None or not str(crs).strip():
-        return None
-    text = str(crs).strip()
-    if text.isdigit():
-        text = f"EPSG:{text}"
-    try:
-        return CRS.from_user_input(text)
-    except CRSError:
-        raise FormatError("bad_crs", f"unknown CRS {crs!r}", crs=crs) from None
 
 
 # --- reading GIS files ---------------------------------------------------------------------
@@ -299,178 +180,6 @@ def _read_path(
     )
 
 
-def _in_wgs84(frame: gpd.GeoDataFrame, **info: Any) -> Features:
-    source = frame.geometry.copy()
-    _check_finite(source, info["rows"])
-    _check_looks_like_its_crs(source, info["source_crs"])
-    if info["source_crs"] != WGS84:
-        with warnings.catch_warnings():
-            # Wrong-axis coordinates reproject to inf with a warning; the
-            # Poland check reports them feature by feature.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            frame = frame.to_crs(WGS84)
-    return Features(frame=frame, source_geometry=source, **info)
-
-
-def _dataset_in_zip(archive: Path, target: Path, limits: Limits) -> Path:
-    """Unpack what a dataset needs from ``archive`` into ``target``; return the dataset."""
-    names = unpack_zip(archive, target, limits)
-    datasets = [n for n in names if PurePosixPath(n).suffix.lower() in _DATASET_SUFFIXES]
-    if archive.suffix.lower() == ".kmz":
-        datasets = [n for n in datasets if n.lower().endswith(".kml")]
-    if not datasets:
-        listed = _listing(archive)
-        raise FormatError(
-            "zip_no_dataset",
-            f"{archive.name} holds no .shp, .gpkg, .geojson or .kml (it holds: {listed})",
-            found=listed,
-        )
-    shapefiles = [n for n in datasets if n.lower().endswith(".shp")]
-    chosen = shapefiles if shapefiles else datasets
-    if len(chosen) > 1:
-        raise FormatError(
-            "zip_several",
-            f"{archive.name} holds several datasets ({', '.join(chosen)}); send one per zip",
-            names=", ".join(chosen),
-        )
-    return target / chosen[0]
-
-
-def _listing(archive: Path) -> str:
-    with zipfile.ZipFile(archive) as packed:
-        names = [i.filename for i in packed.infolist() if not i.is_dir()]
-    shown = ", ".join(names[:10]) + (f" … (+{len(names) - 10})" if len(names) > 10 else "")
-    return shown or "-"
-
-
-def unpack_zip(archive: Path, target: Path, limits: Limits = DEFAULT_LIMITS) -> list[str]:
-    """Unpack the dataset members of ``archive`` into ``target``, within ``limits``.
-
-    Members are written under their bare names (no folders, so no path can
-    leave ``target``); only dataset files and shapefile sidecars are
-    unpacked. Sizes are checked against the headers first and again on every
-    chunk written, so a zip that lies about its sizes is stopped as well.
-    Returns the names written.
-    """
-    try:
-        packed = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise FormatError("bad_zip", f"{archive.name}: not a zip file ({exc})") from None
-    with packed:
-        wanted = [m for m in packed.infolist() if _wanted_member(m)]
-        check_archive(packed, archive.name, limits, wanted)
-        target.mkdir(parents=True, exist_ok=True)
-        written: list[str] = []
-        total = 0
-        for member in wanted:
-            name = PurePosixPath(member.filename).name
-            if name in written:
-                raise FormatError(
-                    "zip_several",
-                    f"{archive.name} holds {name} twice (in different folders)",
-                    names=name,
-                )
-            total = _unpack_member(packed, member, target / name, total, archive, limits)
-            written.append(name)
-        return written
-
-
-def check_archive(
-    packed: zipfile.ZipFile,
-    name: str,
-    limits: Limits = DEFAULT_LIMITS,
-    members: Sequence[zipfile.ZipInfo] | None = None,
-) -> None:
-    """Refuse an archive by what its headers say, before a byte of it is unpacked.
-
-    Too many files; ``members`` (default: all) declaring more than the limits
-    unpacked, one by one or together, or a compression ratio no real data
-    has; a password. Python's ``zipfile`` never returns more of a member than
-    its header declares (a lie ends in a CRC error), so for a reader that
-    only streams members (openpyxl reading an XLSX) this check is the limit;
-    ``unpack_zip`` counts the bytes it writes as well.
-    """
-    everything = packed.infolist()
-    if len(everything) > limits.max_members:
-        raise FormatError(
-            "zip_too_many",
-            f"{name} holds {len(everything)} files; at most {limits.max_members}",
-            limit=limits.max_members,
-        )
-    members = everything if members is None else members
-    if sum(m.file_size for m in members) > limits.max_unpacked_bytes:
-        raise _too_big_unpacked(Path(name), limits)
-    for member in members:
-        _check_member_header(Path(name), member, limits)
-
-
-def _wanted_member(member: zipfile.ZipInfo) -> bool:
-    path = PurePosixPath(member.filename)
-    if member.is_dir() or path.name.startswith(".") or "__MACOSX" in path.parts:
-        return False
-    return path.suffix.lower() in (*_DATASET_SUFFIXES, *_SIDECARS)
-
-
-def _check_member_header(archive: Path, member: zipfile.ZipInfo, limits: Limits) -> None:
-    if member.flag_bits & 0x1:
-        raise FormatError(
-            "zip_encrypted", f"{archive.name}: {member.filename} is password-protected"
-        )
-    if member.file_size > limits.max_member_bytes:
-        raise _too_big_unpacked(archive, limits)
-    _check_ratio(archive, member.filename, member.file_size, member.compress_size, limits)
-
-
-def _check_ratio(
-    archive: Path, name: str, unpacked: int, packed: int, limits: Limits
-) -> None:
-    if unpacked > limits.ratio_applies_above_bytes and unpacked > limits.max_ratio * max(
-        packed, 1
-    ):
-        ratio = round(unpacked / max(packed, 1))
-        raise FormatError(
-            "zip_bomb",
-            f"{archive.name}: {name} unpacks to {ratio}× its packed size; refused as a zip bomb",
-            name=name,
-            ratio=ratio,
-        )
-
-
-def _unpack_member(
-    packed: zipfile.ZipFile,
-    member: zipfile.ZipInfo,
-    destination: Path,
-    total: int,
-    archive: Path,
-    limits: Limits,
-) -> int:
-    size = 0
-    try:
-        with packed.open(member) as source, destination.open("xb") as out:
-            while chunk := source.read(MB):
-                size += len(chunk)
-                total += len(chunk)
-                # Counted as written, not as declared: the headers may lie.
-                if size > limits.max_member_bytes or total > limits.max_unpacked_bytes:
-                    raise _too_big_unpacked(archive, limits)
-                _check_ratio(archive, member.filename, size, member.compress_size, limits)
-                out.write(chunk)
-    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as exc:
-        raise FormatError(
-            "bad_zip", f"{archive.name}: {member.filename} cannot be unpacked ({exc})"
-        ) from None
-    return total
-
-
-def _too_big_unpacked(archive: Path, limits: Limits) -> FormatError:
-    return FormatError(
-        "zip_too_big",
-        f"{archive.name} unpacks to more than {limits.max_unpacked_bytes // MB} MB "
-        f"(or one file to more than {limits.max_member_bytes // MB} MB)",
-        megabytes=limits.max_unpacked_bytes // MB,
-    )
-
-
 def _check_shapefile_parts(path: Path) -> None:
     siblings = {p.suffix.lower(): p for p in path.parent.iterdir() if p.stem == path.stem}
     missing = [suffix for suffix in _SHAPEFILE_NEEDS if suffix not in siblings]
@@ -480,53 +189,6 @@ def _check_shapefile_parts(path: Path) -> None:
             f"{path.name}: the shapefile lacks {', '.join(missing)}",
             missing=", ".join(missing),
         )
-
-
-def _usable_prj(path: Path, given: CRS | None, target: Path) -> Path:
-    """The shapefile to read: as it is, or (CRS given, ``.prj`` unreadable) a copy without it.
-
-    GDAL either fails on a broken ``.prj`` or silently reads no CRS; both
-    must end in a clear message, or in the CRS the user gave.
-    """
-    prj = _sibling(path, ".prj")
-    if prj is None:
-        return path
-    text = _prj_text(prj)
-    try:
-        CRS.from_user_input(text)
-    except CRSError:
-        if given is None:
-            raise _bad_prj(prj, text) from None
-    else:
-        return path
-    target.mkdir(parents=True, exist_ok=True)
-    for part in path.parent.iterdir():
-        if part.stem == path.stem and part.suffix.lower() in (".shp", ".shx", ".dbf", ".cpg"):
-            shutil.copyfile(part, target / part.name)
-    return target / path.name
-
-
-def _prj_text(prj: Path) -> str:
-    content = prj.read_bytes()[:100_000]
-    try:
-        return content.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        return content.decode("latin-1").strip()
-
-
-def _bad_prj(prj: Path, text: str) -> FormatError:
-    return FormatError(
-        "bad_prj",
-        f"{prj.name} cannot be understood as a CRS ({text[:80]!r}); give the CRS, e.g. EPSG:2180",
-        text=text[:80],
-    )
-
-
-def _sibling(path: Path, suffix: str) -> Path | None:
-    for candidate in path.parent.iterdir():
-        if candidate.stem == path.stem and candidate.suffix.lower() == suffix:
-            return candidate
-    return None
 
 
 def _shapefile_encoding(path: Path, notes: list[Note]) -> str | None:
@@ -730,258 +392,3 @@ def _truncated_json(path: Path) -> int | None:
         elif not stack or stack.pop() != _OPENING[bracket]:
             return None  # malformed, not cut short
     return len(text) if stack else None
-
-
-def _source_crs(
-    frame: gpd.GeoDataFrame, path: Path, kind: str, given: CRS | None, notes: list[Note]
-) -> str:
-    declared = frame.crs
-    if declared is not None:
-        if given is not None and CRS(declared) != given:
-            notes.append(
-                Note("crs_ignored", {"file_crs": _crs_name(declared), "crs": _crs_name(given)})
-            )
-        return _crs_name(declared)
-    prj = _sibling(path, ".prj") if kind == "ESRI Shapefile" else None
-    if given is not None:
-        return _crs_name(given)
-    if prj is not None:
-        raise _bad_prj(prj, _prj_text(prj))
-    if kind in _ALWAYS_WGS84:
-        return WGS84
-    guess = guess_polish_crs(frame.geometry)
-    raise FormatError(
-        "no_crs",
-        f"{path.name} declares no CRS; give the one it uses"
-        + (f" (its coordinates fit {guess})" if guess else ", e.g. EPSG:2180"),
-        guess=guess or "EPSG:2180",
-    )
-
-
-def _crs_name(crs: Any) -> str:
-    crs = CRS(crs)
-    if len(crs.axis_info) > 2:
-        # A height axis (GDAL reads a GeoJSON with Z as EPSG:4979): areas and
-        # pins are stored flat, so the horizontal CRS is the one to name and use.
-        crs = crs.to_2d()
-    epsg = crs.to_epsg()
-    if epsg is not None:
-        return f"EPSG:{epsg}"
-    # OGC:CRS84 is EPSG:4326 with the axes the way GeoJSON writes them.
-    if crs.equals(CRS("OGC:CRS84"), ignore_axis_order=True):
-        return WGS84
-    authority = crs.to_authority()
-    return ":".join(authority) if authority else crs.to_wkt()
-
-
-def guess_polish_crs(geometry: gpd.GeoSeries | Sequence[BaseGeometry]) -> str | None:
-    """The one national CRS (PUWG 1992, PL-2000 zones) that puts these coordinates in Poland.
-
-    >>> from shapely.geometry import Point
-    >>> guess_polish_crs([Point(6542396.52, 6024557.36)]), guess_polish_crs([Point(1, 1)])
-    ('EPSG:2177', None)
-    """
-    values = [g for g in geometry if g is not None and not g.is_empty]
-    if not values:
-        return None
-    x0, y0, x1, y1 = shapely.total_bounds(np.asarray(values, dtype=object))
-    fits = []
-    for crs in POLISH_CRSS:
-        transformer = Transformer.from_crs(crs, WGS84, always_xy=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            lons, lats = transformer.transform([x0, x1], [y0, y1])
-        west, south, east, north = _POLAND_BOX
-        if all(west <= lon <= east for lon in lons) and all(south <= lat <= north for lat in lats):
-            fits.append(crs)
-    return fits[0] if len(fits) == 1 else None
-
-
-def _check_finite(geometry: gpd.GeoSeries, rows: Sequence[int]) -> None:
-    """Refuse NaN or infinite coordinates, naming the first feature that has them.
-
-    They come from broken exports (``NaN`` and ``Infinity`` written into
-    GeoJSON); left in, they would pass for "metres, not degrees" or make
-    every later check meaningless.
-    """
-    coordinates, owners = shapely.get_coordinates(
-        np.asarray(geometry, dtype=object), return_index=True
-    )
-    bad = ~np.isfinite(coordinates).all(axis=1)
-    if bad.any():
-        row = rows[int(owners[bad][0])]
-        raise FormatError(
-            "not_finite", f"feature {row} has coordinates that are NaN or infinite", row=row
-        )
-
-
-def _check_looks_like_its_crs(geometry: gpd.GeoSeries, source_crs: str) -> None:
-    """Refuse metres read as degrees: a table or file said (or assumed) lon/lat but is projected."""
-    if not CRS(source_crs).is_geographic:
-        return
-    values = geometry[geometry.notna() & ~geometry.is_empty]
-    if not len(values):
-        return
-    x0, y0, x1, y1 = values.total_bounds
-    if max(abs(x0), abs(x1)) <= 180 and max(abs(y0), abs(y1)) <= 90:
-        return
-    guess = guess_polish_crs(values)
-    raise FormatError(
-        "looks_projected",
-        f"the coordinates (e.g. {x0:.0f}, {y0:.0f}) are not degrees: give the CRS"
-        + (f", probably {guess}" if guess else ", e.g. EPSG:2180"),
-        x=f"{x0:.0f}",
-        y=f"{y0:.0f}",
-        guess=guess or "EPSG:2180",
-    )
-
-
-# --- tables ---------------------------------------------------------------------------------
-
-
-def features_from_table(
-    headings: Sequence[str],
-    rows: Sequence[tuple[int, Sequence[Any]]],
-    *,
-    wkt: str | None = None,
-    x: str | None = None,
-    y: str | None = None,
-    crs: str | None = None,
-    file_format: str = "CSV",
-    encoding: str | None = None,
-    limits: Limits = DEFAULT_LIMITS,
-) -> Features:
-    """Features from a decoded table: geometry from a WKT column or from two coordinate columns.
-
-    ``rows`` are (row number, cells) as the spreadsheet shows them. ``x``/``y``
-    name the easting/longitude and northing/latitude columns, numbers or text
-    with comma or dot decimals; ``wkt`` names a WKT (or EWKT ``SRID=…;``)
-    column. Without ``crs`` the coordinates are taken as EPSG:4326
-    longitude/latitude; figures that are plainly metres are refused with the
-    national CRS they fit. A row whose geometry cannot be read keeps its
-    attributes, gets no geometry, and is listed in ``row_problems``.
-
-    >>> found = features_from_table(
-    ...     ["nazwa", "X", "Y"], [(2, ["Biblioteka", "6542396,52", "6024557,36"])],
-    ...     x="X", y="Y", crs="EPSG:2177")
-    >>> point = found.frame.geometry.iloc[0]
-    >>> found.source_crs, round(point.x, 4), round(point.y, 4)
-    ('EPSG:2177', 18.6521, 54.3496)
-    """
-    if len(rows) > limits.max_features:
-        raise FormatError(
-            "too_many_features",
-            f"the table holds {len(rows)} rows; at most {limits.max_features}",
-            limit=limits.max_features,
-        )
-    names = [str(h).strip() if h is not None else "" for h in headings]
-    records = [
-        {name: (cells[i] if i < len(cells) else None) for i, name in enumerate(names) if name}
-        for _number, cells in rows
-    ]
-    frame = pd.DataFrame.from_records(records, columns=[n for n in names if n])
-    given = parse_crs(crs)
-    problems: dict[int, tuple[str, str]] = {}
-    srid: str | None = None
-    if x is not None or y is not None:
-        for column in (x, y):
-            if column not in frame.columns:
-                raise _no_column(column, names)
-        geometry = _points_from_columns(frame[x], frame[y], problems)
-        used: tuple[str, ...] = (x, y)  # type: ignore[assignment]
-    elif wkt is not None:
-        if wkt not in frame.columns:
-            raise _no_column(wkt, names)
-        geometry, srid = _from_wkt(frame[wkt], problems)
-        used = (wkt,)
-    else:
-        geometry = [None] * len(frame)
-        used = ()
-    source_crs = _crs_name(given) if given is not None else (srid or WGS84)
-    notes = [] if given is not None or srid or not used else [Note("crs_assumed", {"crs": WGS84})]
-    located = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry), crs=source_crs)
-    found = _in_wgs84(
-        located,
-        file_format=file_format,
-        source_crs=source_crs,
-        rows=[number for number, _cells in rows],
-        encoding=encoding,
-        notes=notes,
-    )
-    found.row_problems = problems
-    found.geometry_columns = used
-    return found
-
-
-def _no_column(column: str | None, names: Sequence[str]) -> FormatError:
-    fields = ", ".join(n for n in names if n)
-    return FormatError(
-        "no_column", f"no column {column!r}; the columns are {fields}", column=column,
-        columns=fields,
-    )
-
-
-def _points_from_columns(
-    xs: pd.Series, ys: pd.Series, problems: dict[int, tuple[str, str]]
-) -> list[BaseGeometry | None]:
-    coordinates = np.full((len(xs), 2), np.nan)
-    for position, (x, y) in enumerate(zip(xs, ys, strict=True)):
-        if _blank(x) and _blank(y):
-            continue
-        if _blank(x) or _blank(y):
-            problems[position] = ("incomplete", _text(x if _blank(y) else y))
-            continue
-        try:
-            coordinates[position] = (parse_decimal(_number_text(x)), parse_decimal(_number_text(y)))
-        except (TypeError, ValueError):
-            problems[position] = ("bad_number", f"{_text(x)}; {_text(y)}")
-    # One call for all rows: building points one by one is most of a big table's time.
-    # shapely's stubs allow one Point for an array of unknown shape; this one is (n, 2).
-    points = cast(NDArray[np.object_], shapely.points(coordinates))
-    missing = np.isnan(coordinates).any(axis=1)
-    return [None if gone else point for point, gone in zip(points, missing, strict=True)]
-
-
-def _from_wkt(
-    values: pd.Series, problems: dict[int, tuple[str, str]]
-) -> tuple[list[BaseGeometry | None], str | None]:
-    geometries: list[BaseGeometry | None] = []
-    srids: set[str] = set()
-    for position, value in enumerate(values):
-        if _blank(value):
-            geometries.append(None)
-            continue
-        text = str(value).strip()
-        if text.upper().startswith("SRID="):
-            prefix, _, text = text.partition(";")
-            srids.add(f"EPSG:{prefix.split('=', 1)[1].strip()}")
-        try:
-            geometries.append(shapely.from_wkt(text))
-        except (shapely.errors.GEOSException, ValueError, TypeError):
-            problems[position] = ("bad_wkt", text[:80])
-            geometries.append(None)
-    if len(srids) > 1:
-        listed = ", ".join(sorted(srids))
-        raise FormatError("mixed_srid", f"the WKT mixes {listed}", srids=listed)
-    srid = next(iter(srids)) if srids else None
-    if srid is not None:
-        parse_crs(srid)  # an unknown SRID is refused here, with its number
-    return geometries, srid
-
-
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and value != value:  # NaN from pandas
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
-def _text(value: Any) -> str:
-    return "" if _blank(value) else str(value).strip()[:80]
-
-
-def _number_text(value: Any) -> str | float:
-    if isinstance(value, bool):
-        raise ValueError("not a number")
-    return value if isinstance(value, int | float) else str(value)

@@ -7,6 +7,7 @@ README documents each of them.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,30 +196,43 @@ def load(environ: dict[str, str] | None = None) -> Config:
     )
 
 
+# The shape of URL SQLAlchemy's ``make_url`` accepts (``sqlalchemy.engine.url``),
+# checked without importing SQLAlchemy: its import alone takes longer than
+# `calmap db url` may take to answer. tests/test_config.py holds the two in step.
+_URL = re.compile(
+    r"""(?P<driver>[\w+]+)://
+        (?:[^:/]*(?::[^@]*)?@)?
+        (?:(?:\[[^/?]+\]|[^/:?]+)?(?::(?P<port>[^/?]*))?)?
+        (?:/[^?]*)?
+        (?:\?.*)?""",
+    re.VERBOSE,
+)
+
+
 def _database_url(name: str, url: str | None) -> str | None:
-    """A validated PostgreSQL URL for setting ``name`` (psycopg 3 as the driver)."""
+    """A validated PostgreSQL URL for setting ``name`` (psycopg 3 as the driver).
+
+    >>> _database_url("CALMAP_DATABASE_URL", "postgresql://u:p@db.example/calmap")
+    'postgresql+psycopg://u:p@db.example/calmap'
+    """
     if url is None:
         return None
-    # SQLAlchemy is imported here: without a URL to check (the embedded database)
-    # `calmap db url` and `calmap --help` never load it.
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
+    found = _URL.match(url)
+    if found is None or (found["port"] and not found["port"].isdigit()):
         raise ConfigError(
             f"{name}: '{_redact(url)}' is not a database URL; expected "
             "postgresql+psycopg://user:password@host:5432/dbname"
-        ) from exc
-    if parsed.get_backend_name() != "postgresql":
+        )
+    driver = found["driver"]
+    backend = driver.split("+", 1)[0]
+    if backend != "postgresql":
         raise ConfigError(
             f"{name}: expected a PostgreSQL/PostGIS URL "
-            f"(postgresql+psycopg://…), got the '{parsed.get_backend_name()}' backend"
+            f"(postgresql+psycopg://…), got the '{backend}' backend"
         )
-    if parsed.drivername == "postgresql":
+    if driver == "postgresql":
         # Plain postgresql:// would pick psycopg2, which we do not install.
-        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
 
 

@@ -34,80 +34,47 @@ Three steps, none touching the database:
    problem: an answer not among the choices, a point that is not a point, a
    submission id seen before in the file, a row from another form version.
 
-Row numbers are the spreadsheet's: the heading is row 1.
+Row numbers are the spreadsheet's: the heading is row 1. Step 1 lives in
+``surveys.answer_files``, step 2 in ``surveys.answer_columns``, step 3 here;
+all three are importable from here.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import math
 import re
-import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
 from typing import Any
 
-from geodata.formats import looks_like_html
-from mapping.errors import UserError
-from mapping.io import uploaded_tables
+from surveys.answer_columns import ColumnMapping, PointColumns, QuestionColumns, map_columns
+from surveys.answer_files import (
+    MAX_BYTES,
+    MAX_ROWS,
+    SOURCES,
+    AnswerFileError,
+    ExportTable,
+    _words,
+    detect_source,
+    fold,
+    read_export,
+    read_export_file,
+)
 from surveys.xlsform import FormDefinition, Question
 
-# A city-wide survey is tens of thousands of rows; the bench imports 100,000.
-MAX_BYTES = 200 * 1024 * 1024
-MAX_ROWS = 500_000
-SOURCES = ("kobo", "odk_central", "limesurvey", "google_forms", "paper")
+# Steps 1 and 2 are imported from their modules, so that a page, the CLI or a
+# test does all three steps through this one.
+__all__ = [
+    "MAX_BYTES", "MAX_ROWS", "SOURCES", "Answer", "AnswerFileError", "ColumnMapping",
+    "ExportTable", "ParsedAnswers", "RowError", "detect_source", "fold", "map_columns",
+    "parse_answers", "read_export", "read_export_file",
+]  # fmt: skip
 
-_XLSX_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
-_CSV_PROBLEMS = {
-    "truncated": "survey.truncated", "cell_too_long": "survey.cell_too_long",
-    "malformed": "survey.bad_csv",
-}  # fmt: skip
-_ID_COLUMNS = (
-    "_uuid", "meta/instanceid", "instanceid", "meta-instanceid", "key", "_submission__uuid",
-    "nr ankiety", "numer ankiety", "nr kwestionariusza", "questionnaire number", "id", "_id",
-    "lp", "l p",
-)  # fmt: skip
-_VERSION_COLUMNS = ("formversion", "form version")
-_GEOLOCATION = "_geolocation"
-_LAT_WORDS = ("latitude", "lat", "szerokosc", "szerokosc geograficzna", "szer")
-_LON_WORDS = ("longitude", "lon", "lng", "long", "dlugosc", "dlugosc geograficzna", "dl")
-_AREA_WORDS = ("osiedle", "estate", "obszar", "area")
-# Headings that name personal data: never imported, and said so in the preview.
-_PERSONAL = re.compile(
-    r"(imie|nazwisk|\bname\b|submittername|submitter|username|telefon|phone|\btel\b|e ?mail"
-    r"|adres|address|pesel|ipaddr|ip address|\bip\b|deviceid|device id|imei|subscriberid"
-    r"|simserial|phonenumber)"
-)
 _SELECTED = {"1", "1.0", "true", "prawda", "tak", "t", "yes", "y", "x", "✓", "✔", "v"}
 _NOT_SELECTED = {"", "0", "0.0", "false", "falsz", "nie", "n", "no", "-", "n/a"}
-_SEPARATORS = ("/", "-", ".", ":")
 # How tools write "no point": Kobo's _geolocation "[None, None]", empty JSON, NaN.
 _NO_POINT = {"[none,none]", "[null,null]", "[]", "none", "null", "nan", "nan nan"}
-
-
-class AnswerFileError(UserError):
-    """The whole file cannot be read or does not fit the form (the message says why)."""
-
-
-@dataclass
-class ExportTable:
-    """A file of answers as text: headings and rows, and how it was read."""
-
-    filename: str
-    file_format: str
-    encoding: str | None
-    delimiter: str | None
-    headings: list[str]
-    rows: list[list[str]]
-    digest: str
-
-    @property
-    def source(self) -> str:
-        """Which tool most likely wrote the file (one of ``SOURCES``)."""
-        return detect_source(self.headings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,59 +92,6 @@ class RowError:
         from mapping.i18n import t
 
         return t(self.key, language, **self.params)
-
-
-@dataclass(frozen=True)
-class QuestionColumns:
-    """Where one question's answer is: one column, or one column per choice."""
-
-    question: str
-    column: str | None = None
-    per_choice: Mapping[str, str] = field(default_factory=dict)
-
-    def headings(self) -> list[str]:
-        """The file's headings this question reads."""
-        return [self.column] if self.column else list(self.per_choice.values())
-
-
-@dataclass(frozen=True)
-class PointColumns:
-    """Where the geopoint is: one ``lat lon …`` column, ``_geolocation``, or lat + lon."""
-
-    combined: str | None = None
-    latitude: str | None = None
-    longitude: str | None = None
-
-    def headings(self) -> list[str]:
-        """The file's headings the point reads."""
-        return [h for h in (self.combined, self.latitude, self.longitude) if h]
-
-
-@dataclass
-class ColumnMapping:
-    """Which columns of the file answer which questions of the form."""
-
-    source: str
-    id_column: str | None
-    version_column: str | None
-    area: QuestionColumns | None
-    point: PointColumns | None
-    questions: dict[str, QuestionColumns]
-    ignored: list[str]
-    personal: list[str]
-
-    def used(self) -> dict[str, list[str]]:
-        """Question path (or ``_id``, ``_point``) → the headings read for it."""
-        found: dict[str, list[str]] = {}
-        if self.id_column:
-            found["_id"] = [self.id_column]
-        if self.area is not None:
-            found[self.area.question] = self.area.headings()
-        if self.point is not None:
-            found["_point"] = self.point.headings()
-        for name, columns in self.questions.items():
-            found[name] = columns.headings()
-        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,321 +119,6 @@ class ParsedAnswers:
     def failed_rows(self) -> list[int]:
         """Row numbers with at least one problem, ascending."""
         return sorted({error.row for error in self.errors})
-
-
-# --- reading the file -------------------------------------------------------------------
-
-
-def read_export(content: bytes, filename: str) -> ExportTable:
-    """Read a CSV or XLSX file of answers into headings and rows of text.
-
-    Raises ``AnswerFileError`` for an empty, unreadable or oversized file.
-    """
-    _check_size(len(content))
-    if not content.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
-        raise AnswerFileError("survey.empty_file")
-    digest = hashlib.sha256(content).hexdigest()
-    name = PurePath(filename).name
-    encoding = delimiter = None
-    if content.startswith(_XLSX_MAGIC):
-        file_format = "xlsx"
-        records = _xlsx_records(content)
-    elif content.startswith(_OLE_MAGIC):
-        raise AnswerFileError("survey.old_excel")
-    elif looks_like_html(content):
-        raise AnswerFileError("survey.html")
-    elif PurePath(name).suffix.lower() == ".xlsx":
-        raise AnswerFileError("survey.not_xlsx")
-    else:
-        file_format = "csv"
-        try:
-            text, encoding = uploaded_tables.decode(content)
-        except uploaded_tables.UnreadableText:
-            raise AnswerFileError("survey.encoding") from None
-        records, delimiter = _csv_records(text)
-    # Blank rows (Excel leaves some at the end) are not answers; "".join is one C call.
-    records = [row for row in records if "".join(row).strip()]
-    if len(records) < 2:
-        raise AnswerFileError("survey.no_answers")
-    if len(records) - 1 > MAX_ROWS:
-        raise AnswerFileError("survey.too_many_rows", limit=MAX_ROWS)
-    headings = [cell.strip().lstrip("\ufeff") for cell in records[0]]
-    width = len(headings)
-    rows = [
-        row if len(row) == width else row[:width] + [""] * (width - len(row))
-        for row in records[1:]
-    ]
-    return ExportTable(name, file_format, encoding, delimiter, headings, rows, digest)
-
-
-def read_export_file(path: Path) -> ExportTable:
-    """``read_export`` of a file on disk, refused by its size before it is read."""
-    _check_size(path.stat().st_size)
-    return read_export(path.read_bytes(), path.name)
-
-
-def _check_size(size: int) -> None:
-    if size > MAX_BYTES:
-        raise AnswerFileError("survey.file_too_big", megabytes=MAX_BYTES // (1024 * 1024))
-
-
-def _csv_records(text: str) -> tuple[list[list[str]], str]:
-    records, delimiter = uploaded_tables.records(text)
-    try:
-        return list(records), delimiter
-    except uploaded_tables.BrokenCsv as exc:
-        raise AnswerFileError(_CSV_PROBLEMS[exc.problem], row=exc.row) from None
-
-
-def _xlsx_records(content: bytes) -> list[list[str]]:
-    try:
-        # Kobo and ODK put the main table first; repeat groups follow on other sheets.
-        return [[_cell(v) for v in row] for row in uploaded_tables.workbook_rows(content)]
-    except uploaded_tables.UnreadableWorkbook as exc:
-        key = "survey.xlsx_bomb" if exc.problem == "bomb" else "survey.bad_xlsx"
-        raise AnswerFileError(key) from None
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-# --- which tool wrote it, and which columns mean what ------------------------------------
-
-
-def fold(text: str) -> str:
-    """Lowercase ASCII words for comparing headings and labels.
-
-    >>> fold("  Szerokość Geograficzna ")
-    'szerokosc geograficzna'
-    """
-    text = str(text).replace("ł", "l").replace("Ł", "L")
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return " ".join(re.sub(r"[^a-z0-9/\-.\[\]_:]+", " ", text).split())
-
-
-def _words(text: str) -> str:
-    """Like ``fold``, with every separator a space: for comparing labels loosely."""
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(text)).split())
-
-
-def detect_source(headings: Sequence[str]) -> str:
-    """Which tool most likely exported these headings.
-
-    >>> detect_source(["start", "braki", "_uuid", "_submission_time"])
-    'kobo'
-    """
-    folded = {fold(h) for h in headings}
-    if {"_uuid", "_submission_time"} & folded or "_geolocation" in folded:
-        return "kobo"
-    if "submissiondate" in folded or "meta-instanceid" in folded or "key" in folded:
-        return "odk_central"
-    if {"submitdate", "lastpage", "startlanguage"} & folded:
-        return "limesurvey"
-    if folded & {"timestamp", "sygnatura czasowa", "znacznik czasu"}:
-        return "google_forms"
-    return "paper"
-
-
-def map_columns(
-    form: FormDefinition, table: ExportTable, overrides: Mapping[str, str] | None = None
-) -> ColumnMapping:
-    """Find the columns of every question the import needs.
-
-    ``overrides`` maps a question path (or ``_id``) to a heading chosen by the
-    user. Raises ``AnswerFileError`` naming every missing question at once:
-    the respondent's place (estate or point) and every mapped question must
-    be found; the rest of the file is ignored.
-    """
-    headings = [h for h in table.headings if h]
-    folded = {h: fold(h) for h in headings}
-    used: set[str] = set()
-    overrides = dict(overrides or {})
-    for question, heading in overrides.items():
-        if heading not in folded:
-            raise AnswerFileError("survey.unknown_column", column=heading, question=question)
-
-    def take(heading: str | None) -> str | None:
-        if heading is not None:
-            used.add(heading)
-        return heading
-
-    id_column = take(overrides.get("_id") or _find_id(headings, folded))
-    version_column = take(
-        next((h for h in headings if folded[h] in _VERSION_COLUMNS), None)
-    )
-    missing: list[str] = []
-    questions: dict[str, QuestionColumns] = {}
-    for mapped in form.mapped_questions:
-        found = _question_columns(mapped, headings, folded, used, overrides)
-        if found is None:
-            missing.append(mapped.xpath)
-        else:
-            questions[mapped.xpath] = found
-            used.update(found.headings())
-    area = None
-    if form.area_question is not None:
-        area = _question_columns(form.area_question, headings, folded, used, overrides)
-        if area is None:
-            area = _area_by_word(form.area_question, headings, used)
-        if area is not None:
-            used.update(area.headings())
-    point = _point_columns(form, headings, folded, used)
-    if point is not None:
-        used.update(point.headings())
-    if area is None and point is None:
-        where = form.area_question.xpath if form.area_question else None
-        geo = form.location_question.xpath if form.location_question else None
-        missing.insert(0, " / ".join(p for p in (where, geo) if p) or "_area")
-    if missing:
-        raise AnswerFileError("survey.missing_columns", questions=", ".join(missing))
-    unused = [h for h in headings if h not in used]
-    personal = [h for h in unused if _PERSONAL.search(_words(h)) and not h.startswith("_")]
-    return ColumnMapping(
-        source=detect_source(table.headings),
-        id_column=id_column,
-        version_column=version_column,
-        area=area,
-        point=point,
-        questions=questions,
-        ignored=[h for h in unused if h not in personal],
-        personal=personal,
-    )
-
-
-def _find_id(headings: list[str], folded: Mapping[str, str]) -> str | None:
-    by_fold: dict[str, str] = {}
-    for heading in headings:
-        by_fold.setdefault(folded[heading], heading)
-        by_fold.setdefault(_words(heading), heading)
-    for name in _ID_COLUMNS:
-        if name in by_fold:
-            return by_fold[name]
-    return None
-
-
-def _names(question: Question) -> set[str]:
-    """How a column holding this question may be headed, folded."""
-    names = {fold(question.name), fold(question.xpath)}
-    for separator in ("-", ".", ":"):
-        names.add(fold(separator.join((*question.path, question.name))))
-    return names
-
-
-def _labels(question: Question) -> set[str]:
-    return {_words(label) for label in (question.label_pl, question.label_en, *question.labels)}
-
-
-def _matches(question: Question, heading: str, folded: str) -> bool:
-    if folded in _names(question):
-        return True
-    # A group path of the file's own: "grupa/braki", "x-braki".
-    if any(folded.endswith(sep + fold(question.name)) for sep in _SEPARATORS):
-        return True
-    return bool(_words(heading)) and _words(heading) in _labels(question)
-
-
-def _question_columns(
-    question: Question,
-    headings: list[str],
-    folded: Mapping[str, str],
-    used: set[str],
-    overrides: Mapping[str, str],
-) -> QuestionColumns | None:
-    if question.xpath in overrides:
-        return QuestionColumns(question.xpath, column=overrides[question.xpath])
-    free = [h for h in headings if h not in used]
-    for heading in free:
-        if _matches(question, heading, folded[heading]):
-            return QuestionColumns(question.xpath, column=heading)
-    if question.kind != "select_multiple":
-        return None
-    per_choice = {}
-    for heading in free:
-        split = _split_choice_heading(heading)
-        if split is None:
-            continue
-        prefix, suffix = split
-        if not _matches(question, prefix, fold(prefix)):
-            continue
-        choice = _choice_by_text(question, suffix)
-        if choice is not None and choice not in per_choice:
-            per_choice[choice] = heading
-    return QuestionColumns(question.xpath, per_choice=per_choice) if per_choice else None
-
-
-def _split_choice_heading(heading: str) -> tuple[str, str] | None:
-    """``("braki", "miejsce_spotkan")`` from ``braki/miejsce_spotkan`` or ``braki[…]``."""
-    text = heading.strip()
-    if text.endswith("]") and "[" in text:
-        start = text.rindex("[")
-        return text[:start].strip(), text[start + 1 : -1].strip()
-    if "/" in text:
-        prefix, _, suffix = text.rpartition("/")
-        return prefix, suffix
-    return None
-
-
-def _choice_by_text(question: Question, text: str) -> str | None:
-    key, words = fold(text), _words(text)
-    for choice in question.choices:
-        if key == fold(choice.name) or words in {
-            _words(label) for label in (choice.label_pl, choice.label_en, *choice.labels)
-        }:
-            return choice.name
-    return None
-
-
-def _area_by_word(
-    question: Question, headings: list[str], used: set[str]
-) -> QuestionColumns | None:
-    """A paper sheet's "osiedle" column, when it is not named after the question."""
-    for heading in headings:
-        if heading not in used and _words(heading) in _AREA_WORDS:
-            return QuestionColumns(question.xpath, column=heading)
-    return None
-
-
-def _point_columns(
-    form: FormDefinition, headings: list[str], folded: Mapping[str, str], used: set[str]
-) -> PointColumns | None:
-    free = [h for h in headings if h not in used]
-    question = form.location_question
-    if question is not None:
-        for heading in free:
-            if _matches(question, heading, folded[heading]):
-                return PointColumns(combined=heading)
-        name = fold(question.name)
-        lat = lon = None
-        for heading in free:
-            text = folded[heading].lstrip("_")
-            for separator in ("_", "-", "/", "."):
-                for word in ("latitude", "lat"):
-                    if text.endswith(f"{name}{separator}{word}"):
-                        lat = lat or heading
-                for word in ("longitude", "lon", "lng"):
-                    if text.endswith(f"{name}{separator}{word}"):
-                        lon = lon or heading
-        if lat and lon:
-            return PointColumns(latitude=lat, longitude=lon)
-    for heading in free:
-        if folded[heading] == _GEOLOCATION:
-            return PointColumns(combined=heading)
-    lat = next((h for h in free if _words(h) in _LAT_WORDS), None)
-    lon = next((h for h in free if _words(h) in _LON_WORDS), None)
-    if lat and lon:
-        return PointColumns(latitude=lat, longitude=lon)
-    return None
-
-
-# --- reading each row ---------------------------------------------------------------------
 
 
 class _Lookup:

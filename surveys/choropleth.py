@@ -1,6 +1,6 @@
 """A choropleth of one category across areas: the share of respondents who named it.
 
-Pure function over data frames; the map is ``mapping.maps.builder.OfflineMap`` (Leaflet
+Pure function over data frames; the map is ``mapping.maps.elements.OfflineMap`` (Leaflet
 from the app itself, no CDN) with its scale, styles and legend. Areas whose
 share is suppressed are grey and say so; areas without respondents are left
 blank. Classes are fixed (not quantiles), so maps of two waves compare.
@@ -17,8 +17,17 @@ import geopandas as gpd
 from folium.utilities import JsCode
 
 from mapping.i18n import t
-from mapping.maps import builder
 from mapping.maps.assets import InlineAssets, LeafletLinks
+from mapping.maps.elements import (
+    PLAIN_BACKGROUND,
+    POLAND_CENTRE,
+    POLAND_ZOOM,
+    FitView,
+    Legend,
+    MapStyles,
+    MetricScale,
+    OfflineMap,
+)
 from surveys.indicators import Indicator
 
 # Lower edges (percent) of the share classes and their colours (ColorBrewer Reds).
@@ -66,7 +75,7 @@ def choropleth_map(
     tiles_attribution: str = "",
     leaflet: LeafletLinks | InlineAssets | None = None,
     height: str | int = "100%",
-) -> builder.OfflineMap:
+) -> OfflineMap:
     """The share of one category's ``rows`` over the ``areas`` of one ``kind``.
 
     ``areas`` has id, name and geometry (``mapping.services.layers.areas``); ``rows``
@@ -74,17 +83,17 @@ def choropleth_map(
     """
     kind = kind or level_of(rows)
     by_area = {row.area_id: row for row in rows if row.area_kind == kind}
-    m = builder.OfflineMap(
-        location=builder.POLAND_CENTRE, zoom_start=builder.POLAND_ZOOM, leaflet=leaflet,
+    m = OfflineMap(
+        location=POLAND_CENTRE, zoom_start=POLAND_ZOOM, leaflet=leaflet,
         height=height, zoom_snap=0.25,
     )
-    builder.MetricScale().add_to(m)
+    MetricScale().add_to(m)
     if tiles_url:
         folium.TileLayer(
             tiles=tiles_url, attr=tiles_attribution or " ", name="basemap", max_zoom=19,
             control=False,
         ).add_to(m)
-    builder.MapStyles(background=None if tiles_url else builder.PLAIN_BACKGROUND).add_to(m)
+    MapStyles(background=None if tiles_url else PLAIN_BACKGROUND).add_to(m)
     features = []
     for record in areas.to_dict("records"):
         geometry = record.get("geometry")
@@ -122,12 +131,12 @@ def choropleth_map(
             style_function=lambda feature: feature["properties"]["style"],
             on_each_feature=_TOOLTIPS,
         ).add_to(m)
-    builder.Legend(legend_html(label, language)).add_to(m)
+    Legend(legend_html(label, language)).add_to(m)
     shown = areas[areas["id"].isin([k for k in by_area if k is not None])]
     shown = shown[shown.geometry.notna() & ~shown.geometry.is_empty]
     if len(shown):
         minx, miny, maxx, maxy = shown.total_bounds
-        builder.FitView([[float(miny), float(minx)], [float(maxy), float(maxx)]]).add_to(m)
+        FitView([[float(miny), float(minx)], [float(maxy), float(maxx)]]).add_to(m)
     return m
 
 

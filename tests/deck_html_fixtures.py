@@ -21,7 +21,7 @@ from shapely.geometry import MultiPolygon, Point
 
 from mapping import catalog
 from mapping.analysis.changes import UnitChanges
-from mapping.maps import builder
+from mapping.maps.legend import legend_sections
 from mapping.reports.content import MapContent, Member, PartnershipSummary
 from tests.streamlit_server import PROJECT_ROOT
 
@@ -124,7 +124,7 @@ def estate_content(language: str = "pl", **changes) -> MapContent:
         team_name="Zespół nr 3 – Fabryczna", city="Wrocław",
         snapshot_name="Czerwiec 2026", snapshot_date=dt.date(2026, 6, 15), language=language,
         areas=areas, focus_area_ids=[24], pins=pins, catalogue=entries,
-        legend=builder.legend_sections(pins, entries, language),
+        legend=legend_sections(pins, entries, language),
         partnerships=[PartnershipSummary(
             name="Partnerstwo Gądów „Razem”", formed_on=dt.date(2024, 3, 12),
             members=(

@@ -17,7 +17,7 @@ from shapely import make_valid
 from shapely.geometry import Point
 
 from mapping.catalog import default_entries
-from mapping.maps.builder import legend_sections
+from mapping.maps.legend import legend_sections
 from mapping.reports.content import MapContent, Member, PartnershipSummary
 
 GEODATA = Path(__file__).resolve().parent.parent / "geodata" / "files"

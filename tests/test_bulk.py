@@ -21,7 +21,7 @@ from mapping import catalog, db
 from mapping.db.models import LayerHistory, Partner, Resource
 from mapping.errors import PermissionDenied, UserError
 from mapping.io import bulk
-from mapping.maps import builder
+from mapping.maps.overview import overview_map
 from mapping.services import pins
 from tests.editing_fixtures import DISTRICTS, build_world
 
@@ -283,7 +283,7 @@ def test_script_in_a_name_is_stored_as_typed_and_shown_escaped_on_the_preview_ma
     parsed = bulk.parse(cp1250_csv(tmp_path, rows), "zasoby.csv")
     report = bulk.preview(session, world.editor_a, "resource", world.area_a, parsed)
     frame = bulk.preview_frame(report)
-    page = builder.overview_map(
+    page = overview_map(
         gpd.GeoDataFrame({"id": [], "parent_id": []}, geometry=[], crs=4326),
         {"resource": frame}, catalog.entries(session),
     ).get_root().render()
@@ -301,7 +301,7 @@ def test_template_syntax_in_a_name_is_shown_as_typed_and_never_evaluated(
     rows = [f"{name};Świetlica;ul. Dworska 1;{BRZEZNO_1[0]};{BRZEZNO_1[1]};;\r\n"]
     parsed = bulk.parse(cp1250_csv(tmp_path, rows), "zasoby.csv")
     report = bulk.preview(session, world.editor_a, "resource", world.area_a, parsed)
-    page = builder.overview_map(
+    page = overview_map(
         gpd.GeoDataFrame({"id": [], "parent_id": []}, geometry=[], crs=4326),
         {"resource": bulk.preview_frame(report)}, catalog.entries(session),
     ).get_root().render()

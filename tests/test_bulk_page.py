@@ -182,7 +182,10 @@ def test_in_a_browser_the_preview_pins_carry_exactly_the_popups_the_server_escap
 
     from mapping import catalog
     from mapping.io import bulk
-    from mapping.maps import assets, builder
+    from mapping.maps import assets
+    from mapping.maps.markup import _text
+    from mapping.maps.overview import overview_map
+    from mapping.maps.popups import pin_popup_html
     from tests.browser import offline_tab
 
     world = build_world(session)
@@ -203,7 +206,7 @@ def test_in_a_browser_the_preview_pins_carry_exactly_the_popups_the_server_escap
     empty = gpd.GeoDataFrame({"id": [], "parent_id": []}, geometry=[], crs=4326)
     page = tmp_path / "preview.html"
     page.write_text(
-        builder.overview_map(empty, {"resource": frame}, entries, "pl",
+        overview_map(empty, {"resource": frame}, entries, "pl",
                           leaflet=assets.leaflet_inline()).get_root().render(),
         encoding="utf-8",
     )
@@ -232,8 +235,8 @@ def test_in_a_browser_the_preview_pins_carry_exactly_the_popups_the_server_escap
     assert errors == []
     for record in frame.to_dict("records"):
         popup, tooltip = seen[str(record["id"])]
-        assert popup == builder.pin_popup_html("resource", record, entries, "pl")
-        assert tooltip == builder._text(record["name"])
+        assert popup == pin_popup_html("resource", record, entries, "pl")
+        assert tooltip == _text(record["name"])
     first = seen[str(frame["id"].iloc[0])][0]
     assert "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}" in first
     assert "Zajęcia<br>w soboty &amp; niedziele" in first

@@ -54,3 +54,50 @@ def test_every_setting_is_documented_in_the_readme():
     text = README.read_text(encoding="utf-8")
     missing = [s.name for s in config.SETTINGS if s.name not in text]
     assert missing == []
+
+
+# URLs of every shape: SQLAlchemy's parser and ours must agree on each.
+URL_SHAPES = [
+    "postgresql://u:p@db.example/calmap",
+    "postgresql+psycopg://calmap:secret@db.example.pl:5432/calmap",
+    "postgresql+psycopg://calmap@/calmap?host=/tmp/socket",
+    "postgresql+psycopg://u:p%40ss@[::1]:5432/calmap?sslmode=require",
+    "postgresql://db.example/calmap",
+    "postgresql://u@db.example:notaport/calmap",
+    "postgres://u:p@db.example/calmap",
+    "sqlite:///x.db",
+    "mysql://user:sekret@host/db",
+    "::nonsense::",
+    "db.example/calmap",
+    "",
+]
+
+
+def _sqlalchemy_verdict(url):
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return "not a URL"
+    if parsed.get_backend_name() != "postgresql":
+        return parsed.get_backend_name()
+    return make_url(parsed.set(drivername="postgresql+psycopg").render_as_string(False))
+
+
+@pytest.mark.parametrize("url", URL_SHAPES)
+def test_a_database_url_is_judged_as_sqlalchemy_would_without_importing_it(url):
+    expected = _sqlalchemy_verdict(url)
+    try:
+        ours = config._database_url("CALMAP_DATABASE_URL", url)
+    except ConfigError as exc:
+        if expected == "not a URL":
+            assert "is not a database URL" in str(exc), url
+        else:
+            assert f"got the '{expected}' backend" in str(exc), url
+    else:
+        from sqlalchemy.engine import make_url
+
+        # The same connection, whatever quoting each renders.
+        assert make_url(ours) == expected

@@ -10,7 +10,8 @@ import urllib.request
 import pytest
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from mapping.maps import assets, builder, drawing
+from mapping.maps import assets, drawing
+from mapping.maps.elements import linked_assets
 from tests.browser import offline_tab
 from tests.conftest import app_env
 from tests.streamlit_server import PROJECT_ROOT, running_app
@@ -28,7 +29,7 @@ def need_leaflet_draw():
 
 def test_the_drawing_map_links_nothing_but_the_apps_own_files():
     m = drawing.area_draw_map(BRZEZNO)
-    links = builder.linked_assets(m)
+    links = linked_assets(m)
     assert links == [
         assets.LEAFLET_JS_URL, assets.LEAFLET_CSS_URL,
         assets.leaflet_draw_links().js, assets.leaflet_draw_links().css,
@@ -50,7 +51,7 @@ def test_the_current_boundary_is_editable_and_only_polygons_can_be_drawn():
 
 def test_a_base_url_path_moves_the_drawing_links():
     m = drawing.area_draw_map(BRZEZNO, draw_links=assets.leaflet_draw_links("calmap"))
-    assert "/calmap/app/static/vendor/leaflet-draw/leaflet.draw.js" in builder.linked_assets(m)
+    assert "/calmap/app/static/vendor/leaflet-draw/leaflet.draw.js" in linked_assets(m)
 
 
 def test_install_static_copies_leaflet_draw_when_setup_installed_it(tmp_path):
@@ -127,7 +128,7 @@ def test_a_rectangle_drawn_in_chromium_joins_the_editable_boundary_offline(app_u
 
 def test_a_preview_has_no_drawing_tools_and_needs_no_leaflet_draw():
     m = drawing.area_draw_map(BRZEZNO, context=box(18.6, 54.39, 18.65, 54.42), editable=False)
-    assert builder.linked_assets(m) == [assets.LEAFLET_JS_URL, assets.LEAFLET_CSS_URL]
+    assert linked_assets(m) == [assets.LEAFLET_JS_URL, assets.LEAFLET_CSS_URL]
     assert "L.Control.Draw" not in m.get_root().render()
 
 

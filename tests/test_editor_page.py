@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from mapping.db import set_app_user
 from mapping.db.models import Need, NeedResource, Resource, Team
-from mapping.maps import builder
+from mapping.maps.overview import editor_marks, overview_map
 from mapping.services import layers, pins
 from mapping.services.pins import Version
 from mapping.ui import editor_state, pin_forms, positions, state
@@ -648,8 +648,8 @@ def test_need_resources_lists_the_resources_linked_to_a_need(session):
 def test_the_editor_map_lets_a_tap_inside_the_area_reach_the_map(demo_db_url):
     with Session(create_engine(demo_db_url)) as session:
         view = layers.overview(session, "Gdańsk")
-    clickable = builder.overview_map(view.areas, view.pins, view.catalogue).get_root().render()
-    outlines = builder.overview_map(
+    clickable = overview_map(view.areas, view.pins, view.catalogue).get_root().render()
+    outlines = overview_map(
         view.areas, view.pins, view.catalogue, clickable_areas=False
     ).get_root().render()
     assert '"interactive": false' not in clickable
@@ -658,10 +658,10 @@ def test_the_editor_map_lets_a_tap_inside_the_area_reach_the_map(demo_db_url):
 
 
 def test_the_editor_marks_are_a_dot_and_a_ring_that_never_catch_a_tap():
-    both = _render(builder.editor_marks((18.6, 54.4), (18.61, 54.41)))  # (lon, lat)
+    both = _render(editor_marks((18.6, 54.4), (18.61, 54.41)))  # (lon, lat)
     assert both.count('"interactive": false') == 2
     assert "calmap-marked-point" in both and "calmap-selected-pin" in both
-    assert "calmap-marked-point" not in _render(builder.editor_marks(None, (18.61, 54.41)))
+    assert "calmap-marked-point" not in _render(editor_marks(None, (18.61, 54.41)))
 
 
 def _render(group):

@@ -15,8 +15,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from geodata import formats
-from geodata.formats import FormatError, Limits
+from geodata import archives, formats, tables
+from geodata.features import FormatError, Limits
 from mapping import i18n
 from mapping.errors import UserError
 from mapping.io.feature_files import SourceOptions, note_text, open_features
@@ -127,14 +127,14 @@ def test_a_csv_of_metres_without_a_crs_is_refused_with_the_crs_it_fits(tmp_path)
 
 def test_ewkt_with_an_srid_sets_the_crs():
     point = Point(6542396.52, 6024557.36)
-    found = formats.features_from_table(
+    found = tables.features_from_table(
         ["nazwa", "geom"], [(2, ["A", f"SRID=2177;{point.wkt}"])], wkt="geom")
     assert found.source_crs == "EPSG:2177"
     assert round(found.frame.geometry.iloc[0].x, 3) == 18.652
 
 
 def test_rows_whose_coordinates_cannot_be_read_are_listed_not_fatal():
-    found = formats.features_from_table(
+    found = tables.features_from_table(
         ["n", "x", "y"], [(2, ["a", "18,6", "54,4"]), (3, ["b", "brak", "54"]), (4, ["c", "", "1"]),
                           (5, ["d", "", ""])],
         x="x", y="y")
@@ -226,7 +226,7 @@ def test_a_zip_whose_headers_lie_about_sizes_is_refused(tmp_path):
     path.write_bytes(bytes(data))
     target = tmp_path / "out"
     with pytest.raises(FormatError) as raised:
-        formats.unpack_zip(path, target)
+        archives.unpack_zip(path, target)
     assert raised.value.code == "bad_zip"
     assert sum(p.stat().st_size for p in target.iterdir()) <= 1000
 
@@ -237,7 +237,7 @@ def test_members_cannot_escape_the_unpacking_folder(tmp_path):
     with zipfile.ZipFile(path, "w") as packed:
         packed.writestr("../../escape.geojson", content)
     target = tmp_path / "deep" / "out"
-    assert formats.unpack_zip(path, target) == ["escape.geojson"]
+    assert archives.unpack_zip(path, target) == ["escape.geojson"]
     assert (target / "escape.geojson").exists()
     assert not (tmp_path / "escape.geojson").exists()
 
@@ -265,7 +265,10 @@ def test_a_points_file_read_as_areas_gets_the_wrong_type_per_feature(tmp_path):
 
 
 def test_every_file_error_code_has_a_message_in_both_languages():
-    source = (PROJECT_ROOT / "geodata" / "formats.py").read_text(encoding="utf-8")
+    source = "".join(
+        (PROJECT_ROOT / "geodata" / f"{name}.py").read_text(encoding="utf-8")
+        for name in ("formats", "features", "crs", "archives", "tables")
+    )
     codes = set(re.findall(r'FormatError\(\s*"([a-z_]+)"', source))
     codes |= set(re.findall(r'Note\(\s*"([a-z_]+)"', source))
     assert len(codes) > 20

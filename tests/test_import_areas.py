@@ -187,7 +187,7 @@ def test_a_misspelt_estate_is_recognised_as_the_stored_one(session, admin):
 
 
 def _features(frame):
-    from geodata.formats import features_from_table
+    from geodata.tables import features_from_table
 
     headings = [c for c in frame.columns if c != "geometry"]
     rows = [(i + 1, [*record[:-1], record[-1].wkt])

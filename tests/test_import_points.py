@@ -25,7 +25,7 @@ from mapping import db
 from mapping.cli.main import app
 from mapping.db.models import Area, LayerHistory, Partner, Resource, Team
 from mapping.errors import PermissionDenied, UserError, ValidationError
-from mapping.io import bulk, point_import
+from mapping.io import bulk, bulk_reading, point_import
 from mapping.io.bulk import BulkImportError
 from mapping.io.feature_files import SourceOptions
 from mapping.io.point_import import PointOptions
@@ -385,14 +385,14 @@ def test_editable_area_checks_rights_like_create_pin(session):
 
 def test_bulk_reads_a_table_and_its_rows_as_parse_does():
     content = "Nazwa;Kategoria;Adres;Szerokość;Długość\r\nA;Świetlica;ul. X;54,4;18,6\r\n"
-    table = bulk.read_table(content.encode("cp1250"), "a.csv")
+    table = bulk_reading.read_table(content.encode("cp1250"), "a.csv")
     assert (table.file_format, table.encoding, table.delimiter) == ("csv", "cp1250", ";")
     assert table.rows[1] == (2, ["A", "Świetlica", "ul. X", "54,4", "18,6"])
-    assert bulk.read_table(content.encode("utf-8"), "a.csv", "utf-8").encoding == "utf-8"
-    assert [bulk.field_of_heading(h) for h in table.rows[0][1]] == [
+    assert bulk_reading.read_table(content.encode("utf-8"), "a.csv", "utf-8").encoding == "utf-8"
+    assert [bulk_reading.field_of_heading(h) for h in table.rows[0][1]] == [
         "name", "category", "address", "lat", "lon"]
     parsed = bulk.parse(content.encode("cp1250"), "a.csv")
-    row = bulk.read_row(parsed, 9, {"name": " B ", "serves_from_outside": "tak"})
+    row = bulk_reading.read_row(parsed, 9, {"name": " B ", "serves_from_outside": "tak"})
     assert (row.row, row.values, row.point) == (9, {"name": "B", "serves_from_outside": True},
                                                 None)
 

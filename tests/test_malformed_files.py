@@ -60,6 +60,7 @@ from mapping.services import pins
 from mapping.services.accounts import Actor
 from surveys import answers, store, templates, xlsform
 from tests import malformed_corpus as corpus
+from tests import malformed_writers as writers
 from tests.conftest import TEMPLATE, _create_database, _drop_database
 from tests.malformed_corpus import CASES, Case, Outcome
 from tests.survey_fixtures import build_wroclaw
@@ -124,10 +125,10 @@ def world(admin_url, template_url) -> Iterator[World]:
     with Session(engine) as session, session.begin():
         built = build_wroclaw(session)
         area_id = built.estates[AREA]
-        parsed = bulk.parse(corpus.GOOD_ROWS_CSV, "zasoby.csv")
+        parsed = bulk.parse(writers.GOOD_ROWS_CSV, "zasoby.csv")
         bulk.commit(session, built.admin, "resource", area_id, parsed)
         partner = {"name": "Fundacja Próbna", "sector": "ngo", "visibility": "public"}
-        pins.create_pin(session, built.admin, "partner", area_id, partner, corpus.POINT_B)
+        pins.create_pin(session, built.admin, "partner", area_id, partner, writers.POINT_B)
         pins.create_pin(session, built.admin, "need", area_id,
                         {"name": "Miejsce spotkań", "category": "meeting_place",
                          "source_method": "survey", "status": "identified", "priority": 2,
@@ -135,7 +136,7 @@ def world(admin_url, template_url) -> Iterator[World]:
                         None)
         form_row = store.register_form(session, form, form_bytes)
         wave = store.create_wave(session, None, form_row, SEEDED_WAVE, built.team_7)
-        table = answers.read_export(corpus.kobo_csv(seed=3), "pilot.csv")
+        table = answers.read_export(writers.kobo_csv(seed=3), "pilot.csv")
         found = answers.parse_answers(form, table, answers.map_columns(form, table))
         store.import_answers(session, None, wave, form, found)
         admin, editor, team_id = built.admin, built.editor_7, built.team_7
@@ -238,7 +239,7 @@ def watched(case: Case) -> Iterator[None]:
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 64 * corpus.MB, f"{peak / corpus.MB:.0f} MB held while refusing {case.id}"
+    assert peak < 64 * writers.MB, f"{peak / writers.MB:.0f} MB held while refusing {case.id}"
 
 
 def _escaped(case: Case) -> list[Path]:

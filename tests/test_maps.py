@@ -10,7 +10,21 @@ import pytest
 from shapely.geometry import MultiPolygon, Point, box
 
 from mapping import catalog
-from mapping.maps import assets, builder
+from mapping.maps import assets
+from mapping.maps.areas import DIMMED_STYLE, SELECTED_STYLE
+from mapping.maps.elements import PLAIN_BACKGROUND, POLAND_CENTRE, FitView, linked_assets
+from mapping.maps.legend import layer_counts, legend_sections
+from mapping.maps.markup import (
+    FALLBACK_COLOUR,
+    _link,
+    _links,
+    _multiline,
+    _multilines,
+    _text,
+    _texts,
+)
+from mapping.maps.overview import overview_map
+from mapping.maps.popups import pin_popup_html
 
 TILES = "https://tiles.example.org/{z}/{x}/{y}.png"
 XSS = "<script>alert(1)</script>"
@@ -94,7 +108,7 @@ def external_links(page: str) -> list[str]:
 
 
 def test_the_map_loads_no_script_or_stylesheet_from_another_host(areas, pins, catalogue):
-    page = render(builder.overview_map(areas, pins, catalogue, tiles_url=None))
+    page = render(overview_map(areas, pins, catalogue, tiles_url=None))
     assert external_links(page) == []
     assert '<script src="/app/static/vendor/leaflet/leaflet.js">' in page
     assert '<link rel="stylesheet" href="/app/static/vendor/leaflet/leaflet.css"/>' in page
@@ -105,7 +119,7 @@ def test_the_map_loads_no_script_or_stylesheet_from_another_host(areas, pins, ca
 def test_with_tiles_the_tile_server_is_the_only_other_host(areas, pins, catalogue):
     for frame in pins.values():
         frame["www"] = None  # a pin's own website is a link to click, not something loaded
-    page = render(builder.overview_map(areas, pins, catalogue, tiles_url=TILES,
+    page = render(overview_map(areas, pins, catalogue, tiles_url=TILES,
                                     tiles_attribution="© OSM"))
     assert external_links(page) == []
     addresses = set(re.findall(r"https?://[^\s\"'\\]+", page))
@@ -113,33 +127,33 @@ def test_with_tiles_the_tile_server_is_the_only_other_host(areas, pins, catalogu
 
 
 def test_every_element_streamlit_folium_collects_links_to_this_machine(areas, pins, catalogue):
-    m = builder.overview_map(areas, pins, catalogue, tiles_url=TILES)
-    assert builder.linked_assets(m) == [assets.LEAFLET_JS_URL, assets.LEAFLET_CSS_URL]
+    m = overview_map(areas, pins, catalogue, tiles_url=TILES)
+    assert linked_assets(m) == [assets.LEAFLET_JS_URL, assets.LEAFLET_CSS_URL]
 
 
 def test_a_plain_folium_map_would_have_used_cdns_so_the_check_can_fail():
     import folium
 
-    assert any(url.startswith("https://") for url in builder.linked_assets(folium.Map()))
+    assert any(url.startswith("https://") for url in linked_assets(folium.Map()))
 
 
 def test_a_self_contained_map_links_nothing_at_all(areas, pins, catalogue):
-    page = render(builder.overview_map(areas, pins, catalogue, leaflet=assets.leaflet_inline()))
+    page = render(overview_map(areas, pins, catalogue, leaflet=assets.leaflet_inline()))
     assert re.findall(r"<script[^>]*\bsrc=", page) == []
     assert re.findall(r"<link[^>]*\bhref=", page) == []
     assert f"Leaflet {assets.LEAFLET_VERSION}" in page
 
 
 def test_a_base_url_path_moves_the_leaflet_links(areas, pins, catalogue):
-    m = builder.overview_map(areas, pins, catalogue, leaflet=assets.leaflet_links("calmap"))
-    assert builder.linked_assets(m) == [
+    m = overview_map(areas, pins, catalogue, leaflet=assets.leaflet_links("calmap"))
+    assert linked_assets(m) == [
         "/calmap/app/static/vendor/leaflet/leaflet.js",
         "/calmap/app/static/vendor/leaflet/leaflet.css",
     ]
 
 
 def test_a_script_in_a_name_reaches_the_browser_as_text_not_as_a_script(areas, pins, catalogue):
-    page = render(builder.overview_map(areas, pins, catalogue))
+    page = render(overview_map(areas, pins, catalogue))
     assert XSS not in page
     seen = as_javascript_sees_it(page)
     assert XSS not in seen
@@ -152,9 +166,9 @@ def test_a_script_in_a_name_reaches_the_browser_as_text_not_as_a_script(areas, p
 
 def test_only_http_addresses_become_links():
     school = catalog.Entry("resource_category", "school", None, "Szkoła", "School", "✎", "#1f77b4")
-    bad = builder.pin_popup_html("resource", {"name": "X", "category": "school",
+    bad = pin_popup_html("resource", {"name": "X", "category": "school",
                                            "www": "javascript:alert(2)"}, [school])
-    good = builder.pin_popup_html("resource", {"name": "X", "category": "school",
+    good = pin_popup_html("resource", {"name": "X", "category": "school",
                                             "www": 'https://a.pl/?q="x"&y=1'}, [school])
     assert "href" not in bad and "javascript:alert(2)" in bad
     assert 'href="https://a.pl/?q=&quot;x&quot;&amp;y=1"' in good
@@ -162,15 +176,15 @@ def test_only_http_addresses_become_links():
 
 def test_popups_speak_the_chosen_language(pins, catalogue):
     record = pins["need"].iloc[0].to_dict()
-    polish = builder.pin_popup_html("need", record, catalogue, "pl")
-    english = builder.pin_popup_html("need", record, catalogue, "en")
+    polish = pin_popup_html("need", record, catalogue, "pl")
+    english = pin_popup_html("need", record, catalogue, "en")
     assert "Samotność i izolacja seniorów" in polish and "rozpoznana" in polish
     assert "Loneliness and isolation of seniors" in english and "identified" in english
     assert "Ankieta" in polish and "Survey" in english
 
 
 def test_the_legend_lists_each_category_present_with_its_count(pins, catalogue):
-    sections = builder.legend_sections(pins, catalogue, "pl")
+    sections = legend_sections(pins, catalogue, "pl")
     assert [s.layer for s in sections] == ["resource", "partner", "need"]
     resources = sections[0]
     assert resources.title == "Zasoby" and resources.total == 3
@@ -183,7 +197,7 @@ def test_the_legend_lists_each_category_present_with_its_count(pins, catalogue):
 
 
 def test_the_legend_appears_in_the_rendered_map_in_english(areas, pins, catalogue):
-    seen = as_javascript_sees_it(render(builder.overview_map(areas, pins, catalogue, "en")))
+    seen = as_javascript_sees_it(render(overview_map(areas, pins, catalogue, "en")))
     assert "<summary>Legend</summary>" in seen
     assert '<span>School</span><span class="calmap-count">2</span>' in seen
     assert '<span>Library</span><span class="calmap-count">1</span>' in seen
@@ -191,9 +205,9 @@ def test_the_legend_appears_in_the_rendered_map_in_english(areas, pins, catalogu
 
 
 def test_a_need_of_a_whole_area_is_counted_but_not_pinned(areas, pins, catalogue):
-    sections = {s.layer: s for s in builder.legend_sections(pins, catalogue, "pl")}
+    sections = {s.layer: s for s in legend_sections(pins, catalogue, "pl")}
     assert sections["need"].total == 2 and sections["need"].area_wide == 1
-    m = builder.overview_map(areas, pins, catalogue)
+    m = overview_map(areas, pins, catalogue)
     need_layer = next(
         child for child in m._children.values()
         if getattr(child, "layer_name", "").startswith("Potrzeby")
@@ -203,12 +217,12 @@ def test_a_need_of_a_whole_area_is_counted_but_not_pinned(areas, pins, catalogue
     assert "w tym dla całego obszaru (bez punktu): 1" in seen
     # The whole-area need is listed in its area's popup instead.
     assert "Brak pracy w całej dzielnicy" in seen
-    counts = {c.layer: (c.total, c.pinned, c.area_wide) for c in builder.layer_counts(pins)}
+    counts = {c.layer: (c.total, c.pinned, c.area_wide) for c in layer_counts(pins)}
     assert counts == {"resource": (3, 3, 0), "partner": (1, 1, 0), "need": (2, 1, 1)}
 
 
 def test_each_layer_has_its_own_pin_shape_coloured_by_category(areas, pins, catalogue):
-    seen = as_javascript_sees_it(render(builder.overview_map(areas, pins, catalogue)))
+    seen = as_javascript_sees_it(render(overview_map(areas, pins, catalogue)))
     for layer in ("resource", "partner", "need"):
         assert f'calmap-pin calmap-pin-{layer}"' in seen
     library = next(e for e in catalogue if e.code == "library")
@@ -218,41 +232,41 @@ def test_each_layer_has_its_own_pin_shape_coloured_by_category(areas, pins, cata
 
 def test_a_category_missing_from_the_catalogue_still_gets_a_grey_pin(pins, catalogue):
     pins["resource"].loc[0, "category"] = "repair_cafe"
-    sections = builder.legend_sections(pins, catalogue, "pl")
+    sections = legend_sections(pins, catalogue, "pl")
     row = next(r for r in sections[0].rows if r.code == "repair_cafe")
-    assert (row.label, row.colour, row.count) == ("repair_cafe", builder.FALLBACK_COLOUR, 1)
+    assert (row.label, row.colour, row.count) == ("repair_cafe", FALLBACK_COLOUR, 1)
 
 
 def test_the_view_fits_the_selected_area_and_highlights_it(areas, pins, catalogue):
-    m = builder.overview_map(areas, pins, catalogue, selected_area_id=2)
-    fit = next(c for c in m._children.values() if isinstance(c, builder.FitView))
+    m = overview_map(areas, pins, catalogue, selected_area_id=2)
+    fit = next(c for c in m._children.values() if isinstance(c, FitView))
     assert fit.bounds == [[54.40, 18.58], [54.42, 18.61]]
     area_layer = next(c for c in m._children.values() if getattr(c, "layer_name", "") == "Obszary")
     styles = {f["properties"]["id"]: f["properties"]["style"] for f in area_layer.data["features"]}
-    assert styles[2] == builder.SELECTED_STYLE
-    assert styles[1]["color"] == builder.DIMMED_STYLE["color"]
+    assert styles[2] == SELECTED_STYLE
+    assert styles[1]["color"] == DIMMED_STYLE["color"]
 
 
 def test_without_a_selection_the_view_fits_all_areas(areas, pins, catalogue):
-    m = builder.overview_map(areas, pins, catalogue)
-    fit = next(c for c in m._children.values() if isinstance(c, builder.FitView))
+    m = overview_map(areas, pins, catalogue)
+    fit = next(c for c in m._children.values() if isinstance(c, FitView))
     assert fit.bounds == [[54.40, 18.55], [54.42, 18.61]]
 
 
 def test_without_tiles_there_is_no_tile_layer_and_the_background_is_plain(areas, pins, catalogue):
-    page = render(builder.overview_map(areas, pins, catalogue, tiles_url=None))
+    page = render(overview_map(areas, pins, catalogue, tiles_url=None))
     assert "L.tileLayer" not in page
-    assert f"background: {builder.PLAIN_BACKGROUND}" in page
-    with_tiles = render(builder.overview_map(areas, pins, catalogue, tiles_url=TILES))
-    assert "L.tileLayer" in with_tiles and builder.PLAIN_BACKGROUND not in with_tiles
+    assert f"background: {PLAIN_BACKGROUND}" in page
+    with_tiles = render(overview_map(areas, pins, catalogue, tiles_url=TILES))
+    assert "L.tileLayer" in with_tiles and PLAIN_BACKGROUND not in with_tiles
 
 
 def test_an_empty_selection_still_renders_a_map_of_poland(catalogue):
     empty = gpd.GeoDataFrame({"id": [], "name": [], "kind": []}, geometry=[], crs="EPSG:4326")
-    m = builder.overview_map(empty, {}, catalogue, "pl")
+    m = overview_map(empty, {}, catalogue, "pl")
     page = as_javascript_sees_it(render(m))
     assert "Brak punktów na mapie." in page
-    assert json.dumps(list(builder.POLAND_CENTRE)) in page.replace("\n", "")
+    assert json.dumps(list(POLAND_CENTRE)) in page.replace("\n", "")
 
 
 # Every kind of value a popup cell may hold, a NUL (never from the database) included.
@@ -262,7 +276,18 @@ TRICKY = ["  Klub <b>Senior</b> & co ", "", "   ", None, float("nan"), 7, "O'Har
 
 
 def test_popup_columns_are_converted_exactly_as_one_value_at_a_time():
-    assert builder._texts(TRICKY) == [builder._text(v) for v in TRICKY]
-    assert builder._multilines(TRICKY) == [builder._multiline(v) for v in TRICKY]
-    assert builder._links(TRICKY) == [builder._link(v) for v in TRICKY]
-    assert builder._texts([]) == [] and builder._texts(["", ""]) == [None, None]
+    assert _texts(TRICKY) == [_text(v) for v in TRICKY]
+    assert _multilines(TRICKY) == [_multiline(v) for v in TRICKY]
+    assert _links(TRICKY) == [_link(v) for v in TRICKY]
+    assert _texts([]) == [] and _texts(["", ""]) == [None, None]
+
+
+def test_the_layer_control_and_the_legend_count_a_layer_the_same(areas, pins, catalogue):
+    # Two needs, one of a whole area (no pin): both places say "Potrzeby (2)".
+    m = overview_map(areas, pins, catalogue)
+    names = [getattr(c, "layer_name", "") for c in m._children.values()]
+    assert "Potrzeby (2)" in names and "Zasoby (3)" in names and "Partnerzy (1)" in names
+    seen = as_javascript_sees_it(render(m))
+    assert "<h4>Potrzeby (2)</h4>" in seen and "<h4>Zasoby (3)</h4>" in seen
+    # The layer control's labels are in the page as the user reads them.
+    assert '"Potrzeby (2)"' in seen and "Potrzeby (1)" not in seen

@@ -12,7 +12,7 @@ from PIL import Image
 from pptx import Presentation
 from pptx.util import Emu
 
-from mapping.maps.builder import LegendRow
+from mapping.maps.legend import LegendRow
 from mapping.reports import deck
 from mapping.reports.slides import row_lines
 from tests.deck_html_fixtures import (

@@ -61,7 +61,7 @@ def world(session):
 
 
 def test_an_editor_names_today_and_the_snapshot_reads_as_of_the_end_of_today(session, world):
-    made = snapshots.create_snapshot(session, world.editor_a, "  Czerwiec 2026  ")
+    made = snapshots.create_snapshot(session, world.editor_a, "  Czerwiec 2026  ", TODAY)
     assert made.name == "Czerwiec 2026"
     assert made.on_date == TODAY
     assert made.taken_at == export.as_of_moment(TODAY)
@@ -71,6 +71,14 @@ def test_an_editor_names_today_and_the_snapshot_reads_as_of_the_end_of_today(ses
     assert names(snapshots.read_snapshot(session, world.viewer, made), "resource") == {
         "Biblioteka Brzeźno"
     }
+
+
+def test_a_snapshot_without_a_date_is_the_moment_it_was_made(session, world):
+    before = session.scalar(text("SELECT clock_timestamp()"))
+    made = snapshots.create_snapshot(session, world.editor_a, "Spotkanie w świetlicy")
+    after = session.scalar(text("SELECT clock_timestamp()"))
+    assert before < made.taken_at < after
+    assert made.on_date == made.taken_at.astimezone(LOCAL_TIMEZONE).date()
 
 
 def test_a_snapshot_can_be_an_exact_moment(session, world):
@@ -219,6 +227,48 @@ def test_a_snapshot_taken_before_an_edit_does_not_show_the_edit(fresh_db_url):
     assert names(today, "resource") == {"Świetlica „Promyk” – nowa nazwa", "Nowa biblioteka"}
     assert names(now, "resource") == names(today, "resource")
     assert before.selection.as_of == between
+    engine.dispose()
+
+
+def test_a_snapshot_made_now_does_not_show_an_edit_made_later_the_same_day(fresh_db_url):
+    engine = create_engine(fresh_db_url)
+    with db.session_scope(engine, "calmap-cli") as session:
+        world = build_world(session)
+        ref = resource(session, world.admin, world.area_a, world.point_a, "Świetlica „Promyk”")
+    with db.session_scope(engine, "ada", restricted=True) as session:
+        snapshots.create_snapshot(session, world.admin, "Teraz")
+        snapshots.create_snapshot(session, world.admin, "Cały dzień", TODAY)
+    # Later the same day: a rename and a new pin.
+    with db.session_scope(engine, "ada", restricted=True) as session:
+        pins.update_pin(session, world.admin, ref, {"name": "Świetlica „Promyk” – nowa nazwa"})
+        resource(session, world.admin, world.area_a, world.point_a, "Nowa biblioteka")
+    with db.session_scope(engine, "wiktor", restricted=True) as session:
+        frozen = snapshots.read_snapshot(session, world.viewer, "Teraz")
+        whole_day = snapshots.read_snapshot(session, world.viewer, "Cały dzień")
+        report = snapshots.compare_snapshots(session, world.viewer, "Teraz", "Cały dzień")
+    assert names(frozen, "resource") == {"Świetlica „Promyk”"}
+    # A date still means the whole day: the later edits are in it.
+    assert names(whole_day, "resource") == {"Świetlica „Promyk” – nowa nazwa", "Nowa biblioteka"}
+    assert report.city.names("new_resources") == ("Nowa biblioteka",)
+    engine.dispose()
+
+
+def test_the_command_without_a_date_freezes_the_moment_it_was_run(fresh_db_url):
+    engine = create_engine(fresh_db_url)
+    with db.session_scope(engine, "calmap-cli") as session:
+        world = build_world(session)
+        resource(session, world.admin, world.area_a, world.point_a, "Biblioteka Brzeźno")
+    engine.dispose()
+    made = calmap(fresh_db_url, "snapshot", "create", "Teraz")
+    assert made.returncode == 0, made.stderr
+    engine = create_engine(fresh_db_url)
+    with db.session_scope(engine, "calmap-cli") as session:
+        resource(session, world.admin, world.area_a, world.point_a, "Świetlica „Promyk”")
+    with db.session_scope(engine, "wiktor", restricted=True) as session:
+        frozen = snapshots.read_snapshot(session, world.viewer, "Teraz")
+    assert names(frozen, "resource") == {"Biblioteka Brzeźno"}
+    # The moment printed is the one stored, to the microsecond, not midnight.
+    assert "T00:00:00" not in made.stdout
     engine.dispose()
 
 

@@ -90,6 +90,25 @@ def test_an_admin_saves_a_snapshot_and_a_duplicate_name_is_explained(monkeypatch
     assert at.error[0].value == "Migawka „Czerwiec 2026” już istnieje. Wybierz inną nazwę."
 
 
+def test_a_snapshot_saved_with_today_left_as_it_is_freezes_the_moment_of_the_click(
+    monkeypatch, snapshot_db
+):
+    at = open_page(monkeypatch, snapshot_db)
+    at.text_input(key="calmap.snapshots.name").input("Spotkanie")
+    clicked = dt.datetime.now(dt.UTC)
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    engine = create_engine(snapshot_db)
+    with db.session_scope(engine, "calmap-cli") as s:
+        made = snapshots.get_snapshot(s, "Spotkanie")
+        taken_at = made.taken_at
+    engine.dispose()
+    # The moment of the click (by the database's clock), not midnight at the end of today.
+    assert abs(taken_at - clicked) < dt.timedelta(minutes=2)
+    assert taken_at <= dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
+
+
 def test_an_admin_deletes_a_snapshot(monkeypatch, snapshot_db):
     at = open_page(monkeypatch, snapshot_db)
     at.selectbox(key="calmap.snapshots.doomed").select("Czerwiec 2025").run()

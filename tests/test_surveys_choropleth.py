@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 from shapely.geometry import box
 
-from mapping.maps import builder
+from mapping.maps.elements import linked_assets
 from surveys import choropleth
 from surveys.indicators import Indicator
 
@@ -45,8 +45,8 @@ def test_names_are_escaped_and_nothing_comes_from_a_cdn():
     # The name arrives as text (&lt;b&gt;), inside JSON that escapes < > & itself.
     assert "\\u0026lt;b\\u0026gt;Nadodrze" in html
     assert "<b>Nadodrze" not in html
-    assert all(not link.startswith("http") for link in builder.linked_assets(m)), (
-        builder.linked_assets(m)
+    assert all(not link.startswith("http") for link in linked_assets(m)), (
+        linked_assets(m)
     )
     assert "share of respondents" in html
 

@@ -156,7 +156,7 @@ def _check_size(file: Path) -> None:
     photos too, so it has the GIS files' limit and only its CSV is read.
     """
     from geodata import formats
-    from mapping.io import bulk
+    from mapping.io import bulk_reading
     from mapping.io.feature_files import file_error
 
     try:
@@ -164,7 +164,7 @@ def _check_size(file: Path) -> None:
     except OSError as exc:
         fail(f"{file}: {exc.strerror}")
     if file.suffix.lower() != ".zip":
-        bulk.check_table_size(size)
+        bulk_reading.check_table_size(size)
         return
     try:
         formats.check_size(size, formats.DEFAULT_LIMITS)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from mapping.analysis import changes
 
 snapshot_app = typer.Typer(
-    help="Snapshots: named dates whose map is the layers as of that day; the changes between two.",
+    help="Snapshots: named moments whose map is the layers as of then; the changes between two.",
     no_args_is_help=True,
 )
 COMPARE_FORMATS = ("text", "csv", "json")
@@ -32,10 +32,13 @@ def snapshot_create(
     name: Annotated[str, typer.Argument(help='e.g. "Czerwiec 2026"')],
     date: Annotated[
         str | None,
-        typer.Option("--date", help="YYYY-MM-DD: the layers as of the end of that day (today)"),
+        typer.Option(
+            "--date",
+            help="YYYY-MM-DD: the layers as of the end of that day (default: this moment)",
+        ),
     ] = None,
 ) -> None:
-    """Name a date: its map is the layers as of the end of that day, read from history."""
+    """Name a moment: the layers as of now, or as of the end of --date, read from history."""
     from mapping.io.export import LOCAL_TIMEZONE
     from mapping.services import snapshots
 

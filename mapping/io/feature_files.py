@@ -2,9 +2,9 @@
 
 GIS files (GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ) are opened by
 ``geodata.formats`` (GDAL, size limits, zip unpacked safely). CSV and XLSX are
-decoded exactly as the spreadsheet import decodes them (``bulk.read_table``:
+decoded exactly as the spreadsheet import decodes them (``bulk_reading.read_table``:
 encoding, delimiter, limits), and their geometry is built from a WKT column
-or two coordinate columns by ``geodata.formats.features_from_table``.
+or two coordinate columns by ``geodata.tables.features_from_table``.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from geodata import formats
-from geodata.formats import DEFAULT_LIMITS, Features, FormatError, Limits, Note
+from geodata import features, formats, tables
+from geodata.features import DEFAULT_LIMITS, Features, FormatError, Limits, Note
 from mapping.errors import UserError
 from mapping.i18n import t
-from mapping.io import bulk
+from mapping.io import bulk_reading
 
 # Every format an import accepts, for the upload widget and help texts.
 SUFFIXES = tuple(sorted({*formats.GIS_SUFFIXES, *formats.TABLE_SUFFIXES}))
@@ -90,13 +90,13 @@ def _table(
             size = path.stat().st_size
         except OSError as exc:
             raise FormatError("unreadable", f"{path}: {exc.strerror}", name=path.name) from None
-        formats.check_size(size, limits)
+        features.check_size(size, limits)
         # The spreadsheet reader's own limit is far below the GIS one: refuse
         # by the size on disk rather than read 200 MB to refuse it after.
-        bulk.check_table_size(size)
+        bulk_reading.check_table_size(size)
         content = path.read_bytes()
-    formats.check_size(len(content), limits)
-    table = bulk.read_table(content, name, formats.check_encoding(options.encoding))
+    features.check_size(len(content), limits)
+    table = bulk_reading.read_table(content, name, features.check_encoding(options.encoding))
     (_number, headings), entries = table.rows[0], table.rows[1:]
     if not entries:
         raise UserError("bulk.no_rows")
@@ -104,14 +104,14 @@ def _table(
     if x is None:
         found: dict[str, str] = {}
         for heading in headings:
-            field = bulk.field_of_heading(heading)
+            field = bulk_reading.field_of_heading(heading)
             if field is not None:
                 found.setdefault(field, str(heading).strip())
         if "lat" in found and "lon" in found:
             x, y = found["lon"], found["lat"]
         else:
             wkt = found.get("wkt")
-    return formats.features_from_table(
+    return tables.features_from_table(
         [str(h).strip() if h is not None else "" for h in headings],
         entries,
         wkt=wkt,
@@ -136,7 +136,7 @@ def _from_columns(found: Features, options: SourceOptions, limits: Limits) -> Fe
         for number, values in zip(found.rows, attributes.itertuples(index=False, name=None),
                                   strict=True)
     ]
-    placed = formats.features_from_table(
+    placed = tables.features_from_table(
         [str(c) for c in attributes.columns],
         rows,
         x=options.x_field,

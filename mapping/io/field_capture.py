@@ -11,7 +11,7 @@ module reads such an export into resources, partners and needs:
   ``_location_precision``, ODK Central's ``location-Latitude`` …
   ``location-Accuracy``); the import page calls it too.
 - ``read`` reads the table with the spreadsheet import's reader
-  (``bulk.read_table``) and each row's layer, category, fields, point,
+  (``bulk_reading.read_table``) and each row's layer, category, fields, point,
   accuracy and submission id; values it cannot read are row errors.
 - ``check`` and ``commit`` put every row through ``pins.create_pin`` (the
   editor's own rules: fields, catalogue, Poland, the area, rights), each in
@@ -41,12 +41,13 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from geodata.formats import FormatError, check_archive
+from geodata.archives import check_archive
+from geodata.features import FormatError
 from mapping import catalog
 from mapping.db.models import Area, SubmittedForm
 from mapping.errors import PermissionDenied, UserError, ValidationError
 from mapping.i18n import t
-from mapping.io import bulk, field_form
+from mapping.io import bulk, bulk_reading, field_form
 from mapping.io.bulk import ParsedFile, ParsedRow, ReadyRow, Report, RowError
 from mapping.io.feature_files import file_error
 from mapping.io.geopoints import LOCATION, GeopointColumns, geopoint_columns
@@ -132,7 +133,7 @@ def read(content: bytes, filename: str) -> FieldFile:
     columns); values that cannot be read become row errors in ``parsed``.
     """
     content, filename = _export_table(content, filename)
-    table = bulk.read_table(content, filename)
+    table = bulk_reading.read_table(content, filename)
     (_number, raw_headings), entries = table.rows[0], table.rows[1:]
     headings = [str(h).strip() if h is not None else "" for h in raw_headings]
     if not entries:
@@ -216,7 +217,7 @@ def _export_table(content: bytes, filename: str) -> tuple[bytes, str]:
                 raise UserError("field_capture.zip_without_csv", found=found[:300])
             main = min(tables, key=lambda m: (m.filename.count("/"), len(m.filename)))
             check_archive(packed, filename, members=[main])
-            bulk.check_table_size(main.file_size)
+            bulk_reading.check_table_size(main.file_size)
             return packed.read(main), PurePath(main.filename).name
     except FormatError as exc:
         raise file_error(exc) from None
@@ -239,7 +240,7 @@ def _columns(headings: Sequence[str], geopoint: GeopointColumns | None) -> dict[
         if name not in _FIELDS:
             name = labels.get(_fold(heading)) or ""
         if not name:
-            matched = bulk.field_of_heading(heading)
+            matched = bulk_reading.field_of_heading(heading)
             name = matched if matched in ("name", "category", "description", "target_groups",
                                           "visibility") else ""  # fmt: skip
         if name and name not in columns:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mapping.io import bulk
+from mapping.io import bulk_reading
 from mapping.io.feature_files import SourceOptions
 
 # The field form's geopoint question (mapping.io.field_form), looked for first.
@@ -124,7 +124,7 @@ def table_point_options(content: bytes, filename: str) -> SourceOptions | None:
     no split geopoint (then its ``lat``/``lon`` or WKT headings apply).
     Raises ``UserError`` when the file is not a readable table.
     """
-    table = bulk.read_table(content, filename)
+    table = bulk_reading.read_table(content, filename)
     found = geopoint_columns([h for h in table.rows[0][1] if h is not None])
     if found is None or not found.split:
         return None

@@ -34,10 +34,10 @@ from sqlalchemy import ARRAY, text
 from sqlalchemy.orm import Session
 
 from geodata import boundaries
-from geodata.formats import DEFAULT_LIMITS, WGS84, Features, Limits, Note
+from geodata.features import DEFAULT_LIMITS, WGS84, Features, Limits, Note
 from mapping import db
 from mapping.errors import PermissionDenied, UserError, ValidationError
-from mapping.io import bulk
+from mapping.io import bulk, bulk_reading
 from mapping.io.bulk import ParsedFile, ParsedRow, ReadyRow, Report, RowError
 from mapping.io.feature_files import SourceOptions, open_features
 from mapping.services import pins, validation
@@ -95,9 +95,9 @@ def read_category_map(source: str | Path | bytes, filename: str | None = None) -
     name = filename or Path(str(source)).name
     if not isinstance(source, bytes):
         # By its size on disk first: a wrong file given as the map is not read whole.
-        bulk.check_table_size(Path(source).stat().st_size)
+        bulk_reading.check_table_size(Path(source).stat().st_size)
     content = source if isinstance(source, bytes) else Path(source).read_bytes()
-    table = bulk.read_table(content, name)
+    table = bulk_reading.read_table(content, name)
     mapping: dict[str, str] = {}
     for number, cells in table.rows[1:]:
         value, code = (list(cells) + [None, None])[:2]
@@ -162,7 +162,7 @@ def from_features(features: Features, filename: str, options: PointOptions) -> P
         values = {f: record[c] for f, c in columns.items() if c is not None}
         if mapping:
             values["category"] = _mapped(values.get("category"), mapping)
-        row = bulk.read_row(parsed, number, values)
+        row = bulk_reading.read_row(parsed, number, values)
         point = _point(parsed, number, geometry, features.row_problems.get(position))
         parsed.rows.append(dataclasses.replace(row, point=point))
     return PointFile(
@@ -192,7 +192,7 @@ def _columns(features: Features, options: PointOptions) -> dict[str, str | None]
     for heading in available:
         if heading in columns.values():
             continue
-        matched = bulk.field_of_heading(heading)
+        matched = bulk_reading.field_of_heading(heading)
         # Coordinates were read already; a field matched twice keeps its first column.
         if matched is not None and matched not in ("lat", "lon", "wkt") and matched not in columns:
             columns[matched] = heading

@@ -32,7 +32,7 @@ QGIS_VERSION = "3.28.0-Firenze"
 CATEGORY_FIELD = {"resource": "category", "partner": "sector", "need": "category"}
 VOCABULARY = {"resource": "resource_category", "partner": "partner_sector",
               "need": "need_category"}
-# The pin shapes of the app (mapping.maps.builder): circle, square, diamond.
+# The pin shapes of the app (mapping.maps.pins): circle, square, diamond.
 MARKER_SHAPE = {"resource": "circle", "partner": "square", "need": "diamond"}
 MARKER_SIZE_MM = {"resource": "3.6", "partner": "3.4", "need": "4"}
 AREA_COLOUR = "#2f5d7c"

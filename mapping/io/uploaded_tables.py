@@ -179,14 +179,15 @@ def _records(body: str, used: str) -> Iterator[list[str]]:
 def workbook_rows(content: bytes, max_col: int | None = None) -> Iterator[tuple[Any, ...]]:
     """The first sheet's rows (cached values, not formulas) of an XLSX file, checked first.
 
-    The archive must pass the GIS zip limits (``geodata.formats.check_archive``)
+    The archive must pass the GIS zip limits (``geodata.archives.check_archive``)
     before openpyxl opens it: openpyxl would otherwise inflate a zip bomb's
     members while parsing them. Raises ``UnreadableWorkbook``, also while
     iterating: a damaged sheet shows only when it is read.
     """
     import openpyxl  # imported here: only files that are workbooks need it
 
-    from geodata.formats import FormatError, check_archive
+    from geodata.archives import check_archive
+    from geodata.features import FormatError
 
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as packed:

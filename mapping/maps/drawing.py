@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from mapping.maps import assets
 from mapping.maps.assets import LeafletLinks
-from mapping.maps.builder import (
+from mapping.maps.elements import (
     POLAND_CENTRE,
     POLAND_ZOOM,
     FitView,

@@ -25,8 +25,10 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from mapping.i18n import t
-from mapping.maps import builder
+from mapping.maps.areas import SELECTED_STYLE
 from mapping.maps.assets import InlineAssets, LeafletLinks
+from mapping.maps.elements import OfflineMap
+from mapping.maps.overview import overview_map
 from mapping.services.presentation import Presentation, Step
 
 # How much larger than on a desk screen the presenter's pins and type are.
@@ -341,7 +343,7 @@ class SequenceControl(MacroElement):
         self._name = "Sequence"
         self.steps_json = _script_json(list(steps))
         self.words_json = _script_json(words)
-        self.selected_json = _script_json(builder.SELECTED_STYLE)
+        self.selected_json = _script_json(SELECTED_STYLE)
 
 
 def presenter_map(
@@ -351,9 +353,9 @@ def presenter_map(
     tiles_url: str | None = None,
     tiles_attribution: str = "",
     leaflet: LeafletLinks | InlineAssets | None = None,
-) -> builder.OfflineMap:
+) -> OfflineMap:
     """The overview map of ``show`` with large type, the sequence and the movable legend."""
-    m = builder.overview_map(
+    m = overview_map(
         show.areas,
         show.pins,
         show.catalogue,

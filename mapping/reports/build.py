@@ -29,7 +29,7 @@ from mapping.analysis import changes, map_units
 from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.io.export import LIST_SEPARATOR, ExportData
-from mapping.maps.builder import legend_sections
+from mapping.maps.legend import legend_sections
 from mapping.reports.content import MapContent, Member, PartnershipSummary
 from mapping.services import snapshots
 from mapping.services.accounts import Actor

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import geopandas as gpd
 
 from mapping.catalog import Entry
-from mapping.maps.builder import LegendSection
+from mapping.maps.legend import LegendSection
 
 if TYPE_CHECKING:
     from mapping.analysis.changes import UnitChanges

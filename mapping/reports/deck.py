@@ -21,6 +21,7 @@ from pptx.presentation import Presentation as PresentationType
 from pptx.util import Emu, Inches, Pt
 
 from mapping.i18n import t
+from mapping.maps.legend import layer_title
 from mapping.reports import listing, pptx_file
 from mapping.reports.content import PIN_LAYERS, MapContent
 from mapping.reports.slides import (
@@ -151,7 +152,9 @@ def _legend_paragraphs(content: MapContent, categories: bool = True) -> list[lis
     lang = content.language
     paragraphs: list[list[Run]] = []
     for section in content.legend:
-        paragraphs.append([Run(f"{section.title} ({section.total})", bold=True, colour=ACCENT)])
+        paragraphs.append(
+            [Run(layer_title(section.layer, section.total, lang), bold=True, colour=ACCENT)]
+        )
         for row in section.rows if categories else ():
             paragraphs.append([
                 Run(row.icon or "●", colour=_colour(row.colour), font=SYMBOL_FONT),

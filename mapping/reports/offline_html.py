@@ -5,7 +5,7 @@ everything it needs: Leaflet's script and stylesheet inline (images as data
 URIs), the layers as GeoJSON, the legend, and no basemap tiles (a plain
 background instead). Above the map: title, team, snapshot and the evidence of
 change; below it: sources and what was left out. The map itself is the app's
-``mapping.maps.builder.overview_map``, so pins, popups and legend look the same, and
+``mapping.maps.overview.overview_map``, so pins, popups and legend look the same, and
 its popups already escape what users typed; the header escapes here.
 """
 
@@ -19,7 +19,9 @@ from urllib.parse import urlparse
 from branca.element import Figure
 
 from mapping.i18n import t
-from mapping.maps import assets, builder
+from mapping.maps import assets
+from mapping.maps.elements import RenderedText
+from mapping.maps.overview import overview_map
 from mapping.reports import listing
 from mapping.reports.content import MapContent
 
@@ -61,7 +63,7 @@ def offline_html(content: MapContent) -> str:
     focus = [i for i in content.focus_area_ids if i in set(content.areas["id"])] if len(
         content.areas
     ) else []
-    m = builder.overview_map(
+    m = overview_map(
         content.areas,
         content.pins,
         content.catalogue,
@@ -75,11 +77,11 @@ def offline_html(content: MapContent) -> str:
     )
     figure = cast(Figure, m.get_root())
     figure.title = html.escape(listing.shorten(content.title, 120) or t("app.title", lang))
-    figure.header.add_child(builder.RenderedText(PAGE_STYLE), name="calmap_page_style")
+    figure.header.add_child(RenderedText(PAGE_STYLE), name="calmap_page_style")
     # RenderedText, not branca's Element: a name like "{{ 7*7 }}" must not be
-    # evaluated as a template (see mapping.maps.builder.RenderedText).
-    figure.html.add_child(builder.RenderedText(_head(content)), name="calmap_page_head", index=0)
-    figure.html.add_child(builder.RenderedText(_foot(content)), name="calmap_page_foot")
+    # evaluated as a template (see mapping.maps.elements.RenderedText).
+    figure.html.add_child(RenderedText(_head(content)), name="calmap_page_head", index=0)
+    figure.html.add_child(RenderedText(_foot(content)), name="calmap_page_foot")
     page = figure.render()
     return page.replace("<html>", f'<html lang="{"en" if lang == "en" else "pl"}">', 1)
 

@@ -37,7 +37,7 @@ from reportlab.platypus import (
 )
 
 from mapping.i18n import t
-from mapping.maps.builder import legend_sections
+from mapping.maps.legend import legend_sections
 from mapping.reports import pdf_image
 from mapping.reports import poster_blocks as blocks
 from mapping.reports.content import MapContent

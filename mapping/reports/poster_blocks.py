@@ -27,7 +27,8 @@ from reportlab.platypus import (
 
 from mapping.catalog import Entry
 from mapping.i18n import t
-from mapping.maps.builder import FALLBACK_ICON, LegendSection, ink, safe_colour
+from mapping.maps.legend import LegendSection
+from mapping.maps.markup import FALLBACK_ICON, ink, safe_colour
 from mapping.reports.content import MapContent
 from mapping.reports.fonts import BOLD as FONT_BOLD_NAME
 from mapping.reports.fonts import REGULAR as FONT

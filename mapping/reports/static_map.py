@@ -37,15 +37,9 @@ from matplotlib.transforms import Affine2D, IdentityTransform
 
 from mapping.catalog import Entry
 from mapping.i18n import t
-from mapping.maps.builder import (
-    DIMMED_STYLE,
-    FALLBACK_COLOUR,
-    FALLBACK_ICON,
-    PLAIN_BACKGROUND,
-    SELECTED_STYLE,
-    ink,
-    safe_colour,
-)
+from mapping.maps.areas import DIMMED_STYLE, SELECTED_STYLE
+from mapping.maps.elements import PLAIN_BACKGROUND
+from mapping.maps.markup import FALLBACK_COLOUR, FALLBACK_ICON, ink, safe_colour
 from mapping.reports import tiles as tile_source
 from mapping.reports.content import MapContent
 from mapping.reports.fonts import FONT_BOLD, FONT_REGULAR

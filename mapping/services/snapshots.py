@@ -1,9 +1,10 @@
 """Snapshots: a named date ("Czerwiec 2026") whose map is the layers as of that date.
 
 A snapshot stores no copy of the layers, only its name, its date and the
-moment the layers are read as of (``taken_at``: the end of that date in
-Poland, as ``mapping.io.export.as_of_moment`` says, or an exact moment when one
-is given). ``read_snapshot`` rebuilds the map from ``layer_history``, so a
+moment the layers are read as of (``taken_at``: the moment it was made when no
+date is given, the end of a given date in Poland, as
+``mapping.io.export.as_of_moment`` says, or an exact moment when one is
+given). ``read_snapshot`` rebuilds the map from ``layer_history``, so a
 snapshot never drifts from what was recorded, and two snapshots give the
 evidence of change (``compare_snapshots``, with ``mapping.analysis.changes``).
 
@@ -12,8 +13,11 @@ create them; only admins delete one; nobody changes one. The database's
 row-level security (migration 0005) enforces the same. The caller owns the
 transaction; nothing here commits.
 
-A snapshot of today is read as of the end of today, so it holds today's
-later edits too until midnight: a date means the whole day.
+A snapshot made without a date freezes the moment it was made, read from
+the database's clock (the one that stamps the history), so edits made later
+the same day are not in it. A snapshot given today's date is read as of the
+end of today, so it holds today's later edits too until midnight: a date
+means the whole day.
 """
 
 from __future__ import annotations
@@ -52,10 +56,27 @@ def first_record(session: Session) -> dt.datetime | None:
     return session.scalar(select(func.min(LayerHistory.changed_at)))
 
 
-def _moment(on_date: dt.date | dt.datetime | str | None) -> tuple[dt.date, dt.datetime]:
-    """The snapshot's date and the moment its layers are read as of."""
+def _database_now(session: Session) -> dt.datetime:
+    """Now by the database's clock, the one ``layer_history.changed_at`` is stamped by.
+
+    ``clock_timestamp()``, not the transaction's start: the moment of the
+    click, and on a shared server no skew between this machine's clock and
+    the history's.
+    """
+    now = session.scalar(select(func.clock_timestamp()))
+    assert now is not None  # the function always returns a value
+    return now
+
+
+def _moment(
+    session: Session, on_date: dt.date | dt.datetime | str | None
+) -> tuple[dt.date, dt.datetime]:
+    """The snapshot's date and the moment its layers are read as of (now without a date)."""
     if on_date is None or on_date == "":
-        on_date = _today()
+        # Not checked against this machine's clock: a few milliseconds of skew
+        # with the server's must not make "now" a date in the future.
+        now = _database_now(session)
+        return now.astimezone(LOCAL_TIMEZONE).date(), now
     moment = export.as_of_moment(on_date)
     assert moment is not None  # a value was given above
     # The rule of ``as_of_moment``: a date-time is an exact moment, a date the end of that day.
@@ -80,15 +101,16 @@ def create_snapshot(
     name: str,
     on_date: dt.date | dt.datetime | str | None = None,
 ) -> Snapshot:
-    """Name a date (default today): its map is the layers as of the end of that day.
+    """Name a moment (default now): its map is the layers as of that moment.
 
-    ``on_date`` may be a date (or ``YYYY-MM-DD``), read as the end of that
-    day in Poland, or an exact moment (a datetime or an ISO date-time).
+    Without ``on_date`` the snapshot freezes the moment it is made. ``on_date``
+    may be a date (or ``YYYY-MM-DD``), read as the end of that day in Poland,
+    or an exact moment (a datetime or an ISO date-time).
     """
     if not actor.can_edit:
         raise PermissionDenied("snapshot.viewer_cannot_create")
     cleaned = _clean_name(name)
-    day, moment = _moment(on_date)
+    day, moment = _moment(session, on_date)
     existing = session.scalar(
         select(Snapshot.name).where(func.lower(Snapshot.name) == cleaned.lower())
     )

@@ -1,0 +1,189 @@
+"""Small pieces of map HTML: user text escaped, catalogue colours and glyphs, pin swatches.
+
+Folium puts popup and tooltip text into the page as raw HTML, so every text a
+user typed (names, descriptions, addresses…) goes through ``html.escape``
+here, in Python, before it reaches the map.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+
+import geopandas as gpd
+import pandas as pd
+
+from mapping.catalog import Entry
+
+FALLBACK_COLOUR = "#777777"
+FALLBACK_ICON = "●"
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _missing(value: object) -> bool:
+    """None, NaN, NaT or pd.NA: what an empty cell of a data frame may hold."""
+    # Text first: it is most of what a popup holds, and pd.isna is slow per value.
+    if isinstance(value, str):
+        return False
+    if value is None or isinstance(value, (list, tuple, dict)):
+        return value is None
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _text(value: object) -> str | None:
+    """A user-entered value as escaped HTML, or None when empty."""
+    if _missing(value):
+        return None
+    text = str(value).strip()
+    return html.escape(text) if text else None
+
+
+# Joins a column's texts so that one html.escape call escapes them all. Text
+# from PostgreSQL cannot hold NUL, and validation refuses control characters.
+_JOIN = "\x00"
+
+
+def _texts(values: Iterable[object]) -> list[str | None]:
+    """``_text`` of each value, for a whole column at once.
+
+    One ``html.escape`` over the joined column instead of one call per value:
+    the same five replacements, done in C over one string (a layer of
+    thousands of pins has tens of thousands of texts).
+
+    >>> _texts(["  Klub <Senior> ", "", None, 7])
+    ['Klub &lt;Senior&gt;', None, None, '7']
+    """
+    plain = [
+        value.strip() if type(value) is str else "" if _missing(value) else str(value).strip()
+        for value in values
+    ]
+    if not plain:
+        return []
+    joined = _JOIN.join(plain)
+    if joined.count(_JOIN) != len(plain) - 1:
+        # A NUL inside a value (not from the database): one at a time.
+        return [html.escape(text) if text else None for text in plain]
+    return [text or None for text in html.escape(joined).split(_JOIN)]
+
+
+def _multiline(value: object) -> str | None:
+    escaped = _text(value)
+    return escaped.replace("\n", "<br>") if escaped else None
+
+
+def _multilines(values: Iterable[object]) -> list[str | None]:
+    """``_multiline`` of each value, for a whole column at once."""
+    return [text.replace("\n", "<br>") if text else None for text in _texts(values)]
+
+
+def _colour(value: str | None) -> str:
+    """A catalogue colour when it is a plain #RRGGBB, else grey: it goes into CSS."""
+    return value if value and _COLOUR.match(value) else FALLBACK_COLOUR
+
+
+def _ink(colour: str) -> str:
+    """Black or white, whichever reads better on ``colour`` (WCAG relative luminance)."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#111111" if luminance > 0.35 else "#ffffff"
+
+
+# Public names for the renderers that draw pins outside the web map (static
+# image, poster, deck), so every output uses the same colours and ink.
+safe_colour = _colour
+ink = _ink
+
+
+def _glyph(icon: str | None) -> str:
+    # U+FE0E asks for the text form of symbols such as ☕ ⚽ ♿, which some
+    # systems would otherwise draw as colour emoji that ignore the pin colour.
+    return html.escape(icon or FALLBACK_ICON) + "\ufe0e"
+
+
+def _js(value: object) -> str:
+    """``value`` as a JavaScript literal that cannot close the surrounding <script>."""
+    return (
+        json.dumps(value, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+
+
+def _index(catalogue: Iterable[Entry]) -> dict[tuple[str, str], Entry]:
+    return {(entry.vocabulary, entry.code): entry for entry in catalogue}
+
+
+def _entry(index: Mapping[tuple[str, str], Entry], vocabulary: str, code: str) -> Entry:
+    found = index.get((vocabulary, code))
+    if found is not None:
+        return found
+    # A code the catalogue does not know (deactivated, or imported from elsewhere)
+    # still gets a pin and a legend row, labelled with its code.
+    return Entry(vocabulary, code, None, code, code, FALLBACK_ICON, FALLBACK_COLOUR)
+
+
+@lru_cache(maxsize=1024)
+def pin_html(icon: str | None, colour: str | None) -> str:
+    """The inner HTML of a pin (and of a legend swatch): category colour and glyph.
+
+    The shape (circle, square, diamond) comes from the layer's CSS class.
+    """
+    fill = _colour(colour)
+    return f'<span style="background:{fill};color:{_ink(fill)}"><b>{_glyph(icon)}</b></span>'
+
+
+@lru_cache(maxsize=1024)
+def _swatch(layer: str, icon: str | None, colour: str | None) -> str:
+    return f'<span class="calmap-pin calmap-pin-{layer}">{pin_html(icon, colour)}</span>'
+
+
+def _labels(index: Mapping[tuple[str, str], Entry], vocabulary: str, codes: object,
+            language: str) -> str | None:
+    if _missing(codes) or not isinstance(codes, (list, tuple)) or not codes:
+        return None
+    labels = [_entry(index, vocabulary, str(code)).label(language) for code in codes]
+    return html.escape(", ".join(labels))
+
+
+def _rows_table(rows: Iterable[tuple[str, str | None]]) -> str:
+    cells = [f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows if value]
+    return f"<table>{''.join(cells)}</table>" if cells else ""
+
+
+def _links(urls: Sequence[object]) -> list[str | None]:
+    """``_link`` of each value, for a whole column at once."""
+    out: list[str | None] = []
+    for text in _texts(urls):
+        # The escaped text is the escaped address: html.escape quotes by default.
+        if text is not None and _HTTP.match(text):
+            text = f'<a href="{text}" target="_blank" rel="noopener noreferrer">{text}</a>'
+        out.append(text)
+    return out
+
+
+_HTTP = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def _link(url: object) -> str | None:
+    """A clickable link for http(s) addresses only; anything else is shown as text."""
+    text = _text(url)
+    if text is None:
+        return None
+    raw = str(url).strip()
+    if re.match(r"^https?://", raw, flags=re.IGNORECASE):
+        href = html.escape(raw, quote=True)
+        return f'<a href="{href}" target="_blank" rel="noopener noreferrer">{text}</a>'
+    return text
+
+
+def _has_point(frame: gpd.GeoDataFrame) -> pd.Series:
+    """True for the rows that have a point (a need of a whole area has none)."""
+    return frame.geometry.notna() & ~frame.geometry.is_empty
