@@ -32,7 +32,7 @@ from mapping.cli import field as field_cli
 from mapping.cli.main import app
 from mapping.db.models import Area, Need, Partner, Resource
 from mapping.errors import UserError
-from mapping.io import export, field_capture, field_form, point_import
+from mapping.io import export, field_capture, field_export, field_form, point_import
 from mapping.io.bulk import BulkImportError
 from mapping.io.feature_files import SourceOptions
 from mapping.io.geopoints import GeopointColumns, geopoint_columns, table_point_options
@@ -312,7 +312,7 @@ def test_an_export_fills_resources_partners_and_needs_in_the_areas_their_points_
     session, field, write
 ):
     content, name = write(three_layers(field))
-    parsed = field_capture.read(content, name)
+    parsed = field_export.read(content, name)
     assert parsed.parsed.errors == []
 
     refs, report = field_capture.commit(session, field.editor_a, parsed, team_id=field.team_a)
@@ -345,7 +345,7 @@ def test_odk_central_s_zip_is_read_from_its_submissions_csv(session, field):
         packed.writestr("calmap_teren.csv", odk_central_csv(three_layers(field)))
         packed.writestr("media/1714816990123.jpg", b"\xff\xd8\xff")
 
-    parsed = field_capture.read(buffer.getvalue(), "calmap_teren.zip")
+    parsed = field_export.read(buffer.getvalue(), "calmap_teren.zip")
 
     assert parsed.parsed.filename == "calmap_teren.csv" and len(parsed.parsed.rows) == 3
     report = field_capture.check(session, field.admin, parsed, team_id=field.team_a)
@@ -354,10 +354,10 @@ def test_odk_central_s_zip_is_read_from_its_submissions_csv(session, field):
     with zipfile.ZipFile(photos, "w") as packed:
         packed.writestr("media/a.jpg", b"x")
     with pytest.raises(UserError) as caught:
-        field_capture.read(photos.getvalue(), "calmap_teren.zip")
+        field_export.read(photos.getvalue(), "calmap_teren.zip")
     assert caught.value.key == "field_capture.zip_without_csv"
     with pytest.raises(UserError) as caught:
-        field_capture.read(b"PK\x03\x04 cut short", "calmap_teren.zip")
+        field_export.read(b"PK\x03\x04 cut short", "calmap_teren.zip")
     assert caught.value.key == "import_file.bad_zip"
 
 
@@ -370,7 +370,7 @@ def test_an_export_with_labels_instead_of_codes_is_read_too(session, field):
         "Need;Poverty;Głód;;;;;;;\n"
     ).encode("cp1250")
 
-    refs, _ = field_capture.commit(session, field.admin, field_capture.read(table, "etykiety.csv"),
+    refs, _ = field_capture.commit(session, field.admin, field_export.read(table, "etykiety.csv"),
                                    area_id=field.area_a)
 
     resource = session.get(Resource, refs[0].id)
@@ -382,7 +382,7 @@ def test_an_export_with_labels_instead_of_codes_is_read_too(session, field):
 def test_one_area_takes_every_row_and_a_need_may_have_no_point(session, field):
     pins = [Pin("need", "need:meeting_place", "Brak miejsca spotkań", None),
             Pin("resource", "resource:playground", "Plac zabaw", field.point_a)]
-    parsed = field_capture.read(odk_central_csv(pins), "odk.csv")
+    parsed = field_export.read(odk_central_csv(pins), "odk.csv")
 
     refs, _ = field_capture.commit(session, field.admin, parsed, area_id=field.area_a)
 
@@ -402,7 +402,7 @@ def test_every_bad_row_is_reported_with_its_number_and_nothing_is_saved(session,
         Pin("need", "need:safety", "Obszar spoza zespołu", field.point_a, area="Oliwa"),
     ]
     before = {model: count(session, model) for model in (Resource, Partner, Need)}
-    parsed = field_capture.read(kobo_csv(pins), "teren.csv")
+    parsed = field_export.read(kobo_csv(pins), "teren.csv")
 
     savepoint = session.begin_nested()
     with pytest.raises(BulkImportError) as caught:
@@ -429,7 +429,7 @@ def test_every_bad_row_is_reported_with_its_number_and_nothing_is_saved(session,
 
 
 def test_check_writes_nothing_and_reports_like_commit(session, field):
-    parsed = field_capture.read(kobo_csv(three_layers(field)), "teren.csv")
+    parsed = field_export.read(kobo_csv(three_layers(field)), "teren.csv")
     before = count(session, Resource)
 
     report = field_capture.check(session, field.admin, parsed, team_id=field.team_a)
@@ -442,7 +442,7 @@ def test_a_weak_gps_fix_is_flagged_but_the_point_is_saved(session, field):
     pins = [Pin("resource", "resource:green_space", "Ogród społeczny", field.point_a,
                 accuracy=120.0),
             Pin("resource", "resource:playground", "Boisko", field.point_a, accuracy=49.0)]
-    parsed = field_capture.read(kobo_csv(pins), "teren.csv")
+    parsed = field_export.read(kobo_csv(pins), "teren.csv")
     stricter = field_capture.check(session, field.admin, parsed, area_id=field.area_a,
                                    accuracy_limit=20)
 
@@ -459,13 +459,13 @@ def test_a_weak_gps_fix_is_flagged_but_the_point_is_saved(session, field):
 
 def test_the_same_export_imported_again_adds_only_new_submissions(session, field):
     pins = three_layers(field)
-    first = field_capture.read(kobo_csv(pins), "tydzien1.csv")
+    first = field_export.read(kobo_csv(pins), "tydzien1.csv")
     field_capture.commit(session, field.admin, first, team_id=field.team_a)
     before = count(session, Resource) + count(session, Need) + count(session, Partner)
     later = [*pins, Pin("resource", "resource:library", "Filia biblioteki", field.point_a)]
 
     refs, report = field_capture.commit(session, field.admin,
-                                        field_capture.read(kobo_csv(later), "tydzien2.csv"),
+                                        field_export.read(kobo_csv(later), "tydzien2.csv"),
                                         team_id=field.team_a)
 
     assert [r.layer for r in refs] == ["resource"]
@@ -477,7 +477,7 @@ def test_the_same_export_imported_again_adds_only_new_submissions(session, field
 def test_a_name_that_starts_a_formula_is_stored_as_text_and_exported_safely(session, field):
     pins = [Pin("resource", "resource:library", HYPERLINK, field.point_a, visibility="public")]
     refs, _ = field_capture.commit(session, field.admin,
-                                   field_capture.read(kobo_csv(pins), "teren.csv"),
+                                   field_export.read(kobo_csv(pins), "teren.csv"),
                                    area_id=field.area_a)
 
     assert session.get(Resource, refs[0].id).name == HYPERLINK
@@ -512,7 +512,7 @@ def test_the_template_filled_as_kobo_would_round_trips_into_a_need(session, fiel
     csv.writer(buffer, delimiter=";").writerows([headings, row])
 
     refs, report = field_capture.commit(
-        session, field.editor_a, field_capture.read(buffer.getvalue().encode(), "export.csv"),
+        session, field.editor_a, field_export.read(buffer.getvalue().encode(), "export.csv"),
         team_id=field.team_a,
     )
 
@@ -524,7 +524,7 @@ def test_the_template_filled_as_kobo_would_round_trips_into_a_need(session, fiel
 
 
 def test_an_editor_may_not_import_into_another_team_s_areas(session, field):
-    parsed = field_capture.read(kobo_csv(three_layers(field)), "teren.csv")
+    parsed = field_export.read(kobo_csv(three_layers(field)), "teren.csv")
     with pytest.raises(UserError) as caught:
         field_capture.check(session, field.editor_b, parsed, area_id=field.area_a)
     assert caught.value.key == "error.not_your_team"
@@ -546,7 +546,7 @@ def test_the_import_runs_under_row_level_security_as_the_signed_in_editor(fresh_
         team_a = session.get(Area, world.area_a).team_id
     pins = [Pin("resource", "resource:library", "Biblioteka", world.point_a),
             Pin("need", "need:safety", "Ciemne przejście", world.point_a)]
-    parsed = field_capture.read(kobo_csv(pins), "teren.csv")
+    parsed = field_export.read(kobo_csv(pins), "teren.csv")
 
     with db.session_scope(engine, "ewa", restricted=True) as session:
         refs, _ = field_capture.commit(session, world.editor_a, parsed, team_id=team_a)
@@ -564,7 +564,7 @@ def test_the_import_runs_under_row_level_security_as_the_signed_in_editor(fresh_
 
 def test_a_table_that_is_not_a_field_export_names_the_missing_columns():
     with pytest.raises(UserError) as caught:
-        field_capture.read(b"nazwa;adres\nKlub;Rynek 1\n", "lista.csv")
+        field_export.read(b"nazwa;adres\nKlub;Rynek 1\n", "lista.csv")
     assert caught.value.key == "field_capture.missing_columns"
     assert caught.value.params["columns"] == "category, location"
 

@@ -109,12 +109,12 @@ def field_import(
     """Import a field export into resources, partners and needs: every row checked; all or none."""
     from sqlalchemy.orm import Session
 
-    from mapping.io import field_capture
+    from mapping.io import field_capture, field_export
 
     lang = _language(language)
     try:
         _check_size(file)
-        parsed = field_capture.read(file.read_bytes(), file.name)
+        parsed = field_export.read(file.read_bytes(), file.name)
         engine = ready_engine(config.load())
     except UserError as exc:
         fail(t(exc.key, lang, **exc.params))
