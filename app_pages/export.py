@@ -9,6 +9,7 @@ import streamlit as st
 from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.io import export
+from mapping.services import export_rows
 from mapping.ui import sidebar, state
 from mapping.ui.page import open_page
 from mapping.ui.safe_text import md_t
@@ -59,7 +60,7 @@ if st.button(t("export.prepare", lang), type="primary", key=PREFIX + "prepare"):
     try:
         with st.spinner(t("export.preparing", lang)):
             found = page.run(
-                lambda s: export.read_export(
+                lambda s: export_rows.read_export(
                     s,
                     actor,
                     team_id=state.team_id() if scope == "team" else None,

@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from mapping.analysis import changes
+from mapping.analysis.export_data import LOCAL_TIMEZONE
 from mapping.i18n import t
-from mapping.io.export import LOCAL_TIMEZONE
 from mapping.services import snapshots
 from mapping.services.accounts import Actor
 from mapping.ui import cached_reads, sidebar, state

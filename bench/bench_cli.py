@@ -52,7 +52,7 @@ from mapping.db.embedded_postgres import Cluster  # noqa: E402
 # The last commit whose CLI modules imported everything at their top.
 DEFAULT_OLD_REF = "74e5673b0f0bb181861a06ad8ab86cf16e580af3"
 TARGET_MS = 500
-# What the CLI modules (mapping/cli/*.py then cli*.py, and surveys/cli.py) imported at their
+# What the CLI modules (mapping/cli/*.py then cli*.py, and the survey commands) imported at their
 # top before the lazy imports, by today's module names.
 EAGER_IMPORTS = (
     "sqlalchemy", "sqlalchemy.orm", "mapping.services.accounts", "mapping.catalog",

@@ -49,9 +49,8 @@ from mapping import catalog, demo  # noqa: E402
 from mapping.analysis import changes
 from mapping.db import schema
 from mapping.db.embedded_postgres import Cluster  # noqa: E402
-from mapping.io import export
 from mapping.reports import build, pack  # noqa: E402
-from mapping.services import snapshots
+from mapping.services import export_rows, snapshots
 from mapping.services.accounts import Actor  # noqa: E402
 
 CITY = "Wrocław"
@@ -208,8 +207,9 @@ def run_naive(engine, out: Path) -> tuple[float, int, int]:
         for content in plan.maps():
             selection = ({"team_id": content.unit_id} if content.unit == "team"
                          else {"area_id": content.unit_id} if content.unit == "area" else {})
-            before = export.read_export(session, build.MEETING_AUDIENCE, as_of=then, **selection)
-            after = export.read_export(session, build.MEETING_AUDIENCE, as_of=now, **selection)
+            audience = build.MEETING_AUDIENCE
+            before = export_rows.read_export(session, audience, as_of=then, **selection)
+            after = export_rows.read_export(session, audience, as_of=now, **selection)
             changes.compare(before, after)
             for fmt in pack.FORMATS:
                 files += len(pack.render_unit(content, out, [fmt], "A3", None).files)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from mapping import db
 from mapping.io import export, hsds
-from mapping.services import partnerships, pins
+from mapping.services import export_rows, partnerships, pins
 from tests.conftest import TEMPLATE, TEST_DATA, _create_database, _drop_database
 from tests.editing_fixtures import build_world
 from tests.test_cli import calmap
@@ -106,7 +106,7 @@ def read_as(url, actor, **kwargs):
     engine = create_engine(url)
     try:
         with db.session_scope(engine, actor.username, restricted=True) as session:
-            return export.read_export(session, actor, **kwargs)
+            return export_rows.read_export(session, actor, **kwargs)
     finally:
         engine.dispose()
 
@@ -416,7 +416,7 @@ def test_a_bad_as_of_date_is_a_user_error():
     from mapping.errors import UserError
 
     with pytest.raises(UserError) as caught:
-        export.as_of_moment("1 czerwca")
+        export_rows.as_of_moment("1 czerwca")
     assert caught.value.key == "export.bad_date"
 
 
@@ -486,8 +486,8 @@ def test_geometries_read_at_once_are_those_read_one_by_one():
         "",
         {"type": "Point", "coordinates": [18.6466, 54.3520]},
     ]
-    at_once = export._geometries(values)
-    one_by_one = [export._geometry(v) for v in values]
+    at_once = export_rows._geometries(values)
+    one_by_one = [export_rows._geometry(v) for v in values]
     assert len(at_once) == len(values)
     for got, expected in zip(at_once, one_by_one, strict=True):
         if expected is None:

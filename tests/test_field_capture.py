@@ -37,6 +37,7 @@ from mapping.io.bulk import BulkImportError
 from mapping.io.feature_files import SourceOptions
 from mapping.io.geopoints import GeopointColumns, geopoint_columns, table_point_options
 from mapping.io.point_import import PointOptions
+from mapping.services import export_rows
 from surveys.xlsform import load_xlsform
 from tests.conftest import point_app_at
 from tests.editing_fixtures import DISTRICTS, build_world
@@ -481,7 +482,7 @@ def test_a_name_that_starts_a_formula_is_stored_as_text_and_exported_safely(sess
                                    area_id=field.area_a)
 
     assert session.get(Resource, refs[0].id).name == HYPERLINK
-    data = export.read_export(session, field.admin, area_id=field.area_a)
+    data = export_rows.read_export(session, field.admin, area_id=field.area_a)
     written = export.csv_text(data.frames["resource"], "resource")
     rows = list(csv.DictReader(io.StringIO(written)))
     assert [r["name"] for r in rows if r["id"] == str(refs[0].id)] == ["'" + HYPERLINK]

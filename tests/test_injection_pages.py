@@ -30,8 +30,8 @@ from streamlit.testing.v1.element_tree import (
     Text,
 )
 
+from mapping.analysis.export_data import LOCAL_TIMEZONE
 from mapping.db.models import Partnership, Resource, SurveyWave
-from mapping.io.export import LOCAL_TIMEZONE
 from mapping.services import layers
 from mapping.ui import editor_state, state
 from mapping.ui.safe_text import PUNCTUATION, md, md_t

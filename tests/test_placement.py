@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from mapping.analysis import map_units
 from mapping.db.models import Area, Resource
 from mapping.errors import UserError
-from mapping.io import export
-from mapping.services import pins
+from mapping.services import export_rows, pins
 from tests.editing_fixtures import build_world
 
 
@@ -33,7 +32,7 @@ def test_a_pin_without_an_area_goes_with_the_smallest_area_it_lies_in(session: S
                              {"name": "Biblioteka", "category": "library",
                               "visibility": "public"}, world.point_b)
     session.flush()
-    data = export.read_export(session, world.admin)
+    data = export_rows.read_export(session, world.admin)
     assigned = map_units.pin_area_ids(data)["resource"]
     by_id = dict(zip(data.frames["resource"]["id"], assigned, strict=True))
     assert by_id[loose.id] == estate.id
@@ -46,13 +45,13 @@ def test_a_pin_without_an_area_goes_with_the_smallest_area_it_lies_in(session: S
     assert set(team_b_map.frames["resource"]["id"]) == {pinned.id}
     assert set(team_b_map.frames["area"]["id"]) == {world.area_b}
     # The cut is what read_export's own filter gives.
-    filtered = export.read_export(session, world.admin, area_id=world.area_a)
+    filtered = export_rows.read_export(session, world.admin, area_id=world.area_a)
     assert set(filtered.frames["resource"]["id"]) == {loose.id}
 
 
 def test_an_unknown_area_is_a_user_error(session: Session) -> None:
     world = build_world(session)
-    data = export.read_export(session, world.admin)
+    data = export_rows.read_export(session, world.admin)
     with pytest.raises(UserError) as caught:
         map_units.select(data, area_id=10**9)
     assert caught.value.key == "export.unknown_area"

@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session
 
 from mapping import db
 from mapping.analysis import changes
+from mapping.analysis.export_data import LOCAL_TIMEZONE
 from mapping.db.models import Area
 from mapping.errors import NotFound, PermissionDenied, UserError
-from mapping.io import export
-from mapping.io.export import LOCAL_TIMEZONE
-from mapping.services import partnerships, pins, snapshots
+from mapping.services import export_rows, partnerships, pins, snapshots
 from mapping.services.accounts import Actor
 from tests.editing_fixtures import build_world
 from tests.test_cli import calmap
@@ -64,7 +63,7 @@ def test_an_editor_names_today_and_the_snapshot_reads_as_of_the_end_of_today(ses
     made = snapshots.create_snapshot(session, world.editor_a, "  Czerwiec 2026  ", TODAY)
     assert made.name == "Czerwiec 2026"
     assert made.on_date == TODAY
-    assert made.taken_at == export.as_of_moment(TODAY)
+    assert made.taken_at == export_rows.as_of_moment(TODAY)
     assert made.created_by == "ewa"
     assert [s.name for s in snapshots.list_snapshots(session)] == ["Czerwiec 2026"]
     assert snapshots.get_snapshot(session, "czerwiec 2026").id == made.id
@@ -222,7 +221,7 @@ def test_a_snapshot_taken_before_an_edit_does_not_show_the_edit(fresh_db_url):
     with db.session_scope(engine, "wiktor", restricted=True) as session:
         before = snapshots.read_snapshot(session, world.viewer, "Przed zmianą")
         today = snapshots.read_snapshot(session, world.viewer, "Dziś")
-        now = export.read_export(session, world.viewer)
+        now = export_rows.read_export(session, world.viewer)
     assert names(before, "resource") == {"Świetlica „Promyk”"}
     assert names(today, "resource") == {"Świetlica „Promyk” – nowa nazwa", "Nowa biblioteka"}
     assert names(now, "resource") == names(today, "resource")

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from mapping import db
 from mapping.errors import NotFound, PermissionDenied
 from mapping.io import export
-from mapping.services import accounts, pins, snapshots
+from mapping.services import accounts, export_rows, pins, snapshots
 from mapping.services.accounts import Actor
 from tests.test_trust_database import world  # noqa: F401 - the shared fixture
 
@@ -100,8 +100,8 @@ def test_a_hidden_version_cannot_be_restored_or_undone_into_view(world, story): 
 def test_an_as_of_export_leaves_the_team_only_version_out(world, story, user):  # noqa: F811
     ref, hidden_moment = story
     with _as(world, user) as (session, actor):
-        then = export.read_export(session, actor, as_of=hidden_moment)
-        now = export.read_export(session, actor)
+        then = export_rows.read_export(session, actor, as_of=hidden_moment)
+        now = export_rows.read_export(session, actor)
     assert ref.id not in set(then.frames["need"]["id"])
     assert SECRET not in export.to_json(then) + export.to_json(now)
     assert ref.id in set(now.frames["need"]["id"])

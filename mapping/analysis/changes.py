@@ -38,9 +38,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from mapping.analysis import map_units
+from mapping.analysis.export_data import LOCAL_TIMEZONE, ExportData
 from mapping.errors import UserError
-from mapping.io.export import LOCAL_TIMEZONE
-from mapping.io.export_data import ExportData
 
 # Every kind of change, in the order tables and slides show them.
 KINDS = (

@@ -1,6 +1,6 @@
 """Which area and team each row of an export belongs to, and one team's or area's part of it.
 
-An export of everything (``mapping.io.export.read_export`` without a filter,
+An export of everything (``mapping.services.export_rows.read_export`` without a filter,
 now or as of a date) is read once; the map of one team or one area is then
 cut out of it here, in memory. The June pack cuts 58 maps out of one read
 this way, and ``read_export``'s own ``team_id``/``area_id`` filter is this
@@ -21,8 +21,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from mapping.analysis.export_data import ExportData
 from mapping.errors import UserError
-from mapping.io.export_data import ExportData
 
 PIN_LAYERS = ("resource", "partner", "need")
 

@@ -62,6 +62,7 @@ def export_layers(
 ) -> None:
     """Export the layers the way ``--user`` (or the administrator) sees them."""
     from mapping.io import export
+    from mapping.services import export_rows
 
     with user_errors():
         if fmt not in export.FORMATS:
@@ -74,7 +75,7 @@ def export_layers(
             else:
                 scope = _as_administrator(engine)
             with scope as (session, actor):
-                data = export.read_export(
+                data = export_rows.read_export(
                     session, actor, team_id=team_id(session, team),
                     area_id=area_id(session, area), as_of=as_of,
                 )

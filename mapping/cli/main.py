@@ -27,7 +27,7 @@ from mapping.cli.imports import import_app
 from mapping.cli.june import june
 from mapping.cli.share import share_app
 from mapping.cli.snapshot import snapshot_app
-from surveys.cli import app as survey_app
+from mapping.cli.survey import app as survey_app
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

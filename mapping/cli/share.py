@@ -80,7 +80,7 @@ def _read_pin() -> str:
 
 
 def _when(moment: dt.datetime | None) -> str:
-    from mapping.io.export import LOCAL_TIMEZONE
+    from mapping.analysis.export_data import LOCAL_TIMEZONE
 
     return moment.astimezone(LOCAL_TIMEZONE).strftime("%Y-%m-%d %H:%M") if moment else "-"
 

@@ -39,7 +39,7 @@ def snapshot_create(
     ] = None,
 ) -> None:
     """Name a moment: the layers as of now, or as of the end of --date, read from history."""
-    from mapping.io.export import LOCAL_TIMEZONE
+    from mapping.analysis.export_data import LOCAL_TIMEZONE
     from mapping.services import snapshots
 
     with user_errors():
@@ -53,7 +53,7 @@ def snapshot_create(
 @snapshot_app.command("list")
 def snapshot_list() -> None:
     """Every snapshot, oldest first: name, date, the moment read as of, who saved it."""
-    from mapping.io.export import LOCAL_TIMEZONE
+    from mapping.analysis.export_data import LOCAL_TIMEZONE
     from mapping.services import snapshots
 
     with user_errors():

@@ -3,7 +3,7 @@
 A snapshot stores no copy of the layers, only its name, its date and the
 moment the layers are read as of (``taken_at``: the moment it was made when no
 date is given, the end of a given date in Poland, as
-``mapping.io.export.as_of_moment`` says, or an exact moment when one is
+``mapping.services.export_rows.as_of_moment`` says, or an exact moment when one is
 given). ``read_snapshot`` rebuilds the map from ``layer_history``, so a
 snapshot never drifts from what was recorded, and two snapshots give the
 evidence of change (``compare_snapshots``, with ``mapping.analysis.changes``).
@@ -28,10 +28,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mapping.analysis import changes
+from mapping.analysis.export_data import LOCAL_TIMEZONE, ExportData
 from mapping.db.models import LayerHistory, Snapshot
 from mapping.errors import NotFound, PermissionDenied, UserError
-from mapping.io import export
-from mapping.io.export import LOCAL_TIMEZONE, ExportData
+from mapping.services import export_rows
 from mapping.services.accounts import Actor
 
 MAX_NAME_LENGTH = 100
@@ -77,7 +77,7 @@ def _moment(
         # with the server's must not make "now" a date in the future.
         now = _database_now(session)
         return now.astimezone(LOCAL_TIMEZONE).date(), now
-    moment = export.as_of_moment(on_date)
+    moment = export_rows.as_of_moment(on_date)
     assert moment is not None  # a value was given above
     # The rule of ``as_of_moment``: a date-time is an exact moment, a date the end of that day.
     exact = isinstance(on_date, dt.datetime) or (
@@ -168,7 +168,7 @@ def read_snapshot(
     """The layers ``actor`` may see as of the snapshot's moment, rebuilt from history."""
     if isinstance(snapshot, str):
         snapshot = get_snapshot(session, snapshot)
-    return export.read_export(
+    return export_rows.read_export(
         session, actor, team_id=team_id, area_id=area_id, as_of=snapshot.taken_at
     )
 

@@ -1,17 +1,21 @@
 """What an export holds: the rows of every layer one actor may see, for one selection.
 
-Kept apart from ``mapping.io.export`` (which reads and writes them) so that
-``mapping.analysis.map_units``, which cuts one map out of an export, needs nothing above it.
+``mapping.services.export_rows`` reads them and ``mapping.io.export`` writes
+them; the analysis here (``map_units``, ``changes``) needs nothing above it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from mapping.catalog import Entry
+
+# Dates without a time mean the end of that day where the centres work.
+LOCAL_TIMEZONE = ZoneInfo("Europe/Warsaw")
 
 
 @dataclass(frozen=True)
