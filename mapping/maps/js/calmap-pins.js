@@ -115,9 +115,17 @@
                 icon: iconOf(i), riseOnHover: true, calmapIndex: i, calmapId: d.id[i]
             });
         }
+        if (clustered) { CalmapPins.pending += 1; }
         var group = clustered
             ? L.markerClusterGroup({
                 chunkedLoading: true,
+                // CalmapPins.pending counts layers still being clustered (tests, benches).
+                chunkProgress: function (processed, total) {
+                    if (processed === total && !group.calmapLoaded) {
+                        group.calmapLoaded = true;
+                        CalmapPins.pending -= 1;
+                    }
+                },
                 chunkInterval: 120,
                 maxClusterRadius: 50,
                 showCoverageOnHover: false,
@@ -158,6 +166,6 @@
         return group;
     }
 
-    var CalmapPins = {threshold: 300, layer: layer};
+    var CalmapPins = {threshold: 300, pending: 0, layer: layer};
     window.CalmapPins = CalmapPins;
 })();
