@@ -69,8 +69,8 @@ VIEWPORT = {"width": 1280, "height": 800}
 # Runs in the page: first pins painted, every layer loaded, DOM size, pan and zoom.
 MEASURE_JS = """async () => {
     const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-    const pane = document.querySelector('.leaflet-marker-pane');
-    while (!pane || pane.children.length === 0) { await new Promise(r => setTimeout(r, 5)); }
+    const pane = () => document.querySelector('.leaflet-marker-pane');
+    while (!pane() || pane().children.length === 0) { await new Promise(r => setTimeout(r, 5)); }
     await frames();
     const painted = performance.now();
     while (window.CalmapPins && window.CalmapPins.pending > 0) {
@@ -90,7 +90,7 @@ MEASURE_JS = """async () => {
     const zoomOut = await timed(() => map.setZoom(map.getZoom() - 1, {animate: false}));
     return {painted, loaded, pan, zoom: (zoom + zoomOut) / 2,
             elements: document.getElementsByTagName('*').length,
-            markers: pane.children.length};
+            markers: pane().children.length};
 }"""
 
 

@@ -127,7 +127,7 @@
                     }
                 },
                 chunkInterval: 120,
-                maxClusterRadius: 50,
+                maxClusterRadius: 70,
                 showCoverageOnHover: false,
                 spiderfyOnMaxZoom: true,
                 iconCreateFunction: clusterIcon(d.layer)
@@ -155,6 +155,15 @@
             }
         });
         if (clustered) {
+            // Clustering needs the map's deepest zoom; a map without a tile
+            // layer (offline, or tiles turned off) has none, so give it the tiles' 19.
+            var onAdd = group.onAdd;
+            group.onAdd = function (map) {
+                if (map.options.maxZoom === undefined && !isFinite(map.getMaxZoom())) {
+                    map.options.maxZoom = 19;
+                }
+                return onAdd.call(this, map);
+            };
             group.addLayers(markers);
         } else {
             for (var k = 0; k < n; k++) { group.addLayer(markers[k]); }
