@@ -109,16 +109,30 @@
             }
             return icon;
         }
+        var starts = null;
+        function content(marker) {
+            starts = starts || rowStarts(d.rowc);
+            return popupHtml(d, starts, marker.options.calmapIndex);
+        }
+        // Binds a pin's popup (built when it opens) and tooltip; done on first use,
+        // because 10,000 unused popups and tooltips cost memory and time.
+        function bind(marker) {
+            if (marker.getPopup()) { return; }
+            marker.bindPopup(content, {maxWidth: 340});
+            var name = d.tooltip[marker.options.calmapIndex];
+            if (name) { marker.bindTooltip(name, {sticky: false}); }
+        }
         var markers = new Array(n);
         for (var i = 0; i < n; i++) {
             markers[i] = L.marker([d.xy[2 * i + 1], d.xy[2 * i]], {
-                icon: iconOf(i), riseOnHover: true, calmapIndex: i, calmapId: d.id[i]
+                icon: iconOf(i), riseOnHover: true, calmapIndex: i, calmapId: d.id[i],
+                calmapBind: bind
             });
         }
-        if (clustered) { CalmapPins.pending += 1; }
         var group = clustered
             ? L.markerClusterGroup({
                 chunkedLoading: true,
+                chunkInterval: 120,
                 // CalmapPins.pending counts layers still being clustered (tests, benches).
                 chunkProgress: function (processed, total) {
                     if (processed === total && !group.calmapLoaded) {
@@ -126,33 +140,24 @@
                         CalmapPins.pending -= 1;
                     }
                 },
-                chunkInterval: 120,
                 maxClusterRadius: 70,
                 showCoverageOnHover: false,
                 spiderfyOnMaxZoom: true,
                 iconCreateFunction: clusterIcon(d.layer)
             })
             : L.featureGroup();
-        var starts = null;
-        function content(marker) {
-            starts = starts || rowStarts(d.rowc);
-            return popupHtml(d, starts, marker.options.calmapIndex);
-        }
-        // Bound on first use: 10,000 unused popups and tooltips cost memory and time.
+        if (clustered) { CalmapPins.pending += 1; }
         group.on("click", function (e) {
             var marker = e.layer || e.propagatedFrom;
             if (!marker || marker.options.calmapIndex == null || marker.getPopup()) { return; }
-            marker.bindPopup(content, {maxWidth: 340});
+            bind(marker);
             marker.openPopup();
         });
         group.on("mouseover", function (e) {
             var marker = e.layer || e.propagatedFrom;
             if (!marker || marker.options.calmapIndex == null || marker.getTooltip()) { return; }
-            var name = d.tooltip[marker.options.calmapIndex];
-            if (name) {
-                marker.bindTooltip(name, {sticky: false});
-                marker.openTooltip();
-            }
+            bind(marker);
+            if (marker.getTooltip()) { marker.openTooltip(); }
         });
         if (clustered) {
             // Clustering needs the map's deepest zoom; a map without a tile
@@ -168,10 +173,6 @@
         } else {
             for (var k = 0; k < n; k++) { group.addLayer(markers[k]); }
         }
-        group.calmapPopupHtml = function (index) {
-            starts = starts || rowStarts(d.rowc);
-            return popupHtml(d, starts, index);
-        };
         return group;
     }
 
