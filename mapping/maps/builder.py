@@ -936,8 +936,11 @@ class PinLayer(JSCSSMixin, Layer):
             return [[None, None], [None, None]]
         return [list(corner) for corner in self.payload.bounds]
 
-    def render(self, **kwargs: Any) -> None:
-        """Render as folium.map.Layer does, keeping the output as text (see ``RenderedText``)."""
+    def render(self, **kwargs: Any) -> str:
+        """Render as folium.map.Layer does, keeping the output as text (see ``RenderedText``).
+
+        The parts go into the figure, so the layer itself renders to no text.
+        """
         figure = cast(Figure, self.get_root())
         if self.inline is not None:
             # One copy of the scripts in the page, however many pin layers it has.
@@ -956,6 +959,7 @@ class PinLayer(JSCSSMixin, Layer):
                 name=self.get_name() + "_add",
             )
         _render_parts(self, kwargs)
+        return ""
 
 
 def pin_layer(
