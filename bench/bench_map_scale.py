@@ -36,7 +36,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
+import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -137,31 +140,46 @@ def build(module: Any, view: layers.Overview, pins: dict[str, gpd.GeoDataFrame])
     return m.get_root().render()
 
 
-def open_in_chromium(browser: Any, path: Path, limit_s: float) -> dict[str, float]:
-    """Open ``path`` in a fresh tab; the page's timings, DOM size and JS heap.
+def measure_page(path: Path) -> dict[str, float]:
+    """Open ``path`` in a fresh Chromium; the page's timings, DOM size and JS heap."""
+    from playwright.sync_api import sync_playwright
 
-    A page whose pins are not painted within ``limit_s`` seconds is given up:
-    only that lower bound is reported (the map of 50,000 markers takes minutes).
-    """
-    context = browser.new_context(viewport=VIEWPORT)
-    try:
-        tab = context.new_page()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        tab = browser.new_context(viewport=VIEWPORT).new_page()
         errors: list[str] = []
         tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.goto(path.as_uri(), wait_until="commit", timeout=600_000)
-        try:
-            tab.wait_for_function(PAINTED_JS, polling="raf", timeout=limit_s * 1000)
-        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: given up, as documented
-            return {"painted": limit_s * 1000, "given_up": 1}
+        tab.goto(path.as_uri(), wait_until="commit", timeout=0)
+        tab.wait_for_function(PAINTED_JS, polling="raf", timeout=0)
         figures = tab.evaluate(MEASURE_JS)
-        cdp = context.new_cdp_session(tab)
+        cdp = tab.context.new_cdp_session(tab)
         cdp.send("HeapProfiler.collectGarbage")
         figures["heap_mb"] = cdp.send("Runtime.getHeapUsage")["usedSize"] / 1e6
-        if errors:
-            raise RuntimeError(f"{path.name}: {errors[:3]}")
-        return figures
-    finally:
-        context.close()
+        browser.close()
+    if errors:
+        raise RuntimeError(f"{path.name}: {errors[:3]}")
+    return figures
+
+
+def open_in_chromium(path: Path, limit_s: float) -> dict[str, float]:
+    """``measure_page`` in a process of its own, given up after ``limit_s`` seconds.
+
+    A page whose script runs for minutes (the old map of 50,000 markers) does
+    not answer Playwright until it is done; the whole process group, browser
+    included, is killed instead, and only the lower bound is reported.
+    """
+    command = [sys.executable, __file__, "--measure", str(path)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
+                          start_new_session=True) as child:
+        try:
+            out, _ = child.communicate(timeout=limit_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+            return {"painted": limit_s * 1000, "given_up": 1}
+    if child.returncode != 0:
+        raise RuntimeError(f"measuring {path.name} failed")
+    return json.loads(out.strip().splitlines()[-1])
 
 
 ROWS = [
@@ -201,11 +219,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000])
     parser.add_argument("--reps", type=int, default=1, help="repetitions per size (default 1)")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # one page, as JSON
     parser.add_argument("--limit", type=float, default=60.0,
                         help="give a page up when its pins are not painted within this many "
                              "seconds (default 60; the old map of 50,000 pins takes minutes)")
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
+    if args.measure:
+        print(json.dumps(measure_page(args.measure)))
+        return 0
 
     largest = max(args.sizes)
     scale = largest / sum(bench_pin_save.LAYER_SIZES.values())
@@ -226,37 +247,34 @@ def main() -> int:
         engine.dispose()
         print(f"setup: {sum(len(f) for f in view.pins.values()):,} pins in "
               f"{time.perf_counter() - started:.1f} s")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for size in args.sizes:
-                pins = sample(view.pins, size)
-                pinned = sum(int(f.geometry.notna().sum()) for f in pins.values())
-                results: dict[str, list[dict[str, float]]] = {"before": [], "now": []}
-                for rep in range(args.reps):
-                    for variant, module in (("before", before_module), ("now", builder)):
-                        if variant == "now":
-                            pin_payload.PAYLOADS.clear()
+        for size in args.sizes:
+            pins = sample(view.pins, size)
+            pinned = sum(int(f.geometry.notna().sum()) for f in pins.values())
+            results: dict[str, list[dict[str, float]]] = {"before": [], "now": []}
+            for rep in range(args.reps):
+                for variant, module in (("before", before_module), ("now", builder)):
+                    if variant == "now":
+                        pin_payload.PAYLOADS.clear()
+                    t0 = time.perf_counter()
+                    page = build(module, view, pins)
+                    built = (time.perf_counter() - t0) * 1000
+                    figures: dict[str, float] = {"build_ms": built}
+                    if variant == "now":
                         t0 = time.perf_counter()
-                        page = build(module, view, pins)
-                        built = (time.perf_counter() - t0) * 1000
-                        figures: dict[str, float] = {"build_ms": built}
-                        if variant == "now":
-                            t0 = time.perf_counter()
-                            build(module, view, pins)
-                            figures["cached_ms"] = (time.perf_counter() - t0) * 1000
-                        path = workdir / f"{variant}-{size}-{rep}.html"
-                        path.write_text(page, encoding="utf-8")
-                        figures["mb"] = path.stat().st_size / 1e6
-                        figures.update(open_in_chromium(browser, path, args.limit))
-                        results[variant].append(figures)
-                        painted = (f"not painted within {args.limit:.0f} s"
-                                   if figures.get("given_up") else
-                                   f"in the page {figures['painted']:.0f} ms, "
-                                   f"{figures['elements']:,.0f} elements")
-                        print(f"  {size:,} ({pinned:,} with a point) {variant} run {rep + 1}: "
-                              f"{painted}", flush=True)
-                report(size, results)
-            browser.close()
+                        build(module, view, pins)
+                        figures["cached_ms"] = (time.perf_counter() - t0) * 1000
+                    path = workdir / f"{variant}-{size}-{rep}.html"
+                    path.write_text(page, encoding="utf-8")
+                    figures["mb"] = path.stat().st_size / 1e6
+                    figures.update(open_in_chromium(path, args.limit))
+                    results[variant].append(figures)
+                    painted = (f"not painted within {args.limit:.0f} s"
+                               if figures.get("given_up") else
+                               f"in the page {figures['painted']:.0f} ms, "
+                               f"{figures['elements']:,.0f} elements")
+                    print(f"  {size:,} ({pinned:,} with a point) {variant} run {rep + 1}: "
+                          f"{painted}", flush=True)
+            report(size, results)
     finally:
         cluster.stop()
         shutil.rmtree(workdir, ignore_errors=True)
