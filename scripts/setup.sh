@@ -3,8 +3,9 @@
 #   apt: PostgreSQL + PostGIS (the embedded database), Chromium (browser tests),
 #        DejaVu fonts (Polish diacritics in maps and posters)
 #   pip: a virtual environment in .venv with calmap and its test tools
-#   npm: Leaflet.draw (drawing area boundaries), pinned, into .npm-vendor
-#   the map's JavaScript and CSS (Leaflet from PyPI, Leaflet.draw from npm) copied
+#   npm: Leaflet.draw (drawing area boundaries) and Leaflet.markercluster (many pins),
+#        pinned, into .npm-vendor
+#   the map's JavaScript and CSS (Leaflet from PyPI, the rest from npm, calmap-pins.js) copied
 #   into static/vendor
 #   the translations (mapping/i18n/locale/*/LC_MESSAGES/calmap.po) compiled to .mo
 set -euo pipefail
@@ -27,7 +28,8 @@ missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
-# npm brings Leaflet.draw (not on PyPI); Debian's npm package brings Node.js with it.
+# npm brings Leaflet.draw and Leaflet.markercluster (not on PyPI); Debian's npm
+# package brings Node.js with it.
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 PY=$(pick_python || true)
 if [ -z "$PY" ] || ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then
@@ -55,10 +57,15 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
 fi
 
 LEAFLET_DRAW_VERSION=1.0.4  # keep equal to mapping/maps/assets.py LEAFLET_DRAW_VERSION
-if ! grep -qs "\"version\": \"$LEAFLET_DRAW_VERSION\"" .npm-vendor/node_modules/leaflet-draw/package.json; then
-  echo "setup: installing leaflet-draw $LEAFLET_DRAW_VERSION from npm into .npm-vendor"
+MARKERCLUSTER_VERSION=1.5.3  # keep equal to mapping/maps/assets.py MARKERCLUSTER_VERSION
+if ! grep -qs "\"version\": \"$LEAFLET_DRAW_VERSION\"" .npm-vendor/node_modules/leaflet-draw/package.json ||
+   ! grep -qs "\"version\": \"$MARKERCLUSTER_VERSION\"" .npm-vendor/node_modules/leaflet.markercluster/package.json; then
+  echo "setup: installing leaflet-draw $LEAFLET_DRAW_VERSION and leaflet.markercluster" \
+       "$MARKERCLUSTER_VERSION from npm into .npm-vendor"
+  # Both in one command: without a package.json, npm removes what an install does not name.
   npm install --prefix .npm-vendor --no-save --no-package-lock --no-audit --no-fund \
-    --loglevel=error "leaflet-draw@$LEAFLET_DRAW_VERSION" >/dev/null
+    --loglevel=error "leaflet-draw@$LEAFLET_DRAW_VERSION" \
+    "leaflet.markercluster@$MARKERCLUSTER_VERSION" >/dev/null
 fi
 
 .venv/bin/python -c 'from pathlib import Path; from mapping.maps import assets; assets.install_static(Path("static"))'

@@ -68,6 +68,10 @@ OPEN_POPUPS = """
     try { if (window[key] instanceof L.Map) maps.push(window[key]); } catch (e) {}
   }
   for (const map of maps) {
+    // Pins bind their popup and tooltip on first use (calmap-pins.js): bind them now.
+    map.eachLayer((layer) => {
+      if (open && layer.options && layer.options.calmapBind) layer.options.calmapBind(layer);
+    });
     map.eachLayer((layer) => {
       const popup = layer.getPopup && layer.getPopup();
       if (popup) {

@@ -128,7 +128,12 @@ def test_with_tiles_the_tile_server_is_the_only_other_host(areas, pins, catalogu
 
 def test_every_element_streamlit_folium_collects_links_to_this_machine(areas, pins, catalogue):
     m = overview_map(areas, pins, catalogue, tiles_url=TILES)
-    assert linked_assets(m) == [assets.LEAFLET_JS_URL, assets.LEAFLET_CSS_URL]
+    links = linked_assets(m)
+    assert links[:2] == [assets.LEAFLET_JS_URL, assets.LEAFLET_CSS_URL]
+    # Then the pin layer's own scripts (Leaflet.markercluster, calmap-pins.js), served alike.
+    pins_links = assets.pin_script_links()
+    assert links[2:] == [*pins_links.js, *pins_links.css]
+    assert all(link.startswith("/app/static/vendor/") for link in links)
 
 
 def test_a_plain_folium_map_would_have_used_cdns_so_the_check_can_fail():
@@ -146,10 +151,12 @@ def test_a_self_contained_map_links_nothing_at_all(areas, pins, catalogue):
 
 def test_a_base_url_path_moves_the_leaflet_links(areas, pins, catalogue):
     m = overview_map(areas, pins, catalogue, leaflet=assets.leaflet_links("calmap"))
-    assert linked_assets(m) == [
+    links = linked_assets(m)
+    assert links[:2] == [
         "/calmap/app/static/vendor/leaflet/leaflet.js",
         "/calmap/app/static/vendor/leaflet/leaflet.css",
     ]
+    assert links[2:] and all(link.startswith("/calmap/app/static/vendor/") for link in links)
 
 
 def test_a_script_in_a_name_reaches_the_browser_as_text_not_as_a_script(areas, pins, catalogue):

@@ -82,7 +82,9 @@ def install_static(static_dir: Path) -> Path:
     """Copy Leaflet into ``static_dir/vendor/leaflet``; return that folder.
 
     Leaflet.draw goes to ``static_dir/vendor/leaflet-draw`` too when
-    ``scripts/setup.sh`` has installed it (``leaflet_draw_source_dir``).
+    ``scripts/setup.sh`` has installed it (``leaflet_draw_source_dir``), and the
+    pin layer's scripts to ``static_dir/vendor/calmap`` and
+    ``static_dir/vendor/leaflet.markercluster`` (``install_pin_scripts``).
     Idempotent: a file already there with the same bytes is left alone, so
     calling this on every start costs a few comparisons. A changed file is
     written to a temporary name and renamed into place, so a browser never
@@ -93,6 +95,7 @@ def install_static(static_dir: Path) -> Path:
     draw_source = leaflet_draw_source_dir()
     if draw_source.is_dir():
         _copy_files(draw_source, Path(static_dir) / LEAFLET_DRAW_PATH, LEAFLET_DRAW_FILES)
+    install_pin_scripts(Path(static_dir))
     return target
 
 
@@ -182,4 +185,103 @@ def leaflet_draw_links(base_url_path: str = "") -> LeafletLinks:
     return LeafletLinks(
         js=f"{prefix}/{LEAFLET_DRAW_PATH}/leaflet.draw.js",
         css=f"{prefix}/{LEAFLET_DRAW_PATH}/leaflet.draw.css",
+    )
+
+
+# --- the scalable pin layer: Leaflet.markercluster (npm) and calmap's own pins script -----
+# scripts/setup.sh installs npm's ``leaflet.markercluster`` (this version) into
+# ``.npm-vendor`` next to leaflet-draw; ``install_pin_scripts`` copies it and
+# ``mapping/maps/js/calmap-pins.js`` into the static folder.
+MARKERCLUSTER_VERSION = "1.5.3"
+MARKERCLUSTER_PATH = "vendor/leaflet.markercluster"
+MARKERCLUSTER_FILES = ("leaflet.markercluster.js", "MarkerCluster.css")
+CALMAP_JS_PATH = "vendor/calmap"
+CALMAP_JS_DIR = Path(__file__).resolve().parent / "js"
+CALMAP_JS_FILES = ("calmap-pins.js",)
+
+
+@dataclass(frozen=True)
+class ScriptLinks:
+    """URLs of several scripts and stylesheets, in the order they must load."""
+
+    js: tuple[str, ...]
+    css: tuple[str, ...]
+
+
+def markercluster_source_dir() -> Path:
+    """The folder of npm's leaflet.markercluster (``dist``) that scripts/setup.sh installs."""
+    return NPM_VENDOR_DIR / "node_modules" / "leaflet.markercluster" / "dist"
+
+
+def markercluster_available() -> bool:
+    """Whether Leaflet.markercluster is installed, so the pin layers may cluster.
+
+    Without it (npm missing) the pins are drawn one marker each, as before:
+    a link to a file that is not there would stop the whole map loading.
+    """
+    source = markercluster_source_dir()
+    return all((source / name).is_file() for name in MARKERCLUSTER_FILES)
+
+
+def install_pin_scripts(static_dir: Path) -> Path:
+    """Copy calmap-pins.js (and Leaflet.markercluster when installed) into ``static_dir``."""
+    target = Path(static_dir) / CALMAP_JS_PATH
+    _copy_files(CALMAP_JS_DIR, target, CALMAP_JS_FILES)
+    if markercluster_available():
+        _copy_files(
+            markercluster_source_dir(), Path(static_dir) / MARKERCLUSTER_PATH, MARKERCLUSTER_FILES
+        )
+    return target
+
+
+def _static_prefix(base_url_path: str) -> str:
+    base = base_url_path.strip("/")
+    return f"/{base}/{STATIC_ROUTE}" if base else f"/{STATIC_ROUTE}"
+
+
+def pin_script_links(base_url_path: str = "") -> ScriptLinks:
+    """Root-relative URLs of the pin layer's scripts and stylesheet under the static route.
+
+    >>> pin_script_links().js[-1]
+    '/app/static/vendor/calmap/calmap-pins.js'
+    """
+    prefix = _static_prefix(base_url_path)
+    js: list[str] = []
+    css: list[str] = []
+    if markercluster_available():
+        js.append(f"{prefix}/{MARKERCLUSTER_PATH}/leaflet.markercluster.js")
+        css.append(f"{prefix}/{MARKERCLUSTER_PATH}/MarkerCluster.css")
+    js.append(f"{prefix}/{CALMAP_JS_PATH}/calmap-pins.js")
+    return ScriptLinks(js=tuple(js), css=tuple(css))
+
+
+def pin_script_links_beside(leaflet: LeafletLinks) -> ScriptLinks:
+    """``pin_script_links`` under the same static route as the given Leaflet links.
+
+    >>> pin_script_links_beside(leaflet_links("calmap")).js[-1]
+    '/calmap/app/static/vendor/calmap/calmap-pins.js'
+    """
+    suffix = f"/{VENDOR_PATH}/leaflet.js"
+    prefix = leaflet.js[: -len(suffix)] if leaflet.js.endswith(suffix) else f"/{STATIC_ROUTE}"
+    static = f"/{STATIC_ROUTE}"
+    base = prefix[: -len(static)] if prefix.endswith(static) else ""
+    return pin_script_links(base)
+
+
+@lru_cache(maxsize=1)
+def pin_scripts_inline() -> InlineAssets:
+    """The pin layer's scripts and stylesheet inline, for a self-contained HTML file."""
+    scripts = []
+    styles = []
+    if markercluster_available():
+        source = markercluster_source_dir()
+        scripts.append((source / "leaflet.markercluster.js").read_text(encoding="utf-8"))
+        styles.append((source / "MarkerCluster.css").read_text(encoding="utf-8"))
+    scripts.append((CALMAP_JS_DIR / "calmap-pins.js").read_text(encoding="utf-8"))
+    script = "\n".join(
+        re.sub(r"^//# sourceMappingURL=.*$", "", s, flags=re.MULTILINE) for s in scripts
+    ).replace("</script", "<\\/script")
+    css = "\n".join(styles).replace("</style", "<\\/style")
+    return InlineAssets(
+        script=f"<script>{script}</script>", style=f"<style>{css}</style>" if css else ""
     )

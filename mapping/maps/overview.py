@@ -30,7 +30,7 @@ from mapping.maps.elements import (
 )
 from mapping.maps.legend import layer_title, legend_html, legend_sections
 from mapping.maps.markup import _has_point, _index, _missing
-from mapping.maps.pins import pin_layer
+from mapping.maps.pins import _pin_scripts, pin_layer
 from mapping.services.layers import LAYERS
 
 
@@ -96,7 +96,7 @@ def overview_map(
             continue
         # The same count as the legend's (see ``layer_title``), not only the pinned.
         name = layer_title(layer, len(frame), language)
-        pin_layer(layer, frame, index, language, name=name).add_to(m)
+        pin_layer(layer, frame, index, language, name=name, scripts=_pin_scripts(leaflet)).add_to(m)
 
     Legend(legend_html(legend_sections(pins, entries, language), language)).add_to(m)
     folium.LayerControl(position="topright", collapsed=False).add_to(m)

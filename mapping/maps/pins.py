@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 import geopandas as gpd
 import shapely
+from branca.element import CssLink, Figure, JavascriptLink
+from folium.elements import JSCSSMixin
 from folium.map import ElementAddToElement, Layer
 from folium.template import Template
-from folium.utilities import JsCode
 
 from mapping.catalog import Entry
 from mapping.i18n import t
-from mapping.maps.elements import _parent_name, _render_parts, _script_json
+from mapping.maps import assets, pin_payload
+from mapping.maps.assets import InlineAssets, LeafletLinks
+from mapping.maps.elements import RenderedText, _parent_name, _render_parts
 from mapping.maps.markup import (
     FALLBACK_COLOUR,
     FALLBACK_ICON,
     _entry,
     _has_point,
     _index,
-    _js,
     _texts,
     pin_html,
 )
@@ -61,74 +64,80 @@ def _point_columns(
     }
 
 
-class PinLayer(Layer):
-    """One layer of pins as Leaflet GeoJSON, sent column by column.
+# The browser side is mapping/maps/js/calmap-pins.js (clusters above
+# pin_payload.CLUSTER_THRESHOLD pins, popups assembled on click); the payload
+# and its cache are mapping/maps/pin_payload.py.
 
-    The browser gets one list per property (ids, categories, coordinates,
-    tooltips, popup parts) and makes the GeoJSON features itself: for
-    thousands of pins that is a quarter less to send and to serialise than a
-    FeatureCollection. ``data`` gives the same pins as a FeatureCollection.
+
+class PinLayer(JSCSSMixin, Layer):
+    """One layer of pins, sent as the compact payload of ``mapping.maps.pin_payload``.
+
+    The browser (``CalmapPins.layer`` in calmap-pins.js) draws one marker per
+    pin up to ``pin_payload.CLUSTER_THRESHOLD`` pins and clusters above it,
+    and assembles a popup only when its pin is clicked. The payload is
+    serialised once and shared by every map that shows the same pins
+    (``pin_payload.PAYLOADS``). ``data`` gives the pins as a FeatureCollection.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJson(null, {
-            pointToLayer: {{ this.point_to_layer.js_code }},
-            onEachFeature: {{ this.on_each_feature.js_code }}
-        });
-        {{ this.get_name() }}.addData((function (c) {
-            var features = [], at = 0;
-            for (var i = 0; i < c.id.length; i++) {
-                var end = at + 2 * c.rowc[i];
-                features.push({type: "Feature",
-                    geometry: {type: "Point", coordinates: [c.xy[2 * i], c.xy[2 * i + 1]]},
-                    properties: {id: c.id[i], category: c.category[i], tooltip: c.tooltip[i],
-                                 faded: c.faded[i] === 1, rows: c.rows.slice(at, end),
-                                 text: c.text[i]}});
-                at = end;
+        var {{ this.get_name() }} = CalmapPins.layer({{ this.payload.json }}, {
+            threshold: {{ this.threshold }},
+            icon: function (className, html) {
+                return L.divIcon({
+                    className: className, html: html,
+                    iconSize: [{{ this.size }}, {{ this.size }}],
+                    iconAnchor: [{{ this.size // 2 }}, {{ this.size // 2 }}],
+                    popupAnchor: [0, -{{ this.size // 2 }}],
+                    tooltipAnchor: [{{ this.size // 2 }}, 0]
+                });
             }
-            return {type: "FeatureCollection", features: features};
-        })({{ this.columns_json }}));
+        });
         {% endmacro %}
         """
     )
 
     def __init__(
         self,
-        columns: dict[str, list[Any]],
+        payload: pin_payload.PinPayload,
         name: str,
-        point_to_layer: JsCode,
-        on_each_feature: JsCode,
+        scripts: assets.ScriptLinks | InlineAssets | None = None,
     ) -> None:
-        """A layer of the pins in ``columns`` (see ``_point_columns``)."""
+        """A layer of the pins in ``payload``; ``scripts`` linked or inline (default: linked)."""
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "PinLayer"
-        self.columns = columns
-        self.point_to_layer = point_to_layer
-        self.on_each_feature = on_each_feature
-        self._columns_json: str | None = None
+        self.payload = payload
+        self.threshold = pin_payload.CLUSTER_THRESHOLD
+        self.size = PIN_SIZE
+        self.inline = scripts if isinstance(scripts, InlineAssets) else None
+        links = scripts if isinstance(scripts, assets.ScriptLinks) else None
+        if self.inline is None and links is None:
+            links = assets.pin_script_links()
+        # Instance lists: streamlit-folium collects them to load the scripts in order.
+        self.default_js = [(f"calmap_pins_{i}", url) for i, url in enumerate(links.js)] if (
+            links) else []
+        self.default_css = [(f"calmap_pins_css_{i}", url) for i, url in enumerate(links.css)] if (
+            links) else []
 
     @property
     def columns_json(self) -> str:
-        """The columns as JSON for the script, serialised once however often it renders."""
-        if self._columns_json is None:
-            self._columns_json = _script_json(self.columns)
-        return self._columns_json
+        """The payload as JSON for the script (serialised once, when it was built)."""
+        return self.payload.json
 
     @property
     def data(self) -> dict[str, Any]:
-        """The pins as a GeoJSON FeatureCollection (what the browser builds from the columns)."""
-        c = self.columns
+        """The pins as a GeoJSON FeatureCollection (what the browser draws)."""
+        c = json.loads(self.payload.json)
         features = []
         at = 0
         for i in range(len(c["id"])):
             end = at + 2 * c["rowc"][i]
             properties = {
                 "id": c["id"][i],
-                "category": c["category"][i],
+                "category": c["cats"][c["cat"][i]],
                 "tooltip": c["tooltip"][i],
-                "faded": c["faded"][i] == 1,
+                "faded": i in set(c["faded"]),
                 "rows": c["rows"][at:end],
                 "text": c["text"][i],
             }
@@ -143,14 +152,25 @@ class PinLayer(Layer):
         return {"type": "FeatureCollection", "features": features}
 
     def _get_self_bounds(self) -> list[list[float | None]]:
-        xy = self.columns["xy"]
-        if not xy:
+        if self.payload.bounds is None:
             return [[None, None], [None, None]]
-        xs, ys = xy[0::2], xy[1::2]
-        return [[min(ys), min(xs)], [max(ys), max(xs)]]
+        return [list(corner) for corner in self.payload.bounds]
 
     def render(self, **kwargs: Any) -> str:
-        """Render as folium.map.Layer does, keeping the output as text (see ``RenderedText``)."""
+        """Render as folium.map.Layer does, keeping the output as text (see ``RenderedText``).
+
+        The parts go into the figure, so the layer itself renders to no text.
+        """
+        figure = cast(Figure, self.get_root())
+        if self.inline is not None:
+            # One copy of the scripts in the page, however many pin layers it has.
+            figure.header.add_child(
+                RenderedText(self.inline.style + self.inline.script), name="calmap_pins_inline"
+            )
+        for name, url in self.default_js:
+            figure.header.add_child(JavascriptLink(url), name=name)
+        for name, url in self.default_css:
+            figure.header.add_child(CssLink(url), name=name)
         if self.show:
             self.add_child(
                 ElementAddToElement(
@@ -161,85 +181,61 @@ class PinLayer(Layer):
         return _render_parts(self, kwargs)
 
 
-def _pin_popups_js(heads: Mapping[str, str], labels: Sequence[str]) -> JsCode:
-    """Leaflet onEachFeature for pins: the tooltip, and the popup assembled from its parts.
-
-    The same assembly as ``_PopupBuilder.html``; every part was escaped in Python.
-    """
-    return JsCode(
-        f"""(function () {{
-            var heads = {_js(dict(heads))};
-            var labels = {_js(list(labels))};
-            return function (feature, layer) {{
-                var p = feature.properties;
-                if (p.tooltip) {{ layer.bindTooltip(p.tooltip, {{sticky: false}}); }}
-                var html = '<div class="calmap-popup"><h4>' + p.tooltip + '</h4>'
-                    + '<p class="calmap-category">' + heads[p.category] + '</p>';
-                if (p.text) {{ html += '<p>' + p.text + '</p>'; }}
-                if (p.rows.length) {{
-                    html += '<table>';
-                    for (var i = 0; i < p.rows.length; i += 2) {{
-                        html += '<tr><th>' + labels[p.rows[i]] + '</th><td>'
-                            + p.rows[i + 1] + '</td></tr>';
-                    }}
-                    html += '</table>';
-                }}
-                layer.bindPopup(html + '</div>', {{maxWidth: 340}});
-            }};
-        }})()"""
-    )
-
-
-def _point_to_layer(layer: str, styles: Mapping[str, str], fallback: str) -> JsCode:
-    """Leaflet pointToLayer: a small divIcon per pin, its look chosen by category."""
-    return JsCode(
-        f"""(function () {{
-            var styles = {_js(dict(styles))};
-            var fallback = {_js(fallback)};
-            return function (feature, latlng) {{
-                var p = feature.properties;
-                return L.marker(latlng, {{
-                    icon: L.divIcon({{
-                        className: "calmap-pin calmap-pin-{layer}"
-                            + (p.faded ? " calmap-pin-faded" : ""),
-                        html: styles[p.category] || fallback,
-                        iconSize: [{PIN_SIZE}, {PIN_SIZE}],
-                        iconAnchor: [{PIN_SIZE // 2}, {PIN_SIZE // 2}],
-                        popupAnchor: [0, -{PIN_SIZE // 2}],
-                        tooltipAnchor: [{PIN_SIZE // 2}, 0]
-                    }}),
-                    riseOnHover: true
-                }});
-            }};
-        }})()"""
-    )
-
-
 def pin_layer(
     layer: str,
     frame: gpd.GeoDataFrame,
     catalogue: Iterable[Entry] | Mapping[tuple[str, str], Entry],
     language: str = "pl",
     name: str | None = None,
+    scripts: assets.ScriptLinks | InlineAssets | None = None,
+    viewer: str | None = None,
 ) -> PinLayer:
-    """One GeoJson layer of pins (efficient for thousands): divIcons shaped per layer.
+    """One layer of pins (quick from 10 to 50,000): the catalogue's shapes, clustered when many.
 
     Resources are circles, partners squares, needs diamonds, each filled with
-    its category colour and showing the category glyph. Rows without a point
-    (needs of a whole area) are left out here; the legend counts them.
+    its category colour and showing the category glyph; above
+    ``pin_payload.CLUSTER_THRESHOLD`` pins they gather into clusters of the
+    layer's shape. Rows without a point (needs of a whole area) are left out
+    here; the legend counts them. The payload is cached by
+    ``pin_payload.payload_key`` (``viewer``: the viewer's visibility class,
+    by default the levels the pins hold).
     """
     index = catalogue if isinstance(catalogue, Mapping) else _index(catalogue)
-    vocabulary = CATEGORY_VOCABULARY[layer]
-    codes = sorted({str(c) for c in frame["category"]}) if len(frame) else []
-    styles = {}
-    for code in codes:
-        entry = _entry(index, vocabulary, code)
-        styles[code] = pin_html(entry.icon, entry.colour)
-    fallback = pin_html(FALLBACK_ICON, FALLBACK_COLOUR)
-    popups = _PopupBuilder(layer, index, language)
-    return PinLayer(
-        _point_columns(layer, frame, popups),
-        name=name or t(f"layer.{layer}", language),
-        point_to_layer=_point_to_layer(layer, styles, fallback),
-        on_each_feature=_pin_popups_js({code: popups.head(code) for code in codes}, popups.labels),
+    key = pin_payload.payload_key(
+        layer, frame, language, _catalogue_digest(index), viewer=viewer
     )
+
+    def build() -> pin_payload.PinPayload:
+        vocabulary = CATEGORY_VOCABULARY[layer]
+        codes = sorted({str(c) for c in frame["category"]}) if len(frame) else []
+        styles = {}
+        for code in codes:
+            entry = _entry(index, vocabulary, code)
+            styles[code] = pin_html(entry.icon, entry.colour)
+        popups = _PopupBuilder(layer, index, language)
+        columns = _point_columns(layer, frame, popups)
+        compact = pin_payload.compact(
+            layer, columns, styles, {code: popups.head(code) for code in codes},
+            popups.labels, pin_html(FALLBACK_ICON, FALLBACK_COLOUR),
+        )
+        return pin_payload.PinPayload(
+            layer=layer, count=len(columns["id"]), json=pin_payload.script_json(compact),
+            bounds=pin_payload.bounds_of(columns["xy"]),
+        )
+
+    return PinLayer(
+        pin_payload.PAYLOADS.get_or_build(key, build),
+        name=name or t(f"layer.{layer}", language),
+        scripts=scripts,
+    )
+
+
+def _catalogue_digest(index: Mapping[tuple[str, str], Entry]) -> str:
+    return pin_payload.catalogue_digest(index.values())
+
+
+def _pin_scripts(leaflet: LeafletLinks | InlineAssets | None) -> assets.ScriptLinks | InlineAssets:
+    """The pin layer's scripts the same way as Leaflet: inline, or linked beside it."""
+    if isinstance(leaflet, InlineAssets):
+        return assets.pin_scripts_inline()
+    return assets.pin_script_links_beside(leaflet or assets.leaflet_links())

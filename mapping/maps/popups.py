@@ -30,7 +30,7 @@ class _PopupBuilder:
 
     ``parts`` gives what differs per pin (escaped here, in Python); ``html``
     assembles them. The pin layers send the parts and assemble the very same
-    HTML in the browser (``_pin_popups_js``), which keeps the page of a
+    HTML in the browser (``popupHtml`` in calmap-pins.js), which keeps the page of a
     layer with thousands of pins about half as big.
     """
 

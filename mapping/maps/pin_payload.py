@@ -1,0 +1,234 @@
+"""The compact payload of one pin layer, its cache key, and the cache shared by every viewer.
+
+A layer of 10,000 pins used to reach the browser with every pin's popup
+assembled and bound up front. The payload here is the layer column by
+column, each category's look and popup heading once (not per pin), and the
+popup parts of each pin already escaped in Python; the browser
+(``mapping/maps/js/calmap-pins.js``) makes a popup's HTML only when the pin
+is clicked.
+
+The payload is serialised once and kept in a process-wide cache
+(``PAYLOADS``), so a second viewer of the same map pays nothing for it. Its
+key (``payload_key``) is a digest of everything the payload depends on: the
+layer, the language, the catalogue, the viewer's visibility class and the
+pins' own content. Because the pins themselves are part of the key, a key
+can only be produced by someone who has already read exactly those pins;
+the visibility class keeps a team-only payload apart from a public one
+even before that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import shapely
+
+# Above this many pins a layer is drawn as clusters (Leaflet.markercluster);
+# at or below it, one marker per pin, as before. The browser code applies it.
+CLUSTER_THRESHOLD = 300
+# The visibility levels in the order of who may see them (models.VISIBILITIES).
+_VISIBILITY_ORDER = ("public", "partnership", "team")
+
+
+@dataclass(frozen=True)
+class PinPayload:
+    """One layer's pins as the browser receives them: JSON text, ready for a <script>."""
+
+    layer: str
+    count: int
+    json: str
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None
+
+
+def script_json(value: object) -> str:
+    """``value`` as compact JSON for inside a <script>: it cannot end the script.
+
+    Only ``</`` and ``<!--`` can do that, so only those are escaped.
+
+    >>> "</" in script_json({"a": "</script><!--"})
+    False
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
+
+
+def compact(
+    layer: str,
+    columns: Mapping[str, list[Any]],
+    styles: Mapping[str, str],
+    heads: Mapping[str, str],
+    labels: Sequence[str],
+    fallback: str,
+) -> dict[str, Any]:
+    """The payload of one layer from its columns: each category's look once, pins by index.
+
+    ``columns`` holds, per pin, ``id``, ``category``, ``tooltip`` (escaped
+    name), ``faded`` (0/1), ``text`` (escaped description or None), and
+    flat: ``xy`` (x, y per pin), ``rows`` ([label number, escaped value, …]
+    of every pin one after another) and ``rowc`` (how many rows are whose).
+    ``styles`` and ``heads`` give each category code's pin HTML and popup
+    heading (escaped); ``labels`` the popup's row labels.
+
+    >>> c = {"id": [7, 8], "category": ["school", "school"], "tooltip": ["A", "B"],
+    ...      "faded": [0, 1], "text": [None, "x"], "xy": [18.6, 54.4, 18.7, 54.5],
+    ...      "rows": [0, "ul. Długa 1"], "rowc": [1, 0]}
+    >>> p = compact("resource", c, {"school": "<span>S</span>"}, {"school": "Szkoła"},
+    ...             ["Adres"], "<span>?</span>")
+    >>> p["cats"], p["cat"], p["faded"], p["rowc"]
+    (['school'], [0, 0], [1], [1, 0])
+    """
+    codes = sorted(set(columns["category"]))
+    number = {code: i for i, code in enumerate(codes)}
+    return {
+        "layer": layer,
+        "cats": codes,
+        "styles": [styles.get(code, fallback) for code in codes],
+        "heads": [heads.get(code, "") for code in codes],
+        "labels": list(labels),
+        "id": list(columns["id"]),
+        "cat": [number[code] for code in columns["category"]],
+        "xy": list(columns["xy"]),
+        "tooltip": list(columns["tooltip"]),
+        # Only the numbers of the faded pins (met needs): most pins are not.
+        "faded": [i for i, faded in enumerate(columns["faded"]) if faded],
+        "text": list(columns["text"]),
+        "rows": list(columns["rows"]),
+        "rowc": list(columns["rowc"]),
+    }
+
+
+def bounds_of(xy: Sequence[float]) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """[[south, west], [north, east]] of a flat x, y list, or None when it is empty.
+
+    >>> bounds_of([18.6, 54.4, 18.7, 54.3])
+    ((54.3, 18.6), (54.4, 18.7))
+    """
+    if not xy:
+        return None
+    xs, ys = xy[0::2], xy[1::2]
+    return ((min(ys), min(xs)), (max(ys), max(xs)))
+
+
+def visibility_class(frame: gpd.GeoDataFrame) -> str:
+    """Which visibility levels the pins of ``frame`` hold, as a short text for a key.
+
+    A frame without a ``visibility`` column is treated as holding every
+    level, so it never shares a key with a public-only layer.
+
+    >>> import geopandas as gpd
+    >>> visibility_class(gpd.GeoDataFrame({"visibility": ["team", "public", "public"]}))
+    'public+team'
+    """
+    if "visibility" not in frame.columns:
+        return "+".join(_VISIBILITY_ORDER)
+    present = {str(v) for v in frame["visibility"].dropna().unique()}
+    ordered = [v for v in _VISIBILITY_ORDER if v in present]
+    return "+".join(ordered + sorted(present - set(_VISIBILITY_ORDER))) or "none"
+
+
+def _column_digest(values: Iterable[Any]) -> bytes:
+    # repr of the whole list is one C-level pass for strings and numbers.
+    return hashlib.blake2b(repr(list(values)).encode("utf-8", "surrogatepass"),
+                           digest_size=16).digest()
+
+
+def content_digest(frame: gpd.GeoDataFrame) -> str:
+    """A digest of every value of ``frame``: its geometry's coordinates and each column.
+
+    Two frames with the same pins in the same order give the same digest;
+    a moved pin, an edited text or one pin more or less gives another.
+    """
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(str(len(frame)).encode())
+    geometry = frame.geometry.values if len(frame) else []
+    if len(frame):
+        empty = shapely.is_missing(geometry) | shapely.is_empty(geometry)
+        digest.update(empty.tobytes())
+        digest.update(shapely.get_coordinates(geometry[~empty]).tobytes())
+    for name in sorted(c for c in frame.columns if c != frame.geometry.name):
+        digest.update(name.encode())
+        digest.update(_column_digest(frame[name].tolist()))
+    return digest.hexdigest()
+
+
+def payload_key(
+    layer: str,
+    frame: gpd.GeoDataFrame,
+    language: str,
+    catalogue_digest: str,
+    viewer: str | None = None,
+) -> str:
+    """The cache key of a layer's payload: layer, language, catalogue, viewer class, pins.
+
+    ``viewer`` is the viewer's visibility class (default: the levels the
+    pins hold, ``visibility_class``); pass it when the same pins may be shown
+    with different rights, so their payloads are never shared.
+    """
+    parts = [
+        "calmap-pins/1",
+        layer,
+        language,
+        catalogue_digest,
+        viewer if viewer is not None else visibility_class(frame),
+        content_digest(frame),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def catalogue_digest(entries: Iterable[Any]) -> str:
+    """A digest of the catalogue entries (labels, icons, colours change a payload)."""
+    return hashlib.blake2b(repr(sorted(map(repr, entries))).encode(), digest_size=16).hexdigest()
+
+
+class PayloadCache:
+    """A small thread-safe LRU of payloads by key, shared by every session of the process.
+
+    Streamlit runs each session's script in its own thread, so two viewers
+    may ask at once; at worst both build the payload, and the second one
+    stored wins (they are equal).
+    """
+
+    def __init__(self, max_entries: int = 32) -> None:
+        """Keep at most ``max_entries`` payloads (a 10,000-pin layer is about 1.5 MB)."""
+        self.max_entries = max_entries
+        self._items: OrderedDict[str, PinPayload] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_build(self, key: str, build: Callable[[], PinPayload]) -> PinPayload:
+        """The payload stored under ``key``, building and storing it if there is none."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return found
+            self.misses += 1
+        built = build()
+        with self._lock:
+            self._items[key] = built
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+        return built
+
+    def clear(self) -> None:
+        """Forget every payload (tests, or after the catalogue changed)."""
+        with self._lock:
+            self._items.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        """How many payloads are stored."""
+        return len(self._items)
+
+
+PAYLOADS = PayloadCache()

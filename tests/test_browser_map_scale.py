@@ -1,0 +1,131 @@
+"""10,000 pins in a real browser: clustered, a popup built on click, escaped, offline.
+
+The map is the overview map's self-contained HTML (Leaflet, Leaflet.markercluster
+and calmap-pins.js inline, as the June pack's offline file), opened from a file
+in Debian's Chromium with the network cut off (``tests/browser.py``).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import MultiPolygon, Point, box
+
+from mapping import catalog
+from mapping.maps import assets, pin_payload
+from mapping.maps.overview import overview_map
+from tests.browser import ARTIFACTS, offline_tab
+
+pytestmark = pytest.mark.browser
+
+XSS = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>"
+COUNT = 10_000
+
+
+def many_resources(count: int) -> gpd.GeoDataFrame:
+    """``count`` resources on a grid over part of Gdańsk; the first one has a hostile name."""
+    side = int(count ** 0.5) + 1
+    rows, points = [], []
+    for i in range(count):
+        rows.append({
+            "id": i + 1, "area_id": 1, "name": XSS if i == 0 else f"Zasób {i}",
+            "category": ("school", "library", "sports")[i % 3],
+            "description": "Opis & <b>pogrubiony</b>" if i == 0 else f"opis {i}",
+            "address": f"ul. Długa {i % 120}", "phone": None, "email": None, "www": None,
+            "visibility": "public", "kind": "institution_public", "opening_hours": None,
+            "target_groups": [], "verified_on": None,
+        })
+        points.append(Point(18.55 + (i % side) * 0.08 / side, 54.34 + (i // side) * 0.06 / side))
+    return gpd.GeoDataFrame(rows, geometry=points, crs="EPSG:4326")
+
+
+@pytest.fixture(scope="module")
+def big_map(tmp_path_factory):
+    if not assets.markercluster_available():
+        pytest.skip("leaflet.markercluster not installed (scripts/setup.sh installs it)")
+    areas = gpd.GeoDataFrame(
+        [{"id": 1, "name": "Śródmieście", "kind": "district", "parent_id": None,
+          "team_id": None, "team_name": None, "population": None, "streets": None}],
+        geometry=[MultiPolygon([box(18.55, 54.34, 18.63, 54.40)])], crs="EPSG:4326",
+    )
+    m = overview_map(areas, {"resource": many_resources(COUNT)},
+                             catalog.default_entries(), "pl", tiles_url=None,
+                             leaflet=assets.leaflet_inline())
+    path = tmp_path_factory.mktemp("scale") / "map.html"
+    path.write_text(m.get_root().render(), encoding="utf-8")
+    return path
+
+
+def open_map(tab, path):
+    tab.goto(path.as_uri(), wait_until="load")
+    tab.wait_for_selector(".leaflet-marker-pane .calmap-cluster", timeout=60_000)
+    tab.wait_for_function("window.CalmapPins.pending === 0", timeout=60_000)
+
+
+def test_ten_thousand_pins_are_far_fewer_elements_in_the_page(big_map):
+    requests = []
+    with offline_tab(viewport={"width": 1920, "height": 1080}) as tab:
+        tab.on("request", lambda request: requests.append(request.url))
+        open_map(tab, big_map)
+        markers = tab.locator(".leaflet-marker-pane > *").count()
+        clusters = tab.locator(".leaflet-marker-pane .calmap-cluster-resource").count()
+        elements = tab.evaluate("document.getElementsByTagName('*').length")
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / "map-10000-pins.png"))
+        errors, blocked = tab.page_errors, tab.blocked
+    assert 0 < markers < COUNT / 20
+    assert clusters > 0
+    assert elements < 2_000
+    assert errors == [] and blocked == []
+    # Offline: nothing but the file itself (and data: images) was loaded.
+    assert all(url.startswith(("file:", "data:")) for url in requests)
+
+
+def test_clicking_a_pin_opens_its_popup_with_the_escaped_text(big_map):
+    with offline_tab(viewport={"width": 1400, "height": 900}) as tab:
+        open_map(tab, big_map)
+        # Zoom until the hostile pin stands on its own, then click it like a person.
+        tab.evaluate("""() => new Promise(done => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            let group = null;
+            map.eachLayer(l => { if (l instanceof L.MarkerClusterGroup) group = l; });
+            const marker = group.getLayers().find(m => m.options.calmapId === 1);
+            group.zoomToShowLayer(marker, () => {
+                marker.getElement().id = 'calmap-target';
+                done();
+            });
+        })""")
+        assert tab.locator("#calmap-target .calmap-pin").count() == 0  # the icon is the target
+        tab.locator("#calmap-target").click()
+        popup = tab.locator(".leaflet-popup-content .calmap-popup")
+        popup.wait_for(timeout=10_000)
+        heading = popup.locator("h4").inner_text()
+        body = popup.inner_text()
+        popup_html = popup.inner_html()
+        pwned = tab.evaluate("window.__pwned === undefined")
+        errors = tab.page_errors
+    assert heading == XSS
+    assert "Opis & <b>pogrubiony</b>" in body
+    assert "Szkoła" in body and "ul. Długa 0" in body
+    assert "<script" not in popup_html and "<img" not in popup_html
+    assert pwned
+    assert errors == []
+
+
+def test_a_small_layer_keeps_one_marker_per_pin(tmp_path):
+    frame = many_resources(pin_payload.CLUSTER_THRESHOLD)
+    m = overview_map(gpd.GeoDataFrame({"id": [], "name": [], "kind": []}, geometry=[],
+                                              crs="EPSG:4326"),
+                             {"resource": frame}, catalog.default_entries(), "pl",
+                             tiles_url=None, leaflet=assets.leaflet_inline())
+    path = tmp_path / "small.html"
+    path.write_text(m.get_root().render(), encoding="utf-8")
+    with offline_tab(viewport={"width": 1400, "height": 900}) as tab:
+        tab.goto(path.as_uri(), wait_until="load")
+        tab.wait_for_selector(".leaflet-marker-pane .calmap-pin", timeout=30_000)
+        pins = tab.locator(".leaflet-marker-pane .calmap-pin-resource").count()
+        clusters = tab.locator(".calmap-cluster").count()
+        errors = tab.page_errors
+    assert pins == pin_payload.CLUSTER_THRESHOLD
+    assert clusters == 0
+    assert errors == []
