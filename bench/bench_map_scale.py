@@ -19,8 +19,8 @@ For each size, each repetition builds the overview map's self-contained HTML
 - **before**: ``mapping/maps/builder.py`` as of commit ``BASELINE`` (read with
   ``git show``): one ``L.marker`` with a divIcon per pin, every popup
   assembled and bound when the page loads;
-- **now**: the working tree's maps (``mapping.maps.overview``): the compact payload and calmap-pins.js
-  (Leaflet.markercluster above 300 pins, popups built on click).
+- **now**: the working tree's maps (``mapping.maps.overview``): the compact payload and
+  calmap-pins.js (Leaflet.markercluster above 300 pins, popups built on click).
 
 Each file is opened as a static file in headless Chromium (Debian's, driven by
 Playwright, as ``tests/browser.py``) at 1280×800, and the script reports: HTML
