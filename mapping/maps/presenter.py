@@ -77,6 +77,8 @@ class PresenterStyles(MacroElement):
         .leaflet-marker-icon.calmap-pin > span { transform: scale({{ this.scale }}); }
         .leaflet-marker-icon.calmap-pin-need > span {
             transform: rotate(45deg) scale({{ this.scale }}); }
+        .calmap-cluster > span { transform: scale(1.35); }
+        .calmap-cluster-need > span { transform: rotate(45deg) scale(1.16); }
         .calmap-legend li .calmap-pin { flex: 0 0 26px; }
         .calmap-legend .calmap-pin > span { transform: scale(1.15); }
         .calmap-legend .calmap-pin-need > span { transform: rotate(45deg) scale(1.15); }
@@ -107,6 +109,8 @@ class PresenterStyles(MacroElement):
             .leaflet-marker-icon.calmap-pin > span { transform: scale({{ this.scale * 1.9 }}); }
             .leaflet-marker-icon.calmap-pin-need > span {
                 transform: rotate(45deg) scale({{ this.scale * 1.9 }}); }
+            .calmap-cluster > span { transform: scale(2.4); }
+            .calmap-cluster-need > span { transform: rotate(45deg) scale(2.1); }
             .calmap-sequence { font-size: 46px; }
             .calmap-sequence button { font-size: 48px; min-width: 88px; min-height: 88px; }
             .calmap-sequence .calmap-step-count { font-size: 34px; }
@@ -142,22 +146,13 @@ class SequenceControl(MacroElement):
             map.keyboard.disable();
 
             var areaFeatures = [];
-            var pinsByKey = {};
+            var pinGroups = [];
             map.eachLayer(function (group) {
+                if (group.calmapShow) { pinGroups.push(group); return; }
                 if (!(group instanceof L.GeoJSON)) { return; }
                 group.eachLayer(function (item) {
                     var p = item.feature && item.feature.properties;
-                    if (!p) { return; }
-                    var icon = item.options && item.options.icon;
-                    if (icon) {
-                        var match = /calmap-pin-(resource|partner|need)/.exec(
-                            icon.options.className || "");
-                        if (!match) { return; }
-                        var key = match[1] + "|" + p.category;
-                        (pinsByKey[key] = pinsByKey[key] || []).push([item, group]);
-                    } else if (p.style && p.id !== undefined) {
-                        areaFeatures.push(item);
-                    }
+                    if (p && p.style && p.id !== undefined) { areaFeatures.push(item); }
                 });
             });
 
@@ -315,7 +310,7 @@ class SequenceControl(MacroElement):
                         var match = swatch && /calmap-pin-(resource|partner|need)/.exec(
                             swatch.className);
                         if (!match) { return; }
-                        var key = match[1] + "|" + row.getAttribute("data-category");
+                        var layer = match[1], code = row.getAttribute("data-category");
                         row.title = words.toggle;
                         row.setAttribute("role", "switch");
                         row.setAttribute("aria-checked", "true");
@@ -323,9 +318,8 @@ class SequenceControl(MacroElement):
                             var off = !row.classList.contains("calmap-off");
                             row.classList.toggle("calmap-off", off);
                             row.setAttribute("aria-checked", off ? "false" : "true");
-                            (pinsByKey[key] || []).forEach(function (pair) {
-                                if (off) { pair[1].removeLayer(pair[0]); }
-                                else { pair[1].addLayer(pair[0]); }
+                            pinGroups.forEach(function (group) {
+                                if (group.calmapLayer === layer) { group.calmapShow(code, !off); }
                             });
                         });
                     });

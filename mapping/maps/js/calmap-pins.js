@@ -176,6 +176,21 @@
         } else {
             for (var k = 0; k < n; k++) { group.addLayer(markers[k]); }
         }
+        // For the presenter's legend: hide or show one category's pins.
+        group.calmapLayer = d.layer;
+        group.calmapShow = function (code, visible) {
+            var chosen = [];
+            for (var j = 0; j < n; j++) {
+                if (d.cats[d.cat[j]] === code) { chosen.push(markers[j]); }
+            }
+            if (clustered) {
+                if (visible) { group.addLayers(chosen); } else { group.removeLayers(chosen); }
+            } else {
+                chosen.forEach(function (m) {
+                    if (visible) { group.addLayer(m); } else { group.removeLayer(m); }
+                });
+            }
+        };
         return group;
     }
 
