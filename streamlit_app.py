@@ -27,7 +27,7 @@ else:
 
 state.init(cfg.language if cfg else "pl")
 lang = state.language()
-st.set_page_config(page_title=t("app.title", lang), page_icon="🗺️", layout="wide")
+st.set_page_config(page_title=t("app.title", lang), page_icon=":material/map:", layout="wide")
 st.sidebar.title(t("app.title", lang))
 st.sidebar.caption(t("app.subtitle", lang))
 sidebar.language_switch()

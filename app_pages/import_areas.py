@@ -23,7 +23,8 @@ from mapping.ui.safe_text import md_t
 from mapping.ui.uploader import file_upload
 
 PREFIX = state.IMPORT_AREAS
-MARKS = {"error": "⛔", "warning": "⚠️", "note": "ℹ️"}
+# Words, not emoji: Debian's fonts draw the no-entry and warning emoji as empty boxes.
+LEVELS = ("error", "warning", "note")
 # Long enough for a file someone is fixing, short enough to forget it soon.
 READ_TTL = 300
 
@@ -49,8 +50,8 @@ def _table(planned: AreaPlan, lang: str) -> list[dict[str, object]]:
             ),
             # Errors first, then warnings, then notes: what blocks the import leads.
             t("import_areas.col_messages", lang): "\n".join(
-                f"{MARKS[m.level]} {m.text(lang)}"
-                for m in sorted(area.messages, key=lambda m: list(MARKS).index(m.level))
+                f"[{t(f'import_areas.level_{m.level}', lang)}] {m.text(lang)}"
+                for m in sorted(area.messages, key=lambda m: LEVELS.index(m.level))
             ),
         }
         # Features with errors first: they are what the user has to fix.

@@ -7,6 +7,7 @@ a lazy import cannot skip a floor unseen.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,18 @@ def test_the_checks_see_an_import_that_skips_a_floor(tmp_path):
     assert reaches(imported_modules(page), DATABASE) == [
         "mapping.db", "mapping.db.models", "mapping.db.models.Area", "sqlalchemy.orm",
     ]
+
+
+# Emoji and the symbols Debian's fonts lack draw as empty boxes on the centres'
+# machines; icons come from Streamlit's bundled Material Symbols (":material/…:").
+NO_GLYPH = re.compile("[\U0001F000-\U0001FFFF\uFE0F\u26D4\u2139]")
+SHOWN = [
+    *PAGES, ROOT / "streamlit_app.py", *sorted((ROOT / "mapping" / "ui").glob("*.py")),
+    *sorted((ROOT / "mapping" / "i18n" / "locale").rglob("*.po")),
+]
+
+
+@pytest.mark.parametrize("path", SHOWN, ids=relative)
+def test_nothing_a_page_shows_needs_an_emoji_font(path):
+    found = NO_GLYPH.findall(path.read_text(encoding="utf-8"))
+    assert found == [], f"{relative(path)}: {found}"

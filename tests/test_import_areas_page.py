@@ -83,7 +83,7 @@ def test_a_file_with_bad_features_lists_them_first_and_cannot_be_saved(
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table["Nazwa"][:2]) == ["Brzeźno", "Oliwa"]
-    assert table["Uwagi"][0].startswith("⛔ Ten obszar już jest w bazie jako „Brzeźno”")
+    assert table["Uwagi"][0].startswith("[Błąd] Ten obszar już jest w bazie jako „Brzeźno”")
     assert "Obiekty z błędami: 2" in [s.value for s in at.subheader]
     assert at.button(key="calmap.import_areas.commit_disabled").disabled
     assert areas(url) == 2
