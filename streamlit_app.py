@@ -27,7 +27,9 @@ else:
 
 state.init(cfg.language if cfg else "pl")
 lang = state.language()
-st.set_page_config(page_title=t("app.title", lang), page_icon=":material/map:", layout="wide")
+# No page_icon: an emoji needs a colour-emoji font, and a ":material/…:" icon makes the
+# browser fetch the favicon from Google's servers; Streamlit's own favicon is served locally.
+st.set_page_config(page_title=t("app.title", lang), layout="wide")
 st.sidebar.title(t("app.title", lang))
 st.sidebar.caption(t("app.subtitle", lang))
 sidebar.language_switch()
