@@ -9,6 +9,7 @@ everything else lives in ``mapping``.
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 import streamlit as st
 
@@ -16,6 +17,8 @@ from mapping.config import ConfigError
 from mapping.i18n import reasons, t
 from mapping.ui import auth, cached_reads, page, shared_link, sidebar, state
 from mapping.ui.safe_text import md_t
+
+FAVICON = Path(__file__).parent / "mapping" / "data" / "favicon.png"
 
 try:
     cfg = cached_reads.settings()
@@ -27,9 +30,9 @@ else:
 
 state.init(cfg.language if cfg else "pl")
 lang = state.language()
-# No page_icon: an emoji needs a colour-emoji font, and a ":material/…:" icon makes the
-# browser fetch the favicon from Google's servers; Streamlit's own favicon is served locally.
-st.set_page_config(page_title=t("app.title", lang), layout="wide")
+# The tab's icon is a file of ours: an emoji needs a colour-emoji font, and without an
+# icon here the page's ":material/…:" icon becomes the favicon, fetched from Google.
+st.set_page_config(page_title=t("app.title", lang), page_icon=str(FAVICON), layout="wide")
 st.sidebar.title(t("app.title", lang))
 st.sidebar.caption(t("app.subtitle", lang))
 sidebar.language_switch()
