@@ -253,6 +253,15 @@ def world(admin_url: str, template_url: str) -> Iterator[World]:
             for visibility in ("team", "public")
         }
         conn.execute(text("UPDATE action SET status = 'in_progress'"))
+        partner = conn.execute(
+            text("INSERT INTO partner (name, sector, area_id) VALUES ('Fundacja', 'ngo', :a) "
+                 "RETURNING id"), {"a": areas["A"]},
+        ).scalar_one()
+        for visibility in ("team", "public"):
+            conn.execute(text("INSERT INTO need_partner (need_id, partner_id) VALUES (:n, :p)"),
+                         {"n": needs[visibility], "p": partner})
+            conn.execute(text("INSERT INTO action_partner (action_id, partner_id) "
+                              "VALUES (:a, :p)"), {"a": actions_[visibility], "p": partner})
     with db.session_scope(owner) as session:
         accounts.add_user(session, "edit-a", PASSWORD, "editor", ["T-A"])
         accounts.add_user(session, "edit-b", PASSWORD, "editor", ["T-B"])
@@ -288,6 +297,16 @@ def test_the_database_hides_a_team_only_needs_actions_from_another_team_even_in_
     assert _seen(world, "edit-b", listed) == [world.public_action]
     assert _seen(world, "edit-b", versions) == [world.public_action]
     assert _seen(world, "viewer1", versions) == [world.public_action]
+    # The partner links of the team-only need and of its action stay hidden too.
+    for table, column in (("need_partner", "need_id"), ("action_partner", "action_id")):
+        links = (f"SELECT (row_data->>'{column}')::integer FROM layer_history "
+                 f"WHERE table_name = '{table}' ORDER BY 1")
+        visible = f"SELECT {column} FROM {table} ORDER BY 1"
+        hidden = world.hidden_need if table == "need_partner" else world.hidden_action
+        public = world.public_need if table == "need_partner" else world.public_action
+        assert _seen(world, "edit-a", links) == sorted([hidden, public])
+        assert _seen(world, "edit-b", links) == [public]
+        assert _seen(world, "edit-b", visible) == [public]
 
 
 def test_the_database_refuses_another_teams_editor_and_viewers_every_write(world):

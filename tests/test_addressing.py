@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from mapping import catalog
 from mapping.db.models import AddressingRule, Partner, Resource, WalkingLimit
-from mapping.errors import PermissionDenied, UserError
+from mapping.errors import ConflictError, PermissionDenied, UserError
 from mapping.services import addressing, pins
 from tests.editing_fixtures import build_world
 
@@ -251,3 +251,50 @@ def test_a_given_limit_of_zero_is_refused(session):
     need = add_need(session, world, "seniors_loneliness", ["seniors"])
     with pytest.raises(UserError):
         addressing.candidates(session, world.admin, need, limit_m=0)
+
+
+# --- partners linked by hand ------------------------------------------------------------
+
+
+def test_an_editor_links_partners_to_a_need_and_candidates_show_the_link(session):
+    world = build_world(session)
+    need = add_need(session, world, "seniors_loneliness", ["seniors"])
+    parish = Partner(name="Parafia", sector="church", area_id=world.area_a,
+                     geom=from_shape(Point(*north(world.point_a, 100)), srid=4326))
+    club = Partner(name="Klub", sector="ngo", area_id=world.area_a)
+    session.add_all([parish, club])
+    session.flush()
+    assert addressing.link_need_to_partners(
+        session, world.editor_a, need, [parish.id, club.id], seen=[]
+    ) == sorted([parish.id, club.id])
+    assert addressing.linked_partners(session, world.viewer, need) == sorted([parish.id, club.id])
+    by_id = {c.id: c for c in addressing.candidates(session, world.admin, need).items
+             if c.layer == "partner"}
+    assert by_id[parish.id].linked
+    # A partner without a point but in the need's area: a candidate at no known distance, last.
+    assert by_id[club.id].distance_m is None
+    history = session.execute(
+        text("SELECT operation, app_user FROM layer_history WHERE table_name = 'need_partner' "
+             "AND (row_data->>'need_id')::integer = :n"), {"n": need}
+    ).all()
+    assert sorted(tuple(h) for h in history) == [("INSERT", "ewa"), ("INSERT", "ewa")]
+
+
+def test_a_stale_list_of_linked_partners_is_refused_and_nothing_changes(session):
+    world = build_world(session)
+    need = add_need(session, world, "seniors_loneliness", ["seniors"])
+    partner = Partner(name="Parafia", sector="church", area_id=world.area_a)
+    session.add(partner)
+    session.flush()
+    addressing.link_need_to_partners(session, world.admin, need, [partner.id], seen=[])
+    with pytest.raises(ConflictError) as stale:
+        addressing.link_need_to_partners(session, world.editor_a, need, [], seen=[])
+    assert stale.value.changed_by == "ada"
+    assert addressing.linked_partners(session, world.admin, need) == [partner.id]
+
+
+def test_another_teams_editor_may_not_link_partners_to_a_need(session):
+    world = build_world(session)
+    need = add_need(session, world, "seniors_loneliness", ["seniors"])
+    with pytest.raises(PermissionDenied):
+        addressing.link_need_to_partners(session, world.editor_b, need, [])

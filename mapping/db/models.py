@@ -60,6 +60,7 @@ HISTORY_TABLES = (
     "need",
     "action",
     "action_partner",
+    "need_partner",
 )
 
 
@@ -639,6 +640,22 @@ class ActionPartner(Base):
     action_id: Mapped[int] = mapped_column(
         ForeignKey("action.id", ondelete="CASCADE"), nullable=False
     )
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partner.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+class NeedPartner(Base):
+    """A partner linked by hand to a need it responds to (history kept, so it has its own id)."""
+
+    __tablename__ = "need_partner"
+    __table_args__ = (
+        UniqueConstraint("need_id", "partner_id", name="uq_need_partner"),
+        Index("ix_need_partner_partner_id", "partner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), nullable=False)
     partner_id: Mapped[int] = mapped_column(
         ForeignKey("partner.id", ondelete="CASCADE"), nullable=False
     )

@@ -20,14 +20,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from mapping import catalog
 from mapping.db import set_app_user
-from mapping.db.models import ADDRESSER_VOCABULARIES, AddressingRule, WalkingLimit
-from mapping.errors import PermissionDenied, UserError, ValidationError
+from mapping.db.models import (
+    ADDRESSER_VOCABULARIES,
+    AddressingRule,
+    Area,
+    LayerHistory,
+    NeedPartner,
+    WalkingLimit,
+)
+from mapping.errors import ConflictError, PermissionDenied, UserError, ValidationError
 from mapping.services import pins
 from mapping.services.accounts import Actor
 
@@ -286,7 +293,9 @@ _CANDIDATES = text(
         UNION ALL
         SELECT 'partner', p.id, p.name, p.sector, p.area_id, p.visibility, pa.team_id,
                ST_Distance(CAST(p.geom AS geography), CAST(n.g AS geography)),
-               (p.area_id = n.area_id), false
+               (p.area_id = n.area_id),
+               EXISTS (SELECT 1 FROM need_partner l
+                       WHERE l.need_id = n.id AND l.partner_id = p.id)
         FROM partner p CROSS JOIN n LEFT JOIN area pa ON pa.id = p.area_id
         WHERE p.retired_at IS NULL AND p.sector = ANY (CAST(:sectors AS text[]))
           AND (p.area_id = n.area_id
@@ -315,7 +324,7 @@ def candidates(
     target groups, that are in the need's area or within the walking limit
     (``limit_m``, else the need's own) in a straight line from the need's point
     (an area-wide need: from its area's boundary), that the actor may see.
-    ``linked`` marks the resources already linked to the need by hand.
+    ``linked`` marks the resources and partners already linked to the need by hand.
     """
     need = pins.get_pin(session, actor, "need", need_id)
     groups = tuple(need.target_groups or ())
@@ -361,3 +370,71 @@ def candidates(
         has_rule=any(found.values()),
         items=items,
     )
+
+
+def linked_partners(session: Session, actor: Actor, need_id: int) -> list[int]:
+    """The ids of the partners linked by hand to a need, those the actor may see."""
+    need = pins.get_pin(session, actor, "need", need_id)
+    linked = session.scalars(
+        select(NeedPartner.partner_id).where(NeedPartner.need_id == need.id)
+    ).all()
+    visible = []
+    for partner_id in sorted(linked):
+        try:
+            pins.get_pin(session, actor, "partner", partner_id)
+        except UserError:
+            continue
+        visible.append(partner_id)
+    return visible
+
+
+def link_need_to_partners(
+    session: Session,
+    actor: Actor,
+    need_id: int,
+    partner_ids: Iterable[int],
+    seen: Iterable[int] | None = None,
+) -> list[int]:
+    """Record which partners respond to a need (replacing the list); the list now stored.
+
+    ``seen``: the list the form showed; when someone changed the links since,
+    ``ConflictError`` says who, and nothing is written. The database records
+    every link added or removed in history.
+    """
+    need = pins.get_pin(session, actor, "need", need_id, lock=True)
+    if not actor.can_edit:
+        raise PermissionDenied("error.read_only")
+    area = session.get(Area, need.area_id) if need.area_id is not None else None
+    if not actor.may_edit_team(area.team_id if area is not None else None):
+        raise PermissionDenied("error.not_your_team")
+    set_app_user(session, actor.username)
+    wanted = sorted(set(partner_ids))
+    for partner_id in wanted:
+        pins.get_pin(session, actor, "partner", partner_id)
+    current = sorted(
+        session.scalars(select(NeedPartner.partner_id).where(NeedPartner.need_id == need.id))
+    )
+    if seen is not None and sorted(set(seen)) != current:
+        latest = session.execute(
+            select(LayerHistory.app_user, LayerHistory.db_user)
+            .where(
+                LayerHistory.table_name == "need_partner",
+                LayerHistory.row_data["need_id"].astext == str(need.id),
+            )
+            .order_by(LayerHistory.id.desc())
+            .limit(1)
+        ).first()
+        who = None if latest is None else latest.app_user or f"{latest.db_user} (QGIS/SQL)"
+        raise ConflictError({"partner_ids": (sorted(set(seen)), current)}, who)
+    removed = set(current) - set(wanted)
+    if removed:
+        session.execute(
+            delete(NeedPartner).where(
+                NeedPartner.need_id == need.id, NeedPartner.partner_id.in_(removed)
+            )
+        )
+    session.add_all(
+        NeedPartner(need_id=need.id, partner_id=p) for p in wanted if p not in current
+    )
+    session.flush()
+    return wanted

@@ -20,9 +20,13 @@ Create Date: 2026-12-06
   ``updated_by`` are written by a trigger, so no statement can forge them; the
   version counter and history are the pins' (``calmap_bump_version``,
   ``calmap_record_history``).
+- ``need_partner``: the partners a need was linked to by hand, like
+  ``need_resource`` (same policies: visible when both ends are, written by
+  whoever may edit the need's area), with an id so that history records it.
 - ``layer_history``: a version of an action is visible to whoever may see the
   need it names, so a team-only need's actions never show through history; a
-  version of a responsible-partner link to whoever may see its action.
+  version of a responsible-partner link to whoever may see its action; a
+  version of a need's partner link to whoever may see both ends.
 """
 
 import sqlalchemy as sa
@@ -137,6 +141,16 @@ def _policies() -> list[str]:
     policy("action_partner", "INSERT", f"WITH CHECK ({action_editable})")
     policy("action_partner", "UPDATE", f"USING ({action_editable}) WITH CHECK ({action_editable})")
     policy("action_partner", "DELETE", f"USING ({action_editable})")
+
+    # As need_resource (0006): visible when both ends are, written with the need.
+    policy(
+        "need_partner",
+        "SELECT",
+        "USING (EXISTS (SELECT 1 FROM need n WHERE n.id = need_id) "
+        "AND EXISTS (SELECT 1 FROM partner p WHERE p.id = partner_id))",
+    )
+    policy("need_partner", "INSERT", f"WITH CHECK ({_need_editable('need_id')})")
+    policy("need_partner", "DELETE", f"USING ({_need_editable('need_id')})")
     return stmts
 
 
@@ -150,12 +164,17 @@ def _history_policy() -> str:
     link_version = (
         "EXISTS (SELECT 1 FROM action a WHERE a.id = (row_data->>'action_id')::integer)"
     )
+    need_link_version = (
+        "EXISTS (SELECT 1 FROM need n WHERE n.id = (row_data->>'need_id')::integer) "
+        "AND EXISTS (SELECT 1 FROM partner p WHERE p.id = (row_data->>'partner_id')::integer)"
+    )
     return (
         f"CREATE POLICY layer_history_select ON layer_history FOR SELECT TO {APP_ROLE} "
         f"USING ({PERSON} AND CASE "
         f"WHEN CAST(table_name AS text) IN ('resource', 'partner', 'need') THEN {pin_version} "
         f"WHEN CAST(table_name AS text) = 'action' THEN ({ADMIN} OR {action_version}) "
         f"WHEN CAST(table_name AS text) = 'action_partner' THEN ({ADMIN} OR {link_version}) "
+        f"WHEN CAST(table_name AS text) = 'need_partner' THEN ({ADMIN} OR ({need_link_version})) "
         f"ELSE {SIGNED_IN} END)"
     )
 
@@ -229,13 +248,24 @@ def upgrade() -> None:
         sa.UniqueConstraint("action_id", "partner_id", name="uq_action_partner"),
     )
     op.create_index("ix_action_partner_partner_id", "action_partner", ["partner_id"])
+    op.create_table(
+        "need_partner",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("need_id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["need_id"], ["need.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["partner_id"], ["partner.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("need_id", "partner_id", name="uq_need_partner"),
+    )
+    op.create_index("ix_need_partner_partner_id", "need_partner", ["partner_id"])
 
     op.execute(FUNCTIONS)
     op.execute(
         "CREATE TRIGGER action_stamp BEFORE INSERT OR UPDATE ON action "
         "FOR EACH ROW EXECUTE FUNCTION calmap_action_stamp()"
     )
-    for table in ("action", "action_partner"):
+    for table in ("action", "action_partner", "need_partner"):
         op.execute(
             f"CREATE TRIGGER {table}_history AFTER INSERT OR UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION calmap_record_history()"
@@ -253,10 +283,12 @@ def upgrade() -> None:
         "FOR EACH ROW EXECUTE FUNCTION calmap_action_follow_team()"
     )
 
-    tables = ("addressing_rule", "walking_limit", "action", "action_partner")
+    tables = ("addressing_rule", "walking_limit", "action", "action_partner", "need_partner")
     op.execute(f"REVOKE ALL ON {', '.join(tables)} FROM PUBLIC")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(tables)} TO {APP_ROLE}")
-    for sequence in ("addressing_rule_id_seq", "action_id_seq", "action_partner_id_seq"):
+    for sequence in (
+        "addressing_rule_id_seq", "action_id_seq", "action_partner_id_seq", "need_partner_id_seq"
+    ):
         op.execute(f"GRANT USAGE ON SEQUENCE {sequence} TO {APP_ROLE}")
     for table in tables:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -276,6 +308,7 @@ def downgrade() -> None:
     )
     op.execute("DROP TRIGGER IF EXISTS need_action_team ON need")
     op.execute("DROP TRIGGER IF EXISTS area_action_team ON area")
+    op.drop_table("need_partner")
     op.drop_table("action_partner")
     op.drop_table("action")
     op.drop_table("walking_limit")
