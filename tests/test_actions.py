@@ -372,3 +372,31 @@ def test_the_cli_adds_lists_and_updates_an_action_as_an_editor(world):
     assert rows[str(new_id)][4] == "'=Plan" and rows[str(new_id)][8] == "done"
     hidden = runner.invoke(app, ["actions", "list", "--team", "T-A", "--user", "edit-b"], env=env)
     assert "Działanie team" not in hidden.output and "Działanie public" in hidden.output
+
+
+def test_the_cli_lists_a_needs_candidates_and_only_admins_set_walking_limits(world):
+    env = {**app_env(world.url), "CALMAP_DATA_DIR": "/nonexistent"}
+    runner = CliRunner()
+    from mapping.cli.main import app
+
+    shown = runner.invoke(app, ["addressing", "candidates", "--need", str(world.public_need),
+                                "--format", "json", "--user", "viewer1"], env=env)
+    assert shown.exit_code == 0, shown.output
+    found = json.loads(shown.output)
+    assert found["distance_kind"] == "straight_line"
+    assert found["limit_m"] == 1500
+    (fundacja,) = [c for c in found["candidates"] if c["name"] == "Fundacja"]
+    assert fundacja["linked"] and fundacja["same_area"] and fundacja["distance_m"] is None
+    text_form = runner.invoke(app, ["addressing", "candidates", "--need", str(world.public_need)],
+                              env=env)
+    assert "straight line" in text_form.output
+    refused = runner.invoke(app, ["addressing", "set-limit", "seniors", "300", "--user", "edit-a"],
+                            env=env)
+    assert refused.exit_code == 1
+    assert "Only administrators" in refused.output
+    too_far = runner.invoke(app, ["addressing", "set-limit", "seniors", "100000"], env=env)
+    assert too_far.exit_code == 1
+    assert "between 50 and 10000 m" in too_far.output
+    assert runner.invoke(app, ["addressing", "set-limit", "seniors", "450"], env=env).exit_code == 0
+    limits = runner.invoke(app, ["addressing", "limits", "--user", "viewer1"], env=env).output
+    assert "seniors\t450" in limits

@@ -54,7 +54,8 @@ def _acting(user: str | None) -> Iterator[tuple[Session, Actor]]:
         engine.dispose()
 
 
-def _run(user: str | None, work: Callable[[Session, Actor], T]) -> T:
+def run_as(user: str | None, work: Callable[[Session, Actor], T]) -> T:
+    """``work(session, actor)`` in one transaction as ``user`` (or as the owner, no user)."""
     with _acting(user) as (session, actor):
         return work(session, actor)
 
@@ -109,7 +110,7 @@ def actions_list(
                 return actions.for_need(session, actor, need)
             return actions.all_actions(session, actor)
 
-        found = _run(user, work)
+        found = run_as(user, work)
     if output == "json":
         typer.echo(json.dumps([_json(a) for a in found], ensure_ascii=False, indent=1))
     elif output == "csv":
@@ -143,7 +144,7 @@ def actions_add(
     from mapping.services import actions
 
     with user_errors():
-        ref = _run(
+        ref = run_as(
             user,
             lambda session, actor: actions.create_action(
                 session, actor, need, title, description=description,
@@ -188,5 +189,5 @@ def actions_update(
                 seen = actions.get_action(session, actor, action).version
             return actions.update_action(session, actor, actions.ActionRef(action, seen), changes)
 
-        ref = _run(user, work)
+        ref = run_as(user, work)
     typer.echo(f"updated action {ref.id} (version {ref.version})")

@@ -96,7 +96,7 @@ def _clean(session: Session, actor: Actor, data: dict[str, Any]) -> dict[str, An
     if unknown:
         raise UserError("error.unknown_fields", fields=", ".join(sorted(unknown)))
     errors: dict[str, str] = {}
-    texts = {key: data[key] for key in ("title", "description") if key in data}
+    texts: dict[str, Any] = {key: data[key] for key in ("title", "description") if key in data}
     cleaned = validation.clean_text(texts, errors)
     if "title" in data and len(cleaned.get("title") or "") > 300:
         errors["title"] = "error.too_long"

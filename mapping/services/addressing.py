@@ -237,11 +237,12 @@ def add_rule(session: Session, actor: Actor, rule: Rule) -> Rule:
         errors["target_groups"] = "error.unknown_choice"
     if errors:
         raise ValidationError(errors)
+    groups = sorted(set(rule.target_groups))
     values = {
         "need_category": rule.need_category,
         "addresser_vocabulary": rule.vocabulary,
         "addresser_code": rule.code,
-        "target_groups": sorted(set(rule.target_groups)),
+        "target_groups": groups,
         "active": True,
     }
     rule_id = session.execute(
@@ -249,12 +250,12 @@ def add_rule(session: Session, actor: Actor, rule: Rule) -> Rule:
         .values(values)
         .on_conflict_do_update(
             constraint="uq_addressing_rule",
-            set_={"target_groups": values["target_groups"], "active": True},
+            set_={"target_groups": groups, "active": True},
         )
         .returning(AddressingRule.id)
     ).scalar_one()
     return Rule(rule.need_category, rule.vocabulary, rule.code,
-                tuple(values["target_groups"]), True, rule_id)
+                tuple(groups), True, rule_id)
 
 
 def set_rule_active(session: Session, actor: Actor, rule_id: int, active: bool) -> None:
