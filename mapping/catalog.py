@@ -88,9 +88,9 @@ def install_defaults(session: Session) -> int:
     """Insert the default entries that are missing; return how many were added.
 
     With them the defaults of what addresses what and of the walking limits
-    (``mapping.services.addressing``), which name the entries' codes.
+    (``mapping.catalog_rules``), which name the entries' codes.
     """
-    from mapping.services import addressing
+    from mapping import catalog_rules
 
     rows = [_row(entry) for entry in default_entries()]
     result = session.execute(
@@ -99,7 +99,7 @@ def install_defaults(session: Session) -> int:
         .on_conflict_do_nothing(constraint="uq_category_vocabulary_code")
         .returning(Category.id)
     )
-    return len(result.all()) + addressing.install_defaults(session)
+    return len(result.all()) + catalog_rules.install_defaults(session)
 
 
 def entries(session: Session, vocabulary: str | None = None) -> list[Entry]:

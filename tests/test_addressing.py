@@ -7,7 +7,7 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy import func, select, text
 
-from mapping import catalog
+from mapping import catalog, catalog_rules
 from mapping.db.models import AddressingRule, Partner, Resource, WalkingLimit
 from mapping.errors import ConflictError, PermissionDenied, UserError
 from mapping.services import addressing, pins
@@ -48,28 +48,29 @@ def add_need(session, world, category, groups, point=None, visibility="public"):
 def test_the_shipped_rules_cover_every_need_category_of_the_default_catalogue():
     shipped = catalog.default_entries()
     needs = {e.code for e in shipped if e.vocabulary == "need_category"}
-    assert {rule.need_category for rule in addressing.default_rules()} == needs
+    assert {rule.need_category for rule in catalog_rules.default_rules()} == needs
 
 
 def test_every_shipped_rule_names_codes_the_default_catalogue_has():
     codes = {(e.vocabulary, e.code) for e in catalog.default_entries()}
-    for rule in addressing.default_rules():
+    for rule in catalog_rules.default_rules():
         assert ("need_category", rule.need_category) in codes, rule
         assert (rule.vocabulary, rule.code) in codes, rule
         for group in rule.target_groups:
             assert ("target_group", group) in codes, rule
-    for group in addressing.default_limits():
+    for group in catalog_rules.default_limits():
         assert group == "*" or ("target_group", group) in codes
 
 
 def test_every_need_category_is_addressed_by_a_resource_category_and_a_partner_sector():
-    for need in {r.need_category for r in addressing.default_rules()}:
-        vocabularies = {r.vocabulary for r in addressing.default_rules() if r.need_category == need}
+    shipped = catalog_rules.default_rules()
+    for need in {r.need_category for r in shipped}:
+        vocabularies = {r.vocabulary for r in shipped if r.need_category == need}
         assert vocabularies == {"resource_category", "partner_sector"}, need
 
 
 def test_upgrading_installs_the_defaults_and_installing_again_keeps_an_admins_changes(session):
-    assert len(addressing.rules(session)) == len(addressing.default_rules())
+    assert len(addressing.rules(session)) == len(catalog_rules.default_rules())
     rule = session.scalar(select(AddressingRule).where(AddressingRule.addresser_code == "u3a"))
     rule.active = False
     session.get(WalkingLimit, "seniors").metres = 400

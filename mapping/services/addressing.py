@@ -3,10 +3,8 @@
 The catalogue says which resource categories and partner sectors address a
 need category, for which target groups (``addressing_rule``), and how far
 people of each target group are expected to walk to help (``walking_limit``;
-the row ``*`` is everyone else). Defaults ship in ``mapping/data/addressing.csv``
-and ``mapping/data/walking_limits.csv`` and are written by ``install_defaults``
-(``calmap db upgrade`` runs it through ``catalog.install_defaults``); an admin's
-changes are never overwritten, and a default rule an admin switched off stays off.
+the row ``*`` is everyone else); the shipped defaults are ``mapping.catalog_rules``.
+Admins change both here; everyone signed in reads them.
 
 Distances are straight lines on the spheroid (PostGIS geography), in metres;
 every result says so (``distance_kind``), because walking distances on the
@@ -15,16 +13,15 @@ street network come later and will say ``"street"``.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from mapping import catalog
+from mapping.catalog_rules import EVERYONE_ELSE, Rule, default_limits
 from mapping.db import set_app_user
 from mapping.db.models import (
     ADDRESSER_VOCABULARIES,
@@ -38,32 +35,11 @@ from mapping.errors import ConflictError, PermissionDenied, UserError, Validatio
 from mapping.services import pins
 from mapping.services.accounts import Actor
 
-DATA = Path(__file__).resolve().parent.parent / "data"
-RULES_FILE = DATA / "addressing.csv"
-LIMITS_FILE = DATA / "walking_limits.csv"
-EVERYONE_ELSE = "*"
 MIN_LIMIT_M = 50
 MAX_LIMIT_M = 10_000
 STRAIGHT_LINE = "straight_line"
 # A resource for this group serves everyone, whatever the need's groups.
 ALL_RESIDENTS = "all_residents"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Resources of a category (or partners of a sector) address a need category."""
-
-    need_category: str
-    vocabulary: str
-    code: str
-    target_groups: tuple[str, ...] = ()
-    active: bool = True
-    id: int | None = None
-
-    def applies_to(self, groups: Iterable[str]) -> bool:
-        """Whether the rule holds for a need of ``groups`` (no groups on either side: yes)."""
-        wanted = set(groups)
-        return not self.target_groups or not wanted or bool(wanted & set(self.target_groups))
 
 
 @dataclass(frozen=True)
@@ -95,53 +71,6 @@ class Candidates:
     distance_kind: str
     has_rule: bool
     items: list[Candidate]
-
-
-def default_rules() -> list[Rule]:
-    """The shipped rules, in file order (target groups separated by spaces)."""
-    with RULES_FILE.open(encoding="utf-8", newline="") as handle:
-        return [
-            Rule(
-                need_category=row["need_category"],
-                vocabulary=row["addresser_vocabulary"],
-                code=row["addresser_code"],
-                target_groups=tuple(row["target_groups"].split()),
-            )
-            for row in csv.DictReader(handle)
-        ]
-
-
-def default_limits() -> dict[str, int]:
-    """The shipped walking limits in metres by target group (``*``: everyone else)."""
-    with LIMITS_FILE.open(encoding="utf-8", newline="") as handle:
-        return {row["target_group"]: int(row["metres"]) for row in csv.DictReader(handle)}
-
-
-def install_defaults(session: Session) -> int:
-    """Insert the default rules and limits that are missing; return how many were added."""
-    rules = [
-        {
-            "need_category": r.need_category,
-            "addresser_vocabulary": r.vocabulary,
-            "addresser_code": r.code,
-            "target_groups": list(r.target_groups),
-        }
-        for r in default_rules()
-    ]
-    added = session.execute(
-        insert(AddressingRule)
-        .values(rules)
-        .on_conflict_do_nothing(constraint="uq_addressing_rule")
-        .returning(AddressingRule.id)
-    ).all()
-    limits = [{"target_group": g, "metres": m} for g, m in default_limits().items()]
-    added_limits = session.execute(
-        insert(WalkingLimit)
-        .values(limits)
-        .on_conflict_do_nothing(index_elements=["target_group"])
-        .returning(WalkingLimit.target_group)
-    ).all()
-    return len(added) + len(added_limits)
 
 
 def rules(
