@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from mapping.db.models import AddressingRule, WalkingLimit
+from mapping.db.plan_models import AddressingRule, WalkingLimit
 
 DATA = Path(__file__).resolve().parent / "data"
 RULES_FILE = DATA / "addressing.csv"

@@ -20,7 +20,8 @@ from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from mapping import db
-from mapping.db.models import Action, Area, Partner, Partnership, PartnershipArea, PartnershipMember
+from mapping.db.models import Area, Partner, Partnership, PartnershipArea, PartnershipMember
+from mapping.db.plan_models import Action
 from mapping.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from mapping.services import accounts, actions, pins
 from tests.conftest import _create_database, _drop_database, app_env, runtime_url

@@ -8,7 +8,8 @@ from shapely.geometry import Point
 from sqlalchemy import func, select, text
 
 from mapping import catalog, catalog_rules
-from mapping.db.models import AddressingRule, Partner, Resource, WalkingLimit
+from mapping.db.models import Partner, Resource
+from mapping.db.plan_models import AddressingRule, WalkingLimit
 from mapping.errors import ConflictError, PermissionDenied, UserError
 from mapping.services import addressing, pins
 from tests.editing_fixtures import build_world

@@ -26,7 +26,8 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from mapping import i18n
 from mapping.db import set_app_user
-from mapping.db.models import ACTION_STATUSES, Action, ActionPartner, Area, LayerHistory, Need
+from mapping.db.models import Area, LayerHistory, Need
+from mapping.db.plan_models import ACTION_STATUSES, Action, ActionPartner
 from mapping.errors import ConflictError, NotFound, PermissionDenied, UserError, ValidationError
 from mapping.io import spreadsheet_safe
 from mapping.services import pins, validation

@@ -23,11 +23,10 @@ from sqlalchemy.orm import Session
 from mapping import catalog
 from mapping.catalog_rules import EVERYONE_ELSE, Rule, default_limits
 from mapping.db import set_app_user
-from mapping.db.models import (
+from mapping.db.models import Area, LayerHistory
+from mapping.db.plan_models import (
     ADDRESSER_VOCABULARIES,
     AddressingRule,
-    Area,
-    LayerHistory,
     NeedPartner,
     WalkingLimit,
 )
