@@ -87,6 +87,10 @@ def test_a_status_change_makes_a_new_version_recorded_in_history(session):
         ("ewa", "planned"), ("ewa", "in_progress"), ("ada", "done"),
     ]
     assert actions.get_action(session, world.admin, ref.id).updated_by == "ada"
+    shown = actions.versions(session, world.editor_a, ref.id)
+    assert [(v.changed_by, v.data["status"]) for v in shown] == [
+        ("ada", "done"), ("ewa", "in_progress"), ("ewa", "planned"),
+    ]
 
 
 def test_a_stale_update_is_refused_and_says_who_changed_what(session):
@@ -142,6 +146,8 @@ def test_an_editor_of_team_b_neither_sees_nor_changes_team_as_team_only_plan(ses
     assert [a.id for a in actions.all_actions(session, world.viewer)] == [open_.id]
     with pytest.raises(NotFound):
         actions.get_action(session, world.editor_b, secret.id)
+    with pytest.raises(NotFound):
+        actions.versions(session, world.editor_b, secret.id)
     with pytest.raises(NotFound):
         actions.for_need(session, world.editor_b, hidden)
     with pytest.raises(NotFound):

@@ -260,6 +260,26 @@ def _conflict(session: Session, row: Action, seen_version: int) -> ConflictError
     return ConflictError(changes, who)
 
 
+def versions(session: Session, actor: Actor, action_id: int) -> list[pins.Version]:
+    """Every recorded state of an action whose need the actor may see, newest first."""
+    _action(session, actor, action_id)
+    rows = session.scalars(
+        select(LayerHistory)
+        .where(LayerHistory.table_name == "action", LayerHistory.row_id == action_id)
+        .order_by(LayerHistory.id.desc())
+    )
+    return [
+        pins.Version(
+            history_id=h.id,
+            changed_at=h.changed_at,
+            changed_by=h.app_user or f"{h.db_user} (QGIS/SQL)",
+            operation=h.operation,
+            data=h.row_data or {},
+        )
+        for h in rows
+    ]
+
+
 # Actions whose need the actor may see, with need, area and team; {scope} narrows them.
 _LIST = """
 SELECT ac.id, ac.version, ac.need_id, n.name AS need_name, n.category AS need_category,
