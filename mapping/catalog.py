@@ -85,7 +85,13 @@ def shipped_sensitive() -> frozenset[tuple[str, str]]:
 
 
 def install_defaults(session: Session) -> int:
-    """Insert the default entries that are missing; return how many were added."""
+    """Insert the default entries that are missing; return how many were added.
+
+    With them the defaults of what addresses what and of the walking limits
+    (``mapping.catalog_rules``), which name the entries' codes.
+    """
+    from mapping import catalog_rules
+
     rows = [_row(entry) for entry in default_entries()]
     result = session.execute(
         insert(Category)
@@ -93,7 +99,7 @@ def install_defaults(session: Session) -> int:
         .on_conflict_do_nothing(constraint="uq_category_vocabulary_code")
         .returning(Category.id)
     )
-    return len(result.all())
+    return len(result.all()) + catalog_rules.install_defaults(session)
 
 
 def entries(session: Session, vocabulary: str | None = None) -> list[Entry]:

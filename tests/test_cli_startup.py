@@ -79,7 +79,8 @@ def test_db_url_and_status_still_answer_for_the_embedded_database(tmp_path):
 def test_help_still_lists_every_command_group_and_command(tmp_path):
     output, _, _ = probe({"CALMAP_DATA_DIR": str(tmp_path)}, "--help")
     for name in ("db", "catalog", "user", "survey", "import", "export", "snapshot", "june",
-                 "demo", "serve", "share"):
+                 "demo", "serve", "share", "actions",
+                 "addressing"):
         assert f" {name} " in output, name
     assert "Load the demo city" in output
     output, _, _ = probe({"CALMAP_DATA_DIR": str(tmp_path)}, "db", "--help")

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mapping import config, db
+from mapping.cli.actions import actions_app
+from mapping.cli.addressing import addressing_app
 from mapping.cli.backup import backup_command, restore_command
 from mapping.cli.common import fail, in_transaction, ready_engine, user_errors
 from mapping.cli.export import export_app
@@ -55,6 +57,8 @@ app.add_typer(export_app, name="export")
 app.add_typer(field_app, name="field")
 app.add_typer(snapshot_app, name="snapshot")
 app.add_typer(share_app, name="share")
+app.add_typer(actions_app, name="actions")
+app.add_typer(addressing_app, name="addressing")
 app.command("june")(june)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -58,6 +58,9 @@ HISTORY_TABLES = (
     "partnership",
     "partnership_member",
     "need",
+    "action",
+    "action_partner",
+    "need_partner",
 )
 
 
@@ -550,3 +553,9 @@ class ShareLinkOpening(Base):
     )
     client: Mapped[str] = mapped_column(String(200), nullable=False)
     outcome: Mapped[str] = mapped_column(String(16), nullable=False)
+
+
+
+# The tables of the response to needs (migration 0008_addresses) live in their own
+# module; importing it here registers them with Base, so Base.metadata is the schema.
+from mapping.db import plan_models  # noqa: E402, F401  (import cycle by design)
