@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import geopandas as gpd
-from geoalchemy2.shape import from_shape
 
 from geodata.boundaries import dissolve, read_boundaries
 from geodata.points import read_projected_points
+from mapping import geometry
 from mapping.db.models import (
-    SRID,
     Resource,
     Team,
 )
@@ -110,7 +109,7 @@ def _load_gdansk_venues(loader: _Loader, gdansk: _Places) -> dict[str, Resource]
             "description": _venue_description(venue),
             "visibility": "public",
             "area_id": gdansk.rows[district].id if district else None,
-            "geom": from_shape(venue["geometry"], srid=SRID),
+            "geom": geometry.to_database(venue["geometry"]),
         }
     return loader.pins(Resource, "resources", wanted)
 

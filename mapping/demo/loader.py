@@ -9,16 +9,14 @@ from collections.abc import Hashable
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
-from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Point
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from geodata.boundaries import RepairNote
-from mapping import catalog
+from mapping import catalog, geometry
 from mapping.db.models import (
-    SRID,
     Area,
     Partner,
     Partnership,
@@ -238,11 +236,11 @@ def _spot(area: BaseGeometry, key: str) -> Point:
 
 
 def _polygon(shape: MultiPolygon) -> Any:
-    return from_shape(shape, srid=SRID)
+    return geometry.to_database(shape)
 
 
 def _point(point: Point) -> Any:
-    return from_shape(point, srid=SRID)
+    return geometry.to_database(point)
 
 
 def _repair_text(note: RepairNote | None) -> str:

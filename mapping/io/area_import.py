@@ -32,7 +32,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from geoalchemy2.shape import from_shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from geodata import boundaries
 from geodata.features import WGS84, Features
+from mapping import geometry as boundary
 from mapping.db import set_app_user
 from mapping.db.models import SRID, Area, Team
 from mapping.errors import PermissionDenied, UserError
@@ -237,8 +237,7 @@ def commit(session: Session, actor: Actor, planned: AreaPlan) -> list[int]:
                     "population": area.population,
                     "source": area.source,
                     # Never None here: an area without a geometry has an error.
-                    "geom": (from_shape(area.geometry, srid=SRID)
-                             if area.geometry is not None else None),
+                    "geom": boundary.to_database(area.geometry),
                 }
                 for area in level
             ]
@@ -348,7 +347,7 @@ def _stored(session: Session, geometries: list[BaseGeometry]) -> gpd.GeoDataFram
     ).all()
     return gpd.GeoDataFrame(
         {c: [getattr(r, c) for r in rows] for c in columns},
-        geometry=shapely.from_wkb([bytes(r.geom) for r in rows]) if rows else [],
+        geometry=boundary.from_wkb([r.geom for r in rows]) if rows else [],
         crs=SRID,
     )
 
