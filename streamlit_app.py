@@ -17,9 +17,8 @@ from mapping.i18n import reasons, t
 from mapping.ui import auth, cached_reads, page, shared_link, sidebar, state
 from mapping.ui.safe_text import md_t
 
-cfg: Config | None
 try:
-    cfg = cached_reads.settings()
+    cfg: Config | None = cached_reads.settings()
 except ConfigError as exc:
     cfg = None
     config_error: ConfigError | None = exc
