@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from mapping.config import ConfigError
+from mapping.config import Config, ConfigError
 from mapping.i18n import reasons, t
 from mapping.ui import auth, cached_reads, page, shared_link, sidebar, state
 from mapping.ui.safe_text import md_t
@@ -21,7 +21,7 @@ from mapping.ui.safe_text import md_t
 FAVICON = Path(__file__).parent / "mapping" / "data" / "favicon.png"
 
 try:
-    cfg = cached_reads.settings()
+    cfg: Config | None = cached_reads.settings()
 except ConfigError as exc:
     cfg = None
     config_error: ConfigError | None = exc
@@ -79,11 +79,11 @@ with page.schema_guard(lang):
     sidebar.selectors(url, lang)
 
 
-def _page(path: str, key: str, icon: str, **options: object) -> st.Page:
+def _page(path: str, key: str, icon: str, *, default: bool = False) -> st.Page:
     # Material icons ship with Streamlit; emoji need a colour-emoji font the
     # centre's machines (and Debian's headless Chromium) often lack.
     return st.Page(f"app_pages/{path}", title=t(f"nav.{key}", lang), icon=f":material/{icon}:",
-                   **options)
+                   default=default)
 
 
 presenter_page = _page("presenter.py", "presenter", "slideshow")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pyogrio.errors
@@ -27,10 +28,12 @@ lang, cfg, url = page.lang, page.cfg, page.url
 actor = page.require_editor()
 
 st.title(md_t("areas.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
-area_id = state.area_id()
-if area_id is None:
+chosen_area = state.area_id()
+if chosen_area is None:
     st.info(t("areas.choose_area", lang))
     st.stop()
+# Declared, not narrowed: the lambdas below would see an ``int | None`` module variable.
+area_id: int = chosen_area
 
 found = page.run(lambda s: areas.area_for_editing(s, area_id))
 if found.error is not None:
@@ -56,7 +59,8 @@ draw_tab, streets_tab, build_tab = st.tabs(
 
 with draw_tab:
     installed = assets.leaflet_draw_installed(cached_reads.STATIC_DIR)
-    drawings = None
+    # What the draw plugin returns: GeoJSON features, None before any drawing.
+    drawings: list[dict[str, Any]] | None = None
     if installed:
         st.caption(t("areas.draw_hint", lang))
         base = st.get_option("server.baseUrlPath") or ""
@@ -74,8 +78,9 @@ with draw_tab:
                           returned_objects=["all_drawings"])
         drawings = (reply or {}).get("all_drawings")
         if may_edit and st.button(t("areas.save_drawing", lang), disabled=not drawings,
-                                  type="primary", key=PREFIX + "save_drawing"):
-            save(lambda s: areas.update_geometry(s, actor, ref, drawings), "areas.saved")
+                                  type="primary", key=PREFIX + "save_drawing") and drawings:
+            drawn = drawings  # the button is disabled without drawings
+            save(lambda s: areas.update_geometry(s, actor, ref, drawn), "areas.saved")
     else:
         st.warning(t("areas.draw_unavailable", lang))
     with st.expander(t("areas.geojson_heading", lang), expanded=not installed):
@@ -119,6 +124,7 @@ with build_tab:
                 layer = None
                 st.error(t("areas.street_layer_unreadable", lang))
         if layer is not None:
+            match: areas.StreetMatch | None
             try:
                 match = areas.build_from_streets(listed, layer, buffer_m=buffer_m)
             except UserError as exc:

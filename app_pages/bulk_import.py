@@ -153,7 +153,8 @@ if report.errors:
               key=state.BULK + "commit_disabled")
     st.stop()
 
-labels = {
+# Keyed by code; a row without a category looks up None and shows nothing.
+labels: dict[str | None, str] = {
     e.code: e.label(lang) for e in view.catalogue if e.vocabulary == CATEGORY_VOCABULARY[layer]
 }
 st.dataframe(

@@ -51,14 +51,16 @@ st.html(TOUCH_CSS)
 st.title(md_t("editor.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
 area_id = state.area_id()
 editor_state.init(area_id)
-view = (
+found_view = (
     editor_view.read_view(url, actor, state.city(), state.team_id(), area_id)
     if area_id is not None
     else None
 )
-if view is None:
+if found_view is None:
     st.info(t("editor.choose_area", lang))
     st.stop()
+# Declared, not narrowed: the functions below read this module variable.
+view: editor_view.EditorView = found_view
 if not view.may_edit:
     st.warning(t("editor.not_your_area", lang))
 

@@ -60,11 +60,10 @@ def _table(planned: AreaPlan, lang: str) -> list[dict[str, object]]:
 
 
 page = open_page("import_areas")
-lang, cfg, url, actor = page.lang, page.cfg, page.url, page.actor
+lang, cfg, url = page.lang, page.cfg, page.url
 st.title(t("import_areas.heading", lang))
-if actor is None or not actor.is_admin:
-    st.error(t("area_import.admin_only", lang))
-    st.stop()
+page.stop_unless(page.actor is not None and page.actor.is_admin, "area_import.admin_only")
+actor = page.require_actor()  # stop_unless let only a signed-in admin through
 st.write(t("import_areas.intro", lang))
 
 uploaded = file_upload(
@@ -99,9 +98,11 @@ if uploaded is None:
     st.stop()
 
 content = uploaded.getvalue()
+# A plain str for the planning below (it runs in a lambda, where ``uploaded`` is not narrowed).
+file_name = uploaded.name
 digest = hashlib.sha256(content).hexdigest()
 try:
-    features = _read(digest, uploaded.name, crs.strip(), encoding.strip(), content)
+    features = _read(digest, file_name, crs.strip(), encoding.strip(), content)
 except UserError as exc:
     st.error(message(exc, lang))
     st.stop()
@@ -123,7 +124,7 @@ population_field = right.selectbox(
 )
 options = AreaOptions(name_field, kind, team, population_field, source.strip() or None)
 with st.spinner(t("import_areas.checking", lang)):
-    checked = page.run(lambda s: area_import.plan(s, actor, features, options, uploaded.name))
+    checked = page.run(lambda s: area_import.plan(s, actor, features, options, file_name))
 if checked.error is not None:
     st.error(message(checked.error, lang))
     st.stop()
@@ -170,7 +171,7 @@ if st.button(t("import_areas.commit", lang, count=len(planned.areas)), type="pri
     def plan_and_commit(session):  # the runner's session → the new areas' ids
         # Planned again in the saving transaction: the stored areas may
         # have changed since the preview (another import, an edit).
-        fresh = area_import.plan(session, actor, features, options, uploaded.name)
+        fresh = area_import.plan(session, actor, features, options, file_name)
         return area_import.commit(session, actor, fresh)
 
     with st.spinner(t("import_areas.checking", lang)):

@@ -171,8 +171,10 @@ if actor.is_admin and known:
         t("snapshots.delete_choice", lang), [s.name for s in known], index=None,
         key=PREFIX + "doomed",
     )
-    if st.button(t("snapshots.delete", lang), key=PREFIX + "delete", disabled=doomed is None):
-        gone = page.run(lambda s: snapshots.delete_snapshot(s, actor, doomed))
+    if (st.button(t("snapshots.delete", lang), key=PREFIX + "delete", disabled=doomed is None)
+            and doomed is not None):
+        chosen_snapshot = doomed  # the button is disabled until a snapshot is chosen
+        gone = page.run(lambda s: snapshots.delete_snapshot(s, actor, chosen_snapshot))
         if gone.error is not None:
             page.show_error(gone.error)
         else:

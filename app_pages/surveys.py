@@ -116,9 +116,10 @@ def import_tab() -> None:
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 key=f"{PREFIX}template.{kind}",
             )
-    default_team = state.team_id() if state.team_id() in teams else next(iter(teams))
+    chosen_team = state.team_id()
+    default_team = chosen_team if chosen_team in teams else next(iter(teams))
     team_id = st.selectbox(
-        t("survey.team", lang), list(teams), format_func=teams.get,
+        t("survey.team", lang), list(teams), format_func=lambda team: teams[team],
         index=list(teams).index(default_team), key=f"{PREFIX}team",
     )
     source = st.radio(
@@ -292,7 +293,7 @@ with tab_results:
         st.info(t("survey.no_waves", lang))
     else:
         wave_id = st.selectbox(t("survey.wave", lang), list(wave_labels),
-                               format_func=wave_labels.get, key=f"{PREFIX}wave")
+                               format_func=lambda wave: wave_labels[wave], key=f"{PREFIX}wave")
         result = _run(lambda s: indicators.wave_indicators(s, int(wave_id)))
         if isinstance(result, UserError):
             st.error(message(result, lang))
@@ -409,7 +410,8 @@ with tab_delete:
     else:
         st.write(t("survey.delete_intro", lang))
         doomed = st.selectbox(t("survey.wave", lang), list(wave_labels),
-                              format_func=wave_labels.get, key=f"{PREFIX}delete_wave")
+                              format_func=lambda wave: wave_labels[wave],
+                              key=f"{PREFIX}delete_wave")
         sure = st.checkbox(t("survey.delete_confirm", lang), key=f"{PREFIX}delete_sure")
         if st.button(t("survey.delete", lang), disabled=not sure, type="primary",
                      key=f"{PREFIX}delete"):

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check .
-# Types of every package (configured in pyproject.toml); any error stops the run.
+# Types of every package, the pages and streamlit_app.py (configured in pyproject.toml);
+# any error stops the run.
 .venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"
