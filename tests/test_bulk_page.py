@@ -214,13 +214,17 @@ def test_in_a_browser_the_preview_pins_carry_exactly_the_popups_the_server_escap
         tab.wait_for_function("typeof L !== 'undefined'")
         seen = tab.evaluate(
             """() => {
+                // Pins bind their popup and tooltip on first use (calmap-pins.js):
+                // bind each, then read what a click would show.
                 const found = {};
                 for (const name of Object.keys(window)) {
-                    const layer = window[name];
-                    if (layer instanceof L.GeoJSON) {
-                        layer.eachLayer(pin => {
-                            found[pin.feature.properties.id] = [
-                                pin.getPopup().getContent(),
+                    const group = window[name];
+                    if (group && group.calmapLayer) {
+                        group.eachLayer(pin => {
+                            pin.options.calmapBind(pin);
+                            const popup = pin.getPopup().getContent();
+                            found[pin.options.calmapId] = [
+                                typeof popup === "function" ? popup(pin) : popup,
                                 pin.getTooltip().getContent(),
                             ];
                         });
