@@ -15,7 +15,7 @@ from mapping.errors import NotFound
 from mapping.i18n import t
 from mapping.maps import presenter
 from mapping.services.share_links import Scope
-from mapping.ui import cached_reads, share_panel, sidebar, state
+from mapping.ui import cached_reads, share_panel, shared_link, sidebar, state
 from mapping.ui.page import open_page
 from mapping.ui.safe_text import md_t
 
@@ -23,15 +23,9 @@ from mapping.ui.safe_text import md_t
 PRESENT = "present"
 PARTNERSHIP = "partnership"
 
-FULL_SCREEN_CSS = """
+# The exit button floats over the map, beside the scale bar.
+EXIT_CSS = """
 <style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
-[data-testid="stStatusWidget"] { display: none !important; }
-[data-testid="stMainBlockContainer"], .block-container {
-    padding: 0 !important; max-width: 100% !important; }
-[data-testid="stMain"] { overflow: hidden; }
-iframe[title="streamlit_folium.st_folium"] { height: 100vh !important; display: block; }
 .st-key-calmap-presenter-exit { position: fixed; left: 96px; bottom: 6px; z-index: 1000;
     width: auto !important; opacity: .55; }
 .st-key-calmap-presenter-exit:hover { opacity: 1; }
@@ -85,7 +79,8 @@ if st.query_params.get(PRESENT) != "1":
     )
     st.stop()
 
-st.html(FULL_SCREEN_CSS)
+shared_link.full_screen()
+st.html(EXIT_CSS)
 try:
     show = cached_reads.presentation_of(url, city, team_id, partnership_id, area_id)
 except NotFound as exc:

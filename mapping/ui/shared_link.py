@@ -38,6 +38,11 @@ iframe[title="streamlit_folium.st_folium"] { height: 100vh !important; display: 
 """
 
 
+def full_screen() -> None:
+    """Hide the sidebar, header and margins and let the map fill the window (projector views)."""
+    st.html(FULL_SCREEN_CSS)
+
+
 def requested_token() -> str | None:
     """The share token in the address, if any."""
     value = st.query_params.get(share_links.URL_PARAMETER)
@@ -93,7 +98,7 @@ def show(url: str, cfg: Config, lang: str, token: str) -> None:
         state.pop(state.SHARE_SESSION)
         st.error(md_t(exc.key, lang, **exc.params))
         return
-    st.html(FULL_SCREEN_CSS)
+    full_screen()
     folium_map = presenter.presenter_map(
         show_map, lang, tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,
         leaflet=cached_reads.leaflet_links(),
