@@ -78,10 +78,22 @@ def offline_tab(url: str | None = None, **context_options: Any) -> Iterator[Any]
 
 def map_frame(tab: Any, ready: str = "path.leaflet-interactive") -> Any:
     """The st_folium map's iframe content, once ``ready`` (a selector) is drawn in it."""
-    frame = tab.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
-    inner = frame.content_frame()
-    inner.wait_for_selector(ready, timeout=30_000)
-    return inner
+    # A rerun (a language switch) may replace the map's iframe between finding it
+    # and entering it; then the old element has no frame any more: find it again.
+    for _ in range(20):
+        frame = tab.wait_for_selector('iframe[title="streamlit_folium.st_folium"]',
+                                      timeout=60_000)
+        inner = frame.content_frame()
+        if inner is not None:
+            try:
+                inner.wait_for_selector(ready, timeout=30_000)
+            except Exception:  # noqa: BLE001 - detached while waiting: the map was redrawn
+                if not inner.is_detached():
+                    raise
+                continue
+            return inner
+        tab.wait_for_timeout(250)
+    raise AssertionError("the map's frame kept being replaced")
 
 
 def screenshot(tab: Any, name: str) -> Path:
