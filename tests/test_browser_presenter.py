@@ -135,7 +135,10 @@ def test_an_admin_makes_a_share_link_sees_it_once_and_revokes_it(app_url, demo_d
         tab.locator('[data-testid="stDataFrame"]').first.wait_for()
         # The newest link is offered first for revoking.
         # Listed, its label shown as typed (never as markup).
-        assert tab.locator('[role="gridcell"]', has_text=label).count() >= 1
+        # The grid fills its (visually hidden, accessible) cells a moment
+        # after the frame appears: wait for the cell to be attached.
+        tab.locator('[role="gridcell"]', has_text=label).first.wait_for(
+            state="attached", timeout=30_000)
         tab.get_by_role("button", name="Wycofaj link").click()
         tab.wait_for_timeout(3000)
         assert _links_labelled(demo_db_url, label) == [True]
