@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
-import re
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from mapping.io import spreadsheet_safe
+from mapping.io import xlsform_writer
+from mapping.io.xlsform_writer import choice_name
 
 TEMPLATES = ("estate", "seniors")
 PL = "label::Polski (pl)"
@@ -244,24 +242,6 @@ def default_estates() -> list[str]:
         return [row["osiedle_official_name"] for row in csv.DictReader(handle)]
 
 
-def choice_name(text: str, taken: set[str]) -> str:
-    """An XLSForm choice name for a label: lowercase ASCII words joined by ``_``, unique.
-
-    >>> choice_name("Przedmieście Oławskie", set())
-    'przedmiescie_olawskie'
-    """
-    folded = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
-    ascii_text = "".join(c for c in folded if not unicodedata.combining(c)).lower()
-    base = re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_") or "obszar"
-    if not base[0].isalpha():
-        base = f"o_{base}"
-    name, number = base, 2
-    while name in taken:
-        name, number = f"{base}_{number}", number + 1
-    taken.add(name)
-    return name
-
-
 def template_sheets(
     kind: str, version: str | None = None, estates: Sequence[str] | None = None
 ) -> dict[str, list[tuple[str, ...]]]:
@@ -298,21 +278,4 @@ def template_xlsx(
     as text and openpyxl never stores it as a formula. Answers still find
     their area, which is looked up by its name without punctuation.
     """
-    import openpyxl  # imported here: only template downloads need it
-    from openpyxl.styles import Font
-
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.worksheets[0])
-    for title, rows in template_sheets(kind, version, estates).items():
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(spreadsheet_safe.row(row))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        for column in sheet.columns:
-            width = max(len(str(c.value or "")) for c in column)
-            sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsform_writer.workbook_bytes(template_sheets(kind, version, estates))

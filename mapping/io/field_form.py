@@ -24,14 +24,12 @@ spreadsheet (a category an admin named ``=…`` must not run as a formula).
 from __future__ import annotations
 
 import datetime as dt
-import io
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from mapping.io import spreadsheet_safe
+from mapping.io import xlsform_writer
 from mapping.io.geopoints import LOCATION
+from mapping.io.xlsform_writer import choice_name
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -158,24 +156,6 @@ def question_labels() -> dict[str, tuple[str, str]]:
     }
 
 
-def choice_name(text: str, taken: set[str]) -> str:
-    """An XLSForm choice name for a label: lowercase ASCII words joined by ``_``, unique.
-
-    >>> choice_name("Przedmieście Oławskie", set())
-    'przedmiescie_olawskie'
-    """
-    folded = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
-    ascii_text = "".join(c for c in folded if not unicodedata.combining(c)).lower()
-    base = re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_") or "obszar"
-    if not base[0].isalpha():
-        base = f"o_{base}"
-    name, number = base, 2
-    while name in taken:
-        name, number = f"{base}_{number}", number + 1
-    taken.add(name)
-    return name
-
-
 def area_choices(area_names: Iterable[str]) -> dict[str, str]:
     """Choice name → area name, for the area question; the import reads answers with it.
 
@@ -262,27 +242,5 @@ def team_area_names(session: Session, team_id: int) -> list[str]:
 
 
 def form_xlsx(sheets: Mapping[str, Sequence[Sequence[str]]]) -> bytes:
-    """The sheets as an XLSForm workbook for KoboToolbox or ODK Central.
-
-    Text that would start a formula gets a leading ``'``
-    (``mapping.io.spreadsheet_safe``): openpyxl would otherwise store a
-    label ``=…`` as a formula.
-    """
-    import openpyxl  # imported here: only template downloads need it
-    from openpyxl.styles import Font
-
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.worksheets[0])  # the empty default sheet
-    for title, rows in sheets.items():
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(spreadsheet_safe.row(row))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        for column in sheet.columns:
-            width = max(len(str(c.value or "")) for c in column)
-            sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """The sheets as an XLSForm workbook for KoboToolbox or ODK Central, cells made safe."""
+    return xlsform_writer.workbook_bytes(sheets)
