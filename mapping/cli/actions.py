@@ -9,14 +9,11 @@ applies that account's rules (an editor: the needs of their own teams' areas).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mapping import config
-from mapping.cli.common import as_user, cli_actor, fail, ready_engine, team_id, user_errors
+from mapping.cli.common import UserOption, fail, run_as, team_id, user_errors
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -24,40 +21,12 @@ if TYPE_CHECKING:
     from mapping.services.accounts import Actor
     from mapping.services.actions import ActionInfo
 
-T = TypeVar("T")
 actions_app = typer.Typer(
     help="The action plan: what the partnership does about each need, who, by when.",
     no_args_is_help=True,
 )
-UserOption = Annotated[
-    str | None, typer.Option("--user", help="act as this account (default: the owner, everything)")
-]
 FORMATS = ("text", "csv", "json")
 STATUS_HELP = "planned, in_progress, done or dropped"
-
-
-@contextmanager
-def _acting(user: str | None) -> Iterator[tuple[Session, Actor]]:
-    """One transaction as ``user`` under row-level security, or as the owner."""
-    from mapping import db
-
-    cfg = config.load()
-    engine = ready_engine(cfg)
-    try:
-        if user:
-            with as_user(cfg, engine, user) as acting:
-                yield acting
-        else:
-            with db.session_scope(engine, app_user=cli_actor().username) as session:
-                yield session, cli_actor()
-    finally:
-        engine.dispose()
-
-
-def run_as(user: str | None, work: Callable[[Session, Actor], T]) -> T:
-    """``work(session, actor)`` in one transaction as ``user`` (or as the owner, no user)."""
-    with _acting(user) as (session, actor):
-        return work(session, actor)
 
 
 def _json(action: ActionInfo) -> dict[str, object]:

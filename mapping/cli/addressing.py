@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mapping.cli.actions import UserOption, run_as
-from mapping.cli.common import fail, user_errors
+from mapping.cli.common import UserOption, fail, run_as, user_errors
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

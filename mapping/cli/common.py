@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -132,6 +132,33 @@ def as_user(cfg: config.Config, owner: Engine, username: str) -> Iterator[tuple[
             yield session, actor
     finally:
         runtime.dispose()
+
+
+UserOption = Annotated[
+    str | None, typer.Option("--user", help="act as this account (default: the owner, everything)")
+]
+
+
+@contextmanager
+def acting(user: str | None) -> Iterator[tuple[Session, Actor]]:
+    """One transaction as ``user`` under row-level security, or as the owner (no user)."""
+    cfg = config.load()
+    engine = ready_engine(cfg)
+    try:
+        if user:
+            with as_user(cfg, engine, user) as acting_as:
+                yield acting_as
+        else:
+            with db.session_scope(engine, app_user=cli_actor().username) as session:
+                yield session, cli_actor()
+    finally:
+        engine.dispose()
+
+
+def run_as(user: str | None, work: Callable[[Session, Actor], T]) -> T:
+    """``work(session, actor)`` in one transaction as ``user`` (or as the owner, no user)."""
+    with acting(user) as (session, actor):
+        return work(session, actor)
 
 
 def in_transaction(cfg: config.Config, work: Callable[[Session], T]) -> T:

@@ -9,19 +9,16 @@ database applies that account's rules (an editor: their own team's scopes only).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mapping import config
 from mapping.cli.common import (
+    UserOption,
     area_id,
-    as_user,
-    cli_actor,
     fail,
-    ready_engine,
+    run_as,
     team_id,
     user_errors,
 )
@@ -34,37 +31,10 @@ if TYPE_CHECKING:
     from mapping.services.accounts import Actor
     from mapping.services.share_links import LinkInfo
 
-T = TypeVar("T")
 share_app = typer.Typer(
     help="Share links: a read-only public map of a city, team, partnership or area, no account.",
     no_args_is_help=True,
 )
-UserOption = Annotated[
-    str | None, typer.Option("--user", help="act as this account (default: the owner, everything)")
-]
-
-
-@contextmanager
-def _acting(user: str | None) -> Iterator[tuple[Session, Actor]]:
-    """One transaction as ``user`` under row-level security, or as the owner."""
-    from mapping import db
-
-    cfg = config.load()
-    engine = ready_engine(cfg)
-    try:
-        if user:
-            with as_user(cfg, engine, user) as acting:
-                yield acting
-        else:
-            with db.session_scope(engine, app_user=cli_actor().username) as session:
-                yield session, cli_actor()
-    finally:
-        engine.dispose()
-
-
-def _run(user: str | None, work: Callable[[Session, Actor], T]) -> T:
-    with _acting(user) as (session, actor):
-        return work(session, actor)
 
 
 def _read_pin() -> str:
@@ -125,7 +95,7 @@ def share_create(
                 scope = share_links.Scope("area", area_id(session, area))
             return share_links.create(session, actor, scope, days, typed_pin, label)
 
-        made = _run(user, work)
+        made = run_as(user, work)
         public_url = config.load().public_url
     link = made.link
     typer.echo(f"share link {link.id}: {_scope_text(link)}, expires {_when(link.expires_at)}"
@@ -141,7 +111,7 @@ def share_list(user: UserOption = None) -> None:
     from mapping.services import share_links
 
     with user_errors():
-        links = _run(user, share_links.list_links)
+        links = run_as(user, share_links.list_links)
     if not links:
         typer.echo("no share links")
         return
@@ -163,5 +133,5 @@ def share_revoke(
     from mapping.services import share_links
 
     with user_errors():
-        _run(user, lambda session, actor: share_links.revoke(session, actor, link))
+        run_as(user, lambda session, actor: share_links.revoke(session, actor, link))
     typer.echo(f"revoked share link {link}")
