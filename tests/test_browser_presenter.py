@@ -139,6 +139,12 @@ def test_an_admin_makes_a_share_link_sees_it_once_and_revokes_it(app_url, demo_d
         # after the frame appears: wait for the cell to be attached.
         tab.locator('[role="gridcell"]', has_text=label).first.wait_for(
             state="attached", timeout=30_000)
+        # Streamlit's own "Download as CSV" would write the label raw, formulas
+        # and all: the app turns table export off (client.disableDataExport);
+        # the Export page's files are the formula-safe way out.
+        tab.locator('[data-testid="stDataFrame"]').first.hover()
+        tab.locator('[data-testid="stElementToolbar"]').first.wait_for(state="attached")
+        assert tab.get_by_role("button", name="Download as CSV").count() == 0
         tab.get_by_role("button", name="Wycofaj link").click()
         tab.wait_for_timeout(3000)
         assert _links_labelled(demo_db_url, label) == [True]
