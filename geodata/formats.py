@@ -115,7 +115,9 @@ def read_features(
         name = PurePosixPath(filename or "upload").name
         check_size(len(source), limits)
         with _private_dir() as workdir:
-            path = workdir / (name or "upload")
+            # GDAL reads "a!b" as a member of an archive: the upload is written
+            # under a plain name (letters, digits, spaces, . - _ ( )).
+            path = workdir / (re.sub(r"[^\w .()-]", "_", name) or "upload")
             path.write_bytes(source)
             return _read_path(path, crs, encoding, layer, limits, workdir)
     path = Path(source)

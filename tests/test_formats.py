@@ -153,6 +153,15 @@ def test_a_shapefile_without_crs_names_the_polish_crs_its_coordinates_fit(tmp_pa
     assert formats.read_features(folder / "d.shp", crs="EPSG:2177").source_crs == "EPSG:2177"
 
 
+@pytest.mark.parametrize(
+    "name", ["granice!2024.geojson", "osiedla (kopia) #2.geojson", "a?b*.geojson"]
+)
+def test_an_uploaded_file_whose_name_gdal_would_misread_still_opens(name):
+    # GDAL reads "a!b" as a path inside an archive; an upload keeps its name
+    # only for messages, and is read from a plain one.
+    found = formats.read_features(shared(files.WROCLAW_ESTATES).read_bytes(), name)
+    assert len(found.frame) == 48
+
 # --- bad files ------------------------------------------------------------------------------
 
 
