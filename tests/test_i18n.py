@@ -244,3 +244,29 @@ def test_keys_added_to_a_dict_on_another_branch_reach_every_catalogue_with_their
     assert script.main(["check"]) == 0
     monkeypatch.setattr(i18n, "_loaded", {})
     assert i18n.t("kit.gone", "en", name="it") == "Removed it."
+
+
+def test_the_merge_driver_keeps_both_branches_messages_and_flags_a_real_conflict(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("merge_po",
+                                                  PROJECT_ROOT / "scripts" / "merge_po.py")
+    merge_po = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(merge_po)
+
+    def po(name, entries):
+        path = tmp_path / f"{name}.po"
+        body = "".join(f'msgid "{k}"\nmsgstr "{v}"\n\n' for k, v in entries.items())
+        path.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+                        + body, encoding="utf-8")
+        return path
+
+    base = po("base", {"a.one": "Jeden", "a.two": "Dwa", "a.gone": "Było"})
+    ours = po("ours", {"a.one": "Jeden", "a.two": "Dwa!", "a.gone": "Było", "b.mine": "Moje"})
+    theirs = po("theirs", {"a.one": "Raz", "a.two": "Dwa", "c.their": "Ich"})
+    assert merge_po.merge(base, ours, theirs, "pl") == []
+    merged = {str(m.id): m.string for m in catalogues.read_catalogue(ours, "pl") if m.id}
+    assert merged == {"a.one": "Raz", "a.two": "Dwa!", "b.mine": "Moje", "c.their": "Ich"}
+
+    clash = po("clash", {"a.one": "Jedynka", "a.two": "Dwa"})
+    assert merge_po.merge(base, clash, theirs, "pl") == ["a.one"]

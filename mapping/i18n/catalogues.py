@@ -180,7 +180,7 @@ def _new_catalogue(lang: str | None) -> Any:
     )
 
 
-def _write_catalogue(catalog: Any, path: Path) -> None:
+def write_catalogue(catalog: Any, path: Path) -> None:
     """Write ``catalog`` to ``path`` in gettext's text format, without source locations.
 
     Source line numbers would change with every edit of the code and make
@@ -232,9 +232,9 @@ def add_messages(
                 present.flags.discard("fuzzy")
                 if notes:
                     present.auto_comments = notes
-    _write_catalogue(template, template_path())
+    write_catalogue(template, template_path())
     for lang, catalog in catalogues.items():
-        _write_catalogue(catalog, po_path(lang))
+        write_catalogue(catalog, po_path(lang))
     return added
 
 
