@@ -98,10 +98,7 @@ st.caption(t("plan.count", lang, count=len(shown), total=len(everything)))
 if not shown:
     st.info(t("plan.none", lang))
 else:
-    table = st.dataframe(
-        need_plan.action_rows(shown, lang), hide_index=True, width="stretch",
-        on_select="rerun", selection_mode="single-row", key=PREFIX + "table",
-    )
+    st.dataframe(need_plan.action_rows(shown, lang), hide_index=True, width="stretch")
     download_csv, download_xlsx = st.columns(2)
     stamp = dt.date.today().isoformat()
     download_csv.download_button(
@@ -115,11 +112,14 @@ else:
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
     )
-    rows = table.selection.rows if table is not None else []
-    if not rows:
-        st.caption(t("plan.pick_hint", lang))
-    else:
-        action = shown[rows[0]]
+    by_id = {a.id: a for a in shown}
+    picked = st.selectbox(
+        t("plan.pick", lang), list(by_id), index=None, key=PREFIX + "pick",
+        format_func=lambda i: f"{by_id[i].title} – {by_id[i].need_name}",
+        placeholder=t("plan.pick_hint", lang),
+    )
+    if picked is not None:
+        action = by_id[picked]
         # The version the form was opened at: a save checks it against the stored one.
         seen = state.keep(state.PLAN_SEEN)
         version = seen.setdefault(action.id, action.version)
@@ -151,11 +151,18 @@ else:
                 st.rerun()
             page.show_error(outcome.error)
             if isinstance(outcome.error, ConflictError):
+                def shown_value(field: str, value: Any) -> str:
+                    if value is None:
+                        return ""
+                    if field == "status":
+                        return t(f"actions.status_{value}", lang)
+                    return str(value)
+
                 st.dataframe(pd.DataFrame([
                     {
                         t("editor.col_field", lang): t(f"actions.col_{field}", lang),
-                        t("editor.col_seen", lang): str(before if before is not None else ""),
-                        t("editor.col_now", lang): str(now if now is not None else ""),
+                        t("editor.col_seen", lang): shown_value(field, before),
+                        t("editor.col_now", lang): shown_value(field, now),
                     }
                     for field, (before, now) in outcome.error.changes.items()
                 ]), hide_index=True, width="stretch")
