@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, update
 from streamlit.testing.v1 import AppTest
 
 from mapping import db
 from mapping.analysis import action_plan
+from mapping.db.models import Team
 from mapping.errors import ConflictError
 from mapping.reports import build, offline_html
 from mapping.services import actions, addressing, export_rows, pins, snapshots
@@ -50,6 +51,8 @@ def plan_db(fresh_db_url):
     engine = create_engine(fresh_db_url)
     with db.session_scope(engine, "calmap-cli") as s:
         world = build_world(s)
+        # The sidebar offers cities; the test teams work in Gdańsk.
+        s.execute(update(Team).values(city="Gdańsk"))
         public = _need(s, world, world.area_a, world.point_a, "Samotność seniorów")
         hidden = _need(s, world, world.area_a, world.point_a, "Przemoc w rodzinie", "team")
         partner = _partner(s, world, "Stowarzyszenie „Brzeźno”")
@@ -181,3 +184,41 @@ def test_a_hand_link_round_trip_keeps_history_and_refuses_a_stale_form(plan_db):
     covered = _run(url, lambda s: action_plan.covered_need_ids(export_rows.read_export(
         s, world.admin)))
     assert public not in covered
+
+
+def test_in_the_editor_a_need_is_linked_by_hand_and_gets_an_action(monkeypatch, plan_db):
+    from mapping.ui import state
+    from tests.test_editor_page import select_rows
+
+    url, world, public, _hidden, partner = plan_db
+    _run(url, lambda s: pins.create_pin(
+        s, world.admin, "resource", world.area_a,
+        {"name": "Biblioteka Brzeźno", "category": "library", "visibility": "public"},
+        world.point_a,
+    ))
+    at = sign_in(monkeypatch, url, "ewa")
+    at.switch_page("app_pages/editor.py").run()
+    at.sidebar.selectbox(key=state.AREA_ID).set_value(world.area_a).run()
+    at.radio(key=state.EDITOR_LAYER).set_value("need").run()
+    names = list(at.dataframe[0].value["Nazwa"])
+    select_rows(at, "need", [names.index("Samotność seniorów")])
+    at.button(key="calmap.editor.open.need").click().run()
+    assert not at.exception and not at.error
+    assert "Kto odpowiada na tę potrzebę" in [s.value for s in at.subheader]
+    candidates = at.dataframe[0].value
+    library = candidates.loc[candidates["Nazwa"] == "Biblioteka Brzeźno"].iloc[0]
+    assert library["Odległość"].endswith("m w linii prostej")
+    at.multiselect(key=f"calmap.editor.plan.partners.{public}").set_value([partner])
+    next(b for b in at.button if b.label == "Zapisz powiązania").click().run()
+    assert not at.exception and not at.error
+    assert "Zapisano powiązania potrzeby." in [s.value for s in at.success]
+    links = _run(url, lambda s: addressing.need_links(s, world.admin, public))
+    assert links.partner_ids == (partner,)
+    history = _run(url, lambda s: addressing.link_history(s, world.admin, public))
+    assert [(v.operation, v.changed_by) for v in history] == [("INSERT", "ewa")]
+    next(i for i in at.text_input if i.label == "Działanie").input("Klub seniora")
+    next(b for b in at.button if b.label == "Dodaj działanie").click().run()
+    assert not at.exception and not at.error
+    assert "Dodano działanie „Klub seniora”." in [s.value for s in at.success]
+    (added,) = _run(url, lambda s: actions.for_need(s, world.admin, public))
+    assert (added.title, added.status, added.created_by) == ("Klub seniora", "planned", "ewa")

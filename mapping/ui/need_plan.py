@@ -178,15 +178,15 @@ def _show_conflict(error: UserError, lang: str, names: dict[str, dict[int, str]]
 
 
 def action_rows(found: list[ActionInfo], lang: str) -> pd.DataFrame:
-    """Actions as a table: title, need, partners, due date, status, last change."""
+    """Actions as a table: title, status, due date, need, area, partners, last change."""
     return pd.DataFrame([
         {
             t("actions.col_title", lang): a.title,
+            t("actions.col_status", lang): t(f"actions.status_{a.status}", lang),
+            t("actions.col_due_on", lang): a.due_on.isoformat() if a.due_on else "",
             t("actions.col_need", lang): a.need_name,
             t("actions.col_area", lang): a.area_name or "",
             t("actions.col_partners", lang): "; ".join(a.partner_names),
-            t("actions.col_due_on", lang): a.due_on.isoformat() if a.due_on else "",
-            t("actions.col_status", lang): t(f"actions.status_{a.status}", lang),
             t("actions.col_updated_by", lang): a.updated_by or "",
         }
         for a in found
