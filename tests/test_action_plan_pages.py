@@ -207,7 +207,7 @@ def test_in_the_editor_a_need_is_linked_by_hand_and_gets_an_action(monkeypatch, 
     assert "Kto odpowiada na tę potrzebę" in [s.value for s in at.subheader]
     candidates = at.dataframe[0].value
     library = candidates.loc[candidates["Nazwa"] == "Biblioteka Brzeźno"].iloc[0]
-    assert library["Odległość"].endswith("m w linii prostej")
+    assert library["Odległość"] == "0 m w linii prostej, w obszarze potrzeby"
     at.multiselect(key=f"calmap.editor.plan.partners.{public}").set_value([partner])
     next(b for b in at.button if b.label == "Zapisz powiązania").click().run()
     assert not at.exception and not at.error

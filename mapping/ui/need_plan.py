@@ -77,6 +77,8 @@ def _links(
     seen: NeedLinks, resources: dict[int, str], partners: dict[int, str],
 ) -> None:
     st.subheader(t("plan.links_heading", lang), anchor=False)
+    if state.pop(state.PLAN_LINKS_SAVED) == need_id:
+        st.success(t("plan.links_saved", lang))
     found: Candidates | None = read["candidates"]
     names = {"resource": dict(resources), "partner": dict(partners)}
     distance: dict[tuple[str, int], str] = {}
@@ -87,9 +89,11 @@ def _links(
         rows = []
         for item in found.items:
             names[item.layer].setdefault(item.id, item.name)
-            distance[(item.layer, item.id)] = distance_label(
-                item.distance_m, found.distance_kind, lang
-            )
+            # An area-wide need measures from its area: what lies inside it is 0 m away.
+            far = distance_label(item.distance_m, found.distance_kind, lang)
+            if item.same_area:
+                far = f"{far}, {t('plan.in_area', lang)}" if far else t("plan.in_area", lang)
+            distance[(item.layer, item.id)] = far
             rows.append({
                 t("plan.col_name", lang): item.name,
                 t("plan.col_kind", lang): t(f"layer.{item.layer}", lang),
@@ -119,11 +123,14 @@ def _links(
             t("plan.linked_resources", lang), options("resource", seen.resource_ids),
             default=list(seen.resource_ids), format_func=label("resource"),
             disabled=not may_edit, key=f"{PREFIX}resources.{need_id}",
+            placeholder=t("plan.pick_some", lang),
         )
         chosen_partners = st.multiselect(
             t("plan.linked_partners", lang), options("partner", seen.partner_ids),
             default=list(seen.partner_ids), format_func=label("partner"),
             disabled=not may_edit, key=f"{PREFIX}partners.{need_id}",
+            placeholder=t("plan.pick_some", lang) if names["partner"] else t(
+                "plan.no_partners", lang),
         )
         submitted = st.form_submit_button(
             t("plan.save_links", lang), disabled=not may_edit, width="stretch"
@@ -134,7 +141,9 @@ def _links(
         ))
         if saved.error is None:
             state.keep(state.PLAN_LINKS_SEEN)[need_id] = saved.value
-            st.success(t("plan.links_saved", lang))
+            # Drawn again, so the candidates' "linked" column shows the saved links.
+            state.put(state.PLAN_LINKS_SAVED, need_id)
+            st.rerun()
         else:
             _show_conflict(saved.error, lang, names)
             if isinstance(saved.error, ConflictError):
@@ -215,6 +224,7 @@ def _actions(
         chosen = st.multiselect(
             t("actions.col_partners", lang), sorted(partners, key=lambda i: partners[i].casefold()),
             format_func=lambda i: partners.get(i, f"#{i}"),
+            placeholder=t("plan.pick_some", lang) if partners else t("plan.no_partners", lang),
         )
         due, status = st.columns(2)
         due_on = due.date_input(

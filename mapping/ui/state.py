@@ -92,6 +92,7 @@ PLAN_SEEN = PLAN + "seen"  # action id → the version the edit form was opened 
 PLAN_LINKS_SEEN = PLAN + "links_seen"  # need id → the NeedLinks the link form was opened with
 PLAN_FORM = PLAN + "form"  # bumped after each added action: a fresh, empty form
 PLAN_NOTE = PLAN + "note"  # the title of the action just added, shown once
+PLAN_LINKS_SAVED = PLAN + "links_saved"  # the need whose links were just saved
 
 
 # --- plain access ---------------------------------------------------------------------------
