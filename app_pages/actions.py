@@ -68,7 +68,11 @@ def read(session: Any) -> list[ActionInfo]:
         return [] if chosen is None else actions.for_partnership(session, actor, chosen)
     if scope == "team":
         return [] if chosen is None else actions.for_team(session, actor, chosen)
-    return actions.all_actions(session, actor)
+    found = actions.all_actions(session, actor)
+    if state.city() is None:
+        return found
+    # The city chosen in the sidebar: its teams' actions (and those of no team).
+    return [a for a in found if a.team_id is None or a.team_id in team_names]
 
 
 found = page.run(read)
