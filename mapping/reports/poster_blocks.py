@@ -356,9 +356,16 @@ def plan_table(content: MapContent, styles: Styles, width: float) -> list[Flowab
         ink=cell.textColor, header_ink=colors.white, header_fill=ACCENT,
         stripes=(colors.white, colors.HexColor("#f0f3f5")),
     )
-    share = sum(table.widths)
-    text_table = TextTable(list(table.headers), list(table.rows),
-                           [width * w / share for w in table.widths], look)
+    # Three columns like the pin tables, so dates and statuses are not broken mid-word:
+    # the action with its responsible partners, the need, then due date and status.
+    rows = [
+        (f"{title} ({partners})" if partners else title, need,
+         ", ".join(v for v in (due, status) if v))
+        for title, need, partners, due, status in table.rows
+    ]
+    header = [table.headers[0], table.headers[1],
+              f"{table.headers[3]}, {table.headers[4].lower()}"]
+    text_table = TextTable(header, rows, [width * 0.44, width * 0.28, width * 0.28], look)
     heading = Paragraph(markup(f"{t('actions.sheet', language)} ({table.total})"),
                         styles.heading)
     heading.keepWithNext = True
