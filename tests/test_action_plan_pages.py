@@ -222,3 +222,26 @@ def test_in_the_editor_a_need_is_linked_by_hand_and_gets_an_action(monkeypatch, 
     assert "Dodano działanie „Klub seniora”." in [s.value for s in at.success]
     (added,) = _run(url, lambda s: actions.for_need(s, world.admin, public))
     assert (added.title, added.status, added.created_by) == ("Klub seniora", "planned", "ewa")
+
+
+def test_the_csv_export_holds_the_plan_and_runs_no_formula(plan_db, tmp_path):
+    import zipfile
+
+    from mapping.io import export
+
+    url, world, public, _hidden, partner = plan_db
+    _run(url, lambda s: actions.create_action(
+        s, world.editor_a, public, "=HYPERLINK(\"http://zło.example\")", partner_ids=[partner],
+    ))
+    _run(url, lambda s: addressing.set_need_links(
+        s, world.editor_a, public, [], [partner], addressing.need_links(s, world.editor_a, public)
+    ))
+    data = _run(url, lambda s: export_rows.read_export(s, world.viewer))
+    path = export.write_export(data, "csv", tmp_path / "x.zip")
+    with zipfile.ZipFile(path) as archive:
+        plan = archive.read("action.csv").decode("utf-8-sig")
+        links = archive.read("need_partner.csv").decode("utf-8-sig")
+        assert "action_partner.csv" in archive.namelist()
+    assert "'=HYPERLINK" in plan and "Interwencja zespołu" not in plan
+    assert links.splitlines()[0] == "id,need_id,partner_id"
+    assert len(links.splitlines()) == 2
