@@ -186,9 +186,24 @@ def test_a_hand_link_round_trip_keeps_history_and_refuses_a_stale_form(plan_db):
     assert public not in covered
 
 
-def test_in_the_editor_a_need_is_linked_by_hand_and_gets_an_action(monkeypatch, plan_db):
+def open_need_in_editor(monkeypatch, url, world, name):
+    """Ewa's editor on Brzeźno with the need ``name`` open."""
     from mapping.ui import state
     from tests.test_editor_page import select_rows
+
+    at = sign_in(monkeypatch, url, "ewa")
+    at.switch_page("app_pages/editor.py").run()
+    at.sidebar.selectbox(key=state.AREA_ID).set_value(world.area_a).run()
+    at.radio(key=state.EDITOR_LAYER).set_value("need").run()
+    names = list(at.dataframe[0].value["Nazwa"])
+    select_rows(at, "need", [names.index(name)])
+    at.button(key="calmap.editor.open.need").click().run()
+    assert not at.exception and not at.error
+    return at
+
+
+def test_in_the_editor_a_need_is_linked_by_hand_and_gets_an_action(monkeypatch, plan_db):
+    from mapping.ui import state
 
     url, world, public, _hidden, partner = plan_db
     _run(url, lambda s: pins.create_pin(
@@ -196,19 +211,13 @@ def test_in_the_editor_a_need_is_linked_by_hand_and_gets_an_action(monkeypatch, 
         {"name": "Biblioteka Brzeźno", "category": "library", "visibility": "public"},
         world.point_a,
     ))
-    at = sign_in(monkeypatch, url, "ewa")
-    at.switch_page("app_pages/editor.py").run()
-    at.sidebar.selectbox(key=state.AREA_ID).set_value(world.area_a).run()
-    at.radio(key=state.EDITOR_LAYER).set_value("need").run()
-    names = list(at.dataframe[0].value["Nazwa"])
-    select_rows(at, "need", [names.index("Samotność seniorów")])
-    at.button(key="calmap.editor.open.need").click().run()
-    assert not at.exception and not at.error
+    at = open_need_in_editor(monkeypatch, url, world, "Samotność seniorów")
     assert "Kto odpowiada na tę potrzebę" in [s.value for s in at.subheader]
     candidates = at.dataframe[0].value
     library = candidates.loc[candidates["Nazwa"] == "Biblioteka Brzeźno"].iloc[0]
     assert library["Odległość"] == "0 m w linii prostej, w obszarze potrzeby"
-    at.multiselect(key=f"calmap.editor.plan.partners.{public}").set_value([partner])
+    generation = at.session_state[state.EDITOR_GENERATION]
+    at.multiselect(key=f"calmap.editor.plan.partners.{public}.{generation}").set_value([partner])
     next(b for b in at.button if b.label == "Zapisz powiązania").click().run()
     assert not at.exception and not at.error
     assert "Zapisano powiązania potrzeby." in [s.value for s in at.success]
@@ -245,3 +254,26 @@ def test_the_csv_export_holds_the_plan_and_runs_no_formula(plan_db, tmp_path):
     assert "'=HYPERLINK" in plan and "Interwencja zespołu" not in plan
     assert links.splitlines()[0] == "id,need_id,partner_id"
     assert len(links.splitlines()) == 2
+
+
+def test_in_the_editor_links_changed_meanwhile_are_shown_and_not_overwritten(
+    monkeypatch, plan_db
+):
+    from mapping.ui import state
+
+    url, world, public, _hidden, partner = plan_db
+    at = open_need_in_editor(monkeypatch, url, world, "Samotność seniorów")
+    # Ada links the partner while Ewa's form is open.
+    _run(url, lambda s: addressing.set_need_links(
+        s, world.admin, public, [], [partner], addressing.need_links(s, world.admin, public)
+    ))
+    generation = at.session_state[state.EDITOR_GENERATION]
+    at.multiselect(key=f"calmap.editor.plan.resources.{public}.{generation}").set_value([])
+    next(b for b in at.button if b.label == "Zapisz powiązania").click().run()
+    assert not at.exception
+    assert any("ada" in e.value for e in at.error)
+    shown = next(d.value for d in at.dataframe if "Co jest zapisane teraz" in d.value.columns)
+    assert list(shown.iloc[0]) == ["Powiązani partnerzy", "", "Stowarzyszenie „Brzeźno”"]
+    assert _run(url, lambda s: addressing.need_links(s, world.admin, public)).partner_ids == (
+        partner,
+    )

@@ -66,16 +66,20 @@ def panel(
         show_error(outcome.error, lang)
         return
     read = outcome.value
+    # The links as this opening of the need showed them: opening it again (the
+    # editor's generation moves on) starts from what is stored then.
+    opened = (need_id, int(state.get(state.EDITOR_GENERATION, 0)))
     seen_all = state.keep(state.PLAN_LINKS_SEEN)
-    seen: NeedLinks = seen_all.setdefault(need_id, read["links"])
-    _links(url, actor, need_id, lang, may_edit, read, seen, resources, partners)
+    seen: NeedLinks = seen_all.setdefault(opened, read["links"])
+    _links(url, actor, opened, lang, may_edit, read, seen, resources, partners)
     _actions(url, actor, need_id, lang, may_edit, read["actions"], partners)
 
 
 def _links(
-    url: str, actor: Actor, need_id: int, lang: str, may_edit: bool, read: dict[str, Any],
-    seen: NeedLinks, resources: dict[int, str], partners: dict[int, str],
+    url: str, actor: Actor, opened: tuple[int, int], lang: str, may_edit: bool,
+    read: dict[str, Any], seen: NeedLinks, resources: dict[int, str], partners: dict[int, str],
 ) -> None:
+    need_id, generation = opened
     st.subheader(t("plan.links_heading", lang), anchor=False)
     if state.pop(state.PLAN_LINKS_SAVED) == need_id:
         st.success(t("plan.links_saved", lang))
@@ -118,17 +122,17 @@ def _links(
         rest = sorted(set(names[layer]) - set(near), key=lambda i: names[layer][i].casefold())
         return near + rest + [i for i in linked if i not in names[layer]]
 
-    with st.form(f"{PREFIX}links.{need_id}"):
+    with st.form(f"{PREFIX}links.{need_id}.{generation}"):
         chosen_resources = st.multiselect(
             t("plan.linked_resources", lang), options("resource", seen.resource_ids),
             default=list(seen.resource_ids), format_func=label("resource"),
-            disabled=not may_edit, key=f"{PREFIX}resources.{need_id}",
+            disabled=not may_edit, key=f"{PREFIX}resources.{need_id}.{generation}",
             placeholder=t("plan.pick_some", lang),
         )
         chosen_partners = st.multiselect(
             t("plan.linked_partners", lang), options("partner", seen.partner_ids),
             default=list(seen.partner_ids), format_func=label("partner"),
-            disabled=not may_edit, key=f"{PREFIX}partners.{need_id}",
+            disabled=not may_edit, key=f"{PREFIX}partners.{need_id}.{generation}",
             placeholder=t("plan.pick_some", lang) if names["partner"] else t(
                 "plan.no_partners", lang),
         )
@@ -140,7 +144,7 @@ def _links(
             s, actor, need_id, chosen_resources, chosen_partners, seen
         ))
         if saved.error is None:
-            state.keep(state.PLAN_LINKS_SEEN)[need_id] = saved.value
+            state.keep(state.PLAN_LINKS_SEEN)[opened] = saved.value
             # Drawn again, so the candidates' "linked" column shows the saved links.
             state.put(state.PLAN_LINKS_SAVED, need_id)
             st.rerun()
@@ -149,7 +153,7 @@ def _links(
             if isinstance(saved.error, ConflictError):
                 st.button(
                     t("plan.reload", lang), key=f"{PREFIX}reload.{need_id}",
-                    on_click=lambda: state.keep(state.PLAN_LINKS_SEEN).pop(need_id, None),
+                    on_click=_reload_links, args=(opened,),
                 )
     with st.expander(t("plan.links_history", lang, count=len(read["history"]))):
         if not read["history"]:
@@ -166,6 +170,14 @@ def _links(
                 }
                 for v in read["history"]
             ]), hide_index=True, width="stretch")
+
+
+def _reload_links(opened: tuple[int, int]) -> None:
+    """Forget the links the form was opened with and its choices: the next draw reads them."""
+    state.keep(state.PLAN_LINKS_SEEN).pop(opened, None)
+    need_id, generation = opened
+    for name in ("resources", "partners"):
+        state.pop(f"{PREFIX}{name}.{need_id}.{generation}")
 
 
 def _show_conflict(error: UserError, lang: str, names: dict[str, dict[int, str]]) -> None:
