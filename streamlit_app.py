@@ -101,6 +101,7 @@ chosen_page = st.navigation(
         _page("export.py", "export", "download"),
         _page("snapshots.py", "snapshots", "history"),
         _page("june.py", "june", "print"),
+        _page("actions.py", "actions", "checklist"),
         # Editors and admins only: answers are their team's; viewers see published needs.
         *([_page("surveys.py", "surveys", "assignment")] if actor.can_edit else []),
     ]

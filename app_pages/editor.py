@@ -23,6 +23,7 @@ from mapping.ui import (
     editor_actions,
     editor_state,
     editor_view,
+    need_plan,
     pin_forms,
     positions,
     sidebar,
@@ -385,6 +386,9 @@ with entry_tab:
         new_pin_panel(layer)
     else:
         open_pin_panel(ref)
+        if ref.layer == "need":
+            need_plan.panel(url, actor, ref.id, lang, view.may_edit, view.names("resource"),
+                            view.partners)
 with table_tab:
     table_panel(layer)
 with history_tab:

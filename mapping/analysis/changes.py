@@ -12,7 +12,11 @@ every area and for every team:
   before and of none after: it left the partnership);
 - needs: newly identified (on the map after, not before), now being
   addressed and met (that status after, another status or no need before),
-  and still open (``identified`` at both dates).
+  and still open (``identified`` at both dates);
+- the action plan (``PLAN_KINDS``, apart from ``KINDS`` so the counts of a
+  map stay what they were): actions done since (done after, not before, of a
+  need in the unit) and needs that became covered
+  (``mapping.analysis.action_plan.covered_need_ids``).
 
 A row is the same row at both dates when it has the same id; its name is
 the name it has on the map that shows it (after for what is new or changed,
@@ -37,7 +41,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from mapping.analysis import map_units
+from mapping.analysis import action_plan, map_units
 from mapping.analysis.export_data import LOCAL_TIMEZONE, ExportData
 from mapping.errors import UserError
 
@@ -52,6 +56,8 @@ KINDS = (
     "needs_met",
     "needs_still_open",
 )
+# The action plan's evidence, listed after ``KINDS``.
+PLAN_KINDS = ("actions_done", "needs_covered")
 CITY = "city"
 AREA = "area"
 TEAM = "team"
@@ -77,16 +83,22 @@ class UnitChanges:
     needs_being_addressed: tuple[str, ...] = ()
     needs_met: tuple[str, ...] = ()
     needs_still_open: tuple[str, ...] = ()
+    actions_done: tuple[str, ...] = ()
+    needs_covered: tuple[str, ...] = ()
 
     def names(self, kind: str) -> tuple[str, ...]:
-        """The names of one kind of change (one of ``KINDS``)."""
-        if kind not in KINDS:
+        """The names of one kind of change (one of ``KINDS`` or ``PLAN_KINDS``)."""
+        if kind not in KINDS + PLAN_KINDS:
             raise KeyError(kind)
         return getattr(self, kind)
 
     def counts(self) -> dict[str, int]:
         """How many of each kind, in the order of ``KINDS``."""
         return {kind: len(getattr(self, kind)) for kind in KINDS}
+
+    def plan_counts(self) -> dict[str, int]:
+        """How many actions were done and needs became covered, in the order of ``PLAN_KINDS``."""
+        return {kind: len(getattr(self, kind)) for kind in PLAN_KINDS}
 
     def total(self) -> int:
         """How many changes of every kind together (still-open needs included)."""
@@ -130,7 +142,8 @@ class ChangeReport:
         def unit(u: UnitChanges) -> dict[str, object]:
             return {
                 "level": u.level, "id": u.id, "name": u.name, "counts": u.counts(),
-                **{kind: list(u.names(kind)) for kind in KINDS},
+                "plan_counts": u.plan_counts(),
+                **{kind: list(u.names(kind)) for kind in KINDS + PLAN_KINDS},
             }
 
         return {
@@ -227,6 +240,16 @@ class _Maps:
         staying = self.before_ids["partner"] & self.after_ids["partner"]
         self.joined = (staying & members_now) - members_then
         self.left = (staying & members_then) - members_now
+        self.newly_covered = (
+            action_plan.covered_need_ids(after) - action_plan.covered_need_ids(before)
+        )
+        # Done actions of the later map, each with its need (for the unit it counts in).
+        done = action_plan.done_action_ids(after) - action_plan.done_action_ids(before)
+        actions = after.frames.get("action")
+        self.done_actions = (
+            actions.loc[actions["id"].isin(done), ["need_id", "title"]]
+            if actions is not None else pd.DataFrame({"need_id": [], "title": []})
+        )
 
     def unit(
         self, level: str, unit_id: int | None, name: str,
@@ -256,6 +279,9 @@ class _Maps:
         found["needs_still_open"] = _names(
             needs, (needs["status"] == "identified") & (was == "identified")
         )
+        found["needs_covered"] = _names(needs, needs["id"].isin(self.newly_covered))
+        titles = self.done_actions.loc[self.done_actions["need_id"].isin(set(needs["id"]))]
+        found["actions_done"] = _sorted(str(title) for title in titles["title"])
         return UnitChanges(level, unit_id, name, **found)
 
 

@@ -140,6 +140,7 @@ def select(
         & need_resource["resource_id"].isin(set(resources["id"].astype(int)))
     ]
     links = links.loc[links["partnership_id"].isin(partnership_ids) & links["area_id"].isin(wanted)]
+    plan = _plan(frames, set(needs["id"].astype(int)), set(partners["id"].astype(int)))
     teams = frames["team"]
     used = set(chosen_areas["team_id"].dropna().astype(int))
     used |= set(chosen_partnerships["team_id"].dropna().astype(int))
@@ -156,9 +157,31 @@ def select(
         "partnership_member": members,
         "partnership_area": links,
         "need_resource": need_resource,
+        **plan,
     }
     return dataclasses.replace(
         data,
         frames={name: frame.reset_index(drop=True) for name, frame in selected.items()},
         selection=dataclasses.replace(data.selection, team_id=team_id, area_id=area_id),
     )
+
+
+def _plan(
+    frames: dict[str, pd.DataFrame], need_ids: set[int], partner_ids: set[int]
+) -> dict[str, pd.DataFrame]:
+    """The actions and hand links of the chosen needs (and partners); none when not read."""
+    if "action" not in frames:
+        return {}
+    actions = frames["action"].loc[frames["action"]["need_id"].isin(need_ids)]
+    action_partner = frames["action_partner"]
+    need_partner = frames["need_partner"]
+    return {
+        "action": actions,
+        "action_partner": action_partner.loc[
+            action_partner["action_id"].isin(set(actions["id"].astype(int)))
+            & action_partner["partner_id"].isin(partner_ids)
+        ],
+        "need_partner": need_partner.loc[
+            need_partner["need_id"].isin(need_ids) & need_partner["partner_id"].isin(partner_ids)
+        ],
+    }

@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from mapping import catalog
-from mapping.analysis import changes, map_units
+from mapping.analysis import action_plan, changes, map_units
 from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.io.export import LIST_SEPARATOR, ExportData
@@ -295,6 +295,9 @@ def plan_pack(
             partnerships=_partnerships(data),
             changes=unit_changes,
             survey_highlights=_survey_highlights(pins["need"]),
+            action_plan=action_plan.plan_rows(
+                data, dict(zip(pins["need"]["id"].astype(int), pins["need"]["name"], strict=True))
+            ),
             online_url=link,
             attribution=_attribution(data.frames["area"], language),
             notes=unit_notes,

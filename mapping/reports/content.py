@@ -20,6 +20,7 @@ from mapping.catalog import Entry
 from mapping.maps.legend import LegendSection
 
 if TYPE_CHECKING:
+    from mapping.analysis.action_plan import PlanRow
     from mapping.analysis.changes import UnitChanges
 
 Unit = Literal["area", "team", "city"]
@@ -79,6 +80,8 @@ class MapContent:
     compare_date: dt.date | None = None
     changes: UnitChanges | None = None
     survey_highlights: list[str] = field(default_factory=list)
+    # The actions about the unit's needs (``mapping.analysis.action_plan.plan_rows``).
+    action_plan: list[PlanRow] = field(default_factory=list)
     online_url: str | None = None
     attribution: str = ""
     notes: list[str] = field(default_factory=list)

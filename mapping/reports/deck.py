@@ -91,6 +91,7 @@ def build_deck(content: MapContent, map_png: bytes | None = None) -> Presentatio
     _map_slide(prs, content, map_png)
     for layer in PIN_LAYERS:
         _layer_slides(prs, content, layer)
+    _plan_slides(prs, content)
     _changes_slide(prs, content)
     _partnership_slides(prs, content)
     _highlight_slides(prs, content)
@@ -276,6 +277,22 @@ def _layer_slides(prs: PresentationType, content: MapContent, layer: str) -> Non
     # A slide holds at most MAX_ROWS_PER_SLIDE rows: more are never shown.
     table = listing.pin_table(content, layer, limit=MAX_TABLE_SLIDES * MAX_ROWS_PER_SLIDE + 1)
     title = t("deck.table_title", lang, layer=t(f"layer.{layer}", lang), count=table.total)
+    _table_slides(prs, content, table, title)
+
+
+def _plan_slides(prs: PresentationType, content: MapContent) -> None:
+    """The unit's action plan as table slides; none when nobody planned anything here."""
+    if not content.action_plan:
+        return
+    table = listing.plan_table(content, limit=MAX_TABLE_SLIDES * MAX_ROWS_PER_SLIDE + 1)
+    title = f"{t('actions.sheet', content.language)} ({table.total})"
+    _table_slides(prs, content, table, title)
+
+
+def _table_slides(
+    prs: PresentationType, content: MapContent, table: listing.Table, title: str
+) -> None:
+    lang = content.language
     pages = paginate(table.rows, table.widths, TABLE_SIZE, TABLE_HEIGHT_IN)
     if len(pages) > MAX_TABLE_SLIDES:
         # A city's deck could run to dozens of slides per layer: the last one

@@ -31,6 +31,8 @@ CHANGE_KINDS: tuple[str, ...] = getattr(
     ("new_resources", "closed_resources", "new_partners", "departed_partners",
      "needs_identified", "needs_being_addressed", "needs_met", "needs_still_open"),
 )
+# The action plan's evidence: listed after CHANGE_KINDS where there is a plan to speak of.
+PLAN_KINDS: tuple[str, ...] = getattr(changes_module, "PLAN_KINDS", ())
 # Need priorities as stored (1..3) and the words for them, as the editor's form shows them.
 PRIORITY_KEYS = {1: "priority.low", 2: "priority.medium", 3: "priority.high"}
 # Characters XML 1.0 cannot hold (a PPTX is XML); a name pasted from a
@@ -192,6 +194,20 @@ def pin_table(content: MapContent, layer: str, limit: int | None = None) -> Tabl
     return Table(headers=headers, rows=tuple(rows), widths=widths, total=total)
 
 
+def plan_table(content: MapContent, limit: int | None = None) -> Table:
+    """The action plan of the unit: action, need, responsible partners, due date, status."""
+    language = content.language
+    headers = tuple(t(f"actions.col_{c}", language)
+                    for c in ("title", "need", "partners", "due_on", "status"))
+    rows = tuple(
+        (clean(r.title), clean(r.need), "; ".join(clean(p) for p in r.partners),
+         format_date(r.due_on, language), t(f"actions.status_{r.status}", language))
+        for r in content.action_plan[:limit]
+    )
+    return Table(headers=headers, rows=rows, widths=(3.2, 2.6, 2.6, 1.4, 1.4),
+                 total=len(content.action_plan))
+
+
 def column_lists(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, list[Any]]:
     """Those of ``columns`` that ``frame`` has, each as a list of its values as stored.
 
@@ -214,11 +230,18 @@ def change_lines(content: MapContent) -> list[ChangeLine]:
         return []
     language = content.language
     lines = []
-    for kind in CHANGE_KINDS:
+    for kind in CHANGE_KINDS + (PLAN_KINDS if shows_plan(content) else ()):
         # getattr: the changes may come from an older or newer mapping.analysis.changes.
         names = tuple(clean(n) for n in getattr(content.changes, kind, ()) or ())
         lines.append(ChangeLine(kind=kind, label=_change_label(kind, language), names=names))
     return lines
+
+
+def shows_plan(content: MapContent) -> bool:
+    """True when the unit has an action plan, or its evidence of change counts one."""
+    return bool(content.action_plan) or any(
+        getattr(content.changes, kind, ()) for kind in PLAN_KINDS
+    )
 
 
 def _change_label(kind: str, language: str) -> str:

@@ -105,6 +105,7 @@ def _head(content: MapContent) -> str:
         f"<h1>{_e(content.title) or html.escape(t('app.title', lang))}</h1>",
         '<p class="calmap-meta">' + "".join(f"<span>{m}</span>" for m in meta) + "</p>",
         _changes(content),
+        _plan(content),
     ]
     highlights = [h for h in content.survey_highlights if listing.clean(h)]
     if highlights:
@@ -135,6 +136,23 @@ def _changes(content: MapContent) -> str:
     return (
         f"<details><summary>{html.escape(t('deck.changes_since', lang, since=since))}: "
         f"{summary}</summary><ul>{items}</ul></details>"
+    )
+
+
+def _plan(content: MapContent) -> str:
+    """The unit's action plan as a table that opens on a click; nothing without actions."""
+    if not content.action_plan:
+        return ""
+    table = listing.plan_table(content)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in table.headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+        for row in table.rows
+    )
+    title = html.escape(f"{t('actions.sheet', content.language)} ({table.total})")
+    return (
+        f'<details class="calmap-plan"><summary>{title}</summary>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>"
     )
 
 

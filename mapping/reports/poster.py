@@ -163,6 +163,7 @@ def _story(content: MapContent, layout: _Layout, notes: list[str]) -> list:
     column_width = layout.column_frames()[0].width - 2
     for layer in LAYERS:
         later += blocks.pins_table(content, layer, layout.styles, column_width)
+    later += blocks.plan_table(content, layout.styles, column_width)
     later += blocks.change_names_block(content, layout.styles)
     if later:
         # FrameBreak, not PageBreak: after a side column that flowed onto page 2

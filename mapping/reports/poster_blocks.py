@@ -32,7 +32,8 @@ from mapping.maps.markup import FALLBACK_ICON, ink, safe_colour
 from mapping.reports.content import MapContent
 from mapping.reports.fonts import BOLD as FONT_BOLD_NAME
 from mapping.reports.fonts import REGULAR as FONT
-from mapping.reports.listing import column_lists
+from mapping.reports.listing import column_lists, shows_plan
+from mapping.reports.listing import plan_table as plan_rows
 from mapping.reports.plain_text import (
     CONTROL_CHARACTERS,
     TableLook,
@@ -62,6 +63,11 @@ CHANGE_KEYS = {
     "needs_being_addressed": "poster.change_needs_being_addressed",
     "needs_met": "poster.change_needs_met",
     "needs_still_open": "poster.change_needs_still_open",
+}
+# The action plan's evidence, shown after CHANGE_KEYS where the unit has a plan.
+PLAN_CHANGE_KEYS = {
+    "actions_done": "change.actions_done",
+    "needs_covered": "change.needs_covered",
 }
 # Polish alphabetical order: each letter with a diacritic right after its base letter.
 _PL_ORDER = str.maketrans({c: f"{b}\uffff" for c, b in zip("ąćęłńóśźż", "acelnoszz", strict=True)})
@@ -217,11 +223,12 @@ def change_counts_block(content: MapContent, styles: Styles, width: float) -> li
     heading = t("poster.changes", language, name=content.compare_name or "",
                 date=format_date(content.compare_date, language))
     out: list[Flowable] = [Paragraph(markup(heading), styles.heading)]
-    counts = _change_counts(content.changes)
+    counts = _change_counts(content.changes, _keys(content))
     if not any(counts.values()):
         return [*out, Paragraph(markup(t("poster.no_changes", language)), styles.body)]
     count_style = styles.style(9.5, bold=True, align=2)
-    rows = [[Paragraph(markup(t(CHANGE_KEYS[kind], language)), styles.body),
+    keys = _keys(content)
+    rows = [[Paragraph(markup(t(keys[kind], language)), styles.body),
              Paragraph(str(count), count_style)] for kind, count in counts.items()]
     table = Table(rows, colWidths=[width - 40 * styles.scale, 40 * styles.scale])
     table.setStyle(TableStyle([
@@ -237,11 +244,11 @@ def change_counts_block(content: MapContent, styles: Styles, width: float) -> li
 def change_names_block(content: MapContent, styles: Styles) -> list[Flowable]:
     """The names behind the evidence of change, kind by kind (empty kinds left out)."""
     changes = content.changes
-    if changes is None or not any(_change_counts(changes).values()):
+    if changes is None or not any(_change_counts(changes, _keys(content)).values()):
         return []
     language = content.language
     out: list[Flowable] = [Paragraph(markup(t("poster.changes_names", language)), styles.heading)]
-    for kind, key in CHANGE_KEYS.items():
+    for kind, key in _keys(content).items():
         names = tuple(getattr(changes, kind, ()) or ())
         if not names:
             continue
@@ -258,9 +265,14 @@ def change_names_block(content: MapContent, styles: Styles) -> list[Flowable]:
     return out
 
 
-def _change_counts(changes: object) -> dict[str, int]:
+def _keys(content: MapContent) -> dict[str, str]:
+    """The kinds of change the poster lists, with the plan's when the unit has one."""
+    return {**CHANGE_KEYS, **(PLAN_CHANGE_KEYS if shows_plan(content) else {})}
+
+
+def _change_counts(changes: object, keys: dict[str, str] = CHANGE_KEYS) -> dict[str, int]:
     # Read defensively: only the names per kind are needed, whatever else the object holds.
-    return {kind: len(tuple(getattr(changes, kind, ()) or ())) for kind in CHANGE_KEYS}
+    return {kind: len(tuple(getattr(changes, kind, ()) or ())) for kind in keys}
 
 
 def _labels(catalogue: list[Entry], layer: str, language: str) -> dict[str, Entry]:
@@ -327,6 +339,39 @@ def pins_table(content: MapContent, layer: str, styles: Styles, width: float) ->
     out: list[Flowable] = [heading, table]
     if len(rows) > MAX_TABLE_ROWS:
         more = t("poster.more_rows", language, count=len(rows) - MAX_TABLE_ROWS)
+        out.append(Paragraph(markup(more), styles.small))
+    return out
+
+
+def plan_table(content: MapContent, styles: Styles, width: float) -> list[Flowable]:
+    """The unit's action plan: heading and table (action, need, partners, due, status)."""
+    if not content.action_plan:
+        return []
+    language = content.language
+    table = plan_rows(content, limit=MAX_TABLE_ROWS)
+    cell = styles.cell
+    look = TableLook(
+        font=cell.fontName, header_font=FONT_BOLD_NAME, size=cell.fontSize,
+        leading=cell.leading, pad_x=3 * styles.scale, pad_y=1.5 * styles.scale,
+        ink=cell.textColor, header_ink=colors.white, header_fill=ACCENT,
+        stripes=(colors.white, colors.HexColor("#f0f3f5")),
+    )
+    # Three columns like the pin tables, so dates and statuses are not broken mid-word:
+    # the action with its responsible partners, the need, then due date and status.
+    rows = [
+        (f"{title} ({partners})" if partners else title, need,
+         ", ".join(v for v in (due, status) if v))
+        for title, need, partners, due, status in table.rows
+    ]
+    header = [table.headers[0], table.headers[1],
+              f"{table.headers[3]}, {table.headers[4].lower()}"]
+    text_table = TextTable(header, rows, [width * 0.44, width * 0.28, width * 0.28], look)
+    heading = Paragraph(markup(f"{t('actions.sheet', language)} ({table.total})"),
+                        styles.heading)
+    heading.keepWithNext = True
+    out: list[Flowable] = [heading, text_table]
+    if table.total > MAX_TABLE_ROWS:
+        more = t("poster.more_rows", language, count=table.total - MAX_TABLE_ROWS)
         out.append(Paragraph(markup(more), styles.small))
     return out
 

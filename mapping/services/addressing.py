@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from mapping import catalog
 from mapping.catalog_rules import EVERYONE_ELSE, Rule, default_limits
 from mapping.db import set_app_user
-from mapping.db.models import Area, LayerHistory
+from mapping.db.models import Area, LayerHistory, NeedResource
 from mapping.db.plan_models import (
     ADDRESSER_VOCABULARIES,
     AddressingRule,
@@ -367,3 +367,118 @@ def link_need_to_partners(
     )
     session.flush()
     return wanted
+
+
+@dataclass(frozen=True)
+class NeedLinks:
+    """The resources and partners linked by hand to a need (those the reader may see)."""
+
+    need_id: int
+    resource_ids: tuple[int, ...]
+    partner_ids: tuple[int, ...]
+
+
+def need_links(session: Session, actor: Actor, need_id: int) -> NeedLinks:
+    """What is linked by hand to a need the actor may see: resources and partners."""
+    need = pins.get_pin(session, actor, "need", need_id)
+    resources = []
+    for resource_id in session.scalars(
+        select(NeedResource.resource_id)
+        .where(NeedResource.need_id == need.id)
+        .order_by(NeedResource.resource_id)
+    ):
+        try:
+            pins.get_pin(session, actor, "resource", resource_id)
+        except UserError:
+            continue
+        resources.append(resource_id)
+    return NeedLinks(need.id, tuple(resources), tuple(linked_partners(session, actor, need.id)))
+
+
+def set_need_links(
+    session: Session,
+    actor: Actor,
+    need_id: int,
+    resource_ids: Iterable[int],
+    partner_ids: Iterable[int],
+    seen: NeedLinks,
+) -> NeedLinks:
+    """Link a need by hand to exactly these resources and partners, if nobody changed them since.
+
+    ``seen``: the links the form showed. When the stored ones differ,
+    ``ConflictError`` lists both (and who last changed a partner link) and
+    nothing is written. A link the actor may not see stays as it is (the form
+    never showed it). Partner links are recorded in history by the database.
+    """
+    need = pins.get_pin(session, actor, "need", need_id, lock=True)
+    if not actor.can_edit:
+        raise PermissionDenied("error.read_only")
+    area = session.get(Area, need.area_id) if need.area_id is not None else None
+    if not actor.may_edit_team(area.team_id if area is not None else None):
+        raise PermissionDenied("error.not_your_team")
+    set_app_user(session, actor.username)
+    now = need_links(session, actor, need.id)
+    stale = {
+        field: (sorted(set(before)), list(stored))
+        for field, before, stored in (
+            ("resource_ids", seen.resource_ids, now.resource_ids),
+            ("partner_ids", seen.partner_ids, now.partner_ids),
+        )
+        if tuple(sorted(set(before))) != stored
+    }
+    if stale:
+        raise ConflictError(stale, _last_link_author(session, need.id))
+    for layer, model, column, wanted, current in (
+        ("resource", NeedResource, NeedResource.resource_id, set(resource_ids), now.resource_ids),
+        ("partner", NeedPartner, NeedPartner.partner_id, set(partner_ids), now.partner_ids),
+    ):
+        for pin_id in sorted(wanted - set(current)):
+            pins.get_pin(session, actor, layer, pin_id)
+        removed = set(current) - wanted
+        if removed:
+            session.execute(
+                delete(model).where(model.need_id == need.id, column.in_(removed))
+            )
+        session.add_all(
+            model(need_id=need.id, **{column.key: pin_id})
+            for pin_id in sorted(wanted - set(current))
+        )
+    session.flush()
+    return need_links(session, actor, need.id)
+
+
+def _last_link_author(session: Session, need_id: int) -> str | None:
+    """Who last linked or unlinked a partner of the need (resource links keep no history)."""
+    latest = session.execute(
+        select(LayerHistory.app_user, LayerHistory.db_user)
+        .where(
+            LayerHistory.table_name == "need_partner",
+            LayerHistory.row_data["need_id"].astext == str(need_id),
+        )
+        .order_by(LayerHistory.id.desc())
+        .limit(1)
+    ).first()
+    return None if latest is None else latest.app_user or f"{latest.db_user} (QGIS/SQL)"
+
+
+def link_history(session: Session, actor: Actor, need_id: int) -> list[pins.Version]:
+    """Every partner linked to or unlinked from a need by hand, newest first (those visible)."""
+    need = pins.get_pin(session, actor, "need", need_id)
+    rows = session.scalars(
+        select(LayerHistory)
+        .where(
+            LayerHistory.table_name == "need_partner",
+            LayerHistory.row_data["need_id"].astext == str(need.id),
+        )
+        .order_by(LayerHistory.id.desc())
+    )
+    return [
+        pins.Version(
+            history_id=h.id,
+            changed_at=h.changed_at,
+            changed_by=h.app_user or f"{h.db_user} (QGIS/SQL)",
+            operation=h.operation,
+            data=h.row_data or {},
+        )
+        for h in rows
+    ]

@@ -77,6 +77,13 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
     "partnership_area": {"partnership_id": "int", "area_id": "int"},
     "need_resource": {"need_id": "int", "resource_id": "int"},
+    "need_partner": {"id": "int", "need_id": "int", "partner_id": "int"},
+    "action": {
+        "id": "int", "need_id": "int", "team_id": "int", "title": "str", "description": "str",
+        "due_on": "date", "status": "str", "created_by": "str", "created_at": "str",
+        "updated_by": "str", "updated_at": "str",
+    },
+    "action_partner": {"id": "int", "action_id": "int", "partner_id": "int"},
     "category": {
         "vocabulary": "str", "code": "str", "parent_code": "str", "label_pl": "str",
         "label_en": "str", "icon": "str", "colour": "str", "sensitive": "bool",
@@ -93,7 +100,7 @@ GEOMETRY_TYPES = {
 PIN_LAYERS = ("resource", "partner", "need")
 # The layers whose rows have a history (and a version) in ``layer_history``.
 HISTORY_LAYERS = ("team", "area", "resource", "partner", "partnership", "partnership_member",
-                  "need")
+                  "need", "need_partner", "action", "action_partner")
 def as_of_moment(value: dt.date | dt.datetime | str | None) -> dt.datetime | None:
     """The moment an ``--as-of`` value stands for: a date means the end of that day in Poland.
 
@@ -238,6 +245,7 @@ def read_export(
         link for link in _current_rows(session, "need_resource")
         if int(link["need_id"]) in need_ids and int(link["resource_id"]) in resource_ids
     ]
+    plan = _plan_rows(rows, need_ids, partner_ids)
     links = [
         x for x in _current_rows(session, "partnership_area")
         if int(x["partnership_id"]) in partnership_ids and int(x["area_id"]) in area_team
@@ -252,6 +260,7 @@ def read_export(
         "partnership_member": _frame("partnership_member", members),
         "partnership_area": _frame("partnership_area", links),
         "need_resource": _frame("need_resource", needs_resources),
+        **{table: _frame(table, found) for table, found in plan.items()},
         "category": _frame("category", _current_rows(session, "category")),
     }
     everything = ExportData(
@@ -262,6 +271,30 @@ def read_export(
         exported_by=actor.username,
     )
     return map_units.select(everything, team_id=team_id, area_id=area_id)
+
+
+def _plan_rows(
+    rows: Any, need_ids: set[int], partner_ids: set[int]
+) -> dict[str, list[dict[str, Any]]]:
+    """The action plan and the hand links of the needs and partners already chosen.
+
+    An action has no visibility of its own: it goes with its need. A link to a
+    partner the actor may not see would betray that the partner exists, so it
+    is left out (as the app's lists do).
+    """
+    actions = [a for a in rows("action") if int(a["need_id"]) in need_ids]
+    action_ids = {int(a["id"]) for a in actions}
+    return {
+        "need_partner": [
+            x for x in rows("need_partner")
+            if int(x["need_id"]) in need_ids and int(x["partner_id"]) in partner_ids
+        ],
+        "action": actions,
+        "action_partner": [
+            x for x in rows("action_partner")
+            if int(x["action_id"]) in action_ids and int(x["partner_id"]) in partner_ids
+        ],
+    }
 
 
 def _column(kind: str, values: list[Any]) -> pd.Series | pd.api.extensions.ExtensionArray:

@@ -86,6 +86,14 @@ SHARE_PIN = SHARE + "pin"  # the PIN form's field
 SHARE_NEW_LINK = SHARE + "new_link"  # a new link's address, shown once
 TEAMS = "calmap.teams."
 TEAMS_CHOSEN = TEAMS + "partnership"
+# The action plan page, and the need's links and actions in the editor.
+PLAN = "calmap.plan."
+PLAN_SEEN = PLAN + "seen"  # action id → the version the edit form was opened at
+# (need id, editor generation) → the NeedLinks the need's link form was opened with
+PLAN_LINKS_SEEN = PLAN + "links_seen"
+PLAN_FORM = PLAN + "form"  # bumped after each added action: a fresh, empty form
+PLAN_NOTE = PLAN + "note"  # the title of the action just added, shown once
+PLAN_LINKS_SAVED = PLAN + "links_saved"  # the need whose links were just saved
 
 
 # --- plain access ---------------------------------------------------------------------------
