@@ -277,6 +277,63 @@
         return group;
     }
 
-    var CalmapPins = {threshold: 300, pending: 0, layer: layer};
+    /*
+     * The content of a live map (mapping/maps/live.py): ``build()`` adds areas,
+     * pins, legend and controls to ``map``; what it added (top-level layers and
+     * controls) is recorded, so the returned layer removes all of it when
+     * streamlit-folium swaps in the next content, and puts the same objects back
+     * when the same content (``digest``) comes again: an editor's tap or a
+     * rerun that changed nothing builds no pin twice. A layer the viewer
+     * switched off stays off.
+     */
+    var contents = {};
+    var contentOrder = [];
+    function content(digest, map, build) {
+        var found = contents[digest];
+        if (found && found.calmapMap === map) { return found; }
+        var layers = [], controls = [];
+        var depth = 0;
+        var addControl = L.Control.prototype.addTo;
+        map.addLayer = function (l) {
+            if (depth === 0) { layers.push(l); }
+            depth += 1;
+            try { return L.Map.prototype.addLayer.apply(this, arguments); } finally { depth -= 1; }
+        };
+        L.Control.prototype.addTo = function (m) {
+            if (m === map) { controls.push(this); }
+            return addControl.apply(this, arguments);
+        };
+        try {
+            build();
+        } finally {
+            delete map.addLayer;
+            L.Control.prototype.addTo = addControl;
+        }
+        var first = true, shown = layers;
+        var Holder = L.Layer.extend({
+            onAdd: function (m) {
+                if (first) { first = false; return; }
+                shown.forEach(function (l) { m.addLayer(l); });
+                controls.forEach(function (c) { c.addTo(m); });
+                CalmapPins.reused += 1;
+            },
+            onRemove: function (m) {
+                controls.forEach(function (c) { c.remove(); });
+                shown = layers.filter(function (l) { return m.hasLayer(l); });
+                shown.forEach(function (l) { m.removeLayer(l); });
+            }
+        });
+        var holder = new Holder();
+        holder.calmapMap = map;
+        contents[digest] = holder;
+        contentOrder.push(digest);
+        // A few contents are kept for going back and forth; older ones are let go.
+        while (contentOrder.length > 4) { delete contents[contentOrder.shift()]; }
+        CalmapPins.built += 1;
+        return holder;
+    }
+
+    var CalmapPins = {threshold: 300, pending: 0, layer: layer, content: content,
+                      built: 0, reused: 0};
     window.CalmapPins = CalmapPins;
 })();
