@@ -217,12 +217,13 @@ def measure_app(root: Path, db_url: str, area_a: int, b_name: str, limit_s: floa
             time.sleep(1.0)
             frame.evaluate(MARK_JS)
             received.reset()
-            sidebar = tab.locator("section[data-testid='stSidebar']")
-            area_box = sidebar.locator("[data-baseweb='select']").nth(2)
-            area_box.click()
-            t0 = time.perf_counter()
+            area_box = tab.get_by_test_id("stSidebar").get_by_role("combobox", name="Obszar")
+            area_box.first.click()
             tab.keyboard.type(b_name)
-            tab.keyboard.press("Enter")
+            option = tab.get_by_role("option", name=f"{b_name} (dzielnica)").first
+            option.wait_for()
+            t0 = time.perf_counter()
+            option.click()
             _wait_painted(tab, limit_s)
             figures["area_s"] = time.perf_counter() - t0
             figures["area_mb"] = received.mb()

@@ -167,12 +167,12 @@ def test_choosing_another_area_keeps_the_map_and_does_not_send_its_pins_again(ap
         first_fetched = len(fetched)
         iframe = tab.locator('iframe[title="streamlit_folium.st_folium"]').element_handle()
         frame.evaluate("window.__same_document = true")
-        area_box = tab.locator("section[data-testid='stSidebar'] [data-baseweb='select']").nth(2)
+        area_box = tab.get_by_test_id("stSidebar").get_by_role("combobox", name="Obszar").first
 
         def choose(name):
             area_box.click()
             tab.keyboard.type(name)
-            tab.keyboard.press("Enter")
+            tab.get_by_role("option", name=f"{name} (dzielnica)").first.click()
 
         received.clear()
         choose(world["other_name"])

@@ -33,6 +33,7 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from mapping.maps import assets
+from mapping.maps.elements import _render_parts
 
 # folium names every element <kind>_<32 hex digits>, new for every object.
 _FOLIUM_ID = re.compile(r"_[0-9a-f]{32}\b")
@@ -74,6 +75,10 @@ class LiveContent(folium.FeatureGroup):
         self._base = base
         self._written_for = base.get_name()
         self.digest = content_digest(code.replace(self._written_for, "map"))
+
+    def render(self, **kwargs: Any) -> str:
+        """Render without parsing the content again as a template (see ``RenderedText``)."""
+        return _render_parts(self, kwargs)
 
     @property
     def map_name(self) -> str:

@@ -177,6 +177,7 @@
             });
         }
         var markers = [];
+        var hidden = {};  // category code -> switched off (calmapShow)
         var group = clustered
             ? L.markerClusterGroup({
                 chunkedLoading: true,
@@ -241,13 +242,15 @@
                 markers.push(made[i]);
             }
             waiting -= 1;
+            // Pins of a category the presenter's legend switched off stay off.
+            var shown = made.filter(function (mk) { return !hidden[d.cats[mk.options.calmapCat]]; });
             if (clustered) {
                 // Chunked: chunkProgress says when the last chunk is in (at once
                 // when the group is on the map, else when it is added).
                 busy = true;
-                group.addLayers(made, true);
+                group.addLayers(shown, true);
             } else {
-                for (var m = 0; m < made.length; m++) { group.addLayer(made[m]); }
+                for (var m = 0; m < shown.length; m++) { group.addLayer(shown[m]); }
             }
             settle();
         }
@@ -262,6 +265,7 @@
         // For the presenter's legend: hide or show one category's pins.
         group.calmapLayer = d.layer;
         group.calmapShow = function (code, visible) {
+            hidden[code] = !visible;
             var chosen = [];
             for (var j = 0; j < markers.length; j++) {
                 if (d.cats[markers[j].options.calmapCat] === code) { chosen.push(markers[j]); }
