@@ -36,7 +36,7 @@ from mapping.maps import assets
 from mapping.maps.elements import _render_parts
 
 # folium names every element <kind>_<32 hex digits>, new for every object.
-_FOLIUM_ID = re.compile(r"_[0-9a-f]{32}\b")
+_FOLIUM_ID = re.compile(r"_[0-9a-f]{32}(?![0-9a-f])")
 
 
 class ScriptLinks(JSCSSMixin, folium.MacroElement):
