@@ -34,24 +34,24 @@ def world(admin_url, template_url):
     """Database URL, the crowded district's id, another district's id and name, pin ids."""
     from sqlalchemy.orm import Session
 
-    from mapping import demo
+    from mapping import catalog, demo
 
     name = f"calmap_live_{os.getpid()}"
     url = _create_database(admin_url, name, template=TEMPLATE)
     engine = create_engine(url)
     with Session(engine) as session, session.begin():
         demo.load_demo(session)
+        entry = next(e for e in catalog.entries(session) if e.vocabulary == "resource_category")
+    kind, category = entry.parent_code, entry.code
     with engine.begin() as conn:
         areas = conn.execute(text(
-            "SELECT id, name FROM area WHERE city = :city AND kind = 'district' "
-            "AND team_id IS NOT NULL ORDER BY id"), {"city": CITY}).all()
+            "SELECT area.id, area.name FROM area JOIN team ON team.id = area.team_id "
+            "WHERE team.city = :city AND area.kind = 'district' ORDER BY area.id"),
+            {"city": CITY}).all()
         names = [n for _, n in areas]
         # Districts whose name is no part of another name: typed, each is the one match.
         unique = [a for a in areas if sum(a.name.lower() in n.lower() for n in names) == 1]
         crowded, other = unique[0], unique[1]
-        kind, category = conn.execute(text(
-            "SELECT parent_code, code FROM catalog_entry WHERE vocabulary = 'resource_category' "
-            "ORDER BY code LIMIT 1")).one()
         common = """
             INSERT INTO resource (name, kind, category, description, address, visibility,
                                   target_groups, area_id, geom, source)
@@ -136,7 +136,8 @@ def test_a_team_only_pin_is_never_in_a_static_file_nor_sent_to_the_overview(app_
         overview_text = "".join(received)
         # The editor (one user, an admin: every visibility) shows the team's pin inline.
         tab.goto(f"{app_url}/editor?city={quote(CITY)}&area={world['crowded']}")
-        frame = map_frame(tab)
+        # The editor's areas take no taps (not interactive): wait for the pins.
+        frame = map_frame(tab, ".leaflet-marker-pane .calmap-cluster")
         pins_ready(frame)
         in_editor = frame.evaluate("""(id) => {
             let found = false;
