@@ -217,8 +217,10 @@ def report(size: int, results: dict[str, list[dict[str, float]]]) -> None:
 LIVE_ROWS = (
     ("open: pins painted (s)", "open_s", 2),
     ("open: MB to the browser", "open_mb", 2),
+    ("  of which pin files (HTTP)", "open_http_mb", 2),
     ("another area: painted (s)", "area_s", 2),
     ("another area: MB", "area_mb", 2),
+    ("  of which pin files (HTTP)", "area_http_mb", 2),
     ("editor tap: mark shown (s)", "tap_s", 2),
     ("editor tap: MB", "tap_mb", 3),
 )
@@ -251,7 +253,7 @@ def live(reps: int, before_ref: str, limit_s: float) -> int:
         for label, key, digits in LIVE_ROWS:
             before = statistics.median(r[key] for r in results["before"])
             now = statistics.median(r[key] for r in results["now"])
-            ratio = f"{before / now:.1f}×" if now else "–"
+            ratio = f"{before / now:.1f}×" if now and before else "–"
             print(f"{label:<30}{before:>12.{digits}f}{now:>12.{digits}f}{ratio:>12}")
     finally:
         cluster.stop()

@@ -63,13 +63,23 @@ PAINTED_JS = """() => {
     return (P.built || 0) > window.__mark;
 }"""
 MARK_JS = "() => { window.__mark = (window.CalmapPins && window.CalmapPins.built) || 0; }"
-# A point of the map with an area's outline under it and no pin or control.
+# A point of the map inside the areas' bounds with no pin, cluster or control on it.
 FREE_POINT_JS = """() => {
-    const box = document.querySelector('.leaflet-container').getBoundingClientRect();
-    for (let y = box.top + 40; y < box.bottom - 40; y += 17) {
-        for (let x = box.left + 60; x < box.right - 60; x += 23) {
-            const el = document.elementFromPoint(x, y);
-            if (el && el.tagName === 'path' && !el.closest('.leaflet-marker-pane')) return [x, y];
+    const map = window.map;
+    const box = map.getContainer().getBoundingClientRect();
+    let bounds = null;
+    map.eachLayer(l => {
+        if (l.feature && l.feature.geometry && l.getBounds) {
+            const b = l.getBounds();
+            bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
+        }
+    });
+    for (let cy = 40; cy < box.height - 40; cy += 13) {
+        for (let cx = 60; cx < box.width - 60; cx += 17) {
+            const el = document.elementFromPoint(box.left + cx, box.top + cy);
+            if (!el || el.closest('.leaflet-marker-pane, .leaflet-control')) continue;
+            const at = map.containerPointToLatLng([cx, cy]);
+            if (!bounds || bounds.contains(at)) return [box.left + cx, box.top + cy];
         }
     }
     return [box.left + box.width / 2, box.top + box.height / 2];
@@ -195,6 +205,9 @@ class _Bytes:
     def mb(self) -> float:
         return (self.ws + self.http) / 1e6
 
+    def http_mb(self) -> float:
+        return self.http / 1e6
+
 
 def measure_app(root: Path, db_url: str, area_a: int, b_name: str, limit_s: float) -> dict:
     """Open, area change and editor tap in the app run from ``root``; seconds and MB."""
@@ -214,6 +227,7 @@ def measure_app(root: Path, db_url: str, area_a: int, b_name: str, limit_s: floa
             frame = _wait_painted(tab, limit_s)
             figures["open_s"] = time.perf_counter() - t0
             figures["open_mb"] = received.mb()
+            figures["open_http_mb"] = received.http_mb()
             time.sleep(1.0)
             frame.evaluate(MARK_JS)
             received.reset()
@@ -227,6 +241,7 @@ def measure_app(root: Path, db_url: str, area_a: int, b_name: str, limit_s: floa
             _wait_painted(tab, limit_s)
             figures["area_s"] = time.perf_counter() - t0
             figures["area_mb"] = received.mb()
+            figures["area_http_mb"] = received.http_mb()
 
             tab.goto(f"{base}/editor?city={quote('Gdańsk')}&area={area_a}", wait_until="commit")
             frame = _wait_painted(tab, limit_s)
