@@ -7,6 +7,10 @@ popup parts of each pin already escaped in Python; the browser
 (``mapping/maps/js/calmap-pins.js``) makes a popup's HTML only when the pin
 is clicked.
 
+With a ``pin_store`` (the running app), a large layer's public pins leave
+the payload for content-named files (``split_payload``): the map keeps only
+their URLs, and its team and partnership pins inline.
+
 The payload is serialised once and kept in a process-wide cache
 (``PAYLOADS``), so a second viewer of the same map pays nothing for it. Its
 key (``payload_key``) is a digest of everything the payload depends on: the

@@ -81,8 +81,7 @@ def install_static_files(static_dir: str = str(STATIC_DIR)) -> str:
 
 @st.cache_resource(show_spinner=False)
 def _pin_store(static_dir: str, base_url_path: str) -> pin_store.PinStore:
-    return pin_store.static_store(Path(static_dir), assets.leaflet_links(base_url_path).js.split(
-        f"/{assets.VENDOR_PATH}/")[0])
+    return pin_store.static_store(Path(static_dir), assets.static_prefix(base_url_path))
 
 
 def pin_store_here() -> pin_store.PinStore:
