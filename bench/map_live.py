@@ -187,15 +187,15 @@ class _Bytes:
         self.ws = 0
         self.http = 0
         tab.on("websocket", lambda ws: ws.on("framereceived", self._frame))
-        tab.on("response", self._response)
+        tab.on("requestfinished", self._finished)
 
     def _frame(self, payload: Any) -> None:
         self.ws += len(payload.encode("utf-8") if isinstance(payload, str) else payload)
 
-    def _response(self, response: Any) -> None:
-        if "/cache/pins/" in response.url:
-            # The file's length as sent (the app serves static files uncompressed).
-            self.http += int(response.headers.get("content-length") or 0)
+    def _finished(self, request: Any) -> None:
+        if "/cache/pins/" in request.url:
+            # The body as it came over the wire (the app serves static files uncompressed).
+            self.http += int(request.sizes().get("responseBodySize") or 0)
 
     def reset(self) -> None:
         self.ws = self.http = 0
