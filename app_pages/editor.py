@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
-from streamlit_folium import st_folium
 from streamlit_js_eval import get_geolocation
 
 from mapping.errors import UserError
@@ -23,6 +22,7 @@ from mapping.ui import (
     editor_actions,
     editor_state,
     editor_view,
+    live_map,
     need_plan,
     pin_forms,
     positions,
@@ -351,19 +351,19 @@ def history_panel(ref: Any) -> None:
 # --- the page ------------------------------------------------------------------------------
 
 ref = editor_state.open_ref()
-st_folium(
+leaflet = cached_reads.leaflet_links()
+# Mounted once: a tap changes only the marks, another area only the content.
+live_map.show(
     overview_map(
         view.areas, view.map_pins(), view.catalogue, lang,
         selected_area_id=view.area_id, tiles_url=cfg.tiles_url,
-        tiles_attribution=cfg.tiles_attribution, leaflet=cached_reads.leaflet_links(),
-        clickable_areas=False,
+        tiles_attribution=cfg.tiles_attribution, leaflet=leaflet,
+        clickable_areas=False, store=cached_reads.pin_store_here(),
     ),
-    key=editor_state.map_key(), height=MAP_HEIGHT, use_container_width=True,
+    key=editor_state.map_key(), height=MAP_HEIGHT, leaflet=leaflet,
     # A tap on the map and a tap on a pin: nothing else, so panning never reruns the page.
     returned_objects=["last_clicked", "last_object_clicked"],
-    feature_group_to_add=editor_marks(
-        editor_state.marked_point(), editor_state.open_position()
-    ),
+    marks=editor_marks(editor_state.marked_point(), editor_state.open_position()),
 )
 st.caption(t("editor.map_hint", lang))
 

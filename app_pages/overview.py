@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from mapping.i18n import t
 from mapping.maps.legend import layer_counts
 from mapping.maps.overview import overview_map
-from mapping.ui import cached_reads, sidebar, state
+from mapping.ui import cached_reads, live_map, sidebar, state
 from mapping.ui.page import open_page
 from mapping.ui.safe_text import md_t
 
@@ -23,6 +22,7 @@ if view.areas.empty:
 if cfg.tiles_url is None:
     st.caption(t("overview.tiles_disabled", lang))
 
+leaflet = cached_reads.leaflet_links()
 folium_map = overview_map(
     view.areas,
     view.pins,
@@ -31,11 +31,12 @@ folium_map = overview_map(
     selected_area_id=view.selected_area_id,
     tiles_url=cfg.tiles_url,
     tiles_attribution=cfg.tiles_attribution,
-    leaflet=cached_reads.leaflet_links(),
+    leaflet=leaflet,
+    store=cached_reads.pin_store_here(),
 )
+# Mounted once: another area, filter or language swaps the content in place.
 # No returned objects: panning and zooming must not rerun the app.
-st_folium(folium_map, key="overview_map", height=620, use_container_width=True,
-          returned_objects=[])
+live_map.show(folium_map, key="overview_map", height=620, leaflet=leaflet)
 
 st.subheader(t("overview.counts", lang))
 st.dataframe(

@@ -92,6 +92,7 @@ folium_map = presenter.presenter_map(
     tiles_url=cfg.tiles_url,
     tiles_attribution=cfg.tiles_attribution,
     leaflet=cached_reads.leaflet_links(),
+    store=cached_reads.pin_store_here(),
 )
 # No returned objects: stepping, panning and zooming never rerun the app.
 st_folium(folium_map, key="presenter_map", height=700, use_container_width=True,

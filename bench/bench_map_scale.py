@@ -214,6 +214,53 @@ def report(size: int, results: dict[str, list[dict[str, float]]]) -> None:
         print(f"{label:<30}{cells[0]:>12}{cells[1]:>12}{ratio:>12}")
 
 
+LIVE_ROWS = (
+    ("open: pins painted (s)", "open_s", 2),
+    ("open: MB to the browser", "open_mb", 2),
+    ("  of which pin files (HTTP)", "open_http_mb", 2),
+    ("another area: painted (s)", "area_s", 2),
+    ("another area: MB", "area_mb", 2),
+    ("  of which pin files (HTTP)", "area_http_mb", 2),
+    ("editor tap: mark shown (s)", "tap_s", 2),
+    ("editor tap: MB", "tap_mb", 3),
+)
+
+
+def live(reps: int, before_ref: str, limit_s: float) -> int:
+    """The running app, ``before_ref``'s tree and this one interleaved; medians and ratios."""
+    import map_live
+
+    workdir = Path(tempfile.mkdtemp(prefix="calmap-bench-", dir="/tmp"))
+    workdir.chmod(0o755)
+    cluster = Cluster(workdir / "db")
+    try:
+        cluster.start()
+        engine = create_engine(cluster.url())
+        schema.upgrade(engine)
+        bench_pin_save.load_world(engine)
+        area_a, _, b_name = map_live.add_second_district(engine)
+        engine.dispose()
+        results: dict[str, list[dict[str, float]]] = {"before": [], "now": []}
+        with map_live.main_tree(before_ref) as before_root:
+            for rep in range(reps):
+                for variant, root in (("before", before_root), ("now", PROJECT_ROOT)):
+                    figures = map_live.measure_app(root, cluster.url(), area_a, b_name, limit_s)
+                    results[variant].append(figures)
+                    print(f"  {variant} run {rep + 1}: "
+                          + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()), flush=True)
+        print(f"\nthe running app, two districts of 10,000 pins (medians of {reps} runs)")
+        print(f"{'':<30}{'before':>12}{'now':>12}{'before/now':>12}")
+        for label, key, digits in LIVE_ROWS:
+            before = statistics.median(r[key] for r in results["before"])
+            now = statistics.median(r[key] for r in results["now"])
+            ratio = f"{before / now:.1f}×" if now and before else "–"
+            print(f"{label:<30}{before:>12.{digits}f}{now:>12.{digits}f}{ratio:>12}")
+    finally:
+        cluster.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     """Set up the world, then measure each size, before and now interleaved."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -223,7 +270,13 @@ def main() -> int:
     parser.add_argument("--limit", type=float, default=60.0,
                         help="give a page up when its pins are not painted within this many "
                              "seconds (default 60; the old map of 50,000 pins takes minutes)")
+    parser.add_argument("--live", action="store_true",
+                        help="measure the running app instead (bench/map_live.py): bytes, "
+                             "paint, area change and editor tap, main vs now")
+    parser.add_argument("--before-ref", default="main", help="git ref of 'before' for --live")
     args = parser.parse_args()
+    if args.live:
+        return live(args.reps, args.before_ref, args.limit)
     if args.measure:
         print(json.dumps(measure_page(args.measure)))
         return 0

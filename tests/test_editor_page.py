@@ -107,7 +107,10 @@ def map_script(at):
     component = next(
         c for c in at.main.children.values() if c.type == "component_instance"
     )
-    script = json.loads(component.proto.json_args)["script"]
+    args = json.loads(component.proto.json_args)
+    # The base map is the script; areas, pins and legend come as its content
+    # (a feature group swapped in place, mapping/maps/live.py).
+    script = args["script"] + (args.get("feature_group") or "")
     # The map's data sits in the script as JSON with <, > and & escaped.
     for escaped, plain in (("\\u003c", "<"), ("\\u003e", ">"), ("\\u0026", "&")):
         script = script.replace(escaped, plain)

@@ -239,6 +239,15 @@ def _static_prefix(base_url_path: str) -> str:
     return f"/{base}/{STATIC_ROUTE}" if base else f"/{STATIC_ROUTE}"
 
 
+def static_prefix(base_url_path: str = "") -> str:
+    """Where the app's static folder is served, under Streamlit's ``server.baseUrlPath``.
+
+    >>> static_prefix(), static_prefix("/calmap/")
+    ('/app/static', '/calmap/app/static')
+    """
+    return _static_prefix(base_url_path)
+
+
 def pin_script_links(base_url_path: str = "") -> ScriptLinks:
     """Root-relative URLs of the pin layer's scripts and stylesheet under the static route.
 

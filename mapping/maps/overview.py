@@ -30,6 +30,7 @@ from mapping.maps.elements import (
 )
 from mapping.maps.legend import layer_title, legend_html, legend_sections
 from mapping.maps.markup import _has_point, _index, _missing
+from mapping.maps.pin_store import PinStore
 from mapping.maps.pins import _pin_scripts, pin_layer
 from mapping.services.layers import LAYERS
 
@@ -54,6 +55,7 @@ def overview_map(
     leaflet: LeafletLinks | InlineAssets | None = None,
     height: str | int = "100%",
     clickable_areas: bool = True,
+    store: PinStore | None = None,
 ) -> OfflineMap:
     """The overview map: basemap (or a plain background), areas, three pin layers, legend.
 
@@ -61,6 +63,9 @@ def overview_map(
     ``mapping.services.layers.pins``. The view fits the selected area, else all areas,
     else all pins, else Poland. ``clickable_areas`` False (the editor) lets a
     tap inside an area reach the map instead of opening the area's popup.
+    ``store`` (the app's static folder): large layers' public pins travel as
+    files the browser fetches once (``pin_layer``); without one (the offline
+    HTML) everything is inline.
     """
     entries = list(catalogue)
     index = _index(entries)
@@ -96,7 +101,9 @@ def overview_map(
             continue
         # The same count as the legend's (see ``layer_title``), not only the pinned.
         name = layer_title(layer, len(frame), language)
-        pin_layer(layer, frame, index, language, name=name, scripts=_pin_scripts(leaflet)).add_to(m)
+        pin_layer(
+            layer, frame, index, language, name=name, scripts=_pin_scripts(leaflet), store=store
+        ).add_to(m)
 
     Legend(legend_html(legend_sections(pins, entries, language), language)).add_to(m)
     folium.LayerControl(position="topright", collapsed=False).add_to(m)

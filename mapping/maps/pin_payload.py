@@ -7,6 +7,10 @@ popup parts of each pin already escaped in Python; the browser
 (``mapping/maps/js/calmap-pins.js``) makes a popup's HTML only when the pin
 is clicked.
 
+With a ``pin_store`` (the running app), a large layer's public pins leave
+the payload for content-named files (``split_payload``): the map keeps only
+their URLs, and its team and partnership pins inline.
+
 The payload is serialised once and kept in a process-wide cache
 (``PAYLOADS``), so a second viewer of the same map pays nothing for it. Its
 key (``payload_key``) is a digest of everything the payload depends on: the
@@ -30,6 +34,8 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
+from mapping.maps.pin_store import PinStore, file_name
+
 # Above this many pins a layer is drawn as clusters (Leaflet.markercluster);
 # at or below it, one marker per pin, as before. The browser code applies it.
 CLUSTER_THRESHOLD = 300
@@ -45,6 +51,9 @@ class PinPayload:
     count: int
     json: str
     bounds: tuple[tuple[float, float], tuple[float, float]] | None
+    # Public pins kept out of ``json``: (file name, JSON text) for a PinStore;
+    # ``json`` names them as FILE_MARK + name until ``stored`` puts in the URLs.
+    files: tuple[tuple[str, str], ...] = ()
 
 
 def script_json(value: object) -> str:
@@ -102,6 +111,129 @@ def compact(
         "rows": list(columns["rows"]),
         "rowc": list(columns["rowc"]),
     }
+
+
+# How many public pins' popup texts go in one file (fetched on the first click among them).
+DETAILS_CHUNK = 500
+FILE_MARK = "calmap-file:"
+
+
+@dataclass(frozen=True)
+class SplitPayload:
+    """A layer whose public pins travel as files: the inline head and the files' texts."""
+
+    head: dict[str, Any]
+    files: tuple[tuple[str, str], ...]
+
+
+def split_payload(
+    layer: str,
+    shared: Mapping[str, list[Any]],
+    inline: Mapping[str, list[Any]],
+    styles: Mapping[str, str],
+    heads: Mapping[str, str],
+    labels: Sequence[str],
+    fallback: str,
+) -> SplitPayload:
+    """A layer's payload with its public pins (``shared``) as files, the rest (``inline``) inline.
+
+    The head keeps what is small and per category (looks, headings, labels)
+    and the list ``parts``: first the public pins as a positions file
+    (id, category number, x y, faded) plus one file of popup texts per
+    ``DETAILS_CHUNK`` pins, then the other pins inline as ``compact`` gives
+    them. Columns as in ``compact``.
+
+    >>> c = {"id": [7], "category": ["school"], "tooltip": ["A"], "faded": [0],
+    ...      "text": [None], "xy": [18.6, 54.4], "rows": [], "rowc": [0]}
+    >>> none = {k: [] for k in c}
+    >>> p = split_payload("resource", c, none, {}, {}, [], "?")
+    >>> [sorted(part) for part in p.head["parts"]], len(p.files)
+    ([['chunk', 'details', 'src']], 2)
+    """
+    codes = sorted(set(shared["category"]) | set(inline["category"]))
+    number = {code: i for i, code in enumerate(codes)}
+    files: list[tuple[str, str]] = []
+
+    def file(value: object) -> str:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        name = file_name(text)
+        files.append((name, text))
+        return FILE_MARK + name
+
+    count = len(shared["id"])
+    positions = {
+        "id": list(shared["id"]),
+        "cat": [number[code] for code in shared["category"]],
+        "xy": list(shared["xy"]),
+        "faded": [i for i, faded in enumerate(shared["faded"]) if faded],
+    }
+    details = []
+    row_at = 0
+    for start in range(0, count, DETAILS_CHUNK):
+        end = min(start + DETAILS_CHUNK, count)
+        rowc = list(shared["rowc"][start:end])
+        row_end = row_at + 2 * sum(rowc)
+        details.append(file({
+            "tooltip": list(shared["tooltip"][start:end]),
+            "text": list(shared["text"][start:end]),
+            "rows": list(shared["rows"][row_at:row_end]),
+            "rowc": rowc,
+        }))
+        row_at = row_end
+    parts: list[dict[str, Any]] = []
+    if count:
+        parts.append({"src": file(positions), "details": details, "chunk": DETAILS_CHUNK})
+    if inline["id"]:
+        own = compact(layer, inline, styles, heads, labels, fallback)
+        own["cat"] = [number[code] for code in inline["category"]]
+        parts.append({k: own[k] for k in ("id", "cat", "xy", "tooltip", "faded", "text",
+                                          "rows", "rowc")})
+    head = {
+        "layer": layer,
+        "cats": codes,
+        "styles": [styles.get(code, fallback) for code in codes],
+        "heads": [heads.get(code, "") for code in codes],
+        "labels": list(labels),
+        "count": count + len(inline["id"]),
+        "parts": parts,
+    }
+    return SplitPayload(head=head, files=tuple(files))
+
+
+def stored(payload: PinPayload, store: PinStore) -> PinPayload:
+    """``payload`` with its files in ``store`` (written once) and their URLs in its JSON."""
+    text = payload.json
+    for name, body in payload.files:
+        text = text.replace(FILE_MARK + name, store.put_named(name, body))
+    return PinPayload(payload.layer, payload.count, text, payload.bounds, payload.files)
+
+
+def columns_of(payload: PinPayload) -> dict[str, Any]:
+    """The whole layer's columns as ``compact`` gives them, files read back (tests, exports)."""
+    head = json.loads(payload.json)
+    if "parts" not in head:
+        return head
+    texts = {name: body for name, body in payload.files}
+
+    def read(ref: str) -> dict[str, Any]:
+        name = ref[len(FILE_MARK):] if ref.startswith(FILE_MARK) else ref.rsplit("/", 1)[-1]
+        return dict(json.loads(texts[name]))
+
+    out: dict[str, Any] = {k: head[k] for k in ("layer", "cats", "styles", "heads", "labels")}
+    for column in ("id", "cat", "xy", "tooltip", "faded", "text", "rows", "rowc"):
+        out[column] = []
+    for part in head["parts"]:
+        if "src" in part:
+            details = part["details"]
+            part = {**read(part["src"]), **{k: [] for k in ("tooltip", "text", "rows", "rowc")}}
+            for ref in details:
+                for column, values in read(ref).items():
+                    part[column] += values
+        offset = len(out["id"])
+        for column in ("id", "cat", "xy", "tooltip", "text", "rows", "rowc"):
+            out[column] += part[column]
+        out["faded"] += [offset + i for i in part["faded"]]
+    return out
 
 
 def bounds_of(xy: Sequence[float]) -> tuple[tuple[float, float], tuple[float, float]] | None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 from branca.element import CssLink, Figure, JavascriptLink
 from folium.elements import JSCSSMixin
@@ -27,11 +27,14 @@ from mapping.maps.markup import (
     _texts,
     pin_html,
 )
+from mapping.maps.pin_store import PinStore
 from mapping.maps.popups import _PopupBuilder
 from mapping.services.layers import CATEGORY_VOCABULARY
 
 # Width and height of a pin's divIcon, in pixels.
 PIN_SIZE = 22
+# Above this many public pins a layer with a store sends them as files (see pin_layer).
+STORE_THRESHOLD = pin_payload.CLUSTER_THRESHOLD
 
 def _point_columns(
     layer: str, frame: gpd.GeoDataFrame, popups: _PopupBuilder
@@ -128,7 +131,7 @@ class PinLayer(JSCSSMixin, Layer):
     @property
     def data(self) -> dict[str, Any]:
         """The pins as a GeoJSON FeatureCollection (what the browser draws)."""
-        c = json.loads(self.payload.json)
+        c = pin_payload.columns_of(self.payload)
         features = []
         at = 0
         for i in range(len(c["id"])):
@@ -189,6 +192,7 @@ def pin_layer(
     name: str | None = None,
     scripts: assets.ScriptLinks | InlineAssets | None = None,
     viewer: str | None = None,
+    store: PinStore | None = None,
 ) -> PinLayer:
     """One layer of pins (quick from 10 to 50,000): the catalogue's shapes, clustered when many.
 
@@ -199,10 +203,18 @@ def pin_layer(
     here; the legend counts them. The payload is cached by
     ``pin_payload.payload_key`` (``viewer``: the viewer's visibility class,
     by default the levels the pins hold).
+
+    With a ``store`` and more than ``STORE_THRESHOLD`` public pins, those
+    pins go to content-named files of the app's static folder (positions, and
+    popup texts in blocks fetched on click): the map itself then carries only
+    their URLs, and the pins visible to a team or partnership, inline.
     """
     index = catalogue if isinstance(catalogue, Mapping) else _index(catalogue)
+    public = _public_rows(frame) if store is not None else None
+    stored = public is not None and int(public.sum()) > STORE_THRESHOLD
     key = pin_payload.payload_key(
-        layer, frame, language, _catalogue_digest(index), viewer=viewer
+        layer, frame, language, _catalogue_digest(index),
+        viewer=(viewer or pin_payload.visibility_class(frame)) + ("|stored" if stored else ""),
     )
 
     def build() -> pin_payload.PinPayload:
@@ -213,21 +225,41 @@ def pin_layer(
             entry = _entry(index, vocabulary, code)
             styles[code] = pin_html(entry.icon, entry.colour)
         popups = _PopupBuilder(layer, index, language)
-        columns = _point_columns(layer, frame, popups)
-        compact = pin_payload.compact(
-            layer, columns, styles, {code: popups.head(code) for code in codes},
-            popups.labels, pin_html(FALLBACK_ICON, FALLBACK_COLOUR),
+        heads = {code: popups.head(code) for code in codes}
+        fallback = pin_html(FALLBACK_ICON, FALLBACK_COLOUR)
+        if not stored:
+            columns = _point_columns(layer, frame, popups)
+            compact = pin_payload.compact(
+                layer, columns, styles, heads, popups.labels, fallback,
+            )
+            return pin_payload.PinPayload(
+                layer=layer, count=len(columns["id"]), json=pin_payload.script_json(compact),
+                bounds=pin_payload.bounds_of(columns["xy"]),
+            )
+        assert public is not None and store is not None
+        shared = _point_columns(layer, frame.loc[public], popups)
+        inline = _point_columns(layer, frame.loc[~public], popups)
+        split = pin_payload.split_payload(
+            layer, shared, inline, styles, heads, popups.labels, fallback
         )
         return pin_payload.PinPayload(
-            layer=layer, count=len(columns["id"]), json=pin_payload.script_json(compact),
-            bounds=pin_payload.bounds_of(columns["xy"]),
+            layer=layer, count=len(shared["id"]) + len(inline["id"]),
+            json=pin_payload.script_json(split.head),
+            bounds=pin_payload.bounds_of(shared["xy"] + inline["xy"]),
+            files=split.files,
         )
 
-    return PinLayer(
-        pin_payload.PAYLOADS.get_or_build(key, build),
-        name=name or t(f"layer.{layer}", language),
-        scripts=scripts,
-    )
+    payload = pin_payload.PAYLOADS.get_or_build(key, build)
+    if payload.files and store is not None:
+        payload = pin_payload.stored(payload, store)
+    return PinLayer(payload, name=name or t(f"layer.{layer}", language), scripts=scripts)
+
+
+def _public_rows(frame: gpd.GeoDataFrame) -> pd.Series | None:
+    """Which rows anyone may see (visibility ``public``); None when the frame does not say."""
+    if "visibility" not in frame.columns:
+        return None
+    return frame["visibility"].astype("string").fillna("") == "public"
 
 
 def _catalogue_digest(index: Mapping[tuple[str, str], Entry]) -> str:

@@ -29,6 +29,7 @@ from mapping.maps.areas import SELECTED_STYLE
 from mapping.maps.assets import InlineAssets, LeafletLinks
 from mapping.maps.elements import OfflineMap
 from mapping.maps.overview import overview_map
+from mapping.maps.pin_store import PinStore
 from mapping.services.presentation import Presentation, Step
 
 # How much larger than on a desk screen the presenter's pins and type are.
@@ -347,8 +348,12 @@ def presenter_map(
     tiles_url: str | None = None,
     tiles_attribution: str = "",
     leaflet: LeafletLinks | InlineAssets | None = None,
+    store: PinStore | None = None,
 ) -> OfflineMap:
-    """The overview map of ``show`` with large type, the sequence and the movable legend."""
+    """The overview map of ``show`` with large type, the sequence and the movable legend.
+
+    ``store``: large layers' public pins as files (see ``overview_map``).
+    """
     m = overview_map(
         show.areas,
         show.pins,
@@ -357,6 +362,7 @@ def presenter_map(
         tiles_url=tiles_url,
         tiles_attribution=tiles_attribution,
         leaflet=leaflet,
+        store=store,
     )
     PresenterStyles().add_to(m)
     steps = [

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from mapping import config, db
 from mapping.config import Config
 from mapping.db import schema
-from mapping.maps import assets
+from mapping.maps import assets, pin_store
 from mapping.services import accounts, layers, presentation
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -77,6 +77,16 @@ def session_key(cfg: Config) -> bytes:
 def install_static_files(static_dir: str = str(STATIC_DIR)) -> str:
     """Copy Leaflet into the app's static folder once per process; return the folder."""
     return str(assets.install_static(Path(static_dir)))
+
+
+@st.cache_resource(show_spinner=False)
+def _pin_store(static_dir: str, base_url_path: str) -> pin_store.PinStore:
+    return pin_store.static_store(Path(static_dir), assets.static_prefix(base_url_path))
+
+
+def pin_store_here() -> pin_store.PinStore:
+    """Where large layers' public pins go as files (``static/cache/pins``, served by the app)."""
+    return _pin_store(str(STATIC_DIR), st.get_option("server.baseUrlPath") or "")
 
 
 def leaflet_links() -> assets.LeafletLinks:

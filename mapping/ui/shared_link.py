@@ -101,7 +101,7 @@ def show(url: str, cfg: Config, lang: str, token: str) -> None:
     full_screen()
     folium_map = presenter.presenter_map(
         show_map, lang, tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,
-        leaflet=cached_reads.leaflet_links(),
+        leaflet=cached_reads.leaflet_links(), store=cached_reads.pin_store_here(),
     )
     st_folium(folium_map, key="shared_map", height=700, use_container_width=True,
               returned_objects=[])

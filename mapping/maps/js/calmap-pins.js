@@ -67,15 +67,17 @@
         return starts;
     }
 
-    function popupHtml(d, starts, i) {
-        var html = '<div class="calmap-popup"><h4>' + d.tooltip[i] + "</h4>"
-            + '<p class="calmap-category">' + d.heads[d.cat[i]] + "</p>";
-        if (d.text[i]) { html += "<p>" + d.text[i] + "</p>"; }
+    // ``t``: one pin's texts (tooltip, text, rows, rowc from ``from``); ``i``: its
+    // number in them; ``head``: its category's heading.
+    function popupHtml(d, t, starts, i, head) {
+        var html = '<div class="calmap-popup"><h4>' + t.tooltip[i] + "</h4>"
+            + '<p class="calmap-category">' + head + "</p>";
+        if (t.text[i]) { html += "<p>" + t.text[i] + "</p>"; }
         var from = starts[i], to = starts[i + 1];
         if (to > from) {
             html += "<table>";
             for (var r = from; r < to; r += 2) {
-                html += "<tr><th>" + d.labels[d.rows[r]] + "</th><td>" + d.rows[r + 1]
+                html += "<tr><th>" + d.labels[t.rows[r]] + "</th><td>" + t.rows[r + 1]
                     + "</td></tr>";
             }
             html += "</table>";
@@ -83,62 +85,105 @@
         return html + "</div>";
     }
 
+    // One fetch per URL per page: files are named by their content, so a
+    // second map (or a rerun) with the same pins reads the browser's cache.
+    var fetched = {};
+    function getJson(url) {
+        if (!fetched[url]) {
+            fetched[url] = fetch(url, {credentials: "same-origin"}).then(function (r) {
+                if (!r.ok) { throw new Error("calmap pins: " + r.status + " " + url); }
+                return r.json();
+            });
+            fetched[url].catch(function () { delete fetched[url]; });
+        }
+        return fetched[url];
+    }
+
+    /*
+     * A part of a layer: pins whose columns are inline (``id`` present) or in
+     * files of the app's static folder (``src``: positions; ``details``: one
+     * file of popup texts per ``chunk`` pins), see mapping/maps/pin_store.py.
+     * ``texts(i, done)`` calls ``done(t, j)`` with pin i's texts and number in them.
+     */
+    function partOf(p) {
+        if (p.id) {
+            var starts = null;
+            return {
+                positions: Promise.resolve(p),
+                ready: function () { return true; },
+                texts: function (i, done) { starts = starts || rowStarts(p.rowc); done(p, i, starts); }
+            };
+        }
+        var blocks = {};
+        return {
+            positions: getJson(p.src),
+            ready: function (i) { return !!blocks[Math.floor(i / p.chunk)]; },
+            texts: function (i, done) {
+                var b = Math.floor(i / p.chunk);
+                if (blocks[b]) { done(blocks[b], i - b * p.chunk, blocks[b].starts); return; }
+                getJson(p.details[b]).then(function (t) {
+                    t.starts = rowStarts(t.rowc);
+                    blocks[b] = t;
+                    done(t, i - b * p.chunk, t.starts);
+                });
+            }
+        };
+    }
+
     /*
      * The layer of pins of payload ``d``. ``options.icon(className, html)``
      * makes a pin's icon (the map's template gives L.divIcon with the pin
      * size); ``options.threshold`` overrides CalmapPins.threshold.
+     * ``d`` holds the pins' columns itself, or ``d.parts``: inline parts and
+     * parts fetched from the app (public pins), drawn as they arrive.
      */
     function layer(d, options) {
         addStyle();
         options = options || {};
-        var n = d.id.length;
+        var parts = d.parts || [d];
+        var n = d.count != null ? d.count : d.id.length;
         var threshold = options.threshold != null ? options.threshold : CalmapPins.threshold;
         var clustered = n > threshold && typeof L.markerClusterGroup === "function";
-        var faded = {};
-        for (var f = 0; f < d.faded.length; f++) { faded[d.faded[f]] = true; }
         var base = "calmap-pin calmap-pin-" + d.layer;
         // One icon object per category (and faded state), shared by its pins.
         var icons = {};
-        function iconOf(i) {
-            var key = d.cat[i] + (faded[i] ? "f" : "");
+        function iconOf(cat, isFaded) {
+            var key = cat + (isFaded ? "f" : "");
             var icon = icons[key];
             if (!icon) {
                 icon = icons[key] = options.icon(
-                    base + (faded[i] ? " calmap-pin-faded" : ""), d.styles[d.cat[i]]
+                    base + (isFaded ? " calmap-pin-faded" : ""), d.styles[cat]
                 );
             }
             return icon;
         }
-        var starts = null;
-        function content(marker) {
-            starts = starts || rowStarts(d.rowc);
-            return popupHtml(d, starts, marker.options.calmapIndex);
-        }
-        // Binds a pin's popup (built when it opens) and tooltip; done on first use,
-        // because 10,000 unused popups and tooltips cost memory and time.
-        function bind(marker) {
-            if (marker.getPopup()) { return; }
-            marker.bindPopup(content, {maxWidth: 340});
-            var name = d.tooltip[marker.options.calmapIndex];
-            if (name) { marker.bindTooltip(name, {sticky: false}); }
-        }
-        var markers = new Array(n);
-        for (var i = 0; i < n; i++) {
-            markers[i] = L.marker([d.xy[2 * i + 1], d.xy[2 * i]], {
-                icon: iconOf(i), riseOnHover: true, calmapIndex: i, calmapId: d.id[i],
-                calmapBind: bind
+        var sources = parts.map(partOf);
+        function withTexts(marker, done) {
+            var o = marker.options;
+            sources[o.calmapPart].texts(o.calmapIndex, function (t, j, starts) {
+                done(t, j, starts, d.heads[o.calmapCat]);
             });
         }
+        // Binds a pin's popup and tooltip once its texts are here; done on first
+        // use, because 10,000 unused popups and tooltips cost memory and time.
+        function bind(marker, then) {
+            if (marker.getPopup()) { if (then) { then(); } return; }
+            withTexts(marker, function (t, j, starts, head) {
+                if (marker.getPopup()) { if (then) { then(); } return; }
+                var html = popupHtml(d, t, starts, j, head);
+                marker.bindPopup(function () { return html; }, {maxWidth: 340});
+                if (t.tooltip[j]) { marker.bindTooltip(t.tooltip[j], {sticky: false}); }
+                if (then) { then(); }
+            });
+        }
+        var markers = [];
+        var hidden = {};  // category code -> switched off (calmapShow)
         var group = clustered
             ? L.markerClusterGroup({
                 chunkedLoading: true,
                 chunkInterval: 120,
-                // CalmapPins.pending counts layers still being clustered (tests, benches).
                 chunkProgress: function (processed, total) {
-                    if (processed === total && !group.calmapLoaded) {
-                        group.calmapLoaded = true;
-                        CalmapPins.pending -= 1;
-                    }
+                    if (processed === total) { busy = false; settle(); }
                 },
                 maxClusterRadius: 70,
                 showCoverageOnHover: false,
@@ -149,18 +194,30 @@
                 iconCreateFunction: clusterIcon(d.layer)
             })
             : L.featureGroup();
-        if (clustered) { CalmapPins.pending += 1; }
+        // CalmapPins.pending counts layers still being fetched or clustered (tests, benches).
+        var waiting = parts.length, busy = false, settled = false;
+        function settle() {
+            if (!settled && waiting === 0 && !busy) { settled = true; CalmapPins.pending -= 1; }
+        }
+        CalmapPins.pending += 1;
         group.on("click", function (e) {
             var marker = e.layer || e.propagatedFrom;
             if (!marker || marker.options.calmapIndex == null || marker.getPopup()) { return; }
-            bind(marker);
-            marker.openPopup();
+            bind(marker, function () { marker.openPopup(); });
         });
         group.on("mouseover", function (e) {
             var marker = e.layer || e.propagatedFrom;
             if (!marker || marker.options.calmapIndex == null || marker.getTooltip()) { return; }
-            bind(marker);
-            if (marker.getTooltip()) { marker.openTooltip(); }
+            marker.calmapHovered = true;
+            bind(marker, function () {
+                if (marker.calmapHovered && marker.getTooltip() && !marker.isPopupOpen()) {
+                    marker.openTooltip();
+                }
+            });
+        });
+        group.on("mouseout", function (e) {
+            var marker = e.layer || e.propagatedFrom;
+            if (marker) { marker.calmapHovered = false; }
         });
         if (clustered) {
             // Clustering needs the map's deepest zoom; a map without a tile
@@ -172,16 +229,46 @@
                 }
                 return onAdd.call(this, map);
             };
-            group.addLayers(markers);
-        } else {
-            for (var k = 0; k < n; k++) { group.addLayer(markers[k]); }
         }
+        function addPart(k, p) {
+            var faded = {};
+            for (var f = 0; f < p.faded.length; f++) { faded[p.faded[f]] = true; }
+            var made = new Array(p.id.length);
+            for (var i = 0; i < p.id.length; i++) {
+                made[i] = L.marker([p.xy[2 * i + 1], p.xy[2 * i]], {
+                    icon: iconOf(p.cat[i], faded[i]), riseOnHover: true, calmapIndex: i,
+                    calmapPart: k, calmapCat: p.cat[i], calmapId: p.id[i], calmapBind: bind
+                });
+                markers.push(made[i]);
+            }
+            waiting -= 1;
+            // Pins of a category the presenter's legend switched off stay off.
+            var shown = made.filter(function (mk) { return !hidden[d.cats[mk.options.calmapCat]]; });
+            if (clustered) {
+                // Chunked: chunkProgress says when the last chunk is in (at once
+                // when the group is on the map, else when it is added).
+                busy = true;
+                group.addLayers(shown, true);
+            } else {
+                for (var m = 0; m < shown.length; m++) { group.addLayer(shown[m]); }
+            }
+            settle();
+        }
+        parts.forEach(function (p, k) {
+            if (p.id) { addPart(k, p); return; }
+            sources[k].positions.then(function (cols) { addPart(k, cols); }, function (error) {
+                waiting -= 1;
+                settle();
+                if (window.console) { console.error(error); }
+            });
+        });
         // For the presenter's legend: hide or show one category's pins.
         group.calmapLayer = d.layer;
         group.calmapShow = function (code, visible) {
+            hidden[code] = !visible;
             var chosen = [];
-            for (var j = 0; j < n; j++) {
-                if (d.cats[d.cat[j]] === code) { chosen.push(markers[j]); }
+            for (var j = 0; j < markers.length; j++) {
+                if (d.cats[markers[j].options.calmapCat] === code) { chosen.push(markers[j]); }
             }
             if (clustered) {
                 if (visible) { group.addLayers(chosen); } else { group.removeLayers(chosen); }
@@ -194,6 +281,63 @@
         return group;
     }
 
-    var CalmapPins = {threshold: 300, pending: 0, layer: layer};
+    /*
+     * The content of a live map (mapping/maps/live.py): ``build()`` adds areas,
+     * pins, legend and controls to ``map``; what it added (top-level layers and
+     * controls) is recorded, so the returned layer removes all of it when
+     * streamlit-folium swaps in the next content, and puts the same objects back
+     * when the same content (``digest``) comes again: an editor's tap or a
+     * rerun that changed nothing builds no pin twice. A layer the viewer
+     * switched off stays off.
+     */
+    var contents = {};
+    var contentOrder = [];
+    function content(digest, map, build) {
+        var found = contents[digest];
+        if (found && found.calmapMap === map) { return found; }
+        var layers = [], controls = [];
+        var depth = 0;
+        var addControl = L.Control.prototype.addTo;
+        map.addLayer = function (l) {
+            if (depth === 0) { layers.push(l); }
+            depth += 1;
+            try { return L.Map.prototype.addLayer.apply(this, arguments); } finally { depth -= 1; }
+        };
+        L.Control.prototype.addTo = function (m) {
+            if (m === map) { controls.push(this); }
+            return addControl.apply(this, arguments);
+        };
+        try {
+            build();
+        } finally {
+            delete map.addLayer;
+            L.Control.prototype.addTo = addControl;
+        }
+        var first = true, shown = layers;
+        var Holder = L.Layer.extend({
+            onAdd: function (m) {
+                if (first) { first = false; return; }
+                shown.forEach(function (l) { m.addLayer(l); });
+                controls.forEach(function (c) { c.addTo(m); });
+                CalmapPins.reused += 1;
+            },
+            onRemove: function (m) {
+                controls.forEach(function (c) { c.remove(); });
+                shown = layers.filter(function (l) { return m.hasLayer(l); });
+                shown.forEach(function (l) { m.removeLayer(l); });
+            }
+        });
+        var holder = new Holder();
+        holder.calmapMap = map;
+        contents[digest] = holder;
+        contentOrder.push(digest);
+        // A few contents are kept for going back and forth; older ones are let go.
+        while (contentOrder.length > 4) { delete contents[contentOrder.shift()]; }
+        CalmapPins.built += 1;
+        return holder;
+    }
+
+    var CalmapPins = {threshold: 300, pending: 0, layer: layer, content: content,
+                      built: 0, reused: 0};
     window.CalmapPins = CalmapPins;
 })();

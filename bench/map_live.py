@@ -1,0 +1,273 @@
+"""The live part of bench_map_scale.py: the running app, before (main) and now, in Chromium.
+
+``bench_map_scale.py --live`` sets up two real districts of 10,000 pins each
+(``bench_pin_save.insert_pins``: 80 % public, 10 % partnership, 10 % team), then
+for each repetition starts the app twice, interleaved: *before* is ``main``'s
+tree (``git archive``, with this checkout's .npm-vendor beside it so it clusters
+too), *now* the working tree. In a fresh browser context each time (empty HTTP
+cache) it measures, in the st_folium frame:
+
+- **open**: the overview of district A (10,000 pins) from navigation until its
+  pins are painted (``CalmapPins.pending`` 0, pins in the page), and the bytes
+  the websocket brought (Playwright ``framereceived``, as the page receives them,
+  i.e. after permessage-deflate) plus the pin files fetched over HTTP;
+- **area**: choosing district B in the sidebar until B's pins are painted (in the
+  same frame, or a new one), and the bytes that took;
+- **tap**: in the editor on district A, a tap on the map until the red mark is
+  drawn, and the bytes that took.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import geopandas as gpd
+import shapely
+from geoalchemy2.shape import from_shape
+from shapely.geometry import MultiPolygon
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+import bench_pin_save  # noqa: E402
+
+from mapping import catalog  # noqa: E402
+from mapping.db.models import Area, Team  # noqa: E402
+from tests.conftest import app_env  # noqa: E402
+from tests.streamlit_server import free_port  # noqa: E402
+
+SECOND_DISTRICT = "Wrzeszcz Górny"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update"]
+
+# In a frame: are this frame's pins painted, and (when marked before a change)
+# is it showing new content? Before: a new frame; now: CalmapPins.built grew.
+PAINTED_JS = """() => {
+    const P = window.CalmapPins;
+    const pane = document.querySelector('.leaflet-marker-pane');
+    if (!P || P.pending > 0 || !pane || pane.children.length === 0) return false;
+    if (window.__mark === undefined) return true;
+    return (P.built || 0) > window.__mark;
+}"""
+MARK_JS = "() => { window.__mark = (window.CalmapPins && window.CalmapPins.built) || 0; }"
+# A point of the map inside the areas' bounds with no pin, cluster or control on it.
+FREE_POINT_JS = """() => {
+    const map = window.map;
+    const box = map.getContainer().getBoundingClientRect();
+    let bounds = null;
+    map.eachLayer(l => {
+        if (l.feature && l.feature.geometry && l.getBounds) {
+            const b = l.getBounds();
+            bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
+        }
+    });
+    for (let cy = 40; cy < box.height - 40; cy += 13) {
+        for (let cx = 60; cx < box.width - 60; cx += 17) {
+            const el = document.elementFromPoint(box.left + cx, box.top + cy);
+            if (!el || el.closest('.leaflet-marker-pane, .leaflet-control')) continue;
+            const at = map.containerPointToLatLng([cx, cy]);
+            if (!bounds || bounds.contains(at)) return [box.left + cx, box.top + cy];
+        }
+    }
+    return [box.left + box.width / 2, box.top + box.height / 2];
+}"""
+
+
+def add_second_district(engine: Any) -> tuple[int, int, str]:
+    """District B beside the bench's district A, with its own 10,000 pins; ids of A, B, B's name."""
+    frame = gpd.read_file(bench_pin_save.DISTRICTS).set_index("DZIELNICY")
+    geom = shapely.make_valid(frame.loc[SECOND_DISTRICT].geometry)
+    if geom.geom_type == "Polygon":
+        geom = MultiPolygon([geom])
+    with Session(engine) as session, session.begin():
+        team = session.scalars(select(Team).where(Team.code == "bench")).one()
+        first = session.scalars(select(Area).where(Area.team_id == team.id)).one()
+        area = Area(name=SECOND_DISTRICT, kind="district", team_id=team.id,
+                    geom=from_shape(geom, srid=4326), population=30_000)
+        session.add(area)
+        session.flush()
+        entries = catalog.entries(session)
+        codes = {v: [e for e in entries if e.vocabulary == v] for v in
+                 ("resource_category", "partner_sector", "need_category", "source_method",
+                  "target_group")}
+        bench_pin_save.insert_pins(session, area.id, codes)
+        return first.id, area.id, SECOND_DISTRICT
+
+
+@contextmanager
+def main_tree(ref: str = "main") -> Any:
+    """``ref``'s files in a temporary folder, with this checkout's npm packages beside them."""
+    folder = Path(tempfile.mkdtemp(prefix="calmap-main-", dir="/tmp"))
+    try:
+        archive = subprocess.run(["git", "archive", ref], cwd=PROJECT_ROOT, check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+        os.symlink(PROJECT_ROOT / ".npm-vendor", folder / ".npm-vendor")
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def running_app(env: dict[str, str], root: Path, timeout: float = 120.0) -> Any:
+    """streamlit_app.py of ``root`` until the block ends (as tests/streamlit_server.py)."""
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CALMAP_")}
+    environment.update(env)
+    environment["PYTHONPATH"] = str(root)
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
+             str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=root, env=environment, stdout=log, stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if server.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"streamlit exited early:\n{log.read().decode()}")
+                try:
+                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:
+                        if reply.status == 200:
+                            break
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not answer on {base}")
+                time.sleep(0.3)
+            yield base
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+def _frames_painted(tab: Any) -> Any:
+    for frame in tab.frames:
+        try:
+            if frame.evaluate(PAINTED_JS):
+                return frame
+        except Exception:  # a frame being replaced
+            continue
+    return None
+
+
+def _wait_painted(tab: Any, limit_s: float) -> Any:
+    deadline = time.perf_counter() + limit_s
+    while time.perf_counter() < deadline:
+        frame = _frames_painted(tab)
+        if frame is not None:
+            return frame
+        time.sleep(0.02)
+    raise TimeoutError(f"pins not painted within {limit_s} s")
+
+
+class _Bytes:
+    """Bytes the page received over the websocket, and pin files over HTTP, since ``reset``."""
+
+    def __init__(self, tab: Any) -> None:
+        self.ws = 0
+        self.http = 0
+        tab.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+        tab.on("requestfinished", self._finished)
+
+    def _frame(self, payload: Any) -> None:
+        self.ws += len(payload.encode("utf-8") if isinstance(payload, str) else payload)
+
+    def _finished(self, request: Any) -> None:
+        if "/cache/pins/" in request.url:
+            # The body as it came over the wire (the app serves static files uncompressed).
+            self.http += int(request.sizes().get("responseBodySize") or 0)
+
+    def reset(self) -> None:
+        self.ws = self.http = 0
+
+    def mb(self) -> float:
+        return (self.ws + self.http) / 1e6
+
+    def http_mb(self) -> float:
+        return self.http / 1e6
+
+
+def measure_app(root: Path, db_url: str, area_a: int, b_name: str, limit_s: float) -> dict:
+    """Open, area change and editor tap in the app run from ``root``; seconds and MB."""
+    from playwright.sync_api import sync_playwright
+
+    env = {**app_env(db_url), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
+    figures: dict[str, float] = {}
+    with running_app(env, root=root) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=bench_pin_save_chromium(),
+                                             args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1366, "height": 900})
+            tab = context.new_page()
+            received = _Bytes(tab)
+            t0 = time.perf_counter()
+            tab.goto(f"{base}/?city={quote('Gdańsk')}&area={area_a}", wait_until="commit")
+            frame = _wait_painted(tab, limit_s)
+            figures["open_s"] = time.perf_counter() - t0
+            figures["open_mb"] = received.mb()
+            figures["open_http_mb"] = received.http_mb()
+            time.sleep(1.0)
+            frame.evaluate(MARK_JS)
+            received.reset()
+            area_box = tab.get_by_test_id("stSidebar").get_by_role("combobox", name="Obszar")
+            area_box.first.click()
+            tab.keyboard.type(b_name)
+            option = tab.get_by_role("option", name=f"{b_name} (dzielnica)").first
+            option.wait_for()
+            t0 = time.perf_counter()
+            option.click()
+            _wait_painted(tab, limit_s)
+            figures["area_s"] = time.perf_counter() - t0
+            figures["area_mb"] = received.mb()
+            figures["area_http_mb"] = received.http_mb()
+
+            tab.goto(f"{base}/editor?city={quote('Gdańsk')}&area={area_a}", wait_until="commit")
+            frame = _wait_painted(tab, limit_s)
+            time.sleep(1.5)
+            x, y = frame.evaluate(FREE_POINT_JS)
+            box = tab.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+            received.reset()
+            t0 = time.perf_counter()
+            tab.mouse.click(box["x"] + x, box["y"] + y)
+            deadline = time.perf_counter() + limit_s
+            while time.perf_counter() < deadline:
+                if any(_has_mark(f) for f in tab.frames):
+                    break
+                time.sleep(0.01)
+            figures["tap_s"] = time.perf_counter() - t0
+            figures["tap_mb"] = received.mb()
+        finally:
+            browser.close()
+    return figures
+
+
+def _has_mark(frame: Any) -> bool:
+    try:
+        return bool(frame.evaluate("() => !!document.querySelector('.calmap-marked-point')"))
+    except Exception:
+        return False
+
+
+def bench_pin_save_chromium() -> str:
+    """Debian's Chromium, as the tests use it."""
+    return "/usr/bin/chromium"

@@ -1,0 +1,134 @@
+"""Public pin data as files in the app's static folder, named by their content, fetched once.
+
+A map of 10,000 pins used to carry every pin (and its popup text) inside the
+map's own script, so the whole of it travelled over the websocket again with
+every rerun of the page. Pins whose visibility is ``public`` may be seen by
+anyone (a share link shows exactly those), so their part of a layer is
+written here instead: one file of positions (what the first paint needs)
+and a few files of popup details (fetched when a pin in that block is
+clicked or hovered). Each file is named by a digest of its bytes, so it is
+written once, never changes, and the browser keeps it in its HTTP cache; a
+map that shows the same pins again only sends the file's name.
+
+Pins visible to a team or a partnership are never written here: they stay
+inside the map (``mapping/maps/pins.py``). The June pack's offline HTML uses
+no store at all, so it stays one self-contained file.
+
+The folder is bounded: when it holds more than ``max_files`` files the
+oldest-used ones are removed (a file in use is touched when it is named).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Under the app's static folder (served at /app/static/); git-ignored.
+CACHE_PATH = "cache/pins"
+# A file is named by this many hex digits of its SHA-256.
+_NAME_DIGITS = 40
+
+
+def file_name(text: str) -> str:
+    """The name of the file that holds ``text``: a digest of its bytes.
+
+    >>> file_name("{}")
+    '44136fa355b3678a1146ad16f7e8649e94fb4fc2.json'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:_NAME_DIGITS] + ".json"
+
+
+@dataclass
+class PinStore:
+    """A folder of content-named JSON files and the URL prefix the browser fetches them from."""
+
+    directory: Path
+    url_prefix: str
+    max_files: int = 2000
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _writes: int = field(default=0, repr=False, compare=False)
+
+    def put(self, text: str) -> str:
+        """Store ``text`` (JSON) once under a name made from its digest; return its URL.
+
+        >>> import tempfile, pathlib
+        >>> store = PinStore(pathlib.Path(tempfile.mkdtemp()), "/app/static/cache/pins")
+        >>> url = store.put('{"a":1}')
+        >>> url == store.put('{"a":1}'), url.startswith("/app/static/cache/pins/")
+        (True, True)
+        """
+        return self.put_named(file_name(text), text)
+
+    def put_named(self, name: str, text: str) -> str:
+        """``put`` with the name already known (``file_name(text)``); return the file's URL."""
+        path = self.directory / name
+        try:
+            # Touched so pruning removes the files nobody has asked for lately.
+            os.utime(path)
+        except FileNotFoundError:
+            self._write(path, text.encode("utf-8"))
+        return self.url(name)
+
+    def url(self, name: str) -> str:
+        """The URL the browser fetches the file ``name`` from."""
+        return f"{self.url_prefix.rstrip('/')}/{name}"
+
+    def _write(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written to a temporary name and renamed: a browser never reads half a file.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        with self._lock:
+            self._writes += 1
+            due = self._writes % 50 == 1
+        if due:
+            self.prune()
+
+    def prune(self) -> int:
+        """Remove the oldest-used files beyond ``max_files``; return how many were removed."""
+        try:
+            entries = [p for p in self.directory.iterdir() if p.suffix == ".json"]
+        except FileNotFoundError:
+            return 0
+        if len(entries) <= self.max_files:
+            return 0
+        aged = []
+        for path in entries:
+            try:
+                aged.append((path.stat().st_mtime, path))
+            except FileNotFoundError:
+                continue
+        aged.sort()
+        removed = 0
+        for _, path in aged[: len(aged) - self.max_files]:
+            path.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
+    def files(self) -> list[Path]:
+        """Every stored file (tests scan them for text that must never be there)."""
+        if not self.directory.is_dir():
+            return []
+        return sorted(p for p in self.directory.iterdir() if p.suffix == ".json")
+
+
+def static_store(static_dir: Path, static_prefix: str, max_files: int = 2000) -> PinStore:
+    """The store under an app's static folder (``static_dir``, served at ``static_prefix``).
+
+    >>> static_store(Path("/srv/calmap/static"), "/app/static").url_prefix
+    '/app/static/cache/pins'
+    """
+    return PinStore(
+        Path(static_dir) / CACHE_PATH, f"{static_prefix.rstrip('/')}/{CACHE_PATH}", max_files
+    )

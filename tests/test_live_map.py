@@ -1,0 +1,114 @@
+"""Public pins as static files (pin_store) and the map split into a mounted base and content."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+from shapely.geometry import MultiPolygon, Point, box
+from streamlit_folium import _get_map_string, generate_js_hash
+
+from mapping import catalog
+from mapping.maps import assets, live, pin_payload, pin_store
+from mapping.maps.overview import overview_map
+from mapping.maps.pins import STORE_THRESHOLD, pin_layer
+
+SECRET = "tajny-opis-zespołu-5521"
+XSS = "<script>alert(1)</script>"
+
+
+def resources(count: int, team_only: int = 0, area_id: int = 1) -> gpd.GeoDataFrame:
+    """``count`` public resources (the first with a hostile name) and ``team_only`` more."""
+    rows, points = [], []
+    for i in range(count + team_only):
+        team = i >= count
+        rows.append({
+            "id": i + 1, "area_id": area_id, "name": XSS if i == 0 else f"Zasób {i}",
+            "category": ("school", "library")[i % 2],
+            "description": SECRET if team else f"opis {i}",
+            "address": f"ul. Długa {i}", "phone": None, "email": None, "www": None,
+            "visibility": "team" if team else "public", "kind": "institution_public",
+            "opening_hours": None, "target_groups": [], "verified_on": None,
+        })
+        points.append(Point(18.55 + (i % 50) * 0.001, 54.34 + (i // 50) * 0.001))
+    return gpd.GeoDataFrame(rows, geometry=points, crs="EPSG:4326")
+
+
+def area(area_id: int, west: float) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        [{"id": area_id, "name": f"Obszar {area_id}", "kind": "district", "parent_id": None,
+          "team_id": None, "team_name": None, "population": None, "streets": None}],
+        geometry=[MultiPolygon([box(west, 54.3, west + 0.1, 54.4)])], crs="EPSG:4326",
+    )
+
+
+def test_a_large_layers_public_pins_go_to_files_and_team_pins_stay_inline(tmp_path):
+    pin_payload.PAYLOADS.clear()
+    store = pin_store.static_store(tmp_path, "/app/static")
+    frame = resources(STORE_THRESHOLD + 700, team_only=3)
+    layer = pin_layer("resource", frame, catalog.default_entries(), "pl", store=store)
+    head = json.loads(layer.payload.json)
+    files = store.files()
+    assert len(files) == 1 + 2  # positions and two blocks of popup texts
+    assert all(part["src"].startswith("/app/static/cache/pins/") for part in head["parts"][:1])
+    assert SECRET in layer.payload.json  # the team's pins travel inline, with the map
+    assert all(SECRET not in path.read_text(encoding="utf-8") for path in files)
+    assert "<script>" not in "".join(p.read_text(encoding="utf-8") for p in files)
+    # What the browser puts together is every pin, as the inline payload had it.
+    features = layer.data["features"]
+    assert sorted(f["properties"]["id"] for f in features) == list(range(1, len(frame) + 1))
+    assert features[0]["properties"]["tooltip"] == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    # The map carries only names of files, not the public pins.
+    assert len(layer.payload.json) < sum(p.stat().st_size for p in files) / 5
+
+
+def test_a_small_layer_and_a_frame_without_visibility_stay_inline(tmp_path):
+    pin_payload.PAYLOADS.clear()
+    store = pin_store.static_store(tmp_path, "/app/static")
+    small = pin_layer("resource", resources(20), catalog.default_entries(), store=store)
+    unknown = resources(STORE_THRESHOLD + 10).drop(columns="visibility")
+    unknown_layer = pin_layer("resource", unknown, catalog.default_entries(), store=store)
+    assert store.files() == []
+    assert "parts" not in json.loads(small.payload.json)
+    assert "parts" not in json.loads(unknown_layer.payload.json)
+
+
+def test_the_store_keeps_a_bounded_number_of_files(tmp_path):
+    store = pin_store.PinStore(tmp_path, "/x", max_files=5)
+    urls = [store.put(json.dumps({"n": i})) for i in range(12)]
+    store.prune()
+    assert len(store.files()) == 5
+    assert urls[0] == "/x/" + pin_store.file_name(json.dumps({"n": 0}))
+    # A file asked for again is written again when it was pruned.
+    store.put(json.dumps({"n": 0}))
+    assert (tmp_path / pin_store.file_name(json.dumps({"n": 0}))).is_file()
+
+
+def split(areas, pins, language="pl"):
+    m = overview_map(areas, {"resource": pins}, catalog.default_entries(), language,
+                     selected_area_id=int(areas["id"].iloc[0]), leaflet=assets.leaflet_links())
+    return live.split(m, assets.pin_script_links())
+
+
+def test_another_area_or_language_keeps_the_base_map_and_changes_only_the_content():
+    base_a, content_a = split(area(1, 18.5), resources(5, area_id=1))
+    base_b, content_b = split(area(2, 18.7), resources(7, area_id=2), "en")
+    base_a2, content_a2 = split(area(1, 18.5), resources(5, area_id=1))
+    # streamlit-folium keys its component by this hash: the same one keeps the map mounted.
+    keys = {generate_js_hash(_get_map_string(b), "overview_map", False)
+            for b in (base_a, base_b, base_a2)}
+    assert len(keys) == 1
+    assert content_a.digest == content_a2.digest != content_b.digest
+    assert "calmap-pin" not in _get_map_string(base_b)
+    assert "Zasób 6" in content_b.code
+    assert any("calmap-pins.js" in url for _, url in base_b._children[
+        next(k for k in base_b._children if k.startswith("script_links"))].default_js)
+
+
+def test_a_template_in_a_name_is_shown_as_typed_in_the_live_content():
+    pins = resources(3)
+    pins.loc[1, "name"] = "{% raw %}{{ 7*7 }}"
+    base, content = split(area(1, 18.5), pins)
+    content.add_to(base)  # as streamlit-folium adds it, then renders it
+    content.render()
+    assert "{{ 7*7 }}" in content.code
