@@ -12,6 +12,7 @@ measured on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import shapely
 from sqlalchemy import delete, select, text
@@ -20,8 +21,10 @@ from sqlalchemy.orm import Session
 from mapping.db import set_app_user
 from mapping.db.street_models import StreetLayer
 from mapping.errors import PermissionDenied, UserError
-from mapping.io.street_files import Network
 from mapping.services.accounts import Actor
+
+if TYPE_CHECKING:
+    from mapping.io.street_files import Network
 
 # A network none of whose streets comes this close to an area serves no area.
 NEAR_AREAS_M = 2_000
