@@ -100,6 +100,8 @@ def _read_gis(path: Path, crs: str | None, layer: str | None) -> tuple[list, lis
     try:
         found = formats.read_features(path, path.name, crs=crs, layer=layer, limits=STREET_LIMITS)
     except FormatError as exc:
+        if exc.code == "no_features":
+            raise UserError("streets.no_lines", name=path.name) from None
         raise UserError(f"import_file.{exc.code}", **exc.params) from None
     frame = found.frame
     columns = [c for c in frame.columns if c != frame.geometry.name]
@@ -122,7 +124,7 @@ def read_streets(path: Path, crs: str | None = None, layer: str | None = None) -
     names: list[str | None] = []
     osm_like = is_osm
     for geom, row in zip(geoms, props, strict=True):
-        osm_like = osm_like or "osm_id" in row
+        osm_like = osm_like or "osm_id" in row or "highway" in row
         why = _walkable(row)
         if why is None and (geom is None or geom.is_empty):
             why = "no_geometry"
