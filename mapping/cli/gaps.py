@@ -117,7 +117,8 @@ def gaps(
             f"nearest {row['nearest_layer']} {row['nearest']} {row['nearest_m']:.0f} m "
             f"({str(row['distance_kind']).replace('_', ' ')})"
         )
-        share = "-" if row["share_within"] is None else f"{100 * float(row['share_within']):.0f}%"
+        within = row["share_within"]
+        share = "-" if not isinstance(within, float) else f"{100 * within:.0f}%"
         unmet = "withheld" if row["unmet"] is None else str(row["unmet"])
         typer.echo("\t".join([
             str(row["area"]), str(row["need_category"]), str(row["status"]).replace("_", " "),

@@ -165,4 +165,7 @@ def remove_network(session: Session, actor: Actor, city: str = "") -> bool:
     if not actor.is_admin:
         raise PermissionDenied("streets.admins_only")
     set_app_user(session, actor.username)
-    return bool(session.execute(delete(StreetLayer).where(StreetLayer.city == city)).rowcount)
+    removed = session.scalars(
+        delete(StreetLayer).where(StreetLayer.city == city).returning(StreetLayer.id)
+    ).all()
+    return bool(removed)
