@@ -12,7 +12,6 @@ from typing import Any
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -57,7 +56,7 @@ class StreetVertex(Base):
         Index("ix_street_vertex_layer_id", "layer_id"),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     layer_id: Mapped[int] = mapped_column(
         ForeignKey("street_layer.id", ondelete="CASCADE"), nullable=False
     )
@@ -76,12 +75,12 @@ class StreetEdge(Base):
         Index("ix_street_edge_layer_id", "layer_id"),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     layer_id: Mapped[int] = mapped_column(
         ForeignKey("street_layer.id", ondelete="CASCADE"), nullable=False
     )
-    source: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    target: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    source: Mapped[int] = mapped_column(Integer, nullable=False)
+    target: Mapped[int] = mapped_column(Integer, nullable=False)
     length_m: Mapped[float] = mapped_column(Float, nullable=False)
     name: Mapped[str | None] = mapped_column(String(200))
     geom: Mapped[Any] = mapped_column(
@@ -111,7 +110,7 @@ class CoverageReach(Base):
     digest: Mapped[str] = mapped_column(
         ForeignKey("coverage_run.digest", ondelete="CASCADE"), primary_key=True
     )
-    vertex_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    vertex_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     metres: Mapped[float] = mapped_column(Float, nullable=False)
     straight: Mapped[bool] = mapped_column(Boolean, nullable=False)
     source_layer: Mapped[str] = mapped_column(String(16), nullable=False)

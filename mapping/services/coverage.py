@@ -314,7 +314,7 @@ def _collect_area_vertices(session: Session, area_ids: list[int]) -> None:
     """The street vertices inside each area in scope, once per call (a temporary table)."""
     session.execute(text(
         "CREATE TEMP TABLE IF NOT EXISTS coverage_area_vertex "
-        "(area_id integer, vertex_id bigint) ON COMMIT DROP"
+        "(area_id integer, vertex_id integer) ON COMMIT DROP"
     ))
     session.execute(text("TRUNCATE coverage_area_vertex"))
     session.execute(

@@ -118,7 +118,7 @@ def save_network(
                 "INSERT INTO street_edge (id, layer_id, source, target, name, geom, length_m) "
                 "SELECT :base + n, :layer, s, t, nm, g, ST_Length(CAST(g AS geography)) "
                 "FROM (SELECT n, s, t, nm, ST_SetSRID(ST_GeomFromWKB(decode(w, 'hex')), 4326) g "
-                "      FROM unnest(CAST(:src AS bigint[]), CAST(:tgt AS bigint[]), "
+                "      FROM unnest(CAST(:src AS integer[]), CAST(:tgt AS integer[]), "
                 "      CAST(:names AS text[]), CAST(:wkb AS text[])) "
                 "      WITH ORDINALITY AS u(s, t, nm, w, n)) q"
             ),

@@ -83,7 +83,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "street_vertex",
-        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("layer_id", sa.Integer(), nullable=False),
         sa.Column("component", sa.Integer(), nullable=False),
         sa.Column("geom", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
@@ -94,10 +94,10 @@ def upgrade() -> None:
     op.create_index("ix_street_vertex_layer_id", "street_vertex", ["layer_id"])
     op.create_table(
         "street_edge",
-        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("layer_id", sa.Integer(), nullable=False),
-        sa.Column("source", sa.BigInteger(), nullable=False),
-        sa.Column("target", sa.BigInteger(), nullable=False),
+        sa.Column("source", sa.Integer(), nullable=False),
+        sa.Column("target", sa.Integer(), nullable=False),
         sa.Column("length_m", sa.Float(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=True),
         sa.Column(
@@ -122,7 +122,7 @@ def upgrade() -> None:
     op.create_table(
         "coverage_reach",
         sa.Column("digest", sa.String(length=64), nullable=False),
-        sa.Column("vertex_id", sa.BigInteger(), nullable=False),
+        sa.Column("vertex_id", sa.Integer(), nullable=False),
         sa.Column("metres", sa.Float(), nullable=False),
         sa.Column("straight", sa.Boolean(), nullable=False),
         sa.Column("source_layer", sa.String(length=16), nullable=False),
