@@ -12,16 +12,17 @@ from typing import Any
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
-    Boolean,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
     func,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mapping.db.models import SRID, Base
@@ -89,29 +90,25 @@ class StreetEdge(Base):
 
 
 class CoverageRun(Base):
-    """One computed coverage question (its inputs' digest); its reach rows follow."""
+    """Walking distances from one category's sources to every vertex in reach (packed arrays).
+
+    ``vertices`` (int32), ``metres`` (float32), ``sources`` (int32 pin ids) and
+    ``straight`` (uint8: measured in a straight line) are parallel arrays.
+    """
 
     __tablename__ = "coverage_run"
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
-    layer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("street_layer.id", ondelete="CASCADE")
+    layer_id: Mapped[int] = mapped_column(
+        ForeignKey("street_layer.id", ondelete="CASCADE"), nullable=False
     )
+    source_layer: Mapped[str] = mapped_column(String(16), nullable=False)
+    limit_m: Mapped[int] = mapped_column(Integer, nullable=False)
+    source_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), nullable=False)
+    vertices: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    metres: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    sources: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    straight: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
-
-
-class CoverageReach(Base):
-    """How far a street vertex is from the nearest source of one run, and which source."""
-
-    __tablename__ = "coverage_reach"
-
-    digest: Mapped[str] = mapped_column(
-        ForeignKey("coverage_run.digest", ondelete="CASCADE"), primary_key=True
-    )
-    vertex_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    metres: Mapped[float] = mapped_column(Float, nullable=False)
-    straight: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    source_layer: Mapped[str] = mapped_column(String(16), nullable=False)
-    source_id: Mapped[int] = mapped_column(Integer, nullable=False)

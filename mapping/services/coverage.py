@@ -24,14 +24,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from mapping import catalog
+from mapping.catalog_rules import EVERYONE_ELSE, default_limits
 from mapping.errors import UserError
 from mapping.services import addressing, coverage_reach, streets
 from mapping.services.accounts import Actor
-from mapping.services.coverage_reach import DEG_PER_M, Question, Source
+from mapping.services.coverage_reach import DEG_PER_M, Source
 
 STREET = "street"
 STRAIGHT_LINE = addressing.STRAIGHT_LINE
@@ -86,6 +88,17 @@ class Coverage:
     straight_sources: list[tuple[str, int, str]] = field(default_factory=list)
     computed: int = 0
     reused: int = 0
+
+
+@dataclass(frozen=True)
+class Question:
+    """Which addressers count, for whom, within what limit, on which network."""
+
+    street_layer: int | None
+    categories: tuple[str, ...]
+    sectors: tuple[str, ...]
+    groups: tuple[str, ...]
+    limit_m: int
 
 
 @dataclass
@@ -174,9 +187,7 @@ def compute(
             {"areas": list(area_ids) if area_ids else None, "team": team, "city": city},
         ).all()
     ]
-    if area_ids and len(areas) < len(set(area_ids)):
-        raise UserError("coverage.no_area")
-    if not areas:
+    if not areas or (area_ids and len(areas) < len(set(area_ids))):
         raise UserError("coverage.no_area")
     routing = streets.pgrouting_available(session)
     if not routing:
@@ -188,46 +199,43 @@ def compute(
         for row in session.execute(_NEEDS, {"areas": [a.id for a in areas], **visible}).all()
     ]
     categories = sorted(catalog.by_code(session, "need_category"))
+    limits = addressing.walking_limits(session)
     result = Coverage(cells=[], distance_kind=STRAIGHT_LINE, attribution=None, pgrouting=routing)
-    if any(a.street_layer is not None for a in areas):
-        _collect_area_vertices(session, [a.id for a in areas if a.street_layer is not None])
-    layers_used: set[int] = set()
-    straight_named: dict[tuple[str, int], str] = {}
-    answers: dict[Question, tuple[str | None, list[Source]]] = {}
     plan: list[tuple[_Area, str, Question, bool, list[_Need]]] = []
+    by_area: dict[int, list[_Need]] = {}
+    for need in needs:
+        by_area.setdefault(need.area_id, []).append(need)
+    rules_for: dict[tuple[str, tuple[str, ...]], dict[str, list[str]]] = {}
     for area in areas:
         for category in categories:
-            mine = [n for n in needs if n.area_id == area.id and n.category == category]
+            mine = [n for n in by_area.get(area.id, []) if n.category == category]
             groups = tuple(sorted({g for n in mine for g in n.groups}))
-            found = addressing.addressers(session, category, groups)
+            if (category, groups) not in rules_for:
+                rules_for[(category, groups)] = addressing.addressers(session, category, groups)
+            found = rules_for[(category, groups)]
             question = Question(
                 street_layer=area.street_layer,
                 categories=tuple(found["resource_category"]),
                 sectors=tuple(found["partner_sector"]),
                 groups=groups,
-                limit_m=addressing.limit_for(session, groups),
+                limit_m=_limit(limits, groups),
             )
-            has_rule = bool(question.categories or question.sectors)
-            if has_rule and question not in answers:
-                answers[question] = _answer(session, question, visible, result)
-            plan.append((area, category, question, has_rule, mine))
-    street: dict[tuple[str, int], _Reach] = {}
-    for question, (key, used) in answers.items():
-        for s in used:
-            if s.straight and key is not None:
-                straight_named[(s.layer, s.id)] = s.name
-        if key is not None:
-            layers_used.add(int(question.street_layer or 0))
-            wanted = sorted({a.id for a, _, q, _, _ in plan if q == question})
-            for area_id, reach in _street_cells(session, key, wanted).items():
-                street[(key, area_id)] = reach
+            plan.append((area, category, question, bool(found["resource_category"]
+                                                         or found["partner_sector"]), mine))
+    street: dict[tuple[Question, int], _Reach] = {}
+    need_reach: dict[tuple[Question, int], bool] = {}
+    layers_used = sorted({a.street_layer for a in areas if a.street_layer is not None})
+    for layer_id in layers_used:
+        mine_plan = [p for p in plan if p[0].street_layer == layer_id and p[3]]
+        _street(session, layer_id, mine_plan, needs, visible, limits, result, street,
+                need_reach)
+    names = _names(session, [r.nearest[:2] for r in street.values() if r.nearest])
     for area, category, question, has_rule, mine in plan:
-        key = answers[question][0] if has_rule else None
+        reach = street.get((question, area.id)) if area.street_layer is not None else None
         result.cells.append(_cell(
-            session, actor, area, category, question, has_rule, key, mine, visible,
-            street.get((key, area.id)) if key is not None else None,
+            session, actor, area, category, question, has_rule, mine, visible, reach,
+            {n.id for n in mine if need_reach.get((question, n.id))}, names,
         ))
-    result.straight_sources = sorted((k[0], k[1], v) for k, v in straight_named.items())
     if layers_used:
         result.distance_kind = STREET
         result.attribution = "; ".join(sorted({
@@ -236,23 +244,142 @@ def compute(
     return result
 
 
-def _answer(
-    session: Session, question: Question, visible: dict[str, object], result: Coverage
-) -> tuple[str | None, list[Source]]:
-    """The cached reach of a street question (its digest), or None for a straight-line one."""
-    found = coverage_reach.sources(session, question, visible)
-    if question.street_layer is None:
-        return None, found
-    stamp = session.scalar(
-        text("SELECT id || '@' || imported_at FROM street_layer WHERE id = :l"),
-        {"l": question.street_layer},
-    )
-    key = coverage_reach.digest(question, str(stamp), found)
-    if coverage_reach.ensure(session, question, key, found):
-        result.computed += 1
-    else:
-        result.reused += 1
-    return key, found
+def _limit(limits: dict[str, int], groups: Sequence[str]) -> int:
+    """As ``addressing.limit_for``, from limits read once."""
+    fallback = limits.get(EVERYONE_ELSE, default_limits()[EVERYONE_ELSE])
+    return min((limits.get(g, fallback) for g in groups), default=fallback)
+
+
+def _compatible(run: coverage_reach.Run, question: Question) -> bool:
+    """Whether a run's sources address the question (its rules and target groups)."""
+    if run.layer == "partner":
+        return run.code in question.sectors
+    if run.code not in question.categories:
+        return False
+    return (not question.groups or not run.groups or addressing.ALL_RESIDENTS in run.groups
+            or bool(set(run.groups) & set(question.groups)))
+
+
+def _street(
+    session: Session,
+    layer_id: int,
+    plan: list[tuple[_Area, str, Question, bool, list[_Need]]],
+    needs: list[_Need],
+    visible: dict[str, object],
+    limits: dict[str, int],
+    result: Coverage,
+    street: dict[tuple[Question, int], _Reach],
+    need_reach: dict[tuple[Question, int], bool],
+) -> None:
+    """Reach of every question on one street layer: runs from the cache or the database."""
+    if not plan:
+        return
+    longest = max([*limits.values(), *(q.limit_m for _, _, q, _, _ in plan)])
+    cats = sorted({c for _, _, q, _, _ in plan for c in q.categories})
+    sectors = sorted({c for _, _, q, _, _ in plan for c in q.sectors})
+    found = coverage_reach.sources(session, layer_id, cats, sectors, visible)
+    for s in found:
+        if s.straight:
+            result.straight_sources.append((s.layer, s.id, s.name))
+    stamp = str(session.scalar(
+        text("SELECT id || '@' || imported_at FROM street_layer WHERE id = :l"), {"l": layer_id}
+    ))
+    groups: dict[tuple[str, str, tuple[str, ...]], list[Source]] = {}
+    for s in found:
+        groups.setdefault((s.layer, s.code, s.groups), []).append(s)
+    keys = {k: coverage_reach.digest(stamp, longest, v) for k, v in groups.items()}
+    stored = coverage_reach.load(session, list(keys.values()))
+    runs: list[coverage_reach.Run] = []
+    for k, members in groups.items():
+        run = stored.get(keys[k])
+        if run is None:
+            run = coverage_reach.compute(session, layer_id, keys[k], longest, members)
+            result.computed += 1
+        else:
+            result.reused += 1
+        run.layer, run.code, run.groups = k
+        runs.append(run)
+    # Every vertex that matters: those in the areas, and the one nearest each need.
+    area_ids = sorted({a.id for a, _, _, _, _ in plan})
+    pairs = session.execute(
+        text(
+            """
+            SELECT a.id, v.id FROM area a
+            CROSS JOIN LATERAL ST_Subdivide(a.geom, 128) AS part(g)
+            JOIN street_vertex v ON v.layer_id = :l AND ST_Intersects(part.g, v.geom)
+            WHERE a.id = ANY (CAST(:areas AS integer[]))
+            """
+        ),
+        {"l": layer_id, "areas": area_ids},
+    ).all()
+    need_ids = [n.id for n in needs if n.area_id in set(area_ids)]
+    need_pairs = session.execute(
+        text(
+            """
+            SELECT n.id, v.id FROM need n JOIN area a ON a.id = n.area_id
+            CROSS JOIN LATERAL (
+                SELECT id FROM street_vertex WHERE layer_id = :l
+                ORDER BY geom <-> coalesce(n.geom, ST_PointOnSurface(a.geom)) LIMIT 1) v
+            WHERE n.id = ANY (CAST(:needs AS integer[]))
+            """
+        ),
+        {"l": layer_id, "needs": need_ids},
+    ).all()
+    area_of = np.array([p[0] for p in pairs], dtype=np.int64)
+    vertex_of = np.array([p[1] for p in pairs], dtype=np.int64)
+    space = np.unique(np.concatenate([vertex_of, [p[1] for p in need_pairs]]).astype(np.int64))
+    dist = np.full((len(runs), len(space)), np.inf, dtype=np.float32)
+    src = np.zeros((len(runs), len(space)), dtype=np.int64)
+    flat = np.zeros((len(runs), len(space)), dtype=bool)
+    for i, run in enumerate(runs):
+        pos = np.searchsorted(space, run.vertices)
+        ok = (pos < len(space)) & (space[np.minimum(pos, len(space) - 1)] == run.vertices)
+        dist[i, pos[ok]] = run.metres[ok]
+        src[i, pos[ok]] = run.sources[ok]
+        flat[i, pos[ok]] = run.straight[ok]
+    area_pos = np.searchsorted(space, vertex_of)
+    need_pos = {nid: int(np.searchsorted(space, vid)) for nid, vid in need_pairs}
+    order = np.argsort(area_of, kind="stable")
+    bounds = {a: (int(lo), int(hi)) for a, lo, hi in zip(
+        area_ids, np.searchsorted(area_of[order], area_ids, "left"),
+        np.searchsorted(area_of[order], area_ids, "right"), strict=True)}
+    for question in {q for _, _, q, _, _ in plan}:
+        rows = [i for i, run in enumerate(runs) if _compatible(run, question)]
+        if rows:
+            which = np.argmin(dist[rows], axis=0)
+            best = dist[rows][which, np.arange(len(space))]
+        else:
+            which = np.zeros(len(space), dtype=np.int64)
+            best = np.full(len(space), np.inf, dtype=np.float32)
+        for area_id in {a.id for a, _, q, _, _ in plan if q == question}:
+            lo, hi = bounds[area_id]
+            mine = area_pos[order[lo:hi]]
+            if not len(mine):
+                continue
+            values = best[mine]
+            reached = int((values <= question.limit_m).sum())
+            nearest = None
+            at = int(np.argmin(values))
+            if np.isfinite(values[at]):
+                r = rows[int(which[mine[at]])]
+                nearest = (runs[r].layer, int(src[r, mine[at]]), bool(flat[r, mine[at]]),
+                           float(values[at]))
+            street[(question, area_id)] = _Reach(len(mine), reached, nearest)
+        for nid, slot in need_pos.items():
+            need_reach[(question, nid)] = bool(best[slot] <= question.limit_m)
+
+
+def _names(session: Session, pins: Sequence[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    found: dict[tuple[str, int], str] = {}
+    for layer in ("resource", "partner"):
+        ids = sorted({i for lay, i in pins if lay == layer})
+        if ids:
+            for pin_id, name in session.execute(
+                text(f"SELECT id, name FROM {layer} WHERE id = ANY (CAST(:ids AS integer[]))"),
+                {"ids": ids},
+            ).all():
+                found[(layer, pin_id)] = name
+    return found
 
 
 def _withheld(actor: Actor, area: _Area, count: int | None) -> int | None:
@@ -262,47 +389,6 @@ def _withheld(actor: Actor, area: _Area, count: int | None) -> int | None:
     return None if 0 < count < DISCLOSURE_THRESHOLD else count
 
 
-def _cell(
-    session: Session,
-    actor: Actor,
-    area: _Area,
-    category: str,
-    question: Question,
-    has_rule: bool,
-    key: str | None,
-    mine: list[_Need],
-    visible: dict[str, object],
-    reach: _Reach | None,
-) -> Cell:
-    nearest: Nearest | None = None
-    share: float | None = None
-    in_reach: set[int] = set()
-    kind = STREET if key is not None else STRAIGHT_LINE
-    if has_rule and key is not None:
-        share, nearest, in_reach = _street_cell(session, area, question, key, mine, reach)
-    elif has_rule:
-        share, nearest, in_reach = _straight_cell(session, area, question, mine, visible)
-    if has_rule and nearest is None:
-        nearest = _nearest_straight(session, area, question, visible)
-    covered = bool(share) or (nearest is not None and nearest.metres <= question.limit_m)
-    status = "no_rule" if not has_rule else ("covered" if covered else "not_covered")
-    unmet = [n.id for n in mine if not n.linked and n.id not in in_reach]
-    residents = None
-    if area.population is not None and share is not None:
-        residents = round(area.population * share)
-    needs_count = _withheld(actor, area, len(mine))
-    unmet_count = _withheld(actor, area, len(unmet))
-    return Cell(
-        area_id=area.id, area_name=area.name, need_category=category, status=status,
-        limit_m=question.limit_m, distance_kind=nearest.distance_kind if nearest else kind,
-        nearest=nearest, share_within=None if share is None else round(share, 4),
-        population=area.population,
-        residents_within=_withheld(actor, area, residents),
-        needs=needs_count, unmet=unmet_count,
-        unmet_ids=tuple(unmet) if unmet_count is not None else (),
-    )
-
-
 @dataclass(frozen=True)
 class _Reach:
     total: int
@@ -310,103 +396,75 @@ class _Reach:
     nearest: tuple[str, int, bool, float] | None
 
 
-def _collect_area_vertices(session: Session, area_ids: list[int]) -> None:
-    """The street vertices inside each area in scope, once per call (a temporary table)."""
-    session.execute(text(
-        "CREATE TEMP TABLE IF NOT EXISTS coverage_area_vertex "
-        "(area_id integer, vertex_id integer) ON COMMIT DROP"
-    ))
-    session.execute(text("TRUNCATE coverage_area_vertex"))
-    session.execute(
-        text(
-            """
-            INSERT INTO coverage_area_vertex
-            SELECT a.id, v.id FROM area a
-            CROSS JOIN LATERAL ST_Subdivide(a.geom, 128) AS part(g)
-            JOIN street_vertex v ON ST_Intersects(part.g, v.geom)
-            WHERE a.id = ANY (CAST(:areas AS integer[]))
-            """
-        ),
-        {"areas": area_ids},
-    )
-    session.execute(text(
-        "CREATE INDEX IF NOT EXISTS coverage_area_vertex_area ON coverage_area_vertex (area_id)"
-    ))
-    session.execute(text("ANALYZE coverage_area_vertex"))
-
-
-def _street_cells(session: Session, key: str, area_ids: list[int]) -> dict[int, _Reach]:
-    """For each area: its street vertices, those in reach, and the nearest source."""
-    rows = session.execute(
-        text(
-            """
-            SELECT DISTINCT ON (av.area_id) av.area_id,
-                   count(*) OVER w AS total, count(r.metres) OVER w AS reached,
-                   r.source_layer, r.source_id, r.straight, r.metres
-            FROM coverage_area_vertex av
-            LEFT JOIN coverage_reach r ON r.digest = :d AND r.vertex_id = av.vertex_id
-            WHERE av.area_id = ANY (CAST(:areas AS integer[]))
-            WINDOW w AS (PARTITION BY av.area_id)
-            ORDER BY av.area_id, r.metres NULLS LAST, r.source_id
-            """
-        ),
-        {"d": key, "areas": area_ids},
-    ).all()
-    return {
-        row.area_id: _Reach(
-            int(row.total), int(row.reached),
-            None if row.metres is None
-            else (row.source_layer, int(row.source_id), bool(row.straight), float(row.metres)),
-        )
-        for row in rows
-    }
-
-
-def _street_cell(
-    session: Session, area: _Area, question: Question, key: str, mine: list[_Need],
+def _cell(
+    session: Session,
+    actor: Actor,
+    area: _Area,
+    category: str,
+    question: Question,
+    has_rule: bool,
+    mine: list[_Need],
+    visible: dict[str, object],
     reach: _Reach | None,
-) -> tuple[float | None, Nearest | None, set[int]]:
-    if reach is None:
-        return None, None, set()
-    share = reach.reached / reach.total if reach.total else None
-    nearest = None
-    if reach.nearest is not None:
-        layer, pin_id, straight, metres = reach.nearest
-        nearest = Nearest(
-            layer, pin_id, _name(session, layer, pin_id), round(metres, 1),
-            STRAIGHT_LINE if straight else STREET,
-        )
-    pointed = [n.id for n in mine]
+    street_in_reach: set[int],
+    names: dict[tuple[str, int], str],
+) -> Cell:
+    nearest: Nearest | None = None
+    share: float | None = None
     in_reach: set[int] = set()
-    if pointed:
-        in_reach = set(session.scalars(
-            text(
-                """
-                SELECT n.id FROM need n
-                JOIN area a ON a.id = n.area_id
-                CROSS JOIN LATERAL (
-                    SELECT v.id FROM street_vertex v WHERE v.layer_id = :l
-                    ORDER BY v.geom <-> coalesce(n.geom, ST_PointOnSurface(a.geom)) LIMIT 1
-                ) v
-                JOIN coverage_reach r ON r.digest = :d AND r.vertex_id = v.id
-                WHERE n.id = ANY (CAST(:needs AS integer[])) AND r.metres <= :limit
-                """
-            ),
-            {"l": area.street_layer, "d": key, "needs": pointed, "limit": question.limit_m},
-        ))
+    on_streets = area.street_layer is not None
+    if has_rule and on_streets:
+        if reach is not None:
+            share = reach.reached / reach.total if reach.total else None
+            if reach.nearest is not None:
+                layer, pin_id, straight, metres = reach.nearest
+                nearest = Nearest(layer, pin_id, names.get((layer, pin_id), "?"),
+                                  round(metres, 1), STRAIGHT_LINE if straight else STREET)
+        in_reach = set(street_in_reach)
         if share:
             # An area-wide need is in reach when any of its area is.
             in_reach |= set(session.scalars(
                 text("SELECT id FROM need WHERE id = ANY (CAST(:needs AS integer[])) "
                      "AND geom IS NULL"),
-                {"needs": pointed},
-            ))
-    return share, nearest, in_reach
+                {"needs": [n.id for n in mine]},
+            )) if mine else set()
+    elif has_rule:
+        share, nearest, in_reach = _straight_cell(session, area, question, mine, visible)
+        nearest = _nearest_straight(session, area, question, visible)
+    kind = STREET if on_streets else STRAIGHT_LINE
+    covered = bool(share) or (nearest is not None and nearest.metres <= question.limit_m)
+    status = "no_rule" if not has_rule else ("covered" if covered else "not_covered")
+    unmet = [n.id for n in mine if not n.linked and n.id not in in_reach]
+    residents = None
+    if area.population is not None and share is not None:
+        residents = round(area.population * share)
+    unmet_count = _withheld(actor, area, len(unmet))
+    return Cell(
+        area_id=area.id, area_name=area.name, need_category=category, status=status,
+        limit_m=question.limit_m, distance_kind=nearest.distance_kind if nearest else kind,
+        nearest=nearest, share_within=None if share is None else round(share, 4),
+        population=area.population,
+        residents_within=_withheld(actor, area, residents),
+        needs=_withheld(actor, area, len(mine)), unmet=unmet_count,
+        unmet_ids=tuple(unmet) if unmet_count is not None else (),
+    )
 
 
-_STRAIGHT_SOURCES = f"""
-    WITH s AS ({coverage_reach._SOURCES.text})
-    SELECT s.layer, s.id, s.name, s.geom FROM s
+_STRAIGHT_SOURCES = """
+    SELECT s.layer, s.id, s.name, s.geom FROM (
+        SELECT 'resource' AS layer, r.id, r.name, r.geom, r.visibility, ra.team_id
+        FROM resource r LEFT JOIN area ra ON ra.id = r.area_id
+        WHERE r.retired_at IS NULL AND r.geom IS NOT NULL
+          AND r.category = ANY (CAST(:categories AS text[]))
+          AND (cardinality(CAST(:groups AS text[])) = 0 OR cardinality(r.target_groups) = 0
+               OR CAST(r.target_groups AS text[]) && CAST(:groups AS text[])
+               OR :everyone = ANY (CAST(r.target_groups AS text[])))
+        UNION ALL
+        SELECT 'partner', p.id, p.name, p.geom, p.visibility, pa.team_id
+        FROM partner p LEFT JOIN area pa ON pa.id = p.area_id
+        WHERE p.retired_at IS NULL AND p.geom IS NOT NULL
+          AND p.sector = ANY (CAST(:sectors AS text[]))
+    ) s
     WHERE (:admin OR s.visibility = ANY (CAST(:visibilities AS text[]))
            OR s.team_id = ANY (CAST(:teams AS integer[])))
 """
@@ -477,11 +535,6 @@ def _nearest_straight(
     if row is None:
         return None
     return Nearest(row.layer, row.id, row.name, round(float(row.metres), 1), STRAIGHT_LINE)
-
-
-def _name(session: Session, layer: str, pin_id: int) -> str:
-    table = "resource" if layer == "resource" else "partner"
-    return str(session.scalar(text(f"SELECT name FROM {table} WHERE id = :i"), {"i": pin_id}))
 
 
 def ranked(found: Coverage) -> list[Cell]:

@@ -11,13 +11,13 @@ Create Date: 2026-12-06
   vertex two ways share; ``component`` numbers the connected parts (0 is the
   largest), ``length_m`` is metres on the spheroid. Streets are public reference
   data: everyone signed in reads them, admins (and the owner: the CLI) write.
-- ``coverage_run`` / ``coverage_reach``: walking distances from the resources
-  and partners of one coverage question to every street vertex in reach, keyed
-  by a digest of the inputs (network, the sources and their versions, the
-  limit), so that a question asked again costs a lookup and one moved pin
-  recomputes only the questions it takes part in. A reach row is visible only
-  to whoever may see the pin it leads to, so a viewer never reads distances to
-  a team-only resource.
+- ``coverage_run``: walking distances from the resources of one category (or
+  the partners of one sector) to every street vertex within the longest walking
+  limit, each vertex with its nearest source (packed arrays), keyed by a digest
+  of the inputs (network, the sources with their versions, the limit), so that
+  coverage asked again costs a lookup and one moved pin recomputes only its own
+  category's run. A run is visible only to whoever may see every one of its
+  sources, so a viewer never reads distances to a team-only resource.
 - pgRouting: ``CREATE EXTENSION pgrouting`` when the server has it and the
   migrating role may create it; without it every distance is a straight line
   and says so (nothing else changes).
@@ -54,10 +54,11 @@ END
 $$;
 """
 
-# The source pin of a reach row, under the pin's own policies.
-SOURCE_VISIBLE = (
-    "(CASE source_layer WHEN 'resource' THEN EXISTS (SELECT 1 FROM resource r "
-    "WHERE r.id = source_id) ELSE EXISTS (SELECT 1 FROM partner p WHERE p.id = source_id) END)"
+# Every source pin of a run, under the pins' own policies.
+SOURCES_VISIBLE = (
+    "(cardinality(source_ids) = (CASE source_layer "
+    "WHEN 'resource' THEN (SELECT count(*) FROM resource r WHERE r.id = ANY (source_ids)) "
+    "ELSE (SELECT count(*) FROM partner p WHERE p.id = ANY (source_ids)) END))"
 )
 
 
@@ -111,7 +112,14 @@ def upgrade() -> None:
     op.create_table(
         "coverage_run",
         sa.Column("digest", sa.String(length=64), nullable=False),
-        sa.Column("layer_id", sa.Integer(), nullable=True),
+        sa.Column("layer_id", sa.Integer(), nullable=False),
+        sa.Column("source_layer", sa.String(length=16), nullable=False),
+        sa.Column("limit_m", sa.Integer(), nullable=False),
+        sa.Column("source_ids", sa.ARRAY(sa.Integer()), nullable=False),
+        sa.Column("vertices", sa.LargeBinary(), nullable=False),
+        sa.Column("metres", sa.LargeBinary(), nullable=False),
+        sa.Column("sources", sa.LargeBinary(), nullable=False),
+        sa.Column("straight", sa.LargeBinary(), nullable=False),
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
             nullable=False,
@@ -119,19 +127,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["layer_id"], ["street_layer.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("digest"),
     )
-    op.create_table(
-        "coverage_reach",
-        sa.Column("digest", sa.String(length=64), nullable=False),
-        sa.Column("vertex_id", sa.Integer(), nullable=False),
-        sa.Column("metres", sa.Float(), nullable=False),
-        sa.Column("straight", sa.Boolean(), nullable=False),
-        sa.Column("source_layer", sa.String(length=16), nullable=False),
-        sa.Column("source_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["digest"], ["coverage_run.digest"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("digest", "vertex_id"),
-    )
 
-    tables = ("street_layer", "street_vertex", "street_edge", "coverage_run", "coverage_reach")
+    tables = ("street_layer", "street_vertex", "street_edge", "coverage_run")
     op.execute(f"REVOKE ALL ON {', '.join(tables)} FROM PUBLIC")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(tables)} TO {APP_ROLE}")
     op.execute(f"GRANT USAGE ON SEQUENCE street_layer_id_seq TO {APP_ROLE}")
@@ -149,16 +146,12 @@ def upgrade() -> None:
         policy(table, "INSERT", f"WITH CHECK ({ADMIN})")
         policy(table, "UPDATE", f"USING ({ADMIN}) WITH CHECK ({ADMIN})")
         policy(table, "DELETE", f"USING ({ADMIN})")
-    # A run is only a digest and a time: anyone signed in may record one, and
-    # forget stale ones (their reach rows go with them).
-    policy("coverage_run", "SELECT", f"USING ({SIGNED_IN})")
-    policy("coverage_run", "INSERT", f"WITH CHECK ({SIGNED_IN})")
-    policy("coverage_run", "DELETE", f"USING ({SIGNED_IN})")
-    policy("coverage_reach", "SELECT", f"USING ({SIGNED_IN} AND {SOURCE_VISIBLE})")
-    policy("coverage_reach", "INSERT", f"WITH CHECK ({SIGNED_IN} AND {SOURCE_VISIBLE})")
-    policy("coverage_reach", "DELETE", f"USING ({SIGNED_IN} AND {SOURCE_VISIBLE})")
+    # A run holds distances to its sources: visible only when every source is.
+    policy("coverage_run", "SELECT", f"USING ({SIGNED_IN} AND {SOURCES_VISIBLE})")
+    policy("coverage_run", "INSERT", f"WITH CHECK ({SIGNED_IN} AND {SOURCES_VISIBLE})")
+    policy("coverage_run", "DELETE", f"USING ({SIGNED_IN} AND {SOURCES_VISIBLE})")
 
 
 def downgrade() -> None:
-    for table in ("coverage_reach", "coverage_run", "street_edge", "street_vertex", "street_layer"):
+    for table in ("coverage_run", "street_edge", "street_vertex", "street_layer"):
         op.drop_table(table)
