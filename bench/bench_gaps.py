@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -227,6 +228,7 @@ def main() -> None:
               f"{total / statistics.median(times['one pin']):.0f}×")
     finally:
         cluster.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -509,7 +509,8 @@ def _straight_cell(
                 SELECT n.id FROM need n JOIN area a ON a.id = n.area_id
                 WHERE n.id = ANY (CAST(:needs AS integer[])) AND EXISTS (
                     SELECT 1 FROM ({_STRAIGHT_SOURCES}) src
-                    WHERE ST_DWithin(CAST(src.geom AS geography),
+                    WHERE src.geom && ST_Expand(coalesce(n.geom, a.geom), :deg)
+                      AND ST_DWithin(CAST(src.geom AS geography),
                                      CAST(coalesce(n.geom, a.geom) AS geography), :limit))
                 """
             ),
@@ -524,10 +525,13 @@ def _nearest_straight(
     row = session.execute(
         text(
             f"""
-            SELECT src.layer, src.id, src.name,
-                   ST_Distance(CAST(src.geom AS geography), CAST(a.geom AS geography)) AS metres
-            FROM ({_STRAIGHT_SOURCES}) src, area a WHERE a.id = :a
-            ORDER BY 4, src.layer, src.id LIMIT 1
+            SELECT * FROM (
+                SELECT src.layer, src.id, src.name,
+                       ST_Distance(CAST(src.geom AS geography), CAST(a.geom AS geography)) AS metres
+                FROM (SELECT src.* FROM ({_STRAIGHT_SOURCES}) src, area a WHERE a.id = :a
+                      -- The nearest in degrees first: metres on the spheroid for a few only.
+                      ORDER BY src.geom <-> a.geom LIMIT 10) src, area a WHERE a.id = :a
+            ) near ORDER BY metres, layer, id LIMIT 1
             """
         ),
         {**_question_params(question, visible), "a": area.id},
