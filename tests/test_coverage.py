@@ -223,6 +223,11 @@ def test_gaps_through_the_database_rules_hide_a_team_only_resource_from_a_viewer
     assert listed.exit_code == 0, listed.output
     assert "'=Klub zespołu" in listed.output
     assert "© OpenStreetMap contributors (ODbL)" in listed.output
+    shown = runner.invoke(app, ["gaps", "--area", str(world.area_a), "--user", "wiktor"], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "seniors_loneliness\tnot covered\tlimit 500 m\tnothing in reach" in shown.output
+    assert "distances: street" in shown.output
+    assert "street network: © OpenStreetMap contributors (ODbL)" in shown.output
     engine = create_engine(fresh_db_url)
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(StreetLayer)) == 1
