@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(postgresql postgresql-postgis chromium fonts-dejavu-core)
+APT_PACKAGES=(postgresql postgresql-postgis postgresql-15-pgrouting chromium fonts-dejavu-core)
 
 pick_python() {
   for candidate in "${PYTHON:-}" python3.11 python3.12 python3.13 python3; do

@@ -25,6 +25,7 @@ from mapping.cli.backup import backup_command, restore_command
 from mapping.cli.common import fail, in_transaction, ready_engine, user_errors
 from mapping.cli.export import export_app
 from mapping.cli.field import field_app
+from mapping.cli.gaps import gaps, import_streets
 from mapping.cli.imports import import_app
 from mapping.cli.june import june
 from mapping.cli.share import share_app
@@ -60,6 +61,8 @@ app.add_typer(share_app, name="share")
 app.add_typer(actions_app, name="actions")
 app.add_typer(addressing_app, name="addressing")
 app.command("june")(june)
+app.command("gaps")(gaps)
+import_app.command("streets")(import_streets)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -558,4 +558,5 @@ class ShareLinkOpening(Base):
 
 # The tables of the response to needs (migration 0008_addresses) live in their own
 # module; importing it here registers them with Base, so Base.metadata is the schema.
-from mapping.db import plan_models  # noqa: E402, F401  (import cycle by design)
+# So do the street network and the coverage cache (0009_streets).
+from mapping.db import plan_models, street_models  # noqa: E402, F401  (import cycle by design)

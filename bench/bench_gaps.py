@@ -1,0 +1,235 @@
+"""Coverage of Gdańsk's 35 districts × every need category on the whole walking network.
+
+Run from the project root:
+
+    .venv/bin/python bench/bench_gaps.py                      # 2,000 resources, 7 rounds
+    .venv/bin/python bench/bench_gaps.py --resources 4000 --pairs 400
+
+It starts a throwaway embedded PostgreSQL (with pgRouting) under /tmp, loads the
+35 districts (geodata/files/gdansk_dzielnice.geojson, with their population),
+the whole shared walking network (../shared/data/streets/gdansk_walk_ways_osm.geojson,
+"© OpenStreetMap contributors", ODbL; about 100,000 edges once noded) and
+``--resources`` generated resources (random addressing categories, on random
+street vertices, a fifth of them 0–60 m off the street) and ``--needs`` needs with
+random target groups. Then, as the owner (the CLI's rights):
+
+cold        ``coverage.compute`` for every district, nothing cached (the cache
+            tables emptied before each round);
+one pin     one resource moved 100 m (its version changes), then computed again:
+            only the questions that resource takes part in are recomputed;
+warm        nothing changed: every answer from the cache.
+naive       networkx: the graph built in Python from the same edges, then one
+            Dijkstra shortest path per district × resource pair (from the
+            district's most central vertex to the resource's nearest vertex).
+            ``--pairs`` random pairs are timed and the mean is multiplied by
+            35 × resources (timing all 70,000 would take hours); the graph
+            build is timed whole.
+
+networkx is not a dependency of calmap: install it anywhere on ``PYTHONPATH``
+(``pip install --target /tmp/nx networkx``; ``--nx-path /tmp/nx``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from mapping import catalog, db  # noqa: E402
+from mapping.cli.common import cli_actor  # noqa: E402
+from mapping.db import schema  # noqa: E402
+from mapping.db.embedded_postgres import Cluster  # noqa: E402
+
+STREETS = PROJECT_ROOT.parent / "shared" / "data" / "streets" / "gdansk_walk_ways_osm.geojson"
+DISTRICTS = PROJECT_ROOT / "geodata" / "files" / "gdansk_dzielnice.geojson"
+GROUPS = ["seniors", "families", "children_youth", "disabled", "unemployed"]
+
+
+def setup(url: str, resources: int, needs: int, seed: int) -> None:
+    import geopandas as gpd
+    import shapely
+
+    from mapping.io.street_files import read_streets
+    from mapping.services import streets
+
+    engine = create_engine(url)
+    schema.upgrade(engine)
+    with db.session_scope(engine) as session:
+        catalog.install_defaults(session)
+    frame = gpd.read_file(DISTRICTS)
+    with engine.begin() as conn:
+        team = conn.execute(text(
+            "INSERT INTO team (code, name, city) VALUES ('gda', 'Gdańsk', 'Gdańsk') RETURNING id"
+        )).scalar_one()
+        for name, people, geom in zip(frame["DZIELNICY"], frame["L_MIESZK"], frame.geometry,
+                                      strict=True):
+            conn.execute(
+                text("INSERT INTO area (name, kind, team_id, population, geom) VALUES "
+                     "(:n, 'district', :t, :p, ST_Multi(ST_GeomFromText(:g, 4326)))"),
+                {"n": name, "t": team, "p": int(people) or None,
+                 "g": shapely.make_valid(geom).wkt},
+            )
+    t0 = time.perf_counter()
+    network = read_streets(STREETS)
+    with db.session_scope(engine) as session:
+        saved = streets.save_network(session, cli_actor(), network, STREETS.name, "Gdańsk")
+    print(f"network: {saved.edge_count} edges, {saved.vertex_count} vertices, "
+          f"{saved.component_count} components (largest {100 * saved.largest_share:.1f}%), "
+          f"{saved.length_km} km; read + noded + saved in {time.perf_counter() - t0:.1f} s")
+    with engine.begin() as conn:
+        codes = conn.execute(text(
+            "SELECT DISTINCT r.addresser_code, c.parent_code FROM addressing_rule r "
+            "JOIN category c ON c.vocabulary = 'resource_category' AND c.code = r.addresser_code "
+            "WHERE r.addresser_vocabulary = 'resource_category'"
+        )).all()
+        need_codes = conn.execute(text(
+            "SELECT code FROM category WHERE vocabulary = 'need_category'")).scalars().all()
+        conn.execute(text("SELECT setseed(:s)"), {"s": seed / 1000})
+        conn.execute(
+            text(
+                """
+                INSERT INTO resource (name, kind, category, area_id, geom)
+                SELECT 'Zasób ' || g, (CAST(:kinds AS text[]))[1 + (g % :n)],
+                       (CAST(:cats AS text[]))[1 + (g % :n)], a.id,
+                       ST_Translate(v.geom, CASE WHEN g % 5 = 0 THEN 0.0008 * random() ELSE 0 END,
+                                    0)
+                FROM generate_series(1, :count) g
+                CROSS JOIN LATERAL (SELECT geom FROM street_vertex
+                                    OFFSET floor(random() * :vertices + g * 0) LIMIT 1) v
+                LEFT JOIN LATERAL (SELECT id FROM area WHERE ST_Intersects(geom, v.geom)
+                                   LIMIT 1) a ON true
+                """
+            ),
+            {"kinds": [c.parent_code for c in codes], "cats": [c.addresser_code for c in codes],
+             "n": len(codes), "count": resources, "vertices": saved.vertex_count},
+        )
+        rng = random.Random(seed)
+        areas = conn.execute(text("SELECT id FROM area")).scalars().all()
+        for i in range(needs):
+            conn.execute(
+                text("INSERT INTO need (name, category, source_method, target_groups, area_id) "
+                     "VALUES (:n, :c, 'interview', :g, :a)"),
+                {"n": f"Potrzeba {i}", "c": rng.choice(need_codes),
+                 "g": rng.sample(GROUPS, rng.choice([0, 1, 1, 2])), "a": rng.choice(areas)},
+            )
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def compute(url: str):
+    from mapping.services import coverage
+
+    engine = create_engine(url)
+    try:
+        t0 = time.perf_counter()
+        with db.session_scope(engine) as session:
+            found = coverage.compute(session, cli_actor(), city="Gdańsk")
+        return time.perf_counter() - t0, found
+    finally:
+        engine.dispose()
+
+
+def naive(url: str, pairs: int, seed: int) -> tuple[float, float, int, int]:
+    """Seconds to build the networkx graph, mean seconds per pair, pairs in all, edges."""
+    import networkx as nx
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        edges = conn.execute(text("SELECT source, target, length_m FROM street_edge")).all()
+        t0 = time.perf_counter()
+        graph = nx.Graph()
+        graph.add_weighted_edges_from(edges)
+        build = time.perf_counter() - t0
+        starts = conn.execute(text(
+            "SELECT (SELECT v.id FROM street_vertex v ORDER BY v.geom <-> ST_PointOnSurface(a.geom)"
+            " LIMIT 1) FROM area a")).scalars().all()
+        ends = conn.execute(text(
+            "SELECT (SELECT v.id FROM street_vertex v ORDER BY v.geom <-> r.geom LIMIT 1) "
+            "FROM resource r")).scalars().all()
+    engine.dispose()
+    rng = random.Random(seed)
+    sample = [(rng.choice(starts), rng.choice(ends)) for _ in range(pairs)]
+    t0 = time.perf_counter()
+    for a, b in sample:
+        try:
+            nx.shortest_path_length(graph, a, b, weight="weight")
+        except nx.NetworkXNoPath:
+            pass
+    return build, (time.perf_counter() - t0) / pairs, len(starts) * len(ends), len(edges)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--resources", type=int, default=2000)
+    parser.add_argument("--needs", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--pairs", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--nx-path", default=None)
+    args = parser.parse_args()
+    if args.nx_path:
+        sys.path.insert(0, args.nx_path)
+    workdir = Path(tempfile.mkdtemp(prefix="calmap-bench-gaps-"))
+    workdir.chmod(0o755)
+    cluster = Cluster(workdir)
+    cluster.start()
+    try:
+        url = cluster.url()
+        setup(url, args.resources, args.needs, args.seed)
+        engine = create_engine(url)
+        times: dict[str, list[float]] = {"cold": [], "one pin": [], "warm": []}
+        found = None
+        for round_ in range(args.rounds):
+            with engine.begin() as conn:
+                conn.execute(text("DELETE FROM coverage_run"))
+            elapsed, found = compute(url)
+            times["cold"].append(elapsed)
+            with engine.begin() as conn:
+                conn.execute(text(
+                    "UPDATE resource SET geom = ST_Translate(geom, 0, 0.0009) "
+                    "WHERE id = (SELECT min(id) + :k FROM resource)"), {"k": round_})
+            elapsed, moved = compute(url)
+            times["one pin"].append(elapsed)
+            print(f"round {round_ + 1}: cold {times['cold'][-1]:.2f} s "
+                  f"({found.computed} questions), one pin {elapsed:.2f} s "
+                  f"({moved.computed} recomputed, {moved.reused} from cache)")
+            times["warm"].append(compute(url)[0])
+        engine.dispose()
+        assert found is not None
+        cells = len(found.cells)
+        gaps = sum(1 for c in found.cells if c.status != "covered")
+        print(f"\n{cells} cells (35 districts × need categories), {gaps} not covered or no rule; "
+              f"distances: {found.distance_kind}; {len(found.straight_sources)} resources "
+              f"measured in a straight line (islands / off the streets)")
+        for name, values in times.items():
+            print(f"  {name:8} min {min(values):6.2f}  median {statistics.median(values):6.2f}  "
+                  f"max {max(values):6.2f} s")
+        try:
+            build, per_pair, all_pairs, edges = naive(url, args.pairs, args.seed)
+        except ImportError:
+            print("naive: networkx is not installed (see --nx-path)")
+            return
+        total = build + per_pair * all_pairs
+        cold = statistics.median(times["cold"])
+        print(f"  naive    graph of {edges} edges built in {build:.2f} s; "
+              f"{per_pair * 1000:.1f} ms per pair × {all_pairs} pairs = {total:.0f} s "
+              f"(extrapolated from {args.pairs} pairs)")
+        print(f"  naive / cold: {total / cold:.0f}×;  naive / one pin: "
+              f"{total / statistics.median(times['one pin']):.0f}×")
+    finally:
+        cluster.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

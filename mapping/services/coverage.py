@@ -1,0 +1,551 @@
+"""Coverage: for every area and need category, whether someone in walking reach addresses it.
+
+For each area × need category: ``covered`` (an addressing resource or partner
+reaches part of the area within the walking limit), ``not_covered``, or
+``no_rule`` (the catalogue says nothing yet about what addresses the category:
+listed as such, never as covered); the nearest addresser and its distance;
+the share of the area within the limit (of its street vertices on a network,
+of its surface in a straight line) and so of its residents, where the area has
+a population (assumed spread evenly); and the needs nobody addresses (no hand
+link to a resource or partner, nothing in reach).
+
+Distances are walking distances on the city's street network when one is
+imported and pgRouting is installed (``distance_kind`` ``"street"``, with the
+network's attribution), else straight lines (``"straight_line"``); an
+addresser on an island of streets is measured in a straight line and named in
+``straight_sources``. The walking reach is computed in the database and cached
+(``mapping.services.coverage_reach``). The caller's session decides what is
+counted: a viewer's coverage never includes team-only resources or needs, and
+counts of needs and residents below the disclosure threshold are withheld.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from mapping import catalog
+from mapping.catalog_rules import EVERYONE_ELSE, default_limits
+from mapping.errors import UserError
+from mapping.services import addressing, coverage_reach, streets
+from mapping.services.accounts import Actor
+from mapping.services.coverage_reach import DEG_PER_M, Source
+
+STREET = "street"
+STRAIGHT_LINE = addressing.STRAIGHT_LINE
+# As the survey indicators (surveys.disclosure_tables.DEFAULT_THRESHOLD).
+DISCLOSURE_THRESHOLD = 5
+STATUSES = ("covered", "not_covered", "no_rule")
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """The nearest addressing resource or partner, and how it was measured."""
+
+    layer: str
+    id: int
+    name: str
+    metres: float
+    distance_kind: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Coverage of one need category in one area.
+
+    ``needs`` / ``unmet`` / ``residents_within`` are None when withheld (fewer
+    than the disclosure threshold, for someone outside the area's team).
+    ``unmet_ids``: the needs with no hand link and nothing in reach (empty when withheld).
+    """
+
+    area_id: int
+    area_name: str
+    need_category: str
+    status: str
+    limit_m: int
+    distance_kind: str
+    nearest: Nearest | None
+    share_within: float | None
+    population: int | None
+    residents_within: int | None
+    needs: int | None
+    unmet: int | None
+    unmet_ids: tuple[int, ...] = ()
+
+
+@dataclass
+class Coverage:
+    """Every cell, and how distances were measured."""
+
+    cells: list[Cell]
+    distance_kind: str
+    attribution: str | None
+    pgrouting: bool
+    straight_sources: list[tuple[str, int, str]] = field(default_factory=list)
+    computed: int = 0
+    reused: int = 0
+
+
+@dataclass(frozen=True)
+class Question:
+    """Which addressers count, for whom, within what limit, on which network."""
+
+    street_layer: int | None
+    categories: tuple[str, ...]
+    sectors: tuple[str, ...]
+    groups: tuple[str, ...]
+    limit_m: int
+
+
+@dataclass
+class _Area:
+    id: int
+    name: str
+    population: int | None
+    team_id: int | None
+    street_layer: int | None
+
+
+@dataclass
+class _Need:
+    id: int
+    area_id: int
+    category: str
+    groups: tuple[str, ...]
+    linked: bool
+
+
+_AREAS = text(
+    """
+    WITH RECURSIVE up AS (
+        SELECT a.id AS area_id, a.id, a.parent_id, a.kind, a.name FROM area a
+        UNION ALL
+        SELECT up.area_id, p.id, p.parent_id, p.kind, p.name
+        FROM up JOIN area p ON p.id = up.parent_id
+    )
+    SELECT a.id, a.name, a.population, a.team_id,
+           (SELECT v.layer_id FROM street_vertex v
+            WHERE ST_Intersects(a.geom, v.geom) LIMIT 1) AS street_layer
+    FROM area a LEFT JOIN team t ON t.id = a.team_id
+    WHERE a.retired_at IS NULL AND a.kind <> 'city'
+      AND (CAST(:areas AS integer[]) IS NULL OR a.id = ANY (CAST(:areas AS integer[])))
+      AND (CAST(:team AS text) IS NULL OR t.code = :team)
+      AND (CAST(:city AS text) IS NULL OR t.city = :city
+           OR EXISTS (SELECT 1 FROM up WHERE up.area_id = a.id AND up.kind = 'city'
+                      AND up.name = :city))
+    ORDER BY a.name, a.id
+    """
+)
+
+_NEEDS = text(
+    """
+    SELECT n.id, n.area_id, n.category, n.target_groups AS groups,
+           (EXISTS (SELECT 1 FROM need_resource l JOIN resource r ON r.id = l.resource_id
+                    LEFT JOIN area ra ON ra.id = r.area_id
+                    WHERE l.need_id = n.id AND r.retired_at IS NULL
+                      AND (:admin OR r.visibility = ANY (CAST(:visibilities AS text[]))
+                           OR ra.team_id = ANY (CAST(:teams AS integer[]))))
+            OR EXISTS (SELECT 1 FROM need_partner l JOIN partner p ON p.id = l.partner_id
+                       LEFT JOIN area pa ON pa.id = p.area_id
+                       WHERE l.need_id = n.id AND p.retired_at IS NULL
+                         AND (:admin OR p.visibility = ANY (CAST(:visibilities AS text[]))
+                              OR pa.team_id = ANY (CAST(:teams AS integer[]))))) AS linked
+    FROM need n JOIN area a ON a.id = n.area_id
+    WHERE n.retired_at IS NULL AND n.area_id = ANY (CAST(:areas AS integer[]))
+      AND (:admin OR n.visibility = ANY (CAST(:visibilities AS text[]))
+           OR a.team_id = ANY (CAST(:teams AS integer[])))
+    """
+)
+
+
+def _visible(actor: Actor) -> dict[str, object]:
+    return {
+        "admin": actor.is_admin,
+        "visibilities": list(actor.visibilities()),
+        "teams": sorted(actor.team_ids),
+        "everyone": addressing.ALL_RESIDENTS,
+    }
+
+
+def compute(
+    session: Session,
+    actor: Actor,
+    *,
+    area_ids: Sequence[int] | None = None,
+    team: str | None = None,
+    city: str | None = None,
+) -> Coverage:
+    """Coverage of every need category in every area in scope that the actor may see."""
+    areas = [
+        _Area(*row)
+        for row in session.execute(
+            _AREAS,
+            {"areas": list(area_ids) if area_ids else None, "team": team, "city": city},
+        ).all()
+    ]
+    if not areas or (area_ids and len(areas) < len(set(area_ids))):
+        raise UserError("coverage.no_area")
+    routing = streets.pgrouting_available(session)
+    if not routing:
+        for area in areas:
+            area.street_layer = None
+    visible = _visible(actor)
+    needs = [
+        _Need(row.id, row.area_id, row.category, tuple(row.groups or ()), bool(row.linked))
+        for row in session.execute(_NEEDS, {"areas": [a.id for a in areas], **visible}).all()
+    ]
+    categories = sorted(catalog.by_code(session, "need_category"))
+    limits = addressing.walking_limits(session)
+    result = Coverage(cells=[], distance_kind=STRAIGHT_LINE, attribution=None, pgrouting=routing)
+    plan: list[tuple[_Area, str, Question, bool, list[_Need]]] = []
+    by_area: dict[int, list[_Need]] = {}
+    for need in needs:
+        by_area.setdefault(need.area_id, []).append(need)
+    rules_for: dict[tuple[str, tuple[str, ...]], dict[str, list[str]]] = {}
+    for area in areas:
+        for category in categories:
+            mine = [n for n in by_area.get(area.id, []) if n.category == category]
+            groups = tuple(sorted({g for n in mine for g in n.groups}))
+            if (category, groups) not in rules_for:
+                rules_for[(category, groups)] = addressing.addressers(session, category, groups)
+            found = rules_for[(category, groups)]
+            question = Question(
+                street_layer=area.street_layer,
+                categories=tuple(found["resource_category"]),
+                sectors=tuple(found["partner_sector"]),
+                groups=groups,
+                limit_m=_limit(limits, groups),
+            )
+            plan.append((area, category, question, bool(found["resource_category"]
+                                                         or found["partner_sector"]), mine))
+    street: dict[tuple[Question, int], _Reach] = {}
+    need_reach: dict[tuple[Question, int], bool] = {}
+    layers_used = sorted({a.street_layer for a in areas if a.street_layer is not None})
+    for layer_id in layers_used:
+        mine_plan = [p for p in plan if p[0].street_layer == layer_id and p[3]]
+        _street(session, layer_id, mine_plan, needs, visible, limits, result, street,
+                need_reach)
+    names = _names(session, [r.nearest[:2] for r in street.values() if r.nearest])
+    for area, category, question, has_rule, mine in plan:
+        reach = street.get((question, area.id)) if area.street_layer is not None else None
+        result.cells.append(_cell(
+            session, actor, area, category, question, has_rule, mine, visible, reach,
+            {n.id for n in mine if need_reach.get((question, n.id))}, names,
+        ))
+    if layers_used:
+        result.distance_kind = STREET
+        result.attribution = "; ".join(sorted({
+            s.attribution for s in streets.layers(session) if s.layer_id in layers_used
+        }))
+    return result
+
+
+def _limit(limits: dict[str, int], groups: Sequence[str]) -> int:
+    """As ``addressing.limit_for``, from limits read once."""
+    fallback = limits.get(EVERYONE_ELSE, default_limits()[EVERYONE_ELSE])
+    return min((limits.get(g, fallback) for g in groups), default=fallback)
+
+
+def _compatible(run: coverage_reach.Run, question: Question) -> bool:
+    """Whether a run's sources address the question (its rules and target groups)."""
+    if run.layer == "partner":
+        return run.code in question.sectors
+    if run.code not in question.categories:
+        return False
+    return (not question.groups or not run.groups or addressing.ALL_RESIDENTS in run.groups
+            or bool(set(run.groups) & set(question.groups)))
+
+
+def _street(
+    session: Session,
+    layer_id: int,
+    plan: list[tuple[_Area, str, Question, bool, list[_Need]]],
+    needs: list[_Need],
+    visible: dict[str, object],
+    limits: dict[str, int],
+    result: Coverage,
+    street: dict[tuple[Question, int], _Reach],
+    need_reach: dict[tuple[Question, int], bool],
+) -> None:
+    """Reach of every question on one street layer: runs from the cache or the database."""
+    if not plan:
+        return
+    longest = max([*limits.values(), *(q.limit_m for _, _, q, _, _ in plan)])
+    cats = sorted({c for _, _, q, _, _ in plan for c in q.categories})
+    sectors = sorted({c for _, _, q, _, _ in plan for c in q.sectors})
+    found = coverage_reach.sources(session, layer_id, cats, sectors, visible)
+    for s in found:
+        if s.straight:
+            result.straight_sources.append((s.layer, s.id, s.name))
+    stamp = str(session.scalar(
+        text("SELECT id || '@' || imported_at FROM street_layer WHERE id = :l"), {"l": layer_id}
+    ))
+    groups: dict[tuple[str, str, tuple[str, ...]], list[Source]] = {}
+    for s in found:
+        groups.setdefault((s.layer, s.code, s.groups), []).append(s)
+    keys = {k: coverage_reach.digest(stamp, longest, v) for k, v in groups.items()}
+    stored = coverage_reach.load(session, list(keys.values()))
+    runs: list[coverage_reach.Run] = []
+    for k, members in groups.items():
+        run = stored.get(keys[k])
+        if run is None:
+            run = coverage_reach.compute(session, layer_id, keys[k], longest, members)
+            result.computed += 1
+        else:
+            result.reused += 1
+        run.layer, run.code, run.groups = k
+        runs.append(run)
+    # Every vertex that matters: those in the areas, and the one nearest each need.
+    area_ids = sorted({a.id for a, _, _, _, _ in plan})
+    pairs = session.execute(
+        text(
+            """
+            SELECT a.id, v.id FROM area a
+            CROSS JOIN LATERAL ST_Subdivide(a.geom, 128) AS part(g)
+            JOIN street_vertex v ON v.layer_id = :l AND ST_Intersects(part.g, v.geom)
+            WHERE a.id = ANY (CAST(:areas AS integer[]))
+            """
+        ),
+        {"l": layer_id, "areas": area_ids},
+    ).all()
+    need_ids = [n.id for n in needs if n.area_id in set(area_ids)]
+    need_pairs = session.execute(
+        text(
+            """
+            SELECT n.id, v.id FROM need n JOIN area a ON a.id = n.area_id
+            CROSS JOIN LATERAL (
+                SELECT id FROM street_vertex WHERE layer_id = :l
+                ORDER BY geom <-> coalesce(n.geom, ST_PointOnSurface(a.geom)) LIMIT 1) v
+            WHERE n.id = ANY (CAST(:needs AS integer[]))
+            """
+        ),
+        {"l": layer_id, "needs": need_ids},
+    ).all()
+    area_of = np.array([p[0] for p in pairs], dtype=np.int64)
+    vertex_of = np.array([p[1] for p in pairs], dtype=np.int64)
+    space = np.unique(np.concatenate([vertex_of, [p[1] for p in need_pairs]]).astype(np.int64))
+    dist = np.full((len(runs), len(space)), np.inf, dtype=np.float32)
+    src = np.zeros((len(runs), len(space)), dtype=np.int64)
+    flat = np.zeros((len(runs), len(space)), dtype=bool)
+    for i, run in enumerate(runs):
+        pos = np.searchsorted(space, run.vertices)
+        ok = (pos < len(space)) & (space[np.minimum(pos, len(space) - 1)] == run.vertices)
+        dist[i, pos[ok]] = run.metres[ok]
+        src[i, pos[ok]] = run.sources[ok]
+        flat[i, pos[ok]] = run.straight[ok]
+    area_pos = np.searchsorted(space, vertex_of)
+    need_pos = {nid: int(np.searchsorted(space, vid)) for nid, vid in need_pairs}
+    order = np.argsort(area_of, kind="stable")
+    bounds = {a: (int(lo), int(hi)) for a, lo, hi in zip(
+        area_ids, np.searchsorted(area_of[order], area_ids, "left"),
+        np.searchsorted(area_of[order], area_ids, "right"), strict=True)}
+    for question in {q for _, _, q, _, _ in plan}:
+        rows = [i for i, run in enumerate(runs) if _compatible(run, question)]
+        if rows:
+            which = np.argmin(dist[rows], axis=0)
+            best = dist[rows][which, np.arange(len(space))]
+        else:
+            which = np.zeros(len(space), dtype=np.int64)
+            best = np.full(len(space), np.inf, dtype=np.float32)
+        for area_id in {a.id for a, _, q, _, _ in plan if q == question}:
+            lo, hi = bounds[area_id]
+            mine = area_pos[order[lo:hi]]
+            if not len(mine):
+                continue
+            values = best[mine]
+            reached = int((values <= question.limit_m).sum())
+            nearest = None
+            at = int(np.argmin(values))
+            if np.isfinite(values[at]):
+                r = rows[int(which[mine[at]])]
+                nearest = (runs[r].layer, int(src[r, mine[at]]), bool(flat[r, mine[at]]),
+                           float(values[at]))
+            street[(question, area_id)] = _Reach(len(mine), reached, nearest)
+        for nid, slot in need_pos.items():
+            need_reach[(question, nid)] = bool(best[slot] <= question.limit_m)
+
+
+def _names(session: Session, pins: Sequence[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    found: dict[tuple[str, int], str] = {}
+    for layer in ("resource", "partner"):
+        ids = sorted({i for lay, i in pins if lay == layer})
+        if ids:
+            for pin_id, name in session.execute(
+                text(f"SELECT id, name FROM {layer} WHERE id = ANY (CAST(:ids AS integer[]))"),
+                {"ids": ids},
+            ).all():
+                found[(layer, pin_id)] = name
+    return found
+
+
+def _withheld(actor: Actor, area: _Area, count: int | None) -> int | None:
+    """A count, or None when it is below the threshold and the actor is outside the team."""
+    if count is None or actor.is_admin or (area.team_id in actor.team_ids):
+        return count
+    return None if 0 < count < DISCLOSURE_THRESHOLD else count
+
+
+@dataclass(frozen=True)
+class _Reach:
+    total: int
+    reached: int
+    nearest: tuple[str, int, bool, float] | None
+
+
+def _cell(
+    session: Session,
+    actor: Actor,
+    area: _Area,
+    category: str,
+    question: Question,
+    has_rule: bool,
+    mine: list[_Need],
+    visible: dict[str, object],
+    reach: _Reach | None,
+    street_in_reach: set[int],
+    names: dict[tuple[str, int], str],
+) -> Cell:
+    nearest: Nearest | None = None
+    share: float | None = None
+    in_reach: set[int] = set()
+    on_streets = area.street_layer is not None
+    if has_rule and on_streets:
+        if reach is not None:
+            share = reach.reached / reach.total if reach.total else None
+            if reach.nearest is not None:
+                layer, pin_id, straight, metres = reach.nearest
+                nearest = Nearest(layer, pin_id, names.get((layer, pin_id), "?"),
+                                  round(metres, 1), STRAIGHT_LINE if straight else STREET)
+        in_reach = set(street_in_reach)
+        if share:
+            # An area-wide need is in reach when any of its area is.
+            in_reach |= set(session.scalars(
+                text("SELECT id FROM need WHERE id = ANY (CAST(:needs AS integer[])) "
+                     "AND geom IS NULL"),
+                {"needs": [n.id for n in mine]},
+            )) if mine else set()
+    elif has_rule:
+        share, nearest, in_reach = _straight_cell(session, area, question, mine, visible)
+        nearest = _nearest_straight(session, area, question, visible)
+    kind = STREET if on_streets else STRAIGHT_LINE
+    covered = bool(share) or (nearest is not None and nearest.metres <= question.limit_m)
+    status = "no_rule" if not has_rule else ("covered" if covered else "not_covered")
+    unmet = [n.id for n in mine if not n.linked and n.id not in in_reach]
+    residents = None
+    if area.population is not None and share is not None:
+        residents = round(area.population * share)
+    unmet_count = _withheld(actor, area, len(unmet))
+    return Cell(
+        area_id=area.id, area_name=area.name, need_category=category, status=status,
+        limit_m=question.limit_m, distance_kind=nearest.distance_kind if nearest else kind,
+        nearest=nearest, share_within=None if share is None else round(share, 4),
+        population=area.population,
+        residents_within=_withheld(actor, area, residents),
+        needs=_withheld(actor, area, len(mine)), unmet=unmet_count,
+        unmet_ids=tuple(unmet) if unmet_count is not None else (),
+    )
+
+
+_STRAIGHT_SOURCES = """
+    SELECT s.layer, s.id, s.name, s.geom FROM (
+        SELECT 'resource' AS layer, r.id, r.name, r.geom, r.visibility, ra.team_id
+        FROM resource r LEFT JOIN area ra ON ra.id = r.area_id
+        WHERE r.retired_at IS NULL AND r.geom IS NOT NULL
+          AND r.category = ANY (CAST(:categories AS text[]))
+          AND (cardinality(CAST(:groups AS text[])) = 0 OR cardinality(r.target_groups) = 0
+               OR CAST(r.target_groups AS text[]) && CAST(:groups AS text[])
+               OR :everyone = ANY (CAST(r.target_groups AS text[])))
+        UNION ALL
+        SELECT 'partner', p.id, p.name, p.geom, p.visibility, pa.team_id
+        FROM partner p LEFT JOIN area pa ON pa.id = p.area_id
+        WHERE p.retired_at IS NULL AND p.geom IS NOT NULL
+          AND p.sector = ANY (CAST(:sectors AS text[]))
+    ) s
+    WHERE (:admin OR s.visibility = ANY (CAST(:visibilities AS text[]))
+           OR s.team_id = ANY (CAST(:teams AS integer[])))
+"""
+
+
+def _question_params(question: Question, visible: dict[str, object]) -> dict[str, object]:
+    return {
+        "categories": list(question.categories), "sectors": list(question.sectors),
+        "groups": list(question.groups), "limit": float(question.limit_m),
+        "deg": question.limit_m * DEG_PER_M, **visible,
+    }
+
+
+def _straight_cell(
+    session: Session, area: _Area, question: Question, mine: list[_Need],
+    visible: dict[str, object],
+) -> tuple[float | None, Nearest | None, set[int]]:
+    params = {**_question_params(question, visible), "a": area.id}
+    share = session.scalar(
+        text(
+            f"""
+            WITH near AS (
+                SELECT src.geom FROM ({_STRAIGHT_SOURCES}) src, area a
+                WHERE a.id = :a AND src.geom && ST_Expand(a.geom, :deg)
+                  AND ST_DWithin(CAST(src.geom AS geography), CAST(a.geom AS geography), :limit)
+            )
+            SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM near) THEN 0 ELSE
+                ST_Area(CAST(ST_Intersection(a.geom, (
+                    SELECT ST_Union(CAST(ST_Buffer(CAST(geom AS geography), :limit) AS geometry))
+                    FROM near)) AS geography)) / nullif(ST_Area(CAST(a.geom AS geography)), 0)
+                END
+            FROM area a WHERE a.id = :a
+            """
+        ),
+        params,
+    )
+    in_reach: set[int] = set()
+    if mine:
+        in_reach = set(session.scalars(
+            text(
+                f"""
+                SELECT n.id FROM need n JOIN area a ON a.id = n.area_id
+                WHERE n.id = ANY (CAST(:needs AS integer[])) AND EXISTS (
+                    SELECT 1 FROM ({_STRAIGHT_SOURCES}) src
+                    WHERE src.geom && ST_Expand(coalesce(n.geom, a.geom), :deg)
+                      AND ST_DWithin(CAST(src.geom AS geography),
+                                     CAST(coalesce(n.geom, a.geom) AS geography), :limit))
+                """
+            ),
+            {**params, "needs": [n.id for n in mine]},
+        ))
+    return (None if share is None else min(1.0, float(share))), None, in_reach
+
+
+def _nearest_straight(
+    session: Session, area: _Area, question: Question, visible: dict[str, object]
+) -> Nearest | None:
+    row = session.execute(
+        text(
+            f"""
+            SELECT * FROM (
+                SELECT src.layer, src.id, src.name,
+                       ST_Distance(CAST(src.geom AS geography), CAST(a.geom AS geography)) AS metres
+                FROM (SELECT src.* FROM ({_STRAIGHT_SOURCES}) src, area a WHERE a.id = :a
+                      -- The nearest in degrees first: metres on the spheroid for a few only.
+                      ORDER BY src.geom <-> a.geom LIMIT 10) src, area a WHERE a.id = :a
+            ) near ORDER BY metres, layer, id LIMIT 1
+            """
+        ),
+        {**_question_params(question, visible), "a": area.id},
+    ).first()
+    if row is None:
+        return None
+    return Nearest(row.layer, row.id, row.name, round(float(row.metres), 1), STRAIGHT_LINE)
+
+
+def ranked(found: Coverage) -> list[Cell]:
+    """The gaps, worst first: not covered, then no rule; more unmet needs, more people first."""
+    order = {"not_covered": 0, "no_rule": 1}
+    gaps = [c for c in found.cells if c.status != "covered" or c.unmet]
+    return sorted(gaps, key=lambda c: (
+        order.get(c.status, 2), -(c.unmet or 0), -(c.population or 0), c.area_name,
+        c.need_category,
+    ))
