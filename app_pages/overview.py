@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from mapping.i18n import t
+from mapping.maps.field import for_the_field
 from mapping.maps.legend import layer_counts
 from mapping.maps.overview import overview_map
 from mapping.ui import cached_reads, sidebar, state
@@ -33,6 +34,8 @@ folium_map = overview_map(
     tiles_attribution=cfg.tiles_attribution,
     leaflet=cached_reads.leaflet_links(),
 )
+# Touch-sized controls and a folded legend on tablets and phones.
+for_the_field(folium_map, lang)
 # No returned objects: panning and zooming must not rerun the app.
 st_folium(folium_map, key="overview_map", height=620, use_container_width=True,
           returned_objects=[])
