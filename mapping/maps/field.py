@@ -103,14 +103,16 @@ def locate_script() -> str:
 
 
 class LocateControl(MacroElement):
-    """A button that follows the device's position with its accuracy circle."""
+    """A button that follows the device's position with its accuracy circle.
+
+    The script goes with the map's own script, not in the page header:
+    streamlit-folium copies the header in as text, where a script never runs.
+    """
 
     _template = Template(
         """
-        {% macro header(this, kwargs) %}
-        <script>{{ this.js }}</script>
-        {% endmacro %}
         {% macro script(this, kwargs) %}
+        {{ this.js }}
         window.calmapLocate({{ this._parent.get_name() }}, {{ this.texts }});
         {% endmacro %}
         """

@@ -46,10 +46,12 @@ FIELD_CSS = """<style>
     min-width: 44px; min-height: 44px;
   }
 }
-/* A portrait tablet: Streamlit keeps columns side by side down to 640 px; wrap them in pairs. */
+/* A portrait tablet: Streamlit keeps columns side by side down to 640 px. Wrap them in
+   pairs, and a form's fields in one column, read and filled top to bottom. */
 @media (pointer: coarse) and (max-width: 1000px) {
   [data-testid="stMain"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; row-gap: 0.5rem; }
   [data-testid="stMain"] [data-testid="stColumn"] { min-width: calc(50% - 1rem); }
+  [data-testid="stMain"] [data-testid="stForm"] [data-testid="stColumn"] { min-width: 100%; }
 }
 </style>"""
 
@@ -63,7 +65,7 @@ FOLD_SCRIPT = """<script>
   var tries = 0;
   (function fold() {
     var bar = document.querySelector('[data-testid="stSidebar"]');
-    if (bar && bar.getAttribute("aria-expanded") === "false") { return; }
+    if (bar && bar.getAttribute("data-collapsed") === "true") { return; }
     var button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
     if (bar && button) { button.click(); return; }
     if (++tries < 40) { window.setTimeout(fold, 100); }
