@@ -96,6 +96,35 @@ def map_frame(tab: Any, ready: str = "path.leaflet-interactive") -> Any:
     raise AssertionError("the map's frame kept being replaced")
 
 
+def sidebar_folded(tab: Any) -> None:
+    """Wait until the sidebar is folded (the app folds it on a touch device, on each new page)."""
+    tab.wait_for_function(
+        "() => document.querySelector('[data-testid=stSidebar]')"
+        ".getAttribute('data-collapsed') === 'true'",
+        timeout=15_000,
+    )
+
+
+def open_sidebar(tab: Any) -> Any:
+    """Unfold Streamlit's sidebar (folded on a touch device) and wait until it has slid in."""
+    bar = tab.get_by_test_id("stSidebar")
+    bar.wait_for(state="attached", timeout=60_000)
+    if bar.get_attribute("data-collapsed") != "false":
+        tab.get_by_test_id("stExpandSidebarButton").click()
+    tab.wait_for_function(
+        "() => document.querySelector('[data-testid=stSidebar]')"
+        ".getAttribute('data-collapsed') === 'false'"
+    )
+    # On a phone it slides in over the page: a tap before it has arrived lands on
+    # the page behind, which folds it again.
+    tab.wait_for_function(
+        "() => document.querySelector('[data-testid=stSidebar]')"
+        ".getBoundingClientRect().left >= 0"
+    )
+    tab.wait_for_timeout(500)
+    return bar
+
+
 def screenshot(tab: Any, name: str) -> Path:
     """Save a full-page picture under test-artifacts/ for a person to look at."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -45,45 +45,24 @@ def world_app(fresh_db_url):
     engine.dispose()
 
 
-def open_sidebar(tab):
-    """Unfold the sidebar (folded on a touch device) with its own button."""
-    bar = tab.get_by_test_id("stSidebar")
-    if bar.get_attribute("data-collapsed") != "false":
-        tab.get_by_test_id("stExpandSidebarButton").click()
-    tab.wait_for_function(
-        "() => document.querySelector('[data-testid=stSidebar]')"
-        ".getAttribute('data-collapsed') === 'false'"
-    )
-    return bar
-
-
-def sidebar_folded(tab):
-    """Wait until the sidebar is folded away (our script folds it on a touch device)."""
-    tab.wait_for_function(
-        "() => document.querySelector('[data-testid=stSidebar]')"
-        ".getAttribute('data-collapsed') === 'true'",
-        timeout=15_000,
-    )
-
-
 def sign_in_and_open_the_editor(tab):
     tab.get_by_role("heading", name="Zaloguj się").wait_for(timeout=60_000)
     tab.get_by_label("Login").fill("ewa")
     tab.get_by_label("Hasło").fill(PASSWORD)
     tab.get_by_role("button", name="Zaloguj").click()
     tab.get_by_role("heading", name="Mapa zasobów i potrzeb").first.wait_for(timeout=60_000)
-    sidebar_folded(tab)
-    open_sidebar(tab).get_by_role("link", name="Edytor mapy").click()
+    browser.sidebar_folded(tab)
+    browser.open_sidebar(tab).get_by_role("link", name="Edytor mapy").click()
     tab.get_by_role("heading", name="Edytor mapy").first.wait_for(timeout=30_000)
     # Navigating folds it again: it must not stay open over the page.
-    sidebar_folded(tab)
-    bar = open_sidebar(tab)
+    browser.sidebar_folded(tab)
+    bar = browser.open_sidebar(tab)
     box = bar.get_by_role("combobox", name="Obszar").first
     box.click()
     tab.keyboard.type("Brzeźno")
     tab.get_by_role("option", name="Brzeźno (dzielnica)", exact=True).click()
     tab.get_by_role("heading", name="Edytor mapy: Brzeźno").wait_for(timeout=30_000)
-    sidebar_folded(tab)
+    browser.sidebar_folded(tab)
 
 
 def too_small(boxes):

@@ -198,6 +198,8 @@ def check_marked_point(url: str, actor: Actor, view: EditorView) -> None:
     outcome = run(url, actor, lambda s: point_area.check_marked(s, layer, view.area_id, point))
     if outcome.error is not None:
         clear_point()
+        # The map stays on the chosen area rather than panning to a refused fix.
+        state.pop(state.EDITOR_CENTER)
         flash_error(outcome.error)
 
 

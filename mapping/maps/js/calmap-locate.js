@@ -4,7 +4,8 @@
  * A tap starts Leaflet's own map.locate({watch: true}) (the browser's
  * Geolocation API, so https or localhost, and the person allows it first);
  * each fix moves a dot and a circle as wide as the fix's accuracy, and a fix
- * outside the view brings it into view. A second tap stops following. The
+ * outside the view brings it into view. A second tap stops following; a
+ * refusal stops it too, while a spell without a fix only says so. The
  * dot and the circle take no taps: a tap on them marks that place on the map,
  * as any tap does. No library beyond Leaflet, and nothing from the internet.
  */
@@ -90,16 +91,21 @@
             // The first fix, and any fix that walks out of the view, is brought into view;
             // otherwise the map stays where the person panned it.
             if (first || !map.getBounds().contains(event.latlng)) {
-                map.fitBounds(ring.getBounds(), {maxZoom: Math.max(map.getZoom(), 17)});
+                map.fitBounds(ring.getBounds(), {maxZoom: 17});
             }
             first = false;
         });
 
         map.on("locationerror", function (event) {
             if (!watching) { return; }
-            stop();
-            clear();
-            say(texts.failed + (event && event.message ? " (" + event.message + ")" : ""));
+            // Refused (code 1): stop asking. No fix for a while (a stairwell, a tunnel):
+            // keep watching and keep the last dot; the next fix moves it on.
+            if (event && event.code === 1) {
+                stop();
+                clear();
+            }
+            say(texts.failed);
+            if (event && event.message) { note.title = event.message; }
         });
 
         control.addTo(map);
