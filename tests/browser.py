@@ -125,6 +125,22 @@ def open_sidebar(tab: Any) -> Any:
     return bar
 
 
+def tap_in_sidebar(tab: Any, role: str, name: str) -> None:
+    """Open the sidebar and tap an element in it, again if the sidebar folded meanwhile.
+
+    On a phone, Streamlit may fold the sidebar while the page is still settling
+    (a late rerun); a person would simply open it again, and so does this.
+    """
+    for attempt in range(3):
+        bar = open_sidebar(tab)
+        try:
+            bar.get_by_role(role, name=name).first.click(timeout=8_000)
+            return
+        except Exception:  # noqa: BLE001 - folded under the tap: open it and tap again
+            if attempt == 2:
+                raise
+
+
 def screenshot(tab: Any, name: str) -> Path:
     """Save a full-page picture under test-artifacts/ for a person to look at."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -52,13 +52,11 @@ def sign_in_and_open_the_editor(tab):
     tab.get_by_role("button", name="Zaloguj").click()
     tab.get_by_role("heading", name="Mapa zasobów i potrzeb").first.wait_for(timeout=60_000)
     browser.sidebar_folded(tab)
-    browser.open_sidebar(tab).get_by_role("link", name="Edytor mapy").click()
+    browser.tap_in_sidebar(tab, "link", "Edytor mapy")
     tab.get_by_role("heading", name="Edytor mapy").first.wait_for(timeout=30_000)
     # Navigating folds it again: it must not stay open over the page.
     browser.sidebar_folded(tab)
-    bar = browser.open_sidebar(tab)
-    box = bar.get_by_role("combobox", name="Obszar").first
-    box.click()
+    browser.tap_in_sidebar(tab, "combobox", "Obszar")
     tab.keyboard.type("Brzeźno")
     tab.get_by_role("option", name="Brzeźno (dzielnica)", exact=True).click()
     tab.get_by_role("heading", name="Edytor mapy: Brzeźno").wait_for(timeout=30_000)
