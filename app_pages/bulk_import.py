@@ -1,5 +1,8 @@
 """Import from a file: resources or partners from CSV/XLSX, checked row by row, saved whole.
 
+Or the field form's KoboToolbox / ODK Central export, all three layers at once
+(``mapping.ui.field_import``, on the functions ``calmap field import`` calls).
+
 Widgets in → ``mapping.io.bulk`` (parse, preview, commit) → render out. The rules
 (fields, catalogue, Poland, the area, rights) are the editor's, applied by the
 service; this page only shows what it says, in the user's language.
@@ -18,7 +21,7 @@ from mapping.io import bulk, point_import
 from mapping.maps.overview import overview_map
 from mapping.services.accounts import Actor
 from mapping.services.layers import CATEGORY_VOCABULARY, VISIBILITIES
-from mapping.ui import cached_reads, sidebar, state
+from mapping.ui import cached_reads, field_import, sidebar, state
 from mapping.ui.page import message, open_page, run
 from mapping.ui.safe_text import md_t
 from mapping.ui.uploader import file_upload
@@ -77,6 +80,15 @@ actor = page.require_editor()
 area_id = state.area_id()
 if area_id is None:
     st.info(t("bulk.choose_editable_area", lang))
+    st.stop()
+
+kind = st.radio(
+    t("bulk.kind", lang), ["table", "field"], horizontal=True, key=state.BULK + "kind",
+    format_func=lambda code: t(f"bulk_kind.{code}", lang),
+)
+if kind == "field":
+    # The field form's export: three layers at once, as ``calmap field import`` does.
+    field_import.show(page, area_id, place, state.team_id())
     st.stop()
 
 left, right = st.columns(2)

@@ -14,6 +14,7 @@ from streamlit_js_eval import get_geolocation
 
 from mapping.errors import UserError
 from mapping.i18n import t
+from mapping.maps.field import accuracy_ring, for_the_field
 from mapping.maps.overview import editor_marks, overview_map
 from mapping.services import layers
 from mapping.services.layers import NEED_STATUSES
@@ -129,6 +130,9 @@ def position_controls(for_move: bool) -> None:
         st.error(t(unreadable, lang))
     if point is not None:
         st.caption(md_t("editor.point_set", lang, point=positions.format_point(point)))
+        metres = editor_state.accuracy()
+        if metres is not None:
+            st.caption(t("editor.point_accuracy", lang, metres=round(metres)))
     else:
         hint = "editor.move_hint" if for_move else "editor.no_point"
         st.caption(t(hint, lang))
@@ -157,6 +161,8 @@ def new_pin_panel(layer: str) -> None:
     )
     if submitted is None:
         return
+    # A point from the device's GPS: its accuracy goes with the pin, in its source.
+    positions.note_gps_source(submitted.data, editor_state.accuracy())
     outcome = editor_actions.save_new(
         url, actor, layer, view.area_id, submitted, editor_state.marked_point(), token
     )
@@ -351,19 +357,28 @@ def history_panel(ref: Any) -> None:
 # --- the page ------------------------------------------------------------------------------
 
 ref = editor_state.open_ref()
+marks = editor_marks(editor_state.marked_point(), editor_state.open_position())
+fix_point, fix_metres = editor_state.marked_point(), editor_state.accuracy()
+if fix_point is not None and fix_metres is not None:
+    accuracy_ring(marks, fix_point, fix_metres)
 leaflet = cached_reads.leaflet_links()
 # Mounted once: a tap changes only the marks, another area only the content.
 live_map.show(
-    overview_map(
-        view.areas, view.map_pins(), view.catalogue, lang,
-        selected_area_id=view.area_id, tiles_url=cfg.tiles_url,
-        tiles_attribution=cfg.tiles_attribution, leaflet=leaflet,
-        clickable_areas=False, store=cached_reads.pin_store_here(),
+    for_the_field(
+        overview_map(
+            view.areas, view.map_pins(), view.catalogue, lang,
+            selected_area_id=view.area_id, tiles_url=cfg.tiles_url,
+            tiles_attribution=cfg.tiles_attribution, leaflet=leaflet,
+            clickable_areas=False, store=cached_reads.pin_store_here(),
+        ),
+        lang, locate=True,
     ),
     key=editor_state.map_key(), height=MAP_HEIGHT, leaflet=leaflet,
     # A tap on the map and a tap on a pin: nothing else, so panning never reruns the page.
     returned_objects=["last_clicked", "last_object_clicked"],
-    marks=editor_marks(editor_state.marked_point(), editor_state.open_position()),
+    marks=marks,
+    # A GPS fix is brought into view (st_folium pans when this changes).
+    center=editor_state.map_center(),
 )
 st.caption(t("editor.map_hint", lang))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mapping.i18n import t
+from mapping.maps.field import for_the_field
 from mapping.maps.legend import layer_counts
 from mapping.maps.overview import overview_map
 from mapping.ui import cached_reads, live_map, sidebar, state
@@ -34,6 +35,8 @@ folium_map = overview_map(
     leaflet=leaflet,
     store=cached_reads.pin_store_here(),
 )
+# Touch-sized controls and a folded legend on tablets and phones.
+for_the_field(folium_map, lang)
 # Mounted once: another area, filter or language swaps the content in place.
 # No returned objects: panning and zooming must not rerun the app.
 live_map.show(folium_map, key="overview_map", height=620, leaflet=leaflet)

@@ -96,6 +96,51 @@ def map_frame(tab: Any, ready: str = "path.leaflet-interactive") -> Any:
     raise AssertionError("the map's frame kept being replaced")
 
 
+def sidebar_folded(tab: Any) -> None:
+    """Wait until the sidebar is folded (the app folds it on a touch device, on each new page)."""
+    tab.wait_for_function(
+        "() => document.querySelector('[data-testid=stSidebar]')"
+        ".getAttribute('data-collapsed') === 'true'",
+        timeout=15_000,
+    )
+
+
+def open_sidebar(tab: Any) -> Any:
+    """Unfold Streamlit's sidebar (folded on a touch device) and wait until it has slid in."""
+    bar = tab.get_by_test_id("stSidebar")
+    bar.wait_for(state="attached", timeout=60_000)
+    if bar.get_attribute("data-collapsed") != "false":
+        tab.get_by_test_id("stExpandSidebarButton").click()
+    tab.wait_for_function(
+        "() => document.querySelector('[data-testid=stSidebar]')"
+        ".getAttribute('data-collapsed') === 'false'"
+    )
+    # On a phone it slides in over the page: a tap before it has arrived lands on
+    # the page behind, which folds it again.
+    tab.wait_for_function(
+        "() => document.querySelector('[data-testid=stSidebar]')"
+        ".getBoundingClientRect().left >= 0"
+    )
+    tab.wait_for_timeout(500)
+    return bar
+
+
+def tap_in_sidebar(tab: Any, role: str, name: str) -> None:
+    """Open the sidebar and tap an element in it, again if the sidebar folded meanwhile.
+
+    On a phone, Streamlit may fold the sidebar while the page is still settling
+    (a late rerun); a person would simply open it again, and so does this.
+    """
+    for attempt in range(3):
+        bar = open_sidebar(tab)
+        try:
+            bar.get_by_role(role, name=name).first.click(timeout=8_000)
+            return
+        except Exception:  # noqa: BLE001 - folded under the tap: open it and tap again
+            if attempt == 2:
+                raise
+
+
 def screenshot(tab: Any, name: str) -> Path:
     """Save a full-page picture under test-artifacts/ for a person to look at."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -72,9 +72,13 @@ def test_an_organiser_pins_a_resource_on_a_tablet(tablet, world_app):
     tablet.get_by_label("Login").fill("ewa")
     tablet.get_by_label("Hasło").fill(PASSWORD)
     tablet.get_by_role("button", name="Zaloguj").click()
-    tablet.get_by_role("link", name="Edytor mapy").click()
+    # A touch screen: the sidebar is folded away from the map until asked for.
+    tablet.get_by_role("heading", name="Mapa zasobów i potrzeb").first.wait_for(timeout=60_000)
+    browser.sidebar_folded(tablet)
+    browser.open_sidebar(tablet).get_by_role("link", name="Edytor mapy").click()
     tablet.get_by_role("heading", name="Edytor mapy").first.wait_for(timeout=30_000)
-    choose(tablet, tablet.get_by_test_id("stSidebar"), "Obszar", "Brzeźno (dzielnica)")
+    browser.sidebar_folded(tablet)
+    choose(tablet, browser.open_sidebar(tablet), "Obszar", "Brzeźno (dzielnica)")
     tablet.get_by_role("heading", name="Edytor mapy: Brzeźno").wait_for(timeout=30_000)
 
     # A tap on the map marks the point (drawn at once, and shown in the box).
@@ -120,6 +124,9 @@ def test_an_organiser_pins_a_resource_on_a_tablet(tablet, world_app):
     # The new pin is on the map and counted in the legend.
     _, inner = map_frame(tablet)
     inner.wait_for_selector(".calmap-pin-resource", timeout=30_000)
+    # On a touch screen the legend starts folded: a tap on its title unfolds it.
+    if inner.locator(".calmap-legend details[open]").count() == 0:
+        inner.locator(".calmap-legend summary").click()
     legend = inner.locator(".calmap-legend").inner_text()
     assert "Zasoby (1)" in legend and "Biblioteka" in legend
 

@@ -109,12 +109,12 @@ def field_import(
     """Import a field export into resources, partners and needs: every row checked; all or none."""
     from sqlalchemy.orm import Session
 
-    from mapping.io import field_capture, field_export
+    from mapping.io import field_capture
 
     lang = _language(language)
     try:
         _check_size(file)
-        parsed = field_export.read(file.read_bytes(), file.name)
+        content = file.read_bytes()
         engine = ready_engine(config.load())
     except UserError as exc:
         fail(t(exc.key, lang, **exc.params))
@@ -126,9 +126,10 @@ def field_import(
             try:
                 chosen_team = team_id(session, team)
                 chosen_area = area_id(session, area)
-                _refs, report = field_capture.commit(
-                    session, cli_actor(), parsed, area_id=chosen_area, team_id=chosen_team,
-                    accuracy_limit=accuracy_limit,
+                # The import page calls the same function.
+                _refs, report = field_capture.import_file(
+                    session, cli_actor(), content, file.name, area_id=chosen_area,
+                    team_id=chosen_team, accuracy_limit=accuracy_limit,
                 )
             except UserError as exc:
                 transaction.rollback()

@@ -41,7 +41,7 @@ from mapping import catalog
 from mapping.db.models import Area, SubmittedForm
 from mapping.errors import PermissionDenied, UserError, ValidationError
 from mapping.i18n import t
-from mapping.io import bulk, field_form
+from mapping.io import bulk, field_export, field_form
 from mapping.io.bulk import ParsedFile, ParsedRow, ReadyRow, Report, RowError
 from mapping.io.field_export import FieldEntry, FieldFile
 from mapping.io.geopoints import fold as _fold
@@ -336,6 +336,43 @@ def commit(
     if report.errors:
         raise bulk.BulkImportError(report)
     return refs, report
+
+
+def check_file(
+    session: Session,
+    actor: Actor,
+    content: bytes,
+    filename: str,
+    *,
+    area_id: int | None = None,
+    team_id: int | None = None,
+    accuracy_limit: float = ACCURACY_LIMIT_M,
+) -> FieldReport:
+    """Read a field export (``field_export.read``) and ``check`` it: the import page's preview."""
+    file = field_export.read(content, filename)
+    return check(session, actor, file, area_id=area_id, team_id=team_id,
+                 accuracy_limit=accuracy_limit)
+
+
+def import_file(
+    session: Session,
+    actor: Actor,
+    content: bytes,
+    filename: str,
+    *,
+    area_id: int | None = None,
+    team_id: int | None = None,
+    accuracy_limit: float = ACCURACY_LIMIT_M,
+) -> tuple[list[PinRef], FieldReport]:
+    """Read a field export and ``commit`` it: the import of ``calmap field import`` and the page.
+
+    A file that cannot be read raises ``UserError``; a row that fails raises
+    ``bulk.BulkImportError`` with the ``FieldReport`` of every failing row
+    (the caller's transaction must roll back).
+    """
+    file = field_export.read(content, filename)
+    return commit(session, actor, file, area_id=area_id, team_id=team_id,
+                  accuracy_limit=accuracy_limit)
 
 
 def _run(

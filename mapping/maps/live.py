@@ -108,8 +108,8 @@ def _walk(element: Any) -> Iterator[Any]:
 
 
 def _is_base(element: Any, scripts: dict[str, Any]) -> bool:
-    """Tiles, and elements that only style the page (no script of their own or below)."""
-    if isinstance(element, folium.TileLayer):
+    """Tiles, controls that ask to stay mounted, and elements that only style the page."""
+    if isinstance(element, folium.TileLayer) or getattr(element, "stays_mounted", False):
         return True
     return not any(e.get_name() in scripts for e in _walk(element))
 

@@ -266,6 +266,13 @@ def _check_placement(
     return geom
 
 
+def check_placement(
+    session: Session, layer: str, area_id: int | None, point: tuple[float, float]
+) -> None:
+    """Refuse a (lon, lat) point ``create_pin`` would refuse for its place, writing nothing."""
+    _check_placement(session, layer, _area(session, area_id), point, serves_from_outside=False)
+
+
 def create_pin(
     session: Session,
     actor: Actor,

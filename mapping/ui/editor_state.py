@@ -16,7 +16,7 @@ from typing import Any
 from mapping import geometry
 from mapping.errors import ConflictError, UserError, ValidationError
 from mapping.geometry import LonLat
-from mapping.services import pins
+from mapping.services import pins, point_area
 from mapping.services.accounts import Actor
 from mapping.ui import positions, state
 from mapping.ui.editor_view import EditorView, load_values
@@ -64,9 +64,15 @@ def marked_point() -> LonLat | None:
     return LonLat(float(point[0]), float(point[1])) if point else None
 
 
-def set_point(point: LonLat) -> None:
-    """Mark a point (from a map tap, the browser's position or typed coordinates)."""
+def set_point(point: LonLat, *, check: bool = False, accuracy: float | None = None) -> None:
+    """Mark a point (from a map tap, the browser's position or typed coordinates).
+
+    ``check`` asks for the area check on the next run (``check_marked_point``);
+    ``accuracy`` is a GPS fix's, in metres.
+    """
     state.put(state.EDITOR_POINT, point)
+    state.put(state.EDITOR_CHECK_POINT, check)
+    state.put(state.EDITOR_ACCURACY, accuracy)
     state.put(state.EDITOR_SYNC_COORDS, True)
     state.pop(state.EDITOR_COORDS_ERROR)
     state.pop(state.EDITOR_LOCATION_FAILED)
@@ -75,6 +81,8 @@ def set_point(point: LonLat) -> None:
 def clear_point() -> None:
     """Forget the marked point."""
     state.put(state.EDITOR_POINT, None)
+    state.pop(state.EDITOR_ACCURACY)
+    state.pop(state.EDITOR_CHECK_POINT)
     state.put(state.EDITOR_SYNC_COORDS, True)
     state.pop(state.EDITOR_COORDS_ERROR)
     state.pop(state.EDITOR_LOCATING)
@@ -114,6 +122,7 @@ def on_coords_typed() -> None:
         state.put(state.EDITOR_COORDS_ERROR, "error.point_not_number")
         return
     state.put(state.EDITOR_POINT, point)
+    state.pop(state.EDITOR_ACCURACY)
     state.pop(state.EDITOR_COORDS_ERROR)
 
 
@@ -148,8 +157,50 @@ def located(answer: Any) -> bool:
         reason = error.get("message") if isinstance(error, Mapping) else None
         state.put(state.EDITOR_LOCATION_FAILED, str(reason or "?"))
         return False
-    set_point(point)
+    accuracy = coords.get("accuracy") if isinstance(coords, Mapping) else None
+    set_point(point, check=True, accuracy=_metres(accuracy))
+    # Brought into view even when the map shows somewhere else.
+    state.put(state.EDITOR_CENTER, point)
     return True
+
+
+def _metres(value: Any) -> float | None:
+    try:
+        metres = float(value)
+    except (TypeError, ValueError):
+        return None
+    return metres if metres >= 0 and metres == metres else None  # NaN is not a distance
+
+
+def accuracy() -> float | None:
+    """The accuracy in metres of the GPS fix that marked the point (None: tapped or typed)."""
+    value = state.get(state.EDITOR_ACCURACY)
+    return float(value) if value is not None else None
+
+
+def map_center() -> list[float] | None:
+    """Where the map must look, as Leaflet's [lat, lon]: the last GPS fix (None: anywhere)."""
+    point = state.get(state.EDITOR_CENTER)
+    return geometry.leaflet_location(point) if point else None
+
+
+def check_marked_point(url: str, actor: Actor, view: EditorView) -> None:
+    """Refuse at once a tapped or located point outside the area, naming where it lies.
+
+    Typed coordinates are not checked here: typing is how a resource serving
+    the area from outside is placed, and Save checks them with the form.
+    """
+    point = marked_point()
+    if point is None or not state.pop(state.EDITOR_CHECK_POINT, False):
+        return
+    ref = open_ref()
+    layer = ref.layer if ref is not None else chosen_layer()
+    outcome = run(url, actor, lambda s: point_area.check_marked(s, layer, view.area_id, point))
+    if outcome.error is not None:
+        clear_point()
+        # The map stays on the chosen area rather than panning to a refused fix.
+        state.pop(state.EDITOR_CENTER)
+        flash_error(outcome.error)
 
 
 # --- the open pin -----------------------------------------------------------------------
@@ -243,7 +294,7 @@ def take_map_events(url: str, actor: Actor, view: EditorView) -> None:
     if click and click != state.get(state.EDITOR_SEEN_CLICK):
         state.put(state.EDITOR_SEEN_CLICK, click)
         state.put(state.EDITOR_SEEN_OBJECT, tapped)
-        set_point(geometry.from_leaflet(click))
+        set_point(geometry.from_leaflet(click), check=True)
     elif tapped and tapped != state.get(state.EDITOR_SEEN_OBJECT):
         state.put(state.EDITOR_SEEN_OBJECT, tapped)
         hit = positions.nearest_pin(view.map_pins(), geometry.from_leaflet(tapped))
@@ -251,6 +302,7 @@ def take_map_events(url: str, actor: Actor, view: EditorView) -> None:
             outcome = open_pin(url, actor, *hit)
             if not outcome.ok:
                 flash_error(outcome.error, hit[0])
+    check_marked_point(url, actor, view)
 
 
 # --- messages shown once ---------------------------------------------------------------

@@ -9,7 +9,7 @@ come from the browser's cache (``mapping.maps.pin_store``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import folium
@@ -26,11 +26,13 @@ def show(
     leaflet: assets.LeafletLinks,
     returned_objects: Iterable[str] = (),
     marks: folium.FeatureGroup | None = None,
+    center: Sequence[float] | None = None,
 ) -> Any:
     """Show ``m`` (an ``overview_map``) with its base mounted once; return st_folium's reply.
 
     ``marks`` (the editor's) go in beside the content; ``returned_objects``
-    as st_folium's (none: panning and zooming never rerun the page).
+    as st_folium's (none: panning and zooming never rerun the page);
+    ``center`` (Leaflet's lat, lon) pans the mounted map when it changes.
     """
     base, content = live.split(m, assets.pin_script_links_beside(leaflet))
     groups: list[folium.FeatureGroup] = [content]
@@ -38,5 +40,5 @@ def show(
         groups.append(marks)
     return st_folium(
         base, key=key, height=height, use_container_width=True,
-        returned_objects=list(returned_objects), feature_group_to_add=groups,
+        returned_objects=list(returned_objects), feature_group_to_add=groups, center=center,
     )

@@ -30,7 +30,7 @@ from mapping.db.schema import SchemaMissing
 from mapping.errors import PermissionDenied, UserError, ValidationError
 from mapping.i18n import reasons, t
 from mapping.services.accounts import Actor
-from mapping.ui import auth, cached_reads, state
+from mapping.ui import auth, cached_reads, field_layout, state
 from mapping.ui.safe_text import md_t
 
 T = TypeVar("T")
@@ -160,6 +160,8 @@ def open_page(name: str, *, signed_in: bool = True) -> Page:
     cfg = cached_reads.settings()
     url = cached_reads.database_url(cfg)
     actor = auth.signed_in_actor(url) if signed_in else None
+    # Tablets and phones: the sidebar folded away from the map, touch-sized targets.
+    field_layout.fit_the_device(name, state.area_id())
     return Page(name=name, lang=lang, cfg=cfg, url=url, actor=actor)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import geopandas as gpd
 
@@ -108,3 +109,27 @@ def nearest_pin(
             if distance <= within_metres and (best is None or distance < best[0]):
                 best = (distance, layer, int(pin_id))
     return (best[1], best[2]) if best is not None else None
+
+
+def gps_source(metres: float) -> str:
+    """The source note of a pin placed by the device's GPS: how exact the fix was.
+
+    >>> gps_source(12.4)
+    'GPS ±12 m'
+    """
+    return f"GPS ±{metres:.0f} m"
+
+
+def note_gps_source(data: dict[str, Any], metres: float | None) -> None:
+    """Record a GPS fix's accuracy in a new pin's ``source``, unless the person wrote one.
+
+    >>> data = {"source": ""}
+    >>> note_gps_source(data, 8.0)
+    >>> data["source"]
+    'GPS ±8 m'
+    >>> note_gps_source(data := {"source": "wywiad"}, 8.0)
+    >>> data["source"]
+    'wywiad'
+    """
+    if metres is not None and not str(data.get("source") or "").strip():
+        data["source"] = gps_source(metres)

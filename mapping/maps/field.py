@@ -1,0 +1,161 @@
+"""The map in the field: fingers instead of a mouse, a small screen, and the device's position.
+
+``for_the_field`` adds to a folium map what a tablet or phone needs and a
+laptop does not notice:
+
+- ``TouchTargets``: on a coarse pointer (touch) every control and pin is at
+  least 44 px across (Apple's and Google's touch-target minimum; the issue
+  measured pins 22, zoom 30, layer toggles 26 and the legend toggle 18). A
+  pin's icon grows an invisible margin, so the drawing keeps its size.
+- the legend starts folded on a touch device or a narrow map, so it does
+  not cover half of a phone's map (a tap on its title unfolds it);
+- ``LocateControl``: a button that follows the device's position with an
+  accuracy circle (``js/calmap-locate.js``, inlined: nothing from a CDN).
+
+``accuracy_ring`` draws a GPS fix's accuracy around the point it marked.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+
+from mapping.geometry import leaflet_location
+from mapping.i18n import t
+from mapping.maps.pin_payload import script_json
+
+JS_DIR = Path(__file__).resolve().parent / "js"
+LOCATE_JS = "calmap-locate.js"
+# Apple's Human Interface Guidelines and Material both ask for 44–48 px.
+TOUCH_TARGET_PX = 44
+# A map narrower than this is a phone's (or a tablet's in a narrow column): fold the legend.
+NARROW_MAP_PX = 700
+
+TOUCH_CSS = """
+@media (pointer: coarse) {
+  .leaflet-bar a, .leaflet-touch .leaflet-bar a {
+    width: 44px !important; height: 44px !important; line-height: 44px !important;
+    font-size: 22px !important;
+  }
+  .leaflet-touch .leaflet-control-layers-toggle, .leaflet-control-layers-toggle {
+    width: 44px !important; height: 44px !important;
+  }
+  .leaflet-control-layers label { display: flex; align-items: center; min-height: 44px; }
+  .leaflet-control-layers-selector { width: 22px; height: 22px; }
+  .calmap-legend summary { display: flex; align-items: center; min-height: 44px;
+                           min-width: 44px; box-sizing: border-box; }
+  .leaflet-marker-icon.calmap-pin, .leaflet-marker-icon.calmap-cluster {
+    min-width: 44px !important; min-height: 44px !important;
+    display: flex !important; align-items: center; justify-content: center;
+  }
+  .leaflet-marker-icon.calmap-pin { width: 44px !important; height: 44px !important;
+                                    margin-left: -22px !important; margin-top: -22px !important; }
+}
+.calmap-locate { display: flex; align-items: center; background: #fff; }
+.calmap-locate a { display: flex; align-items: center; justify-content: center; color: #333; }
+.calmap-locate a.calmap-locate-on { color: #1a73e8; }
+.calmap-locate-note { padding: 0 8px; font: 13px/1.2 "DejaVu Sans", Arial, sans-serif;
+                      color: #222; white-space: nowrap; }
+path.calmap-accuracy, path.calmap-position { pointer-events: none; }
+"""
+
+
+class TouchTargets(MacroElement):
+    """Touch-sized controls and pins on a coarse pointer, and the legend folded on small maps."""
+
+    # Part of the mounted base map (mapping.maps.live): swapped content must
+    # not run it again.
+    stays_mounted = True
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>{{ this.css }}</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function () {
+            var fold = window.matchMedia("(pointer: coarse), (max-width: {{ this.narrow }}px)");
+            function foldLegend() {
+                if (!fold.matches) { return; }
+                document.querySelectorAll(".calmap-legend details[open]").forEach(
+                    function (d) { d.removeAttribute("open"); });
+            }
+            foldLegend();
+            // The legend may be drawn after this script (another element's script).
+            window.addEventListener("load", foldLegend);
+        }());
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        """The CSS and the folding script, for the parent map."""
+        super().__init__()
+        self._name = "TouchTargets"
+        self.css = TOUCH_CSS
+        self.narrow = NARROW_MAP_PX
+
+
+@lru_cache(maxsize=1)
+def locate_script() -> str:
+    """calmap-locate.js as text, ready to sit inside a ``<script>`` block."""
+    return (JS_DIR / LOCATE_JS).read_text(encoding="utf-8").replace("</script", "<\\/script")
+
+
+class LocateControl(MacroElement):
+    """A button that follows the device's position with its accuracy circle.
+
+    The script goes with the map's own script, not in the page header:
+    streamlit-folium copies the header in as text, where a script never runs.
+    """
+
+    # Part of the mounted base map (mapping.maps.live): a second run on a
+    # content swap would add a second button and a second position watch.
+    stays_mounted = True
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.js }}
+        window.calmapLocate({{ this._parent.get_name() }}, {{ this.texts }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, language: str) -> None:
+        """The control, its texts in ``language``."""
+        super().__init__()
+        self._name = "LocateControl"
+        self.js = locate_script()
+        self.texts = script_json({
+            "title": t("map.locate", language),
+            "waiting": t("map.locate_waiting", language),
+            "accuracy": t("map.locate_accuracy", language, metres="{metres}"),
+            "failed": t("map.locate_failed", language),
+        })
+
+
+def for_the_field(m: folium.Map, language: str, *, locate: bool = False) -> folium.Map:
+    """``m`` with touch-sized targets, a folding legend and (``locate``) the position button."""
+    TouchTargets().add_to(m)
+    if locate:
+        LocateControl(language).add_to(m)
+    return m
+
+
+def accuracy_ring(
+    group: folium.FeatureGroup, point: tuple[float, float], metres: float
+) -> folium.FeatureGroup:
+    """Add to ``group`` a circle as wide as a GPS fix's accuracy around the (lon, lat) point."""
+    ring = folium.Circle(
+        leaflet_location(point), radius=float(metres), class_name="calmap-accuracy",
+        color="#1a73e8", weight=1, fill=True, fill_color="#1a73e8", fill_opacity=0.12,
+    )
+    # folium's path options know no "interactive"; Leaflet does (a tap goes to the map).
+    ring.options["interactive"] = False
+    ring.add_to(group)
+    return group

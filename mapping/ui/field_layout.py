@@ -1,0 +1,90 @@
+"""The app on a tablet or phone: the sidebar out of the way, the map near the top, big targets.
+
+Streamlit docks its sidebar beside the page on any screen wider than its
+mobile breakpoint, so on a 10-inch tablet it covers or squeezes the map and
+stays open after a page was chosen. ``fit_the_device`` (called by the page
+kit on every page) adds, for a coarse pointer (touch) only:
+
+- a script that folds the sidebar when the page opens, and again whenever
+  the page or the chosen area changes (so it never stays over the map after
+  navigating); a language switch or a team choice leaves it open;
+- CSS: less empty space above the title, so the map starts near the top;
+  every button, tab, choice and help "?" at least 44 px; columns that wrap on
+  a portrait tablet instead of cutting labels ("Moja lokaliz…").
+
+A mouse and a wide screen see none of it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+# Apple's and Google's minimum for a finger.
+TOUCH_TARGET_PX = 44
+
+FIELD_CSS = """<style>
+@media (pointer: coarse) {
+  [data-testid="stMainBlockContainer"], .block-container { padding-top: 3.75rem; }
+  [data-testid="stMain"] h1 { font-size: 1.6rem; padding-top: 0.25rem; padding-bottom: 0.25rem; }
+  .stButton button, .stFormSubmitButton button, .stDownloadButton button,
+  [data-testid="stBaseButton-secondary"], [data-testid="stBaseButton-primary"] {
+    min-height: 48px;
+  }
+  .stButton button p, .stFormSubmitButton button p { white-space: normal; }
+  [data-testid="stTooltipIcon"], [data-testid="stTooltipHoverTarget"] {
+    min-width: 44px; min-height: 44px;
+    display: inline-flex; align-items: center; justify-content: center;
+  }
+  [data-baseweb="tab"] { min-height: 48px; }
+  [data-baseweb="select"] > div, [data-testid="stTextInputRootElement"] { min-height: 48px; }
+  .stRadio [role="radiogroup"] label, .stCheckbox label { min-height: 44px; }
+  [data-testid="stExpander"] summary { min-height: 48px; }
+  [data-testid="stSidebarCollapseButton"] button, [data-testid="stExpandSidebarButton"],
+  [data-testid="stSidebarCollapsedControl"] button {
+    min-width: 44px; min-height: 44px;
+  }
+}
+/* A portrait tablet: Streamlit keeps columns side by side down to 640 px. Wrap them in
+   pairs, and a form's fields in one column, read and filled top to bottom. */
+@media (pointer: coarse) and (max-width: 1000px) {
+  [data-testid="stMain"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; row-gap: 0.5rem; }
+  [data-testid="stMain"] [data-testid="stColumn"] { min-width: calc(50% - 1rem); }
+  [data-testid="stMain"] [data-testid="stForm"] [data-testid="stColumn"] { min-width: 100%; }
+}
+</style>"""
+
+FOLD_SCRIPT = """<script>
+(function () {
+  if (!window.matchMedia("(pointer: coarse)").matches) { return; }
+  var key = %s;
+  // Kept in the window, not in storage: a reload starts folded again.
+  if (window.calmapSidebarKey === key) { return; }
+  window.calmapSidebarKey = key;
+  var tries = 0;
+  (function fold() {
+    var bar = document.querySelector('[data-testid="stSidebar"]');
+    if (bar && bar.getAttribute("data-collapsed") === "true") { return; }
+    var button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (bar && button) { button.click(); return; }
+    if (++tries < 40) { window.setTimeout(fold, 100); }
+  }());
+}());
+</script>"""
+
+
+def fold_key(page_name: str, area_id: int | None) -> str:
+    """What must change for the sidebar to fold again: the page or the chosen area.
+
+    >>> fold_key("editor", 7)
+    'editor|7'
+    """
+    return f"{page_name}|{area_id if area_id is not None else ''}"
+
+
+def fit_the_device(page_name: str, area_id: int | None) -> None:
+    """Add the field layout's CSS and the sidebar-folding script to this page run."""
+    script = FOLD_SCRIPT % json.dumps(fold_key(page_name, area_id))
+    # In the sidebar: an element in the page's main column would add a gap above the title.
+    st.sidebar.html(FIELD_CSS + script, unsafe_allow_javascript=True)

@@ -1,0 +1,39 @@
+"""The map in the field: touch-sized targets, a folding legend, the position button, no CDN."""
+
+from __future__ import annotations
+
+import folium
+
+from mapping.maps import field
+from mapping.maps.overview import editor_marks, overview_map
+from tests.test_maps import areas, catalogue, external_links, pins, render  # noqa: F401
+
+
+def test_the_field_map_carries_its_own_locate_script_and_loads_nothing_from_elsewhere(
+    areas, pins, catalogue  # noqa: F811
+):
+    page = render(field.for_the_field(
+        overview_map(areas, pins, catalogue, tiles_url=None), "pl", locate=True
+    ))
+    assert "window.calmapLocate = function" in page
+    assert "Śledź moją pozycję" in page
+    assert "@media (pointer: coarse)" in page
+    assert external_links(page) == []
+
+
+def test_without_the_locate_button_only_the_touch_rules_are_added(
+    areas, pins, catalogue  # noqa: F811
+):
+    page = render(field.for_the_field(overview_map(areas, pins, catalogue, tiles_url=None), "en"))
+    assert "calmapLocate" not in page
+    assert f"min-height: {field.TOUCH_TARGET_PX}px" in page
+    assert ".calmap-legend details[open]" in page  # folded on touch and narrow maps
+
+
+def test_a_gps_fix_is_drawn_with_a_circle_as_wide_as_its_accuracy_that_takes_no_taps():
+    group = editor_marks((18.65, 54.41), None)
+    field.accuracy_ring(group, (18.65, 54.41), 23.0)
+    ring = next(c for c in group._children.values() if isinstance(c, folium.Circle))
+    assert ring.location == [54.41, 18.65]
+    assert ring.options["radius"] == 23.0
+    assert ring.options["interactive"] is False
