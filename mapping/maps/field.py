@@ -79,14 +79,26 @@ class TouchTargets(MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
             var fold = window.matchMedia("(pointer: coarse), (max-width: {{ this.narrow }}px)");
-            function foldLegend() {
+            function foldLegend(root) {
                 if (!fold.matches) { return; }
-                document.querySelectorAll(".calmap-legend details[open]").forEach(
+                root.querySelectorAll(".calmap-legend details[open]").forEach(
                     function (d) { d.removeAttribute("open"); });
             }
-            foldLegend();
-            // The legend may be drawn after this script (another element's script).
-            window.addEventListener("load", foldLegend);
+            foldLegend(document);
+            // The legend arrives after this script: with the mounted map's
+            // content (mapping.maps.live), and again when that content is
+            // swapped. Fold what is added; a legend the worker opened stays open.
+            new MutationObserver(function (changes) {
+                changes.forEach(function (change) {
+                    change.addedNodes.forEach(function (node) {
+                        if (!node.querySelectorAll) { return; }
+                        if (fold.matches && node.matches(".calmap-legend details[open]")) {
+                            node.removeAttribute("open");
+                        }
+                        foldLegend(node);
+                    });
+                });
+            }).observe(document.body, {childList: true, subtree: true});
         }());
         {% endmacro %}
         """
