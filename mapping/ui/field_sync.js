@@ -244,10 +244,13 @@ async function ping() {
 }
 function sendOutbox() {
   const data = G.data;
-  if (!data || !G.api || G.outboxSending) return;
+  // A send lost with a dropped connection is tried again after a while; the server
+  // answers an entry it already took with its first answer (outbox.py).
+  if (!data || !G.api || (G.outboxSending && Date.now() - G.sentAt < 10000)) return;
   const waiting = outbox(data).filter((e) => e.state === "pending" || e.state === "sending");
   if (!waiting.length) return;
   G.outboxSending = true;
+  G.sentAt = Date.now();
   write(outboxKey(data), outbox(data).map((e) => (e.state === "pending" ? { ...e, state: "sending" } : e)));
   drawPanel();
   G.api.setTriggerValue("send", waiting.map((e) => ({ ...e, state: "sending" })));
@@ -309,6 +312,11 @@ function onEdit(event) {
 }
 function onClick(event) {
   const data = G.data, form = data && data.form;
+  if (data && event.target.closest && event.target.closest(".st-key-calmap-logout")) {
+    // Signing out on a shared tablet: this user's drafts leave the device.
+    Object.keys(localStorage).filter((k) => k.startsWith(store(data) + ".draft."))
+      .forEach((k) => localStorage.removeItem(k));
+  }
   if (!form || !event.target.closest) return;
   const save = event.target.closest(cls(form.save));
   if (!save) return;
@@ -370,10 +378,6 @@ export default function (component) {
     toast(data.confirm.text);
   }
   applyResults(data);
-  if (data.signed_out) {
-    Object.keys(localStorage).filter((k) => k.startsWith(data.signed_out + ".draft."))
-      .forEach((k) => localStorage.removeItem(k));
-  }
   // The form's widgets are drawn in the same run; read them once they are in the page.
   setTimeout(() => { watchForm(data); drawPanel(); }, 400);
   if (!G.listening) {
