@@ -206,13 +206,17 @@ def test_a_stale_edit_from_the_outbox_is_a_conflict_and_overwrites_nothing(world
     port = free_port()
     with Session(engine) as session, session.begin():
         session.add(Resource(
-            name="Świetlica Brzeźno", category="library", area_id=built.area_a,
+            name="Świetlica Brzeźno", category="library", kind="institution_public",
+            area_id=built.area_a,
             visibility="public", description="Stary opis",
             geom=from_shape(Point(lon, lat), srid=4326),
         ))
     with offline_tab(**PHONE) as tab:
         with running_app(env, port=port) as base:
+            # Signed in with the sidebar in view, then used at the phone's size.
+            tab.set_viewport_size(TABLET["viewport"])
             sign_in(tab, base, "ewa")
+            tab.set_viewport_size(PHONE["viewport"])
             inner = browser.map_frame(tab, ".calmap-pin-resource")
             inner.locator(".calmap-pin-resource").first.dispatch_event("click")
             tab.get_by_role("heading", name="Świetlica Brzeźno").wait_for(timeout=60_000)

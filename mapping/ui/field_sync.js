@@ -91,8 +91,9 @@ function ensureChrome(data) {
       #calmap-banner { position: fixed; top: 0; left: 0; right: 0; z-index: 1000200;
         background: #8a1c1c; color: #fff; font: 600 1rem/1.4 sans-serif; padding: .7rem 1rem;
         text-align: center; display: none; }
-      html.calmap-offline #calmap-banner { display: block; }
-      #calmap-toast { position: fixed; top: .75rem; left: 50%; transform: translateX(-50%);
+      html.calmap-offline #calmap-banner, html.calmap-pending #calmap-banner { display: block; }
+      html.calmap-pending:not(.calmap-offline) #calmap-banner { background: #6b4e00; }
+      #calmap-toast { position: fixed; top: 3.6rem; left: 50%; transform: translateX(-50%);
         z-index: 1000300; background: #1d6b35; color: #fff; font: 600 1rem/1.4 sans-serif;
         padding: .7rem 1.2rem; border-radius: .5rem; box-shadow: 0 2px 8px rgba(0,0,0,.3);
         display: none; max-width: 90vw; }
@@ -111,7 +112,7 @@ function ensureChrome(data) {
     banner.setAttribute("data-testid", "calmap-offline-banner");
     document.body.appendChild(banner);
   }
-  banner.textContent = say(data, "offline");
+  drawBanner(data);
   if (!document.getElementById("calmap-toast")) {
     const toast = document.createElement("div");
     toast.id = "calmap-toast";
@@ -119,6 +120,17 @@ function ensureChrome(data) {
     toast.setAttribute("data-testid", "calmap-toast");
     document.body.appendChild(toast);
   }
+}
+function drawBanner(data) {
+  // The worker always sees what waits on the device: in the banner, wherever they scroll.
+  const banner = document.getElementById("calmap-banner");
+  if (!banner) return;
+  const count = outbox(data).length;
+  const parts = G.online ? [] : [say(data, "offline")];
+  if (count) parts.push(say(data, "pending", count));
+  banner.textContent = parts.join(" · ");
+  banner.setAttribute("data-count", String(count));
+  document.documentElement.classList.toggle("calmap-pending", count > 0);
 }
 function toast(text) {
   const box = document.getElementById("calmap-toast");
@@ -150,6 +162,7 @@ function drawPanel() {
   status.style.cssText = "padding:.5rem .75rem;border-radius:.5rem;margin-bottom:.25rem;" +
     (entries.length ? "background:#fff4d6;border:1px solid #d9a400" : "display:none");
   status.textContent = say(data, "pending", entries.length);
+  drawBanner(data);
   root.appendChild(status);
   for (const entry of entries) {
     const row = document.createElement("div");
