@@ -80,6 +80,16 @@ def field_sync_ready(tab):
     tab.wait_for_timeout(2500)  # the form's starting values are read once it is drawn
 
 
+def the_form(tab):
+    """The pin form, once a rerun has replaced any form it drew before."""
+    forms = tab.get_by_test_id("stForm")
+    for _ in range(60):
+        if forms.count() == 1 and forms.get_by_label("Nazwa").count() == 1:
+            break
+        tab.wait_for_timeout(500)
+    return forms
+
+
 def choose_category(tab, form, typed, option):
     box = form.get_by_role("combobox", name="Kategoria").first
     box.scroll_into_view_if_needed()
@@ -123,7 +133,7 @@ def test_a_draft_survives_a_reload_and_is_never_offered_to_the_next_user(world):
     port = free_port()
     with offline_tab(**TABLET) as tab, running_app(env, port=port) as base:
         sign_in(tab, base, "ewa")
-        form = tab.get_by_test_id("stForm")
+        form = the_form(tab)
         choose_category(tab, form, "Bibl", "Biblioteka (Instytucja publiczna)")
         form.get_by_label("Nazwa").fill("Czytelnia przy plaży")
         form.get_by_label("Opis").fill("Otwarta latem, wejście od promenady")
@@ -134,26 +144,52 @@ def test_a_draft_survives_a_reload_and_is_never_offered_to_the_next_user(world):
         offer = tab.get_by_test_id("calmap-draft-offer")
         offer.wait_for(timeout=30_000)
         assert "niezapisany szkic" in offer.inner_text()
-        assert tab.get_by_test_id("stForm").get_by_label("Nazwa").input_value() == ""
+        assert the_form(tab).get_by_label("Nazwa").input_value() == ""
         screenshot(tab, "field-sync-draft-offer-tablet.png")
         tab.get_by_test_id("calmap-draft-restore").click()
 
-        form = tab.get_by_test_id("stForm")
-        name = form.get_by_label("Nazwa")
         for _ in range(60):
-            if name.input_value() == "Czytelnia przy plaży":
+            form = the_form(tab)
+            if form.get_by_label("Nazwa").input_value() == "Czytelnia przy plaży":
                 break
             tab.wait_for_timeout(500)
         assert form.get_by_label("Opis").input_value() == "Otwarta latem, wejście od promenady"
         category = form.get_by_role("combobox", name="Kategoria").first.input_value()
         assert category == "Biblioteka (Instytucja publiczna)"
 
-        # Ewa signs out of the shared tablet; Ada signs in and opens the same district.
+        # Saving shows "Zapisywanie…" under Save, then the confirmation at the top of the
+        # screen, and the draft leaves the device.
+        tab.evaluate(
+            "() => { window.sawSaving = false; new MutationObserver(() => {"
+            " if (document.querySelector('[data-testid=calmap-saving]')) window.sawSaving = true;"
+            " }).observe(document.body, {childList: true, subtree: true}); }"
+        )
+        mark_point(tab, *built.point_a)
+        the_form(tab).get_by_role("button", name="Zapisz nowy wpis").click()
+        toast = tab.get_by_test_id("calmap-toast")
+        toast.wait_for(state="visible", timeout=60_000)
+        assert toast.inner_text() == "Zapisano nowy wpis „Czytelnia przy plaży”."
+        box = toast.bounding_box()
+        assert box is not None and 0 <= box["y"] < TABLET["viewport"]["height"]
+        assert tab.evaluate("() => window.sawSaving")
+        screenshot(tab, "field-sync-saved-toast-tablet.png")
+        drafts = "() => Object.keys(localStorage).filter(k => k.includes('.draft.'))"
+        for _ in range(20):
+            if not tab.evaluate(drafts):
+                break
+            tab.wait_for_timeout(500)
+        assert tab.evaluate(drafts) == []
+
+        # A second draft, then Ewa signs out of the shared tablet: it leaves with her.
+        field_sync_ready(tab)
+        the_form(tab).get_by_label("Nazwa").fill("Drugi szkic Ewy")
+        tab.wait_for_timeout(3500)
+        assert tab.evaluate(drafts) == [f"calmap.field.ewa.draft.{built.area_a}.new.resource"]
         tab.get_by_role("button", name="Wyloguj").click()
         sign_in(tab, base, "ada")
         tab.wait_for_timeout(3000)
         assert tab.get_by_test_id("calmap-draft-offer").count() == 0
-        assert tab.get_by_test_id("stForm").get_by_label("Nazwa").input_value() == ""
+        assert the_form(tab).get_by_label("Nazwa").input_value() == ""
         stored = tab.evaluate("() => Object.keys(localStorage)")
         assert not [k for k in stored if k.startswith("calmap.field.ewa.draft.")]
 
@@ -166,7 +202,7 @@ def test_a_save_without_a_connection_waits_on_the_device_and_is_saved_once(world
         with running_app(env, port=port) as base:
             sign_in(tab, base, "ewa")
             mark_point(tab, lon, lat)
-            form = tab.get_by_test_id("stForm")
+            form = the_form(tab)
             choose_category(tab, form, "Bibl", "Biblioteka (Instytucja publiczna)")
             form.get_by_label("Nazwa").fill("Punkt z ulicy")
         # The server is gone. The worker is told so in Polish, and keeps typing.
@@ -221,7 +257,7 @@ def test_a_stale_edit_from_the_outbox_is_a_conflict_and_overwrites_nothing(world
             inner.locator(".calmap-pin-resource").first.dispatch_event("click")
             tab.get_by_role("heading", name="Świetlica Brzeźno").wait_for(timeout=60_000)
             field_sync_ready(tab)
-            form = tab.get_by_test_id("stForm")
+            form = the_form(tab)
             form.get_by_label("Opis").fill("Opis Ewy z terenu")
         tab.get_by_test_id("calmap-offline-banner").wait_for(state="visible", timeout=60_000)
         form.get_by_role("button", name="Zapisz").click()

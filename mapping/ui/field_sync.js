@@ -305,7 +305,7 @@ function watchForm(data) {
 function keepDraft() {
   const data = G.data, form = data && data.form;
   const seen = form && G.forms[form.key];
-  if (!seen || !seen.touched) return;
+  if (!seen || !seen.touched || G.signedOut) return;
   const values = collect(form);
   if (!values) return;
   if (meaningful(values, seen.base)) {
@@ -329,6 +329,7 @@ function onClick(event) {
     // Signing out on a shared tablet: this user's drafts leave the device.
     Object.keys(localStorage).filter((k) => k.startsWith(store(data) + ".draft."))
       .forEach((k) => localStorage.removeItem(k));
+    G.signedOut = true;  // and no form of theirs is copied again before the next page
   }
   if (!form || !event.target.closest) return;
   const save = event.target.closest(cls(form.save));
@@ -370,6 +371,7 @@ export default function (component) {
   const { data, parentElement } = component;
   G.api = component;
   G.data = data;
+  G.signedOut = false;
   let root = parentElement.querySelector("#calmap-field-root");
   if (!root) {
     root = document.createElement("div");
