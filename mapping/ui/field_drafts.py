@@ -16,6 +16,7 @@ back into the values a form starts from.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -37,6 +38,7 @@ _TEXTS = (
     "col_field", "col_seen", "col_now", "col_yours", "discard_entry", "draft_offer",
     "draft_restore", "draft_discard", "kept_here", "saving",
 )
+_TOKEN = re.compile(r"[0-9a-f]{32}")  # editor_state.new_token's form
 _TEXT = ("name", "address", "phone", "email", "www", "verified_by", "source")
 _AREA = ("description", "opening_hours", "evidence")
 
@@ -216,7 +218,13 @@ def take_restore(asked: Mapping[str, Any], form: Mapping[str, Any]) -> bool:
         return False
     layer = str(form["layer"])
     if form["is_new"]:
-        editor_state.new_token()
+        # The draft's own token: if its form did reach the server before the connection
+        # dropped, saving it again is refused as already saved, not stored twice.
+        token = asked.get("token")
+        if isinstance(token, str) and _TOKEN.fullmatch(token) and token != form["token"]:
+            state.put(state.EDITOR_TOKEN, token)
+        else:
+            editor_state.new_token()
         key = f"{state.EDITOR}new.{layer}.{editor_state.form_token()}"
     else:
         generation = state.bump(state.EDITOR_GENERATION)

@@ -214,7 +214,7 @@ function drawPanel() {
       G.offer = null;
       drawPanel();
       if (d && G.api) G.api.setTriggerValue("restore", { draft: form.draft, values: d.values,
-        version: d.version });
+        version: d.version, token: d.token });
     }, "calmap-draft-restore"));
     offer.appendChild(button(say(data, "draft_discard"), () => {
       localStorage.removeItem(draftKey(data, form));
@@ -309,7 +309,8 @@ function keepDraft() {
   const values = collect(form);
   if (!values) return;
   if (meaningful(values, seen.base)) {
-    write(draftKey(data, form), { values, version: form.version, at: Date.now() });
+    write(draftKey(data, form), { values, version: form.version, token: form.token,
+      at: Date.now() });
   } else {
     localStorage.removeItem(draftKey(data, form));
   }
@@ -344,14 +345,23 @@ function onClick(event) {
   event.preventDefault();
   event.stopPropagation();
   const values = collect(form) || {};
+  const seen = G.forms[form.key] || { base: {}, queued: 0 };
+  // The first entry of a form keeps its token (a save that reached the server just
+  // before the connection dropped is then not saved twice); later ones get their own.
+  const token = form.token && seen.queued ? `${form.token}.${seen.queued}` : form.token;
+  seen.queued = (seen.queued || 0) + 1;
   const entry = {
     id: (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()),
     user: data.user, area_id: data.area, layer: form.layer, pin_id: form.pin_id,
-    version: form.version, is_new: form.is_new, token: form.token, draft: form.draft,
+    version: form.version, is_new: form.is_new, token, draft: form.draft,
     point: form.point, loaded_resource_ids: form.loaded_resource_ids, values,
     title: values.name || form.title, at: Date.now(), state: "pending",
   };
   write(outboxKey(data), [...outbox(data), entry]);
+  // The entry holds what was typed: the draft would only offer it a second time.
+  localStorage.removeItem(draftKey(data, form));
+  seen.base = values;
+  seen.touched = false;
   toast(say(data, "kept_here"));
   drawPanel();
   if (G.root) G.root.scrollIntoView({ block: "nearest" });

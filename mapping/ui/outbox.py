@@ -42,7 +42,9 @@ def take(url: str, actor: Actor, lang: str, entries: Sequence[Mapping[str, Any]]
         if not entry_id or entry_id in kept:
             continue  # sent again before the browser heard: the first answer stands
         if entry.get("user") != actor.username:
-            continue  # another user's entry is never sent as this one
+            # Another user's entry is never sent as this one.
+            kept[entry_id] = {"status": "error", "text": t("fieldsync.other_user", lang)}
+            continue
         outcome = _send(url, actor, entry)
         if isinstance(outcome, ConflictError) and index is None:
             index = {(e.vocabulary, e.code): e for e in run(url, actor, catalog.entries).unwrap()}
