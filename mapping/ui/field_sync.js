@@ -93,7 +93,7 @@ function ensureChrome(data) {
         text-align: center; display: none; }
       html.calmap-offline #calmap-banner, html.calmap-pending #calmap-banner { display: block; }
       html.calmap-pending:not(.calmap-offline) #calmap-banner { background: #6b4e00; }
-      #calmap-toast { position: fixed; top: 3.6rem; left: 50%; transform: translateX(-50%);
+      #calmap-toast { position: fixed; top: .75rem; left: 50%; transform: translateX(-50%);
         z-index: 1000300; background: #1d6b35; color: #fff; font: 600 1rem/1.4 sans-serif;
         padding: .7rem 1.2rem; border-radius: .5rem; box-shadow: 0 2px 8px rgba(0,0,0,.3);
         display: none; max-width: 90vw; }
@@ -136,6 +136,10 @@ function toast(text) {
   const box = document.getElementById("calmap-toast");
   if (!box || !text) return;
   box.textContent = text;
+  // Just under the banner (which wraps to several lines on a phone).
+  const banner = document.getElementById("calmap-banner");
+  const below = banner && banner.offsetHeight ? banner.offsetHeight : 0;
+  box.style.top = `${below + 10}px`;
   box.style.display = "block";
   clearTimeout(G.toastTimer);
   G.toastTimer = setTimeout(() => { box.style.display = "none"; }, 6000);
