@@ -48,7 +48,8 @@ def world(fresh_db_url):
 def sign_in(tab, base, username):
     """Sign in and open the editor on Brzeźno, chosen in the sidebar as a person does."""
     tab.goto(base, wait_until="domcontentloaded")
-    tab.get_by_role("heading", name="Zaloguj się").wait_for(timeout=60_000)
+    # A first start under load (a shared CI machine) may take more than a minute.
+    tab.get_by_role("heading", name="Zaloguj się").wait_for(timeout=120_000)
     tab.get_by_label("Login").fill(username)
     tab.get_by_label("Hasło").fill(PASSWORD)
     tab.get_by_role("button", name="Zaloguj").click()
