@@ -96,7 +96,7 @@ function ensureChrome(data) {
       #calmap-toast { position: fixed; top: .75rem; left: 50%; transform: translateX(-50%);
         z-index: 1000300; background: #1d6b35; color: #fff; font: 600 1rem/1.4 sans-serif;
         padding: .7rem 1.2rem; border-radius: .5rem; box-shadow: 0 2px 8px rgba(0,0,0,.3);
-        display: none; max-width: 90vw; }
+        display: none; width: max-content; max-width: 90vw; box-sizing: border-box; }
       .calmap-saving { display: block; margin-top: .4rem; font-weight: 600; color: #8a5a00; }
       .calmap-saving::before { content: ""; display: inline-block; width: .9em; height: .9em;
         margin-right: .5em; border: .18em solid currentColor; border-right-color: transparent;
