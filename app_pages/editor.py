@@ -23,8 +23,10 @@ from mapping.ui import (
     editor_actions,
     editor_state,
     editor_view,
+    field_drafts,
     live_map,
     need_plan,
+    outbox,
     pin_forms,
     positions,
     sidebar,
@@ -51,6 +53,9 @@ actor = page.require_editor()
 
 st.html(TOUCH_CSS)
 st.title(md_t("editor.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
+# Drafts, the outbox and the connection banner: drawn here, filled at the end of the run.
+field_sync_slot = st.container()
+FORMS: list[dict[str, Any]] = []  # the pin form on screen, described for the browser
 area_id = state.area_id()
 editor_state.init(area_id)
 found_view = (
@@ -60,6 +65,8 @@ found_view = (
 )
 if found_view is None:
     st.info(t("editor.choose_area", lang))
+    with field_sync_slot:
+        outbox.field_sync(url, actor, lang, None, None)
     st.stop()
 # Declared, not narrowed: the functions below read this module variable.
 view: editor_view.EditorView = found_view
@@ -155,9 +162,14 @@ def new_pin_panel(layer: str) -> None:
     st.subheader(t("editor.new_heading", lang, layer=t(f"layer.{layer}", lang)), anchor=False)
     position_controls(for_move=False)
     token = editor_state.form_token()
+    form_key = f"{PREFIX}new.{layer}.{token}"
+    FORMS.append(field_drafts.describe_form(
+        layer, form_key, choices, lang, ref=None, token=token,
+        point=editor_state.marked_point(), loaded={},
+    ))
     submitted, slots = pin_forms.pin_form(
-        layer, f"{PREFIX}new.{layer}.{token}", pin_forms.empty_values(layer), choices,
-        lang, is_new=True,
+        layer, form_key, field_drafts.restored(form_key, pin_forms.empty_values(layer)),
+        choices, lang, is_new=True,
     )
     if submitted is None:
         return
@@ -168,6 +180,8 @@ def new_pin_panel(layer: str) -> None:
     )
     if outcome.error is None:
         editor_actions.after_create(submitted.data.get("name") or "")
+        field_drafts.saved(layer, None, lang, t(
+            "editor.saved_new", lang, name=submitted.data.get("name") or ""))
         st.rerun()
         return
     show_error_here(outcome.error, slots, submitted.data)
@@ -215,8 +229,13 @@ def open_pin_panel(ref: Any) -> None:
         return
     position_controls(for_move=True)
     generation = editor_state.generation()
+    form_key = f"{PREFIX}edit.{ref.layer}.{ref.id}.{generation}"
+    FORMS.append(field_drafts.describe_form(
+        ref.layer, form_key, choices, lang, ref=ref, token="",
+        point=editor_state.marked_point(), loaded=values,
+    ))
     submitted, slots = pin_forms.pin_form(
-        ref.layer, f"{PREFIX}edit.{ref.layer}.{ref.id}.{generation}", values, choices,
+        ref.layer, form_key, field_drafts.restored(form_key, values), choices,
         lang, is_new=False,
     )
     if submitted is None:
@@ -224,6 +243,7 @@ def open_pin_panel(ref: Any) -> None:
     outcome = editor_actions.save_form(url, actor, ref, values, submitted)
     if outcome.error is None:
         editor_actions.after_change(url, actor, outcome.value, "editor.saved")
+        field_drafts.saved(ref.layer, ref.id, lang, t("editor.saved", lang))
         st.rerun()
         return
     show_error_here(outcome.error, slots, submitted.data)
@@ -408,3 +428,5 @@ with table_tab:
     table_panel(layer)
 with history_tab:
     history_panel(ref)
+with field_sync_slot:
+    outbox.field_sync(url, actor, lang, view.area_id, FORMS[-1] if FORMS else None)

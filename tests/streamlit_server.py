@@ -24,9 +24,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(env: dict[str, str] | None = None, timeout: float = 90.0) -> Iterator[str]:
-    """Run streamlit_app.py until the block ends; yield its base URL. Always stops it."""
-    port = free_port()
+def running_app(
+    env: dict[str, str] | None = None, timeout: float = 90.0, port: int | None = None
+) -> Iterator[str]:
+    """Run streamlit_app.py until the block ends; yield its base URL. Always stops it.
+
+    ``port`` (default: a free one) lets a test stop the app and start it again
+    where an open page expects it.
+    """
+    port = port or free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CALMAP_")}
     environment.update(env or {})
     with tempfile.TemporaryFile() as log:

@@ -66,17 +66,21 @@ def save_new(
 
 
 def save_form(
-    url: str, actor: Actor, ref: pins.PinRef, loaded: Mapping[str, Any], form: Any
+    url: str, actor: Actor, ref: pins.PinRef, loaded: Mapping[str, Any], form: Any,
+    point: LonLat | None = None,
 ) -> Outcome[pins.PinRef]:
     """Save the open pin's form: its fields, a need's whole-area choice and its resources.
 
     ``form`` is a ``mapping.ui.pin_forms.Submitted``; ``loaded`` the values the
     form started from. Links to resources are only rewritten when they changed.
+    ``point`` is a need's point as marked when the form was saved (the outbox's
+    entries carry theirs); None takes the point marked now.
     """
     need = ref.layer == "need"
     whole_area = form.whole_area if need else None
     # A need's marked point is offered to the service, which decides whether it needs it.
-    point = marked_point() if need else pins.UNCHANGED
+    offered = point if point is not None else marked_point()
+    point = offered if need else pins.UNCHANGED
     resource_ids = None
     if need and set(form.resource_ids) != set(loaded.get("resource_ids") or []):
         resource_ids = list(form.resource_ids)

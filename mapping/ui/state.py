@@ -68,6 +68,11 @@ EDITOR_SEEN_OBJECT = EDITOR + "seen_object"
 EDITOR_TABLE = EDITOR + "table."  # + layer: the table widget (its selection)
 EDITOR_TABLE_ROWS = EDITOR + "table_rows."  # + layer: [(id, version)] in the order shown
 EDITOR_BULK_STATUS = EDITOR + "bulk_status"
+EDITOR_FIELD_SYNC = EDITOR + "field_sync"  # the drafts-and-outbox component
+EDITOR_RESTORED = EDITOR + "restored"  # {"form": form key, "values": a draft brought back}
+EDITOR_DRAFTS_SAVED = EDITOR + "drafts_saved"  # [{"draft", "seq"}]: drafts the browser drops
+EDITOR_OUTBOX_RESULTS = EDITOR + "outbox_results"  # outbox entry id → what its sending did
+EDITOR_CONFIRM = EDITOR + "confirm"  # {"text", "seq"}: a save's confirmation for the toast
 
 # --- the other pages: widget-key prefixes and the values they keep -----------------------
 AREAS = "calmap.areas."

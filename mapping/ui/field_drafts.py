@@ -1,0 +1,236 @@
+"""Drafts of the editor's forms kept in the browser, and the component that keeps them.
+
+The component (``field_sync.js`` beside this module, Streamlit components v2,
+run in the app's own page and served by the app) copies every pin form to the
+browser's localStorage as it is typed, keyed by user, area and form, so a
+dropped connection, a reload, a closed tab or an expired server session loses
+nothing; it offers the draft back when the form comes back without it. It also
+keeps the outbox (``mapping.ui.outbox``) and says, in the worker's language,
+when the server cannot be reached.
+
+This module describes each form to the browser (which widget holds which
+field, and which label stands for which stored code) and turns a draft sent
+back into the values a form starts from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from mapping.i18n import t
+from mapping.services import pins
+from mapping.services.layers import NEED_STATUSES, VISIBILITIES
+from mapping.ui import editor_state, state
+from mapping.ui.pin_forms import PRIORITY_KEYS, Choices
+
+_JS = (Path(__file__).with_name("field_sync.js")).read_text(encoding="utf-8")
+_COMPONENT = st.components.v2.component("calmap_field_sync", js=_JS)
+# The browser's texts: every visible string is a message key.
+_TEXTS = (
+    "offline", "pending", "state_pending", "state_sending", "state_conflict", "state_error",
+    "col_field", "col_seen", "col_now", "col_yours", "discard_entry", "draft_offer",
+    "draft_restore", "draft_discard", "kept_here", "saving",
+)
+_TOKEN = re.compile(r"[0-9a-f]{32}")  # editor_state.new_token's form
+_TEXT = ("name", "address", "phone", "email", "www", "verified_by", "source")
+_AREA = ("description", "opening_hours", "evidence")
+
+
+def draft_name(layer: str, pin_id: int | None) -> str:
+    """The form's name in the browser's drafts: ``new.<layer>`` or ``edit.<layer>.<id>``.
+
+    >>> draft_name("need", None), draft_name("need", 7)
+    ('new.need', 'edit.need.7')
+    """
+    return f"new.{layer}" if pin_id is None else f"edit.{layer}.{pin_id}"
+
+
+def _options(codes: Sequence[Any], label: Callable[[Any], str]) -> list[list[Any]]:
+    return [[code, label(code)] for code in codes]
+
+
+def _catalogue_options(choices: Choices, vocabulary: str, lang: str) -> list[list[Any]]:
+    index = choices.index()
+    out = []
+    for entry in choices.entries(vocabulary):
+        label = entry.label(lang)
+        if vocabulary == "resource_category":
+            # The form names a category's kind too (pin_forms._category_label).
+            kind = index.get(("resource_kind", entry.parent_code or ""))
+            label = f"{label} ({kind.label(lang)})" if kind else label
+        out.append([entry.code, label])
+    return out
+
+
+def field_kinds(layer: str, choices: Choices, lang: str) -> dict[str, tuple[str, list[Any]]]:
+    """Each field of ``layer``'s form: the kind of widget and its (code, label) choices."""
+    kinds: dict[str, tuple[str, list[Any]]] = {}
+    for name in (*pins.FIELDS[layer], "whole_area", "resource_ids"):
+        if name in _TEXT:
+            kinds[name] = ("text", [])
+        elif name in _AREA:
+            kinds[name] = ("area", [])
+        elif name == "visibility":
+            kinds[name] = ("radio", _options(VISIBILITIES, lambda v: t(f"visibility.{v}", lang)))
+        elif name == "priority":
+            kinds[name] = ("radio", _options(
+                [1, 2, 3], lambda p: f"{p} – {t(PRIORITY_KEYS[p], lang)}"))
+        elif name == "status":
+            kinds[name] = ("select", _options(NEED_STATUSES, lambda s: t(f"status.{s}", lang)))
+        elif name == "category":
+            vocabulary = "resource_category" if layer == "resource" else "need_category"
+            kinds[name] = ("select", _catalogue_options(choices, vocabulary, lang))
+        elif name in ("sector", "source_method"):
+            vocabulary = "partner_sector" if name == "sector" else "source_method"
+            kinds[name] = ("select", _catalogue_options(choices, vocabulary, lang))
+        elif name == "target_groups":
+            kinds[name] = ("multi", _catalogue_options(choices, "target_group", lang))
+        elif name == "provider_partner_id":
+            partners = dict(choices.partners)
+            kinds[name] = ("select", [[None, t("editor.no_partner", lang)]] + [
+                [i, partners[i]] for i in sorted(partners)])
+        elif name == "verified_on":
+            kinds[name] = ("date", [])
+        elif name == "serves_from_outside" or (name == "whole_area" and layer == "need"):
+            kinds[name] = ("check", [])
+        elif name == "resource_ids" and layer == "need":
+            resources = dict(choices.resources)
+            kinds[name] = ("multi", [[i, resources[i]] for i in sorted(resources)])
+    return kinds
+
+
+def describe_form(
+    layer: str,
+    form_key: str,
+    choices: Choices,
+    lang: str,
+    *,
+    ref: pins.PinRef | None,
+    token: str,
+    point: Any,
+    loaded: Mapping[str, Any],
+) -> dict[str, Any]:
+    """What the browser needs to keep a draft of one form and to queue its Save."""
+    return {
+        "key": "st-key-" + form_key,
+        "save": f"st-key-{form_key}.save",
+        "draft": draft_name(layer, ref.id if ref else None),
+        "layer": layer,
+        "is_new": ref is None,
+        "pin_id": ref.id if ref else None,
+        "version": ref.version if ref else None,
+        "token": token,
+        "point": list(point) if point is not None else None,
+        "loaded_resource_ids": list(loaded.get("resource_ids") or []),
+        "title": loaded.get("name") or t("fieldsync.untitled", lang),
+        "fields": [
+            {"name": name, "cls": f"st-key-{form_key}.{name}", "kind": kind, "options": options}
+            for name, (kind, options) in field_kinds(layer, choices, lang).items()
+        ],
+    }
+
+
+def form_values(layer: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A draft or an outbox entry's values as the form holds them (dates as dates, ids as ints).
+
+    >>> form_values("resource", {"verified_on": "2026-06-01", "name": "A", "bogus": 1})
+    {'verified_on': datetime.date(2026, 6, 1), 'name': 'A'}
+    """
+    known = (*pins.FIELDS[layer], "whole_area", "resource_ids")
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in known:
+            continue
+        if name == "verified_on" and isinstance(value, str) and value:
+            try:
+                value = dt.date.fromisoformat(value.replace("/", "-"))
+            except ValueError:
+                value = None
+        elif name == "resource_ids":
+            value = [int(v) for v in value or [] if str(v).isdigit()]
+        values[name] = value
+    return values
+
+
+def restored(form_key: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values a form starts from: ``values``, under a draft restored into this form."""
+    kept = state.get(state.EDITOR_RESTORED) or {}
+    if kept.get("form") != form_key:
+        return dict(values)
+    return {**values, **kept["values"]}
+
+
+def restore(form_key: str, layer: str, raw: Mapping[str, Any]) -> None:
+    """Start the form ``form_key`` (fresh widgets: a new token or generation) from a draft."""
+    state.put(state.EDITOR_RESTORED, {"form": form_key, "values": form_values(layer, raw)})
+
+
+def saved(layer: str, pin_id: int | None, lang: str, text: str) -> None:
+    """A form was saved: the browser drops its draft and shows ``text`` at the top."""
+    drafts = state.setdefault(state.EDITOR_DRAFTS_SAVED, [])
+    drafts.append({"draft": draft_name(layer, pin_id), "seq": uuid.uuid4().hex})
+    del drafts[:-5]
+    state.put(state.EDITOR_CONFIRM, {"text": text, "seq": uuid.uuid4().hex})
+
+
+def mount(
+    username: str,
+    area_id: int | None,
+    lang: str,
+    form: Mapping[str, Any] | None,
+    results: Mapping[str, Any],
+) -> Any:
+    """Draw the drafts-and-outbox component; its triggers (``send``, ``restore``) come back."""
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    data = {
+        "store": f"calmap.field.{username}",
+        "user": username,
+        "lang": lang,
+        "area": area_id,
+        "health": ("/" + base if base else "") + "/_stcore/health",
+        "form": form,
+        "results": dict(results),
+        "cleared": state.get(state.EDITOR_DRAFTS_SAVED) or [],
+        "confirm": state.get(state.EDITOR_CONFIRM),
+        "text": {name: t(f"fieldsync.{name}", lang) for name in _TEXTS},
+    }
+    return _COMPONENT(
+        key=state.EDITOR_FIELD_SYNC, data=data,
+        on_send_change=lambda: None, on_restore_change=lambda: None,
+    )
+
+
+def take_restore(asked: Mapping[str, Any], form: Mapping[str, Any]) -> bool:
+    """Bring a draft back into ``form`` (as ``describe_form`` described it); True if it was.
+
+    The form is drawn again with fresh widgets that start from the draft. An
+    edit's draft keeps the version its editing began from, so saving it after
+    someone else changed the pin is a conflict, never a silent overwrite.
+    """
+    if asked.get("draft") != form["draft"] or not isinstance(asked.get("values"), Mapping):
+        return False
+    layer = str(form["layer"])
+    if form["is_new"]:
+        # The draft's own token: if its form did reach the server before the connection
+        # dropped, saving it again is refused as already saved, not stored twice.
+        token = asked.get("token")
+        if isinstance(token, str) and _TOKEN.fullmatch(token) and token != form["token"]:
+            state.put(state.EDITOR_TOKEN, token)
+        else:
+            editor_state.new_token()
+        key = f"{state.EDITOR}new.{layer}.{editor_state.form_token()}"
+    else:
+        generation = state.bump(state.EDITOR_GENERATION)
+        key = f"{state.EDITOR}edit.{layer}.{form['pin_id']}.{generation}"
+        version = asked.get("version")
+        if isinstance(version, int) and version != form["version"]:
+            state.put(state.EDITOR_OPEN, pins.PinRef(layer, int(form["pin_id"]), version))
+    restore(key, layer, asked["values"])
+    return True
