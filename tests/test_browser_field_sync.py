@@ -53,21 +53,17 @@ def sign_in(tab, base, username):
     tab.get_by_label("Login").fill(username)
     tab.get_by_label("Hasło").fill(PASSWORD)
     tab.get_by_role("button", name="Zaloguj").click()
-    sidebar = tab.get_by_test_id("stSidebar")
-    link = tab.get_by_role("link", name="Edytor mapy")
-    link.wait_for(state="attached", timeout=60_000)
-    if not link.is_visible():
-        tab.get_by_test_id("stExpandSidebarButton").click()
-    link.click()
+    # On a touch device the app folds the sidebar on each new page: open it
+    # as a person does (tests/browser.py).
+    browser.tap_in_sidebar(tab, "link", "Edytor mapy")
     tab.get_by_role("heading", name="Edytor mapy").first.wait_for(timeout=60_000)
-    box = sidebar.get_by_role("combobox", name="Obszar").first
+    box = browser.open_sidebar(tab).get_by_role("combobox", name="Obszar").first
     box.click()
     tab.keyboard.type("Brzeźno")
     tab.get_by_role("option", name="Brzeźno (dzielnica)", exact=True).dispatch_event("click")
     tab.get_by_role("heading", name="Edytor mapy: Brzeźno").wait_for(timeout=60_000)
-    close = tab.get_by_test_id("stSidebarCollapseButton")
-    if tab.viewport_size["width"] < 700 and close.is_visible():
-        close.click()  # a phone: the sidebar covers the page until closed
+    # A new area folds the sidebar on a touch device (mapping/ui/field_layout).
+    browser.sidebar_folded(tab)
     field_sync_ready(tab)
 
 
@@ -186,7 +182,7 @@ def test_a_draft_survives_a_reload_and_is_never_offered_to_the_next_user(world):
         the_form(tab).get_by_label("Nazwa").fill("Drugi szkic Ewy")
         tab.wait_for_timeout(3500)
         assert tab.evaluate(drafts) == [f"calmap.field.ewa.draft.{built.area_a}.new.resource"]
-        tab.get_by_role("button", name="Wyloguj").click()
+        browser.tap_in_sidebar(tab, "button", "Wyloguj")
         sign_in(tab, base, "ada")
         tab.wait_for_timeout(3000)
         assert tab.get_by_test_id("calmap-draft-offer").count() == 0
