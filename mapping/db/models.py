@@ -365,6 +365,11 @@ class LayerHistory(Base):
     )
     row_data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
+    @property
+    def author(self) -> str:
+        """Who made the change: the app's user, or the database login of an edit in QGIS/SQL."""
+        return self.app_user or f"{self.db_user} (QGIS/SQL)"
+
 
 # --- Resident surveys (migration 0004; the code lives in the ``surveys`` package) ---------
 

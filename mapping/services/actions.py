@@ -254,10 +254,7 @@ def _conflict(session: Session, row: Action, seen_version: int) -> ConflictError
         for key in ("title", "description", "due_on", "status")
         if seen.get(key) != now.get(key)
     }
-    who = None
-    if latest is not None:
-        who = latest.app_user or f"{latest.db_user} (QGIS/SQL)"
-    return ConflictError(changes, who)
+    return ConflictError(changes, latest.author if latest is not None else None)
 
 
 def versions(session: Session, actor: Actor, action_id: int) -> list[pins.Version]:
@@ -268,16 +265,7 @@ def versions(session: Session, actor: Actor, action_id: int) -> list[pins.Versio
         .where(LayerHistory.table_name == "action", LayerHistory.row_id == action_id)
         .order_by(LayerHistory.id.desc())
     )
-    return [
-        pins.Version(
-            history_id=h.id,
-            changed_at=h.changed_at,
-            changed_by=h.app_user or f"{h.db_user} (QGIS/SQL)",
-            operation=h.operation,
-            data=h.row_data or {},
-        )
-        for h in rows
-    ]
+    return [pins.Version.of(h) for h in rows]
 
 
 # Actions whose need the actor may see, with need, area and team; {scope} narrows them.

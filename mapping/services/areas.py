@@ -180,10 +180,7 @@ def _editable(session: Session, actor: Actor, ref: AreaRef) -> Area:
             .order_by(LayerHistory.id.desc())
             .limit(1)
         )
-        who = None
-        if latest is not None:
-            who = latest.app_user or f"{latest.db_user} (QGIS/SQL)"
-        raise ConflictError({}, who)
+        raise ConflictError({}, latest.author if latest is not None else None)
     set_app_user(session, actor.username)
     return area
 

@@ -164,18 +164,18 @@ def _check_areas(session: Session, area_ids: Iterable[int]) -> list[int]:
 def _stale(session: Session, table: str, row: Any, fields: tuple[str, ...],
            seen_version: int) -> ConflictError:
     """What changed since the version the user saw, and who changed it."""
-    history = session.execute(
-        select(LayerHistory.row_data, LayerHistory.app_user, LayerHistory.db_user)
+    history = session.scalars(
+        select(LayerHistory)
         .where(LayerHistory.table_name == table, LayerHistory.row_id == row.id)
         .order_by(LayerHistory.id.desc())
     ).all()
     seen: dict[str, Any] = next(
-        (h.row_data for h in history if h.row_data.get("version") == seen_version), {}
+        (h.row_data for h in history if h.row_data and h.row_data.get("version") == seen_version),
+        {},
     )
-    now: dict[str, Any] = history[0].row_data if history else {}
+    now: dict[str, Any] = (history[0].row_data or {}) if history else {}
     changes = {k: (seen.get(k), now.get(k)) for k in fields if seen.get(k) != now.get(k)}
-    who = (history[0].app_user or f"{history[0].db_user} (QGIS/SQL)") if history else None
-    return ConflictError(changes, who)
+    return ConflictError(changes, history[0].author if history else None)
 
 
 def _bumped_version(session: Session, row: Any) -> int:

@@ -94,6 +94,18 @@ class Version:
     # The author's display name (None: no account of that login, e.g. an edit in QGIS).
     changed_by_name: str | None = None
 
+    @classmethod
+    def of(cls, h: LayerHistory, name: str | None = None) -> Version:
+        """The version a history row records (``name``: its author's display name)."""
+        return cls(
+            history_id=h.id,
+            changed_at=h.changed_at,
+            changed_by=h.author,
+            operation=h.operation,
+            data=h.row_data or {},
+            changed_by_name=name if h.app_user else None,
+        )
+
     @property
     def author(self) -> str:
         """Who made this version as people know them: the display name, else the login."""
@@ -367,22 +379,19 @@ def _conflict(session: Session, layer: str, row: Any, seen_version: int) -> Conf
         )
         or {}
     )
-    latest = session.execute(
-        select(LayerHistory.row_data, LayerHistory.app_user, LayerHistory.db_user)
+    latest = session.scalars(
+        select(LayerHistory)
         .where(LayerHistory.table_name == layer, LayerHistory.row_id == row.id)
         .order_by(LayerHistory.id.desc())
         .limit(1)
     ).first()
-    now: dict[str, Any] = latest.row_data if latest else {}
+    now: dict[str, Any] = (latest.row_data or {}) if latest else {}
     changes = {
         key: (seen.get(key), now.get(key))
         for key in (*FIELDS[layer], "geom", "retired_at")
         if seen.get(key) != now.get(key)
     }
-    who = None
-    if latest is not None:
-        who = latest.app_user or f"{latest.db_user} (QGIS/SQL)"
-    return ConflictError(changes, who)
+    return ConflictError(changes, latest.author if latest is not None else None)
 
 
 def _bumped(session: Session, layer: str, row: Any) -> PinRef:
@@ -456,17 +465,7 @@ def versions(session: Session, actor: Actor, layer: str, pin_id: int) -> list[Ve
         .where(LayerHistory.table_name == layer, LayerHistory.row_id == pin_id)
         .order_by(LayerHistory.id.desc())
     )
-    return [
-        Version(
-            history_id=h.id,
-            changed_at=h.changed_at,
-            changed_by=h.app_user or f"{h.db_user} (QGIS/SQL)",
-            operation=h.operation,
-            data=h.row_data or {},
-            changed_by_name=name if h.app_user else None,
-        )
-        for h, name in rows
-    ]
+    return [Version.of(h, name) for h, name in rows]
 
 
 def restore_version(session: Session, actor: Actor, ref: PinRef, history_id: int) -> PinRef:
