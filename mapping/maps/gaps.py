@@ -1,8 +1,10 @@
-"""The coverage-gaps choropleth: how many need categories are not covered in each area.
+"""The coverage-gaps choropleth: the unmet needs in each area.
 
 Pure function over the areas' frame and the coverage cells
-(``mapping.services.coverage``). The map counts need *categories* left
-uncovered, never needs, so it discloses nothing the withheld counts hide.
+(``mapping.services.coverage``). An area's colour is the sum of its unmet
+needs over the categories whose counts the user may see; where the service
+withheld a count (fewer than five, outside the area's team) the area is
+outlined dashed and says so, and where every count is withheld it is grey.
 Classes are fixed and few, with dark outlines, so a projector shows them.
 Every name reaching the map is escaped here.
 """
@@ -30,10 +32,11 @@ from mapping.maps.elements import (
 )
 from mapping.services.coverage import Cell
 
-# Lower edges of the classes (uncovered categories) and their colours (ColorBrewer
-# YlOrRd, the light end darkened a step: pale yellows wash out on a projector).
-CLASSES = (0, 1, 2, 4)
-COLOURS = ("#e8f1d9", "#fecc5c", "#fd8d3c", "#bd0026")
+# Lower edges of the classes (unmet needs) and their colours (ColorBrewer YlOrRd,
+# the light end darkened a step: pale yellows wash out on a projector).
+CLASSES = (0, 1, 5, 10, 20)
+COLOURS = ("#e8f1d9", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
+WITHHELD_COLOUR = "#bdbdbd"
 SELECTED_LINE = "#1f3a93"
 LINE = "#333333"
 
@@ -46,27 +49,34 @@ _BIND = JsCode(
 )
 
 
-def gap_counts(cells: Sequence[Cell]) -> dict[int, int]:
-    """Per area id: the need categories not covered there (areas with cells only).
+def gap_counts(cells: Sequence[Cell]) -> dict[int, tuple[int | None, bool]]:
+    """Per area id: (unmet needs over the shown counts, whether some count was withheld).
+
+    The sum is None when every count of the area was withheld.
 
     >>> from mapping.services.coverage import Cell
-    >>> c = Cell(1, "A", "x", "not_covered", 500, "street", None, None, None, None, 1, 1)
-    >>> gap_counts([c, Cell(1, "A", "y", "covered", 500, "street", None, None, None, None, 0, 0)])
-    {1: 1}
+    >>> def c(cat, unmet): return Cell(1, "A", cat, "not_covered", 500, "street", None,
+    ...                                 None, None, None, unmet, unmet)
+    >>> gap_counts([c("x", 6), c("y", 0)]), gap_counts([c("x", 6), c("y", None)])
+    ({1: (6, False)}, {1: (6, True)})
     """
-    counts: dict[int, int] = {}
+    sums: dict[int, int | None] = {}
+    withheld: dict[int, bool] = {}
     for cell in cells:
-        counts.setdefault(cell.area_id, 0)
-        if cell.status == "not_covered":
-            counts[cell.area_id] += 1
-    return counts
+        sums.setdefault(cell.area_id, None)
+        withheld.setdefault(cell.area_id, False)
+        if cell.unmet is None:
+            withheld[cell.area_id] = True
+        else:
+            sums[cell.area_id] = (sums[cell.area_id] or 0) + cell.unmet
+    return {a: (sums[a], withheld[a]) for a in sums}
 
 
 def gap_colour(count: int) -> str:
-    """The fill colour of an area with ``count`` uncovered categories.
+    """The fill colour of an area with ``count`` unmet needs.
 
-    >>> gap_colour(0), gap_colour(3), gap_colour(9)
-    ('#e8f1d9', '#fd8d3c', '#bd0026')
+    >>> gap_colour(0), gap_colour(7), gap_colour(25)
+    ('#e8f1d9', '#fd8d3c', '#800026')
     """
     colour = COLOURS[0]
     for lower, candidate in zip(CLASSES, COLOURS, strict=True):
@@ -114,12 +124,16 @@ def gaps_map(
         area_id = int(record["id"])
         if geometry is None or geometry.is_empty or area_id not in counts:
             continue
-        count = counts[area_id]
-        tip = f"<b>{html.escape(str(record['name']))}</b><br>" + html.escape(
-            t("gaps.map_tooltip", language, count=count)
-        )
+        count, withheld = counts[area_id]
+        lines = [t("gaps.map_unmet", language, count=count) if count is not None
+                 else t("gaps.map_all_withheld", language)]
+        if withheld and count is not None:
+            lines.append(t("gaps.map_some_withheld", language))
+        lines.append(t("gaps.map_tooltip", language, count=len(missing.get(area_id, []))))
         if missing.get(area_id):
-            tip += "<br>" + html.escape(", ".join(missing[area_id][:6]))
+            lines.append(", ".join(missing[area_id][:6]))
+        tip = f"<b>{html.escape(str(record['name']))}</b><br>" + "<br>".join(
+            html.escape(line) for line in lines)
         selected = area_id == selected_area_id
         features.append({
             "type": "Feature",
@@ -130,7 +144,8 @@ def gaps_map(
                 "style": {
                     "color": SELECTED_LINE if selected else LINE,
                     "weight": 5 if selected else 1.5,
-                    "fillColor": gap_colour(count), "fillOpacity": 0.7,
+                    "fillColor": WITHHELD_COLOUR if count is None else gap_colour(count),
+                    "fillOpacity": 0.7, **({"dashArray": "6 4"} if withheld else {}),
                 },
                 "tooltip": tip,
             },
@@ -154,19 +169,24 @@ def legend_html(
     language: str = "pl", *, attribution: str | None = None, straight_line: bool = True
 ) -> str:
     """The legend: the classes, how distances were measured and the network's licence."""
-    uppers = [c - 1 for c in CLASSES[1:]]
+    uppers: list[int | None] = [c - 1 for c in CLASSES[1:]]
     items = []
     for lower, upper, colour in zip(CLASSES, [*uppers, None], COLOURS, strict=True):
         span = str(lower) if upper == lower else (
             f"{lower}+" if upper is None else f"{lower}–{upper}")
-        items.append(
-            f"<li><span style='display:inline-block;width:18px;height:12px;"
-            f"background:{colour};border:1px solid {LINE}'></span>{html.escape(span)}</li>"
-        )
+        items.append(_swatch(colour, span))
+    items.append(_swatch(WITHHELD_COLOUR, t("gaps.legend_withheld", language)))
     notes = [t("gaps.legend_straight" if straight_line else "gaps.legend_street", language)]
     if attribution:
         notes.append(attribution)
     return (
-        f"<h4>{html.escape(t('gaps.legend_title', language))}</h4><ul>{''.join(items)}</ul>"
+        f"<h4>{html.escape(t('gaps.legend_unmet', language))}</h4><ul>{''.join(items)}</ul>"
         + "".join(f"<p class='calmap-note'>{html.escape(n)}</p>" for n in notes)
+    )
+
+
+def _swatch(colour: str, text: str) -> str:
+    return (
+        f"<li><span style='display:inline-block;width:18px;height:12px;background:{colour};"
+        f"border:1px solid {LINE}'></span>{html.escape(text)}</li>"
     )
