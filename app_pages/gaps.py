@@ -102,8 +102,14 @@ folium_map = gaps_map.gaps_map(
 reply = st_folium(folium_map, key=PREFIX + "map", height=520, use_container_width=True,
                   returned_objects=["last_active_drawing"])
 clicked = ((reply or {}).get("last_active_drawing") or {}).get("properties", {}).get("area_id")
-if clicked in options and clicked != state.get(picked_key):
-    state.put(picked_key, clicked)
+# The map repeats its last click on every run: only a new click picks the area, so
+# an area chosen in the list afterwards stays chosen.
+if clicked in options and clicked != state.get(PREFIX + "clicked"):
+    state.put(PREFIX + "clicked", clicked)
+    if clicked != state.get(picked_key):
+        # Drawn again at once, so the clicked area stands out on the map too.
+        state.put(picked_key, clicked)
+        st.rerun()
 caption = t("gaps.legend_straight" if straight else "gaps.legend_street", lang)
 if not straight and found.attribution:
     caption += f" · {found.attribution}"

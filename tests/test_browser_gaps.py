@@ -46,5 +46,7 @@ def test_clicking_an_area_on_the_map_shows_what_is_missing_there(app_url):
         heading = tab.get_by_text("Czego brakuje:")
         heading.wait_for(timeout=60_000)
         assert tab.locator('[data-testid="stDataFrame"]').count() >= 2
+        # The clicked area is drawn again with a thick outline.
+        map_frame(tab, ready='path.leaflet-interactive[stroke-width="5"]')
         screenshot(tab, "gaps-area-1366x800.png")
         assert tab.page_errors == []

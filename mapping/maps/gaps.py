@@ -131,9 +131,13 @@ def gaps_map(
             lines.append(t("gaps.map_some_withheld", language))
         lines.append(t("gaps.map_tooltip", language, count=len(missing.get(area_id, []))))
         if missing.get(area_id):
-            lines.append(", ".join(missing[area_id][:6]))
-        tip = f"<b>{html.escape(str(record['name']))}</b><br>" + "<br>".join(
-            html.escape(line) for line in lines)
+            lines.append(", ".join(missing[area_id]))
+        if len(missing.get(area_id, [])) > 3:
+            lines[-1] = ", ".join(missing[area_id][:3]) + ", …"
+        # Leaflet's tooltips do not wrap: a fixed width keeps a long list on the map.
+        tip = (f"<div style='white-space:normal;width:260px'>"
+               f"<b>{html.escape(str(record['name']))}</b><br>"
+               + "<br>".join(html.escape(line) for line in lines) + "</div>")
         selected = area_id == selected_area_id
         features.append({
             "type": "Feature",
