@@ -121,10 +121,14 @@ if found.straight_sources:
 st.subheader(t("gaps.ranking_heading", lang), anchor=False)
 st.caption(t("gaps.ranking_rule", lang))
 ranked = coverage.ranked(found)
-if not ranked:
+every_gap = st.toggle(t("gaps.show_empty", lang), key=PREFIX + "every_gap")
+# By default only gaps where someone's need is unmet (or the count is withheld):
+# a category nobody in the area has named is a gap on paper only.
+listed = ranked if every_gap else [c for c in ranked if c.unmet is None or c.unmet > 0]
+if not listed:
     st.success(t("gaps.none", lang))
 else:
-    st.dataframe(_rows(ranked), hide_index=True, width="stretch", key=PREFIX + "ranking")
+    st.dataframe(_rows(listed), hide_index=True, width="stretch", key=PREFIX + "ranking")
 
 area = st.selectbox(
     t("gaps.area_pick", lang), options, format_func=lambda a: area_names[a], index=None,

@@ -49,4 +49,7 @@ def test_clicking_an_area_on_the_map_shows_what_is_missing_there(app_url):
         # The clicked area is drawn again with a thick outline.
         map_frame(tab, ready='path.leaflet-interactive[stroke-width="5"]')
         screenshot(tab, "gaps-area-1366x800.png")
+        heading.scroll_into_view_if_needed()
+        tab.wait_for_timeout(300)
+        screenshot(tab, "gaps-area-detail-1366x800.png")
         assert tab.page_errors == []

@@ -51,6 +51,10 @@ def test_the_demo_city_shows_its_gaps_ranked_and_says_distances_are_straight_lin
     statuses = list(ranking["Stan"])
     # Not covered first, then no rule yet: the ranking rule the page states.
     assert statuses == sorted(statuses, key=lambda s: {"bez pokrycia": 0}.get(s, 1))
+    # Only gaps where a need is unmet, until the toggle shows the empty categories too.
+    assert "0" not in set(ranking["Niezaspokojone potrzeby"])
+    at = at.toggle(key=KEY + "every_gap").set_value(True).run()
+    assert len(at.dataframe[0].value) > len(ranking)
 
 
 def test_choosing_an_area_shows_what_is_missing_there_and_what_is_closest(
