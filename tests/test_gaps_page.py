@@ -114,3 +114,21 @@ def test_a_viewer_never_sees_a_team_only_resource_and_small_counts_stay_withheld
     assert "Klub zespołu" not in str(shown.to_dict())
     withheld = shown[shown["Niezaspokojone potrzeby"] == "ukryte (mniej niż 5)"]
     assert "bez pokrycia" in set(withheld["Stan"])
+
+
+def test_an_editor_opens_the_action_plan_of_an_unmet_need_from_its_area(
+    monkeypatch, demo_db_url
+):
+    at = start(monkeypatch, demo_db_url).switch_page(PAGE).run()
+    first_area = at.dataframe[0].value.iloc[0]["Obszar"]
+    box = at.selectbox(key=KEY + "area")
+    at = box.select_index(box.options.index(first_area)).run()
+    need = at.selectbox(key=KEY + "need")
+    assert need.options
+    at = need.select_index(0).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    # The need's plan, as under its form in the editor: its actions and a form to add one.
+    headings = [h.value for h in at.main.subheader]
+    assert "Kto odpowiada na tę potrzebę" in headings
+    assert "Plan działań dla tej potrzeby" in headings
+    assert "Dodaj działanie" in [b.label for b in at.main.button]
