@@ -100,6 +100,8 @@ def test_a_viewer_never_sees_a_team_only_resource_and_small_counts_stay_withheld
     url, world = team_only_world
     editor = sign_in(start(monkeypatch, url, auth="password"), "ewa").switch_page(PAGE).run()
     assert not editor.exception
+    # Distances on the streets of an OpenStreetMap network: said, with its licence.
+    assert "Odległości pieszo po ulicach · © OpenStreetMap contributors" in captions(editor)
     area_name = editor.selectbox(key=KEY + "area").options[0]
     editor, shown = area_detail(editor, area_name)
     seniors = shown[shown["Najbliżej"] == "Klub zespołu"]
