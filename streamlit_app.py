@@ -102,6 +102,7 @@ chosen_page = st.navigation(
         _page("snapshots.py", "snapshots", "history"),
         _page("june.py", "june", "print"),
         _page("actions.py", "actions", "checklist"),
+        _page("gaps.py", "gaps", "travel_explore"),
         # Editors and admins only: answers are their team's; viewers see published needs.
         *([_page("surveys.py", "surveys", "assignment")] if actor.can_edit else []),
     ]

@@ -1,0 +1,160 @@
+"""Coverage gaps: which need categories no resource or partner addresses within walking reach.
+
+For the city, team or area chosen in the sidebar: a choropleth of the need
+categories left uncovered in each area, the gaps ranked (not covered first,
+then no rule yet; more unmet needs, then more residents), and for one area
+(clicked on the map or chosen in the list) what is missing there and what is
+closest. The coverage service reads through the user's session, so a viewer
+never sees team-only needs or resources, and small counts stay withheld.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from mapping import catalog
+from mapping.i18n import t
+from mapping.maps import gaps as gaps_map
+from mapping.services import coverage, layers
+from mapping.services.coverage import Cell
+from mapping.ui import cached_reads, need_plan, state
+from mapping.ui.page import open_page
+from mapping.ui.safe_text import md_t
+
+PREFIX = state.GAPS
+
+page = open_page("gaps")
+lang = page.lang
+actor = page.require_actor()
+
+st.title(t("gaps.page_heading", lang), anchor=False)
+st.caption(t("gaps.page_intro", lang))
+
+
+def read(session: Any) -> tuple[Any, coverage.Coverage | None, dict[str, str]]:
+    """The areas in the sidebar's scope, their coverage and the need categories' labels."""
+    frame = layers.areas(session, state.city(), state.team_id())
+    chosen = state.area_id()
+    if chosen is not None:
+        # The chosen area and the estates inside it.
+        frame = frame[(frame["id"] == chosen) | (frame["parent_id"] == chosen)]
+    # Coverage is per district or estate: a city's outline is no area of its own.
+    frame = frame[frame["kind"] != "city"]
+    ids = [int(i) for i in frame["id"]]
+    entries = catalog.by_code(session, "need_category")
+    labels = {code: e.label(lang) for code, e in entries.items()}
+    if not ids:
+        return frame, None, labels
+    return frame, coverage.compute(session, actor, area_ids=ids), labels
+
+
+outcome = page.run(read)
+if outcome.error is not None:
+    page.show_error(outcome.error)
+    st.stop()
+area_frame, found, labels = outcome.value
+if found is None:
+    st.info(t("gaps.none", lang))
+    st.stop()
+assert found is not None  # noqa: S101 - st.stop() above
+straight = found.distance_kind == coverage.STRAIGHT_LINE
+area_names = {int(r["id"]): str(r["name"]) for r in area_frame.to_dict("records")}
+cells_by_area: dict[int, list[Cell]] = {}
+for c in found.cells:
+    cells_by_area.setdefault(c.area_id, []).append(c)
+options = [a for a in area_names if a in cells_by_area]
+picked_key = PREFIX + "area"
+
+
+def _distance(c: Cell) -> str:
+    if c.nearest is None:
+        return t("gaps.nothing_near", lang)
+    return need_plan.distance_label(c.nearest.metres, c.nearest.distance_kind, lang)
+
+
+def _count(value: int | None) -> str:
+    return t("gaps.withheld", lang) if value is None else str(value)
+
+
+def _rows(cells: list[Cell]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        t("gaps.col_area", lang): c.area_name,
+        t("gaps.col_category", lang): labels.get(c.need_category, c.need_category),
+        t("gaps.col_status", lang): t(f"gaps.status_{c.status}", lang),
+        t("gaps.col_unmet", lang): _count(c.unmet),
+        t("gaps.col_population", lang): "" if c.population is None else str(c.population),
+        t("gaps.col_nearest", lang): c.nearest.name if c.nearest else "",
+        t("gaps.col_distance", lang): _distance(c),
+        t("gaps.col_limit", lang): f"{c.limit_m} m",
+    } for c in cells])
+
+
+folium_map = gaps_map.gaps_map(
+    area_frame, found.cells, lang, selected_area_id=state.get(picked_key), labels=labels,
+    attribution=None if straight else found.attribution, straight_line=straight,
+    tiles_url=page.cfg.tiles_url, tiles_attribution=page.cfg.tiles_attribution,
+    leaflet=cached_reads.leaflet_links(),
+)
+reply = st_folium(folium_map, key=PREFIX + "map", height=520, use_container_width=True,
+                  returned_objects=["last_active_drawing"])
+clicked = ((reply or {}).get("last_active_drawing") or {}).get("properties", {}).get("area_id")
+# The map repeats its last click on every run: only a new click picks the area, so
+# an area chosen in the list afterwards stays chosen.
+if clicked in options and clicked != state.get(PREFIX + "clicked"):
+    state.put(PREFIX + "clicked", clicked)
+    if clicked != state.get(picked_key):
+        # Drawn again at once, so the clicked area stands out on the map too.
+        state.put(picked_key, clicked)
+        st.rerun()
+caption = t("gaps.legend_straight" if straight else "gaps.legend_street", lang)
+if not straight and found.attribution:
+    caption += f" · {found.attribution}"
+st.caption(caption)
+if found.straight_sources:
+    st.caption(md_t("gaps.straight_sources", lang,
+                    names=", ".join(name for _, _, name in found.straight_sources)))
+
+st.subheader(t("gaps.ranking_heading", lang), anchor=False)
+st.caption(t("gaps.ranking_rule", lang))
+ranked = coverage.ranked(found)
+every_gap = st.toggle(t("gaps.show_empty", lang), key=PREFIX + "every_gap")
+# By default only gaps where someone's need is unmet (or the count is withheld):
+# a category nobody in the area has named is a gap on paper only.
+listed = ranked if every_gap else [c for c in ranked if c.unmet is None or c.unmet > 0]
+if not listed:
+    st.success(t("gaps.none", lang))
+else:
+    st.dataframe(_rows(listed), hide_index=True, width="stretch", key=PREFIX + "ranking")
+
+area = st.selectbox(
+    t("gaps.area_pick", lang), options, format_func=lambda a: area_names[a], index=None,
+    key=picked_key, placeholder=t("gaps.area_hint", lang),
+)
+if area is not None:
+    st.subheader(md_t("gaps.area_heading", lang, area=area_names[area]), anchor=False)
+    missing = [c for c in ranked if c.area_id == area]
+    if not missing:
+        st.success(t("gaps.area_complete", lang))
+    # Every category of the area, the gaps first: what is missing and what is closest.
+    rest = [c for c in cells_by_area[area] if c not in missing]
+    st.dataframe(_rows(missing + rest), hide_index=True, width="stretch",
+                 key=PREFIX + "area_rows")
+    unmet = {i: c for c in missing for i in c.unmet_ids}
+    if unmet and actor.can_edit:
+        need = st.selectbox(
+            t("gaps.plan_pick", lang), list(unmet), index=None, key=PREFIX + "need",
+            format_func=lambda i: t("gaps.need_label", lang, id=i, category=labels.get(
+                unmet[i].need_category, unmet[i].need_category)),
+            placeholder=t("gaps.plan_hint", lang),
+        )
+        if need is not None:
+            teams_of = {int(r["id"]): r["team_id"] for r in area_frame.to_dict("records")}
+            may_edit = actor.may_edit_team(teams_of.get(area))
+            need_plan.panel(page.url, actor, need, lang, may_edit, {}, {})
+    st.page_link("app_pages/actions.py", label=t("gaps.plan_page", lang),
+                 icon=":material/checklist:")
+st.caption(t("gaps.reach_note", lang))
