@@ -137,6 +137,23 @@ def test_without_a_street_network_distances_are_straight_lines_and_say_so(sessio
     assert seniors.unmet_ids == (far,) and near not in seniors.unmet_ids
 
 
+
+def test_a_resource_in_another_city_is_not_offered_as_the_nearest(session):
+    world = build_world(session)
+    add_need(session, world, offset(ORIGIN, 0, 300))
+    # A senior club in Wrocław, some 370 km from Brzeźno: no answer for Gdańsk.
+    add_resource(session, "Klub Seniora we Wrocławiu", "senior_club", (17.03, 51.11),
+                 world.area_a)
+    seniors = cell(coverage.compute(session, world.admin, area_ids=[world.area_a]),
+                   world.area_a)
+    assert seniors.status == "not_covered" and seniors.nearest is None
+    add_resource(session, "Klub Seniora w Oliwie", "senior_club", offset(ORIGIN, 0, 5_000),
+                 world.area_a)
+    seniors = cell(coverage.compute(session, world.admin, area_ids=[world.area_a]),
+                   world.area_a)
+    assert seniors.nearest is not None and seniors.nearest.name == "Klub Seniora w Oliwie"
+    assert 0 < seniors.nearest.metres <= 5_000  # from the area's edge
+
 def test_a_resource_on_an_island_of_streets_is_measured_in_a_straight_line_and_named(session):
     world = build_world(session)
     origin = ORIGIN

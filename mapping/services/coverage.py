@@ -40,6 +40,9 @@ STRAIGHT_LINE = addressing.STRAIGHT_LINE
 # As the survey indicators (surveys.disclosure_tables.DEFAULT_THRESHOLD).
 DISCLOSURE_THRESHOLD = 5
 STATUSES = ("covered", "not_covered", "no_rule")
+# The farthest a "nearest" addresser is looked for (the walking limit's upper
+# bound): a club in another city, hundreds of kilometres away, is no answer.
+NEAREST_SEARCH_M = 10_000
 
 
 @dataclass(frozen=True)
@@ -529,12 +532,14 @@ def _nearest_straight(
                 SELECT src.layer, src.id, src.name,
                        ST_Distance(CAST(src.geom AS geography), CAST(a.geom AS geography)) AS metres
                 FROM (SELECT src.* FROM ({_STRAIGHT_SOURCES}) src, area a WHERE a.id = :a
+                      AND src.geom && ST_Expand(a.geom, :far_deg)
                       -- The nearest in degrees first: metres on the spheroid for a few only.
                       ORDER BY src.geom <-> a.geom LIMIT 10) src, area a WHERE a.id = :a
-            ) near ORDER BY metres, layer, id LIMIT 1
+            ) near WHERE metres <= :far ORDER BY metres, layer, id LIMIT 1
             """
         ),
-        {**_question_params(question, visible), "a": area.id},
+        {**_question_params(question, visible), "a": area.id, "far": float(NEAREST_SEARCH_M),
+         "far_deg": NEAREST_SEARCH_M * DEG_PER_M},
     ).first()
     if row is None:
         return None
