@@ -63,3 +63,28 @@ def test_a_team_only_needs_resource_link_never_shows_through_history(plan_db):  
                 assert outsiders_versions(s) == []
         finally:
             engine.dispose()
+
+
+def test_the_downgrade_to_0009_and_upgrade_back_keep_the_existing_links(plan_db):  # noqa: F811
+    from alembic import command
+
+    from mapping.db import schema
+
+    url, world, public, _hidden, _partner = plan_db
+    library = _resource(url, world)
+    seen = _run(url, lambda s: addressing.need_links(s, world.editor_a, public))
+    _run(url, lambda s: addressing.set_need_links(s, world.editor_a, public, [library], [], seen))
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(schema.alembic_config(conn), "0009_streets")
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT need_id, resource_id FROM need_resource").all()
+        assert [tuple(r) for r in rows] == [(public, library)]
+        schema.upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT id IS NOT NULL, need_id, resource_id FROM need_resource").all()
+        assert [tuple(r) for r in rows] == [(True, public, library)]
+    finally:
+        engine.dispose()
