@@ -61,6 +61,7 @@ HISTORY_TABLES = (
     "action",
     "action_partner",
     "need_partner",
+    "need_resource",
 )
 
 
@@ -321,12 +322,18 @@ class NeedResource(Base):
     """A resource that responds to a need."""
 
     __tablename__ = "need_resource"
+    # Its own id (0010) so that history records every link and unlink.
+    __table_args__ = (
+        UniqueConstraint("need_id", "resource_id", name="uq_need_resource"),
+        Index("ix_need_resource_resource_id", "resource_id"),
+    )
 
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     need_id: Mapped[int] = mapped_column(
-        ForeignKey("need.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("need.id", ondelete="CASCADE"), nullable=False
     )
     resource_id: Mapped[int] = mapped_column(
-        ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("resource.id", ondelete="CASCADE"), nullable=False
     )
 
 

@@ -452,7 +452,7 @@ def _last_link_author(session: Session, need_id: int) -> str | None:
     latest = session.execute(
         select(LayerHistory.app_user, LayerHistory.db_user)
         .where(
-            LayerHistory.table_name == "need_partner",
+            LayerHistory.table_name.in_(("need_partner", "need_resource")),
             LayerHistory.row_data["need_id"].astext == str(need_id),
         )
         .order_by(LayerHistory.id.desc())
@@ -462,12 +462,16 @@ def _last_link_author(session: Session, need_id: int) -> str | None:
 
 
 def link_history(session: Session, actor: Actor, need_id: int) -> list[pins.Version]:
-    """Every partner linked to or unlinked from a need by hand, newest first (those visible)."""
+    """Every partner or resource linked to or unlinked from a need by hand, newest first.
+
+    Only the versions the actor may see (the ``layer_history`` policy, per version).
+    A resource link's ``data`` has ``resource_id``, a partner link's ``partner_id``.
+    """
     need = pins.get_pin(session, actor, "need", need_id)
     rows = session.scalars(
         select(LayerHistory)
         .where(
-            LayerHistory.table_name == "need_partner",
+            LayerHistory.table_name.in_(("need_partner", "need_resource")),
             LayerHistory.row_data["need_id"].astext == str(need.id),
         )
         .order_by(LayerHistory.id.desc())

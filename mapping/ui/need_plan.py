@@ -164,12 +164,17 @@ def _links(
                     t("editor.col_when", lang): v.changed_at.strftime("%Y-%m-%d %H:%M:%S"),
                     t("editor.col_who", lang): v.changed_by,
                     t("plan.col_change", lang): t(f"plan.op_{v.operation.lower()}", lang),
-                    t("plan.col_name", lang): names["partner"].get(
-                        int(v.data.get("partner_id") or 0), f"#{v.data.get('partner_id')}"
-                    ),
+                    t("plan.col_name", lang): _link_name(names, v.data),
                 }
                 for v in read["history"]
             ]), hide_index=True, width="stretch")
+
+
+def _link_name(names: dict[str, dict[int, str]], data: dict[str, Any]) -> str:
+    """The name of the partner or resource a link version names (``#id`` once it is gone)."""
+    layer = "resource" if "resource_id" in data else "partner"
+    ident = data.get(f"{layer}_id")
+    return names[layer].get(int(ident or 0), f"#{ident}")
 
 
 def _reload_links(opened: tuple[int, int]) -> None:
