@@ -13,9 +13,9 @@ Create Date: 2026-12-06
   policies), so a team-only need's link never shows through history.
 
 Downgrade drops the history trigger, the id and the policy case and restores
-the pair as primary key; the links themselves are kept. Link versions already
-in ``layer_history`` stay and fall back to the policy's ELSE branch (any
-signed-in person), so purge them first if team-only links must stay hidden.
+the pair as primary key; the links themselves are kept. The link versions
+already in ``layer_history`` are deleted: under the old policy they would fall
+to its ELSE branch (any signed-in person) and show a team-only need's links.
 """
 
 from alembic import op
@@ -94,6 +94,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Before the policy loses its case for them: see the module's docstring.
+    op.execute("DELETE FROM layer_history WHERE table_name = 'need_resource'")
     op.execute("DROP POLICY layer_history_select ON layer_history")
     op.execute(_history_policy(with_resource_links=False))
     op.execute("DROP TRIGGER IF EXISTS need_resource_history ON need_resource")
