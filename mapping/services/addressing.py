@@ -344,8 +344,8 @@ def link_need_to_partners(
         session.scalars(select(NeedPartner.partner_id).where(NeedPartner.need_id == need.id))
     )
     if seen is not None and sorted(set(seen)) != current:
-        latest = session.execute(
-            select(LayerHistory.app_user, LayerHistory.db_user)
+        latest = session.scalars(
+            select(LayerHistory)
             .where(
                 LayerHistory.table_name == "need_partner",
                 LayerHistory.row_data["need_id"].astext == str(need.id),
@@ -353,7 +353,7 @@ def link_need_to_partners(
             .order_by(LayerHistory.id.desc())
             .limit(1)
         ).first()
-        who = None if latest is None else latest.app_user or f"{latest.db_user} (QGIS/SQL)"
+        who = None if latest is None else latest.author
         raise ConflictError({"partner_ids": (sorted(set(seen)), current)}, who)
     removed = set(current) - set(wanted)
     if removed:
@@ -448,9 +448,9 @@ def set_need_links(
 
 
 def _last_link_author(session: Session, need_id: int) -> str | None:
-    """Who last linked or unlinked a partner of the need (resource links keep no history)."""
-    latest = session.execute(
-        select(LayerHistory.app_user, LayerHistory.db_user)
+    """Who last linked or unlinked a partner or a resource of the need."""
+    latest = session.scalars(
+        select(LayerHistory)
         .where(
             LayerHistory.table_name.in_(("need_partner", "need_resource")),
             LayerHistory.row_data["need_id"].astext == str(need_id),
@@ -458,7 +458,7 @@ def _last_link_author(session: Session, need_id: int) -> str | None:
         .order_by(LayerHistory.id.desc())
         .limit(1)
     ).first()
-    return None if latest is None else latest.app_user or f"{latest.db_user} (QGIS/SQL)"
+    return None if latest is None else latest.author
 
 
 def link_history(session: Session, actor: Actor, need_id: int) -> list[pins.Version]:
@@ -476,13 +476,4 @@ def link_history(session: Session, actor: Actor, need_id: int) -> list[pins.Vers
         )
         .order_by(LayerHistory.id.desc())
     )
-    return [
-        pins.Version(
-            history_id=h.id,
-            changed_at=h.changed_at,
-            changed_by=h.app_user or f"{h.db_user} (QGIS/SQL)",
-            operation=h.operation,
-            data=h.row_data or {},
-        )
-        for h in rows
-    ]
+    return [pins.Version.of(h) for h in rows]
