@@ -105,7 +105,10 @@ def mark_point(tab, lon, lat):
 def pending(tab):
     """The outbox as the page shows it: the count and each entry's state."""
     count = tab.get_by_test_id("calmap-pending").get_attribute("data-count")
-    states = [e.get_attribute("data-state") for e in tab.get_by_test_id("calmap-entry").all()]
+    # All entries read in one go: one sent meanwhile leaves the list, and a
+    # locator of it taken before would wait for it in vain.
+    states = tab.get_by_test_id("calmap-entry").evaluate_all(
+        "entries => entries.map(e => e.getAttribute('data-state'))")
     return int(count or 0), states
 
 

@@ -269,8 +269,9 @@ def test_killing_the_import_leaves_all_of_it_or_none(admin_url, template_url, po
         for name in reversed(made):
             _drop_database(admin_url, name)
     report("killing the import", window, runs)
-    # The earliest kill comes while the INSERT is still running.
-    assert runs[0].rows == 0
+    # Some kill landed before the COMMIT and left nothing. (Not always the
+    # earliest: on a loaded machine the import can outrun the calibration.)
+    assert any(r.rows == 0 for r in runs)
     assert all(r.rows == ROWS for r in runs if r.returncode == 0)
 
 
@@ -409,6 +410,8 @@ def test_killing_the_database_server_leaves_all_of_the_import_or_none(own_cluste
         runs.append(Run(delay, code, imported(url), time.monotonic() - began, restart))
         _drop_database(admin, f"run{k}")
     report("killing the database server", window, runs)
-    assert runs[0].rows == 0
+    # Some kill landed before the COMMIT and left nothing. (Not always the
+    # earliest: on a loaded machine the import can outrun the calibration.)
+    assert any(r.rows == 0 for r in runs)
     # An import told its COMMIT succeeded finds its rows after the crash and recovery.
     assert all(r.rows == ROWS for r in runs if r.returncode == 0)
