@@ -119,7 +119,8 @@ def test_an_organiser_pins_a_resource_on_a_tablet(tablet, world_app):
     form.get_by_label("Nazwa").fill("Biblioteka Brzeźno")
     form.get_by_label("Telefon").fill("58 123 45 67")
     form.get_by_role("button", name="Zapisz nowy wpis").click()
-    tablet.get_by_text("Zapisano nowy wpis „Biblioteka Brzeźno”.").wait_for(timeout=30_000)
+    # Said twice: on the page and in the field toast at the top (mapping/ui/field_sync.js).
+    tablet.get_by_text("Zapisano nowy wpis „Biblioteka Brzeźno”.").first.wait_for(timeout=30_000)
 
     with Session(engine) as session:
         row = session.scalars(select(Resource)).one()
