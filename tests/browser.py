@@ -109,12 +109,21 @@ def open_sidebar(tab: Any) -> Any:
     """Unfold Streamlit's sidebar (folded on a touch device) and wait until it has slid in."""
     bar = tab.get_by_test_id("stSidebar")
     bar.wait_for(state="attached", timeout=60_000)
-    if bar.get_attribute("data-collapsed") != "false":
-        tab.get_by_test_id("stExpandSidebarButton").click()
-    tab.wait_for_function(
-        "() => document.querySelector('[data-testid=stSidebar]')"
-        ".getAttribute('data-collapsed') === 'false'"
-    )
+    # The app folds the sidebar on a touch device when a page settles; a fold that
+    # lands just after our tap closes it again, so tap again as a person would.
+    for attempt in range(4):
+        if bar.get_attribute("data-collapsed") != "false":
+            tab.get_by_test_id("stExpandSidebarButton").click(timeout=30_000)
+        try:
+            tab.wait_for_function(
+                "() => document.querySelector('[data-testid=stSidebar]')"
+                ".getAttribute('data-collapsed') === 'false'",
+                timeout=10_000,
+            )
+            break
+        except Exception:  # noqa: BLE001 - folded again under the tap
+            if attempt == 3:
+                raise
     # On a phone it slides in over the page: a tap before it has arrived lands on
     # the page behind, which folds it again.
     tab.wait_for_function(
