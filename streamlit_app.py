@@ -87,25 +87,35 @@ def _page(path: str, key: str, icon: str, *, default: bool = False) -> st.Page:
 
 
 presenter_page = _page("presenter.py", "presenter", "slideshow")
-chosen_page = st.navigation(
-    [
+# Grouped by what people come to do; a section a role has no page in is left out.
+# ``expanded=True``: otherwise Streamlit folds a long list behind an English "View more".
+sections = {
+    t("navsection.map", lang): [
         _page("overview.py", "overview", "map", default=True),
         presenter_page,
-        # Editors and admins only: a viewer is never offered an import or an editor.
-        *([_page("bulk_import.py", "bulk_import", "upload_file")] if actor.can_edit else []),
+        _page("gaps.py", "gaps", "travel_explore"),
+        _page("actions.py", "actions", "checklist"),
+    ],
+    # Editors and admins only: a viewer is never offered an import or an editor;
+    # answers to surveys are their team's (viewers see published needs).
+    t("navsection.editing", lang): [
         *([_page("editor.py", "editor", "edit_location_alt")] if actor.can_edit else []),
-        # Administrators only: areas shape every team's map.
-        *([_page("import_areas.py", "import_areas", "layers")] if actor.is_admin else []),
-        _page("teams.py", "teams", "groups"),
         *([_page("areas.py", "areas", "draw")] if actor.can_edit else []),
-        _page("export.py", "export", "download"),
+        *([_page("bulk_import.py", "bulk_import", "upload_file")] if actor.can_edit else []),
+        *([_page("surveys.py", "surveys", "assignment")] if actor.can_edit else []),
+    ],
+    t("navsection.reports", lang): [
+        _page("teams.py", "teams", "groups"),
         _page("snapshots.py", "snapshots", "history"),
         _page("june.py", "june", "print"),
-        _page("actions.py", "actions", "checklist"),
-        _page("gaps.py", "gaps", "travel_explore"),
-        # Editors and admins only: answers are their team's; viewers see published needs.
-        *([_page("surveys.py", "surveys", "assignment")] if actor.can_edit else []),
-    ]
-)
+        _page("export.py", "export", "download"),
+    ],
+    # Administrators only: areas shape every team's map.
+    t("navsection.admin", lang): [
+        *([_page("import_areas.py", "import_areas", "layers")] if actor.is_admin else []),
+    ],
+}
+chosen_page = st.navigation({name: pages for name, pages in sections.items() if pages},
+                            expanded=True)
 # ``?present=1`` on any map's address opens that map on the projector.
 (presenter_page if st.query_params.get("present") == "1" else chosen_page).run()
