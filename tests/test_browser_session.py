@@ -23,6 +23,10 @@ def demo_with_account(demo_db_url):
     with db.session_scope(engine) as session:
         if not any(u.username == "halina" for u, _ in accounts.list_users(session)):
             accounts.add_user(session, "halina", PASSWORD, "editor", display_name="Halina")
+        if not any(u.username == "ada" for u, _ in accounts.list_users(session)):
+            accounts.add_user(session, "ada", PASSWORD, "admin", display_name="Ada")
+        if not any(u.username == "zenon" for u, _ in accounts.list_users(session)):
+            accounts.add_user(session, "zenon", PASSWORD, "viewer", display_name="Zenon")
     engine.dispose()
     with running_app(
         {**app_env(demo_db_url), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "password"}
@@ -107,3 +111,32 @@ def test_guessing_passwords_is_throttled_with_a_message(demo_with_account):
     engine.dispose()
     assert [o for o, _ in logged][-5:] == ["wrong", "wrong", "wrong", "throttled", "throttled"]
     assert all(client for _, client in logged)
+
+
+def _navigation(tab) -> str:
+    nav = tab.get_by_test_id("stSidebarNav")
+    nav.get_by_role("link", name="Przegląd mapy").wait_for(timeout=60_000)
+    return nav.inner_text()
+
+
+def test_the_navigation_lists_every_page_of_a_role_in_sections_in_polish(demo_with_account):
+    base, _ = demo_with_account
+    with offline_tab(base, viewport={"width": 1366, "height": 800}) as tab:
+        _sign_in(tab, "ada", PASSWORD)
+        tab.get_by_text("Zalogowano: Ada").wait_for(timeout=60_000)
+        shown = _navigation(tab)
+        for heading in ("Mapa", "Edycja", "Zespoły i sprawozdania", "Administracja"):
+            assert heading in shown
+        for page in ("Spotkanie partnerstwa", "Luki w zasięgu", "Plan działań", "Edytor mapy",
+                     "Ankiety mieszkańców", "Pakiet czerwcowy", "Eksport danych",
+                     "Import obszarów"):
+            assert page in shown
+        # Streamlit folds a long list behind "View N more", in English.
+        assert "View" not in shown and "more" not in shown
+    with offline_tab(base, viewport={"width": 1366, "height": 800}) as tab:
+        _sign_in(tab, "zenon", PASSWORD)
+        tab.get_by_text("Zalogowano: Zenon").wait_for(timeout=60_000)
+        shown = _navigation(tab)
+        assert "Plan działań" in shown and "Eksport danych" in shown
+        # A viewer is offered nothing to edit, not even an empty section.
+        assert "Edycja" not in shown and "Edytor mapy" not in shown
