@@ -103,6 +103,8 @@ chosen_page = st.navigation(
         _page("june.py", "june", "print"),
         _page("actions.py", "actions", "checklist"),
         _page("gaps.py", "gaps", "travel_explore"),
+        # Administrators only: one street network serves every team's distances.
+        *([_page("streets.py", "streets", "route")] if actor.is_admin else []),
         # Editors and admins only: answers are their team's; viewers see published needs.
         *([_page("surveys.py", "surveys", "assignment")] if actor.can_edit else []),
     ]
