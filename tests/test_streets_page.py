@@ -1,4 +1,4 @@
-"""The street network page under AppTest: an admin loads a line file, sees the counts, removes it."""
+"""The street network page under AppTest: an admin loads a line file, sees counts, removes it."""
 
 from __future__ import annotations
 
