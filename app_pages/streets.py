@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -25,6 +26,8 @@ from mapping.ui.safe_text import md_t
 from mapping.ui.uploader import file_upload
 
 PREFIX = state.STREETS
+# Times are shown as the organisers' wall clock, like the action plan's.
+LOCAL_TIMEZONE = ZoneInfo("Europe/Warsaw")
 # ".osm.pbf" ends in "pbf"; GeoJSON also comes as ".json"; a Shapefile comes zipped.
 TYPES = ["pbf", "osm", "geojson", "json", "gpkg", "zip"]
 
@@ -48,7 +51,9 @@ def _city(name: str) -> str:
 
 
 def _when(summary: streets.StreetSummary) -> str:
-    return summary.imported_at.strftime("%Y-%m-%d %H:%M") if summary.imported_at else ""
+    if summary.imported_at is None:
+        return ""
+    return summary.imported_at.astimezone(LOCAL_TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
 st.subheader(t("streets.loaded_heading", lang), anchor=False)
@@ -71,11 +76,14 @@ else:
 st.subheader(t("streets.load_heading", lang), anchor=False)
 cities = cached_reads.cities(page.url)
 chosen = state.city()
-city = st.selectbox(
-    t("streets.city", lang), cities,
-    index=cities.index(chosen) if chosen in cities else (0 if cities else None),
-    key=PREFIX + "city", help=t("streets.city_help", lang),
-)
+city: str | None = None
+if cities:
+    city = st.selectbox(
+        t("streets.city", lang), cities, index=cities.index(chosen) if chosen in cities else 0,
+        key=PREFIX + "city", help=t("streets.city_help", lang),
+    )
+else:
+    st.caption(t("streets.no_cities", lang))
 uploaded = file_upload(t("streets.upload", lang), lang, types=TYPES, key=PREFIX + "file",
                        help=t("streets.upload_help", lang))
 with st.expander(t("streets.options", lang)):
