@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -121,6 +122,8 @@ def read_streets(path: Path, crs: str | None = None, layer: str | None = None) -
     if not path.exists():
         raise UserError("streets.unreadable", name=path.name, reason="no such file")
     source_crs = "EPSG:4326"
+    geoms: list[Any]
+    props: list[dict[str, object]]
     if is_osm:
         geoms, props = _read_osm(path)
     else:
