@@ -128,3 +128,15 @@ def test_an_editor_is_not_offered_the_street_page(monkeypatch, world_db):
     assert not at.exception
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(PAGE)
+
+
+def test_the_page_speaks_english_too(monkeypatch, world_db):
+    url, world = world_db
+    at = start(monkeypatch, url)
+    at.sidebar.radio(key="calmap.language").set_value("en").run()
+    at = at.switch_page(PAGE).run()
+    assert at.main.title[0].value == "Street network for walking distances"
+    at = load(at, cross(*world.point_a), "streets.geojson")
+    assert not at.exception
+    assert "4 edges, 5 junctions" in at.success[0].value
+    assert "Junctions" in at.dataframe[0].value.columns
