@@ -62,6 +62,7 @@ if not networks:
 else:
     st.dataframe(pd.DataFrame([{
         t("streets.col_city", lang): _city(n.city),
+        t("streets.col_file", lang): n.source_name,
         t("streets.col_edges", lang): n.edge_count,
         t("streets.col_junctions", lang): n.vertex_count,
         t("streets.col_km", lang): n.length_km,
@@ -69,7 +70,6 @@ else:
         t("streets.col_largest", lang): f"{100 * n.largest_share:.1f}%",
         t("streets.col_when", lang): _when(n),
         t("streets.col_by", lang): n.imported_by or "",
-        t("streets.col_file", lang): n.source_name,
         t("streets.col_attribution", lang): n.attribution,
     } for n in networks]), hide_index=True, width="stretch", key=PREFIX + "table")
 
