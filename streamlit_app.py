@@ -110,9 +110,11 @@ sections = {
         _page("june.py", "june", "print"),
         _page("export.py", "export", "download"),
     ],
-    # Administrators only: areas shape every team's map.
+    # Administrators only: areas shape every team's map, and one street network
+    # serves every team's distances.
     t("navsection.admin", lang): [
         *([_page("import_areas.py", "import_areas", "layers")] if actor.is_admin else []),
+        *([_page("streets.py", "streets", "route")] if actor.is_admin else []),
     ],
 }
 chosen_page = st.navigation({name: pages for name, pages in sections.items() if pages},

@@ -129,7 +129,7 @@ def test_the_navigation_lists_every_page_of_a_role_in_sections_in_polish(demo_wi
             assert heading in shown
         for page in ("Spotkanie partnerstwa", "Luki w zasięgu", "Plan działań", "Edytor mapy",
                      "Ankiety mieszkańców", "Pakiet czerwcowy", "Eksport danych",
-                     "Import obszarów"):
+                     "Import obszarów", "Sieć ulic"):
             assert page in shown
         # Streamlit folds a long list behind "View N more", in English.
         assert "View" not in shown and "more" not in shown

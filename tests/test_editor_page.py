@@ -341,6 +341,33 @@ def test_tapping_a_pin_opens_it_and_its_form_edits_it(monkeypatch, world_db):
     assert at.session_state[state.EDITOR_OPEN].version == 2
 
 
+def test_an_open_need_has_one_resource_picker_and_saving_its_form_keeps_the_links(
+    monkeypatch, world_db
+):
+    _, world, engine = world_db
+    lon, lat = world.point_a
+    library = make_pin(engine, world.editor_a, "resource", world.area_a, LIBRARY,
+                       (lon + 0.003, lat))
+    need = make_pin(engine, world.editor_a, "need", world.area_a, NEED, world.point_a)
+    with Session(engine) as session, session.begin():
+        pins.link_need_to_resources(session, world.editor_a, need, [library.id])
+    at = open_editor(monkeypatch, world_db)
+    at.radio(key=state.EDITOR_LAYER).set_value("need").run()
+    tap_pin(at, lat, lon)
+    assert at.session_state[state.EDITOR_OPEN].id == need.id
+    # The plan panel's picker is the one left; the pin form has none.
+    pickers = [m.key for m in at.multiselect if "resource" in (m.key or "")]
+    generation = at.session_state[state.EDITOR_GENERATION]
+    assert pickers == [f"calmap.editor.plan.resources.{need.id}.{generation}"]
+    at.text_input(key=edit_form(at, "name")).input("Samotność seniorów w Brzeźnie")
+    at.button(key=edit_form(at, "save")).click().run()
+    assert not at.exception
+    assert "Zapisano zmiany." in texts(at.success)
+    with Session(engine) as session:
+        assert session.scalars(select(NeedResource.resource_id)).all() == [library.id]
+        assert session.get(Need, need.id).name == "Samotność seniorów w Brzeźnie"
+
+
 def test_a_conflict_shows_the_other_persons_change_and_writes_nothing(monkeypatch, world_db):
     _, world, engine = world_db
     ref = make_pin(engine, world.editor_a, "resource", world.area_a, LIBRARY, world.point_a)

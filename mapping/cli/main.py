@@ -163,6 +163,8 @@ def demo_command() -> None:
     """Load the demo city (real boundaries and venues; illustrative needs). Safe to re-run."""
     from mapping import catalog, demo
     from mapping.db import schema
+    from mapping.demo.plan import load_plan
+    from mapping.demo.streets import load_streets
 
     with user_errors():
         cfg = _config()
@@ -172,9 +174,16 @@ def demo_command() -> None:
             with db.session_scope(engine, app_user="calmap-demo") as session:
                 catalog.install_defaults(session)
                 report = demo.load_demo(session)
+                # Apart from load_demo: the tests' demo database stays straight-line and planless.
+                network = load_streets(session)
+                actions_added = load_plan(session)
         finally:
             engine.dispose()
         typer.echo(f"demo data loaded: {report}")
+        if network is not None:
+            typer.echo(f"demo streets of {network.city}: {network.edge_count} edges, "
+                       f"{network.length_km} km ({network.attribution})")
+        typer.echo(f"demo action plan: {actions_added} actions added")
 
 
 @app.command("serve")

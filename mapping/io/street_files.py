@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -53,6 +54,8 @@ class Network:
     names: list[str | None]
     attribution: str
     dropped: dict[str, int] = field(default_factory=dict)
+    # The coordinate system the file was in (the network itself is in WGS 84).
+    source_crs: str = "EPSG:4326"
 
     @property
     def component_count(self) -> int:
@@ -96,7 +99,7 @@ def _read_osm(path: Path) -> tuple[list[object], list[dict[str, object]]]:
     return list(frame.geometry), props
 
 
-def _read_gis(path: Path, crs: str | None, layer: str | None) -> tuple[list, list]:
+def _read_gis(path: Path, crs: str | None, layer: str | None) -> tuple[list, list, str]:
     try:
         found = formats.read_features(path, path.name, crs=crs, layer=layer, limits=STREET_LIMITS)
     except FormatError as exc:
@@ -109,7 +112,7 @@ def _read_gis(path: Path, crs: str | None, layer: str | None) -> tuple[list, lis
         {k: (None if v != v else v) for k, v in zip(columns, values, strict=True)}
         for values in frame[columns].itertuples(index=False, name=None)
     ]
-    return list(frame.geometry), props
+    return list(frame.geometry), props, str(found.source_crs)
 
 
 def read_streets(path: Path, crs: str | None = None, layer: str | None = None) -> Network:
@@ -118,7 +121,13 @@ def read_streets(path: Path, crs: str | None = None, layer: str | None = None) -
     is_osm = name.endswith((".osm.pbf", ".pbf", ".osm"))
     if not path.exists():
         raise UserError("streets.unreadable", name=path.name, reason="no such file")
-    geoms, props = _read_osm(path) if is_osm else _read_gis(path, crs, layer)
+    source_crs = "EPSG:4326"
+    geoms: list[Any]
+    props: list[dict[str, object]]
+    if is_osm:
+        geoms, props = _read_osm(path)
+    else:
+        geoms, props, source_crs = _read_gis(path, crs, layer)
     dropped: dict[str, int] = {}
     lines: list[np.ndarray] = []
     names: list[str | None] = []
@@ -141,7 +150,9 @@ def read_streets(path: Path, crs: str | None = None, layer: str | None = None) -
                 names.append(str(label)[:200] if isinstance(label, str) and label else None)
     if not lines:
         raise UserError("streets.no_lines", name=path.name)
-    return node(lines, names, OSM_ATTRIBUTION if osm_like else f"{path.name}", dropped)
+    network = node(lines, names, OSM_ATTRIBUTION if osm_like else f"{path.name}", dropped)
+    network.source_crs = source_crs
+    return network
 
 
 def node(

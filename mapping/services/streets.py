@@ -11,6 +11,7 @@ measured on it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,8 @@ class StreetSummary:
     component_count: int
     largest_share: float
     length_km: float
+    imported_at: dt.datetime | None = None
+    imported_by: str | None = None
 
 
 def pgrouting_available(session: Session) -> bool:
@@ -151,6 +154,7 @@ def summary(session: Session, layer_id: int) -> StreetSummary:
         vertex_count=layer.vertex_count, component_count=layer.component_count,
         largest_share=largest / layer.vertex_count if layer.vertex_count else 0.0,
         length_km=round(layer.length_km, 1),
+        imported_at=layer.imported_at, imported_by=layer.imported_by,
     )
 
 

@@ -69,29 +69,24 @@ def save_form(
     url: str, actor: Actor, ref: pins.PinRef, loaded: Mapping[str, Any], form: Any,
     point: LonLat | None = None,
 ) -> Outcome[pins.PinRef]:
-    """Save the open pin's form: its fields, a need's whole-area choice and its resources.
+    """Save the open pin's form: its fields and a need's whole-area choice, never its links.
 
     ``form`` is a ``mapping.ui.pin_forms.Submitted``; ``loaded`` the values the
-    form started from. Links to resources are only rewritten when they changed.
-    ``point`` is a need's point as marked when the form was saved (the outbox's
-    entries carry theirs); None takes the point marked now.
+    form started from (kept for the outbox's callers). An open need's links to
+    resources and partners are edited in its plan panel only
+    (``need_plan.panel``): a second picker here would undo that panel's edits
+    with the links this form was opened with. ``point`` is a need's point as
+    marked when the form was saved (the outbox's entries carry theirs); None
+    takes the point marked now.
     """
     need = ref.layer == "need"
     whole_area = form.whole_area if need else None
     # A need's marked point is offered to the service, which decides whether it needs it.
     offered = point if point is not None else marked_point()
     point = offered if need else pins.UNCHANGED
-    resource_ids = None
-    if need and set(form.resource_ids) != set(loaded.get("resource_ids") or []):
-        resource_ids = list(form.resource_ids)
 
     def action(session: Session) -> pins.PinRef:
-        new_ref = pins.update_pin(
-            session, actor, ref, form.data, point=point, whole_area=whole_area
-        )
-        if resource_ids is not None:
-            pins.link_need_to_resources(session, actor, new_ref, resource_ids)
-        return new_ref
+        return pins.update_pin(session, actor, ref, form.data, point=point, whole_area=whole_area)
 
     return run(url, actor, action)
 

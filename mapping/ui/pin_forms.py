@@ -433,13 +433,16 @@ def pin_form(
                 key=k + "whole_area",
             )
             slots.add("point")
-            resources = dict(choices.resources)
-            extra["resource_ids"] = _multi(
-                t("editor.responding_resources", lang),
-                sorted(resources, key=lambda i: resources[i].casefold()),
-                values.get("resource_ids"), k + "resource_ids",
-                lambda i: resources.get(i, f"#{i}"), lang,
-            )
+            # A new need only: an open need's links are edited in its plan panel
+            # (need_plan.panel, with history and partners), the one picker there.
+            if is_new:
+                resources = dict(choices.resources)
+                extra["resource_ids"] = _multi(
+                    t("editor.responding_resources", lang),
+                    sorted(resources, key=lambda i: resources[i].casefold()),
+                    values.get("resource_ids"), k + "resource_ids",
+                    lambda i: resources.get(i, f"#{i}"), lang,
+                )
         _text(data, values, slots, k, lang, "source")
         submitted = st.form_submit_button(
             t("editor.save_new" if is_new else "editor.save", lang),

@@ -97,6 +97,7 @@ TEAMS_CHOSEN = TEAMS + "partnership"
 # The action plan page, and the need's links and actions in the editor.
 PLAN = "calmap.plan."
 GAPS = "calmap.gaps."  # the coverage-gaps page
+STREETS = "calmap.streets."  # the street network admin page
 PLAN_SEEN = PLAN + "seen"  # action id → the version the edit form was opened at
 # (need id, editor generation) → the NeedLinks the need's link form was opened with
 PLAN_LINKS_SEEN = PLAN + "links_seen"
