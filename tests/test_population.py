@@ -1,4 +1,4 @@
-"""Population layer: residents within reach counted from points or grid cells, imports refused whole."""
+"""Population layer: residents in reach counted from points or grid cells; bad files refused."""
 
 from __future__ import annotations
 
