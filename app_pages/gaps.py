@@ -19,7 +19,7 @@ from streamlit_folium import st_folium
 from mapping import catalog
 from mapping.i18n import t
 from mapping.maps import gaps as gaps_map
-from mapping.services import coverage, layers
+from mapping.services import coverage, layers, population
 from mapping.services.coverage import Cell
 from mapping.ui import cached_reads, need_plan, state
 from mapping.ui.page import open_page
@@ -80,6 +80,15 @@ def _count(value: int | None) -> str:
     return t("gaps.withheld", lang) if value is None else str(value)
 
 
+def _residents(c: Cell) -> str:
+    """Residents within reach, and whether counted from the population layer or estimated."""
+    if c.residents_kind is None or c.status == "no_rule":
+        return ""
+    count = _count(c.residents_within)
+    layered = c.residents_kind == population.FROM_LAYER
+    return t("gaps.residents_layer" if layered else "gaps.residents_even", lang, count=count)
+
+
 def _rows(cells: list[Cell]) -> pd.DataFrame:
     return pd.DataFrame([{
         t("gaps.col_area", lang): c.area_name,
@@ -87,6 +96,7 @@ def _rows(cells: list[Cell]) -> pd.DataFrame:
         t("gaps.col_status", lang): t(f"gaps.status_{c.status}", lang),
         t("gaps.col_unmet", lang): _count(c.unmet),
         t("gaps.col_population", lang): "" if c.population is None else str(c.population),
+        t("gaps.col_residents", lang): _residents(c),
         t("gaps.col_nearest", lang): c.nearest.name if c.nearest else "",
         t("gaps.col_distance", lang): _distance(c),
         t("gaps.col_limit", lang): f"{c.limit_m} m",
@@ -117,6 +127,8 @@ st.caption(caption)
 if found.straight_sources:
     st.caption(md_t("gaps.straight_sources", lang,
                     names=", ".join(name for _, _, name in found.straight_sources)))
+if any(c.residents_kind for c in found.cells):
+    st.caption(t("gaps.residents_note", lang))
 
 st.subheader(t("gaps.ranking_heading", lang), anchor=False)
 st.caption(t("gaps.ranking_rule", lang))

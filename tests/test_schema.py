@@ -14,7 +14,9 @@ from mapping.db.models import HISTORY_TABLES, Base
 HEAD = ScriptDirectory.from_config(schema.alembic_config()).get_current_head()
 LAYERS = {"area": "MULTIPOLYGON", "resource": "POINT", "partner": "POINT", "need": "POINT",
           # The walking street network (0009_streets).
-          "street_edge": "LINESTRING", "street_vertex": "POINT"}
+          "street_edge": "LINESTRING", "street_vertex": "POINT",
+          # The population layer's points (0011_population).
+          "population_point": "POINT"}
 
 
 def test_models_and_migrations_do_not_drift(fresh_db_url):

@@ -33,8 +33,10 @@ FORMATS = ("text", "csv", "json")
 COLUMNS = (
     "area_id", "area", "need_category", "status", "limit_m", "distance_kind",
     "nearest_layer", "nearest_id", "nearest", "nearest_m", "share_within", "population",
-    "residents_within", "needs", "unmet", "unmet_need_ids",
+    "residents_within", "needs", "unmet", "unmet_need_ids", "residents_kind",
 )
+# How the residents were counted, in the text output.
+_RESIDENTS = {"population_layer": "population layer", "even_spread": "estimate, spread evenly"}
 
 
 def _rows(found: Coverage) -> list[dict[str, object]]:
@@ -49,6 +51,7 @@ def _rows(found: Coverage) -> list[dict[str, object]]:
             "share_within": c.share_within, "population": c.population,
             "residents_within": c.residents_within, "needs": c.needs, "unmet": c.unmet,
             "unmet_need_ids": " ".join(map(str, c.unmet_ids)),
+            "residents_kind": c.residents_kind,
         })
     return rows
 
@@ -62,6 +65,15 @@ def _footer(found: Coverage) -> list[str]:
         lines.append(f"straight line for {layer} {pin_id} ({name}): on an island of streets "
                      "or far from every street")
     return lines
+
+
+def _residents_text(row: dict[str, object]) -> list[str]:
+    """The residents in reach and how they were counted, when the area's population is known."""
+    kind = row["residents_kind"]
+    if not isinstance(kind, str) or row["population"] is None or row["status"] == "no_rule":
+        return []
+    within = "withheld" if row["residents_within"] is None else str(row["residents_within"])
+    return [f"residents within: {within} of {row['population']} ({_RESIDENTS[kind]})"]
 
 
 def gaps(
@@ -123,6 +135,7 @@ def gaps(
         typer.echo("\t".join([
             str(row["area"]), str(row["need_category"]), str(row["status"]).replace("_", " "),
             f"limit {row['limit_m']} m", nearest, f"within: {share}", f"unmet needs: {unmet}",
+            *_residents_text(row),
         ]))
     for line in _footer(found):
         typer.echo(line)

@@ -28,6 +28,7 @@ from mapping.cli.field import field_app
 from mapping.cli.gaps import gaps, import_streets
 from mapping.cli.imports import import_app
 from mapping.cli.june import june
+from mapping.cli.population import import_population
 from mapping.cli.share import share_app
 from mapping.cli.snapshot import snapshot_app
 from mapping.cli.survey import app as survey_app
@@ -63,6 +64,7 @@ app.add_typer(addressing_app, name="addressing")
 app.command("june")(june)
 app.command("gaps")(gaps)
 import_app.command("streets")(import_streets)
+import_app.command("population")(import_population)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

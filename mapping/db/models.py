@@ -571,4 +571,4 @@ class ShareLinkOpening(Base):
 # The tables of the response to needs (migration 0008_addresses) live in their own
 # module; importing it here registers them with Base, so Base.metadata is the schema.
 # So do the street network and the coverage cache (0009_streets).
-from mapping.db import plan_models, street_models  # noqa: E402, F401  (import cycle by design)
+from mapping.db import plan_models, population_models, street_models  # noqa: E402, F401  (import cycle by design)

@@ -5,9 +5,11 @@ reaches part of the area within the walking limit), ``not_covered``, or
 ``no_rule`` (the catalogue says nothing yet about what addresses the category:
 listed as such, never as covered); the nearest addresser and its distance;
 the share of the area within the limit (of its street vertices on a network,
-of its surface in a straight line) and so of its residents, where the area has
-a population (assumed spread evenly); and the needs nobody addresses (no hand
-link to a resource or partner, nothing in reach).
+of its surface in a straight line) and of its residents: counted from the
+population layer's points where one covers the area
+(``mapping.services.population``), else the area's population assumed spread
+evenly (``residents_kind`` says which); and the needs nobody addresses (no
+hand link to a resource or partner, nothing in reach).
 
 Distances are walking distances on the city's street network when one is
 imported and pgRouting is installed (``distance_kind`` ``"street"``, with the
@@ -22,7 +24,8 @@ counts of needs and residents below the disclosure threshold are withheld.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 from sqlalchemy import text
@@ -31,7 +34,7 @@ from sqlalchemy.orm import Session
 from mapping import catalog
 from mapping.catalog_rules import EVERYONE_ELSE, default_limits
 from mapping.errors import UserError
-from mapping.services import addressing, coverage_reach, streets
+from mapping.services import addressing, coverage_reach, population, streets
 from mapping.services.accounts import Actor
 from mapping.services.coverage_reach import DEG_PER_M, Source
 
@@ -78,6 +81,8 @@ class Cell:
     needs: int | None
     unmet: int | None
     unmet_ids: tuple[int, ...] = ()
+    # population.FROM_LAYER (its points) or EVEN_SPREAD (the area's field); None: unknown.
+    residents_kind: str | None = None
 
 
 @dataclass
@@ -228,17 +233,20 @@ def compute(
     street: dict[tuple[Question, int], _Reach] = {}
     need_reach: dict[tuple[Question, int], bool] = {}
     layers_used = sorted({a.street_layer for a in areas if a.street_layer is not None})
+    runs: dict[int, list[coverage_reach.Run]] = {}
     for layer_id in layers_used:
         mine_plan = [p for p in plan if p[0].street_layer == layer_id and p[3]]
-        _street(session, layer_id, mine_plan, needs, visible, limits, result, street,
-                need_reach)
+        runs[layer_id] = _street(session, layer_id, mine_plan, needs, visible, limits, result,
+                                 street, need_reach)
+    people = population.Residents.load(session, [(a.id, a.street_layer) for a in areas])
     names = _names(session, [r.nearest[:2] for r in street.values() if r.nearest])
     for area, category, question, has_rule, mine in plan:
         reach = street.get((question, area.id)) if area.street_layer is not None else None
-        result.cells.append(_cell(
+        result.cells.append(_residents(session, actor, people, area, question, has_rule, reach,
+                                       runs, visible, _cell(
             session, actor, area, category, question, has_rule, mine, visible, reach,
             {n.id for n in mine if need_reach.get((question, n.id))}, names,
-        ))
+        )))
     if layers_used:
         result.distance_kind = STREET
         result.attribution = "; ".join(sorted({
@@ -273,10 +281,10 @@ def _street(
     result: Coverage,
     street: dict[tuple[Question, int], _Reach],
     need_reach: dict[tuple[Question, int], bool],
-) -> None:
+) -> list[coverage_reach.Run]:
     """Reach of every question on one street layer: runs from the cache or the database."""
     if not plan:
-        return
+        return []
     longest = max([*limits.values(), *(q.limit_m for _, _, q, _, _ in plan)])
     cats = sorted({c for _, _, q, _, _ in plan for c in q.categories})
     sectors = sorted({c for _, _, q, _, _ in plan for c in q.sectors})
@@ -370,6 +378,24 @@ def _street(
             street[(question, area_id)] = _Reach(len(mine), reached, nearest)
         for nid, slot in need_pos.items():
             need_reach[(question, nid)] = bool(best[slot] <= question.limit_m)
+    return runs
+
+
+def _residents(
+    session: Session, actor: Actor, people: population.Residents, area: _Area,
+    question: Question, has_rule: bool, reach: _Reach | None,
+    runs: dict[int, list[coverage_reach.Run]], visible: dict[str, object], made: Cell,
+) -> Cell:
+    """The cell with its residents counted from the population layer where one covers the area."""
+    on_streets = area.street_layer is not None
+    found = [(r.vertices, r.metres) for r in runs.get(area.street_layer or 0, [])
+             if _compatible(r, question)]
+    return replace(made, **people.fields(  # type: ignore[arg-type]
+        session, area.id, area.population, question.limit_m,
+        measured=has_rule and (reach is not None or not on_streets),
+        street=found if on_streets else None,
+        straight=(_STRAIGHT_SOURCES, _question_params(question, visible)),
+        withhold=partial(_withheld, actor, area)))
 
 
 def _names(session: Session, pins: Sequence[tuple[str, int]]) -> dict[tuple[str, int], str]:
