@@ -113,7 +113,7 @@ def same_map(tab, frame, iframe) -> bool:
 
 def test_the_teams_page_shows_partners_on_the_mounted_map_and_a_rerun_keeps_it(app_url):
     with offline_tab(viewport={"width": 1366, "height": 800}) as tab:
-        tab.goto(f"{app_url}/teams?city={quote(CITY)}")
+        tab.goto(f"{app_url}/teams?city={quote('Wrocław')}")
         frame = map_frame(tab, ".leaflet-marker-pane .calmap-pin, .leaflet-marker-pane > *")
         frame.wait_for_function("window.CalmapPins && window.CalmapPins.pending === 0",
                                 timeout=60_000)
@@ -135,9 +135,9 @@ def test_the_bulk_import_preview_shows_the_rows_on_the_mounted_map_escaped(
     app_url, world, tmp_path
 ):
     rows = [
-        "Nazwa;Kategoria;Szerokość;Długość\r\n",
-        f"{XSS};{world['label']};{world['lat']};{world['lon']}\r\n",
-        f"Bez kategorii;nie-ma-takiej;{world['lat'] + 0.0005};{world['lon']}\r\n",
+        "Nazwa;Kategoria;Adres;Szerokość;Długość\r\n",
+        f"{XSS};{world['label']};ul. Długa 1;{world['lat']};{world['lon']}\r\n",
+        f"Bez kategorii;nie-ma-takiej;ul. Długa 2;{world['lat'] + 0.0005};{world['lon']}\r\n",
     ]
     path = tmp_path / "zasoby.csv"
     path.write_text("".join(rows), encoding="utf-8")
@@ -153,14 +153,14 @@ def test_the_bulk_import_preview_shows_the_rows_on_the_mounted_map_escaped(
             return n;
         }""")
         popup = click_first_pin(frame)
+        disabled = tab.locator("button:disabled", has_text="Zapisz").count() == 1
         iframe = mark_same_map(tab, frame)
-        # A rerun: the default visibility changes, the rows are checked again.
-        tab.get_by_role("combobox", name="Widoczność wierszy").click()
-        tab.get_by_role("option").nth(1).click()
-        tab.wait_for_timeout(500)
-        frame.wait_for_function("window.CalmapPins.pending === 0", timeout=60_000)
+        # A rerun: another language, the preview's content swapped in place.
+        tab.get_by_test_id("stSidebar").get_by_text("English").click()
+        tab.get_by_role("heading", name="Import from a file").wait_for(timeout=60_000)
+        frame.wait_for_function("window.CalmapPins.built >= 2 && window.CalmapPins.pending === 0",
+                                timeout=60_000)
         kept = same_map(tab, frame, iframe)
-        disabled = tab.get_by_role("button", name="Zapisz").first.is_disabled()
         pwned = frame.evaluate("window.__pwned === undefined")
         errors = tab.page_errors
     assert pins == 2  # both rows, the one with an error too (a grey pin)
