@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
 
 from mapping.db.models import Need, Partner, Resource
 from mapping.maps import pin_store
@@ -36,15 +36,15 @@ def withdraws_public_pin(obj: Any, deleted: bool = False) -> bool:
     """Whether this pending change takes a pin that was public off the public map."""
     if not isinstance(obj, _PIN_MODELS):
         return False
-    state = inspect(obj)
+    state: InstanceState[Any] = inspect(obj)
     was = state.attrs.visibility.history
-    old_visibility = was.deleted[0] if was.deleted else obj.visibility
+    old_visibility = next(iter(list(was.deleted)), obj.visibility)
     if old_visibility != "public":
         return False
     if deleted:
         return True
     retired = state.attrs.retired_at.history
-    newly_retired = bool(retired.added) and retired.added[0] is not None
+    newly_retired = any(value is not None for value in list(retired.added))
     return obj.visibility != "public" or newly_retired
 
 
