@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from mapping.errors import UserError
 from mapping.i18n import t
@@ -21,7 +20,7 @@ from mapping.io import bulk, point_import
 from mapping.maps.overview import overview_map
 from mapping.services.accounts import Actor
 from mapping.services.layers import CATEGORY_VOCABULARY, VISIBILITIES
-from mapping.ui import cached_reads, field_import, sidebar, state
+from mapping.ui import cached_reads, field_import, live_map, sidebar, state
 from mapping.ui.page import message, open_page, run
 from mapping.ui.safe_text import md_t
 from mapping.ui.uploader import file_upload
@@ -151,12 +150,15 @@ except UserError as exc:
 
 st.subheader(t("bulk.preview_map", lang))
 view = cached_reads.overview(url, state.city(), state.team_id(), area_id)
+leaflet = cached_reads.leaflet_links()
+# No pin store: the rows are not saved yet, so none of them is a public file.
 preview_map = overview_map(
     view.areas, {layer: bulk.preview_frame(report)}, view.catalogue, lang,
     selected_area_id=area_id, tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,
-    leaflet=cached_reads.leaflet_links(),
+    leaflet=leaflet,
 )
-st_folium(preview_map, key="bulk_map", height=480, use_container_width=True, returned_objects=[])
+# Mounted once: a rerun (another file, layer or language) swaps the rows in place.
+live_map.show(preview_map, key="bulk_map", height=480, leaflet=leaflet)
 st.write(t("bulk.summary", lang, ready=len(report.ready), total=report.total))
 
 if report.errors:

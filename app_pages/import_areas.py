@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from mapping.errors import UserError
 from mapping.i18n import t
@@ -17,7 +16,7 @@ from mapping.io import area_import
 from mapping.io.area_import import AreaOptions, AreaPlan
 from mapping.io.feature_files import SUFFIXES, SourceOptions, open_features
 from mapping.maps.overview import overview_map
-from mapping.ui import cached_reads, state
+from mapping.ui import cached_reads, live_map, state
 from mapping.ui.page import message, open_page
 from mapping.ui.safe_text import md_t
 from mapping.ui.uploader import file_upload
@@ -138,12 +137,13 @@ for note in planned.notes:
     (st.error if note.level == "error" else st.info)(md_t(note.key, lang, **note.params))
 
 st.subheader(t("import_areas.preview_map", lang))
+leaflet = cached_reads.leaflet_links()
 preview = overview_map(
     planned.frame(), {}, [], lang, tiles_url=cfg.tiles_url,
-    tiles_attribution=cfg.tiles_attribution, leaflet=cached_reads.leaflet_links(),
+    tiles_attribution=cfg.tiles_attribution, leaflet=leaflet,
 )
-st_folium(preview, key="import_areas_map", height=480, use_container_width=True,
-          returned_objects=[])
+# Mounted once: another field choice or file swaps the areas in place.
+live_map.show(preview, key="import_areas_map", height=480, leaflet=leaflet)
 ready = len(planned.areas) - len(planned.failed)
 st.write(t("import_areas.summary", lang, ready=ready, total=len(planned.areas)))
 if planned.failed:

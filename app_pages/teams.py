@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from mapping import catalog
 from mapping.i18n import t
 from mapping.maps.overview import overview_map
 from mapping.services import layers, partnerships, teams
-from mapping.ui import cached_reads, state
+from mapping.ui import cached_reads, live_map, state
 from mapping.ui.page import open_page
 from mapping.ui.safe_text import md, md_t
 
@@ -84,13 +83,15 @@ with partnership_tab:
         if view.description:
             # Plain text: what the team typed, line breaks and all, never Markdown.
             st.text(view.description)
+        leaflet = cached_reads.leaflet_links()
         folium_map = overview_map(
             view.areas, {"partner": view.partners}, catalogue, lang,
             tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,
-            leaflet=cached_reads.leaflet_links(),
+            leaflet=leaflet, store=cached_reads.pin_store_here(),
         )
-        st_folium(folium_map, key=f"{PREFIX}map.{chosen}", height=460,
-                  use_container_width=True, returned_objects=[])
+        # Mounted once (one key for every partnership): another partnership
+        # or a rerun swaps the areas and pins in place, the map stays.
+        live_map.show(folium_map, key=PREFIX + "map", height=460, leaflet=leaflet)
         if view.partners.empty:
             st.caption(t("teams.no_placed_members", lang))
         st.dataframe(

@@ -16,6 +16,14 @@ no store at all, so it stays one self-contained file.
 
 The folder is bounded: when it holds more than ``max_files`` files the
 oldest-used ones are removed (a file in use is touched when it is named).
+
+A pin that stops being public (made team-only or partnership-only, retired,
+deleted) must not stay readable in an old file: ``forget_all`` then empties
+the folder, every layer at once (the simplest correct choice: a file does not
+say which pins it holds), and stamps ``PURGED_MARK`` so a running app drops
+its cached reads and never writes the old pins again
+(``mapping/services/public_pins.py`` calls it after such a change commits,
+from the app, the CLI or an import alike).
 """
 
 from __future__ import annotations
@@ -31,6 +39,11 @@ from pathlib import Path
 CACHE_PATH = "cache/pins"
 # A file is named by this many hex digits of its SHA-256.
 _NAME_DIGITS = 40
+# The app's static folder (``mapping/ui/cached_reads.STATIC_DIR``), for processes
+# without Streamlit (the CLI) that must empty the store after a change.
+DEFAULT_STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
+# Touched when the folder is emptied; not a .json file, so never served as pins.
+PURGED_MARK = ".purged"
 
 
 def file_name(text: str) -> str:
@@ -116,11 +129,42 @@ class PinStore:
             removed += 1
         return removed
 
+    def forget_all(self) -> int:
+        """Remove every stored file and stamp the purge mark; return how many were removed."""
+        return forget_all(self.directory)
+
+    def purged_at(self) -> float:
+        """When the folder was last emptied (seconds since the epoch; 0.0 if never)."""
+        try:
+            return (self.directory / PURGED_MARK).stat().st_mtime
+        except FileNotFoundError:
+            return 0.0
+
     def files(self) -> list[Path]:
         """Every stored file (tests scan them for text that must never be there)."""
         if not self.directory.is_dir():
             return []
         return sorted(p for p in self.directory.iterdir() if p.suffix == ".json")
+
+
+def forget_all(directory: Path | None = None) -> int:
+    """Empty the pin folder ``directory`` (default: the app's) and stamp its purge mark.
+
+    >>> import tempfile, pathlib
+    >>> store = PinStore(pathlib.Path(tempfile.mkdtemp()), "/p")
+    >>> _ = store.put("[1]"); store.forget_all(), store.files(), store.purged_at() > 0
+    (1, [], True)
+    """
+    folder = Path(directory) if directory is not None else DEFAULT_STATIC_DIR / CACHE_PATH
+    folder.mkdir(parents=True, exist_ok=True)
+    # Stamped first: an app reading the mark after this drops reads made before it.
+    (folder / PURGED_MARK).touch()
+    removed = 0
+    for path in folder.iterdir():
+        if path.suffix == ".json":
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def static_store(static_dir: Path, static_prefix: str, max_files: int = 2000) -> PinStore:

@@ -60,7 +60,26 @@ def database_url(cfg: Config | None = None) -> str:
     Raises ConfigError, DatabaseError or ClusterError with a message for the user.
     """
     cfg = cfg or settings()
+    _drop_reads_after_purge()
     return _ready_database(cfg.database_url, str(cfg.data_dir), cfg.auth, cfg)
+
+
+@st.cache_resource(show_spinner=False)
+def _purge_seen() -> dict[str, float]:
+    return {"at": pin_store.static_store(STATIC_DIR, "/").purged_at()}
+
+
+def _drop_reads_after_purge() -> None:
+    """Forget cached reads once a pin stopped being public (the pin files were emptied).
+
+    The purge may come from another process (the CLI, an import); cached
+    reads of before it would otherwise put the withdrawn pin back in a file.
+    """
+    seen = _purge_seen()
+    purged = pin_store.static_store(STATIC_DIR, "/").purged_at()
+    if purged > seen["at"]:
+        seen["at"] = purged
+        st.cache_data.clear()
 
 
 @st.cache_resource(show_spinner=False)
