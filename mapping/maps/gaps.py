@@ -111,12 +111,6 @@ def gaps_map(
     nested outlines (the longest first, so the shortest stays on top).
     """
     counts = gap_counts(cells)
-    missing: dict[int, list[str]] = {}
-    for cell in cells:
-        if cell.status == "not_covered":
-            missing.setdefault(cell.area_id, []).append(
-                (labels or {}).get(cell.need_category, cell.need_category)
-            )
     m = OfflineMap(location=POLAND_CENTRE, zoom_start=POLAND_ZOOM, leaflet=leaflet,
                    height="100%", zoom_snap=0.25)
     MetricScale().add_to(m)
@@ -124,42 +118,8 @@ def gaps_map(
         folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or " ", name="basemap",
                          max_zoom=19, control=False).add_to(m)
     MapStyles(background=None if tiles_url else PLAIN_BACKGROUND).add_to(m)
-    features = []
-    for record in areas.to_dict("records"):
-        geometry = record.get("geometry")
-        area_id = int(record["id"])
-        if geometry is None or geometry.is_empty or area_id not in counts:
-            continue
-        count, withheld = counts[area_id]
-        lines = [t("gaps.map_unmet", language, count=count) if count is not None
-                 else t("gaps.map_all_withheld", language)]
-        if withheld and count is not None:
-            lines.append(t("gaps.map_some_withheld", language))
-        lines.append(t("gaps.map_tooltip", language, count=len(missing.get(area_id, []))))
-        if missing.get(area_id):
-            lines.append(", ".join(missing[area_id]))
-        if len(missing.get(area_id, [])) > 3:
-            lines[-1] = ", ".join(missing[area_id][:3]) + ", …"
-        # Leaflet's tooltips do not wrap: a fixed width keeps a long list on the map.
-        tip = (f"<div style='white-space:normal;width:260px'>"
-               f"<b>{html.escape(str(record['name']))}</b><br>"
-               + "<br>".join(html.escape(line) for line in lines) + "</div>")
-        selected = area_id == selected_area_id
-        features.append({
-            "type": "Feature",
-            "id": area_id,
-            "geometry": geometry.__geo_interface__,
-            "properties": {
-                "area_id": area_id,
-                "style": {
-                    "color": SELECTED_LINE if selected else LINE,
-                    "weight": 5 if selected else 1.5,
-                    "fillColor": WITHHELD_COLOUR if count is None else gap_colour(count),
-                    "fillOpacity": 0.7, **({"dashArray": "6 4"} if withheld else {}),
-                },
-                "tooltip": tip,
-            },
-        })
+    features = area_features(areas, cells, language, selected_area_id=selected_area_id,
+                             labels=labels)
     if features:
         folium.GeoJson(
             {"type": "FeatureCollection", "features": features}, name="gaps",
@@ -222,6 +182,65 @@ def walking_legend_html(walking: WalkingAreas, language: str) -> str:
             else "gaps.walk_street", language)
     return (f"<h4>{html.escape(t('gaps.walk_legend', language, name=walking.name))}</h4>"
             f"<ul>{items}</ul><p class='calmap-note'>{html.escape(how)}</p>")
+
+
+def area_features(
+    areas: gpd.GeoDataFrame,
+    cells: Sequence[Cell],
+    language: str = "pl",
+    *,
+    selected_area_id: int | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> list[dict[str, object]]:
+    """GeoJSON features of the areas with cells, styled by their unmet needs, with tooltips.
+
+    Each tooltip names the area (escaped), its unmet needs (or that they are
+    withheld) and the first few categories nobody addresses.
+    """
+    counts = gap_counts(cells)
+    missing: dict[int, list[str]] = {}
+    for cell in cells:
+        if cell.status == "not_covered":
+            missing.setdefault(cell.area_id, []).append(
+                (labels or {}).get(cell.need_category, cell.need_category)
+            )
+    features = []
+    for record in areas.to_dict("records"):
+        geometry = record.get("geometry")
+        area_id = int(record["id"])
+        if geometry is None or geometry.is_empty or area_id not in counts:
+            continue
+        count, withheld = counts[area_id]
+        lines = [t("gaps.map_unmet", language, count=count) if count is not None
+                 else t("gaps.map_all_withheld", language)]
+        if withheld and count is not None:
+            lines.append(t("gaps.map_some_withheld", language))
+        lines.append(t("gaps.map_tooltip", language, count=len(missing.get(area_id, []))))
+        if missing.get(area_id):
+            lines.append(", ".join(missing[area_id]))
+        if len(missing.get(area_id, [])) > 3:
+            lines[-1] = ", ".join(missing[area_id][:3]) + ", …"
+        # Leaflet's tooltips do not wrap: a fixed width keeps a long list on the map.
+        tip = (f"<div style='white-space:normal;width:260px'>"
+               f"<b>{html.escape(str(record['name']))}</b><br>"
+               + "<br>".join(html.escape(line) for line in lines) + "</div>")
+        selected = area_id == selected_area_id
+        features.append({
+            "type": "Feature",
+            "id": area_id,
+            "geometry": geometry.__geo_interface__,
+            "properties": {
+                "area_id": area_id,
+                "style": {
+                    "color": SELECTED_LINE if selected else LINE,
+                    "weight": 5 if selected else 1.5,
+                    "fillColor": WITHHELD_COLOUR if count is None else gap_colour(count),
+                    "fillOpacity": 0.7, **({"dashArray": "6 4"} if withheld else {}),
+                },
+                "tooltip": tip,
+            },
+        })
+    return features
 
 
 def legend_html(
