@@ -2,7 +2,8 @@
 
 ``GapLayer`` adds the coverage-gaps choropleth of ``maps.gaps`` for the
 areas of a presentation, and a switch in the top-right corner that shows or
-hides it, with its legend under the switch while it is shown. It all happens
+hides it, with its classes at the top of the map's movable legend while it
+is shown (the sequence keeps the legend off the area in focus). It all happens
 in the browser: switching never reruns the app, and a share link's page has
 it as well. Type and targets are large for a projector. The cells come from
 ``services.meeting_gaps`` (an audience with no team: nothing team-only,
@@ -44,19 +45,22 @@ class GapLayer(MacroElement):
             padding: 6px 14px; border: 2px solid #1d2a33; border-radius: 6px;
             background: #fff; cursor: pointer; }
         .calmap-gap-switch button[aria-pressed="true"] { background: #1d2a33; color: #fff; }
-        .calmap-gap-switch .calmap-gap-legend { margin-top: 8px; }
-        .calmap-gap-switch .calmap-gap-legend[hidden] { display: none; }
-        .calmap-gap-switch h4 { font-size: 20px; margin: 4px 0; }
-        .calmap-gap-switch ul { list-style: none; margin: 0; padding: 0; }
-        .calmap-gap-switch li { display: flex; align-items: center; gap: 8px; }
-        .calmap-gap-switch li span { width: 28px !important; height: 18px !important; }
-        .calmap-gap-switch .calmap-note { font-size: 16px; margin: 4px 0 0; color: #3b4852; }
+        .calmap-gap-legend { margin: 4px 0 8px; padding-bottom: 6px;
+            border-bottom: 1px solid #c9d1d6; }
+        .calmap-gap-legend[hidden] { display: none; }
+        .calmap-gap-legend h4 { margin: 4px 0; }
+        .calmap-gap-legend ul { list-style: none; margin: 0; padding: 0;
+            display: grid; grid-template-columns: 1fr 1fr; column-gap: 10px; }
+        .calmap-gap-legend li { display: flex; align-items: center; gap: 8px;
+            cursor: default !important; }
+        .calmap-gap-legend li span { width: 28px !important; height: 18px !important; }
+        .calmap-gap-legend .calmap-note { font-size: 15px; margin: 4px 0 0; color: #3b4852; }
         .leaflet-tooltip.calmap-gap-tip { font-size: 20px; }
         @media (min-width: 2560px) {
             .calmap-gap-switch { font-size: 36px; max-width: 640px; }
             .calmap-gap-switch button { font-size: 38px; min-height: 88px; }
-            .calmap-gap-switch h4 { font-size: 36px; }
-            .calmap-gap-switch .calmap-note { font-size: 28px; }
+            .calmap-gap-legend .calmap-note { font-size: 26px; }
+            .calmap-gap-legend li span { width: 48px !important; height: 30px !important; }
             .leaflet-tooltip.calmap-gap-tip { font-size: 34px; }
         }
         </style>
@@ -65,7 +69,9 @@ class GapLayer(MacroElement):
         (function (map) {
             var words = {{ this.words_json }};
             var layer = L.geoJson({{ this.features_json }}, {
-                style: function (feature) { return feature.properties.style; },
+                style: function (feature) {
+                    return Object.assign({className: "calmap-gap-area"}, feature.properties.style);
+                },
                 onEachFeature: function (feature, item) {
                     // Built and escaped by maps.gaps.area_features.
                     item.bindTooltip(feature.properties.tooltip,
@@ -81,13 +87,25 @@ class GapLayer(MacroElement):
                 button.textContent = words.label;
                 var legend = L.DomUtil.create("div", "calmap-gap-legend", box);
                 legend.innerHTML = {{ this.legend_json }};
+                // The gap legend goes into the map's movable legend, whose place the
+                // sequence keeps free of the area in focus; else it stays under the switch.
+                var home = map.getContainer().querySelector(".calmap-legend details")
+                    || map.getContainer().querySelector(".calmap-legend");
+                if (home) {
+                    var summary = home.querySelector("summary");
+                    home.insertBefore(legend, summary ? summary.nextSibling : home.firstChild);
+                }
                 function show(value) {
                     on = value;
                     button.setAttribute("aria-pressed", on ? "true" : "false");
                     button.title = on ? words.hide : words.show;
                     legend.hidden = !on;
-                    if (on) { layer.addTo(map); layer.bringToBack(); }
-                    else { map.removeLayer(layer); }
+                    // On top of the areas' outlines, so pointing at one shows its gaps.
+                    if (on) { layer.addTo(map); } else { map.removeLayer(layer); }
+                    // The legend changed size: the sequence fits the view again.
+                    if (home && home.tagName === "DETAILS") {
+                        home.dispatchEvent(new Event("toggle"));
+                    }
                 }
                 L.DomEvent.on(button, "click", function (event) {
                     L.DomEvent.stop(event);
