@@ -38,7 +38,7 @@ from mapping.services.coverage_reach import SNAP_MAX_M
 METRES_PER_MINUTE = 75
 MINUTES = (5, 10, 15)
 # How concave the outline is (0 hugs the points, 1 is the convex hull).
-CONCAVITY = 0.5
+CONCAVITY = 0.8
 # The outline's padding: half a street with its pavement and front gardens.
 PAD_M = 30
 _KEPT = 256
