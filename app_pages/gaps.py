@@ -4,8 +4,10 @@ For the city, team or area chosen in the sidebar: a choropleth of the need
 categories left uncovered in each area, the gaps ranked (not covered first,
 then no rule yet; more unmet needs, then more residents), and for one area
 (clicked on the map or chosen in the list) what is missing there and what is
-closest. The coverage service reads through the user's session, so a viewer
-never sees team-only needs or resources, and small counts stay withheld.
+closest. On request, one resource's 5, 10 and 15-minute walking areas are
+drawn over the map (``services.walking_areas``). The coverage service reads
+through the user's session, so a viewer never sees team-only needs or
+resources, and small counts stay withheld.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from streamlit_folium import st_folium
 from mapping import catalog
 from mapping.i18n import t
 from mapping.maps import gaps as gaps_map
-from mapping.services import coverage, layers, population
+from mapping.services import coverage, layers, population, walking_areas
 from mapping.services.coverage import Cell
 from mapping.ui import cached_reads, need_plan, state
 from mapping.ui.page import open_page
@@ -35,8 +37,10 @@ st.title(t("gaps.page_heading", lang), anchor=False)
 st.caption(t("gaps.page_intro", lang))
 
 
-def read(session: Any) -> tuple[Any, coverage.Coverage | None, dict[str, str]]:
-    """The areas in the sidebar's scope, their coverage and the need categories' labels."""
+def read(session: Any) -> tuple[
+    Any, coverage.Coverage | None, dict[str, str], list[walking_areas.Choice]
+]:
+    """The areas in the sidebar's scope, their coverage, the categories' labels, the resources."""
     frame = layers.areas(session, state.city(), state.team_id())
     chosen = state.area_id()
     if chosen is not None:
@@ -48,15 +52,16 @@ def read(session: Any) -> tuple[Any, coverage.Coverage | None, dict[str, str]]:
     entries = catalog.by_code(session, "need_category")
     labels = {code: e.label(lang) for code, e in entries.items()}
     if not ids:
-        return frame, None, labels
-    return frame, coverage.compute(session, actor, area_ids=ids), labels
+        return frame, None, labels, []
+    return (frame, coverage.compute(session, actor, area_ids=ids), labels,
+            walking_areas.choices(session, actor, ids))
 
 
 outcome = page.run(read)
 if outcome.error is not None:
     page.show_error(outcome.error)
     st.stop()
-area_frame, found, labels = outcome.value
+area_frame, found, labels, resources = outcome.value
 if found is None:
     st.info(t("gaps.none", lang))
     st.stop()
@@ -103,11 +108,52 @@ def _rows(cells: list[Cell]) -> pd.DataFrame:
     } for c in cells])
 
 
+walk_key = PREFIX + "walk"
+
+
+def _walking_request() -> walking_areas.WalkingAreas | None:
+    """The resource picker above the map, and the walking areas asked for (or None)."""
+    names = {c.id: c.name for c in resources}
+    if not names:
+        st.caption(t("gaps.walk_none", lang))
+        return None
+    pick, ask = st.columns([4, 1], vertical_alignment="bottom")
+    chosen = pick.selectbox(
+        t("gaps.walk_pick", lang), list(names), format_func=lambda i: names[i], index=None,
+        key=PREFIX + "walk_pick", placeholder=t("gaps.walk_hint", lang),
+    )
+    shown = state.get(walk_key)
+    if shown not in names or chosen is None:
+        # Clearing the picker (or a resource gone from the scope) takes the areas away.
+        shown = None
+        state.put(walk_key, None)
+    if shown is not None and shown == chosen:
+        if ask.button(t("gaps.walk_hide", lang), key=PREFIX + "walk_hide",
+                      icon=":material/visibility_off:", width="stretch"):
+            state.put(walk_key, None)
+            st.rerun()
+    elif ask.button(t("gaps.walk_show", lang), key=PREFIX + "walk_show", type="primary",
+                    icon=":material/directions_walk:", disabled=chosen is None,
+                    width="stretch"):
+        state.put(walk_key, chosen)
+        # Again at once, so the button beside the picker offers to hide them.
+        st.rerun()
+    if shown is None:
+        return None
+    resource_id: int = shown
+    asked = page.run(lambda session: walking_areas.walking_areas(session, actor, resource_id))
+    if asked.error is not None:
+        page.show_error(asked.error)
+        return None
+    return asked.value
+
+
+walking = _walking_request()
 folium_map = gaps_map.gaps_map(
     area_frame, found.cells, lang, selected_area_id=state.get(picked_key), labels=labels,
     attribution=None if straight else found.attribution, straight_line=straight,
     tiles_url=page.cfg.tiles_url, tiles_attribution=page.cfg.tiles_attribution,
-    leaflet=cached_reads.leaflet_links(),
+    leaflet=cached_reads.leaflet_links(), walking=walking,
 )
 reply = st_folium(folium_map, key=PREFIX + "map", height=520, use_container_width=True,
                   returned_objects=["last_active_drawing"])
@@ -124,6 +170,8 @@ caption = t("gaps.legend_straight" if straight else "gaps.legend_street", lang)
 if not straight and found.attribution:
     caption += f" · {found.attribution}"
 st.caption(caption)
+if walking is not None and walking.distance_kind == coverage.STRAIGHT_LINE:
+    st.caption(t("gaps.walk_straight_note", lang))
 if found.straight_sources:
     st.caption(md_t("gaps.straight_sources", lang,
                     names=", ".join(name for _, _, name in found.straight_sources)))

@@ -2,8 +2,10 @@
 
 Without ``?present=1`` the page offers the choices (a partnership for focus
 mode) and a button; with it the sidebar, header and margins go and the map
-fills the window. Nothing here edits, and only what every viewer may see is
-shown (``services.presentation``).
+fills the window. A switch on the map shows the gap view (unmet needs per
+area; ``?gaps=1`` shows it from the start). Nothing here edits, and only what
+every viewer may see is shown (``services.presentation``,
+``services.meeting_gaps``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from mapping.ui.safe_text import md_t
 # The address flag that turns any map page into the presenter's view.
 PRESENT = "present"
 PARTNERSHIP = "partnership"
+# The address flag that shows the gap view from the start.
+GAPS = "gaps"
 
 # The exit button floats over the map, beside the scale bar.
 EXIT_CSS = """
@@ -51,7 +55,13 @@ if st.query_params.get(PRESENT) != "1":
         index=options.index(partnership_id or 0),
         format_func=lambda i: names.get(i) or t("presenter.no_partnership", lang),
     )
+    gaps_first = st.toggle(t("presenter.gaps_start", lang),
+                           value=st.query_params.get(GAPS) == "1")
     if st.button(t("presenter.start", lang), type="primary", icon=":material/slideshow:"):
+        if gaps_first:
+            st.query_params[GAPS] = "1"
+        elif GAPS in st.query_params:
+            del st.query_params[GAPS]
         if chosen:
             st.query_params[PARTNERSHIP] = str(chosen)
         elif PARTNERSHIP in st.query_params:
@@ -93,6 +103,8 @@ folium_map = presenter.presenter_map(
     tiles_attribution=cfg.tiles_attribution,
     leaflet=cached_reads.leaflet_links(),
     store=cached_reads.pin_store_here(),
+    gaps=cached_reads.meeting_gaps(url, tuple(int(i) for i in show.areas["id"]), lang, False),
+    gaps_on=st.query_params.get(GAPS) == "1",
 )
 # No returned objects: stepping, panning and zooming never rerun the app.
 st_folium(folium_map, key="presenter_map", height=700, use_container_width=True,

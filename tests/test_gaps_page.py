@@ -134,3 +134,27 @@ def test_an_editor_opens_the_action_plan_of_an_unmet_need_from_its_area(
     assert "Kto odpowiada na tę potrzebę" in headings
     assert "Plan działań dla tej potrzeby" in headings
     assert "Dodaj działanie" in [b.label for b in at.main.button]
+
+
+def test_walking_areas_are_drawn_on_request_and_a_viewer_cannot_pick_a_team_only_resource(
+    monkeypatch, team_only_world
+):
+    url, world = team_only_world
+    editor = sign_in(start(monkeypatch, url, auth="password"), "ewa").switch_page(PAGE).run()
+    picker = editor.selectbox(key=KEY + "walk_pick")
+    assert picker.options == ["Klub zespołu"]
+    editor = picker.select_index(0).run()
+    editor = editor.button(key=KEY + "walk_show").click().run()
+    assert not editor.exception and not editor.error, [e.value for e in editor.error]
+    assert editor.session_state[KEY + "walk"] is not None
+    # Asked for: the button beside the picker now hides them; on streets, no circles note.
+    assert editor.button(key=KEY + "walk_hide").label == "Ukryj zasięg pieszy"
+    assert "okręgi w linii prostej" not in captions(editor)
+    editor = editor.button(key=KEY + "walk_hide").click().run()
+    assert editor.session_state[KEY + "walk"] is None
+
+    viewer = sign_in(start(monkeypatch, url, auth="password"), "wiktor").switch_page(PAGE).run()
+    assert not viewer.exception
+    # The viewer sees no resource in the area at all: the picker is not even offered.
+    assert "Klub zespołu" not in str([s.options for s in viewer.selectbox])
+    assert "W tym zakresie nie ma zasobów z położeniem na mapie." in captions(viewer)

@@ -30,7 +30,8 @@ from mapping.maps.elements import (
     MetricScale,
     OfflineMap,
 )
-from mapping.services.coverage import Cell
+from mapping.services.coverage import STRAIGHT_LINE, Cell
+from mapping.services.walking_areas import WalkingAreas
 
 # Lower edges of the classes (unmet needs) and their colours (ColorBrewer YlOrRd,
 # the light end darkened a step: pale yellows wash out on a projector).
@@ -39,6 +40,8 @@ COLOURS = ("#e8f1d9", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
 WITHHELD_COLOUR = "#bdbdbd"
 SELECTED_LINE = "#1f3a93"
 LINE = "#333333"
+# The walking areas, 5 minutes darkest: blues stand apart from the reds of the gaps.
+WALK_COLOURS = {5: "#08519c", 10: "#3182bd", 15: "#6baed6"}
 
 _BIND = JsCode(
     """function (feature, layer) {
@@ -97,12 +100,102 @@ def gaps_map(
     tiles_url: str | None = None,
     tiles_attribution: str = "",
     leaflet: LeafletLinks | InlineAssets | None = None,
+    walking: WalkingAreas | None = None,
 ) -> OfflineMap:
     """The areas coloured by their uncovered need categories, with a legend.
 
     ``labels`` names the categories in the tooltips; ``attribution`` (the
     street network's licence) is shown whenever distances are on streets, and
     ``straight_line`` says in the legend that distances are straight lines.
+    ``walking``: one resource's walking areas, drawn over the areas as three
+    nested outlines (the longest first, so the shortest stays on top).
+    """
+    counts = gap_counts(cells)
+    m = OfflineMap(location=POLAND_CENTRE, zoom_start=POLAND_ZOOM, leaflet=leaflet,
+                   height="100%", zoom_snap=0.25)
+    MetricScale().add_to(m)
+    if tiles_url:
+        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or " ", name="basemap",
+                         max_zoom=19, control=False).add_to(m)
+    MapStyles(background=None if tiles_url else PLAIN_BACKGROUND).add_to(m)
+    features = area_features(areas, cells, language, selected_area_id=selected_area_id,
+                             labels=labels)
+    if features:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features}, name="gaps",
+            style_function=lambda feature: feature["properties"]["style"],
+            on_each_feature=_BIND,
+        ).add_to(m)
+    if walking is not None and walking.bands:
+        _draw_walking(m, walking, language)
+    legend = legend_html(language, attribution=attribution, straight_line=straight_line)
+    if walking is not None and walking.bands:
+        legend += walking_legend_html(walking, language)
+    Legend(legend).add_to(m)
+    shown = areas[areas["id"].isin(list(counts))]
+    shown = shown[shown.geometry.notna() & ~shown.geometry.is_empty]
+    if walking is not None and walking.bands:
+        # The view takes in the resource's longest walk too.
+        minx, miny, maxx, maxy = walking.bands[-1].geometry.bounds
+        FitView([[miny, minx], [maxy, maxx]]).add_to(m)
+    elif len(shown):
+        minx, miny, maxx, maxy = shown.total_bounds
+        FitView([[float(miny), float(minx)], [float(maxy), float(maxx)]]).add_to(m)
+    return m
+
+
+def _draw_walking(m: OfflineMap, walking: WalkingAreas, language: str) -> None:
+    """The resource's walking areas as nested outlines, each with its tooltip."""
+    name = html.escape(walking.name)
+    features = []
+    for band in reversed(walking.bands):
+        tip = (f"<b>{name}</b><br>"
+               + html.escape(t("gaps.walk_band", language, minutes=band.minutes,
+                               metres=band.metres)))
+        features.append({
+            "type": "Feature",
+            "geometry": band.geometry.__geo_interface__,
+            "properties": {
+                "style": {
+                    "color": WALK_COLOURS.get(band.minutes, LINE), "weight": 3,
+                    "fillColor": WALK_COLOURS.get(band.minutes, LINE), "fillOpacity": 0.12,
+                    "className": f"calmap-walk calmap-walk-{band.minutes}",
+                },
+                "tooltip": tip,
+            },
+        })
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name="walking",
+        style_function=lambda feature: feature["properties"]["style"],
+        on_each_feature=_BIND,
+    ).add_to(m)
+
+
+def walking_legend_html(walking: WalkingAreas, language: str) -> str:
+    """The walking areas' part of the legend: whose they are, the bands, how measured."""
+    items = "".join(
+        _swatch(WALK_COLOURS.get(b.minutes, LINE),
+                t("gaps.walk_band", language, minutes=b.minutes, metres=b.metres))
+        for b in walking.bands
+    )
+    how = t("gaps.walk_straight" if walking.distance_kind == STRAIGHT_LINE
+            else "gaps.walk_street", language)
+    return (f"<h4>{html.escape(t('gaps.walk_legend', language, name=walking.name))}</h4>"
+            f"<ul>{items}</ul><p class='calmap-note'>{html.escape(how)}</p>")
+
+
+def area_features(
+    areas: gpd.GeoDataFrame,
+    cells: Sequence[Cell],
+    language: str = "pl",
+    *,
+    selected_area_id: int | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> list[dict[str, object]]:
+    """GeoJSON features of the areas with cells, styled by their unmet needs, with tooltips.
+
+    Each tooltip names the area (escaped), its unmet needs (or that they are
+    withheld) and the first few categories nobody addresses.
     """
     counts = gap_counts(cells)
     missing: dict[int, list[str]] = {}
@@ -111,13 +204,6 @@ def gaps_map(
             missing.setdefault(cell.area_id, []).append(
                 (labels or {}).get(cell.need_category, cell.need_category)
             )
-    m = OfflineMap(location=POLAND_CENTRE, zoom_start=POLAND_ZOOM, leaflet=leaflet,
-                   height="100%", zoom_snap=0.25)
-    MetricScale().add_to(m)
-    if tiles_url:
-        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or " ", name="basemap",
-                         max_zoom=19, control=False).add_to(m)
-    MapStyles(background=None if tiles_url else PLAIN_BACKGROUND).add_to(m)
     features = []
     for record in areas.to_dict("records"):
         geometry = record.get("geometry")
@@ -154,19 +240,7 @@ def gaps_map(
                 "tooltip": tip,
             },
         })
-    if features:
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": features}, name="gaps",
-            style_function=lambda feature: feature["properties"]["style"],
-            on_each_feature=_BIND,
-        ).add_to(m)
-    Legend(legend_html(language, attribution=attribution, straight_line=straight_line)).add_to(m)
-    shown = areas[areas["id"].isin(list(counts))]
-    shown = shown[shown.geometry.notna() & ~shown.geometry.is_empty]
-    if len(shown):
-        minx, miny, maxx, maxy = shown.total_bounds
-        FitView([[float(miny), float(minx)], [float(maxy), float(maxx)]]).add_to(m)
-    return m
+    return features
 
 
 def legend_html(

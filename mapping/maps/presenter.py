@@ -28,8 +28,10 @@ from mapping.i18n import t
 from mapping.maps.areas import SELECTED_STYLE
 from mapping.maps.assets import InlineAssets, LeafletLinks
 from mapping.maps.elements import OfflineMap
+from mapping.maps.meeting_gaps import gap_layer
 from mapping.maps.overview import overview_map
 from mapping.maps.pin_store import PinStore
+from mapping.services.meeting_gaps import MeetingGaps
 from mapping.services.presentation import Presentation, Step
 
 # How much larger than on a desk screen the presenter's pins and type are.
@@ -349,10 +351,14 @@ def presenter_map(
     tiles_attribution: str = "",
     leaflet: LeafletLinks | InlineAssets | None = None,
     store: PinStore | None = None,
+    gaps: MeetingGaps | None = None,
+    gaps_on: bool = False,
 ) -> OfflineMap:
     """The overview map of ``show`` with large type, the sequence and the movable legend.
 
     ``store``: large layers' public pins as files (see ``overview_map``).
+    ``gaps``: the unmet needs of the areas, behind a switch (shown at first
+    when ``gaps_on``); see ``maps.meeting_gaps``.
     """
     m = overview_map(
         show.areas,
@@ -380,4 +386,7 @@ def presenter_map(
         for key in ("previous", "next", "empty", "move_legend", "toggle")
     }
     SequenceControl(steps, words).add_to(m)
+    if gaps is not None:
+        # After the sequence: it looks for the areas among the layers already on the map.
+        gap_layer(show.areas, gaps, language, on=gaps_on).add_to(m)
     return m

@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 from mapping import config, db
 from mapping.config import Config
 from mapping.db import schema
+from mapping.errors import UserError
 from mapping.maps import assets, pin_store
 from mapping.services import accounts, layers, presentation
+from mapping.services import meeting_gaps as meeting_gaps_service
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -163,3 +165,17 @@ def presentation_of(
     """The presenter's map and sequence (only what every viewer may see)."""
     with Session(db.engine_for_url(url)) as session:
         return presentation.presentation(session, city, team_id, partnership_id, area_id)
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def meeting_gaps(
+    url: str, area_ids: tuple[int, ...], language: str, public_only: bool
+) -> meeting_gaps_service.MeetingGaps | None:
+    """The unmet needs of a meeting's areas, as an audience with no team may count them."""
+    with Session(db.engine_for_url(url)) as session:
+        try:
+            return meeting_gaps_service.meeting_gaps(
+                session, area_ids, language, public_only=public_only)
+        except UserError:
+            # An area retired since the sequence was read: no gap view this time.
+            return None

@@ -99,9 +99,15 @@ def show(url: str, cfg: Config, lang: str, token: str) -> None:
         st.error(md_t(exc.key, lang, **exc.params))
         return
     full_screen()
+    # The link's areas, counted as its audience sees them: read as the share
+    # session (public pins of its scope only), with no team.
+    with db.acting_for(session_token):
+        gaps = cached_reads.meeting_gaps(
+            url, tuple(int(i) for i in show_map.areas["id"]), lang, True)
     folium_map = presenter.presenter_map(
         show_map, lang, tiles_url=cfg.tiles_url, tiles_attribution=cfg.tiles_attribution,
         leaflet=cached_reads.leaflet_links(), store=cached_reads.pin_store_here(),
+        gaps=gaps, gaps_on=st.query_params.get("gaps") == "1",
     )
     st_folium(folium_map, key="shared_map", height=700, use_container_width=True,
               returned_objects=[])
