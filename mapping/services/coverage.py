@@ -263,6 +263,20 @@ def _compatible(run: coverage_reach.Run, question: Question) -> bool:
             or bool(set(run.groups) & set(question.groups)))
 
 
+# The layer's fingerprint, and the box of every live area (rounded outward to
+# 0.01°, so that redrawing an area rarely changes it) grown by the longest limit.
+_STAMP = text(
+    """
+    SELECT l.id || '@' || l.imported_at,
+           floor(ST_XMin(b.e) * 100) / 100 - :deg, floor(ST_YMin(b.e) * 100) / 100 - :deg,
+           ceil(ST_XMax(b.e) * 100) / 100 + :deg, ceil(ST_YMax(b.e) * 100) / 100 + :deg
+    FROM street_layer l,
+         (SELECT ST_Extent(geom) AS e FROM area WHERE retired_at IS NULL) b
+    WHERE l.id = :l
+    """
+)
+
+
 def _street(
     session: Session,
     layer_id: int,
@@ -284,22 +298,28 @@ def _street(
     for s in found:
         if s.straight:
             result.straight_sources.append((s.layer, s.id, s.name))
-    stamp = str(session.scalar(
-        text("SELECT id || '@' || imported_at FROM street_layer WHERE id = :l"), {"l": layer_id}
-    ))
+    stamp, *box = session.execute(_STAMP, {"l": layer_id, "deg": longest * DEG_PER_M}).one()
+    # The box is part of every digest: a run knows only the streets inside it.
+    stamp = f"{stamp}|{box}"
     groups: dict[tuple[str, str, tuple[str, ...]], list[Source]] = {}
     for s in found:
         groups.setdefault((s.layer, s.code, s.groups), []).append(s)
     keys = {k: coverage_reach.digest(stamp, longest, v) for k, v in groups.items()}
     stored = coverage_reach.load(session, list(keys.values()))
+    missing = [k for k in groups if keys[k] not in stored]
+    # Every missing run at once: the street graph is built once, not once a run.
+    if missing:
+        made = coverage_reach.compute_many(
+            session, layer_id, [(keys[k], groups[k]) for k in missing], longest,
+            None if box[0] is None else (box[0], box[1], box[2], box[3]),
+        )
+        stored.update({run.digest: run for run in made})
+        coverage_reach.forget_stale(session)
+    result.computed += len(missing)
+    result.reused += len(groups) - len(missing)
     runs: list[coverage_reach.Run] = []
-    for k, members in groups.items():
-        run = stored.get(keys[k])
-        if run is None:
-            run = coverage_reach.compute(session, layer_id, keys[k], longest, members)
-            result.computed += 1
-        else:
-            result.reused += 1
+    for k in groups:
+        run = stored[keys[k]]
         run.layer, run.code, run.groups = k
         runs.append(run)
     # Every vertex that matters: those in the areas, and the one nearest each need.
@@ -346,14 +366,19 @@ def _street(
     bounds = {a: (int(lo), int(hi)) for a, lo, hi in zip(
         area_ids, np.searchsorted(area_of[order], area_ids, "left"),
         np.searchsorted(area_of[order], area_ids, "right"), strict=True)}
+    # Questions that differ only in their limit share the same runs: one argmin each.
+    nearest_of: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
     for question in {q for _, _, q, _, _ in plan}:
         rows = [i for i, run in enumerate(runs) if _compatible(run, question)]
-        if rows:
-            which = np.argmin(dist[rows], axis=0)
-            best = dist[rows][which, np.arange(len(space))]
-        else:
-            which = np.zeros(len(space), dtype=np.int64)
-            best = np.full(len(space), np.inf, dtype=np.float32)
+        if tuple(rows) not in nearest_of:
+            if rows:
+                sub = dist[rows]
+                pick = np.argmin(sub, axis=0)
+                nearest_of[tuple(rows)] = (pick, sub[pick, np.arange(len(space))])
+            else:
+                nearest_of[tuple(rows)] = (np.zeros(len(space), dtype=np.int64),
+                                           np.full(len(space), np.inf, dtype=np.float32))
+        which, best = nearest_of[tuple(rows)]
         for area_id in {a.id for a, _, q, _, _ in plan if q == question}:
             lo, hi = bounds[area_id]
             mine = area_pos[order[lo:hi]]
