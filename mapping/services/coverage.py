@@ -31,18 +31,16 @@ from sqlalchemy.orm import Session
 from mapping import catalog
 from mapping.catalog_rules import EVERYONE_ELSE, default_limits
 from mapping.errors import UserError
-from mapping.services import addressing, coverage_reach, streets
+from mapping.services import addressing, coverage_reach, coverage_straight, streets
 from mapping.services.accounts import Actor
 from mapping.services.coverage_reach import DEG_PER_M, Source
+from mapping.services.coverage_straight import NEAREST_SEARCH_M as NEAREST_SEARCH_M  # callers
 
 STREET = "street"
 STRAIGHT_LINE = addressing.STRAIGHT_LINE
 # As the survey indicators (surveys.disclosure_tables.DEFAULT_THRESHOLD).
 DISCLOSURE_THRESHOLD = 5
 STATUSES = ("covered", "not_covered", "no_rule")
-# The farthest a "nearest" addresser is looked for (the walking limit's upper
-# bound): a club in another city, hundreds of kilometres away, is no answer.
-NEAREST_SEARCH_M = 10_000
 
 
 @dataclass(frozen=True)
@@ -120,6 +118,7 @@ class _Need:
     category: str
     groups: tuple[str, ...]
     linked: bool
+    area_wide: bool = False
 
 
 _AREAS = text(
@@ -146,7 +145,7 @@ _AREAS = text(
 
 _NEEDS = text(
     """
-    SELECT n.id, n.area_id, n.category, n.target_groups AS groups,
+    SELECT n.id, n.area_id, n.category, n.target_groups AS groups, n.geom IS NULL AS area_wide,
            (EXISTS (SELECT 1 FROM need_resource l JOIN resource r ON r.id = l.resource_id
                     LEFT JOIN area ra ON ra.id = r.area_id
                     WHERE l.need_id = n.id AND r.retired_at IS NULL
@@ -198,7 +197,8 @@ def compute(
             area.street_layer = None
     visible = _visible(actor)
     needs = [
-        _Need(row.id, row.area_id, row.category, tuple(row.groups or ()), bool(row.linked))
+        _Need(row.id, row.area_id, row.category, tuple(row.groups or ()), bool(row.linked),
+              bool(row.area_wide))
         for row in session.execute(_NEEDS, {"areas": [a.id for a in areas], **visible}).all()
     ]
     categories = sorted(catalog.by_code(session, "need_category"))
@@ -232,12 +232,14 @@ def compute(
         mine_plan = [p for p in plan if p[0].street_layer == layer_id and p[3]]
         _street(session, layer_id, mine_plan, needs, visible, limits, result, street,
                 need_reach)
+    flat = _flat(session, plan, visible)
     names = _names(session, [r.nearest[:2] for r in street.values() if r.nearest])
     for area, category, question, has_rule, mine in plan:
         reach = street.get((question, area.id)) if area.street_layer is not None else None
         result.cells.append(_cell(
-            session, actor, area, category, question, has_rule, mine, visible, reach,
+            actor, area, category, question, has_rule, mine, reach,
             {n.id for n in mine if need_reach.get((question, n.id))}, names,
+            flat.get((area.id, question)),
         ))
     if layers_used:
         result.distance_kind = STREET
@@ -245,6 +247,21 @@ def compute(
             s.attribution for s in streets.layers(session) if s.layer_id in layers_used
         }))
     return result
+
+
+def _flat(
+    session: Session, plan: list[tuple[_Area, str, Question, bool, list[_Need]]],
+    visible: dict[str, object],
+) -> dict[tuple[int, Question], coverage_straight.Answer]:
+    """Straight-line answers of every cell in an area without streets, in one statement."""
+    needs: dict[tuple[int, Question], set[int]] = {}
+    for area, _, question, has_rule, mine in plan:
+        if has_rule and area.street_layer is None:
+            needs.setdefault((area.id, question), set()).update(n.id for n in mine)
+    keys = list(needs)
+    asks = [coverage_straight.Ask(a, q.categories, q.sectors, q.groups, q.limit_m,
+                                  tuple(sorted(needs[(a, q)]))) for a, q in keys]
+    return dict(zip(keys, coverage_straight.answer(session, asks, visible), strict=True))
 
 
 def _limit(limits: dict[str, int], groups: Sequence[str]) -> int:
@@ -425,17 +442,16 @@ class _Reach:
 
 
 def _cell(
-    session: Session,
     actor: Actor,
     area: _Area,
     category: str,
     question: Question,
     has_rule: bool,
     mine: list[_Need],
-    visible: dict[str, object],
     reach: _Reach | None,
     street_in_reach: set[int],
     names: dict[tuple[str, int], str],
+    flat: coverage_straight.Answer | None,
 ) -> Cell:
     nearest: Nearest | None = None
     share: float | None = None
@@ -451,14 +467,11 @@ def _cell(
         in_reach = set(street_in_reach)
         if share:
             # An area-wide need is in reach when any of its area is.
-            in_reach |= set(session.scalars(
-                text("SELECT id FROM need WHERE id = ANY (CAST(:needs AS integer[])) "
-                     "AND geom IS NULL"),
-                {"needs": [n.id for n in mine]},
-            )) if mine else set()
-    elif has_rule:
-        share, nearest, in_reach = _straight_cell(session, area, question, mine, visible)
-        nearest = _nearest_straight(session, area, question, visible)
+            in_reach |= {n.id for n in mine if n.area_wide}
+    elif has_rule and flat is not None:
+        share, in_reach = flat.share, set(flat.in_reach or ())
+        if flat.nearest is not None:
+            nearest = Nearest(*flat.nearest, STRAIGHT_LINE)
     kind = STREET if on_streets else STRAIGHT_LINE
     covered = bool(share) or (nearest is not None and nearest.metres <= question.limit_m)
     status = "no_rule" if not has_rule else ("covered" if covered else "not_covered")
@@ -476,99 +489,6 @@ def _cell(
         needs=_withheld(actor, area, len(mine)), unmet=unmet_count,
         unmet_ids=tuple(unmet) if unmet_count is not None else (),
     )
-
-
-_STRAIGHT_SOURCES = """
-    SELECT s.layer, s.id, s.name, s.geom FROM (
-        SELECT 'resource' AS layer, r.id, r.name, r.geom, r.visibility, ra.team_id
-        FROM resource r LEFT JOIN area ra ON ra.id = r.area_id
-        WHERE r.retired_at IS NULL AND r.geom IS NOT NULL
-          AND r.category = ANY (CAST(:categories AS text[]))
-          AND (cardinality(CAST(:groups AS text[])) = 0 OR cardinality(r.target_groups) = 0
-               OR CAST(r.target_groups AS text[]) && CAST(:groups AS text[])
-               OR :everyone = ANY (CAST(r.target_groups AS text[])))
-        UNION ALL
-        SELECT 'partner', p.id, p.name, p.geom, p.visibility, pa.team_id
-        FROM partner p LEFT JOIN area pa ON pa.id = p.area_id
-        WHERE p.retired_at IS NULL AND p.geom IS NOT NULL
-          AND p.sector = ANY (CAST(:sectors AS text[]))
-    ) s
-    WHERE (:admin OR s.visibility = ANY (CAST(:visibilities AS text[]))
-           OR s.team_id = ANY (CAST(:teams AS integer[])))
-"""
-
-
-def _question_params(question: Question, visible: dict[str, object]) -> dict[str, object]:
-    return {
-        "categories": list(question.categories), "sectors": list(question.sectors),
-        "groups": list(question.groups), "limit": float(question.limit_m),
-        "deg": question.limit_m * DEG_PER_M, **visible,
-    }
-
-
-def _straight_cell(
-    session: Session, area: _Area, question: Question, mine: list[_Need],
-    visible: dict[str, object],
-) -> tuple[float | None, Nearest | None, set[int]]:
-    params = {**_question_params(question, visible), "a": area.id}
-    share = session.scalar(
-        text(
-            f"""
-            WITH near AS (
-                SELECT src.geom FROM ({_STRAIGHT_SOURCES}) src, area a
-                WHERE a.id = :a AND src.geom && ST_Expand(a.geom, :deg)
-                  AND ST_DWithin(CAST(src.geom AS geography), CAST(a.geom AS geography), :limit)
-            )
-            SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM near) THEN 0 ELSE
-                ST_Area(CAST(ST_Intersection(a.geom, (
-                    SELECT ST_Union(CAST(ST_Buffer(CAST(geom AS geography), :limit) AS geometry))
-                    FROM near)) AS geography)) / nullif(ST_Area(CAST(a.geom AS geography)), 0)
-                END
-            FROM area a WHERE a.id = :a
-            """
-        ),
-        params,
-    )
-    in_reach: set[int] = set()
-    if mine:
-        in_reach = set(session.scalars(
-            text(
-                f"""
-                SELECT n.id FROM need n JOIN area a ON a.id = n.area_id
-                WHERE n.id = ANY (CAST(:needs AS integer[])) AND EXISTS (
-                    SELECT 1 FROM ({_STRAIGHT_SOURCES}) src
-                    WHERE src.geom && ST_Expand(coalesce(n.geom, a.geom), :deg)
-                      AND ST_DWithin(CAST(src.geom AS geography),
-                                     CAST(coalesce(n.geom, a.geom) AS geography), :limit))
-                """
-            ),
-            {**params, "needs": [n.id for n in mine]},
-        ))
-    return (None if share is None else min(1.0, float(share))), None, in_reach
-
-
-def _nearest_straight(
-    session: Session, area: _Area, question: Question, visible: dict[str, object]
-) -> Nearest | None:
-    row = session.execute(
-        text(
-            f"""
-            SELECT * FROM (
-                SELECT src.layer, src.id, src.name,
-                       ST_Distance(CAST(src.geom AS geography), CAST(a.geom AS geography)) AS metres
-                FROM (SELECT src.* FROM ({_STRAIGHT_SOURCES}) src, area a WHERE a.id = :a
-                      AND src.geom && ST_Expand(a.geom, :far_deg)
-                      -- The nearest in degrees first: metres on the spheroid for a few only.
-                      ORDER BY src.geom <-> a.geom LIMIT 10) src, area a WHERE a.id = :a
-            ) near WHERE metres <= :far ORDER BY metres, layer, id LIMIT 1
-            """
-        ),
-        {**_question_params(question, visible), "a": area.id, "far": float(NEAREST_SEARCH_M),
-         "far_deg": NEAREST_SEARCH_M * DEG_PER_M},
-    ).first()
-    if row is None:
-        return None
-    return Nearest(row.layer, row.id, row.name, round(float(row.metres), 1), STRAIGHT_LINE)
 
 
 def ranked(found: Coverage) -> list[Cell]:

@@ -345,6 +345,7 @@ def _packed(
     instead, in binary, on the caller's connection and transaction.
     """
     raw = session.connection().connection.driver_connection
+    assert raw is not None
     with raw.cursor(binary=True) as cur:
         cur.execute(f"SELECT coalesce(string_agg(r, ''), '') FROM ({rows_sql}) AS q(r)",
                     params or None)
