@@ -331,7 +331,7 @@ def _street(
             None if box[0] is None else (box[0], box[1], box[2], box[3]),
         )
         stored.update({run.digest: run for run in made})
-        coverage_reach.forget_stale(session)
+        coverage_reach.forget_stale(session, keep=list(keys.values()))
     result.computed += len(missing)
     result.reused += len(groups) - len(missing)
     runs: list[coverage_reach.Run] = []

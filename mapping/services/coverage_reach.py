@@ -179,10 +179,12 @@ def compute_equicost(
             ), best AS (
                 SELECT * FROM street WHERE cardinality(CAST(:straight AS integer[])) = 0
                 UNION ALL
-                SELECT DISTINCT ON (vertex) * FROM (SELECT * FROM street UNION ALL
-                                                    SELECT * FROM line) u
-                WHERE cardinality(CAST(:straight AS integer[])) > 0
-                ORDER BY vertex, metres, id
+                -- In parentheses: an ORDER BY after the UNION would sort the union, and
+                -- DISTINCT ON would keep any row of a vertex, not its nearest.
+                (SELECT DISTINCT ON (vertex) * FROM (SELECT * FROM street UNION ALL
+                                                     SELECT * FROM line) u
+                 WHERE cardinality(CAST(:straight AS integer[])) > 0
+                 ORDER BY vertex, metres, id)
             )
             SELECT coalesce(array_agg(CAST(vertex AS integer)), '{{}}') AS vertices,
                    coalesce(array_agg(CAST(metres AS real)), '{{}}') AS metres,
@@ -415,9 +417,16 @@ def _merge(
                source[keep].astype(np.int32), flat[keep])
 
 
-def forget_stale(session: Session, keep_hours: int = 24) -> None:
-    """Drop cached runs older than ``keep_hours`` (those the caller may see)."""
-    session.execute(
-        text("DELETE FROM coverage_run WHERE created_at < now() - make_interval(hours => :h)"),
-        {"h": keep_hours},
+def forget_stale(session: Session, keep_hours: int = 24, keep: Sequence[str] = ()) -> int:
+    """Drop cached runs older than ``keep_hours`` but those in ``keep``; how many went.
+
+    Called after a recompute, with the runs just used kept: a moved pin leaves
+    its category's former run behind, which nobody asks for again (only the
+    runs the caller may see are dropped, as row security wants).
+    """
+    gone = session.execute(
+        text("DELETE FROM coverage_run WHERE created_at < now() - make_interval(hours => :h) "
+             "AND digest <> ALL (CAST(:keep AS text[]))"),
+        {"h": keep_hours, "keep": list(keep)},
     )
+    return int(getattr(gone, "rowcount", 0) or 0)
