@@ -192,10 +192,13 @@ def compare(url: str, other: Path, rounds: int) -> None:
             # Who goes first alternates, so that neither always meets a cooler cache.
             order = [here, other] if round_ % 2 == 0 else [other, here]
             got = {tree: timed(url, tree) for tree in order}
-            same = same and got[here]["cells"] == got[other]["cells"]
+            differ = sum(1 for a, b in zip(got[here]["cells"], got[other]["cells"], strict=True)
+                         if a != b)
+            same = same and not differ
             for tree in order:
                 times.setdefault((step, str(tree)), []).append(got[tree]["s"])
-            steps.append(f"{step} {got[here]['s']:.2f} / {got[other]['s']:.2f} s")
+            steps.append(f"{step} {got[here]['s']:.2f} / {got[other]['s']:.2f} s"
+                         f" ({differ} of {len(got[here]['cells'])} cells differ)")
         print(f"round {round_ + 1} (this / other): " + ";  ".join(steps), flush=True)
     engine.dispose()
     print(f"\nsame cells (status, share, unmet, nearest metres) every time: {same}")

@@ -341,17 +341,15 @@ def _street(
         runs.append(run)
     # Every vertex that matters: those in the areas, and the one nearest each need.
     area_ids = sorted({a.id for a, _, _, _, _ in plan})
-    pairs = session.execute(
-        text(
-            """
-            SELECT a.id, v.id FROM area a
-            CROSS JOIN LATERAL ST_Subdivide(a.geom, 128) AS part(g)
-            JOIN street_vertex v ON v.layer_id = :l AND ST_Intersects(part.g, v.geom)
-            WHERE a.id = ANY (CAST(:areas AS integer[]))
-            """
-        ),
-        {"l": layer_id, "areas": area_ids},
-    ).all()
+    # Some 70,000 rows: packed, not one Python tuple each.
+    pairs = coverage_reach.packed(
+        session,
+        "SELECT int4send(a.id) || int4send(CAST(v.id AS integer)) FROM area a "
+        "CROSS JOIN LATERAL ST_Subdivide(a.geom, 128) AS part(g) "
+        "JOIN street_vertex v ON v.layer_id = %(l)s AND ST_Intersects(part.g, v.geom) "
+        "WHERE a.id = ANY (CAST(%(areas)s AS integer[]))",
+        {"l": layer_id, "areas": area_ids}, ("area", "vertex"), (">i4", ">i4"),
+    )
     need_ids = [n.id for n in needs if n.area_id in set(area_ids)]
     need_pairs = session.execute(
         text(
@@ -365,8 +363,7 @@ def _street(
         ),
         {"l": layer_id, "needs": need_ids},
     ).all()
-    area_of = np.array([p[0] for p in pairs], dtype=np.int64)
-    vertex_of = np.array([p[1] for p in pairs], dtype=np.int64)
+    area_of, vertex_of = pairs["area"], pairs["vertex"]
     space = np.unique(np.concatenate([vertex_of, [p[1] for p in need_pairs]]).astype(np.int64))
     dist = np.full((len(runs), len(space)), np.inf, dtype=np.float32)
     src = np.zeros((len(runs), len(space)), dtype=np.int64)

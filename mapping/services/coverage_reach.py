@@ -294,7 +294,7 @@ def _drive(
     )
     starts = ",".join(str(VIRTUAL + g) for g in sorted(set(groups)))
     # Two million rows as Python objects cost seconds: binary COPY into numpy instead.
-    found = _packed(
+    found = packed(
         session,
         "SELECT int4send(CAST(from_v - %(virtual)s AS integer)) || int4send(CAST(node AS integer))"
         " || int4send(CAST(CASE WHEN edge >= %(virtual)s THEN %(virtual)s - 1 - edge"
@@ -305,7 +305,7 @@ def _drive(
          "virtual": VIRTUAL},
         ("g", "vertex", "edge", "metres"), (">i4", ">i4", ">i4", ">f8"),
     )
-    street = _packed(
+    street = packed(
         session, "SELECT int4send(id) || int4send(source) || int4send(target) "
         f"FROM street_edge WHERE {inside}", {},
         ("id", "source", "target"), (">i4", ">i4", ">i4"),
@@ -337,7 +337,7 @@ def _nothing() -> dict[str, np.ndarray]:
             "metres": np.zeros(0, np.float64), "source": np.zeros(0, np.int64)}
 
 
-def _packed(
+def packed(
     session: Session, rows_sql: str, params: dict[str, object], names: Sequence[str],
     types: Sequence[str],
 ) -> dict[str, np.ndarray]:
