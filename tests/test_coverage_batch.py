@@ -9,7 +9,14 @@ import pytest
 from sqlalchemy import text
 
 from mapping.services import coverage, coverage_reach, pins
-from tests.coverage_fixtures import add_partner, add_resource, offset, save_grid
+from tests.coverage_fixtures import (
+    add_partner,
+    add_resource,
+    offset,
+    path_metres,
+    save_grid,
+    vertex_at,
+)
 from tests.editing_fixtures import build_world
 
 STEP = 80.0
@@ -140,3 +147,26 @@ def test_forget_stale_keeps_recent_runs_and_those_named(session):
     session.execute(text("UPDATE coverage_run SET created_at = now() - interval '25 hours'"))
     assert coverage_reach.forget_stale(session, keep=digests[:1]) == len(digests) - 1
     assert sorted(_runs(session)) == digests[:1]
+
+
+def test_a_vertex_is_reached_from_the_source_nearest_on_foot_its_walk_to_the_street_counted(
+    session,
+):
+    world = build_world(session)
+    save_grid(session, world.admin, ORIGIN, size=6, step=STEP)
+    # 100 m off the street, two junctions (160 m) from the vertex: 260 m on foot.
+    aside = add_resource(session, "Klub obok", "senior_club", offset(ORIGIN, -100, 0),
+                         world.area_a)
+    # On a junction three streets (240 m) away: nearer on foot, though farther along streets.
+    club = add_resource(session, "Klub Seniora", "senior_club", offset(ORIGIN, 5 * STEP, 0),
+                        world.area_a)
+    coverage.compute(session, world.admin, area_ids=[world.area_a])
+    vertex = vertex_at(session, offset(ORIGIN, 2 * STEP, 0))
+    assert path_metres(session, vertex_at(session, offset(ORIGIN, 5 * STEP, 0)), vertex) == (
+        pytest.approx(3 * STEP, abs=1.0))
+    (run,) = session.execute(text("SELECT * FROM coverage_run")).all()
+    vertices = np.frombuffer(run.vertices, dtype=np.int32)
+    (at,) = np.flatnonzero(vertices == vertex)
+    assert int(np.frombuffer(run.sources, dtype=np.int32)[at]) == club.id != aside.id
+    assert float(np.frombuffer(run.metres, dtype=np.float32)[at]) == pytest.approx(3 * STEP,
+                                                                                    abs=1.0)
