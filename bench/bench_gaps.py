@@ -169,7 +169,9 @@ def timed(url: str, tree: Path) -> dict:
     """Coverage computed by the checkout at ``tree``, in a fresh process: seconds and cells."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run([sys.executable, "-c", _TIMED, url], cwd=tree, env=env,
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"{tree}: {out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
