@@ -488,6 +488,34 @@ def _cell(
     )
 
 
+_STRAIGHT_SOURCES = """
+    SELECT s.layer, s.id, s.name, s.geom FROM (
+        SELECT 'resource' AS layer, r.id, r.name, r.geom, r.visibility, ra.team_id
+        FROM resource r LEFT JOIN area ra ON ra.id = r.area_id
+        WHERE r.retired_at IS NULL AND r.geom IS NOT NULL
+          AND r.category = ANY (CAST(:categories AS text[]))
+          AND (cardinality(CAST(:groups AS text[])) = 0 OR cardinality(r.target_groups) = 0
+               OR CAST(r.target_groups AS text[]) && CAST(:groups AS text[])
+               OR :everyone = ANY (CAST(r.target_groups AS text[])))
+        UNION ALL
+        SELECT 'partner', p.id, p.name, p.geom, p.visibility, pa.team_id
+        FROM partner p LEFT JOIN area pa ON pa.id = p.area_id
+        WHERE p.retired_at IS NULL AND p.geom IS NOT NULL
+          AND p.sector = ANY (CAST(:sectors AS text[]))
+    ) s
+    WHERE (:admin OR s.visibility = ANY (CAST(:visibilities AS text[]))
+           OR s.team_id = ANY (CAST(:teams AS integer[])))
+"""
+
+
+def _question_params(question: Question, visible: dict[str, object]) -> dict[str, object]:
+    return {
+        "categories": list(question.categories), "sectors": list(question.sectors),
+        "groups": list(question.groups), "limit": float(question.limit_m),
+        "deg": question.limit_m * DEG_PER_M, **visible,
+    }
+
+
 def ranked(found: Coverage) -> list[Cell]:
     """The gaps, worst first: not covered, then no rule; more unmet needs, more people first."""
     order = {"not_covered": 0, "no_rule": 1}
