@@ -25,6 +25,12 @@ naive       networkx: the graph built in Python from the same edges, then one
             35 × resources (timing all 70,000 would take hours); the graph
             build is timed whole.
 
+``--compare /work/main`` times another checkout (the code before a change)
+against the same database, interleaved with this one round by round (cold,
+one pin and warm each run by both, in a subprocess per computation), and
+prints this / other as ratios: the machine is noisy, the ratio less so.
+``--keep DIR`` keeps the database in DIR between runs (setup once).
+
 networkx is not a dependency of calmap: install it anywhere on ``PYTHONPATH``
 (``pip install --target /tmp/nx networkx``; ``--nx-path /tmp/nx``).
 """
@@ -32,9 +38,12 @@ networkx is not a dependency of calmap: install it anywhere on ``PYTHONPATH``
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -139,6 +148,70 @@ def compute(url: str):
         engine.dispose()
 
 
+_TIMED = """
+import json, sys, time
+from sqlalchemy import create_engine
+from mapping import db
+from mapping.cli.common import cli_actor
+from mapping.services import coverage
+engine = create_engine(sys.argv[1])
+t0 = time.perf_counter()
+with db.session_scope(engine) as session:
+    found = coverage.compute(session, cli_actor(), city="Gdańsk")
+elapsed = time.perf_counter() - t0
+print(json.dumps({"s": elapsed, "computed": found.computed, "cells": sorted(
+    (c.area_id, c.need_category, c.status, c.share_within, c.unmet,
+     c.nearest.metres if c.nearest else None) for c in found.cells)}))
+"""
+
+
+def timed(url: str, tree: Path) -> dict:
+    """Coverage computed by the checkout at ``tree``, in a fresh process: seconds and cells."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    out = subprocess.run([sys.executable, "-c", _TIMED, url], cwd=tree, env=env,
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"{tree}: {out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compare(url: str, other: Path, rounds: int) -> None:
+    """This checkout against ``other``, interleaved: medians and this / other ratios."""
+    engine = create_engine(url)
+    here = PROJECT_ROOT
+    times: dict[tuple[str, str], list[float]] = {}
+    same = True
+    for round_ in range(rounds):
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM coverage_run"))
+        steps = []
+        for step in ("cold", "one pin", "warm"):
+            if step == "one pin":
+                with engine.begin() as conn:
+                    conn.execute(text(
+                        "UPDATE resource SET geom = ST_Translate(geom, 0, 0.0009) "
+                        "WHERE id = (SELECT min(id) + :k FROM resource)"), {"k": round_})
+            # Who goes first alternates, so that neither always meets a cooler cache.
+            order = [here, other] if round_ % 2 == 0 else [other, here]
+            got = {tree: timed(url, tree) for tree in order}
+            differ = sum(1 for a, b in zip(got[here]["cells"], got[other]["cells"], strict=True)
+                         if a != b)
+            same = same and not differ
+            for tree in order:
+                times.setdefault((step, str(tree)), []).append(got[tree]["s"])
+            steps.append(f"{step} {got[here]['s']:.2f} / {got[other]['s']:.2f} s"
+                         f" ({differ} of {len(got[here]['cells'])} cells differ)")
+        print(f"round {round_ + 1} (this / other): " + ";  ".join(steps), flush=True)
+    engine.dispose()
+    print(f"\nsame cells (status, share, unmet, nearest metres) every time: {same}")
+    for step in ("cold", "one pin", "warm"):
+        mine, theirs = times[(step, str(here))], times[(step, str(other))]
+        ratios = [a / b for a, b in zip(mine, theirs, strict=True)]
+        print(f"  {step:8} this median {statistics.median(mine):6.2f} s, other "
+              f"{statistics.median(theirs):6.2f} s; this / other median "
+              f"{statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})")
+
+
 def naive(url: str, pairs: int, seed: int) -> tuple[float, float, int, int]:
     """Seconds to build the networkx graph, mean seconds per pair, pairs in all, edges."""
     import networkx as nx
@@ -176,16 +249,24 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=200)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--nx-path", default=None)
+    parser.add_argument("--compare", type=Path, default=None)
+    parser.add_argument("--keep", type=Path, default=None)
     args = parser.parse_args()
     if args.nx_path:
         sys.path.insert(0, args.nx_path)
-    workdir = Path(tempfile.mkdtemp(prefix="calmap-bench-gaps-"))
+    fresh = args.keep is None or not args.keep.exists()
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="calmap-bench-gaps-"))
+    workdir.mkdir(exist_ok=True)
     workdir.chmod(0o755)
     cluster = Cluster(workdir)
-    cluster.start()
+    cluster.start(already_running_ok=True)
     try:
         url = cluster.url()
-        setup(url, args.resources, args.needs, args.seed)
+        if fresh:
+            setup(url, args.resources, args.needs, args.seed)
+        if args.compare:
+            compare(url, args.compare.resolve(), args.rounds)
+            return
         engine = create_engine(url)
         times: dict[str, list[float]] = {"cold": [], "one pin": [], "warm": []}
         found = None
@@ -228,7 +309,8 @@ def main() -> None:
               f"{total / statistics.median(times['one pin']):.0f}×")
     finally:
         cluster.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -34,18 +34,16 @@ from sqlalchemy.orm import Session
 from mapping import catalog
 from mapping.catalog_rules import EVERYONE_ELSE, default_limits
 from mapping.errors import UserError
-from mapping.services import addressing, coverage_reach, population, streets
+from mapping.services import addressing, coverage_reach, coverage_straight, population, streets
 from mapping.services.accounts import Actor
 from mapping.services.coverage_reach import DEG_PER_M, Source
+from mapping.services.coverage_straight import NEAREST_SEARCH_M as NEAREST_SEARCH_M  # callers
 
 STREET = "street"
 STRAIGHT_LINE = addressing.STRAIGHT_LINE
 # As the survey indicators (surveys.disclosure_tables.DEFAULT_THRESHOLD).
 DISCLOSURE_THRESHOLD = 5
 STATUSES = ("covered", "not_covered", "no_rule")
-# The farthest a "nearest" addresser is looked for (the walking limit's upper
-# bound): a club in another city, hundreds of kilometres away, is no answer.
-NEAREST_SEARCH_M = 10_000
 
 
 @dataclass(frozen=True)
@@ -125,6 +123,7 @@ class _Need:
     category: str
     groups: tuple[str, ...]
     linked: bool
+    area_wide: bool = False
 
 
 _AREAS = text(
@@ -151,7 +150,7 @@ _AREAS = text(
 
 _NEEDS = text(
     """
-    SELECT n.id, n.area_id, n.category, n.target_groups AS groups,
+    SELECT n.id, n.area_id, n.category, n.target_groups AS groups, n.geom IS NULL AS area_wide,
            (EXISTS (SELECT 1 FROM need_resource l JOIN resource r ON r.id = l.resource_id
                     LEFT JOIN area ra ON ra.id = r.area_id
                     WHERE l.need_id = n.id AND r.retired_at IS NULL
@@ -203,7 +202,8 @@ def compute(
             area.street_layer = None
     visible = _visible(actor)
     needs = [
-        _Need(row.id, row.area_id, row.category, tuple(row.groups or ()), bool(row.linked))
+        _Need(row.id, row.area_id, row.category, tuple(row.groups or ()), bool(row.linked),
+              bool(row.area_wide))
         for row in session.execute(_NEEDS, {"areas": [a.id for a in areas], **visible}).all()
     ]
     categories = sorted(catalog.by_code(session, "need_category"))
@@ -238,14 +238,16 @@ def compute(
         mine_plan = [p for p in plan if p[0].street_layer == layer_id and p[3]]
         runs[layer_id] = _street(session, layer_id, mine_plan, needs, visible, limits, result,
                                  street, need_reach)
+    flat = _flat(session, plan, visible)
     people = population.Residents.load(session, [(a.id, a.street_layer) for a in areas])
     names = _names(session, [r.nearest[:2] for r in street.values() if r.nearest])
     for area, category, question, has_rule, mine in plan:
         reach = street.get((question, area.id)) if area.street_layer is not None else None
         result.cells.append(_residents(session, actor, people, area, question, has_rule, reach,
                                        runs, visible, _cell(
-            session, actor, area, category, question, has_rule, mine, visible, reach,
+            actor, area, category, question, has_rule, mine, reach,
             {n.id for n in mine if need_reach.get((question, n.id))}, names,
+            flat.get((area.id, question)),
         )))
     if layers_used:
         result.distance_kind = STREET
@@ -253,6 +255,21 @@ def compute(
             s.attribution for s in streets.layers(session) if s.layer_id in layers_used
         }))
     return result
+
+
+def _flat(
+    session: Session, plan: list[tuple[_Area, str, Question, bool, list[_Need]]],
+    visible: dict[str, object],
+) -> dict[tuple[int, Question], coverage_straight.Answer]:
+    """Straight-line answers of every cell in an area without streets, in one statement."""
+    needs: dict[tuple[int, Question], set[int]] = {}
+    for area, _, question, has_rule, mine in plan:
+        if has_rule and area.street_layer is None:
+            needs.setdefault((area.id, question), set()).update(n.id for n in mine)
+    keys = list(needs)
+    asks = [coverage_straight.Ask(a, q.categories, q.sectors, q.groups, q.limit_m,
+                                  tuple(sorted(needs[(a, q)]))) for a, q in keys]
+    return dict(zip(keys, coverage_straight.answer(session, asks, visible), strict=True))
 
 
 def _limit(limits: dict[str, int], groups: Sequence[str]) -> int:
@@ -269,6 +286,20 @@ def _compatible(run: coverage_reach.Run, question: Question) -> bool:
         return False
     return (not question.groups or not run.groups or addressing.ALL_RESIDENTS in run.groups
             or bool(set(run.groups) & set(question.groups)))
+
+
+# The layer's fingerprint, and the box of every live area (rounded outward to
+# 0.01°, so that redrawing an area rarely changes it) grown by the longest limit.
+_STAMP = text(
+    """
+    SELECT l.id || '@' || l.imported_at,
+           floor(ST_XMin(b.e) * 100) / 100 - :deg, floor(ST_YMin(b.e) * 100) / 100 - :deg,
+           ceil(ST_XMax(b.e) * 100) / 100 + :deg, ceil(ST_YMax(b.e) * 100) / 100 + :deg
+    FROM street_layer l,
+         (SELECT ST_Extent(geom) AS e FROM area WHERE retired_at IS NULL) b
+    WHERE l.id = :l
+    """
+)
 
 
 def _street(
@@ -292,37 +323,41 @@ def _street(
     for s in found:
         if s.straight:
             result.straight_sources.append((s.layer, s.id, s.name))
-    stamp = str(session.scalar(
-        text("SELECT id || '@' || imported_at FROM street_layer WHERE id = :l"), {"l": layer_id}
-    ))
+    stamp, *box = session.execute(_STAMP, {"l": layer_id, "deg": longest * DEG_PER_M}).one()
+    # The box is part of every digest: a run knows only the streets inside it.
+    stamp = f"{stamp}|{box}"
     groups: dict[tuple[str, str, tuple[str, ...]], list[Source]] = {}
     for s in found:
         groups.setdefault((s.layer, s.code, s.groups), []).append(s)
     keys = {k: coverage_reach.digest(stamp, longest, v) for k, v in groups.items()}
     stored = coverage_reach.load(session, list(keys.values()))
+    missing = [k for k in groups if keys[k] not in stored]
+    # Every missing run at once: the street graph is built once, not once a run.
+    if missing:
+        made = coverage_reach.compute_many(
+            session, layer_id, [(keys[k], groups[k]) for k in missing], longest,
+            None if box[0] is None else (box[0], box[1], box[2], box[3]),
+        )
+        stored.update({run.digest: run for run in made})
+        coverage_reach.forget_stale(session, keep=list(keys.values()))
+    result.computed += len(missing)
+    result.reused += len(groups) - len(missing)
     runs: list[coverage_reach.Run] = []
-    for k, members in groups.items():
-        run = stored.get(keys[k])
-        if run is None:
-            run = coverage_reach.compute(session, layer_id, keys[k], longest, members)
-            result.computed += 1
-        else:
-            result.reused += 1
+    for k in groups:
+        run = stored[keys[k]]
         run.layer, run.code, run.groups = k
         runs.append(run)
     # Every vertex that matters: those in the areas, and the one nearest each need.
     area_ids = sorted({a.id for a, _, _, _, _ in plan})
-    pairs = session.execute(
-        text(
-            """
-            SELECT a.id, v.id FROM area a
-            CROSS JOIN LATERAL ST_Subdivide(a.geom, 128) AS part(g)
-            JOIN street_vertex v ON v.layer_id = :l AND ST_Intersects(part.g, v.geom)
-            WHERE a.id = ANY (CAST(:areas AS integer[]))
-            """
-        ),
-        {"l": layer_id, "areas": area_ids},
-    ).all()
+    # Some 70,000 rows: packed, not one Python tuple each.
+    pairs = coverage_reach.packed(
+        session,
+        "SELECT int4send(a.id) || int4send(CAST(v.id AS integer)) FROM area a "
+        "CROSS JOIN LATERAL ST_Subdivide(a.geom, 128) AS part(g) "
+        "JOIN street_vertex v ON v.layer_id = %(l)s AND ST_Intersects(part.g, v.geom) "
+        "WHERE a.id = ANY (CAST(%(areas)s AS integer[]))",
+        {"l": layer_id, "areas": area_ids}, ("area", "vertex"), (">i4", ">i4"),
+    )
     need_ids = [n.id for n in needs if n.area_id in set(area_ids)]
     need_pairs = session.execute(
         text(
@@ -336,8 +371,7 @@ def _street(
         ),
         {"l": layer_id, "needs": need_ids},
     ).all()
-    area_of = np.array([p[0] for p in pairs], dtype=np.int64)
-    vertex_of = np.array([p[1] for p in pairs], dtype=np.int64)
+    area_of, vertex_of = pairs["area"], pairs["vertex"]
     space = np.unique(np.concatenate([vertex_of, [p[1] for p in need_pairs]]).astype(np.int64))
     dist = np.full((len(runs), len(space)), np.inf, dtype=np.float32)
     src = np.zeros((len(runs), len(space)), dtype=np.int64)
@@ -354,14 +388,19 @@ def _street(
     bounds = {a: (int(lo), int(hi)) for a, lo, hi in zip(
         area_ids, np.searchsorted(area_of[order], area_ids, "left"),
         np.searchsorted(area_of[order], area_ids, "right"), strict=True)}
+    # Questions that differ only in their limit share the same runs: one argmin each.
+    nearest_of: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
     for question in {q for _, _, q, _, _ in plan}:
         rows = [i for i, run in enumerate(runs) if _compatible(run, question)]
-        if rows:
-            which = np.argmin(dist[rows], axis=0)
-            best = dist[rows][which, np.arange(len(space))]
-        else:
-            which = np.zeros(len(space), dtype=np.int64)
-            best = np.full(len(space), np.inf, dtype=np.float32)
+        if tuple(rows) not in nearest_of:
+            if rows:
+                sub = dist[rows]
+                pick = np.argmin(sub, axis=0)
+                nearest_of[tuple(rows)] = (pick, sub[pick, np.arange(len(space))])
+            else:
+                nearest_of[tuple(rows)] = (np.zeros(len(space), dtype=np.int64),
+                                           np.full(len(space), np.inf, dtype=np.float32))
+        which, best = nearest_of[tuple(rows)]
         for area_id in {a.id for a, _, q, _, _ in plan if q == question}:
             lo, hi = bounds[area_id]
             mine = area_pos[order[lo:hi]]
@@ -426,17 +465,16 @@ class _Reach:
 
 
 def _cell(
-    session: Session,
     actor: Actor,
     area: _Area,
     category: str,
     question: Question,
     has_rule: bool,
     mine: list[_Need],
-    visible: dict[str, object],
     reach: _Reach | None,
     street_in_reach: set[int],
     names: dict[tuple[str, int], str],
+    flat: coverage_straight.Answer | None,
 ) -> Cell:
     nearest: Nearest | None = None
     share: float | None = None
@@ -452,14 +490,11 @@ def _cell(
         in_reach = set(street_in_reach)
         if share:
             # An area-wide need is in reach when any of its area is.
-            in_reach |= set(session.scalars(
-                text("SELECT id FROM need WHERE id = ANY (CAST(:needs AS integer[])) "
-                     "AND geom IS NULL"),
-                {"needs": [n.id for n in mine]},
-            )) if mine else set()
-    elif has_rule:
-        share, nearest, in_reach = _straight_cell(session, area, question, mine, visible)
-        nearest = _nearest_straight(session, area, question, visible)
+            in_reach |= {n.id for n in mine if n.area_wide}
+    elif has_rule and flat is not None:
+        share, in_reach = flat.share, set(flat.in_reach or ())
+        if flat.nearest is not None:
+            nearest = Nearest(*flat.nearest, STRAIGHT_LINE)
     kind = STREET if on_streets else STRAIGHT_LINE
     covered = bool(share) or (nearest is not None and nearest.metres <= question.limit_m)
     status = "no_rule" if not has_rule else ("covered" if covered else "not_covered")
@@ -505,71 +540,6 @@ def _question_params(question: Question, visible: dict[str, object]) -> dict[str
         "groups": list(question.groups), "limit": float(question.limit_m),
         "deg": question.limit_m * DEG_PER_M, **visible,
     }
-
-
-def _straight_cell(
-    session: Session, area: _Area, question: Question, mine: list[_Need],
-    visible: dict[str, object],
-) -> tuple[float | None, Nearest | None, set[int]]:
-    params = {**_question_params(question, visible), "a": area.id}
-    share = session.scalar(
-        text(
-            f"""
-            WITH near AS (
-                SELECT src.geom FROM ({_STRAIGHT_SOURCES}) src, area a
-                WHERE a.id = :a AND src.geom && ST_Expand(a.geom, :deg)
-                  AND ST_DWithin(CAST(src.geom AS geography), CAST(a.geom AS geography), :limit)
-            )
-            SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM near) THEN 0 ELSE
-                ST_Area(CAST(ST_Intersection(a.geom, (
-                    SELECT ST_Union(CAST(ST_Buffer(CAST(geom AS geography), :limit) AS geometry))
-                    FROM near)) AS geography)) / nullif(ST_Area(CAST(a.geom AS geography)), 0)
-                END
-            FROM area a WHERE a.id = :a
-            """
-        ),
-        params,
-    )
-    in_reach: set[int] = set()
-    if mine:
-        in_reach = set(session.scalars(
-            text(
-                f"""
-                SELECT n.id FROM need n JOIN area a ON a.id = n.area_id
-                WHERE n.id = ANY (CAST(:needs AS integer[])) AND EXISTS (
-                    SELECT 1 FROM ({_STRAIGHT_SOURCES}) src
-                    WHERE src.geom && ST_Expand(coalesce(n.geom, a.geom), :deg)
-                      AND ST_DWithin(CAST(src.geom AS geography),
-                                     CAST(coalesce(n.geom, a.geom) AS geography), :limit))
-                """
-            ),
-            {**params, "needs": [n.id for n in mine]},
-        ))
-    return (None if share is None else min(1.0, float(share))), None, in_reach
-
-
-def _nearest_straight(
-    session: Session, area: _Area, question: Question, visible: dict[str, object]
-) -> Nearest | None:
-    row = session.execute(
-        text(
-            f"""
-            SELECT * FROM (
-                SELECT src.layer, src.id, src.name,
-                       ST_Distance(CAST(src.geom AS geography), CAST(a.geom AS geography)) AS metres
-                FROM (SELECT src.* FROM ({_STRAIGHT_SOURCES}) src, area a WHERE a.id = :a
-                      AND src.geom && ST_Expand(a.geom, :far_deg)
-                      -- The nearest in degrees first: metres on the spheroid for a few only.
-                      ORDER BY src.geom <-> a.geom LIMIT 10) src, area a WHERE a.id = :a
-            ) near WHERE metres <= :far ORDER BY metres, layer, id LIMIT 1
-            """
-        ),
-        {**_question_params(question, visible), "a": area.id, "far": float(NEAREST_SEARCH_M),
-         "far_deg": NEAREST_SEARCH_M * DEG_PER_M},
-    ).first()
-    if row is None:
-        return None
-    return Nearest(row.layer, row.id, row.name, round(float(row.metres), 1), STRAIGHT_LINE)
 
 
 def ranked(found: Coverage) -> list[Cell]:

@@ -136,10 +136,16 @@ def load(session: Session, keys: Sequence[str]) -> dict[str, Run]:
     }
 
 
-def compute(
+def compute_equicost(
     session: Session, street_layer: int, key: str, limit_m: int, found: Sequence[Source]
 ) -> Run:
-    """Compute one run in the database and store it (a concurrent twin's copy is kept)."""
+    """Compute and store one run with its own ``pgr_drivingDistance`` over every edge (equicost).
+
+    The first way, kept as the reference the batched ``compute_many`` is
+    checked against: it builds the whole graph for every run, and picks each
+    vertex's source by the walk from the source's vertex alone (its snap added
+    after). A concurrent twin's copy is kept.
+    """
     starts: dict[int, Source] = {}
     for s in found:
         if not s.straight and s.vertex_id is not None:
@@ -173,10 +179,12 @@ def compute(
             ), best AS (
                 SELECT * FROM street WHERE cardinality(CAST(:straight AS integer[])) = 0
                 UNION ALL
-                SELECT DISTINCT ON (vertex) * FROM (SELECT * FROM street UNION ALL
-                                                    SELECT * FROM line) u
-                WHERE cardinality(CAST(:straight AS integer[])) > 0
-                ORDER BY vertex, metres, id
+                -- In parentheses: an ORDER BY after the UNION would sort the union, and
+                -- DISTINCT ON would keep any row of a vertex, not its nearest.
+                (SELECT DISTINCT ON (vertex) * FROM (SELECT * FROM street UNION ALL
+                                                     SELECT * FROM line) u
+                 WHERE cardinality(CAST(:straight AS integer[])) > 0
+                 ORDER BY vertex, metres, id)
             )
             SELECT coalesce(array_agg(CAST(vertex AS integer)), '{{}}') AS vertices,
                    coalesce(array_agg(CAST(metres AS real)), '{{}}') AS metres,
@@ -214,9 +222,211 @@ def compute(
     return run
 
 
-def forget_stale(session: Session, keep_hours: int = 24) -> None:
-    """Drop cached runs older than ``keep_hours`` (those the caller may see)."""
+# Virtual start vertices and edges are numbered from here (street ids stay far below).
+VIRTUAL = 1 << 40
+
+
+def compute_many(
+    session: Session, street_layer: int, jobs: Sequence[tuple[str, Sequence[Source]]],
+    limit_m: int, box: tuple[float, float, float, float] | None = None,
+) -> list[Run]:
+    """Compute several runs with one ``pgr_drivingDistance`` (the graph built once), store them.
+
+    Each run gets a virtual start vertex with a one-way edge to every source's
+    vertex, as long as the source's distance to it: one Dijkstra per run from
+    there gives every vertex its nearest source and the metres to it (snap
+    included). The edges are those inside ``box`` (west, south, east, north),
+    when given: the areas' extent grown by the limit, outside of which no path
+    within the limit to a vertex inside can pass.
+    """
+    groups, vids, snaps, ids = [], [], [], []
+    lines: list[tuple[int, str, int]] = []
+    for g, (_, found) in enumerate(jobs):
+        for s in found:
+            if s.straight or s.vertex_id is None:
+                lines.append((g, s.layer, s.id))
+            else:
+                groups.append(g)
+                vids.append(s.vertex_id)
+                snaps.append(s.snap_m or 0.0)
+                ids.append(s.id)
+    street = _drive(session, street_layer, groups, vids, snaps, ids, limit_m, box)
+    line = _lines(session, street_layer, lines, limit_m)
+    runs: list[Run] = []
+    for g, (key, found) in enumerate(jobs):
+        run = _merge(key, found[0], street, line, g)
+        runs.append(run)
     session.execute(
-        text("DELETE FROM coverage_run WHERE created_at < now() - make_interval(hours => :h)"),
-        {"h": keep_hours},
+        text(
+            "INSERT INTO coverage_run (digest, layer_id, source_layer, limit_m, source_ids, "
+            "vertices, metres, sources, straight) VALUES (:d, :l, :sl, :lim, :ids, :v, :m, "
+            ":s, :st) ON CONFLICT DO NOTHING"
+        ),
+        [{"d": run.digest, "l": street_layer, "sl": run.layer, "lim": limit_m,
+          "ids": sorted({s.id for s in found}), "v": run.vertices.tobytes(),
+          "m": run.metres.tobytes(), "s": run.sources.tobytes(),
+          "st": run.straight.astype(np.uint8).tobytes()}
+         for run, (_, found) in zip(runs, jobs, strict=True)],
     )
+    return runs
+
+
+def _drive(
+    session: Session, street_layer: int, groups: list[int], vids: list[int],
+    snaps: list[float], ids: list[int], limit_m: int,
+    box: tuple[float, float, float, float] | None,
+) -> dict[str, np.ndarray]:
+    """Every (run, vertex) within the limit of a run's sources: metres and nearest source."""
+    if not groups:
+        return _nothing()
+    # Only numbers go into the edges' SQL (pgRouting takes it as text).
+    virtual = ",".join(
+        f"({VIRTUAL + n},{VIRTUAL + g},{int(v)},{float(s)!r},-1)"
+        for n, (g, v, s) in enumerate(zip(groups, vids, snaps, strict=True))
+    )
+    inside = f"layer_id = {int(street_layer)}"
+    if box is not None:
+        inside += " AND geom && ST_MakeEnvelope({:f}, {:f}, {:f}, {:f}, 4326)".format(*box)
+    edges = (
+        f"SELECT id, source, target, length_m AS cost, length_m AS reverse_cost "
+        f"FROM street_edge WHERE {inside} UNION ALL "
+        f"SELECT * FROM (VALUES {virtual}) AS v(id, source, target, cost, reverse_cost)"
+    )
+    starts = ",".join(str(VIRTUAL + g) for g in sorted(set(groups)))
+    # Two million rows as Python objects cost seconds: binary COPY into numpy instead.
+    found = packed(
+        session,
+        "SELECT int4send(CAST(from_v - %(virtual)s AS integer)) || int4send(CAST(node AS integer))"
+        " || int4send(CAST(CASE WHEN edge >= %(virtual)s THEN %(virtual)s - 1 - edge"
+        " ELSE edge END AS integer)) || float8send(agg_cost) "
+        "FROM pgr_drivingDistance(%(edges)s, CAST(%(starts)s AS bigint[]), "
+        "CAST(%(limit)s AS float8), true, false) WHERE node < %(virtual)s",
+        {"edges": edges, "starts": "{" + starts + "}", "limit": float(limit_m),
+         "virtual": VIRTUAL},
+        ("g", "vertex", "edge", "metres"), (">i4", ">i4", ">i4", ">f8"),
+    )
+    street = packed(
+        session, "SELECT int4send(id) || int4send(source) || int4send(target) "
+        f"FROM street_edge WHERE {inside}", {},
+        ("id", "source", "target"), (">i4", ">i4", ">i4"),
+    )
+    by_id = np.argsort(street["id"])
+    street = {name: column[by_id] for name, column in street.items()}
+    g, vertex, edge = found["g"], found["vertex"], found["edge"]
+    first = edge < 0
+    # The vertex each one was reached from: the other end of the edge it was reached by.
+    at = np.minimum(np.searchsorted(street["id"], edge), max(len(street["id"]) - 1, 0))
+    pred = np.where(street["source"][at] == vertex, street["target"][at], street["source"][at])
+    # Each vertex's nearest source is its tree's root, found by pointer jumping.
+    key = (g << 40) | vertex
+    order = np.argsort(key)
+    up = order[np.minimum(np.searchsorted(key[order], (g << 40) | pred), len(key) - 1)]
+    up[first] = np.flatnonzero(first)
+    while True:
+        nxt = up[up]
+        if np.array_equal(nxt, up):
+            break
+        up = nxt
+    # Virtual edge n came as -1 - n.
+    source = np.asarray(ids, dtype=np.int64)[-1 - edge[up]]
+    return {"g": g, "vertex": vertex, "metres": found["metres"], "source": source}
+
+
+def _nothing() -> dict[str, np.ndarray]:
+    return {"g": np.zeros(0, np.int64), "vertex": np.zeros(0, np.int64),
+            "metres": np.zeros(0, np.float64), "source": np.zeros(0, np.int64)}
+
+
+def packed(
+    session: Session, rows_sql: str, params: dict[str, object], names: Sequence[str],
+    types: Sequence[str],
+) -> dict[str, np.ndarray]:
+    """A query's rows, each one bytea of fixed-width fields, as numpy columns (int64, float64).
+
+    Two million rows as Python objects cost seconds: they come as one bytea
+    instead, in binary, on the caller's connection and transaction.
+    """
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    with raw.cursor(binary=True) as cur:
+        cur.execute(f"SELECT coalesce(string_agg(r, ''), '') FROM ({rows_sql}) AS q(r)",
+                    params or None)
+        data = bytes(cur.fetchone()[0])
+    fields = np.dtype(list(zip(names, types, strict=True)))
+    rows = np.frombuffer(data, dtype=fields)
+    return {name: rows[name].astype(np.float64 if kind.endswith("f8") else np.int64)
+            for name, kind in zip(names, types, strict=True)}
+
+
+def _lines(
+    session: Session, street_layer: int, lines: list[tuple[int, str, int]], limit_m: int
+) -> dict[str, np.ndarray]:
+    """Every (run, vertex) within the limit of a run's straight-line sources, in metres."""
+    if not lines:
+        return _nothing()
+    row = session.execute(
+        text(
+            """
+            WITH s AS (
+                SELECT l.g, s.id, s.geom
+                FROM unnest(CAST(:g AS integer[]), CAST(:ids AS integer[]),
+                            CAST(:layers AS text[])) AS l(g, id, layer)
+                JOIN resource s ON l.layer = 'resource' AND s.id = l.id
+                UNION ALL
+                SELECT l.g, s.id, s.geom
+                FROM unnest(CAST(:g AS integer[]), CAST(:ids AS integer[]),
+                            CAST(:layers AS text[])) AS l(g, id, layer)
+                JOIN partner s ON l.layer = 'partner' AND s.id = l.id
+            ), near AS (
+                SELECT s.g, v.id AS vertex, s.id,
+                       ST_Distance(CAST(v.geom AS geography), CAST(s.geom AS geography)) AS metres
+                FROM s JOIN street_vertex v ON v.layer_id = :layer
+                     AND v.geom && ST_Expand(s.geom, :deg)
+                     AND ST_DWithin(CAST(v.geom AS geography), CAST(s.geom AS geography), :limit)
+            )
+            SELECT coalesce(array_agg(g), '{}') AS g, coalesce(array_agg(vertex), '{}') AS vertex,
+                   coalesce(array_agg(metres), '{}') AS metres,
+                   coalesce(array_agg(id), '{}') AS source
+            FROM near
+            """
+        ),
+        {"g": [x[0] for x in lines], "layers": [x[1] for x in lines],
+         "ids": [x[2] for x in lines], "layer": street_layer, "limit": float(limit_m),
+         "deg": limit_m * DEG_PER_M},
+    ).one()
+    return {"g": np.array(row.g, dtype=np.int64), "vertex": np.array(row.vertex, dtype=np.int64),
+            "metres": np.array(row.metres, dtype=np.float64),
+            "source": np.array(row.source, dtype=np.int64)}
+
+
+def _merge(
+    key: str, first: Source, street: dict[str, np.ndarray], line: dict[str, np.ndarray], g: int
+) -> Run:
+    """One run's arrays: per vertex the nearer of its street and straight-line answers."""
+    on_street = street["g"] == g
+    on_line = line["g"] == g
+    vertex = np.concatenate([street["vertex"][on_street], line["vertex"][on_line]])
+    metres = np.concatenate([street["metres"][on_street], line["metres"][on_line]])
+    source = np.concatenate([street["source"][on_street], line["source"][on_line]])
+    flat = np.concatenate([np.zeros(int(on_street.sum()), bool), np.ones(int(on_line.sum()), bool)])
+    # As ORDER BY vertex, metres, id: the first of each vertex is its nearest.
+    order = np.lexsort((source, metres, vertex))
+    keep = order[np.r_[True, vertex[order][1:] != vertex[order][:-1]]] if len(order) else order
+    return Run(key, first.layer, first.code, first.groups,
+               vertex[keep].astype(np.int32), metres[keep].astype(np.float32),
+               source[keep].astype(np.int32), flat[keep])
+
+
+def forget_stale(session: Session, keep_hours: int = 24, keep: Sequence[str] = ()) -> int:
+    """Drop cached runs older than ``keep_hours`` but those in ``keep``; how many went.
+
+    Called after a recompute, with the runs just used kept: a moved pin leaves
+    its category's former run behind, which nobody asks for again (only the
+    runs the caller may see are dropped, as row security wants).
+    """
+    gone = session.execute(
+        text("DELETE FROM coverage_run WHERE created_at < now() - make_interval(hours => :h) "
+             "AND digest <> ALL (CAST(:keep AS text[]))"),
+        {"h": keep_hours, "keep": list(keep)},
+    )
+    return int(getattr(gone, "rowcount", 0) or 0)
