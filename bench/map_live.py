@@ -183,9 +183,11 @@ def _wait_painted(tab: Any, limit_s: float) -> Any:
 class _Bytes:
     """Bytes the page received over the websocket, and pin files over HTTP, since ``reset``."""
 
-    def __init__(self, tab: Any) -> None:
+    def __init__(self, tab: Any, pin_dir: Path | None = None) -> None:
         self.ws = 0
         self.http = 0
+        self.files = 0
+        self.pin_dir = pin_dir
         tab.on("websocket", lambda ws: ws.on("framereceived", self._frame))
         tab.on("requestfinished", self._finished)
 
@@ -193,12 +195,34 @@ class _Bytes:
         self.ws += len(payload.encode("utf-8") if isinstance(payload, str) else payload)
 
     def _finished(self, request: Any) -> None:
-        if "/cache/pins/" in request.url:
-            # The body as it came over the wire (the app serves static files uncompressed).
-            self.http += int(request.sizes().get("responseBodySize") or 0)
+        if "/cache/pins/" not in request.url:
+            return
+        self.files += 1
+        self.http += self._size(request)
+
+    def _size(self, request: Any) -> int:
+        """The file's bytes: Chromium's count of the body is often 0 for a static file.
+
+        The largest of the body size Chromium saw, the response's
+        Content-Length and the file on disk (files are named by their
+        content, so the one on disk is the one sent).
+        """
+        sizes = [int(request.sizes().get("responseBodySize") or 0)]
+        response = request.response()
+        if response is not None:
+            length = response.headers.get("content-length")
+            if length and length.isdigit():
+                sizes.append(int(length))
+        if self.pin_dir is not None:
+            name = request.url.split("?", 1)[0].rsplit("/", 1)[-1]
+            try:
+                sizes.append((self.pin_dir / name).stat().st_size)
+            except OSError:
+                pass
+        return max(sizes)
 
     def reset(self) -> None:
-        self.ws = self.http = 0
+        self.ws = self.http = self.files = 0
 
     def mb(self) -> float:
         return (self.ws + self.http) / 1e6
@@ -219,7 +243,7 @@ def measure_app(root: Path, db_url: str, area_a: int, b_name: str, limit_s: floa
         try:
             context = browser.new_context(viewport={"width": 1366, "height": 900})
             tab = context.new_page()
-            received = _Bytes(tab)
+            received = _Bytes(tab, root / "static" / "cache" / "pins")
             t0 = time.perf_counter()
             tab.goto(f"{base}/?city={quote('Gdańsk')}&area={area_a}", wait_until="commit")
             frame = _wait_painted(tab, limit_s)

@@ -72,20 +72,23 @@ class LiveContent(folium.FeatureGroup):
     )
 
     def __init__(
-        self, code: str, base: folium.Map, *, digest: str | None = None, held: bool = False
+        self, code: str, base: folium.Map, *, digest: str | None = None, held: bool = False,
+        written_for: str | None = None,
     ) -> None:
         """``code``: the content's script, written for ``base`` under its name of now.
 
         ``digest``: the content's (``content_digest``) when already known;
         ``held``: the browser already holds this content, so only its digest
-        travels (``CalmapPins.content`` finds it in the iframe or the page).
+        travels (``CalmapPins.content`` finds it in the iframe or the page);
+        ``written_for``: the map's name when ``code`` was written, if it has
+        changed since (st_folium renames a map it renders: a kept base).
         """
         super().__init__(name="calmap-content", control=False)
         # streamlit-folium names the group's variable feature_group_<n>.
         self._name = "FeatureGroup"
         self._code = code
         self._base = base
-        self._written_for = base.get_name()
+        self._written_for = written_for or base.get_name()
         self.digest = digest or content_digest(code.replace(self._written_for, "map"))
         self.held = held
 

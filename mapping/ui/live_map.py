@@ -39,6 +39,8 @@ class _Split:
     base: folium.Map
     code: str
     digest: str
+    # The base's name the code was written for (st_folium renames the base when it renders).
+    written_for: str
     # st_folium adds the content to the base while it renders: one render at a time.
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -49,7 +51,7 @@ _KEPT: Kept[_Split] = Kept(size=6, ttl=120)
 
 def _split(m: folium.Map, leaflet: assets.LeafletLinks) -> _Split:
     base, content = live.split(m, assets.pin_script_links_beside(leaflet))
-    return _Split(base, content._code, content.digest)
+    return _Split(base, content._code, content.digest, base.get_name())
 
 
 def show(
@@ -78,7 +80,8 @@ def show(
     held_key = state.LIVE_HELD + key
     held: list[str] = list(state.get(held_key) or [])
     content = live.LiveContent(
-        piece.code, piece.base, digest=piece.digest, held=piece.digest in held
+        piece.code, piece.base, digest=piece.digest, held=piece.digest in held,
+        written_for=piece.written_for,
     )
     groups: list[folium.FeatureGroup] = [content]
     if marks is not None:
