@@ -4,7 +4,7 @@ Two editors open the same area, one of its owning team and one of another
 team; the area holds a team-only pin. The first read is kept, and the
 second editor must still get a view without that pin (the key holds the
 viewer's role and teams, and the version is read under their row-level
-security). A saved pin changes the version: the next read shows it.
+security). A pin added changes the version: the next read shows it.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from shapely.geometry import MultiPolygon, box
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from mapping import catalog, db
+from mapping import catalog
 from mapping.db.models import Area, Resource, Team
-from mapping.services import accounts, pins
+from mapping.services import accounts
 from mapping.ui import editor_view
-from tests.conftest import runtime_url
 
 SECRET = "Zasób tylko dla zespołu 7731"
 
@@ -56,7 +55,8 @@ def _names(view: editor_view.EditorView | None) -> set[str]:
 
 def test_a_kept_view_never_gives_one_teams_pins_to_an_editor_of_another_team(fresh_db_url):
     area_id, member, stranger = _world(fresh_db_url)
-    url = runtime_url(fresh_db_url)
+    # The owner's connection opens a session for each user: their row-level security applies.
+    url = fresh_db_url
     editor_view._KEPT.clear()
     made = editor_view._KEPT.made
     first = editor_view.read_view(url, member, None, None, area_id)
@@ -69,16 +69,21 @@ def test_a_kept_view_never_gives_one_teams_pins_to_an_editor_of_another_team(fre
     assert editor_view._KEPT.made == made + 2
 
 
-def test_a_saved_pin_changes_the_version_so_the_next_read_shows_it(fresh_db_url):
+def test_a_pin_added_changes_the_version_so_the_next_read_shows_it(fresh_db_url):
     area_id, member, _ = _world(fresh_db_url)
-    url = runtime_url(fresh_db_url)
+    # The owner's connection opens a session for each user: their row-level security applies.
+    url = fresh_db_url
     editor_view._KEPT.clear()
     before = editor_view.read_view(url, member, None, None, area_id)
-    engine = db.engine_for_url(url)
-    with db.session_scope(engine, member.username, restricted=True) as session:
-        pins.create_pin(session, member, "resource", area_id,
-                        {"name": "Nowa świetlica", "category": "library",
-                         "visibility": "public"}, (18.615, 54.355))
+    engine = create_engine(url)
+    with Session(engine) as session, session.begin():
+        entry = next(e for e in catalog.entries(session) if e.vocabulary == "resource_category")
+        session.add(Resource(
+            name="Nowa świetlica", kind=entry.parent_code, category=entry.code,
+            visibility="public", area_id=area_id,
+            geom=from_shape(box(18.615, 54.355, 18.615, 54.355).centroid, srid=4326),
+        ))
+    engine.dispose()
     after = editor_view.read_view(url, member, None, None, area_id)
     assert before is not None and after is not None and after.key != before.key
     assert "Nowa świetlica" in _names(after) and "Nowa świetlica" not in _names(before)
