@@ -17,7 +17,10 @@ every pin again. ``split`` cuts a finished map (``overview_map``) into
   back instead of building them again.
 
 Large layers' public pins are files the browser has in its cache
-(``pin_store``), so the content that travels again is small.
+(``pin_store``), so the content that travels again is small. A content the
+browser already holds travels by its digest only (``LiveContent(held=True)``):
+``CalmapPins.content`` finds it in the iframe, or its script in the page
+when the iframe was remounted (``mapping/ui/live_map.py`` decides).
 """
 
 from __future__ import annotations
