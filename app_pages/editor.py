@@ -383,15 +383,21 @@ if fix_point is not None and fix_metres is not None:
     accuracy_ring(marks, fix_point, fix_metres)
 leaflet = cached_reads.leaflet_links()
 # Mounted once: a tap changes only the marks, another area only the content.
+store = cached_reads.pin_store_here()
 live_map.show(
-    for_the_field(
+    lambda: for_the_field(
         overview_map(
             view.areas, view.map_pins(), view.catalogue, lang,
             selected_area_id=view.area_id, tiles_url=cfg.tiles_url,
             tiles_attribution=cfg.tiles_attribution, leaflet=leaflet,
-            clickable_areas=False, store=cached_reads.pin_store_here(),
+            clickable_areas=False, store=store,
         ),
         lang, locate=True,
+    ),
+    # Built once per data version, rights and language: a tap builds nothing.
+    cache_key=(
+        "editor", view.key, lang, cfg.tiles_url, cfg.tiles_attribution, leaflet,
+        store.url_prefix,
     ),
     key=editor_state.map_key(), height=MAP_HEIGHT, leaflet=leaflet,
     # A tap on the map and a tap on a pin: nothing else, so panning never reruns the page.

@@ -63,23 +63,37 @@ PAINTED_JS = """() => {
     return (P.built || 0) > window.__mark;
 }"""
 MARK_JS = "() => { window.__mark = (window.CalmapPins && window.CalmapPins.built) || 0; }"
-# A point of the map inside the areas' bounds with no pin, cluster or control on it.
+# A point of the map inside the chosen area (its outline, ray-cast: a tap inside the
+# bounds but outside the outline marks nothing) with no pin, cluster or control on it.
 FREE_POINT_JS = """() => {
     const map = window.map;
     const box = map.getContainer().getBoundingClientRect();
-    let bounds = null;
+    const rings = [];
+    const collect = (part) => {
+        if (part.length && part[0] instanceof L.LatLng) { rings.push(part); return; }
+        part.forEach(collect);
+    };
     map.eachLayer(l => {
-        if (l.feature && l.feature.geometry && l.getBounds) {
-            const b = l.getBounds();
-            bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
-        }
+        if (l.feature && l.feature.geometry && l.getLatLngs) collect(l.getLatLngs());
     });
+    const inside = (at) => {
+        let odd = false;
+        rings.forEach(ring => {
+            for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+                const a = ring[i], b = ring[j];
+                if ((a.lat > at.lat) !== (b.lat > at.lat) &&
+                    at.lng < (b.lng - a.lng) * (at.lat - a.lat) / (b.lat - a.lat) + a.lng) {
+                    odd = !odd;
+                }
+            }
+        });
+        return odd;
+    };
     for (let cy = 40; cy < box.height - 40; cy += 13) {
         for (let cx = 60; cx < box.width - 60; cx += 17) {
             const el = document.elementFromPoint(box.left + cx, box.top + cy);
             if (!el || el.closest('.leaflet-marker-pane, .leaflet-control')) continue;
-            const at = map.containerPointToLatLng([cx, cy]);
-            if (!bounds || bounds.contains(at)) return [box.left + cx, box.top + cy];
+            if (inside(map.containerPointToLatLng([cx, cy]))) return [box.left + cx, box.top + cy];
         }
     }
     return [box.left + box.width / 2, box.top + box.height / 2];
@@ -183,9 +197,11 @@ def _wait_painted(tab: Any, limit_s: float) -> Any:
 class _Bytes:
     """Bytes the page received over the websocket, and pin files over HTTP, since ``reset``."""
 
-    def __init__(self, tab: Any) -> None:
+    def __init__(self, tab: Any, pin_dir: Path | None = None) -> None:
         self.ws = 0
         self.http = 0
+        self.files = 0
+        self.pin_dir = pin_dir
         tab.on("websocket", lambda ws: ws.on("framereceived", self._frame))
         tab.on("requestfinished", self._finished)
 
@@ -193,12 +209,34 @@ class _Bytes:
         self.ws += len(payload.encode("utf-8") if isinstance(payload, str) else payload)
 
     def _finished(self, request: Any) -> None:
-        if "/cache/pins/" in request.url:
-            # The body as it came over the wire (the app serves static files uncompressed).
-            self.http += int(request.sizes().get("responseBodySize") or 0)
+        if "/cache/pins/" not in request.url:
+            return
+        self.files += 1
+        self.http += self._size(request)
+
+    def _size(self, request: Any) -> int:
+        """The file's bytes: Chromium's count of the body is often 0 for a static file.
+
+        The largest of the body size Chromium saw, the response's
+        Content-Length and the file on disk (files are named by their
+        content, so the one on disk is the one sent).
+        """
+        sizes = [int(request.sizes().get("responseBodySize") or 0)]
+        response = request.response()
+        if response is not None:
+            length = response.headers.get("content-length")
+            if length and length.isdigit():
+                sizes.append(int(length))
+        if self.pin_dir is not None:
+            name = request.url.split("?", 1)[0].rsplit("/", 1)[-1]
+            try:
+                sizes.append((self.pin_dir / name).stat().st_size)
+            except OSError:
+                pass
+        return max(sizes)
 
     def reset(self) -> None:
-        self.ws = self.http = 0
+        self.ws = self.http = self.files = 0
 
     def mb(self) -> float:
         return (self.ws + self.http) / 1e6
@@ -219,7 +257,7 @@ def measure_app(root: Path, db_url: str, area_a: int, b_name: str, limit_s: floa
         try:
             context = browser.new_context(viewport={"width": 1366, "height": 900})
             tab = context.new_page()
-            received = _Bytes(tab)
+            received = _Bytes(tab, root / "static" / "cache" / "pins")
             t0 = time.perf_counter()
             tab.goto(f"{base}/?city={quote('Gdańsk')}&area={area_a}", wait_until="commit")
             frame = _wait_painted(tab, limit_s)

@@ -17,7 +17,10 @@ every pin again. ``split`` cuts a finished map (``overview_map``) into
   back instead of building them again.
 
 Large layers' public pins are files the browser has in its cache
-(``pin_store``), so the content that travels again is small.
+(``pin_store``), so the content that travels again is small. A content the
+browser already holds travels by its digest only (``LiveContent(held=True)``):
+``CalmapPins.content`` finds it in the iframe, or its script in the page
+when the iframe was remounted (``mapping/ui/live_map.py`` decides).
 """
 
 from __future__ import annotations
@@ -58,23 +61,39 @@ class LiveContent(folium.FeatureGroup):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {%- if this.held %}
+        var {{ this.get_name() }} = CalmapPins.content({{ this.digest|tojson }},
+            {{ this.map_name }}, null);
+        {%- else %}
         var {{ this.get_name() }} = CalmapPins.content({{ this.digest|tojson }},
             {{ this.map_name }}, function () {
         {{ this.code }}
         });
+        {%- endif %}
         {% endmacro %}
         """
     )
 
-    def __init__(self, code: str, base: folium.Map) -> None:
-        """``code``: the content's script, written for ``base`` under its name of now."""
+    def __init__(
+        self, code: str, base: folium.Map, *, digest: str | None = None, held: bool = False,
+        written_for: str | None = None,
+    ) -> None:
+        """``code``: the content's script, written for ``base`` under its name of now.
+
+        ``digest``: the content's (``content_digest``) when already known;
+        ``held``: the browser already holds this content, so only its digest
+        travels (``CalmapPins.content`` finds it in the iframe or the page);
+        ``written_for``: the map's name when ``code`` was written, if it has
+        changed since (st_folium renames a map it renders: a kept base).
+        """
         super().__init__(name="calmap-content", control=False)
         # streamlit-folium names the group's variable feature_group_<n>.
         self._name = "FeatureGroup"
         self._code = code
         self._base = base
-        self._written_for = base.get_name()
-        self.digest = content_digest(code.replace(self._written_for, "map"))
+        self._written_for = written_for or base.get_name()
+        self.digest = digest or content_digest(code.replace(self._written_for, "map"))
+        self.held = held
 
     def render(self, **kwargs: Any) -> str:
         """Render without parsing the content again as a template (see ``RenderedText``)."""
@@ -145,3 +164,21 @@ def split(m: folium.Map, pin_scripts: assets.ScriptLinks) -> tuple[folium.Map, L
         list(dict.fromkeys([*pin_scripts.css, *css])),
     ).add_to(m)
     return m, LiveContent(code, m)
+
+
+def forget_groups(base: folium.Map, groups: list[folium.FeatureGroup]) -> None:
+    """Take ``groups`` (st_folium's ``feature_group_to_add``) out of ``base`` again.
+
+    st_folium adds them to the map it renders; a base kept for the next rerun
+    must not carry this rerun's content and marks into its own script.
+    """
+    figure = base.get_root()
+    for group in groups:
+        names = {element.get_name() for element in _walk(group)}
+        base._children.pop(group.get_name(), None)
+        for part in ("header", "html", "script"):
+            children = getattr(figure, part, None)
+            if children is None:
+                continue
+            for name in names & set(children._children):
+                del children._children[name]

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from mapping import catalog
 from mapping.catalog import Entry
-from mapping.services import layers, pins
+from mapping.maps.kept import Kept
+from mapping.services import layers, pins, versions
 from mapping.services.accounts import Actor
 from mapping.services.layers import NEED_STATUSES, VISIBILITIES
 from mapping.ui.page import Outcome, run
@@ -53,6 +54,9 @@ class EditorView:
     catalogue: list[Entry]
     partners: dict[int, str]
     retired: list[RetiredPin] = field(default_factory=list)
+    # Names everything this view was read from (data version, rights, area):
+    # what is built from it (the map's content) is kept under this key.
+    key: tuple[Any, ...] = ()
 
     def map_pins(self) -> dict[str, gpd.GeoDataFrame]:
         """The pins the map shows (archived needs left out)."""
@@ -64,8 +68,31 @@ class EditorView:
         return {int(i): str(n) for i, n in zip(frame["id"], frame["name"], strict=True)}
 
 
+# A few areas' views, shared by everyone with the same rights, kept while the data is unchanged.
+# The time limit covers a transaction that commits an older history id late.
+_KEPT: Kept[EditorView | None] = Kept(size=8, ttl=120)
+
+
+def _rights(actor: Actor) -> tuple[Any, ...]:
+    """What decides which pins a user sees (row-level security and the page's own rule)."""
+    return (actor.role, tuple(sorted(actor.team_ids)))
+
+
 def _view(
-    session: Session, actor: Actor, city: str | None, team_id: int | None, area_id: int
+    session: Session, url: str, actor: Actor, city: str | None, team_id: int | None,
+    area_id: int,
+) -> EditorView | None:
+    entries = catalog.entries(session)
+    key = (
+        url, _rights(actor), city, team_id, area_id,
+        versions.map_version(session), hash(tuple(entries)),
+    )
+    return _KEPT.get(key, lambda: _read(session, actor, city, team_id, area_id, key, entries))
+
+
+def _read(
+    session: Session, actor: Actor, city: str | None, team_id: int | None, area_id: int,
+    key: tuple[Any, ...], entries: list[Entry],
 ) -> EditorView | None:
     frame = layers.areas(session, city=city, team_id=team_id)
     if area_id not in {int(i) for i in frame["id"]}:
@@ -96,12 +123,13 @@ def _view(
         areas=frame[frame["id"].isin(area_ids)],
         area_ids=area_ids,
         pins=frames,
-        catalogue=catalog.entries(session),
+        catalogue=entries,
         partners={
             int(i): str(n)
             for i, n in zip(partner_frame["id"], partner_frame["name"], strict=True)
         },
         retired=sorted(retired, key=lambda r: r.retired_at, reverse=True),
+        key=key,
     )
 
 
@@ -112,9 +140,11 @@ def read_view(
 
     Team-only pins are asked for when the area belongs to one of the actor's
     teams (or the actor is an admin); the database's row-level security
-    applies the same rule again.
+    applies the same rule again. A view read before is used again while
+    the data's version (``versions.map_version``, read under the user's
+    row-level security) and the user's role and teams are the same.
     """
-    return run(url, actor, lambda s: _view(s, actor, city, team_id, area_id)).unwrap()
+    return run(url, actor, lambda s: _view(s, url, actor, city, team_id, area_id)).unwrap()
 
 
 def load_values(session: Session, actor: Actor, layer: str, pin_id: int) -> dict[str, Any]:

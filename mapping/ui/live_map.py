@@ -5,21 +5,57 @@ another area, filter or language, or an editor's tap, reruns the page but
 keeps the same Leaflet map in the same iframe; only the content (areas,
 pins, legend) or the editor's marks change, and large layers' public pins
 come from the browser's cache (``mapping.maps.pin_store``).
+
+A content this session sent lately travels again by its digest only: the
+browser keeps it (``CalmapPins.content``), so an editor's tap sends the
+marked point and a few hundred bytes, not every team pin again. With a
+``cache_key`` the split map itself is kept (``mapping.maps.kept``): a
+rerun whose data did not change reads and builds nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import folium
 from streamlit_folium import st_folium
 
 from mapping.maps import assets, live
+from mapping.maps.kept import Kept
+from mapping.ui import state
+
+# Digests of contents sent to one map that the browser is taken to hold:
+# fewer than the iframe keeps (4) and the page keeps (6) in calmap-pins.js.
+HELD_DIGESTS = 3
+
+
+@dataclass
+class _Split:
+    """A map cut in two, kept for reruns: the base and the content's script and digest."""
+
+    base: folium.Map
+    code: str
+    digest: str
+    # The base's name the code was written for (st_folium renames the base when it renders).
+    written_for: str
+    # st_folium adds the content to the base while it renders: one render at a time.
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+# Keys name the data's version and the viewer's rights (see editor_view); a few maps only.
+_KEPT: Kept[_Split] = Kept(size=6, ttl=120)
+
+
+def _split(m: folium.Map, leaflet: assets.LeafletLinks) -> _Split:
+    base, content = live.split(m, assets.pin_script_links_beside(leaflet))
+    return _Split(base, content._code, content.digest, base.get_name())
 
 
 def show(
-    m: folium.Map,
+    m: folium.Map | Callable[[], folium.Map],
     *,
     key: str,
     height: int,
@@ -27,18 +63,37 @@ def show(
     returned_objects: Iterable[str] = (),
     marks: folium.FeatureGroup | None = None,
     center: Sequence[float] | None = None,
+    cache_key: Hashable | None = None,
 ) -> Any:
-    """Show ``m`` (an ``overview_map``) with its base mounted once; return st_folium's reply.
+    """Show ``m`` (an ``overview_map``, or a function that builds one) mounted once.
 
-    ``marks`` (the editor's) go in beside the content; ``returned_objects``
-    as st_folium's (none: panning and zooming never rerun the page);
-    ``center`` (Leaflet's lat, lon) pans the mounted map when it changes.
+    Returns st_folium's reply. ``marks`` (the editor's) go in beside the
+    content; ``returned_objects`` as st_folium's (none: panning and zooming
+    never rerun the page); ``center`` (Leaflet's lat, lon) pans the mounted
+    map when it changes. ``cache_key``, which must name everything the map
+    shows (data version, viewer's rights, language), keeps the built map.
     """
-    base, content = live.split(m, assets.pin_script_links_beside(leaflet))
+    if cache_key is None:
+        piece = _split(m() if callable(m) else m, leaflet)
+    else:
+        piece = _KEPT.get(("live", cache_key), lambda: _split(m() if callable(m) else m, leaflet))
+    held_key = state.LIVE_HELD + key
+    held: list[str] = list(state.get(held_key) or [])
+    content = live.LiveContent(
+        piece.code, piece.base, digest=piece.digest, held=piece.digest in held,
+        written_for=piece.written_for,
+    )
     groups: list[folium.FeatureGroup] = [content]
     if marks is not None:
         groups.append(marks)
-    return st_folium(
-        base, key=key, height=height, use_container_width=True,
-        returned_objects=list(returned_objects), feature_group_to_add=groups, center=center,
-    )
+    with piece.lock:
+        try:
+            reply = st_folium(
+                piece.base, key=key, height=height, use_container_width=True,
+                returned_objects=list(returned_objects), feature_group_to_add=groups,
+                center=center,
+            )
+        finally:
+            live.forget_groups(piece.base, groups)
+    state.put(held_key, [*(d for d in held if d != piece.digest), piece.digest][-HELD_DIGESTS:])
+    return reply

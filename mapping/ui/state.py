@@ -39,6 +39,8 @@ LOGOUT = "calmap.logout"
 
 # --- one-time notes of a page (mapping.ui.page) ---------------------------------------------
 FLASH = "calmap.flash."  # + the page's name
+# + a live map's key: digests of the contents last sent to it (the browser holds them)
+LIVE_HELD = "calmap.live_held."
 
 # --- the map editor (mapping.ui.editor_*) ------------------------------------------------
 EDITOR = "calmap.editor."

@@ -292,9 +292,46 @@
      */
     var contents = {};
     var contentOrder = [];
+    // The page (Streamlit's window, same origin) keeps the last contents'
+    // scripts, so a map remounted in a new iframe (another page and back)
+    // can build a content the server now sends by its digest only.
+    var KEPT_SCRIPTS = 6;
+    function pageStore() {
+        try {
+            var top = window.parent;
+            top.calmapContents = top.calmapContents || {order: [], scripts: {}};
+            return top.calmapContents;
+        } catch (e) {
+            return null;
+        }
+    }
+    function keepScript(digest, build) {
+        var store = pageStore();
+        if (!store || store.scripts[digest]) { return; }
+        store.scripts[digest] = build.toString();
+        store.order.push(digest);
+        while (store.order.length > KEPT_SCRIPTS) { delete store.scripts[store.order.shift()]; }
+    }
+    function keptScript(digest) {
+        var store = pageStore();
+        var source = store && store.scripts[digest];
+        // Indirect eval: the script runs in this frame's global scope, as when it came.
+        return source ? (0, eval)("(" + source + ")") : null;
+    }
     function content(digest, map, build) {
         var found = contents[digest];
         if (found && found.calmapMap === map) { return found; }
+        if (build) {
+            keepScript(digest, build);
+        } else {
+            // Sent by its digest only: the browser held it, yet this frame does not.
+            build = keptScript(digest);
+            if (!build) {
+                CalmapPins.missing += 1;
+                if (window.console) { console.warn("calmap: content " + digest + " not held"); }
+                return L.layerGroup();
+            }
+        }
         var layers = [], controls = [];
         var depth = 0;
         var addControl = L.Control.prototype.addTo;
@@ -338,6 +375,6 @@
     }
 
     var CalmapPins = {threshold: 300, pending: 0, layer: layer, content: content,
-                      built: 0, reused: 0};
+                      built: 0, reused: 0, missing: 0};
     window.CalmapPins = CalmapPins;
 })();

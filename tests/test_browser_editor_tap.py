@@ -1,0 +1,134 @@
+"""An editor's tap on a map of many team pins: the mark shows and the pins do not travel again.
+
+A copy of the demo city gets 1,500 team-only resources in one district: team
+pins never go to static files, so they are inline in the map's content (a few
+hundred kB). The app (single-user mode: an administrator, who sees them)
+runs against it in Debian's Chromium, offline; the bytes the websocket
+brings during a tap are counted as the page receives them.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.browser import map_frame, offline_tab
+from tests.conftest import TEMPLATE, _create_database, _drop_database, app_env
+from tests.streamlit_server import running_app
+
+pytestmark = pytest.mark.browser
+
+MANY = 1_500
+CITY = "Gdańsk"
+# A point of the map inside the chosen area (its outline, ray-cast) with no pin,
+# cluster or control on it.
+FREE_POINT_JS = """() => {
+    const map = window.map;
+    const box = map.getContainer().getBoundingClientRect();
+    const rings = [];
+    const collect = (part) => {
+        if (part.length && part[0] instanceof L.LatLng) { rings.push(part); return; }
+        part.forEach(collect);
+    };
+    map.eachLayer(l => {
+        if (l.feature && l.feature.geometry && l.getLatLngs) collect(l.getLatLngs());
+    });
+    const inside = (at) => {
+        let odd = false;
+        rings.forEach(ring => {
+            for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+                const a = ring[i], b = ring[j];
+                if ((a.lat > at.lat) !== (b.lat > at.lat) &&
+                    at.lng < (b.lng - a.lng) * (at.lat - a.lat) / (b.lat - a.lat) + a.lng) {
+                    odd = !odd;
+                }
+            }
+        });
+        return odd;
+    };
+    for (let cy = 40; cy < box.height - 40; cy += 13) {
+        for (let cx = 60; cx < box.width - 60; cx += 17) {
+            const el = document.elementFromPoint(box.left + cx, box.top + cy);
+            if (!el || el.closest('.leaflet-marker-pane, .leaflet-control')) continue;
+            if (inside(map.containerPointToLatLng([cx, cy]))) return [cx, cy];
+        }
+    }
+    return [box.width / 2, box.height / 2];
+}"""
+
+
+@pytest.fixture(scope="module")
+def world(admin_url, template_url):
+    """Database URL and the crowded district's id."""
+    from sqlalchemy.orm import Session
+
+    from mapping import catalog, demo
+
+    name = f"calmap_tap_{os.getpid()}"
+    url = _create_database(admin_url, name, template=TEMPLATE)
+    engine = create_engine(url)
+    with Session(engine) as session, session.begin():
+        demo.load_demo(session)
+        entry = next(e for e in catalog.entries(session) if e.vocabulary == "resource_category")
+    with engine.begin() as conn:
+        crowded = conn.execute(text(
+            "SELECT area.id FROM area JOIN team ON team.id = area.team_id "
+            "WHERE team.city = :city AND area.kind = 'district' ORDER BY area.id LIMIT 1"),
+            {"city": CITY}).scalar_one()
+        conn.execute(text("""
+            INSERT INTO resource (name, kind, category, description, address, visibility,
+                                  target_groups, area_id, geom, source)
+            SELECT 'Zasób zespołu ' || i, :kind, :category,
+                   'Opis zasobu numer ' || i || ' (wtorki)',
+                   'ul. Długa ' || i, 'team', ARRAY[]::text[], :area, d.geom, 'test'
+            FROM (SELECT row_number() OVER () AS i, d.geom
+                  FROM area, ST_Dump(ST_GeneratePoints(area.geom, :n, 11)) AS d
+                  WHERE area.id = :area) AS d
+        """), {"kind": entry.parent_code, "category": entry.code, "area": crowded, "n": MANY})
+    engine.dispose()
+    yield {"url": url, "crowded": crowded}
+    _drop_database(admin_url, name)
+
+
+@pytest.fixture(scope="module")
+def app_url(world):
+    env = {**app_env(world["url"]), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
+    with running_app(env) as url:
+        yield url
+
+
+def test_a_tap_in_the_editor_shows_the_mark_and_sends_the_map_content_by_its_digest_only(
+    app_url, world
+):
+    with offline_tab(viewport={"width": 1366, "height": 900}) as tab:
+        received = []
+        tab.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(
+            p if isinstance(p, bytes) else p.encode("utf-8"))))
+        tab.goto(f"{app_url}/editor?city={quote(CITY)}&area={world['crowded']}")
+        frame = map_frame(tab, ".leaflet-marker-pane .calmap-cluster")
+        frame.wait_for_function("window.CalmapPins && window.CalmapPins.pending === 0",
+                                timeout=60_000)
+        # Let the page settle (late reruns of the first visit) before counting.
+        tab.wait_for_timeout(2_000)
+        opening = b"".join(received)
+        x, y = frame.evaluate(FREE_POINT_JS)
+        box = tab.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+        received.clear()
+        tab.mouse.click(box["x"] + x, box["y"] + y)
+        frame.locator(".calmap-marked-point").first.wait_for(timeout=60_000)
+        tab.get_by_text("Zaznaczony punkt").first.wait_for(timeout=60_000)
+        tab.wait_for_timeout(1_000)
+        tap = b"".join(received)
+        built = frame.evaluate("window.CalmapPins.built")
+        missing = frame.evaluate("window.CalmapPins.missing")
+        errors = tab.page_errors
+    # The opening carried the 1,500 team pins inline (their popup texts with them); the
+    # tap carried the mark and the page (its table lists the pins' names), never the pins.
+    assert opening.count(b"zasobu numer") >= 1_000
+    assert b"zasobu numer" not in tap
+    assert len(tap) < 0.7 * len(opening), (len(tap), len(opening))
+    assert built == 1 and missing == 0
+    assert not errors
