@@ -55,7 +55,8 @@ FIELD_CSS = """<style>
   }
   /* Save within reach: stuck to the bottom of the screen while its form is on screen.
      Sticky, not fixed: it cannot leave the form, so it never covers the map above. */
-  [data-testid="stForm"] [data-testid="stElementContainer"]:has([data-testid="stFormSubmitButton"]) {
+  [data-testid="stForm"]
+  [data-testid="stElementContainer"]:has([data-testid="stFormSubmitButton"]) {
     position: sticky; bottom: 0; z-index: 20;
     background: var(--background-color, #fff); background-color: rgb(255 255 255 / 0.96);
     padding: 0.5rem 0 calc(0.5rem + env(safe-area-inset-bottom, 0px));
