@@ -62,8 +62,9 @@ FIELD_CSS = """<style>
     padding: 0.5rem 0 calc(0.5rem + env(safe-area-inset-bottom, 0px));
     box-shadow: 0 -6px 8px -6px rgb(0 0 0 / 0.25);
   }
-  /* A focused field (the on-screen keyboard's) is scrolled into view clear of the bar. */
-  [data-testid="stMain"] { scroll-padding-bottom: 6rem; }
+  /* A focused field (the on-screen keyboard's) is scrolled into view clear of the bar
+     below and of Streamlit's header above. */
+  [data-testid="stMain"] { scroll-padding-bottom: 6rem; scroll-padding-top: 4rem; }
   /* The "saved" toast next to the bar the worker just tapped, not at the top. */
   #calmap-toast {
     top: auto !important;
