@@ -138,7 +138,10 @@ def position_controls(for_move: bool) -> None:
     if point is not None:
         st.caption(md_t("editor.point_set", lang, point=positions.format_point(point)))
         metres = editor_state.accuracy()
-        if metres is not None:
+        if positions.low_accuracy(metres):
+            # Placed, but flagged before Save: the worker checks it against the map.
+            st.warning(t("editor.low_accuracy", lang, metres=round(metres or 0)))
+        elif metres is not None:
             st.caption(t("editor.point_accuracy", lang, metres=round(metres)))
     else:
         hint = "editor.move_hint" if for_move else "editor.no_point"

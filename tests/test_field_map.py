@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import folium
 
+from mapping.io import field_form
 from mapping.maps import field
 from mapping.maps.overview import editor_marks, overview_map
+from mapping.ui import positions
 from tests.test_maps import areas, catalogue, external_links, pins, render  # noqa: F401
 
 
@@ -37,3 +39,16 @@ def test_a_gps_fix_is_drawn_with_a_circle_as_wide_as_its_accuracy_that_takes_no_
     assert ring.location == [54.41, 18.65]
     assert ring.options["radius"] == 23.0
     assert ring.options["interactive"] is False
+
+
+def test_a_fix_worse_than_the_field_imports_limit_is_drawn_as_a_coarse_one():
+    group = editor_marks((18.65, 54.41), None)
+    field.accuracy_ring(group, (18.65, 54.41), 120.0)
+    field.accuracy_ring(group, (18.65, 54.41), 12.0)
+    rings = [c for c in group._children.values() if isinstance(c, folium.Circle)]
+    assert [r.options["className"] for r in rings] == [
+        "calmap-accuracy calmap-accuracy-low", "calmap-accuracy"]
+    # The editor, the map and the imports draw the line at the same place.
+    assert field.LOW_ACCURACY_M == field_form.ACCURACY_LIMIT_M == positions.ACCURACY_LIMIT_M
+    assert positions.low_accuracy(120.0) and not positions.low_accuracy(12.0)
+    assert positions.gps_source(120.0) == "GPS ±120 m (low accuracy, check on the map)"

@@ -32,6 +32,9 @@ JS_DIR = Path(__file__).resolve().parent / "js"
 LOCATE_JS = "calmap-locate.js"
 # Apple's Human Interface Guidelines and Material both ask for 44–48 px.
 TOUCH_TARGET_PX = 44
+# A GPS fix worse than this is flagged (amber): the field imports' limit,
+# mapping.io.field_form.ACCURACY_LIMIT_M (tests/test_field_map.py checks they agree).
+LOW_ACCURACY_M = 50.0
 # A map narrower than this is a phone's (or a tablet's in a narrow column): fold the legend.
 NARROW_MAP_PX = 700
 
@@ -58,6 +61,7 @@ TOUCH_CSS = """
 .calmap-locate { display: flex; align-items: center; background: #fff; }
 .calmap-locate a { display: flex; align-items: center; justify-content: center; color: #333; }
 .calmap-locate a.calmap-locate-on { color: #1a73e8; }
+.calmap-locate-note.calmap-locate-low { color: #8a4b00; font-weight: 700; }
 .calmap-locate-note { padding: 0 8px; font: 13px/1.2 "DejaVu Sans", Arial, sans-serif;
                       color: #222; white-space: nowrap; }
 path.calmap-accuracy, path.calmap-position { pointer-events: none; }
@@ -148,6 +152,8 @@ class LocateControl(MacroElement):
             "waiting": t("map.locate_waiting", language),
             "accuracy": t("map.locate_accuracy", language, metres="{metres}"),
             "failed": t("map.locate_failed", language),
+            "low": t("map.locate_low", language, metres="{metres}"),
+            "lowLimit": LOW_ACCURACY_M,
         })
 
 
@@ -162,10 +168,17 @@ def for_the_field(m: folium.Map, language: str, *, locate: bool = False) -> foli
 def accuracy_ring(
     group: folium.FeatureGroup, point: tuple[float, float], metres: float
 ) -> folium.FeatureGroup:
-    """Add to ``group`` a circle as wide as a GPS fix's accuracy around the (lon, lat) point."""
+    """Add to ``group`` a circle as wide as a GPS fix's accuracy around the (lon, lat) point.
+
+    A fix worse than ``LOW_ACCURACY_M`` is drawn in amber, dashed: check this point.
+    """
+    low = metres > LOW_ACCURACY_M
+    colour = "#b36200" if low else "#1a73e8"
     ring = folium.Circle(
-        leaflet_location(point), radius=float(metres), class_name="calmap-accuracy",
-        color="#1a73e8", weight=1, fill=True, fill_color="#1a73e8", fill_opacity=0.12,
+        leaflet_location(point), radius=float(metres),
+        class_name="calmap-accuracy calmap-accuracy-low" if low else "calmap-accuracy",
+        color=colour, weight=2 if low else 1, dash_array="6 4" if low else None,
+        fill=True, fill_color=colour, fill_opacity=0.12,
     )
     # folium's path options know no "interactive"; Leaflet does (a tap goes to the map).
     ring.options["interactive"] = False

@@ -10,9 +10,17 @@ kit on every page) adds, for a coarse pointer (touch) only:
   navigating); a language switch or a team choice leaves it open;
 - CSS: less empty space above the title, so the map starts near the top;
   every button, tab, choice and help "?" at least 44 px; columns that wrap on
-  a portrait tablet instead of cutting labels ("Moja lokaliz…").
+  a portrait tablet instead of cutting labels ("Moja lokaliz…");
+- a form's Save as a bar stuck to the bottom of the screen while the form is
+  on screen (the form is two to three screens tall on a tablet or phone). It
+  stays inside the form, so it never covers the map above it; the form
+  scrolls a focused field clear of it (``scroll-padding-bottom``), so the
+  field being typed into is not under it; the "saved" toast shows just above
+  it, where the worker's finger just was.
 
-A mouse and a wide screen see none of it.
+A mouse and a wide screen see none of it, except one rule for every screen:
+the connection banner (``field_sync.js``) pushes the page down by its own
+height instead of covering the header and the title (``BANNER_SCRIPT``).
 """
 
 from __future__ import annotations
@@ -45,6 +53,23 @@ FIELD_CSS = """<style>
   [data-testid="stSidebarCollapsedControl"] button {
     min-width: 44px; min-height: 44px;
   }
+  /* Save within reach: stuck to the bottom of the screen while its form is on screen.
+     Sticky, not fixed: it cannot leave the form, so it never covers the map above. */
+  [data-testid="stForm"]
+  [data-testid="stElementContainer"]:has([data-testid="stFormSubmitButton"]) {
+    position: sticky; bottom: 0; z-index: 20;
+    background: var(--background-color, #fff); background-color: rgb(255 255 255 / 0.96);
+    padding: 0.5rem 0 calc(0.5rem + env(safe-area-inset-bottom, 0px));
+    box-shadow: 0 -6px 8px -6px rgb(0 0 0 / 0.25);
+  }
+  /* A focused field (the on-screen keyboard's) is scrolled into view clear of the bar
+     below and of Streamlit's header above. */
+  [data-testid="stMain"] { scroll-padding-bottom: 6rem; scroll-padding-top: 4rem; }
+  /* The "saved" toast next to the bar the worker just tapped, not at the top. */
+  #calmap-toast {
+    top: auto !important;
+    bottom: calc(5.5rem + env(safe-area-inset-bottom, 0px)) !important;
+  }
 }
 /* A portrait tablet: Streamlit keeps columns side by side down to 640 px. Wrap them in
    pairs, and a form's fields in one column, read and filled top to bottom. */
@@ -53,9 +78,41 @@ FIELD_CSS = """<style>
   [data-testid="stMain"] [data-testid="stColumn"] { min-width: calc(50% - 1rem); }
   [data-testid="stMain"] [data-testid="stForm"] [data-testid="stColumn"] { min-width: 100%; }
 }
+/* Every screen: the connection banner (field_sync.js, fixed at the top) pushes the
+   app down by its height (BANNER_SCRIPT measures it) instead of covering the header.
+   The header and the sidebar sit inside .stApp: they move with it. */
+html.calmap-banner-shown .stApp { top: var(--calmap-banner-h, 0px) !important; }
 </style>"""
 
-FOLD_SCRIPT = """<script>
+# The banner's height changes (one line on a tablet, two or three on a phone, hidden
+# when the connection is back): measured, not guessed, into --calmap-banner-h.
+BANNER_SCRIPT = """
+(function () {
+  if (window.calmapBannerWatch) { return; }
+  window.calmapBannerWatch = true;
+  var root = document.documentElement;
+  function measure() {
+    var banner = document.getElementById("calmap-banner");
+    var height = banner ? banner.getBoundingClientRect().height : 0;
+    root.style.setProperty("--calmap-banner-h", height + "px");
+    root.classList.toggle("calmap-banner-shown", height > 0);
+  }
+  var sized = new ResizeObserver(measure);
+  var watched = null;
+  function watch() {
+    var banner = document.getElementById("calmap-banner");
+    if (banner && banner !== watched) { watched = banner; sized.observe(banner); }
+    measure();
+  }
+  // The banner is added later by field_sync.js and shown by a class on the root element
+  // (no tag-like text here: DOMPurify drops a script whose text has one).
+  new MutationObserver(watch).observe(root, {attributes: true, attributeFilter: ["class"]});
+  new MutationObserver(watch).observe(document.body, {childList: true});
+  watch();
+}());
+"""
+
+FOLD_SCRIPT = """
 (function () {
   if (!window.matchMedia("(pointer: coarse)").matches) { return; }
   var key = %s;
@@ -71,7 +128,7 @@ FOLD_SCRIPT = """<script>
     if (++tries < 40) { window.setTimeout(fold, 100); }
   }());
 }());
-</script>"""
+"""
 
 
 def fold_key(page_name: str, area_id: int | None) -> str:
@@ -84,7 +141,11 @@ def fold_key(page_name: str, area_id: int | None) -> str:
 
 
 def fit_the_device(page_name: str, area_id: int | None) -> None:
-    """Add the field layout's CSS and the sidebar-folding script to this page run."""
-    script = FOLD_SCRIPT % json.dumps(fold_key(page_name, area_id))
+    """Add the field layout's CSS, the banner's measure and the sidebar-folding script."""
+    # One script element for both.
+    script = (
+        "<script>" + FOLD_SCRIPT % json.dumps(fold_key(page_name, area_id))
+        + BANNER_SCRIPT + "</script>"
+    )
     # In the sidebar: an element in the page's main column would add a gap above the title.
     st.sidebar.html(FIELD_CSS + script, unsafe_allow_javascript=True)

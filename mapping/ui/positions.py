@@ -17,6 +17,7 @@ from typing import Any
 import geopandas as gpd
 
 from mapping.geometry import LonLat
+from mapping.io.field_form import ACCURACY_LIMIT_M
 
 # A tap on a pin reports the pin's own position; anything farther than this
 # from every pin was not a tap on a pin.
@@ -111,13 +112,30 @@ def nearest_pin(
     return (best[1], best[2]) if best is not None else None
 
 
+def low_accuracy(metres: float | None) -> bool:
+    """Whether a GPS fix is too coarse to trust unchecked (worse than the imports' limit).
+
+    The editor places such a point but flags it, as a field import does: the
+    worker stood there, and a weak fix indoors or between blocks is common.
+
+    >>> low_accuracy(120.0), low_accuracy(50.0), low_accuracy(None)
+    (True, False, False)
+    """
+    return metres is not None and metres > ACCURACY_LIMIT_M
+
+
 def gps_source(metres: float) -> str:
     """The source note of a pin placed by the device's GPS: how exact the fix was.
 
+    A fix worse than the limit is marked as such, so the team checks the pin later.
+
     >>> gps_source(12.4)
     'GPS ±12 m'
+    >>> gps_source(120)
+    'GPS ±120 m (low accuracy, check on the map)'
     """
-    return f"GPS ±{metres:.0f} m"
+    note = " (low accuracy, check on the map)" if low_accuracy(metres) else ""
+    return f"GPS ±{metres:.0f} m{note}"
 
 
 def note_gps_source(data: dict[str, Any], metres: float | None) -> None:

@@ -87,7 +87,10 @@
                 ring.setLatLng(event.latlng).setRadius(event.accuracy);
                 dot.setLatLng(event.latlng);
             }
-            say(texts.accuracy.replace("{metres}", String(metres)));
+            // A coarse fix is said to be one (as the editor and the imports flag it).
+            var low = texts.lowLimit && event.accuracy > texts.lowLimit;
+            say((low ? texts.low : texts.accuracy).replace("{metres}", String(metres)));
+            note.classList.toggle("calmap-locate-low", !!low);
             // The first fix, and any fix that walks out of the view, is brought into view;
             // otherwise the map stays where the person panned it.
             if (first || !map.getBounds().contains(event.latlng)) {
