@@ -202,6 +202,8 @@ function ensureChrome(data) {
       html.calmap-offline .stDialog:not([data-testid="stDialog"]) { display: none !important; }
       html.calmap-offline { overflow: auto !important; }
       html.calmap-offline [data-stale="true"] { opacity: 1 !important; }
+      .calmap-offline-box [data-testid="stSelectbox"] > :not(label),
+      .calmap-offline-box [data-testid="stMultiSelect"] > :not(label),
       .calmap-offline-box [data-baseweb="select"] { display: none !important; }
       #calmap-banner { position: fixed; top: 0; left: 0; right: 0; z-index: 1000200;
         background: #8a1c1c; color: #fff; font: 600 1rem/1.4 sans-serif; padding: .7rem 1rem;
@@ -367,6 +369,15 @@ function unlockForm() {
   const root = form && formRoot(form);
   if (!root) return;
   root.querySelectorAll("input, textarea, button").forEach((el) => { el.disabled = false; });
+  freePage();
+}
+function freePage() {
+  // Streamlit's connection dialog (hidden, see ensureChrome) makes the page behind it
+  // inert: nothing could be typed or tapped. Offline, the page stays the worker's.
+  if (G.online) return;
+  document.querySelectorAll("[inert]").forEach((el) => {
+    if (!el.closest(".stDialog")) el.removeAttribute("inert");
+  });
 }
 async function ping() {
   const data = G.data;
@@ -405,7 +416,11 @@ function applyResults(data) {
     if (result.status === "saved") {
       const entry = entries[at];
       entries.splice(at, 1);
-      localStorage.removeItem(`${store(data)}.draft.${entry.area_id}.${entry.draft}`);
+      // The form's draft goes only if it is not newer than the entry: a form typed after
+      // the entry was kept (the same new-pin form, offline) is another entry to be.
+      const key = `${store(data)}.draft.${entry.area_id}.${entry.draft}`;
+      const draft = read(key, null);
+      if (draft && !(draft.at > entry.at)) localStorage.removeItem(key);
       toast(result.text);
     } else {
       entries[at] = { ...entries[at], state: result.status, text: result.text, rows: result.rows };
@@ -542,6 +557,8 @@ export default function (component) {
     document.addEventListener("keyup", onEdit, true);
     document.addEventListener("click", onClick, true);
     window.addEventListener("message", onMapMessage);
+    new MutationObserver(freePage).observe(document.body,
+      { attributes: true, attributeFilter: ["inert"], subtree: true });
     setInterval(() => { ping(); if (G.data) { watchForm(G.data); } }, 2000);
     setInterval(keepDraft, 3000);
   }
