@@ -93,6 +93,8 @@ def test_choices_and_a_map_tap_made_offline_reach_the_outbox_and_the_saved_pin(w
         groups.get_by_role("checkbox").first.check()
         form.get_by_label("Nazwa").fill("Punkt z mapy bez zasięgu")
         form.get_by_label("Opis").fill("Zaznaczony palcem na mapie")
+        # Radios too: a plain group of ours in place of the locked one.
+        tab.get_by_test_id("calmap-offline-visibility").get_by_label("tylko zespół").check()
 
         # A tap on the map is marked there and named above the form.
         inner = tap_map(tab, lon, lat)
@@ -106,10 +108,12 @@ def test_choices_and_a_map_tap_made_offline_reach_the_outbox_and_the_saved_pin(w
         (entry,) = stored(tab, OUTBOX)
         assert entry["values"]["category"] == "library"
         assert len(entry["values"]["target_groups"]) == 1
+        assert entry["values"]["visibility"] == "team"
         tapped = entry["point"]
         assert abs(tapped[0] - lon) < NEAR and abs(tapped[1] - lat) < NEAR
+        screenshot(tab, "field-offline-saved-tablet.png")
+        tab.get_by_test_id("calmap-toast").wait_for(state="hidden", timeout=30_000)
         screenshot(tab, "field-offline-pending-tablet.png")
-        tab.screenshot(path=str(browser.ARTIFACTS / "field-offline-pending-tablet-view.png"))
 
         # A second entry typed offline, then a reload while still offline.
         form.get_by_label("Nazwa").fill("Szkic bez zasięgu")
@@ -130,7 +134,7 @@ def test_choices_and_a_map_tap_made_offline_reach_the_outbox_and_the_saved_pin(w
                 point = to_shape(row.geom)
                 assert (row.name, row.category, row.area_id) == (
                     "Punkt z mapy bez zasięgu", "library", built.area_a)
-                assert len(row.target_groups) == 1
+                assert len(row.target_groups) == 1 and row.visibility == "team"
                 assert abs(point.x - tapped[0]) < 1e-9 and abs(point.y - tapped[1]) < 1e-9
             assert stored(tab, OUTBOX) == []
 

@@ -59,18 +59,24 @@ function fieldValue(box, field) {
     default: return undefined;
   }
 }
-// --- choices offline: Streamlit's selects cannot open without the server ---------------
-// Streamlit disables its widgets while the server is away, and its selects stay shut
-// even when re-enabled. Each select gets a plain one of ours in its place, holding the
-// same choice; it is read for the draft and the outbox until the server answers again.
+// --- choices offline: Streamlit's choosers cannot be used without the server -----------
+// Streamlit disables its widgets while the server is away; its selects, radios and
+// checkboxes stay shut even when re-enabled (React keeps them disabled). Each gets a
+// plain one of ours in its place, holding the same choice; it is read for the draft and
+// the outbox until the server answers again.
 function ownValue(own, field) {
   const pick = (i) => (field.options[Number(i)] ? field.options[Number(i)][0] : null);
   if (field.kind === "select") return own.value === "" ? null : pick(own.value);
+  if (field.kind === "check") return own.querySelector("input").checked;
+  if (field.kind === "radio") {
+    const on = own.querySelector("input:checked");
+    return on ? pick(on.value) : null;
+  }
   return [...own.querySelectorAll("input[type=checkbox]")].filter((i) => i.checked)
     .map((i) => pick(i.value));
 }
 function ownField(box, field, value) {
-  const label = box.querySelector("label");
+  const label = box.querySelector(field.kind === "check" ? "label" : '[data-testid="stWidgetLabel"], label');
   const name = label ? label.innerText.trim() : field.name;
   const at = (code) => field.options.findIndex((o) => same(o[0], code));
   const style = "min-height:44px;font:inherit;box-sizing:border-box;";
@@ -91,16 +97,27 @@ function ownField(box, field, value) {
       own.appendChild(option);
     });
     own.value = value === null || value === undefined || at(value) < 0 ? "" : String(at(value));
+  } else if (field.kind === "check") {
+    own = document.createElement("label");
+    own.style.cssText = style + "display:flex;align-items:center;gap:.6rem;cursor:pointer";
+    const tick = document.createElement("input");
+    tick.type = "checkbox";
+    tick.checked = Boolean(value);
+    tick.style.cssText = "width:22px;height:22px;margin:0";
+    own.appendChild(tick);
+    own.appendChild(document.createTextNode(name));
   } else {
     own = document.createElement("fieldset");
     own.setAttribute("aria-label", name);
     own.style.cssText = "border:1px solid #888;border-radius:.5rem;margin:0;padding:.2rem .5rem";
-    const chosen = new Set((value || []).map((v) => at(v)));
+    const chosen = new Set((field.kind === "radio" ? [value] : value || []).map((v) => at(v)));
+    const group = `calmap-offline-${field.name}-${Math.random().toString(36).slice(2)}`;
     field.options.forEach((o, i) => {
       const row = document.createElement("label");
       row.style.cssText = style + "display:flex;align-items:center;gap:.6rem;cursor:pointer";
       const box2 = document.createElement("input");
-      box2.type = "checkbox";
+      box2.type = field.kind === "radio" ? "radio" : "checkbox";
+      box2.name = group;
       box2.value = String(i);
       box2.checked = chosen.has(i);
       box2.style.cssText = "width:22px;height:22px;margin:0";
@@ -118,7 +135,7 @@ function ownChoices() {
   const root = form && formRoot(form);
   if (!root) return;
   for (const field of form.fields) {
-    if (field.kind !== "select" && field.kind !== "multi") continue;
+    if (!["select", "multi", "radio", "check"].includes(field.kind)) continue;
     const box = root.querySelector(cls(field.cls));
     if (!box || box.querySelector(".calmap-offline-field")) continue;
     const own = ownField(box, field, fieldValue(box, field));
@@ -204,6 +221,8 @@ function ensureChrome(data) {
       html.calmap-offline [data-stale="true"] { opacity: 1 !important; }
       .calmap-offline-box [data-testid="stSelectbox"] > :not(label),
       .calmap-offline-box [data-testid="stMultiSelect"] > :not(label),
+      .calmap-offline-box [data-testid="stRadio"] > :not(label),
+      .calmap-offline-box [data-testid="stCheckbox"],
       .calmap-offline-box [data-baseweb="select"] { display: none !important; }
       #calmap-banner { position: fixed; top: 0; left: 0; right: 0; z-index: 1000200;
         background: #8a1c1c; color: #fff; font: 600 1rem/1.4 sans-serif; padding: .7rem 1rem;
