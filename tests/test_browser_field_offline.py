@@ -27,6 +27,7 @@ from tests.streamlit_server import free_port, running_app
 from tests.test_browser_field_sync import (
     OUTBOX,
     TABLET,
+    english_dialog_visible,
     field_sync_ready,
     sign_in,
     the_form,
@@ -113,6 +114,9 @@ def test_choices_and_a_map_tap_made_offline_reach_the_outbox_and_the_saved_pin(w
         assert abs(tapped[0] - lon) < NEAR and abs(tapped[1] - lat) < NEAR
         screenshot(tab, "field-offline-saved-tablet.png")
         tab.get_by_test_id("calmap-toast").wait_for(state="hidden", timeout=30_000)
+        # Streamlit's English dialog has come up by now, and stays hidden.
+        assert tab.get_by_text("Connection error").count() == 1
+        assert not english_dialog_visible(tab)
         screenshot(tab, "field-offline-pending-tablet.png")
 
         # A second entry typed offline, then a reload while still offline.

@@ -216,7 +216,8 @@ function ensureChrome(data) {
     // Streamlit's own "Connection error" dialog is for developers: hidden while
     // the banner below says the same in the worker's language.
     style.textContent = `
-      html.calmap-offline .stDialog:not([data-testid="stDialog"]) { display: none !important; }
+      html.calmap-offline .stDialog:not([data-testid="stDialog"]),
+      html.calmap-offline .calmap-connection-dialog { display: none !important; }
       html.calmap-offline { overflow: auto !important; }
       html.calmap-offline [data-stale="true"] { opacity: 1 !important; }
       .calmap-offline-box [data-testid="stSelectbox"] > :not(label),
@@ -390,10 +391,20 @@ function unlockForm() {
   root.querySelectorAll("input, textarea, button").forEach((el) => { el.disabled = false; });
   freePage();
 }
+function connectionDialogs() {
+  // Newer Streamlit draws its (English-only) connection dialog as any st.dialog: told
+  // apart by its words, so the app's own dialogs stay visible.
+  const found = [...document.querySelectorAll(".stDialog")].filter((d) =>
+    d.classList.contains("calmap-connection-dialog") ||
+    /Connection error|server is not responding/i.test(d.textContent || ""));
+  found.forEach((d) => d.classList.add("calmap-connection-dialog"));
+  return found.length > 0;
+}
 function freePage() {
   // Streamlit's connection dialog (hidden, see ensureChrome) makes the page behind it
   // inert: nothing could be typed or tapped. Offline, the page stays the worker's.
   if (G.online) return;
+  connectionDialogs();
   document.querySelectorAll("[inert]").forEach((el) => {
     if (!el.closest(".stDialog")) el.removeAttribute("inert");
   });
@@ -407,7 +418,8 @@ async function ping() {
     ok = reply.ok;
   } catch (e) { ok = false; }
   // Streamlit's own dialog means the websocket is gone even when HTTP answers.
-  const dialog = [...document.querySelectorAll(".stDialog:not([data-testid='stDialog'])")].length > 0;
+  const dialog = connectionDialogs() ||
+    [...document.querySelectorAll(".stDialog:not([data-testid='stDialog'])")].length > 0;
   setOnline(ok && !dialog);
   if (ok && !dialog) sendOutbox();
   if (!G.online) { unlockForm(); ownChoices(); }
