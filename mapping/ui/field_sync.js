@@ -3,6 +3,7 @@
 // server, user, area and form, and offered back when the form comes back empty.
 // Outbox: a Save pressed while the server is unreachable is kept on the device
 // with the version the edit began from, and sent when the server answers again.
+// Offline, the form's choosers get plain stand-ins and a map tap is kept for the entry.
 // Feedback: a Polish/English banner replaces Streamlit's developer dialog, a
 // "saving" sign shows while a save runs, confirmations appear at the top of the
 // viewport. Everything typed by people is written with textContent, never HTML.
