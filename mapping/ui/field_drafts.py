@@ -36,7 +36,7 @@ _COMPONENT = st.components.v2.component("calmap_field_sync", js=_JS)
 _TEXTS = (
     "offline", "pending", "state_pending", "state_sending", "state_conflict", "state_error",
     "col_field", "col_seen", "col_now", "col_yours", "discard_entry", "draft_offer",
-    "draft_restore", "draft_discard", "kept_here", "saving",
+    "draft_restore", "draft_discard", "kept_here", "saving", "tapped_offline",
 )
 _TOKEN = re.compile(r"[0-9a-f]{32}")  # editor_state.new_token's form
 _TEXT = ("name", "address", "phone", "email", "www", "verified_by", "source")

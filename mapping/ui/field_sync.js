@@ -3,6 +3,7 @@
 // server, user, area and form, and offered back when the form comes back empty.
 // Outbox: a Save pressed while the server is unreachable is kept on the device
 // with the version the edit began from, and sent when the server answers again.
+// Offline, the form's choosers get plain stand-ins and a map tap is kept for the entry.
 // Feedback: a Polish/English banner replaces Streamlit's developer dialog, a
 // "saving" sign shows while a save runs, confirmations appear at the top of the
 // viewport. Everything typed by people is written with textContent, never HTML.
@@ -31,6 +32,8 @@ function cls(name) { return "." + name.replace(/[^a-zA-Z0-9_-]/g, "-"); }
 // --- reading and writing a form's values ------------------------------------------------
 function fieldValue(box, field) {
   if (!box) return undefined;
+  const own = box.querySelector(".calmap-offline-field");
+  if (own) return ownValue(own, field);
   const label = (text) => {
     const hit = field.options.find((o) => o[1] === text);
     return hit ? hit[0] : null;
@@ -57,6 +60,135 @@ function fieldValue(box, field) {
     default: return undefined;
   }
 }
+// --- choices offline: Streamlit's choosers cannot be used without the server -----------
+// Streamlit disables its widgets while the server is away; its selects, radios and
+// checkboxes stay shut even when re-enabled (React keeps them disabled). Each gets a
+// plain one of ours in its place, holding the same choice; it is read for the draft and
+// the outbox until the server answers again.
+function ownValue(own, field) {
+  const pick = (i) => (field.options[Number(i)] ? field.options[Number(i)][0] : null);
+  if (field.kind === "select") return own.value === "" ? null : pick(own.value);
+  if (field.kind === "check") return own.querySelector("input").checked;
+  if (field.kind === "radio") {
+    const on = own.querySelector("input:checked");
+    return on ? pick(on.value) : null;
+  }
+  return [...own.querySelectorAll("input[type=checkbox]")].filter((i) => i.checked)
+    .map((i) => pick(i.value));
+}
+function ownField(box, field, value) {
+  const label = box.querySelector(field.kind === "check" ? "label" : '[data-testid="stWidgetLabel"], label');
+  const name = label ? label.innerText.trim() : field.name;
+  const at = (code) => field.options.findIndex((o) => same(o[0], code));
+  const style = "min-height:44px;font:inherit;box-sizing:border-box;";
+  let own;
+  if (field.kind === "select") {
+    own = document.createElement("select");
+    own.setAttribute("aria-label", name);
+    own.style.cssText = style + "width:100%;padding:.3rem .5rem;border-radius:.5rem;" +
+      "border:1px solid #888;background:#fff;color:inherit";
+    const empty = document.createElement("option");
+    empty.value = "";
+    empty.textContent = "—";
+    own.appendChild(empty);
+    field.options.forEach((o, i) => {
+      const option = document.createElement("option");
+      option.value = String(i);
+      option.textContent = o[1];
+      own.appendChild(option);
+    });
+    own.value = value === null || value === undefined || at(value) < 0 ? "" : String(at(value));
+  } else if (field.kind === "check") {
+    own = document.createElement("label");
+    own.style.cssText = style + "display:flex;align-items:center;gap:.6rem;cursor:pointer";
+    const tick = document.createElement("input");
+    tick.type = "checkbox";
+    tick.checked = Boolean(value);
+    tick.style.cssText = "width:22px;height:22px;margin:0";
+    own.appendChild(tick);
+    own.appendChild(document.createTextNode(name));
+  } else {
+    own = document.createElement("fieldset");
+    own.setAttribute("aria-label", name);
+    own.style.cssText = "border:1px solid #888;border-radius:.5rem;margin:0;padding:.2rem .5rem";
+    const chosen = new Set((field.kind === "radio" ? [value] : value || []).map((v) => at(v)));
+    const group = `calmap-offline-${field.name}-${Math.random().toString(36).slice(2)}`;
+    field.options.forEach((o, i) => {
+      const row = document.createElement("label");
+      row.style.cssText = style + "display:flex;align-items:center;gap:.6rem;cursor:pointer";
+      const box2 = document.createElement("input");
+      box2.type = field.kind === "radio" ? "radio" : "checkbox";
+      box2.name = group;
+      box2.value = String(i);
+      box2.checked = chosen.has(i);
+      box2.style.cssText = "width:22px;height:22px;margin:0";
+      row.appendChild(box2);
+      row.appendChild(document.createTextNode(o[1]));
+      own.appendChild(row);
+    });
+  }
+  own.className = "calmap-offline-field";
+  own.setAttribute("data-testid", "calmap-offline-" + field.name);
+  return own;
+}
+function ownChoices() {
+  const form = G.data && G.data.form;
+  const root = form && formRoot(form);
+  if (!root) return;
+  for (const field of form.fields) {
+    if (!["select", "multi", "radio", "check"].includes(field.kind)) continue;
+    const box = root.querySelector(cls(field.cls));
+    if (!box || box.querySelector(".calmap-offline-field")) continue;
+    const own = ownField(box, field, fieldValue(box, field));
+    box.classList.add("calmap-offline-box");
+    box.appendChild(own);
+  }
+}
+function dropOwnChoices() {
+  // The server is back and draws the form again (a draft holds any choice made meanwhile).
+  document.querySelectorAll(".calmap-offline-field").forEach((n) => n.remove());
+  document.querySelectorAll(".calmap-offline-box").forEach((n) => n.classList.remove("calmap-offline-box"));
+}
+
+// --- a point tapped on the map while the server is away ----------------------------------
+// The map (st_folium's iframe) reports a tap to Streamlit by postMessage; without the
+// server nobody marks it. The last tap is kept here until the server has drawn the page
+// again, so an entry saved meanwhile carries the point that was tapped.
+function mapFrame(source) {
+  return [...document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]')]
+    .find((f) => f.contentWindow === source);
+}
+function onMapMessage(event) {
+  const msg = event.data;
+  if (!msg || msg.type !== "streamlit:setComponentValue" || !msg.value) return;
+  const frame = mapFrame(event.source);
+  const click = msg.value.last_clicked;
+  if (!frame || !click || typeof click.lat !== "number" || typeof click.lng !== "number") return;
+  if (G.lastClick && same(G.lastClick, click)) return;  // the same report sent again
+  G.lastClick = click;
+  G.tapped = [click.lng, click.lat];
+  if (!G.online) { markTapped(frame); drawPanel(); }
+}
+function markTapped(frame) {
+  // Drawn in the map's own page (same origin), so the worker sees where the entry will go.
+  try {
+    const w = (frame || document.querySelector('iframe[title="streamlit_folium.st_folium"]')).contentWindow;
+    const map = w.map || Object.keys(w).filter((k) => k.startsWith("map_")).map((k) => w[k])
+      .find((m) => m && m.addLayer);
+    if (!map || !w.L || !G.tapped) return;
+    if (G.tappedMark) G.tappedMark.remove();
+    G.tappedMark = w.L.circleMarker([G.tapped[1], G.tapped[0]], { radius: 11, weight: 4,
+      color: "#8a1c1c", fillColor: "#fff", fillOpacity: 0.9, className: "calmap-offline-point" })
+      .addTo(map);
+  } catch (e) { /* the map was redrawn: the note below the banner still says where */ }
+}
+function tappedText(data) {
+  if (!G.tapped) return "";
+  const [lon, lat] = G.tapped;
+  const fmt = (v) => v.toFixed(5).replace(".", data.lang === "en" ? "." : ",");
+  return say(data, "tapped_offline").replace("{point}", `${fmt(lat)} ${fmt(lon)}`);
+}
+
 function formRoot(form) {
   // Streamlit names a form's widgets by key, not the form: find it from its Save button.
   const save = document.querySelector(cls(form.save));
@@ -85,9 +217,15 @@ function ensureChrome(data) {
     // Streamlit's own "Connection error" dialog is for developers: hidden while
     // the banner below says the same in the worker's language.
     style.textContent = `
-      html.calmap-offline .stDialog:not([data-testid="stDialog"]) { display: none !important; }
+      html.calmap-offline .stDialog:not([data-testid="stDialog"]),
+      html.calmap-offline .calmap-connection-dialog { display: none !important; }
       html.calmap-offline { overflow: auto !important; }
       html.calmap-offline [data-stale="true"] { opacity: 1 !important; }
+      .calmap-offline-box [data-testid="stSelectbox"] > :not(label),
+      .calmap-offline-box [data-testid="stMultiSelect"] > :not(label),
+      .calmap-offline-box [data-testid="stRadio"] > :not(label),
+      .calmap-offline-box [data-testid="stCheckbox"],
+      .calmap-offline-box [data-baseweb="select"] { display: none !important; }
       #calmap-banner { position: fixed; top: 0; left: 0; right: 0; z-index: 1000200;
         background: #8a1c1c; color: #fff; font: 600 1rem/1.4 sans-serif; padding: .7rem 1rem;
         text-align: center; display: none; }
@@ -168,6 +306,14 @@ function drawPanel() {
   status.textContent = say(data, "pending", entries.length);
   drawBanner(data);
   root.appendChild(status);
+  if (!G.online && G.tapped) {
+    const where = document.createElement("div");
+    where.setAttribute("data-testid", "calmap-offline-point");
+    where.style.cssText = "padding:.5rem .75rem;border-radius:.5rem;margin-bottom:.25rem;" +
+      "background:#fdecea;border:1px solid #8a1c1c";
+    where.textContent = tappedText(data);
+    root.appendChild(where);
+  }
   for (const entry of entries) {
     const row = document.createElement("div");
     row.setAttribute("data-testid", "calmap-entry");
@@ -234,7 +380,7 @@ function setOnline(online) {
   if (G.online === online) return;
   G.online = online;
   document.documentElement.classList.toggle("calmap-offline", !online);
-  if (!online) unlockForm();
+  if (!online) { unlockForm(); ownChoices(); } else dropOwnChoices();
   drawPanel();
 }
 function unlockForm() {
@@ -244,6 +390,25 @@ function unlockForm() {
   const root = form && formRoot(form);
   if (!root) return;
   root.querySelectorAll("input, textarea, button").forEach((el) => { el.disabled = false; });
+  freePage();
+}
+function connectionDialogs() {
+  // Newer Streamlit draws its (English-only) connection dialog as any st.dialog: told
+  // apart by its words, so the app's own dialogs stay visible.
+  const found = [...document.querySelectorAll(".stDialog")].filter((d) =>
+    d.classList.contains("calmap-connection-dialog") ||
+    /Connection error|server is not responding/i.test(d.textContent || ""));
+  found.forEach((d) => d.classList.add("calmap-connection-dialog"));
+  return found.length > 0;
+}
+function freePage() {
+  // Streamlit's connection dialog (hidden, see ensureChrome) makes the page behind it
+  // inert: nothing could be typed or tapped. Offline, the page stays the worker's.
+  if (G.online) return;
+  connectionDialogs();
+  document.querySelectorAll("[inert]").forEach((el) => {
+    if (!el.closest(".stDialog")) el.removeAttribute("inert");
+  });
 }
 async function ping() {
   const data = G.data;
@@ -254,10 +419,11 @@ async function ping() {
     ok = reply.ok;
   } catch (e) { ok = false; }
   // Streamlit's own dialog means the websocket is gone even when HTTP answers.
-  const dialog = [...document.querySelectorAll(".stDialog:not([data-testid='stDialog'])")].length > 0;
+  const dialog = connectionDialogs() ||
+    [...document.querySelectorAll(".stDialog:not([data-testid='stDialog'])")].length > 0;
   setOnline(ok && !dialog);
   if (ok && !dialog) sendOutbox();
-  if (!G.online) unlockForm();
+  if (!G.online) { unlockForm(); ownChoices(); }
 }
 function sendOutbox() {
   const data = G.data;
@@ -282,7 +448,11 @@ function applyResults(data) {
     if (result.status === "saved") {
       const entry = entries[at];
       entries.splice(at, 1);
-      localStorage.removeItem(`${store(data)}.draft.${entry.area_id}.${entry.draft}`);
+      // The form's draft goes only if it is not newer than the entry: a form typed after
+      // the entry was kept (the same new-pin form, offline) is another entry to be.
+      const key = `${store(data)}.draft.${entry.area_id}.${entry.draft}`;
+      const draft = read(key, null);
+      if (draft && !(draft.at > entry.at)) localStorage.removeItem(key);
       toast(result.text);
     } else {
       entries[at] = { ...entries[at], state: result.status, text: result.text, rows: result.rows };
@@ -358,7 +528,7 @@ function onClick(event) {
     id: (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()),
     user: data.user, area_id: data.area, layer: form.layer, pin_id: form.pin_id,
     version: form.version, is_new: form.is_new, token, draft: form.draft,
-    point: form.point, loaded_resource_ids: form.loaded_resource_ids, values,
+    point: G.tapped || form.point, loaded_resource_ids: form.loaded_resource_ids, values,
     title: values.name || form.title, at: Date.now(), state: "pending",
   };
   write(outboxKey(data), [...outbox(data), entry]);
@@ -394,8 +564,10 @@ export default function (component) {
   }
   G.root = root;
   ensureChrome(data);
-  // This render means the run (and any save in it) is over.
+  // This render means the run (and any save in it) is over, and any tap has reached it.
   G.saving = false;
+  G.tapped = null;
+  if (G.tappedMark) { try { G.tappedMark.remove(); } catch (e) { /* map redrawn */ } G.tappedMark = null; }
   document.querySelectorAll(".calmap-saving").forEach((n) => n.remove());
   for (const item of data.cleared || []) {
     if (G.applied[item.seq]) continue;
@@ -416,6 +588,9 @@ export default function (component) {
     document.addEventListener("click", onEdit, true);
     document.addEventListener("keyup", onEdit, true);
     document.addEventListener("click", onClick, true);
+    window.addEventListener("message", onMapMessage);
+    new MutationObserver(freePage).observe(document.body,
+      { attributes: true, attributeFilter: ["inert"], subtree: true });
     setInterval(() => { ping(); if (G.data) { watchForm(G.data); } }, 2000);
     setInterval(keepDraft, 3000);
   }
