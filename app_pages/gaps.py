@@ -111,22 +111,22 @@ def _rows(cells: list[Cell]) -> pd.DataFrame:
 walk_key = PREFIX + "walk"
 
 
-def _walking_request() -> walking_areas.WalkingAreas | None:
-    """The resource picker above the map, and the walking areas asked for (or None)."""
+def _walking_picker() -> None:
+    """The resource picker under the map: show or hide one resource's walking areas."""
     names = {c.id: c.name for c in resources}
     if not names:
         st.caption(t("gaps.walk_none", lang))
-        return None
+        return
     pick, ask = st.columns([4, 1], vertical_alignment="bottom")
     chosen = pick.selectbox(
         t("gaps.walk_pick", lang), list(names), format_func=lambda i: names[i], index=None,
         key=PREFIX + "walk_pick", placeholder=t("gaps.walk_hint", lang),
     )
     shown = state.get(walk_key)
-    if shown not in names or chosen is None:
+    if shown is not None and (shown not in names or chosen is None):
         # Clearing the picker (or a resource gone from the scope) takes the areas away.
-        shown = None
         state.put(walk_key, None)
+        st.rerun()
     if shown is not None and shown == chosen:
         if ask.button(t("gaps.walk_hide", lang), key=PREFIX + "walk_hide",
                       icon=":material/visibility_off:", width="stretch"):
@@ -136,9 +136,14 @@ def _walking_request() -> walking_areas.WalkingAreas | None:
                     icon=":material/directions_walk:", disabled=chosen is None,
                     width="stretch"):
         state.put(walk_key, chosen)
-        # Again at once, so the button beside the picker offers to hide them.
+        # Again at once, so the map draws them and the button offers to hide them.
         st.rerun()
-    if shown is None:
+
+
+def _walking_shown() -> walking_areas.WalkingAreas | None:
+    """The walking areas asked for with the picker (or None)."""
+    shown = state.get(walk_key)
+    if shown is None or shown not in {c.id for c in resources}:
         return None
     resource_id: int = shown
     asked = page.run(lambda session: walking_areas.walking_areas(session, actor, resource_id))
@@ -148,7 +153,7 @@ def _walking_request() -> walking_areas.WalkingAreas | None:
     return asked.value
 
 
-walking = _walking_request()
+walking = _walking_shown()
 folium_map = gaps_map.gaps_map(
     area_frame, found.cells, lang, selected_area_id=state.get(picked_key), labels=labels,
     attribution=None if straight else found.attribution, straight_line=straight,
@@ -157,6 +162,9 @@ folium_map = gaps_map.gaps_map(
 )
 reply = st_folium(folium_map, key=PREFIX + "map", height=520, use_container_width=True,
                   returned_objects=["last_active_drawing"])
+# Under the map, not above it: a widget above the map kept the map's click from
+# reaching the page (tests/test_browser_gaps.py).
+_walking_picker()
 clicked = ((reply or {}).get("last_active_drawing") or {}).get("properties", {}).get("area_id")
 # The map repeats its last click on every run: only a new click picks the area, so
 # an area chosen in the list afterwards stays chosen.
@@ -217,4 +225,3 @@ if area is not None:
             need_plan.panel(page.url, actor, need, lang, may_edit, {}, {})
     st.page_link("app_pages/actions.py", label=t("gaps.plan_page", lang),
                  icon=":material/checklist:")
-st.caption(t("gaps.reach_note", lang))
