@@ -180,9 +180,16 @@ if not straight and found.attribution:
 st.caption(caption)
 if walking is not None and walking.distance_kind == coverage.STRAIGHT_LINE:
     st.caption(t("gaps.walk_straight_note", lang))
+STRAIGHT_NAMES_SHOWN = 5
 if found.straight_sources:
-    st.caption(md_t("gaps.straight_sources", lang,
-                    names=", ".join(name for _, _, name in found.straight_sources)))
+    names = sorted({name for _, _, name in found.straight_sources})
+    if len(names) <= STRAIGHT_NAMES_SHOWN:
+        st.caption(md_t("gaps.straight_sources", lang, names=", ".join(names)))
+    else:
+        # A long list of names would push the ranking off the screen: a count, and
+        # the names for whoever opens it.
+        with st.expander(t("gaps.straight_sources_many", lang, count=len(names))):
+            st.caption(md_t("gaps.straight_sources", lang, names=", ".join(names)))
 if any(c.residents_kind for c in found.cells):
     st.caption(t("gaps.residents_note", lang))
 

@@ -154,6 +154,23 @@ def test_a_resource_in_another_city_is_not_offered_as_the_nearest(session):
     assert seniors.nearest is not None and seniors.nearest.name == "Klub Seniora w Oliwie"
     assert 0 < seniors.nearest.metres <= 5_000  # from the area's edge
 
+def test_on_streets_a_resource_in_another_city_is_left_out_of_the_runs(session):
+    world = build_world(session)
+    save_grid(session, world.admin, ORIGIN, size=5, step=STEP)
+    add_resource(session, "Klub przy ulicy", "senior_club", ORIGIN, world.area_a)
+    add_need(session, world, offset(ORIGIN, STEP, 0))
+    before = coverage.compute(session, world.admin, area_ids=[world.area_a])
+    runs = session.execute(text("SELECT count(*) FROM coverage_run")).scalar_one()
+    # A club in Wrocław, some 370 km away: it reaches no street of Gdańsk, so it is not
+    # named as measured in a straight line, and adding it leaves Gdańsk's runs as they were.
+    far = add_resource(session, "Klub Seniora we Wrocławiu", "senior_club", (17.03, 51.11),
+                       world.area_a)
+    after = coverage.compute(session, world.admin, area_ids=[world.area_a])
+    assert ("resource", far.id, "Klub Seniora we Wrocławiu") not in after.straight_sources
+    assert session.execute(text("SELECT count(*) FROM coverage_run")).scalar_one() == runs
+    assert cell(after, world.area_a) == cell(before, world.area_a)
+
+
 def test_a_resource_on_an_island_of_streets_is_measured_in_a_straight_line_and_named(session):
     world = build_world(session)
     origin = ORIGIN

@@ -319,7 +319,8 @@ def _street(
     longest = max([*limits.values(), *(q.limit_m for _, _, q, _, _ in plan)])
     cats = sorted({c for _, _, q, _, _ in plan for c in q.categories})
     sectors = sorted({c for _, _, q, _, _ in plan for c in q.sectors})
-    found = coverage_reach.sources(session, layer_id, cats, sectors, visible)
+    found = coverage_reach.sources(session, layer_id, cats, sectors, visible,
+                                   within_m=max(longest, NEAREST_SEARCH_M))
     for s in found:
         if s.straight:
             result.straight_sources.append((s.layer, s.id, s.name))

@@ -81,8 +81,12 @@ _SOURCES = text(
         SELECT id, component, geom FROM street_vertex
         WHERE layer_id = :street_layer ORDER BY geom <-> s.geom LIMIT 1
     ) v ON true
-    WHERE :admin OR s.visibility = ANY (CAST(:visibilities AS text[]))
-          OR s.team_id = ANY (CAST(:teams AS integer[]))
+    WHERE (:admin OR s.visibility = ANY (CAST(:visibilities AS text[]))
+           OR s.team_id = ANY (CAST(:teams AS integer[])))
+      -- Far from every street of the layer (another city): it reaches nothing here,
+      -- and a change to it must not make this city's runs stale.
+      AND (v.id IS NULL OR ST_DWithin(CAST(s.geom AS geography), CAST(v.geom AS geography),
+                                      :within_m))
     ORDER BY s.layer, s.id
     """
 )
@@ -90,13 +94,17 @@ _SOURCES = text(
 
 def sources(
     session: Session, street_layer: int, categories: Sequence[str], sectors: Sequence[str],
-    visible: dict[str, object],
+    visible: dict[str, object], within_m: float,
 ) -> list[Source]:
-    """The addressers of these categories and sectors the caller may see, snapped to the layer."""
+    """The addressers of these categories and sectors the caller may see, snapped to the layer.
+
+    Only those within ``within_m`` of the layer's nearest junction: one farther away
+    (in another city) can reach no junction of the layer.
+    """
     rows = session.execute(
         _SOURCES,
         {"categories": list(categories), "sectors": list(sectors),
-         "street_layer": street_layer, **visible},
+         "street_layer": street_layer, "within_m": float(within_m), **visible},
     ).all()
     return [
         Source(
