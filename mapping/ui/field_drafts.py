@@ -30,13 +30,19 @@ from mapping.services.layers import NEED_STATUSES, VISIBILITIES
 from mapping.ui import editor_state, state
 from mapping.ui.pin_forms import PRIORITY_KEYS, Choices
 
-_JS = (Path(__file__).with_name("field_sync.js")).read_text(encoding="utf-8")
+# One module for the browser: the safety net, then the offline point (it uses G, say,
+# button and drawPanel from the first).
+_JS = "\n".join(
+    Path(__file__).with_name(name).read_text(encoding="utf-8")
+    for name in ("field_sync.js", "field_point.js")
+)
 _COMPONENT = st.components.v2.component("calmap_field_sync", js=_JS)
 # The browser's texts: every visible string is a message key.
 _TEXTS = (
     "offline", "pending", "state_pending", "state_sending", "state_conflict", "state_error",
     "col_field", "col_seen", "col_now", "col_yours", "discard_entry", "draft_offer",
     "draft_restore", "draft_discard", "kept_here", "saving", "tapped_offline",
+    "no_point_offline", "gps_offline", "gps_waiting", "gps_failed", "gps_accuracy", "gps_low",
 )
 _TOKEN = re.compile(r"[0-9a-f]{32}")  # editor_state.new_token's form
 _TEXT = ("name", "address", "phone", "email", "www", "verified_by", "source")

@@ -3,7 +3,8 @@
 // server, user, area and form, and offered back when the form comes back empty.
 // Outbox: a Save pressed while the server is unreachable is kept on the device
 // with the version the edit began from, and sent when the server answers again.
-// Offline, the form's choosers get plain stand-ins and a map tap is kept for the entry.
+// Offline, the form's choosers get plain stand-ins; the entry's point (a map tap or the
+// device's GPS) is kept by field_point.js, appended to this file.
 // Feedback: a Polish/English banner replaces Streamlit's developer dialog, a
 // "saving" sign shows while a save runs, confirmations appear at the top of the
 // viewport. Everything typed by people is written with textContent, never HTML.
@@ -150,45 +151,6 @@ function dropOwnChoices() {
   document.querySelectorAll(".calmap-offline-box").forEach((n) => n.classList.remove("calmap-offline-box"));
 }
 
-// --- a point tapped on the map while the server is away ----------------------------------
-// The map (st_folium's iframe) reports a tap to Streamlit by postMessage; without the
-// server nobody marks it. The last tap is kept here until the server has drawn the page
-// again, so an entry saved meanwhile carries the point that was tapped.
-function mapFrame(source) {
-  return [...document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]')]
-    .find((f) => f.contentWindow === source);
-}
-function onMapMessage(event) {
-  const msg = event.data;
-  if (!msg || msg.type !== "streamlit:setComponentValue" || !msg.value) return;
-  const frame = mapFrame(event.source);
-  const click = msg.value.last_clicked;
-  if (!frame || !click || typeof click.lat !== "number" || typeof click.lng !== "number") return;
-  if (G.lastClick && same(G.lastClick, click)) return;  // the same report sent again
-  G.lastClick = click;
-  G.tapped = [click.lng, click.lat];
-  if (!G.online) { markTapped(frame); drawPanel(); }
-}
-function markTapped(frame) {
-  // Drawn in the map's own page (same origin), so the worker sees where the entry will go.
-  try {
-    const w = (frame || document.querySelector('iframe[title="streamlit_folium.st_folium"]')).contentWindow;
-    const map = w.map || Object.keys(w).filter((k) => k.startsWith("map_")).map((k) => w[k])
-      .find((m) => m && m.addLayer);
-    if (!map || !w.L || !G.tapped) return;
-    if (G.tappedMark) G.tappedMark.remove();
-    G.tappedMark = w.L.circleMarker([G.tapped[1], G.tapped[0]], { radius: 11, weight: 4,
-      color: "#8a1c1c", fillColor: "#fff", fillOpacity: 0.9, className: "calmap-offline-point" })
-      .addTo(map);
-  } catch (e) { /* the map was redrawn: the note below the banner still says where */ }
-}
-function tappedText(data) {
-  if (!G.tapped) return "";
-  const [lon, lat] = G.tapped;
-  const fmt = (v) => v.toFixed(5).replace(".", data.lang === "en" ? "." : ",");
-  return say(data, "tapped_offline").replace("{point}", `${fmt(lat)} ${fmt(lon)}`);
-}
-
 function formRoot(form) {
   // Streamlit names a form's widgets by key, not the form: find it from its Save button.
   const save = document.querySelector(cls(form.save));
@@ -306,14 +268,7 @@ function drawPanel() {
   status.textContent = say(data, "pending", entries.length);
   drawBanner(data);
   root.appendChild(status);
-  if (!G.online && G.tapped) {
-    const where = document.createElement("div");
-    where.setAttribute("data-testid", "calmap-offline-point");
-    where.style.cssText = "padding:.5rem .75rem;border-radius:.5rem;margin-bottom:.25rem;" +
-      "background:#fdecea;border:1px solid #8a1c1c";
-    where.textContent = tappedText(data);
-    root.appendChild(where);
-  }
+  if (!G.online) { drawOfflinePoint(data, root); }
   for (const entry of entries) {
     const row = document.createElement("div");
     row.setAttribute("data-testid", "calmap-entry");
@@ -567,6 +522,8 @@ export default function (component) {
   // This render means the run (and any save in it) is over, and any tap has reached it.
   G.saving = false;
   G.tapped = null;
+  G.tappedAccuracy = null;
+  G.gpsNote = null;
   if (G.tappedMark) { try { G.tappedMark.remove(); } catch (e) { /* map redrawn */ } G.tappedMark = null; }
   document.querySelectorAll(".calmap-saving").forEach((n) => n.remove());
   for (const item of data.cleared || []) {

@@ -1,0 +1,76 @@
+// The point of an entry saved while the server is away (appended to field_sync.js, whose
+// G, say and drawPanel it uses). Offline, Streamlit's "Moja lokalizacja" button is locked
+// and nobody marks a tap on the map, so the page keeps the point itself: the last tap on
+// the map, or the device's GPS fix asked for with our own button. An entry saved
+// meanwhile carries it (see G.tapped in the outbox entry); the next render forgets it.
+// The map (st_folium's iframe) reports a tap to Streamlit by postMessage.
+function mapFrame(source) {
+  return [...document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]')]
+    .find((f) => f.contentWindow === source);
+}
+function onMapMessage(event) {
+  const msg = event.data;
+  if (!msg || msg.type !== "streamlit:setComponentValue" || !msg.value) return;
+  const frame = mapFrame(event.source);
+  const click = msg.value.last_clicked;
+  if (!frame || !click || typeof click.lat !== "number" || typeof click.lng !== "number") return;
+  if (G.lastClick && same(G.lastClick, click)) return;  // the same report sent again
+  G.lastClick = click;
+  G.tapped = [click.lng, click.lat];
+  G.tappedAccuracy = null;  // a finger's point: no GPS accuracy to tell
+  if (!G.online) { markTapped(frame); drawPanel(); }
+}
+function markTapped(frame) {
+  // Drawn in the map's own page (same origin), so the worker sees where the entry will go.
+  try {
+    const w = (frame || document.querySelector('iframe[title="streamlit_folium.st_folium"]')).contentWindow;
+    const map = w.map || Object.keys(w).filter((k) => k.startsWith("map_")).map((k) => w[k])
+      .find((m) => m && m.addLayer);
+    if (!map || !w.L || !G.tapped) return;
+    if (G.tappedMark) G.tappedMark.remove();
+    G.tappedMark = w.L.circleMarker([G.tapped[1], G.tapped[0]], { radius: 11, weight: 4,
+      color: "#8a1c1c", fillColor: "#fff", fillOpacity: 0.9, className: "calmap-offline-point" })
+      .addTo(map);
+  } catch (e) { /* the map was redrawn: the note below the banner still says where */ }
+}
+function tappedText(data) {
+  if (!G.tapped) return "";
+  const [lon, lat] = G.tapped;
+  const fmt = (v) => v.toFixed(5).replace(".", data.lang === "en" ? "." : ",");
+  return say(data, "tapped_offline").replace("{point}", `${fmt(lat)} ${fmt(lon)}`);
+}
+
+
+// The GPS fix: the same limit as the editor and the imports for a coarse one.
+const LOW_ACCURACY_M = 50;
+function locateOffline() {
+  const data = G.data;
+  if (!navigator.geolocation) { G.gpsNote = say(data, "gps_failed"); drawPanel(); return; }
+  G.gpsNote = say(data, "gps_waiting");
+  drawPanel();
+  navigator.geolocation.getCurrentPosition((fix) => {
+    G.tapped = [fix.coords.longitude, fix.coords.latitude];
+    G.tappedAccuracy = fix.coords.accuracy;
+    G.gpsNote = null;
+    markTapped(null);
+    drawPanel();
+  }, () => { G.gpsNote = say(data, "gps_failed"); drawPanel(); },
+  { enableHighAccuracy: true, timeout: 20000, maximumAge: 15000 });
+}
+function drawOfflinePoint(data, root) {
+  const where = document.createElement("div");
+  where.setAttribute("data-testid", "calmap-offline-point");
+  where.style.cssText = "padding:.5rem .75rem;border-radius:.5rem;margin-bottom:.25rem;" +
+    "background:#fdecea;border:1px solid #8a1c1c";
+  let text = G.tapped ? tappedText(data) : say(data, "no_point_offline");
+  if (G.tapped && G.tappedAccuracy) {
+    const metres = String(Math.round(G.tappedAccuracy));
+    text += " · " + say(data, G.tappedAccuracy > LOW_ACCURACY_M ? "gps_low" : "gps_accuracy")
+      .replace("{metres}", metres);
+  }
+  if (G.gpsNote) { text += " · " + G.gpsNote; }
+  where.appendChild(document.createTextNode(text));
+  where.appendChild(document.createElement("br"));
+  where.appendChild(button(say(data, "gps_offline"), locateOffline, "calmap-offline-gps"));
+  root.appendChild(where);
+}
