@@ -51,6 +51,9 @@ def test_a_gps_fix_taken_offline_places_the_entry_and_a_coarse_one_is_flagged(wo
         (entry,) = stored(tab, OUTBOX)
         assert entry["point"] == pytest.approx([lon, lat], abs=1e-9)
         screenshot(tab, "field-offline-gps-tablet.png")
+        # Streamlit's English "CONNECTING" status is hidden: the banner says it in Polish.
+        status = tab.get_by_test_id("stStatusWidget")
+        assert status.count() == 0 or not status.first.is_visible()
 
         with running_app(env, port=port) as base:
             tab.context.clear_cookies()

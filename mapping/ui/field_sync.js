@@ -176,11 +176,12 @@ function ensureChrome(data) {
   if (!document.getElementById("calmap-field-style")) {
     const style = document.createElement("style");
     style.id = "calmap-field-style";
-    // Streamlit's own "Connection error" dialog is for developers: hidden while
-    // the banner below says the same in the worker's language.
+    // Streamlit's own "Connection error" dialog and its "CONNECTING" status are for
+    // developers, in English: hidden while the banner says the same in the worker's language.
     style.textContent = `
       html.calmap-offline .stDialog:not([data-testid="stDialog"]),
-      html.calmap-offline .calmap-connection-dialog { display: none !important; }
+      html.calmap-offline .calmap-connection-dialog,
+      html.calmap-offline [data-testid="stStatusWidget"] { display: none !important; }
       html.calmap-offline { overflow: auto !important; }
       html.calmap-offline [data-stale="true"] { opacity: 1 !important; }
       .calmap-offline-box [data-testid="stSelectbox"] > :not(label),
