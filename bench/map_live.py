@@ -47,6 +47,7 @@ import bench_pin_save  # noqa: E402
 from mapping import catalog  # noqa: E402
 from mapping.db.models import Area, Team  # noqa: E402
 from tests.conftest import app_env  # noqa: E402
+from tests.map_points import FREE_POINT_JS  # noqa: E402
 from tests.streamlit_server import free_port  # noqa: E402
 
 SECOND_DISTRICT = "Wrzeszcz Górny"
@@ -63,41 +64,6 @@ PAINTED_JS = """() => {
     return (P.built || 0) > window.__mark;
 }"""
 MARK_JS = "() => { window.__mark = (window.CalmapPins && window.CalmapPins.built) || 0; }"
-# A point of the map inside the chosen area (its outline, ray-cast: a tap inside the
-# bounds but outside the outline marks nothing) with no pin, cluster or control on it.
-FREE_POINT_JS = """() => {
-    const map = window.map;
-    const box = map.getContainer().getBoundingClientRect();
-    const rings = [];
-    const collect = (part) => {
-        if (part.length && part[0] instanceof L.LatLng) { rings.push(part); return; }
-        part.forEach(collect);
-    };
-    map.eachLayer(l => {
-        if (l.feature && l.feature.geometry && l.getLatLngs) collect(l.getLatLngs());
-    });
-    const inside = (at) => {
-        let odd = false;
-        rings.forEach(ring => {
-            for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-                const a = ring[i], b = ring[j];
-                if ((a.lat > at.lat) !== (b.lat > at.lat) &&
-                    at.lng < (b.lng - a.lng) * (at.lat - a.lat) / (b.lat - a.lat) + a.lng) {
-                    odd = !odd;
-                }
-            }
-        });
-        return odd;
-    };
-    for (let cy = 40; cy < box.height - 40; cy += 13) {
-        for (let cx = 60; cx < box.width - 60; cx += 17) {
-            const el = document.elementFromPoint(box.left + cx, box.top + cy);
-            if (!el || el.closest('.leaflet-marker-pane, .leaflet-control')) continue;
-            if (inside(map.containerPointToLatLng([cx, cy]))) return [box.left + cx, box.top + cy];
-        }
-    }
-    return [box.left + box.width / 2, box.top + box.height / 2];
-}"""
 
 
 def add_second_district(engine: Any) -> tuple[int, int, str]:
