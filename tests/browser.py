@@ -150,6 +150,27 @@ def tap_in_sidebar(tab: Any, role: str, name: str) -> None:
                 raise
 
 
+def choose_in_sidebar(tab: Any, box: str, typed: str, option: str) -> None:
+    """Open the sidebar, type into its select box and pick an option, again if it folded.
+
+    The same late fold as in `tap_in_sidebar` may close the sidebar between the
+    tap on the box and the pick; a person opens it and picks again.
+    """
+    for attempt in range(3):
+        bar = open_sidebar(tab)
+        try:
+            bar.get_by_role("combobox", name=box).first.click(timeout=8_000)
+            tab.keyboard.type(typed)
+            tab.get_by_role("option", name=option, exact=True).dispatch_event(
+                "click", timeout=8_000
+            )
+            return
+        except Exception:  # noqa: BLE001 - folded under the tap: open it and pick again
+            tab.keyboard.press("Escape")
+            if attempt == 2:
+                raise
+
+
 def screenshot(tab: Any, name: str) -> Path:
     """Save a full-page picture under test-artifacts/ for a person to look at."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -57,10 +57,7 @@ def sign_in(tab, base, username):
     # as a person does (tests/browser.py).
     browser.tap_in_sidebar(tab, "link", "Edytor mapy")
     tab.get_by_role("heading", name="Edytor mapy").first.wait_for(timeout=60_000)
-    box = browser.open_sidebar(tab).get_by_role("combobox", name="Obszar").first
-    box.click()
-    tab.keyboard.type("Brzeźno")
-    tab.get_by_role("option", name="Brzeźno (dzielnica)", exact=True).dispatch_event("click")
+    browser.choose_in_sidebar(tab, "Obszar", "Brzeźno", "Brzeźno (dzielnica)")
     tab.get_by_role("heading", name="Edytor mapy: Brzeźno").wait_for(timeout=60_000)
     # A new area folds the sidebar on a touch device (mapping/ui/field_layout).
     browser.sidebar_folded(tab)
