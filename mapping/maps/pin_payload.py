@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -271,12 +272,38 @@ def _column_digest(values: Iterable[Any]) -> bytes:
                            digest_size=16).digest()
 
 
+# Digests of frames their owners keep unchanged (``remember_digest``), by identity.
+_REMEMBERED: dict[int, tuple[weakref.ref[Any], str]] = {}
+_REMEMBERED_LOCK = threading.Lock()
+
+
+def remember_digest(frame: gpd.GeoDataFrame) -> str:
+    """Work out ``frame``'s digest once: ``content_digest`` of this same object returns it.
+
+    Only for a frame its owner never changes again (a kept layer of the
+    editor): its 10,000 rows are then not hashed again on every rerun.
+    """
+    digest = _digest(frame)
+    with _REMEMBERED_LOCK:
+        for key in [k for k, (ref, _) in _REMEMBERED.items() if ref() is None]:
+            del _REMEMBERED[key]
+        _REMEMBERED[id(frame)] = (weakref.ref(frame), digest)
+    return digest
+
+
 def content_digest(frame: gpd.GeoDataFrame) -> str:
     """A digest of every value of ``frame``: its geometry's coordinates and each column.
 
     Two frames with the same pins in the same order give the same digest;
     a moved pin, an edited text or one pin more or less gives another.
     """
+    found = _REMEMBERED.get(id(frame))
+    if found is not None and found[0]() is frame:
+        return found[1]
+    return _digest(frame)
+
+
+def _digest(frame: gpd.GeoDataFrame) -> str:
     digest = hashlib.blake2b(digest_size=20)
     digest.update(str(len(frame)).encode())
     geometry = frame.geometry.values if len(frame) else []
