@@ -277,18 +277,35 @@ _REMEMBERED: dict[int, tuple[weakref.ref[Any], str]] = {}
 _REMEMBERED_LOCK = threading.Lock()
 
 
-def remember_digest(frame: gpd.GeoDataFrame) -> str:
+def remember_digest(frame: gpd.GeoDataFrame, digest: str | None = None) -> str:
     """Work out ``frame``'s digest once: ``content_digest`` of this same object returns it.
 
     Only for a frame its owner never changes again (a kept layer of the
     editor): its 10,000 rows are then not hashed again on every rerun.
+    ``digest``: one the owner derived from the content itself (a kept frame's
+    digest chained with the rows that replaced some of its own, see
+    ``chained_digest``): equal digests still mean equal pins.
     """
-    digest = _digest(frame)
+    digest = digest or _digest(frame)
     with _REMEMBERED_LOCK:
         for key in [k for k, (ref, _) in _REMEMBERED.items() if ref() is None]:
             del _REMEMBERED[key]
         _REMEMBERED[id(frame)] = (weakref.ref(frame), digest)
     return digest
+
+
+def chained_digest(before: str, replaced: Iterable[int], fresh: gpd.GeoDataFrame) -> str:
+    """The digest of a frame made from one of digest ``before``: rows ``replaced`` by ``fresh``.
+
+    Not equal to ``content_digest`` of the same pins read whole, but as
+    telling: the same digest means the same pins (the same frame with the
+    same rows replaced by the same values), so it can key a payload.
+    """
+    digest = hashlib.blake2b(digest_size=20)
+    for part in ("chained", before, repr(sorted(int(i) for i in replaced)), _digest(fresh)):
+        digest.update(part.encode())
+        digest.update(b"\x1f")
+    return digest.hexdigest()
 
 
 def content_digest(frame: gpd.GeoDataFrame) -> str:

@@ -63,6 +63,8 @@ class LayerRows:
     version: tuple[int, ...]
     # time.monotonic() of the last whole read this was brought up to date from.
     read_at: float
+    # ``shown``'s digest (``pin_payload.content_digest`` gives it for ``shown`` itself).
+    digest: str
 
 
 _lock = threading.Lock()
@@ -87,12 +89,12 @@ def _on_map(frame: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
 
 def _made(
     layer: str, frame: gpd.GeoDataFrame, retired: list[RetiredPin],
-    version: tuple[int, ...], read_at: float,
+    version: tuple[int, ...], read_at: float, digest: str | None = None,
 ) -> LayerRows:
     shown = _on_map(frame, layer)
     # Kept frames are never changed: their digests are worked out once.
-    pin_payload.remember_digest(shown)
-    return LayerRows(frame, shown, retired, version, read_at)
+    digest = pin_payload.remember_digest(shown, digest)
+    return LayerRows(frame, shown, retired, version, read_at, digest)
 
 
 def _retired(session: Session, actor: Actor, layer: str, area_ids: list[int]) -> list[RetiredPin]:
@@ -132,7 +134,11 @@ def _brought_up_to_date(
         frame = frame.astype(kept.frame.dtypes.to_dict())
     else:
         frame = gpd.GeoDataFrame(rest.reset_index(drop=True), crs=kept.frame.crs)
-    return _made(layer, frame, _retired(session, actor, layer, area_ids), version, kept.read_at)
+    # Hashing the 10,000 rows again would cost more than reading the changed ones.
+    digest = pin_payload.chained_digest(kept.digest, ids, _on_map(fresh, layer))
+    return _made(
+        layer, frame, _retired(session, actor, layer, area_ids), version, kept.read_at, digest
+    )
 
 
 def layer_rows(
