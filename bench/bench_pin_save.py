@@ -58,8 +58,6 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The editor path calls Streamlit outside a running app: its bare-mode warnings are noise.
-os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 # A worker for another checkout (--before) imports that checkout's code.
 _ROOT = Path(os.environ.get("CALMAP_BENCH_ROOT", PROJECT_ROOT))
 sys.path.insert(0, str(_ROOT))
@@ -255,8 +253,12 @@ class EditorPath:
 
     def __init__(self, url: str, area_id: int, actor: accounts.Actor) -> None:
         """Save into ``area_id`` as ``actor`` in the database at ``url``; files to a temp folder."""
+        import streamlit.logger
+
         from mapping.maps import pin_store
 
+        # Streamlit called outside a running app: its bare-mode warnings are noise here.
+        streamlit.logger.set_log_level("error")
         self.url, self.area_id, self.actor = url, area_id, actor
         self.store = pin_store.PinStore(Path(tempfile.mkdtemp(prefix="calmap-bench-pins-")),
                                         "/app/static/cache/pins")
