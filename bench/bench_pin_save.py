@@ -4,6 +4,7 @@ Run from the project root (public tools only, nothing to install beyond the proj
 
     .venv/bin/python bench/bench_pin_save.py            # 40 repetitions of each
     .venv/bin/python bench/bench_pin_save.py --reps 10 --profile
+    .venv/bin/python bench/bench_pin_save.py --reps 20 --naive-reps 2 --before /work/main
 
 It starts a throwaway PostgreSQL + PostGIS cluster in a temporary directory
 under /tmp, migrates it, installs the catalogue, loads one real Gdańsk
