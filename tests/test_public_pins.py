@@ -99,3 +99,14 @@ def test_a_purge_mark_replaced_twice_gives_two_generations(store):
     first = (store.forget_all(), store.generation())
     second = (store.forget_all(), store.generation())
     assert first[1] is not None and first[1] != second[1]
+
+
+def test_a_run_refused_a_file_says_so_and_the_next_run_starts_clean(store, placed):
+    engine, world, public, _ = placed
+    with pin_store.run_began(store):
+        with db.session_scope(engine, "calmap-cli") as session:
+            pins.update_pin(session, world.admin, public, {"visibility": "team"})
+        store.put('{"name":"Biblioteka"}')
+        assert pin_store.refused_in_run()
+    with pin_store.run_began(store):
+        assert not pin_store.refused_in_run()

@@ -54,6 +54,10 @@ PURGED_MARK = ".purged"
 _BEGAN: contextvars.ContextVar[dict[Path, tuple[int, int] | None] | None] = (
     contextvars.ContextVar("calmap_pin_store_began", default=None)
 )
+# Whether the current page run was refused a file (``refused_in_run``).
+_REFUSED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "calmap_pin_store_refused", default=False
+)
 
 
 def file_name(text: str) -> str:
@@ -140,6 +144,7 @@ class PinStore:
             if self._stale():
                 # Read before a pin stopped being public: never published.
                 Path(tmp).unlink(missing_ok=True)
+                _REFUSED.set(True)
                 return
             os.replace(tmp, path)
         except BaseException:
@@ -150,6 +155,7 @@ class PinStore:
         # is seen here and the file goes now.
         if self._stale():
             path.unlink(missing_ok=True)
+            _REFUSED.set(True)
             return
         with self._lock:
             self._writes += 1
@@ -230,9 +236,11 @@ def run_began(*stores: PinStore) -> Iterator[None]:
     began = dict(_BEGAN.get() or {})
     began.update({store.directory: store.generation() for store in stores})
     token = _BEGAN.set(began)
+    refused = _REFUSED.set(False)
     try:
         yield
     finally:
+        _REFUSED.reset(refused)
         _BEGAN.reset(token)
 
 
@@ -244,6 +252,16 @@ def begin_run(*stores: PinStore) -> None:
     """
     began = {store.directory: store.generation() for store in stores}
     _BEGAN.set(began)
+    _REFUSED.set(False)
+
+
+def refused_in_run() -> bool:
+    """Whether a file was not published in the current run (it read pins before a purge).
+
+    What the run built names that missing file: it must not be kept for
+    the next run (``mapping/ui/live_map.py``).
+    """
+    return _REFUSED.get()
 
 
 def static_store(static_dir: Path, static_prefix: str, max_files: int = 2000) -> PinStore:
