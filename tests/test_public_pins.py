@@ -60,3 +60,53 @@ def test_a_change_that_keeps_pins_public_or_is_rolled_back_keeps_the_files(store
         pins.update_pin(session, world.admin, public, {"visibility": "team"})
         raise RuntimeError("rolled back")
     assert len(store.files()) == 1 and store.purged_at() == 0.0
+
+
+def test_a_run_begun_before_a_pin_stopped_being_public_publishes_no_file_with_it(store, placed):
+    engine, world, public, _ = placed
+    old = '{"name":"Biblioteka"}'
+    with pin_store.run_began(store):
+        # The viewer's run read the pin while it was public …
+        with db.session_scope(engine, "calmap-cli") as session:
+            pins.update_pin(session, world.admin, public, {"visibility": "team"})
+        # … and writes its file only after the change emptied the folder.
+        store.put(old)
+    assert store.files() == []
+    # A run begun after the change publishes what it read (the pin is no longer in it).
+    with pin_store.run_began(store):
+        store.put('{"name":"Inny zasób"}')
+    assert len(store.files()) == 1
+
+
+def test_an_emptying_between_the_check_and_the_rename_leaves_no_file(store, monkeypatch):
+    # The folder is emptied after the writer checked it and before it renamed its file.
+    real_replace = pin_store.os.replace
+
+    def emptied_first(src, dst):
+        if not str(dst).endswith(pin_store.PURGED_MARK):
+            pin_store.forget_all(store.directory)
+        real_replace(src, dst)
+
+    with pin_store.run_began(store):
+        monkeypatch.setattr(pin_store.os, "replace", emptied_first)
+        store.put('{"name":"Biblioteka"}')
+        monkeypatch.setattr(pin_store.os, "replace", real_replace)
+    assert store.files() == []
+
+
+def test_a_purge_mark_replaced_twice_gives_two_generations(store):
+    store.put("[1]")
+    first = (store.forget_all(), store.generation())
+    second = (store.forget_all(), store.generation())
+    assert first[1] is not None and first[1] != second[1]
+
+
+def test_a_run_refused_a_file_says_so_and_the_next_run_starts_clean(store, placed):
+    engine, world, public, _ = placed
+    with pin_store.run_began(store):
+        with db.session_scope(engine, "calmap-cli") as session:
+            pins.update_pin(session, world.admin, public, {"visibility": "team"})
+        store.put('{"name":"Biblioteka"}')
+        assert pin_store.refused_in_run()
+    with pin_store.run_began(store):
+        assert not pin_store.refused_in_run()

@@ -55,6 +55,11 @@ class Kept(Generic[T]):
             self.made += 1
         return value
 
+    def forget(self, key: Hashable) -> None:
+        """Forget the value kept under ``key`` (it was made from what is no longer true)."""
+        with self._lock:
+            self._items.pop(key, None)
+
     def clear(self) -> None:
         """Forget everything (tests)."""
         with self._lock:

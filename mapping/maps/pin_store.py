@@ -28,10 +28,13 @@ from the app, the CLI or an import alike).
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +47,17 @@ _NAME_DIGITS = 40
 DEFAULT_STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
 # Touched when the folder is emptied; not a .json file, so never served as pins.
 PURGED_MARK = ".purged"
+
+# The purge generation (``generation``) of each folder when the current page
+# run began (``run_began``): a run that read its pins before a purge must not
+# publish them after it.
+_BEGAN: contextvars.ContextVar[dict[Path, tuple[int, int] | None] | None] = (
+    contextvars.ContextVar("calmap_pin_store_began", default=None)
+)
+# Whether the current page run was refused a file (``refused_in_run``).
+_REFUSED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "calmap_pin_store_refused", default=False
+)
 
 
 def file_name(text: str) -> str:
@@ -77,7 +91,13 @@ class PinStore:
         return self.put_named(file_name(text), text)
 
     def put_named(self, name: str, text: str) -> str:
-        """``put`` with the name already known (``file_name(text)``); return the file's URL."""
+        """``put`` with the name already known (``file_name(text)``); return the file's URL.
+
+        Inside a page run (``run_began``) a file is not published when the
+        folder was emptied since the run began: its pins were read before a
+        pin stopped being public. The map then names a file that is not
+        there (that pin layer stays empty) until the next run reads again.
+        """
         path = self.directory / name
         try:
             # Touched so pruning removes the files nobody has asked for lately.
@@ -85,6 +105,29 @@ class PinStore:
         except FileNotFoundError:
             self._write(path, text.encode("utf-8"))
         return self.url(name)
+
+    def generation(self) -> tuple[int, int] | None:
+        """Which emptying of the folder is the latest: its mark's identity (None if never).
+
+        The mark is replaced (a new file) at every emptying, so two emptyings
+        within the file system's clock tick still differ.
+        """
+        try:
+            mark = (self.directory / PURGED_MARK).stat()
+        except FileNotFoundError:
+            return None
+        return (mark.st_ino, mark.st_mtime_ns)
+
+    def _began(self) -> tuple[bool, tuple[int, int] | None]:
+        began = _BEGAN.get()
+        if began is None or self.directory not in began:
+            return False, None
+        return True, began[self.directory]
+
+    def _stale(self) -> bool:
+        """Whether the folder was emptied since the current page run began."""
+        known, began = self._began()
+        return known and self.generation() != began
 
     def url(self, name: str) -> str:
         """The URL the browser fetches the file ``name`` from."""
@@ -98,10 +141,22 @@ class PinStore:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.chmod(tmp, 0o644)
+            if self._stale():
+                # Read before a pin stopped being public: never published.
+                Path(tmp).unlink(missing_ok=True)
+                _REFUSED.set(True)
+                return
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        # An emptying between the check and the rename stamped its mark first
+        # (``forget_all``): either it removes this file after the stamp, or it
+        # is seen here and the file goes now.
+        if self._stale():
+            path.unlink(missing_ok=True)
+            _REFUSED.set(True)
+            return
         with self._lock:
             self._writes += 1
             due = self._writes % 50 == 1
@@ -157,14 +212,56 @@ def forget_all(directory: Path | None = None) -> int:
     """
     folder = Path(directory) if directory is not None else DEFAULT_STATIC_DIR / CACHE_PATH
     folder.mkdir(parents=True, exist_ok=True)
-    # Stamped first: an app reading the mark after this drops reads made before it.
-    (folder / PURGED_MARK).touch()
+    # Stamped first: an app reading the mark after this drops reads made before it,
+    # and a page run begun before it publishes no file (``PinStore.put_named``).
+    # A new file each time: its identity is the folder's generation.
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-mark-")
+    os.close(fd)
+    os.replace(tmp, folder / PURGED_MARK)
     removed = 0
     for path in folder.iterdir():
         if path.suffix == ".json":
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+@contextmanager
+def run_began(*stores: PinStore) -> Iterator[None]:
+    """Within this block the ``stores`` publish only while not emptied since it began.
+
+    A page run (or anything that reads pins and then writes their files)
+    wraps its work in it; the generation is noted before the pins are read.
+    """
+    began = dict(_BEGAN.get() or {})
+    began.update({store.directory: store.generation() for store in stores})
+    token = _BEGAN.set(began)
+    refused = _REFUSED.set(False)
+    try:
+        yield
+    finally:
+        _REFUSED.reset(refused)
+        _BEGAN.reset(token)
+
+
+def begin_run(*stores: PinStore) -> None:
+    """Note the ``stores``' generations as the current page run's (until the next run).
+
+    For a Streamlit run, whose script has no block to wrap: each run is
+    begun again at its start, in its own thread's context.
+    """
+    began = {store.directory: store.generation() for store in stores}
+    _BEGAN.set(began)
+    _REFUSED.set(False)
+
+
+def refused_in_run() -> bool:
+    """Whether a file was not published in the current run (it read pins before a purge).
+
+    What the run built names that missing file: it must not be kept for
+    the next run (``mapping/ui/live_map.py``).
+    """
+    return _REFUSED.get()
 
 
 def static_store(static_dir: Path, static_prefix: str, max_files: int = 2000) -> PinStore:

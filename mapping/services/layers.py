@@ -361,6 +361,7 @@ def pins(
     *,
     need_statuses: Sequence[str] = CURRENT_NEED_STATUSES,
     with_version: bool = False,
+    only_ids: Sequence[int] | None = None,
 ) -> gpd.GeoDataFrame:
     """Current pins of one layer (``resource``, ``partner`` or ``need``) as a GeoDataFrame.
 
@@ -376,7 +377,8 @@ def pins(
     partnerships (names of current partnerships); needs add status, priority,
     source_method, target_groups, evidence. ``with_version`` adds the
     ``version`` an editor must hold to change the pin (optimistic locking),
-    read in the same statement as the values it belongs to.
+    read in the same statement as the values it belongs to. ``only_ids``: of
+    these pins only (a kept layer brought up to date with the pins that changed).
     """
     model = _model(layer)
     category = Partner.sector if model is Partner else model.category  # type: ignore[union-attr]
@@ -421,11 +423,10 @@ def pins(
         ]
     if with_version:
         columns.append(model.version)
-    stmt = (
-        select(*columns, _wkb(model.geom))
-        .where(*_pin_filter(model, area_ids, visibilities, need_statuses))
-        .order_by(model.id)
-    )
+    where = _pin_filter(model, area_ids, visibilities, need_statuses)
+    if only_ids is not None:
+        where.append(model.id.in_(sorted({int(i) for i in only_ids})))
+    stmt = select(*columns, _wkb(model.geom)).where(*where).order_by(model.id)
     frame = _read_frame(session, stmt)
     frame["area_id"] = frame["area_id"].astype("Int64")
     if model is Partner:

@@ -78,7 +78,11 @@ def _drop_reads_after_purge() -> None:
     reads of before it would otherwise put the withdrawn pin back in a file.
     """
     seen = _purge_seen()
-    purged = pin_store.static_store(STATIC_DIR, "/").purged_at()
+    store = pin_store.static_store(STATIC_DIR, "/")
+    # Noted before this run reads any pin: if the files are emptied while it
+    # runs, it publishes none of the pins it read (they may be the withdrawn one).
+    pin_store.begin_run(store)
+    purged = store.purged_at()
     if purged > seen["at"]:
         seen["at"] = purged
         st.cache_data.clear()

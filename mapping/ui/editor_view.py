@@ -6,7 +6,6 @@ transaction as the signed-in user under row-level security.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +18,12 @@ from mapping.catalog import Entry
 from mapping.maps.kept import Kept
 from mapping.services import layers, pins, versions
 from mapping.services.accounts import Actor
-from mapping.services.layers import NEED_STATUSES, VISIBILITIES
+from mapping.services.layers import VISIBILITIES
+from mapping.ui import layer_rows
+from mapping.ui.layer_rows import RetiredPin
 from mapping.ui.page import Outcome, run
+
+__all__ = ["EditorView", "RetiredPin", "load_values", "on_map", "pin_history", "read_view"]
 
 
 def on_map(frame: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
@@ -28,17 +31,6 @@ def on_map(frame: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
     if layer == "need" and len(frame):
         return frame[frame["status"] != "archived"]
     return frame
-
-
-@dataclass(frozen=True)
-class RetiredPin:
-    """A retired pin as the restore list shows it."""
-
-    layer: str
-    id: int
-    version: int
-    name: str
-    retired_at: dt.datetime
 
 
 @dataclass
@@ -58,9 +50,15 @@ class EditorView:
     # what is built from it (the map's content) is kept under this key.
     key: tuple[Any, ...] = ()
 
+    # The frames the map shows, made once per layer's version (``_layer_pins``).
+    shown: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+
     def map_pins(self) -> dict[str, gpd.GeoDataFrame]:
         """The pins the map shows (archived needs left out)."""
-        return {layer: on_map(frame, layer) for layer, frame in self.pins.items()}
+        return {
+            layer: self.shown[layer] if layer in self.shown else on_map(frame, layer)
+            for layer, frame in self.pins.items()
+        }
 
     def names(self, layer: str) -> dict[int, str]:
         """Id → name of a layer's pins in the area."""
@@ -71,6 +69,8 @@ class EditorView:
 # A few areas' views, shared by everyone with the same rights, kept while the data is unchanged.
 # The time limit covers a transaction that commits an older history id late.
 _KEPT: Kept[EditorView | None] = Kept(size=8, ttl=120)
+# The areas and the city's partners as read for a view, by their versions and the reader's rights.
+_LAYERS: Kept[Any] = Kept(size=16, ttl=120)
 
 
 def _rights(actor: Actor) -> tuple[Any, ...]:
@@ -83,39 +83,52 @@ def _view(
     area_id: int,
 ) -> EditorView | None:
     entries = catalog.entries(session)
+    versions.plan_simply(session)
+    layer_versions = versions.layer_versions(session)
     key = (
         url, _rights(actor), city, team_id, area_id,
-        versions.map_version(session), hash(tuple(entries)),
+        tuple(sorted(layer_versions.items())), hash(tuple(entries)),
     )
-    return _KEPT.get(key, lambda: _read(session, actor, city, team_id, area_id, key, entries))
+    return _KEPT.get(
+        key,
+        lambda: _read(session, url, actor, city, team_id, area_id, key, entries, layer_versions),
+    )
 
 
 def _read(
-    session: Session, actor: Actor, city: str | None, team_id: int | None, area_id: int,
-    key: tuple[Any, ...], entries: list[Entry],
+    session: Session, url: str, actor: Actor, city: str | None, team_id: int | None,
+    area_id: int, key: tuple[Any, ...], entries: list[Entry],
+    layer_versions: dict[str, tuple[int, ...]],
 ) -> EditorView | None:
-    frame = layers.areas(session, city=city, team_id=team_id)
+    # Every kept read is keyed by the reader's rights (row-level security
+    # decides the rows): one team's team-only pins never reach another team.
+    rights = (url, _rights(actor))
+    frame = _LAYERS.get(
+        (rights, "areas", city, team_id, layer_versions["area"]),
+        lambda: layers.areas(session, city=city, team_id=team_id),
+    )
     if area_id not in {int(i) for i in frame["id"]}:
         return None
     area_ids = layers.descendant_ids(frame, area_id)
     row = frame[frame["id"] == area_id].iloc[0]
     team = None if pd.isna(row["team_id"]) else int(row["team_id"])
     own = actor.is_admin or (team is not None and team in actor.team_ids)
-    visibilities = VISIBILITIES if own else actor.visibilities()
-    frames = {
-        layer: layers.pins(
-            session, layer, area_ids, visibilities,
-            need_statuses=NEED_STATUSES, with_version=True,
+    visibilities = tuple(VISIBILITIES if own else actor.visibilities())
+    rows = {
+        layer: layer_rows.layer_rows(
+            session, rights, actor, layer, area_ids, visibilities, layer_versions[layer]
         )
         for layer in layers.LAYERS
     }
-    city_area_ids = [choice.id for choice in layers.area_choices(session, city)]
-    partner_frame = layers.pins(session, "partner", city_area_ids, visibilities)
-    retired = [
-        RetiredPin(layer, r.id, r.version, r.name, r.retired_at)
-        for layer in layers.LAYERS
-        for r in pins.retired_pins(session, actor, layer, area_ids)
-    ]
+    frames = {layer: rows[layer].frame for layer in layers.LAYERS}
+    partner_frame = _LAYERS.get(
+        (rights, "partners", city, visibilities, layer_versions["partner"]),
+        lambda: layers.pins(
+            session, "partner", [c.id for c in layers.area_choices(session, city)],
+            visibilities,
+        ),
+    )
+    retired = [r for layer in layers.LAYERS for r in rows[layer].retired]
     return EditorView(
         area_id=area_id,
         area_name=str(row["name"]),
@@ -130,6 +143,7 @@ def _read(
         },
         retired=sorted(retired, key=lambda r: r.retired_at, reverse=True),
         key=key,
+        shown={layer: rows[layer].shown for layer in layers.LAYERS},
     )
 
 

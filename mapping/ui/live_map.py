@@ -23,7 +23,7 @@ from typing import Any
 import folium
 from streamlit_folium import st_folium
 
-from mapping.maps import assets, live
+from mapping.maps import assets, live, pin_store
 from mapping.maps.kept import Kept
 from mapping.ui import state
 
@@ -77,6 +77,9 @@ def show(
         piece = _split(m() if callable(m) else m, leaflet)
     else:
         piece = _KEPT.get(("live", cache_key), lambda: _split(m() if callable(m) else m, leaflet))
+        if pin_store.refused_in_run():
+            # Built from pins read before a purge: it names files never written.
+            _KEPT.forget(("live", cache_key))
     held_key = state.LIVE_HELD + key
     held: list[str] = list(state.get(held_key) or [])
     content = live.LiveContent(
