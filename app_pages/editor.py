@@ -380,7 +380,11 @@ def history_panel(ref: Any) -> None:
 # --- the page ------------------------------------------------------------------------------
 
 ref = editor_state.open_ref()
-marks = editor_marks(editor_state.marked_point(), editor_state.open_position())
+# A tap shows its mark at once in the browser; this run's marks then confirm it.
+marks = editor_marks(
+    editor_state.marked_point(), editor_state.open_position(), area_id=view.area_id,
+    handled=editor_state.handled_tap(), taps=view.may_edit,
+)
 fix_point, fix_metres = editor_state.marked_point(), editor_state.accuracy()
 if fix_point is not None and fix_metres is not None:
     accuracy_ring(marks, fix_point, fix_metres)

@@ -281,6 +281,11 @@ def map_key() -> str:
     return map_key_for(int(state.get(state.EDITOR_MAP_NONCE, 0)))
 
 
+def handled_tap() -> Any:
+    """The last map tap this session took (Leaflet's ``{"lat", "lng"}``), or None."""
+    return state.get(state.EDITOR_SEEN_CLICK)
+
+
 def take_map_events(url: str, actor: Actor, view: EditorView) -> None:
     """Act on the map's last report, once: a tap marks a point, a tap on a pin opens it.
 
