@@ -437,9 +437,15 @@ with entry_tab:
         if ref.layer == "need":
             need_plan.panel(url, actor, ref.id, lang, view.may_edit, view.names("resource"),
                             view.partners)
-with table_tab:
-    table_panel(layer)
-with history_tab:
-    history_panel(ref)
+# Only the tab shown is drawn (open is None where tabs do not track it): a tap on the
+# map with the form in view does not build and send the table of every pin again.
+if table_tab.open is not False:
+    with table_tab:
+        table_panel(layer)
+else:
+    editor_state.keep_table_widgets(list(layers.LAYERS))
+if history_tab.open is not False:
+    with history_tab:
+        history_panel(ref)
 with field_sync_slot:
     outbox.field_sync(url, actor, lang, view.area_id, FORMS[-1] if FORMS else None)

@@ -222,6 +222,7 @@ LIVE_ROWS = (
     ("another area: MB", "area_mb", 2),
     ("  of which pin files (HTTP)", "area_http_mb", 2),
     ("editor tap: mark shown (s)", "tap_s", 2),
+    ("editor tap: form has the point (s)", "tap_form_s", 2),
     ("editor tap: MB", "tap_mb", 3),
 )
 

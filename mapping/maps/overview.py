@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import folium
-from folium.template import Template
 import geopandas as gpd
 import pandas as pd
+from folium.template import Template
 
 from mapping.catalog import Entry
 from mapping.geometry import leaflet_location
@@ -21,7 +21,6 @@ from mapping.maps.areas import area_layer
 from mapping.maps.assets import InlineAssets, LeafletLinks
 from mapping.maps.elements import (
     PLAIN_BACKGROUND,
-    _script_json,
     POLAND_CENTRE,
     POLAND_ZOOM,
     FitView,
@@ -29,6 +28,7 @@ from mapping.maps.elements import (
     MapStyles,
     MetricScale,
     OfflineMap,
+    _script_json,
 )
 from mapping.maps.legend import layer_title, legend_html, legend_sections
 from mapping.maps.markup import _has_point, _index, _missing

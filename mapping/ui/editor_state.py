@@ -368,6 +368,15 @@ def keep_selection_for(layer: str, rows: list[tuple[int, int]]) -> None:
     state.put(state.EDITOR_TABLE_ROWS + layer, [(int(i), int(v)) for i, v in rows])
 
 
+def keep_table_widgets(layer_names: list[str]) -> None:
+    """While the table tab is not drawn: keep its filters, sort and selection for its return."""
+    keys = [state.EDITOR + "statuses", state.EDITOR_BULK_STATUS]
+    for layer in layer_names:
+        keys += [f"{state.EDITOR}{part}.{layer}" for part in ("find", "categories", "sort")]
+        keys.append(table_key(layer))
+    state.keep_widgets(keys)
+
+
 def selected_refs(layer: str) -> list[pins.PinRef]:
     """The table rows the user selected, with the versions the table showed them at."""
     shown = state.get(state.EDITOR_TABLE_ROWS + layer) or []
