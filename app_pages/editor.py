@@ -380,7 +380,11 @@ def history_panel(ref: Any) -> None:
 # --- the page ------------------------------------------------------------------------------
 
 ref = editor_state.open_ref()
-marks = editor_marks(editor_state.marked_point(), editor_state.open_position())
+# A tap shows its mark at once in the browser; this run's marks then confirm it.
+marks = editor_marks(
+    editor_state.marked_point(), editor_state.open_position(), area_id=view.area_id,
+    handled=editor_state.handled_tap(), taps=view.may_edit,
+)
 fix_point, fix_metres = editor_state.marked_point(), editor_state.accuracy()
 if fix_point is not None and fix_metres is not None:
     accuracy_ring(marks, fix_point, fix_metres)
@@ -433,9 +437,15 @@ with entry_tab:
         if ref.layer == "need":
             need_plan.panel(url, actor, ref.id, lang, view.may_edit, view.names("resource"),
                             view.partners)
-with table_tab:
-    table_panel(layer)
-with history_tab:
-    history_panel(ref)
+# Only the tab shown is drawn (open is None where tabs do not track it): a tap on the
+# map with the form in view does not build and send the table of every pin again.
+if table_tab.open is not False:
+    with table_tab:
+        table_panel(layer)
+else:
+    editor_state.keep_table_widgets(list(layers.LAYERS))
+if history_tab.open is not False:
+    with history_tab:
+        history_panel(ref)
 with field_sync_slot:
     outbox.field_sync(url, actor, lang, view.area_id, FORMS[-1] if FORMS else None)

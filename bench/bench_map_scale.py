@@ -222,6 +222,7 @@ LIVE_ROWS = (
     ("another area: MB", "area_mb", 2),
     ("  of which pin files (HTTP)", "area_http_mb", 2),
     ("editor tap: mark shown (s)", "tap_s", 2),
+    ("editor tap: form has the point (s)", "tap_form_s", 2),
     ("editor tap: MB", "tap_mb", 3),
 )
 
@@ -249,12 +250,12 @@ def live(reps: int, before_ref: str, limit_s: float) -> int:
                     print(f"  {variant} run {rep + 1}: "
                           + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()), flush=True)
         print(f"\nthe running app, two districts of 10,000 pins (medians of {reps} runs)")
-        print(f"{'':<30}{'before':>12}{'now':>12}{'before/now':>12}")
+        print(f"{'':<36}{'before':>12}{'now':>12}{'before/now':>12}")
         for label, key, digits in LIVE_ROWS:
             before = statistics.median(r[key] for r in results["before"])
             now = statistics.median(r[key] for r in results["now"])
             ratio = f"{before / now:.1f}×" if now and before else "–"
-            print(f"{label:<30}{before:>12.{digits}f}{now:>12.{digits}f}{ratio:>12}")
+            print(f"{label:<36}{before:>12.{digits}f}{now:>12.{digits}f}{ratio:>12}")
     finally:
         cluster.stop()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -13,8 +13,10 @@ cache) it measures, in the st_folium frame:
   i.e. after permessage-deflate) plus the pin files fetched over HTTP;
 - **area**: choosing district B in the sidebar until B's pins are painted (in the
   same frame, or a new one), and the bytes that took;
-- **tap**: in the editor on district A, a tap on the map until the red mark is
-  drawn, and the bytes that took.
+- **tap**: in the editor on district A, a tap on the map until a red mark stands
+  where it was tapped (*mark shown*: drawn by the browser at once, or by the
+  server's rerun before), until the coordinates box shows the point (*form has
+  the point*: the server's rerun), and the bytes the tap brought.
 """
 
 from __future__ import annotations
@@ -64,6 +66,27 @@ PAINTED_JS = """() => {
     return (P.built || 0) > window.__mark;
 }"""
 MARK_JS = "() => { window.__mark = (window.CalmapPins && window.CalmapPins.built) || 0; }"
+# The map's [lat, lng] at a point of the frame's page.
+LATLNG_JS = """([x, y]) => {
+    const box = window.map.getContainer().getBoundingClientRect();
+    const at = window.map.containerPointToLatLng([x - box.left, y - box.top]);
+    return [at.lat, at.lng];
+}"""
+# How many red marks are on the map when one stands at [lat, lng] (else 0).
+MARK_AT_JS = """([lat, lng]) => {
+    let marks = 0, here = false;
+    window.map.eachLayer(l => {
+        if (((l.options && l.options.className) || '').includes('calmap-marked-point')) {
+            marks += 1;
+            const p = l.getLatLng();
+            if (Math.abs(p.lat - lat) < 1e-6 && Math.abs(p.lng - lng) < 1e-6) here = true;
+        }
+    });
+    return here ? marks : 0;
+}"""
+# In the page: the coordinates box shows a latitude beginning with this.
+COORDS_JS = """(lat) => [...document.querySelectorAll('input')]
+    .some(i => i.value && i.value.startsWith(lat))"""
 
 
 def add_second_district(engine: Any) -> tuple[int, int, str]:
@@ -249,27 +272,24 @@ def measure_app(root: Path, db_url: str, area_a: int, b_name: str, limit_s: floa
             frame = _wait_painted(tab, limit_s)
             time.sleep(1.5)
             x, y = frame.evaluate(FREE_POINT_JS)
+            at = frame.evaluate(LATLNG_JS, [x, y])
             box = tab.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
             received.reset()
             t0 = time.perf_counter()
             tab.mouse.click(box["x"] + x, box["y"] + y)
-            deadline = time.perf_counter() + limit_s
-            while time.perf_counter() < deadline:
-                if any(_has_mark(f) for f in tab.frames):
-                    break
-                time.sleep(0.01)
+            # Shown: a red mark stands where the tap was (drawn by the browser or the server).
+            frame.wait_for_function(MARK_AT_JS, arg=at, polling="raf", timeout=limit_s * 1000)
             figures["tap_s"] = time.perf_counter() - t0
+            # The form has it: the coordinates box shows the tapped point (the server's rerun).
+            tab.wait_for_function(COORDS_JS, arg=f"{int(at[0] * 1e4) / 1e4:.4f}", polling="raf",
+                                  timeout=limit_s * 1000)
+            figures["tap_form_s"] = time.perf_counter() - t0
+            time.sleep(1.0)  # what the rerun still sends after the form shows the point
             figures["tap_mb"] = received.mb()
+            figures["tap_marks"] = frame.evaluate(MARK_AT_JS, at)
         finally:
             browser.close()
     return figures
-
-
-def _has_mark(frame: Any) -> bool:
-    try:
-        return bool(frame.evaluate("() => !!document.querySelector('.calmap-marked-point')"))
-    except Exception:
-        return False
 
 
 def bench_pin_save_chromium() -> str:

@@ -10,6 +10,7 @@ brings during a tap are counted as the page receives them.
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import quote
 
 import pytest
@@ -97,4 +98,94 @@ def test_a_tap_in_the_editor_shows_the_mark_and_sends_the_map_content_by_its_dig
     assert b"zasobu numer" not in tap
     assert len(tap) < 0.7 * len(opening), (len(tap), len(opening))
     assert built == 1 and missing == 0
+    assert not errors
+
+
+# How many red marks the map shows when one stands at [lat, lng] (0 when none does).
+MARK_AT_JS = """([lat, lng]) => {
+    let marks = 0, here = false;
+    window.map.eachLayer(l => {
+        if (((l.options && l.options.className) || '').includes('calmap-marked-point')) {
+            marks += 1;
+            const p = l.getLatLng();
+            if (Math.abs(p.lat - lat) < 1e-6 && Math.abs(p.lng - lng) < 1e-6) here = true;
+        }
+    });
+    return here ? marks : 0;
+}"""
+MARKS_JS = """() => document.querySelectorAll('.calmap-marked-point').length"""
+LATLNG_JS = """([x, y]) => {
+    const box = window.map.getContainer().getBoundingClientRect();
+    const at = window.map.containerPointToLatLng([x - box.left, y - box.top]);
+    return [at.lat, at.lng];
+}"""
+# A point inside the map's bounds but outside every drawn area outline, with nothing on it.
+OUTSIDE_POINT_JS = FREE_POINT_JS.replace(
+    "if (inside(map.containerPointToLatLng([cx, cy])))",
+    "if (!inside(map.containerPointToLatLng([cx, cy])))",
+)
+
+
+def test_a_tap_shows_its_mark_before_the_server_answers_and_the_rerun_keeps_exactly_that_one(
+    app_url, world
+):
+    held: list = []
+    holding = {"on": False}
+
+    def stream(ws):
+        # Messages to the server are held while the test says so; the server's go through.
+        server = ws.connect_to_server()
+
+        def to_server(message):
+            if holding["on"]:
+                held.append((server, message))
+            else:
+                server.send(message)
+
+        ws.on_message(to_server)
+
+    with offline_tab(viewport={"width": 1366, "height": 900}) as tab:
+        tab.route_web_socket(re.compile(r".*/_stcore/stream"), stream)
+        tab.goto(f"{app_url}/editor?city={quote(CITY)}&area={world['crowded']}")
+        frame = map_frame(tab, ".leaflet-marker-pane .calmap-cluster")
+        frame.wait_for_function("window.CalmapPins && window.CalmapPins.pending === 0",
+                                timeout=60_000)
+        tab.wait_for_timeout(2_000)
+        coords = tab.get_by_role("textbox", name="Położenie (szerokość, długość)")
+        assert coords.input_value() == ""
+        x, y = frame.evaluate(FREE_POINT_JS)
+        at = frame.evaluate(LATLNG_JS, [x, y])
+        box = tab.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+
+        # The server hears nothing of the tap, yet its mark is on the map, where it was tapped.
+        holding["on"] = True
+        tab.mouse.click(box["x"] + x, box["y"] + y)
+        frame.wait_for_function(MARK_AT_JS, arg=at, timeout=10_000)
+        tab.wait_for_timeout(1_000)
+        assert held, "the tap was reported to the server (held here)"
+        assert frame.evaluate(MARK_AT_JS, at) == 1
+        assert coords.input_value() == ""
+
+        # The server answers: the same one mark, and the form has the point.
+        holding["on"] = False
+        for server, message in held:
+            server.send(message)
+        held.clear()
+        tab.wait_for_function(
+            "(lat) => [...document.querySelectorAll('input')].some(i => i.value.startsWith(lat))",
+            arg=f"{int(at[0] * 1e4) / 1e4:.4f}", timeout=60_000,
+        )
+        tab.get_by_text("Zaznaczony punkt").first.wait_for(timeout=60_000)
+        tab.wait_for_timeout(1_000)
+        assert frame.evaluate(MARK_AT_JS, at) == 1
+        assert frame.evaluate(MARKS_JS) == 1
+
+        # A tap outside the area's outline draws nothing and is refused, naming an area.
+        ox, oy = frame.evaluate(OUTSIDE_POINT_JS)
+        tab.mouse.click(box["x"] + ox, box["y"] + oy)
+        refusal = tab.get_by_text("Ten punkt leży poza wybranym obszarem").first
+        refusal.wait_for(timeout=60_000)
+        assert frame.evaluate(MARKS_JS) == 0
+        assert frame.evaluate("window.CalmapPins.tapsShown") == 1
+        errors = tab.page_errors
     assert not errors

@@ -201,6 +201,7 @@ def test_typing_coordinates_with_decimal_commas_and_saving_a_resource_creates_it
     assert who == "ewa"
     # The form starts afresh (new token) and the new pin is in the table.
     assert at.text_input(key=new_form(at, "resource", "name")).value == ""
+    show_tab(at, "Tabela")
     assert "Biblioteka Brzeźno" in list(at.dataframe[0].value["Nazwa"])
 
 
@@ -312,6 +313,14 @@ def test_a_need_without_a_point_or_the_whole_area_box_asks_for_a_point(monkeypat
 # --- editing an existing pin ------------------------------------------------------------
 
 
+def show_tab(at, label):
+    """Bring one of the editor's tabs forward: only the tab shown is drawn."""
+    at.session_state[f"{state.EDITOR_TAB}.pl"] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def tap_pin(at, lat, lon):
     key = editor_state.map_key_for(at.session_state[state.EDITOR_MAP_NONCE])
     previous = at.session_state[key] if key in at.session_state else None
@@ -407,6 +416,7 @@ def test_an_open_pin_is_moved_retired_restored_and_undone(monkeypatch, world_db)
     at.button(key="calmap.editor.retire").click().run()
     assert resources(engine)[0].retired_at is not None
     assert "Ten wpis jest wycofany z mapy." in texts(at.warning)
+    show_tab(at, "Tabela")
     assert at.dataframe[0].value.empty  # retired pins leave the table …
     assert "Biblioteka" in " ".join(texts(at.text))  # … for the retired list
 
@@ -423,6 +433,7 @@ def test_a_retired_pin_is_restored_from_the_retired_list(monkeypatch, world_db):
     with Session(engine) as session, session.begin():
         pins.retire_pin(session, world.editor_a, ref)
     at = open_editor(monkeypatch, world_db)
+    show_tab(at, "Tabela")
     at.button(key=f"calmap.editor.restore.resource.{ref.id}").click().run()
     assert not at.exception
     assert resources(engine)[0].retired_at is None
@@ -441,6 +452,7 @@ def test_the_history_shows_who_changed_what_including_edits_made_in_qgis(
     at = open_editor(monkeypatch, world_db)
     lon, lat = world.point_a
     tap_pin(at, lat, lon)
+    show_tab(at, "Historia")
     history = at.dataframe[-1].value
     assert list(history["Operacja"]) == ["zmiana", "utworzenie"]
     assert history["Kto"].iloc[0].endswith("(QGIS/SQL)")
@@ -466,6 +478,7 @@ def needs_table(monkeypatch, world_db, count=3):
     ]
     at = open_editor(monkeypatch, world_db)
     at.radio(key=state.EDITOR_LAYER).set_value("need").run()
+    show_tab(at, "Tabela")
     return at, refs
 
 
@@ -516,6 +529,7 @@ def test_verified_today_marks_the_selected_resources_with_the_users_name(
         make_pin(engine, world.editor_a, "resource", world.area_a,
                  {**LIBRARY, "name": name}, world.point_a)
     at = open_editor(monkeypatch, world_db)
+    show_tab(at, "Tabela")
     select_rows(at, "resource", [1])
     at.button(key="calmap.editor.bulk_verified_button").click().run()
     assert "Oznaczono zasoby jako sprawdzone dzisiaj: 1." in texts(at.success)
@@ -606,6 +620,7 @@ def test_the_history_names_authors_by_display_name_to_the_second_with_distinct_r
     at = open_editor(monkeypatch, world_db)
     lon, lat = world.point_a
     tap_pin(at, lat, lon)
+    show_tab(at, "Historia")
     history = at.dataframe[-1].value
     # Read through the app's runtime role, which may read app_user's display name only.
     assert list(history["Kto"]) == ["Ewa Nowak"] * 3

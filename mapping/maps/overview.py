@@ -13,6 +13,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 import pandas as pd
+from folium.template import Template
 
 from mapping.catalog import Entry
 from mapping.geometry import leaflet_location
@@ -27,6 +28,7 @@ from mapping.maps.elements import (
     MapStyles,
     MetricScale,
     OfflineMap,
+    _script_json,
 )
 from mapping.maps.legend import layer_title, legend_html, legend_sections
 from mapping.maps.markup import _has_point, _index, _missing
@@ -129,14 +131,55 @@ SELECTED_PIN_STYLE: dict[str, Any] = {
 }
 
 
+def _mark(position: tuple[float, float], class_name: str, style: dict[str, Any]) -> Any:
+    mark = folium.CircleMarker(leaflet_location(position), class_name=class_name, **style)
+    # folium's path options know no "interactive"; Leaflet does.
+    mark.options["interactive"] = False
+    return mark
+
+
+class TapMarks(folium.MacroElement):
+    """In the editor's marks group: a tap on the map draws the marked point at once.
+
+    ``CalmapPins.editorTaps`` (calmap-pins.js) draws the red mark where the
+    map was tapped, in the browser, before the server has heard of the tap;
+    the server's rerun then sends this group again with the mark at the same
+    place, and the swap replaces the one with the other. A tap outside the
+    chosen area's outline draws nothing (the server names the nearest area).
+    ``handled``, the last tap the server took, makes each answer to a tap a
+    new group, so a tap the server refused takes the browser's mark away.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        CalmapPins.editorTaps({{ this._parent._parent.get_name() }},
+            {{ this._parent.get_name() }}, {{ this.options_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, area_id: int | None, handled: Any = None) -> None:
+        """Marks taps inside area ``area_id``'s outline; ``handled``: the last tap taken."""
+        super().__init__()
+        self._name = "TapMarks"
+        options = _mark((0.0, 0.0), "calmap-marked-point", MARKED_POINT_STYLE).options
+        self.options_json = _script_json(
+            {"area": area_id, "style": options, "handled": handled}
+        )
+
+
 def editor_marks(
-    point: tuple[float, float] | None, selected: tuple[float, float] | None
+    point: tuple[float, float] | None, selected: tuple[float, float] | None,
+    *, area_id: int | None = None, handled: Any = None, taps: bool = False,
 ) -> folium.FeatureGroup:
     """The editor's temporary marks as one group: the marked point and the open pin's ring.
 
     Both are given as (lon, lat) and are not clickable, so a tap on them
     reaches the map (or the pin underneath). Drawn as streamlit-folium's
     ``feature_group_to_add``, they change without redrawing the map.
+    ``taps``: a tap inside area ``area_id`` is drawn at once in the browser
+    (``TapMarks``; ``handled`` is the last tap the server took).
     """
     group = folium.FeatureGroup(name="calmap-editor-marks", control=False)
     marks = [
@@ -144,10 +187,8 @@ def editor_marks(
         (point, "calmap-marked-point", MARKED_POINT_STYLE),
     ]
     for position, class_name, style in marks:
-        if position is None:
-            continue
-        mark = folium.CircleMarker(leaflet_location(position), class_name=class_name, **style)
-        # folium's path options know no "interactive"; Leaflet does.
-        mark.options["interactive"] = False
-        mark.add_to(group)
+        if position is not None:
+            _mark(position, class_name, style).add_to(group)
+    if taps:
+        TapMarks(area_id, handled).add_to(group)
     return group

@@ -281,6 +281,11 @@ def map_key() -> str:
     return map_key_for(int(state.get(state.EDITOR_MAP_NONCE, 0)))
 
 
+def handled_tap() -> Any:
+    """The last map tap this session took (Leaflet's ``{"lat", "lng"}``), or None."""
+    return state.get(state.EDITOR_SEEN_CLICK)
+
+
 def take_map_events(url: str, actor: Actor, view: EditorView) -> None:
     """Act on the map's last report, once: a tap marks a point, a tap on a pin opens it.
 
@@ -361,6 +366,15 @@ def keep_selection_for(layer: str, rows: list[tuple[int, int]]) -> None:
     if shown is None or [i for i, _ in shown] != ids:
         state.put(table_key(layer), {"selection": {"rows": [], "columns": []}})
     state.put(state.EDITOR_TABLE_ROWS + layer, [(int(i), int(v)) for i, v in rows])
+
+
+def keep_table_widgets(layer_names: list[str]) -> None:
+    """While the table tab is not drawn: keep its filters, sort and selection for its return."""
+    keys = [state.EDITOR + "statuses", state.EDITOR_BULK_STATUS]
+    for layer in layer_names:
+        keys += [f"{state.EDITOR}{part}.{layer}" for part in ("find", "categories", "sort")]
+        keys.append(table_key(layer))
+    state.keep_widgets(keys)
 
 
 def selected_refs(layer: str) -> list[pins.PinRef]:

@@ -143,6 +143,17 @@ def keep(key: str) -> dict[Any, Any]:
     return st.session_state.setdefault(key, {})
 
 
+def keep_widgets(keys: list[str]) -> None:
+    """Keep the values of widgets this run does not draw (a tab not shown) for a later run.
+
+    Streamlit forgets a widget's value when a run does not draw it; writing
+    the value back before the widget is drawn keeps it.
+    """
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 # --- the sidebar's choice -------------------------------------------------------------------
 
 

@@ -374,7 +374,69 @@
         return holder;
     }
 
+    /*
+     * The editor's tap, shown at once (mapping/maps/overview.py, TapMarks): a
+     * tap on the map draws the red mark where it was tapped, before the
+     * server has heard of it. The mark goes into the marks group now on the
+     * map (``group``), which streamlit-folium takes away when the server's
+     * answer brings the next group, with its own mark at the same place: one
+     * swap, so no flicker and never two marks. A tap outside the chosen
+     * area's outline draws nothing: the server refuses it and names the
+     * nearest area. A tap on a pin is the pin's, not the map's (Leaflet).
+     */
+    function ringsOf(latlngs, rings) {
+        if (latlngs.length && latlngs[0] instanceof L.LatLng) { rings.push(latlngs); return; }
+        for (var i = 0; i < latlngs.length; i++) { ringsOf(latlngs[i], rings); }
+    }
+    // Even-odd over every ring (outer rings and holes of a multipolygon alike).
+    function inside(rings, at) {
+        var odd = false;
+        for (var r = 0; r < rings.length; r++) {
+            var ring = rings[r];
+            for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+                var a = ring[i], b = ring[j];
+                if ((a.lat > at.lat) !== (b.lat > at.lat)
+                        && at.lng < (b.lng - a.lng) * (at.lat - a.lat) / (b.lat - a.lat) + a.lng) {
+                    odd = !odd;
+                }
+            }
+        }
+        return odd;
+    }
+    function inArea(map, areaId, at) {
+        if (areaId == null) { return true; }
+        var rings = [];
+        // The map lists every drawn polygon of a GeoJSON layer (not every clustered pin).
+        map.eachLayer(function (l) {
+            if (l.feature && l.feature.properties && l.feature.properties.id === areaId
+                    && l.getLatLngs) {
+                ringsOf(l.getLatLngs(), rings);
+            }
+        });
+        // No outline found (not drawn yet): the server decides alone.
+        return rings.length === 0 || inside(rings, at);
+    }
+    function editorTaps(map, group, options) {
+        map.calmapTaps = {group: group, options: options};
+        if (map.calmapTapping) { return; }
+        map.calmapTapping = true;
+        map.on("click", function (e) {
+            var now = map.calmapTaps, o = now.options;
+            if (!now.group || !map.hasLayer(now.group) || !inArea(map, o.area, e.latlng)) { return; }
+            var marked = null;
+            now.group.eachLayer(function (l) {
+                if ((l.options.className || "").indexOf("calmap-marked-point") >= 0) { marked = l; }
+            });
+            if (marked) {
+                marked.setLatLng(e.latlng);
+            } else {
+                L.circleMarker(e.latlng, o.style).addTo(now.group);
+            }
+            CalmapPins.tapsShown += 1;
+        });
+    }
+
     var CalmapPins = {threshold: 300, pending: 0, layer: layer, content: content,
-                      built: 0, reused: 0, missing: 0};
+                      built: 0, reused: 0, missing: 0, editorTaps: editorTaps, tapsShown: 0};
     window.CalmapPins = CalmapPins;
 })();
