@@ -151,7 +151,8 @@ def server_once(engine: Any, area_id: int, store: PinStore, before: Any) -> dict
             "sent_kb": len(sent) / 1000, "pins": sum(len(f) for f in view.pins.values())}
 
 
-def server(cluster: Cluster, pins: int, elsewhere: int, reps: int, workdir: Path) -> None:
+def server(cluster: Cluster, pins: int, elsewhere: int, reps: int, workdir: Path,
+           show_plans: bool = False) -> None:
     """Alone and crowded databases, repetitions in turns; p50 / p95 and the ratio."""
     started = time.perf_counter()
     alone_url, alone_area = new_database(cluster, "alone", pins)
@@ -164,6 +165,10 @@ def server(cluster: Cluster, pins: int, elsewhere: int, reps: int, workdir: Path
     print(f"setup: {pins:,} pins alone; crowded adds {pins * elsewhere:,} in {areas} areas of "
           f"{OTHER_CITY} ({rows}) in {time.perf_counter() - started:.0f} s", flush=True)
     ids = {"alone": alone_area, "crowded": crowded_area}
+    if show_plans:
+        for name, url in (("alone", alone_url), ("crowded", crowded_url)):
+            print(f"--- plans of the pin reads, {name}")
+            explain(url, ids[name])
     store = PinStore(workdir / "pins", "/app/static/cache/pins", max_files=100_000)
     before = bench_map_scale.baseline_builder()
     for name in engines:  # warm-up: imports, buffers, the store's files
@@ -196,6 +201,29 @@ def server(cluster: Cluster, pins: int, elsewhere: int, reps: int, workdir: Path
           f" kB (public pins as files in the store)")
     print(f"crowded / alone: p50 {p50['crowded'] / p50['alone']:.2f}×, "
           f"median of paired runs {statistics.median(paired):.2f}×")
+
+
+def explain(url: str, area_id: int) -> None:
+    """EXPLAIN ANALYZE of each statement the overview's read runs (captured as it runs them)."""
+    from sqlalchemy import event
+
+    engine = create_engine(url)
+    seen: list[tuple[str, Any]] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, params, _ctx, _many: seen.append((statement, params)))
+    with Session(engine) as session:
+        layers.overview(session, bench_pin_save.CITY, None, area_id)
+    with engine.connect() as connection:
+        cursor = connection.connection.driver_connection.cursor()
+        for statement, params in seen:
+            if "FROM resource" not in statement and "FROM need" not in statement \
+                    and "FROM partner" not in statement:
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, params)
+            plan = [row[0] for row in cursor.fetchall()]
+            print("\n".join(plan[:40]) + ("\n…" if len(plan) > 40 else ""))
+            print()
+    engine.dispose()
 
 
 # --- browser and app ----------------------------------------------------------------------
@@ -279,6 +307,8 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 50_000])
     parser.add_argument("--limit", type=float, default=60.0,
                         help="give a page up after this many seconds (default 60)")
+    parser.add_argument("--explain", action="store_true",
+                        help="server: EXPLAIN ANALYZE the pin reads in both databases first")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="calmap-bench-", dir="/tmp"))
     workdir.chmod(0o755)
@@ -286,7 +316,7 @@ def main() -> int:
     try:
         cluster.start()
         if "server" in args.parts:
-            server(cluster, args.pins, args.elsewhere, args.reps, workdir)
+            server(cluster, args.pins, args.elsewhere, args.reps, workdir, args.explain)
         if {"browser", "app"} & set(args.parts):
             url, area_id = new_database(cluster, "large", max(args.sizes))
             if "browser" in args.parts:

@@ -17,7 +17,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import ColumnElement, Executable, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Executable, func, select, type_coerce, union
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.types import NullType
 
@@ -349,7 +349,13 @@ def _pin_filter(
             .join(Area, func.ST_Intersects(Area.geom, inner.geom))
             .where(Area.id.in_(ids), Area.retired_at.is_(None))
         )
-        clauses.append(or_(model.area_id.in_(ids), model.id.in_(inside)))
+        # One id list from two index reads (area_id, the geometry's GiST), not
+        # ``area_id IN … OR id IN (…)``: an OR over a sub-select can only be a
+        # filter, so every row of the table was read, and pins in other cities
+        # made every area's map slower (bench/bench_map.py, "crowded").
+        own = aliased(model)
+        assigned = select(own.id).where(own.area_id.in_(ids))
+        clauses.append(model.id.in_(union(assigned, inside)))
     return clauses
 
 
