@@ -53,7 +53,7 @@ import shapely  # noqa: E402
 import streamlit_folium as sf  # noqa: E402
 from geoalchemy2.shape import from_shape  # noqa: E402
 from shapely.geometry import MultiPolygon  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from mapping import catalog  # noqa: E402
@@ -90,6 +90,19 @@ def new_database(cluster: Cluster, name: str, pins: int) -> tuple[str, int]:
     return url, area_id
 
 
+class _NoAnalyze:
+    """A session whose ``execute`` skips a bare ``ANALYZE`` (run once after the bulk load)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        """The session's ``execute``, except for ``ANALYZE``."""
+        if str(statement).strip() == "ANALYZE":
+            return None
+        return self.session.execute(statement, *args, **kwargs)
+
+
 def add_elsewhere(url: str, pins: int) -> int:
     """``pins`` more pins in another city's 35 districts (another team); how many areas."""
     frame = gpd.read_file(bench_pin_save.DISTRICTS)
@@ -106,6 +119,10 @@ def add_elsewhere(url: str, pins: int) -> int:
         bench_pin_save.LAYER_SIZES = {"resource": round(per_area * 0.5),
                                       "partner": round(per_area * 0.2),
                                       "need": round(per_area * 0.3)}
+        # A bulk load: no history rows (the pin reads never touch them) and one
+        # ANALYZE at the end, not one per area as insert_pins does.
+        session.execute(text("SET LOCAL session_replication_role = replica"))
+        quiet = _NoAnalyze(session)
         for name, geom in zip(frame["DZIELNICY"], frame.geometry, strict=True):
             shape = shapely.affinity.translate(shapely.make_valid(geom), xoff=OTHER_CITY_SHIFT)
             if shape.geom_type == "Polygon":
@@ -114,7 +131,7 @@ def add_elsewhere(url: str, pins: int) -> int:
                         geom=from_shape(shape, srid=4326), population=10_000)
             session.add(area)
             session.flush()
-            bench_pin_save.insert_pins(session, area.id, codes)
+            bench_pin_save.insert_pins(quiet, area.id, codes)  # type: ignore[arg-type]
     engine.dispose()
     vacuum = create_engine(url, isolation_level="AUTOCOMMIT")
     with vacuum.connect() as connection:
@@ -126,13 +143,46 @@ def add_elsewhere(url: str, pins: int) -> int:
 # --- server -----------------------------------------------------------------------------
 
 
+def or_filter(model: Any, area_ids: Any, visibilities: Any, need_statuses: Any) -> list[Any]:
+    """``layers._pin_filter`` as it was before this round: ``area_id IN … OR id IN (…)``."""
+    from sqlalchemy import or_
+    from sqlalchemy.orm import aliased
+
+    from mapping.db.models import Need
+
+    clauses = [model.retired_at.is_(None),
+               model.visibility.in_(layers._check_visibilities(visibilities))]
+    if model is Need:
+        clauses.append(Need.status.in_(tuple(need_statuses)))
+    if area_ids is not None:
+        ids = sorted({int(i) for i in area_ids})
+        inner = aliased(model)
+        inside = (select(inner.id).join(Area, func.ST_Intersects(Area.geom, inner.geom))
+                  .where(Area.id.in_(ids), Area.retired_at.is_(None)))
+        clauses.append(or_(model.area_id.in_(ids), model.id.in_(inside)))
+    return clauses
+
+
+NOW_FILTER = layers._pin_filter
+
+
+def read_once(engine: Any, area_id: int, before: bool) -> tuple[float, layers.Overview]:
+    """The overview's read (ms), with the pin filter of before this round or of now."""
+    layers._pin_filter = or_filter if before else NOW_FILTER  # type: ignore[assignment]
+    try:
+        t0 = time.perf_counter()
+        with Session(engine) as session:
+            view = layers.overview(session, bench_pin_save.CITY, None, area_id)
+        return (time.perf_counter() - t0) * 1000, view
+    finally:
+        layers._pin_filter = NOW_FILTER
+
+
 def server_once(engine: Any, area_id: int, store: PinStore, before: Any) -> dict[str, float]:
-    """One first viewer's read, build and send; and the one-marker builder on the same read."""
+    """One first viewer's read, build and send; the one-marker builder on the same read."""
     leaflet = assets.leaflet_links()
     pin_payload.PAYLOADS.clear()
-    t0 = time.perf_counter()
-    with Session(engine) as session:
-        view = layers.overview(session, bench_pin_save.CITY, None, area_id)
+    read_ms, view = read_once(engine, area_id, before=False)
     t1 = time.perf_counter()
     m = overview_map(view.areas, view.pins, view.catalogue, "pl",
                      selected_area_id=view.selected_area_id, tiles_url=None,
@@ -146,8 +196,9 @@ def server_once(engine: Any, area_id: int, store: PinStore, before: Any) -> dict
     t4 = time.perf_counter()
     if len(sent) < 1000 or len(page) < 1000:
         raise AssertionError("an empty map")
-    return {"read": (t1 - t0) * 1000, "build": (t2 - t1) * 1000, "send": (t3 - t2) * 1000,
-            "total": (t3 - t0) * 1000, "one_marker": (t4 - t3) * 1000,
+    return {"read": read_ms, "build": (t2 - t1) * 1000, "send": (t3 - t2) * 1000,
+            "total": read_ms + (t3 - t1) * 1000, "one_marker": (t4 - t3) * 1000,
+            "read_before": read_once(engine, area_id, before=True)[0],
             "sent_kb": len(sent) / 1000, "pins": sum(len(f) for f in view.pins.values())}
 
 
@@ -188,10 +239,12 @@ def server(cluster: Cluster, pins: int, elsewhere: int, reps: int, workdir: Path
     print(f"\nserver, one district of {shown:,} public+partnership pins; ms, {reps} runs each")
     print(f"{'':<34}{'p50':>8}{'p95':>8}{'max':>8}")
     for name in results:
-        for key in ("total", "read", "build", "send", "one_marker"):
+        for key in ("total", "read", "build", "send", "one_marker", "read_before"):
             values = [r[key] for r in results[name]]
-            label = {"total": f"{name}: read+build+send", "one_marker":
-                     "  one marker per pin (build only)"}.get(key, f"  of which {key}")
+            label = {"total": f"{name}: read+build+send",
+                     "one_marker": "  one marker per pin (build only)",
+                     "read_before": "  read with the filter of before"}.get(
+                         key, f"  of which {key}")
             print(f"{label:<34}{statistics.median(values):>8.0f}"
                   f"{bench_pin_save.percentile(values, 95):>8.0f}{max(values):>8.0f}")
     p50 = {n: statistics.median(r["total"] for r in results[n]) for n in results}
@@ -201,6 +254,10 @@ def server(cluster: Cluster, pins: int, elsewhere: int, reps: int, workdir: Path
           f" kB (public pins as files in the store)")
     print(f"crowded / alone: p50 {p50['crowded'] / p50['alone']:.2f}×, "
           f"median of paired runs {statistics.median(paired):.2f}×")
+    for key in ("read", "read_before"):
+        ratios = [c[key] / a[key] for a, c in zip(results["alone"], results["crowded"],
+                                                  strict=True)]
+        print(f"crowded / alone, {key}: median of paired runs {statistics.median(ratios):.2f}×")
 
 
 def explain(url: str, area_id: int) -> None:
@@ -211,15 +268,18 @@ def explain(url: str, area_id: int) -> None:
     seen: list[tuple[str, Any]] = []
     event.listen(engine, "before_cursor_execute",
                  lambda _c, _cur, statement, params, _ctx, _many: seen.append((statement, params)))
-    with Session(engine) as session:
-        layers.overview(session, bench_pin_save.CITY, None, area_id)
+    for before in (True, False):
+        read_once(engine, area_id, before)
     with engine.connect() as connection:
         cursor = connection.connection.driver_connection.cursor()
         for statement, params in seen:
             if "FROM resource" not in statement and "FROM need" not in statement \
                     and "FROM partner" not in statement:
                 continue
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, params)
+            if "FROM resource" not in statement:
+                continue  # the resource layer is enough: the three reads are alike
+            print("filter of before:" if " OR " in statement else "filter of now:")
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + statement, params)
             plan = [row[0] for row in cursor.fetchall()]
             print("\n".join(plan[:40]) + ("\n…" if len(plan) > 40 else ""))
             print()
