@@ -278,7 +278,7 @@ def explain(url: str, area_id: int) -> None:
                 continue
             if "FROM resource" not in statement:
                 continue  # the resource layer is enough: the three reads are alike
-            print("filter of before:" if " OR " in statement else "filter of now:")
+            print("filter of before:" if "OR resource.id IN" in statement else "filter of now:")
             cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + statement, params)
             plan = [row[0] for row in cursor.fetchall()]
             print("\n".join(plan[:40]) + ("\n…" if len(plan) > 40 else ""))
