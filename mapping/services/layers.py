@@ -17,7 +17,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import ColumnElement, Executable, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Executable, func, or_, select, type_coerce, union_all
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.types import NullType
 
@@ -342,14 +342,26 @@ def _pin_filter(
     if area_ids is not None:
         ids = sorted({int(i) for i in area_ids})
         inner = aliased(model)
+        own = aliased(model)
         # A pin belongs to an area when it is assigned to it or lies inside it:
-        # older pins and imported ones often have no area_id.
+        # older pins and imported ones often have no area_id. One id list from
+        # two index reads (area_id, the geometry's GiST), not ``area_id IN … OR
+        # id IN (…)``: an OR over a sub-select can only be a filter, so every row
+        # of the table was read, and pins in other cities made every area's map
+        # slower (bench/bench_map.py, "crowded": 4.75× for 100× more rows).
+        assigned = select(own.id).where(own.area_id.in_(ids))
+        # Pins assigned to one of the areas are already in; the cheap test on
+        # area_id runs before the geometric one, which they then skip.
         inside = (
             select(inner.id)
             .join(Area, func.ST_Intersects(Area.geom, inner.geom))
-            .where(Area.id.in_(ids), Area.retired_at.is_(None))
+            .where(
+                Area.id.in_(ids),
+                Area.retired_at.is_(None),
+                or_(inner.area_id.is_(None), inner.area_id.not_in(ids)),
+            )
         )
-        clauses.append(or_(model.area_id.in_(ids), model.id.in_(inside)))
+        clauses.append(model.id.in_(union_all(assigned, inside)))
     return clauses
 
 
