@@ -10,7 +10,8 @@ the browser's drafts (``field_drafts``) find the widgets by it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,34 @@ from mapping.catalog import Entry
 from mapping.i18n import t
 from mapping.services.layers import VISIBILITIES
 from mapping.ui.pin_display import field_label
+
+# New pins: resources and partners are public unless the organiser says
+# otherwise; needs are for the partnership's eyes until someone decides more.
+DEFAULT_VISIBILITY = {"resource": "public", "partner": "public", "need": "partnership"}
+# The fold's key in a form; field_layout's CSS finds it by this name in its class.
+FOLD = "calmap_fold"
+
+
+def empty_values(layer: str) -> dict[str, Any]:
+    """The starting values of a new pin's form."""
+    values: dict[str, Any] = {"visibility": DEFAULT_VISIBILITY[layer]}
+    if layer == "need":
+        values.update(priority=2, status="identified")
+    return values
+
+
+def filled(layer: str, values: Mapping[str, Any], names: Iterable[str]) -> int:
+    """How many of the fields ``names`` hold something besides a new pin's default.
+
+    >>> filled("need", {"status": "identified", "evidence": "x", "phone": ""},
+    ...        ["status", "evidence", "phone"])
+    1
+    """
+    defaults = empty_values(layer)
+    return sum(
+        1 for name in names
+        if values.get(name) not in (None, "", [], False) and values.get(name) != defaults.get(name)
+    )
 
 
 @dataclass
@@ -75,6 +104,7 @@ class Fields:
     """One pin form being drawn: its starting values, what its widgets hold, its slots."""
 
     key: str
+    layer: str
     values: Mapping[str, Any]
     choices: Choices
     lang: str
@@ -199,3 +229,18 @@ class Fields:
             self.slots.add("verified_on")
         with who:
             self.text("verified_by")
+
+    @contextmanager
+    def fold(self, names: Sequence[str]) -> Iterator[None]:
+        """The optional fields ``names``, folded under one "More details" on a touch device.
+
+        Its label counts the fields that already hold something (an edited pin, a
+        restored draft), so nothing typed is hidden unannounced. A computer's
+        screen shows the fold open and flat, as if it were not there
+        (``field_layout``'s CSS): every field in view, as before.
+        """
+        count = filled(self.layer, self.values, names)
+        label = (t("editor.more_filled", self.lang, count=count) if count
+                 else t("editor.more_details", self.lang))
+        with st.expander(label, key=self.k(FOLD)):
+            yield

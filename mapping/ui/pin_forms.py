@@ -29,7 +29,7 @@ from mapping.ui.pin_display import (
     restore_labels,
     tracked_fields,
 )
-from mapping.ui.pin_fields import Choices, Fields, Slots
+from mapping.ui.pin_fields import DEFAULT_VISIBILITY, Choices, Fields, Slots, empty_values
 from mapping.ui.pin_table import pin_table, sort_options
 
 __all__ = [
@@ -39,11 +39,6 @@ __all__ = [
     "show_field_errors", "sort_options", "tracked_fields",
 ]
 
-# New pins: resources and partners are public unless the organiser says
-# otherwise; needs are for the partnership's eyes until someone decides more.
-DEFAULT_VISIBILITY = {"resource": "public", "partner": "public", "need": "partnership"}
-
-
 @dataclass
 class Submitted:
     """A submitted pin form: the service fields and the editor's own choices."""
@@ -51,14 +46,6 @@ class Submitted:
     data: dict[str, Any]
     whole_area: bool = False
     resource_ids: list[int] = field(default_factory=list)
-
-
-def empty_values(layer: str) -> dict[str, Any]:
-    """The starting values of a new pin's form."""
-    values: dict[str, Any] = {"visibility": DEFAULT_VISIBILITY[layer]}
-    if layer == "need":
-        values.update(priority=2, status="identified")
-    return values
 
 
 def pin_form(
@@ -71,7 +58,7 @@ def pin_form(
     is_new: bool,
 ) -> tuple[Submitted | None, Slots]:
     """Draw the form of one pin; return what was submitted (or None) and the message slots."""
-    f = Fields(key, values, choices, lang)
+    f = Fields(key, layer, values, choices, lang)
     with st.form(key, border=True):
         if layer == "resource":
             f.slots.add("point")  # the position is chosen above the form
