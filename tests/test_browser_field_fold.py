@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from mapping.db.models import Resource
 from tests import browser
 from tests.browser import offline_tab, screenshot
+from tests.editing_fixtures import PASSWORD
 from tests.streamlit_server import free_port, running_app
 from tests.test_browser_field_layout import DEVICES, TOUCH_PX, sign_in_and_open_the_editor
 from tests.test_browser_field_layout import world_app as world_app  # a fixture
@@ -205,3 +206,31 @@ def test_a_draft_typed_in_a_folded_field_is_restored_after_a_reload_and_counted_
         assert (kept["phone"], kept["email"]) == ("58 600 70 80", "porady@example.org")
         screenshot(tab, "field-fold-offline-tablet.png")
         assert tab.blocked == []
+
+
+def test_a_computer_shows_every_field_of_the_form_with_no_fold(world_app):
+    url, _ = world_app
+    with offline_tab(url, viewport={"width": 1366, "height": 800}) as tab:
+        tab.get_by_role("heading", name="Zaloguj się").wait_for(timeout=60_000)
+        tab.get_by_label("Login").fill("ewa")
+        tab.get_by_label("Hasło").fill(PASSWORD)
+        tab.get_by_role("button", name="Zaloguj").click()
+        bar = tab.get_by_test_id("stSidebar")
+        bar.get_by_role("link", name="Edytor mapy").click()
+        tab.get_by_role("heading", name="Edytor mapy").first.wait_for(timeout=60_000)
+        bar.get_by_role("combobox", name="Obszar").click()
+        tab.keyboard.type("Brzeźno")
+        tab.get_by_role("option", name="Brzeźno (dzielnica)", exact=True).click()
+        tab.get_by_role("heading", name="Edytor mapy: Brzeźno").wait_for(timeout=60_000)
+        form = the_form(tab)
+        # Opened by the page's script, drawn flat: every field in view, as before.
+        phone = form.get_by_label("Telefon")
+        phone.wait_for(state="visible", timeout=30_000)
+        for name in (*IN_VIEW, *FOLDED):
+            # A late rerun may be drawing the form again: wait, then look.
+            form.get_by_label(name).first.wait_for(state="visible", timeout=15_000)
+        assert not form.locator(FOLD).locator("summary").is_visible()
+        phone.fill("58 000 11 22")
+        assert phone.input_value() == "58 000 11 22"
+        screenshot(tab, "field-fold-laptop.png")
+        assert tab.page_errors == []
