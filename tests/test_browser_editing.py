@@ -117,6 +117,8 @@ def test_an_organiser_pins_a_resource_on_a_tablet(tablet, world_app):
     form = tablet.get_by_test_id("stForm")
     choose(tablet, form, "Kategoria", "Biblioteka (Instytucja publiczna)")
     form.get_by_label("Nazwa").fill("Biblioteka Brzeźno")
+    # On a touch screen the optional fields wait under one fold: a tap opens it.
+    form.get_by_text("Więcej szczegółów (opcjonalne)").click()
     form.get_by_label("Telefon").fill("58 123 45 67")
     form.get_by_role("button", name="Zapisz nowy wpis").click()
     # Said twice: on the page and in the field toast at the top (mapping/ui/field_sync.js).

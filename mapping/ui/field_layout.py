@@ -12,15 +12,22 @@ kit on every page) adds, for a coarse pointer (touch) only:
   every button, tab, choice and help "?" at least 44 px; columns that wrap on
   a portrait tablet instead of cutting labels ("Moja lokaliz…");
 - a form's Save as a bar stuck to the bottom of the screen while the form is
-  on screen (the form is two to three screens tall on a tablet or phone). It
-  stays inside the form, so it never covers the map above it; the form
+  on screen (the form is one to two screens tall on a tablet or phone). It
+  stays inside the form, so it never covers the map above it; it sticks only
+  once the form's first field is wholly above it (``FORM_SCRIPT``), so it
+  never hides the label of a form that has just scrolled into view; the form
   scrolls a focused field clear of it (``scroll-padding-bottom``), so the
   field being typed into is not under it; the "saved" toast shows just above
-  it, where the worker's finger just was.
+  it, where the worker's finger just was;
+- a pin form's optional fields folded under one "More details (optional)"
+  (``pin_fields.Fields.fold``), so the form is one short column; a fold
+  holding a field's error opens, so the message is seen.
 
-A mouse and a wide screen see none of it, except one rule for every screen:
-the connection banner (``field_sync.js``) pushes the page down by its own
-height instead of covering the header and the title (``BANNER_SCRIPT``).
+A mouse and a wide screen see none of it, except two rules for every screen:
+a pin form's fold is opened and drawn flat (every field in view, as a form on
+a computer always was; ``FORM_SCRIPT``), and the connection banner
+(``field_sync.js``) pushes the page down by its own height instead of
+covering the header and the title (``BANNER_SCRIPT``).
 """
 
 from __future__ import annotations
@@ -54,14 +61,18 @@ FIELD_CSS = """<style>
     min-width: 44px; min-height: 44px;
   }
   /* Save within reach: stuck to the bottom of the screen while its form is on screen.
-     Sticky, not fixed: it cannot leave the form, so it never covers the map above. */
-  [data-testid="stForm"]
+     Sticky, not fixed: it cannot leave the form, so it never covers the map above.
+     FORM_SCRIPT marks the form once its first field is wholly above the bar: a form
+     whose top has just scrolled into view shows its first label, not the bar over it. */
+  [data-testid="stForm"].calmap-save-stick
   [data-testid="stElementContainer"]:has([data-testid="stFormSubmitButton"]) {
     position: sticky; bottom: 0; z-index: 20;
     background: var(--background-color, #fff); background-color: rgb(255 255 255 / 0.96);
     padding: 0.5rem 0 calc(0.5rem + env(safe-area-inset-bottom, 0px));
     box-shadow: 0 -6px 8px -6px rgb(0 0 0 / 0.25);
   }
+  /* The fold of a pin form's optional fields: a full-width 48 px row to tap. */
+  [data-testid="stForm"] [class*="calmap_fold"] summary { min-height: 48px; }
   /* A focused field (the on-screen keyboard's) is scrolled into view clear of the bar
      below and of Streamlit's header above. */
   [data-testid="stMain"] { scroll-padding-bottom: 6rem; scroll-padding-top: 4rem; }
@@ -77,6 +88,14 @@ FIELD_CSS = """<style>
   [data-testid="stMain"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; row-gap: 0.5rem; }
   [data-testid="stMain"] [data-testid="stColumn"] { min-width: calc(50% - 1rem); }
   [data-testid="stMain"] [data-testid="stForm"] [data-testid="stColumn"] { min-width: 100%; }
+}
+/* A mouse: a pin form's fold opened (FORM_SCRIPT) and drawn flat, its fields in view. */
+@media not (pointer: coarse) {
+  [data-testid="stForm"] [class*="calmap_fold"] summary { display: none; }
+  [data-testid="stForm"] [class*="calmap_fold"] details { border: none; }
+  [data-testid="stForm"] [class*="calmap_fold"] [data-testid="stExpanderDetails"] {
+    padding: 0;
+  }
 }
 /* Every screen: the connection banner (field_sync.js, fixed at the top) pushes the
    app down by its height (BANNER_SCRIPT measures it) instead of covering the header.
@@ -112,6 +131,45 @@ BANNER_SCRIPT = """
 }());
 """
 
+# The pin forms, checked on every scroll, resize and change of the page (at most once a
+# frame): where Save sticks, and whether the fold of optional fields is open.
+FORM_SCRIPT = """
+(function () {
+  if (window.calmapFormWatch) { return; }
+  window.calmapFormWatch = true;
+  var touch = window.matchMedia("(pointer: coarse)");
+  var FOLD = '[class*="calmap_fold"] details';
+  function settle() {
+    document.querySelectorAll('[data-testid="stForm"]').forEach(function (form) {
+      form.querySelectorAll(FOLD).forEach(function (fold) {
+        var summary = fold.querySelector("summary");
+        // A computer shows every field; a touch device opens a fold to show an error.
+        var open = !touch.matches || !!fold.querySelector('[data-testid="stAlertContentError"]');
+        if (open && !fold.open && summary) { summary.click(); }
+      });
+      if (!touch.matches) { return; }
+      var save = form.querySelector('[data-testid="stFormSubmitButton"]');
+      var bar = save && save.closest('[data-testid="stElementContainer"]');
+      var label = form.querySelector('[data-testid="stWidgetLabel"]');
+      var first = label && label.closest('[data-testid="stElementContainer"]');
+      if (!bar || !first) { return; }
+      var room = window.innerHeight - bar.getBoundingClientRect().height;
+      form.classList.toggle("calmap-save-stick", first.getBoundingClientRect().bottom <= room);
+    });
+  }
+  var queued = false;
+  function soon() {
+    if (queued) { return; }
+    queued = true;
+    window.requestAnimationFrame(function () { queued = false; settle(); });
+  }
+  window.addEventListener("scroll", soon, {capture: true, passive: true});
+  window.addEventListener("resize", soon, {passive: true});
+  new MutationObserver(soon).observe(document.body, {childList: true, subtree: true});
+  soon();
+}());
+"""
+
 FOLD_SCRIPT = """
 (function () {
   if (!window.matchMedia("(pointer: coarse)").matches) { return; }
@@ -141,11 +199,11 @@ def fold_key(page_name: str, area_id: int | None) -> str:
 
 
 def fit_the_device(page_name: str, area_id: int | None) -> None:
-    """Add the field layout's CSS, the banner's measure and the sidebar-folding script."""
-    # One script element for both.
+    """Add the field layout's CSS, the banner's measure, the forms' and the sidebar's scripts."""
+    # One script element for all three.
     script = (
         "<script>" + FOLD_SCRIPT % json.dumps(fold_key(page_name, area_id))
-        + BANNER_SCRIPT + "</script>"
+        + BANNER_SCRIPT + FORM_SCRIPT + "</script>"
     )
     # In the sidebar: an element in the page's main column would add a gap above the title.
     st.sidebar.html(FIELD_CSS + script, unsafe_allow_javascript=True)
