@@ -57,6 +57,8 @@ def test_a_need_recorded_offline_from_the_resource_form_arrives_as_a_need_with_i
         assert mini.get_attribute("data-layer") == "need"
         assert not form.is_visible()
         assert "Nowy wpis bez połączenia: Potrzeby" in mini.inner_text()
+        # The resource form's heading is hidden with it: the screen names one layer.
+        assert not tab.get_by_role("heading", name="Nowy wpis: Zasoby").is_visible()
 
         # What the service would refuse is named before anything is kept.
         mini.get_by_test_id("calmap-mini-save").click()
@@ -82,6 +84,8 @@ def test_a_need_recorded_offline_from_the_resource_form_arrives_as_a_need_with_i
         box = tab.get_by_role("textbox", name="Położenie (szerokość, długość)")
         assert box.input_value() == f"{lat:.6f}, {lon:.6f}"
         screenshot(tab, "field-offline-need-from-resource-tablet.png")
+        mini.scroll_into_view_if_needed()
+        screenshot(tab, "field-offline-need-form-tablet.png")
 
         mini.get_by_test_id("calmap-mini-save").click()
         wait_pending(tab, 1, ["pending"])
@@ -92,6 +96,7 @@ def test_a_need_recorded_offline_from_the_resource_form_arrives_as_a_need_with_i
         assert tab.get_by_test_id("calmap-mini-name").input_value() == ""
         chooser.get_by_label("Zasoby").check()
         form.wait_for(state="visible", timeout=10_000)
+        assert tab.get_by_role("heading", name="Nowy wpis: Zasoby").is_visible()
         assert tab.get_by_test_id("calmap-mini").count() == 0
 
         with running_app(env, port=port) as base:

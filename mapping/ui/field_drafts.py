@@ -146,6 +146,9 @@ def describe_form(
         # The layer chooser and the position box above the form, found by their keys.
         "layer_radio": "st-key-" + state.EDITOR_LAYER,
         "coords": "st-key-" + state.EDITOR_COORDS,
+        # A new pin's heading names its layer: hidden while another layer's short form shows.
+        "heading": t("editor.new_heading", lang, layer=t(f"layer.{layer}", lang))
+        if ref is None else None,
         # A new pin's point from the device's GPS: its accuracy goes with an outbox entry.
         "accuracy": editor_state.accuracy() if ref is None and point is not None else None,
         "offline_layers": offline_layers(choices, lang),

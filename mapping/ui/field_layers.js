@@ -36,6 +36,9 @@ function layerChooser(name) {
   box.appendChild(label);
   const own = ownField(box, field, chosenLayer());
   own.setAttribute("data-testid", "calmap-offline-layer");
+  // In a row, as Streamlit draws this chooser (horizontal), wrapping on a phone.
+  own.style.cssText += ";display:flex;flex-wrap:wrap;column-gap:1.5rem;width:max-content;" +
+    "max-width:100%;box-sizing:border-box";
   own.addEventListener("change", () => {
     G.offlineLayer = ownValue(own, field);
     showChosenLayer();
@@ -78,6 +81,9 @@ function showChosenLayer() {
   if (!root) return;
   const layer = chosenLayer();
   const mini = document.querySelector(".calmap-mini");
+  const heading = form.heading && [...document.querySelectorAll('[data-testid="stHeading"]')]
+    .find((h) => (h.innerText || "").trim() === form.heading);
+  if (heading) heading.classList.toggle("calmap-offline-hidden", layer !== form.layer);
   if (layer === form.layer) {
     root.classList.remove("calmap-offline-hidden");
     if (mini) mini.remove();
