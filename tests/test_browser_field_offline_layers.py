@@ -7,7 +7,8 @@ stand-in and a short form of the chosen layer built from the catalogue sent
 with the page. Its entry waits in the outbox and arrives as that layer's pin,
 through the normal checks. The GPS fix's accuracy goes with it into the pin's
 source, and the "Położenie" box says where the point is instead of "Nie
-zaznaczono jeszcze punktu".
+zaznaczono jeszcze punktu". What is typed in a short form and not saved comes
+back online as that layer's draft.
 """
 
 from __future__ import annotations
@@ -94,6 +95,13 @@ def test_a_need_recorded_offline_from_the_resource_form_arrives_as_a_need_with_i
         assert entry["values"]["name"] == "Pustostan przy torach"
         # A fresh short form for the next entry; the resource form is one tap away.
         assert tab.get_by_test_id("calmap-mini-name").input_value() == ""
+        # A partner begun offline and not saved is kept as the partner form's draft.
+        chooser.get_by_label("Partnerzy").check()
+        tab.get_by_test_id("calmap-mini").and_(
+            tab.locator("[data-layer=partner]")).wait_for(timeout=10_000)
+        tab.get_by_test_id("calmap-mini-name").fill("Rada osiedla, szkic")
+        partner_draft = f"calmap.field.ewa.draft.{built.area_a}.new.partner"
+        assert stored(tab, partner_draft)["values"]["name"] == "Rada osiedla, szkic"
         chooser.get_by_label("Zasoby").check()
         form.wait_for(state="visible", timeout=10_000)
         assert tab.get_by_role("heading", name="Nowy wpis: Zasoby").is_visible()
@@ -116,3 +124,14 @@ def test_a_need_recorded_offline_from_the_resource_form_arrives_as_a_need_with_i
                 assert len(need.target_groups) == 1 and need.area_id == built.area_a
                 assert (point.x, point.y) == pytest.approx((lon, lat), abs=1e-9)
                 assert need.source == "GPS ±8 m"
+
+            # Online, the partner's full form offers back what was typed in its short form.
+            tab.get_by_role("radiogroup", name="Warstwa").get_by_text("Partnerzy").click()
+            tab.get_by_test_id("calmap-draft-offer").wait_for(timeout=60_000)
+            tab.get_by_test_id("calmap-draft-restore").click()
+            for _ in range(60):
+                form = the_form(tab)
+                if form.get_by_label("Nazwa").input_value() == "Rada osiedla, szkic":
+                    break
+                tab.wait_for_timeout(500)
+            assert form.get_by_label("Nazwa").input_value() == "Rada osiedla, szkic"

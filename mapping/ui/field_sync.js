@@ -526,10 +526,14 @@ export default function (component) {
   ensureChrome(data);
   // This render means the run (and any save in it) is over, and any tap has reached it.
   G.saving = false;
-  G.tapped = null;
-  G.tappedAccuracy = null;
-  G.gpsNote = null;
-  if (G.tappedMark) { try { G.tappedMark.remove(); } catch (e) { /* map redrawn */ } G.tappedMark = null; }
+  if (G.online) {
+    // A render while the page believes the server away (a stale one, a reconnect the
+    // ping has not seen yet) is no such proof: the offline point stays for the entry.
+    G.tapped = null;
+    G.tappedAccuracy = null;
+    G.gpsNote = null;
+    if (G.tappedMark) { try { G.tappedMark.remove(); } catch (e) { /* map redrawn */ } G.tappedMark = null; }
+  }
   document.querySelectorAll(".calmap-saving").forEach((n) => n.remove());
   for (const item of data.cleared || []) {
     if (G.applied[item.seq]) continue;
