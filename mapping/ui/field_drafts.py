@@ -16,6 +16,7 @@ back into the values a form starts from.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +25,7 @@ from typing import Any
 
 import streamlit as st
 
+from mapping.catalog import Entry
 from mapping.i18n import t
 from mapping.services import pins
 from mapping.services.layers import NEED_STATUSES, VISIBILITIES
@@ -173,7 +175,14 @@ def offline_layers(choices: Choices, lang: str) -> list[dict[str, Any]]:
 
     The catalogue goes to the browser with the page, so a worker who lost the
     signal with one layer's form open can still note an entry of another layer.
+    Built once per catalogue and language (the editor describes its form on every run).
     """
+    return _offline_layers(tuple(choices.catalogue), lang)
+
+
+@functools.lru_cache(maxsize=8)
+def _offline_layers(catalogue: tuple[Entry, ...], lang: str) -> list[dict[str, Any]]:
+    choices = Choices(catalogue)  # no partners or resources: the short forms offer neither
     out = []
     for layer, names in OFFLINE_FIELDS.items():
         kinds = field_kinds(layer, choices, lang)
