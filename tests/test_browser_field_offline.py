@@ -103,6 +103,9 @@ def test_choices_and_a_map_tap_made_offline_reach_the_outbox_and_the_saved_pin(w
         where = tab.get_by_test_id("calmap-offline-point")
         where.wait_for(timeout=10_000)
         assert where.inner_text().startswith("Punkt zaznaczony bez połączenia: ")
+        # The form's "Położenie" box says the same, not "Nie zaznaczono jeszcze punktu".
+        here = tab.get_by_test_id("calmap-offline-where")
+        assert here.inner_text() == where.inner_text().split("\n")[0]
 
         form.get_by_role("button", name="Zapisz nowy wpis").click()
         wait_pending(tab, 1, ["pending"])
@@ -111,6 +114,7 @@ def test_choices_and_a_map_tap_made_offline_reach_the_outbox_and_the_saved_pin(w
         assert len(entry["values"]["target_groups"]) == 1
         assert entry["values"]["visibility"] == "team"
         tapped = entry["point"]
+        assert entry["accuracy"] is None  # a finger's point: no GPS accuracy
         assert abs(tapped[0] - lon) < NEAR and abs(tapped[1] - lat) < NEAR
         screenshot(tab, "field-offline-saved-tablet.png")
         tab.get_by_test_id("calmap-toast").wait_for(state="hidden", timeout=30_000)
@@ -140,6 +144,7 @@ def test_choices_and_a_map_tap_made_offline_reach_the_outbox_and_the_saved_pin(w
                     "Punkt z mapy bez zasięgu", "library", built.area_a)
                 assert len(row.target_groups) == 1 and row.visibility == "team"
                 assert abs(point.x - tapped[0]) < 1e-9 and abs(point.y - tapped[1]) < 1e-9
+                assert not row.source  # no GPS fix, so no accuracy noted
             assert stored(tab, OUTBOX) == []
 
             # The draft typed offline is offered back, with its chosen category.

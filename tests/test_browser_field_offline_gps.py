@@ -3,7 +3,8 @@ Streamlit's "Moja lokalizacja" is locked while the server is away.
 
 Real server (stopped and started again on the same port), real PostgreSQL,
 Debian's Chromium with touch and a GPS position at a tablet's size. A coarse fix
-is said to be one, as the editor and the imports flag it.
+is said to be one, as the editor and the imports flag it, in the offline panel and
+the form's "Położenie" box alike, and its accuracy is stored in the pin's source.
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ def test_a_gps_fix_taken_offline_places_the_entry_and_a_coarse_one_is_flagged(wo
         text = where.inner_text()
         assert "słaba dokładność GPS ±120 m" in text
         browser.map_frame(tab, ".calmap-offline-point")
+        # The form's "Położenie" box agrees: the same point, the same warning.
+        here = tab.get_by_test_id("calmap-offline-where")
+        assert "słaba dokładność GPS ±120 m" in here.inner_text()
+        position = tab.get_by_role("textbox", name="Położenie (szerokość, długość)")
+        assert position.input_value() == f"{lat:.6f}, {lon:.6f}"
+        assert not tab.get_by_text("Nie zaznaczono jeszcze punktu").first.is_visible()
 
         tab.get_by_test_id("calmap-offline-category").select_option(label=CATEGORY)
         form.get_by_label("Nazwa").fill("Punkt z GPS bez zasięgu")
@@ -50,6 +57,7 @@ def test_a_gps_fix_taken_offline_places_the_entry_and_a_coarse_one_is_flagged(wo
         wait_pending(tab, 1, ["pending"])
         (entry,) = stored(tab, OUTBOX)
         assert entry["point"] == pytest.approx([lon, lat], abs=1e-9)
+        assert entry["accuracy"] == 120
         screenshot(tab, "field-offline-gps-tablet.png")
         # Streamlit's English "CONNECTING" status is hidden: the banner says it in Polish.
         status = tab.get_by_test_id("stStatusWidget")
@@ -64,3 +72,5 @@ def test_a_gps_fix_taken_offline_places_the_entry_and_a_coarse_one_is_flagged(wo
                 point = to_shape(row.geom)
                 assert (row.name, row.category) == ("Punkt z GPS bez zasięgu", "library")
                 assert (point.x, point.y) == pytest.approx((lon, lat), abs=1e-9)
+                # Stored as the editor stores a coarse fix online: in the pin's source.
+                assert row.source == "GPS ±120 m (low accuracy, check on the map)"

@@ -16,6 +16,7 @@ back into the values a form starts from.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -24,17 +25,18 @@ from typing import Any
 
 import streamlit as st
 
+from mapping.catalog import Entry
 from mapping.i18n import t
 from mapping.services import pins
 from mapping.services.layers import NEED_STATUSES, VISIBILITIES
 from mapping.ui import editor_state, state
-from mapping.ui.pin_forms import PRIORITY_KEYS, Choices
+from mapping.ui.pin_forms import PRIORITY_KEYS, Choices, empty_values, field_label
 
-# One module for the browser: the safety net, then the offline point (it uses G, say,
-# button and drawPanel from the first).
+# One module for the browser: the safety net, then the offline point and the offline
+# forms of the other layers (they use G, say, button and drawPanel from the first).
 _JS = "\n".join(
     Path(__file__).with_name(name).read_text(encoding="utf-8")
-    for name in ("field_sync.js", "field_point.js")
+    for name in ("field_sync.js", "field_point.js", "field_layers.js")
 )
 _COMPONENT = st.components.v2.component("calmap_field_sync", js=_JS)
 # The browser's texts: every visible string is a message key.
@@ -43,7 +45,23 @@ _TEXTS = (
     "col_field", "col_seen", "col_now", "col_yours", "discard_entry", "draft_offer",
     "draft_restore", "draft_discard", "kept_here", "saving", "tapped_offline",
     "no_point_offline", "gps_offline", "gps_waiting", "gps_failed", "gps_accuracy", "gps_low",
+    "offline_new", "offline_note", "offline_missing", "offline_edit_note",
 )
+# The editor's notes under "Położenie" that an offline point makes untrue (hidden then).
+_POINT_NOTES = (
+    "editor.no_point", "editor.move_hint", "editor.point_set", "editor.point_accuracy",
+    "editor.low_accuracy", "editor.locating",
+)
+# The short form each layer gets offline, when the form on screen is another layer's:
+# what a worker notes standing in the street; the rest is added online.
+OFFLINE_FIELDS = {
+    "resource": ("category", "name", "description", "target_groups", "visibility"),
+    "partner": ("sector", "name", "description", "visibility"),
+    "need": ("category", "name", "source_method", "priority", "description",
+             "target_groups", "visibility", "whole_area"),
+}
+# Fields the service refuses to save empty, checked in the browser before an entry is kept.
+_REQUIRED = ("name", "category", "sector", "source_method")
 _TOKEN = re.compile(r"[0-9a-f]{32}")  # editor_state.new_token's form
 _TEXT = ("name", "address", "phone", "email", "www", "verified_by", "source")
 _AREA = ("description", "opening_hours", "evidence")
@@ -127,6 +145,15 @@ def describe_form(
     return {
         "key": "st-key-" + form_key,
         "save": f"st-key-{form_key}.save",
+        # The layer chooser and the position box above the form, found by their keys.
+        "layer_radio": "st-key-" + state.EDITOR_LAYER,
+        "coords": "st-key-" + state.EDITOR_COORDS,
+        # A new pin's heading names its layer: hidden while another layer's short form shows.
+        "heading": t("editor.new_heading", lang, layer=t(f"layer.{layer}", lang))
+        if ref is None else None,
+        # A new pin's point from the device's GPS: its accuracy goes with an outbox entry.
+        "accuracy": editor_state.accuracy() if ref is None and point is not None else None,
+        "offline_layers": offline_layers(choices, lang),
         "draft": draft_name(layer, ref.id if ref else None),
         "layer": layer,
         "is_new": ref is None,
@@ -141,6 +168,41 @@ def describe_form(
             for name, (kind, options) in field_kinds(layer, choices, lang).items()
         ],
     }
+
+
+def offline_layers(choices: Choices, lang: str) -> list[dict[str, Any]]:
+    """Each layer's short offline form: its fields with labels and choices, and its defaults.
+
+    The catalogue goes to the browser with the page, so a worker who lost the
+    signal with one layer's form open can still note an entry of another layer.
+    Built once per catalogue and language (the editor describes its form on every run).
+    """
+    return _offline_layers(tuple(choices.catalogue), lang)
+
+
+@functools.lru_cache(maxsize=8)
+def _offline_layers(catalogue: tuple[Entry, ...], lang: str) -> list[dict[str, Any]]:
+    choices = Choices(catalogue)  # no partners or resources: the short forms offer neither
+    out = []
+    for layer, names in OFFLINE_FIELDS.items():
+        kinds = field_kinds(layer, choices, lang)
+        out.append({
+            "layer": layer,
+            "label": t(f"layer.{layer}", lang),
+            "draft": draft_name(layer, None),
+            "values": empty_values(layer),
+            "save": t("editor.save_new", lang),
+            "fields": [
+                {
+                    "name": name, "kind": kinds[name][0], "options": kinds[name][1],
+                    "label": t("editor.whole_area", lang) if name == "whole_area"
+                    else field_label(name, lang),
+                    "required": name in _REQUIRED,
+                }
+                for name in names
+            ],
+        })
+    return out
 
 
 def form_values(layer: str, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -206,11 +268,21 @@ def mount(
         "cleared": state.get(state.EDITOR_DRAFTS_SAVED) or [],
         "confirm": state.get(state.EDITOR_CONFIRM),
         "text": {name: t(f"fieldsync.{name}", lang) for name in _TEXTS},
+        "point_notes": [_opening(key, lang) for key in _POINT_NOTES],
     }
     return _COMPONENT(
         key=state.EDITOR_FIELD_SYNC, data=data,
         on_send_change=lambda: None, on_restore_change=lambda: None,
     )
+
+
+def _opening(key: str, lang: str) -> str:
+    """A message's words before its first value: how the browser recognises it on screen.
+
+    >>> _opening("editor.point_set", "pl")
+    'Zaznaczony punkt: '
+    """
+    return t(key, lang, point="\x00", metres="\x00").split("\x00")[0]
 
 
 def take_restore(asked: Mapping[str, Any], form: Mapping[str, Any]) -> bool:

@@ -4,7 +4,8 @@
 // Outbox: a Save pressed while the server is unreachable is kept on the device
 // with the version the edit began from, and sent when the server answers again.
 // Offline, the form's choosers get plain stand-ins; the entry's point (a map tap or the
-// device's GPS) is kept by field_point.js, appended to this file.
+// device's GPS) is kept by field_point.js, appended to this file; the layer chooser's
+// stand-in, another layer's short form and the position box's note by field_layers.js.
 // Feedback: a Polish/English banner replaces Streamlit's developer dialog, a
 // "saving" sign shows while a save runs, confirmations appear at the top of the
 // viewport. Everything typed by people is written with textContent, never HTML.
@@ -189,6 +190,7 @@ function ensureChrome(data) {
       .calmap-offline-box [data-testid="stRadio"] > :not(label),
       .calmap-offline-box [data-testid="stCheckbox"],
       .calmap-offline-box [data-baseweb="select"] { display: none !important; }
+      .calmap-offline-hidden { display: none !important; }
       #calmap-banner { position: fixed; top: 0; left: 0; right: 0; z-index: 1000200;
         background: #8a1c1c; color: #fff; font: 600 1rem/1.4 sans-serif; padding: .7rem 1rem;
         text-align: center; display: none; }
@@ -269,7 +271,7 @@ function drawPanel() {
   status.textContent = say(data, "pending", entries.length);
   drawBanner(data);
   root.appendChild(status);
-  if (!G.online) { drawOfflinePoint(data, root); }
+  if (!G.online) { drawOfflinePoint(data, root); drawLayerFallback(root); showWhere(data); }
   for (const entry of entries) {
     const row = document.createElement("div");
     row.setAttribute("data-testid", "calmap-entry");
@@ -336,7 +338,7 @@ function setOnline(online) {
   if (G.online === online) return;
   G.online = online;
   document.documentElement.classList.toggle("calmap-offline", !online);
-  if (!online) { unlockForm(); ownChoices(); } else dropOwnChoices();
+  if (!online) { unlockForm(); ownChoices(); ownLayers(); } else { dropOwnChoices(); dropOwnLayers(); }
   drawPanel();
 }
 function unlockForm() {
@@ -379,7 +381,7 @@ async function ping() {
     [...document.querySelectorAll(".stDialog:not([data-testid='stDialog'])")].length > 0;
   setOnline(ok && !dialog);
   if (ok && !dialog) sendOutbox();
-  if (!G.online) { unlockForm(); ownChoices(); }
+  if (!G.online) { unlockForm(); ownChoices(); ownLayers(); }
 }
 function sendOutbox() {
   const data = G.data;
@@ -485,6 +487,8 @@ function onClick(event) {
     user: data.user, area_id: data.area, layer: form.layer, pin_id: form.pin_id,
     version: form.version, is_new: form.is_new, token, draft: form.draft,
     point: G.tapped || form.point, loaded_resource_ids: form.loaded_resource_ids, values,
+    // A GPS fix's accuracy, stored with a new pin as online (outbox.py); a tap has none.
+    accuracy: G.tapped ? G.tappedAccuracy : form.accuracy,
     title: values.name || form.title, at: Date.now(), state: "pending",
   };
   write(outboxKey(data), [...outbox(data), entry]);
@@ -522,10 +526,14 @@ export default function (component) {
   ensureChrome(data);
   // This render means the run (and any save in it) is over, and any tap has reached it.
   G.saving = false;
-  G.tapped = null;
-  G.tappedAccuracy = null;
-  G.gpsNote = null;
-  if (G.tappedMark) { try { G.tappedMark.remove(); } catch (e) { /* map redrawn */ } G.tappedMark = null; }
+  if (G.online) {
+    // A render while the page believes the server away (a stale one, a reconnect the
+    // ping has not seen yet) is no such proof: the offline point stays for the entry.
+    G.tapped = null;
+    G.tappedAccuracy = null;
+    G.gpsNote = null;
+    if (G.tappedMark) { try { G.tappedMark.remove(); } catch (e) { /* map redrawn */ } G.tappedMark = null; }
+  }
   document.querySelectorAll(".calmap-saving").forEach((n) => n.remove());
   for (const item of data.cleared || []) {
     if (G.applied[item.seq]) continue;

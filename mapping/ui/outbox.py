@@ -7,11 +7,13 @@ and ``save_form``, so the services' checks: placement, the area rule,
 visibility, and the stale-version conflict). A conflict comes back to the
 worker with both versions; nothing is overwritten. An entry the server already
 took (its form token was used, or the pin already holds exactly these values)
-counts as saved, so an entry sent twice is saved once.
+counts as saved, so an entry sent twice is saved once. A new pin placed by the
+device's GPS keeps the fix's accuracy in its source, as the editor does online.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,7 +25,7 @@ from mapping.geometry import LonLat
 from mapping.i18n import t
 from mapping.services import pins
 from mapping.services.accounts import Actor
-from mapping.ui import editor_actions, field_drafts, pin_forms, state
+from mapping.ui import editor_actions, field_drafts, pin_forms, positions, state
 from mapping.ui.page import run
 from mapping.ui.pin_forms import Submitted
 
@@ -57,6 +59,17 @@ def _point(raw: Any) -> LonLat | None:
     return None
 
 
+def _accuracy(raw: Any) -> float | None:
+    """A GPS fix's accuracy in metres as the browser sent it, or None (a tap, or nonsense).
+
+    >>> _accuracy(12.5), _accuracy(None), _accuracy("x"), _accuracy(-1), _accuracy(float("nan"))
+    (12.5, None, None, None, None)
+    """
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    return float(raw) if math.isfinite(raw) and raw >= 0 else None
+
+
 def _send(url: str, actor: Actor, entry: Mapping[str, Any]) -> UserError | None:
     layer = str(entry.get("layer"))
     if layer not in pins.FIELDS:
@@ -69,6 +82,8 @@ def _send(url: str, actor: Actor, entry: Mapping[str, Any]) -> UserError | None:
     )
     point = _point(entry.get("point"))
     if entry.get("is_new"):
+        # A point from the device's GPS: its accuracy goes with the pin, as online.
+        positions.note_gps_source(form.data, _accuracy(entry.get("accuracy")))
         outcome = editor_actions.save_new(
             url, actor, layer, int(entry.get("area_id") or 0), form, point,
             str(entry.get("token") or entry.get("id")),
