@@ -34,7 +34,14 @@ from sqlalchemy.orm import Session
 from mapping import catalog
 from mapping.catalog_rules import EVERYONE_ELSE, default_limits
 from mapping.errors import UserError
-from mapping.services import addressing, coverage_reach, coverage_straight, population, streets
+from mapping.services import (
+    addressing,
+    coverage_patch,
+    coverage_reach,
+    coverage_straight,
+    population,
+    streets,
+)
 from mapping.services.accounts import Actor
 from mapping.services.coverage_reach import DEG_PER_M, Source
 from mapping.services.coverage_straight import NEAREST_SEARCH_M as NEAREST_SEARCH_M  # callers
@@ -94,6 +101,8 @@ class Coverage:
     straight_sources: list[tuple[str, int, str]] = field(default_factory=list)
     computed: int = 0
     reused: int = 0
+    # Of those computed, how many were patched from a run stored before a few pins changed.
+    patched: int = 0
 
 
 @dataclass(frozen=True)
@@ -330,16 +339,32 @@ def _street(
     groups: dict[tuple[str, str, tuple[str, ...]], list[Source]] = {}
     for s in found:
         groups.setdefault((s.layer, s.code, s.groups), []).append(s)
-    keys = {k: coverage_reach.digest(stamp, longest, v) for k, v in groups.items()}
+    families = {k: coverage_patch.family(stamp, longest, k) for k in groups}
+    keys = {k: coverage_reach.digest(stamp, longest, v, families[k]) for k, v in groups.items()}
     stored = coverage_reach.load(session, list(keys.values()))
     missing = [k for k in groups if keys[k] not in stored]
-    # Every missing run at once: the street graph is built once, not once a run.
+    extent = None if box[0] is None else (box[0], box[1], box[2], box[3])
     if missing:
-        made = coverage_reach.compute_many(
-            session, layer_id, [(keys[k], groups[k]) for k in missing], longest,
-            None if box[0] is None else (box[0], box[1], box[2], box[3]),
-        )
-        stored.update({run.digest: run for run in made})
+        # A run stored before a few of its pins changed: patched where they reach.
+        before = coverage_patch.previous(session, [families[k] for k in missing],
+                                         list(keys.values()))
+        patched = []
+        for k in missing:
+            if families[k] in before:
+                old, old_ids = before[families[k]]
+                run = coverage_patch.patch(session, layer_id, keys[k], old, old_ids, groups[k],
+                                           longest, extent)
+                if run is not None:
+                    patched.append((run, groups[k]))
+        coverage_reach.store(session, layer_id, longest, patched)
+        stored.update({run.digest: run for run, _ in patched})
+        result.patched += len(patched)
+        rest = [k for k in missing if keys[k] not in stored]
+        # Every other missing run at once: the street graph is built once, not once a run.
+        if rest:
+            made = coverage_reach.compute_many(
+                session, layer_id, [(keys[k], groups[k]) for k in rest], longest, extent)
+            stored.update({run.digest: run for run in made})
         coverage_reach.forget_stale(session, keep=list(keys.values()))
     result.computed += len(missing)
     result.reused += len(groups) - len(missing)

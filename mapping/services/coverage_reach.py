@@ -118,11 +118,12 @@ def sources(
     ]
 
 
-def digest(stamp: str, limit_m: int, found: Sequence[Source]) -> str:
-    """A fingerprint of every input of a run."""
+def digest(stamp: str, limit_m: int, found: Sequence[Source], prefix: str = "") -> str:
+    """A fingerprint of every input of a run, after ``prefix`` (its family, to find it again)."""
     payload = [stamp, limit_m,
-               [(s.layer, s.id, s.version, s.vertex_id, s.straight) for s in found]]
-    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+               [(s.layer, s.id, s.version, s.vertex_id, s.straight,
+                 None if s.snap_m is None else round(s.snap_m, 2)) for s in found]]
+    return prefix + hashlib.sha256(json.dumps(payload).encode()).hexdigest()[:64 - len(prefix)]
 
 
 def load(session: Session, keys: Sequence[str]) -> dict[str, Run]:
@@ -264,6 +265,17 @@ def compute_many(
     for g, (key, found) in enumerate(jobs):
         run = _merge(key, found[0], street, line, g)
         runs.append(run)
+    store(session, street_layer, limit_m,
+          [(run, found) for run, (_, found) in zip(runs, jobs, strict=True)])
+    return runs
+
+
+def store(
+    session: Session, street_layer: int, limit_m: int, runs: Sequence[tuple[Run, Sequence[Source]]]
+) -> None:
+    """Store runs with their sources' ids (a concurrent twin's copy is kept)."""
+    if not runs:
+        return
     session.execute(
         text(
             "INSERT INTO coverage_run (digest, layer_id, source_layer, limit_m, source_ids, "
@@ -274,9 +286,8 @@ def compute_many(
           "ids": sorted({s.id for s in found}), "v": run.vertices.tobytes(),
           "m": run.metres.tobytes(), "s": run.sources.tobytes(),
           "st": run.straight.astype(np.uint8).tobytes()}
-         for run, (_, found) in zip(runs, jobs, strict=True)],
+         for run, found in runs],
     )
-    return runs
 
 
 def _drive(
