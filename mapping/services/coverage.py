@@ -32,7 +32,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from mapping import catalog
-from mapping.catalog_rules import EVERYONE_ELSE, default_limits
+from mapping.catalog_rules import EVERYONE_ELSE, Rule, default_limits
+from mapping.db.plan_models import ADDRESSER_VOCABULARIES
 from mapping.errors import UserError
 from mapping.services import (
     addressing,
@@ -223,12 +224,16 @@ def compute(
     for need in needs:
         by_area.setdefault(need.area_id, []).append(need)
     rules_for: dict[tuple[str, tuple[str, ...]], dict[str, list[str]]] = {}
+    # Every rule read once, not once per category and groups (some 150 queries).
+    every_rule: dict[str, list[Rule]] = {}
+    for rule in addressing.rules(session):
+        every_rule.setdefault(rule.need_category, []).append(rule)
     for area in areas:
         for category in categories:
             mine = [n for n in by_area.get(area.id, []) if n.category == category]
             groups = tuple(sorted({g for n in mine for g in n.groups}))
             if (category, groups) not in rules_for:
-                rules_for[(category, groups)] = addressing.addressers(session, category, groups)
+                rules_for[(category, groups)] = _addressers(every_rule, category, groups)
             found = rules_for[(category, groups)]
             question = Question(
                 street_layer=area.street_layer,
@@ -281,9 +286,21 @@ def _flat(
     return dict(zip(keys, coverage_straight.answer(session, asks, visible), strict=True))
 
 
+def _addressers(
+    every_rule: dict[str, list[Rule]], category: str, groups: Sequence[str]
+) -> dict[str, list[str]]:
+    """As ``addressing.addressers``, from the rules read once."""
+    found: dict[str, list[str]] = {v: [] for v in ADDRESSER_VOCABULARIES}
+    for rule in every_rule.get(category, []):
+        if rule.applies_to(groups) and rule.code not in found[rule.vocabulary]:
+            found[rule.vocabulary].append(rule.code)
+    return found
+
+
 def _limit(limits: dict[str, int], groups: Sequence[str]) -> int:
     """As ``addressing.limit_for``, from limits read once."""
-    fallback = limits.get(EVERYONE_ELSE, default_limits()[EVERYONE_ELSE])
+    # Not limits.get(..., default_limits()[...]): that reads the defaults' file every call.
+    fallback = limits[EVERYONE_ELSE] if EVERYONE_ELSE in limits else default_limits()[EVERYONE_ELSE]
     return min((limits.get(g, fallback) for g in groups), default=fallback)
 
 
@@ -416,7 +433,13 @@ def _street(
         np.searchsorted(area_of[order], area_ids, "right"), strict=True)}
     # Questions that differ only in their limit share the same runs: one argmin each.
     nearest_of: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
-    for question in {q for _, _, q, _, _ in plan}:
+    # Each question's areas and needs, gathered once (a Question hashes slowly).
+    asked: dict[Question, tuple[set[int], set[int]]] = {}
+    for area, _, q, _, mine_needs in plan:
+        areas_q, needs_q = asked.setdefault(q, (set(), set()))
+        areas_q.add(area.id)
+        needs_q.update(n.id for n in mine_needs)
+    for question, (areas_q, needs_q) in asked.items():
         rows = [i for i, run in enumerate(runs) if _compatible(run, question)]
         if tuple(rows) not in nearest_of:
             if rows:
@@ -427,7 +450,7 @@ def _street(
                 nearest_of[tuple(rows)] = (np.zeros(len(space), dtype=np.int64),
                                            np.full(len(space), np.inf, dtype=np.float32))
         which, best = nearest_of[tuple(rows)]
-        for area_id in {a.id for a, _, q, _, _ in plan if q == question}:
+        for area_id in areas_q:
             lo, hi = bounds[area_id]
             mine = area_pos[order[lo:hi]]
             if not len(mine):
@@ -441,8 +464,9 @@ def _street(
                 nearest = (runs[r].layer, int(src[r, mine[at]]), bool(flat[r, mine[at]]),
                            float(values[at]))
             street[(question, area_id)] = _Reach(len(mine), reached, nearest)
-        for nid, slot in need_pos.items():
-            need_reach[(question, nid)] = bool(best[slot] <= question.limit_m)
+        for nid in needs_q:
+            if nid in need_pos:
+                need_reach[(question, nid)] = bool(best[need_pos[nid]] <= question.limit_m)
     return runs
 
 
