@@ -35,7 +35,6 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from mapping.services.coverage_reach import (
-    DEG_PER_M,
     Run,
     Source,
     _drive,
@@ -176,10 +175,12 @@ def _region(
         text(
             "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(g) AS e "
             "FROM (SELECT geom AS g FROM street_vertex WHERE id = ANY (CAST(:o AS integer[])) "
-            "UNION ALL SELECT ST_Expand(geom, :deg) FROM street_vertex "
+            "UNION ALL SELECT ST_Expand(geom, :lat / cos(radians(ST_Y(geom))), :lat) "
+            "FROM street_vertex "
             "WHERE id = ANY (CAST(:s AS integer[]))) x) b"
         ),
-        {"o": orphans.tolist(), "s": starts, "deg": limit_m * DEG_PER_M},
+        # A degree of latitude is over 110 km; of longitude, that times its cosine.
+        {"o": orphans.tolist(), "s": starts, "lat": limit_m / 110_000},
     ).one()
     if row[0] is None:
         return None
