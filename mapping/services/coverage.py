@@ -102,8 +102,7 @@ class Coverage:
     straight_sources: list[tuple[str, int, str]] = field(default_factory=list)
     computed: int = 0
     reused: int = 0
-    # Of those computed, how many were patched from a run stored before a few pins changed.
-    patched: int = 0
+    patched: int = 0  # of those computed: patched from the run stored before (coverage_patch)
 
 
 @dataclass(frozen=True)
@@ -224,8 +223,7 @@ def compute(
     for need in needs:
         by_area.setdefault(need.area_id, []).append(need)
     rules_for: dict[tuple[str, tuple[str, ...]], dict[str, list[str]]] = {}
-    # Every rule read once, not once per category and groups (some 150 queries).
-    every_rule: dict[str, list[Rule]] = {}
+    every_rule: dict[str, list[Rule]] = {}  # read once, not once per category and groups
     for rule in addressing.rules(session):
         every_rule.setdefault(rule.need_category, []).append(rule)
     for area in areas:
@@ -286,9 +284,8 @@ def _flat(
     return dict(zip(keys, coverage_straight.answer(session, asks, visible), strict=True))
 
 
-def _addressers(
-    every_rule: dict[str, list[Rule]], category: str, groups: Sequence[str]
-) -> dict[str, list[str]]:
+def _addressers(every_rule: dict[str, list[Rule]], category: str, groups: Sequence[str],
+                ) -> dict[str, list[str]]:
     """As ``addressing.addressers``, from the rules read once."""
     found: dict[str, list[str]] = {v: [] for v in ADDRESSER_VOCABULARIES}
     for rule in every_rule.get(category, []):
