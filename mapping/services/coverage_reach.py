@@ -9,8 +9,9 @@ vertex lies on a small island of streets, or too far from any street, is
 measured in a straight line instead, and the answer says which. A run is stored
 under a digest of its inputs (network, sources with their versions and snapped
 vertices, limit), as packed arrays, so that it costs one lookup next time and a
-changed pin recomputes only its own category's run. Coverage then combines the
-runs a need category's rules name (``mapping.services.coverage``).
+changed pin changes only its own category's run, patched where the pin reaches
+(``mapping.services.coverage_patch``). Coverage then combines the runs a need
+category's rules name (``mapping.services.coverage``).
 """
 
 from __future__ import annotations
