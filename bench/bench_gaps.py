@@ -15,8 +15,9 @@ random target groups. Then, as the owner (the CLI's rights):
 
 cold        ``coverage.compute`` for every district, nothing cached (the cache
             tables emptied before each round);
-one pin     one resource moved 100 m (its version changes), then computed again:
-            only the questions that resource takes part in are recomputed;
+one pin     one resource moved 100 m, then computed again: only its category's
+            run changes, patched from the one stored before where the pin
+            reaches (``mapping.services.coverage_patch``);
 warm        nothing changed: every answer from the cache.
 naive       networkx: the graph built in Python from the same edges, then one
             Dijkstra shortest path per district × resource pair (from the
@@ -159,7 +160,8 @@ t0 = time.perf_counter()
 with db.session_scope(engine) as session:
     found = coverage.compute(session, cli_actor(), city="Gdańsk")
 elapsed = time.perf_counter() - t0
-print(json.dumps({"s": elapsed, "computed": found.computed, "cells": sorted(
+print(json.dumps({"s": elapsed, "computed": found.computed,
+                  "patched": getattr(found, "patched", 0), "cells": sorted(
     (c.area_id, c.need_category, c.status, c.share_within, c.unmet,
      c.nearest.metres if c.nearest else None) for c in found.cells)}))
 """
@@ -199,9 +201,11 @@ def compare(url: str, other: Path, rounds: int) -> None:
             same = same and not differ
             for tree in order:
                 times.setdefault((step, str(tree)), []).append(got[tree]["s"])
+            patched = f", {got[here]['patched']} patched" if got[here].get("patched") else ""
             steps.append(f"{step} {got[here]['s']:.2f} / {got[other]['s']:.2f} s"
-                         f" ({differ} of {len(got[here]['cells'])} cells differ)")
-        print(f"round {round_ + 1} (this / other): " + ";  ".join(steps), flush=True)
+                         f" ({differ} of {len(got[here]['cells'])} cells differ{patched})")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"round {round_ + 1} (this / other; load {load}): " + ";  ".join(steps), flush=True)
     engine.dispose()
     print(f"\nsame cells (status, share, unmet, nearest metres) every time: {same}")
     for step in ("cold", "one pin", "warm"):
@@ -283,7 +287,9 @@ def main() -> None:
             times["one pin"].append(elapsed)
             print(f"round {round_ + 1}: cold {times['cold'][-1]:.2f} s "
                   f"({found.computed} questions), one pin {elapsed:.2f} s "
-                  f"({moved.computed} recomputed, {moved.reused} from cache)")
+                  f"({moved.computed} recomputed, {getattr(moved, 'patched', 0)} of them "
+                  f"patched, {moved.reused} from cache; load "
+                  f"{', '.join(f'{x:.1f}' for x in os.getloadavg())})")
             times["warm"].append(compute(url)[0])
         engine.dispose()
         assert found is not None

@@ -170,3 +170,81 @@ def test_a_vertex_is_reached_from_the_source_nearest_on_foot_its_walk_to_the_str
     assert int(np.frombuffer(run.sources, dtype=np.int32)[at]) == club.id != aside.id
     assert float(np.frombuffer(run.metres, dtype=np.float32)[at]) == pytest.approx(3 * STEP,
                                                                                     abs=1.0)
+
+
+def _full_recompute(session, world):
+    """Coverage and runs with nothing cached: the answer a patch must equal."""
+    session.execute(text("DELETE FROM coverage_run"))
+    found = coverage.compute(session, world.admin, area_ids=[world.area_a, world.area_b])
+    assert found.patched == 0
+    return found, _runs(session)
+
+
+@pytest.mark.parametrize("change", [
+    # A library moves a street east.
+    "UPDATE resource SET geom = ST_Translate(geom, 0.0012, 0), version = version + 1 "
+    "WHERE id = (SELECT min(id) FROM resource WHERE category = 'library')",
+    # A senior club moves half a street north-west, off the junctions.
+    "UPDATE resource SET geom = ST_Translate(geom, -0.0007, 0.0004), version = version + 1 "
+    "WHERE id = (SELECT max(id) FROM resource WHERE category = 'senior_club' "
+    "AND name <> 'Klub na wyspie')",
+    # The club on the island of streets moves onto the grid.
+    "UPDATE resource SET geom = ST_Translate(geom, -0.004, 0.0003), version = version + 1 "
+    "WHERE name = 'Klub na wyspie'",
+    # A senior club is retired.
+    "UPDATE resource SET retired_at = now(), version = version + 1 "
+    "WHERE id = (SELECT min(id) FROM resource WHERE category = 'senior_club')",
+    # A new volunteer centre opens in the middle of the grid.
+    "INSERT INTO resource (name, kind, category, area_id, geom) SELECT 'Nowy', kind, category, "
+    "area_id, ST_Translate(geom, 0.0006, 0.0002) FROM resource WHERE category = 'volunteer' "
+    "ORDER BY id LIMIT 1",
+    # A partner moves and another is retired, in one go.
+    "UPDATE partner SET geom = ST_Translate(geom, 0.0011, -0.0007), version = version + 1 "
+    "WHERE id = (SELECT min(id) FROM partner); "
+    "UPDATE partner SET retired_at = now(), version = version + 1 "
+    "WHERE id = (SELECT max(id) FROM partner)",
+])
+def test_a_run_patched_where_a_changed_pin_reaches_equals_the_run_computed_afresh(
+    session, change
+):
+    world = build_world(session)
+    _generated_town(session, world)
+    coverage.compute(session, world.admin, area_ids=[world.area_a, world.area_b])
+    for statement in change.split("; "):
+        session.execute(text(statement))
+
+    patched = coverage.compute(session, world.admin, area_ids=[world.area_a, world.area_b])
+    patched_runs = _runs(session)
+    full, full_runs = _full_recompute(session, world)
+
+    assert patched.patched >= 1 and patched.patched == patched.computed
+    assert _cells(patched) == _cells(full)
+    for digest, (vertices, metres, straight) in full_runs.items():
+        mine = patched_runs[digest]
+        assert np.array_equal(mine[0], vertices)
+        assert mine[1] == pytest.approx(metres, abs=1e-2)
+        assert np.array_equal(mine[2], straight)
+
+
+def test_pins_moved_one_after_another_keep_every_patched_run_equal_to_a_fresh_one(session):
+    world = build_world(session)
+    _generated_town(session, world)
+    coverage.compute(session, world.admin, area_ids=[world.area_a, world.area_b])
+    ids = session.execute(text("SELECT id FROM resource ORDER BY id")).scalars().all()
+    rng = random.Random(5)
+    for pin_id in rng.sample(ids, 6):
+        session.execute(
+            text("UPDATE resource SET geom = ST_Translate(geom, :dx, :dy), version = version + 1 "
+                 "WHERE id = :id"),
+            {"dx": rng.uniform(-0.002, 0.002), "dy": rng.uniform(-0.001, 0.001), "id": pin_id})
+        patched = coverage.compute(session, world.admin, area_ids=[world.area_a, world.area_b])
+        assert patched.patched == patched.computed
+    patched_runs = _runs(session)
+    full, full_runs = _full_recompute(session, world)
+
+    assert _cells(patched) == _cells(full)
+    for digest, (vertices, metres, straight) in full_runs.items():
+        mine = patched_runs[digest]
+        assert np.array_equal(mine[0], vertices)
+        assert mine[1] == pytest.approx(metres, abs=1e-2)
+        assert np.array_equal(mine[2], straight)

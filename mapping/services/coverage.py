@@ -32,9 +32,17 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from mapping import catalog
-from mapping.catalog_rules import EVERYONE_ELSE, default_limits
+from mapping.catalog_rules import EVERYONE_ELSE, Rule, default_limits
+from mapping.db.plan_models import ADDRESSER_VOCABULARIES
 from mapping.errors import UserError
-from mapping.services import addressing, coverage_reach, coverage_straight, population, streets
+from mapping.services import (
+    addressing,
+    coverage_patch,
+    coverage_reach,
+    coverage_straight,
+    population,
+    streets,
+)
 from mapping.services.accounts import Actor
 from mapping.services.coverage_reach import DEG_PER_M, Source
 from mapping.services.coverage_straight import NEAREST_SEARCH_M as NEAREST_SEARCH_M  # callers
@@ -94,6 +102,7 @@ class Coverage:
     straight_sources: list[tuple[str, int, str]] = field(default_factory=list)
     computed: int = 0
     reused: int = 0
+    patched: int = 0  # of those computed: patched from the run stored before (coverage_patch)
 
 
 @dataclass(frozen=True)
@@ -214,12 +223,15 @@ def compute(
     for need in needs:
         by_area.setdefault(need.area_id, []).append(need)
     rules_for: dict[tuple[str, tuple[str, ...]], dict[str, list[str]]] = {}
+    every_rule: dict[str, list[Rule]] = {}  # read once, not once per category and groups
+    for rule in addressing.rules(session):
+        every_rule.setdefault(rule.need_category, []).append(rule)
     for area in areas:
         for category in categories:
             mine = [n for n in by_area.get(area.id, []) if n.category == category]
             groups = tuple(sorted({g for n in mine for g in n.groups}))
             if (category, groups) not in rules_for:
-                rules_for[(category, groups)] = addressing.addressers(session, category, groups)
+                rules_for[(category, groups)] = _addressers(every_rule, category, groups)
             found = rules_for[(category, groups)]
             question = Question(
                 street_layer=area.street_layer,
@@ -272,9 +284,20 @@ def _flat(
     return dict(zip(keys, coverage_straight.answer(session, asks, visible), strict=True))
 
 
+def _addressers(every_rule: dict[str, list[Rule]], category: str, groups: Sequence[str],
+                ) -> dict[str, list[str]]:
+    """As ``addressing.addressers``, from the rules read once."""
+    found: dict[str, list[str]] = {v: [] for v in ADDRESSER_VOCABULARIES}
+    for rule in every_rule.get(category, []):
+        if rule.applies_to(groups) and rule.code not in found[rule.vocabulary]:
+            found[rule.vocabulary].append(rule.code)
+    return found
+
+
 def _limit(limits: dict[str, int], groups: Sequence[str]) -> int:
     """As ``addressing.limit_for``, from limits read once."""
-    fallback = limits.get(EVERYONE_ELSE, default_limits()[EVERYONE_ELSE])
+    # Not limits.get(..., default_limits()[...]): that reads the defaults' file every call.
+    fallback = limits[EVERYONE_ELSE] if EVERYONE_ELSE in limits else default_limits()[EVERYONE_ELSE]
     return min((limits.get(g, fallback) for g in groups), default=fallback)
 
 
@@ -330,16 +353,32 @@ def _street(
     groups: dict[tuple[str, str, tuple[str, ...]], list[Source]] = {}
     for s in found:
         groups.setdefault((s.layer, s.code, s.groups), []).append(s)
-    keys = {k: coverage_reach.digest(stamp, longest, v) for k, v in groups.items()}
+    families = {k: coverage_patch.family(stamp, longest, k) for k in groups}
+    keys = {k: coverage_reach.digest(stamp, longest, v, families[k]) for k, v in groups.items()}
     stored = coverage_reach.load(session, list(keys.values()))
     missing = [k for k in groups if keys[k] not in stored]
-    # Every missing run at once: the street graph is built once, not once a run.
+    extent = None if box[0] is None else (box[0], box[1], box[2], box[3])
     if missing:
-        made = coverage_reach.compute_many(
-            session, layer_id, [(keys[k], groups[k]) for k in missing], longest,
-            None if box[0] is None else (box[0], box[1], box[2], box[3]),
-        )
-        stored.update({run.digest: run for run in made})
+        # A run stored before a few of its pins changed: patched where they reach.
+        before = coverage_patch.previous(session, [families[k] for k in missing],
+                                         list(keys.values()))
+        patched = []
+        for k in missing:
+            if families[k] in before:
+                old, old_ids = before[families[k]]
+                run = coverage_patch.patch(session, layer_id, keys[k], old, old_ids, groups[k],
+                                           longest, extent)
+                if run is not None:
+                    patched.append((run, groups[k]))
+        coverage_reach.store(session, layer_id, longest, patched)
+        stored.update({run.digest: run for run, _ in patched})
+        result.patched += len(patched)
+        rest = [k for k in missing if keys[k] not in stored]
+        # Every other missing run at once: the street graph is built once, not once a run.
+        if rest:
+            made = coverage_reach.compute_many(
+                session, layer_id, [(keys[k], groups[k]) for k in rest], longest, extent)
+            stored.update({run.digest: run for run in made})
         coverage_reach.forget_stale(session, keep=list(keys.values()))
     result.computed += len(missing)
     result.reused += len(groups) - len(missing)
@@ -391,7 +430,13 @@ def _street(
         np.searchsorted(area_of[order], area_ids, "right"), strict=True)}
     # Questions that differ only in their limit share the same runs: one argmin each.
     nearest_of: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
-    for question in {q for _, _, q, _, _ in plan}:
+    # Each question's areas and needs, gathered once (a Question hashes slowly).
+    asked: dict[Question, tuple[set[int], set[int]]] = {}
+    for area, _, q, _, mine_needs in plan:
+        areas_q, needs_q = asked.setdefault(q, (set(), set()))
+        areas_q.add(area.id)
+        needs_q.update(n.id for n in mine_needs)
+    for question, (areas_q, needs_q) in asked.items():
         rows = [i for i, run in enumerate(runs) if _compatible(run, question)]
         if tuple(rows) not in nearest_of:
             if rows:
@@ -402,7 +447,7 @@ def _street(
                 nearest_of[tuple(rows)] = (np.zeros(len(space), dtype=np.int64),
                                            np.full(len(space), np.inf, dtype=np.float32))
         which, best = nearest_of[tuple(rows)]
-        for area_id in {a.id for a, _, q, _, _ in plan if q == question}:
+        for area_id in areas_q:
             lo, hi = bounds[area_id]
             mine = area_pos[order[lo:hi]]
             if not len(mine):
@@ -416,8 +461,9 @@ def _street(
                 nearest = (runs[r].layer, int(src[r, mine[at]]), bool(flat[r, mine[at]]),
                            float(values[at]))
             street[(question, area_id)] = _Reach(len(mine), reached, nearest)
-        for nid, slot in need_pos.items():
-            need_reach[(question, nid)] = bool(best[slot] <= question.limit_m)
+        for nid in needs_q:
+            if nid in need_pos:
+                need_reach[(question, nid)] = bool(best[need_pos[nid]] <= question.limit_m)
     return runs
 
 

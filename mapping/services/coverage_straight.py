@@ -45,45 +45,52 @@ class Answer:
     in_reach: set[int] | None = None
 
 
-_CELLS = text(
+# The addressers of a cell (``q``) that the caller may see, as filters on the pin tables:
+# every lookup below goes through the pins' spatial indexes, not a cells × pins product.
+_RESOURCE = """
+    r.retired_at IS NULL AND r.geom IS NOT NULL AND r.category = ANY (q.categories)
+    AND (cardinality(q.groups) = 0 OR cardinality(r.target_groups) = 0
+         OR CAST(r.target_groups AS text[]) && q.groups
+         OR :everyone = ANY (CAST(r.target_groups AS text[])))
+    AND (:admin OR r.visibility = ANY (CAST(:visibilities AS text[]))
+         OR r.area_id IN (SELECT t.id FROM area t
+                          WHERE t.team_id = ANY (CAST(:teams AS integer[]))))
+"""
+_PARTNER = """
+    p.retired_at IS NULL AND p.geom IS NOT NULL AND p.sector = ANY (q.sectors)
+    AND (:admin OR p.visibility = ANY (CAST(:visibilities AS text[]))
+         OR p.area_id IN (SELECT t.id FROM area t
+                          WHERE t.team_id = ANY (CAST(:teams AS integer[]))))
+"""
+
+
+def _within(target: str) -> str:
+    """Every addresser of cell ``q`` within the cell's limit of ``target`` (layer, id, geom)."""
+    return f"""
+        SELECT 'resource' AS layer, r.id, r.geom FROM resource r
+        WHERE r.geom && ST_Expand({target}, q.lim * :deg_per_m) AND {_RESOURCE}
+          AND ST_DWithin(CAST(r.geom AS geography), CAST({target} AS geography), q.lim)
+        UNION ALL
+        SELECT 'partner', p.id, p.geom FROM partner p
+        WHERE p.geom && ST_Expand({target}, q.lim * :deg_per_m) AND {_PARTNER}
+          AND ST_DWithin(CAST(p.geom AS geography), CAST({target} AS geography), q.lim)
     """
+
+
+_CELLS = text(
+    f"""
     WITH q AS MATERIALIZED (
         SELECT * FROM jsonb_to_recordset(CAST(:cells AS jsonb)) AS q(
             k integer, a integer, categories text[], sectors text[], groups text[],
             lim float8, needs integer[])
-    ), src AS MATERIALIZED (
-        SELECT s.* FROM (
-            SELECT 'resource' AS layer, r.id, r.name, r.geom, r.visibility, ra.team_id,
-                   r.category AS code, CAST(r.target_groups AS text[]) AS groups
-            FROM resource r LEFT JOIN area ra ON ra.id = r.area_id
-            WHERE r.retired_at IS NULL AND r.geom IS NOT NULL
-            UNION ALL
-            SELECT 'partner', p.id, p.name, p.geom, p.visibility, pa.team_id, p.sector,
-                   CAST('{}' AS text[])
-            FROM partner p LEFT JOIN area pa ON pa.id = p.area_id
-            WHERE p.retired_at IS NULL AND p.geom IS NOT NULL
-        ) s
-        WHERE (:admin OR s.visibility = ANY (CAST(:visibilities AS text[]))
-               OR s.team_id = ANY (CAST(:teams AS integer[])))
-          AND s.geom && (SELECT ST_Expand(ST_Extent(a.geom), :far_deg) FROM area a
-                         WHERE a.id IN (SELECT q.a FROM q))
-    ), pair AS MATERIALIZED (
-        SELECT q.k, q.a, q.lim, s.layer, s.id, s.name, s.geom
-        FROM q JOIN src s ON
-            (s.layer = 'resource' AND s.code = ANY (q.categories)
-             AND (cardinality(q.groups) = 0 OR cardinality(s.groups) = 0
-                  OR s.groups && q.groups OR :everyone = ANY (s.groups)))
-            OR (s.layer = 'partner' AND s.code = ANY (q.sectors))
     ), near AS MATERIALIZED (
-        SELECT p.k, p.layer, p.id, p.lim FROM pair p JOIN area a ON a.id = p.a
-        WHERE p.geom && ST_Expand(a.geom, p.lim * :deg_per_m)
-          AND ST_DWithin(CAST(p.geom AS geography), CAST(a.geom AS geography), p.lim)
+        SELECT q.k, q.lim, c.layer, c.id, c.geom
+        FROM q JOIN area a ON a.id = q.a CROSS JOIN LATERAL ({_within("a.geom")}) c
     ), buffer AS MATERIALIZED (
         -- One buffer per addresser and limit, whichever cells it serves.
         SELECT b.layer, b.id, b.lim,
-               CAST(ST_Buffer(CAST(s.geom AS geography), b.lim) AS geometry) AS g
-        FROM (SELECT DISTINCT layer, id, lim FROM near) b
-        JOIN src s ON s.layer = b.layer AND s.id = b.id
+               CAST(ST_Buffer(CAST(b.geom AS geography), b.lim) AS geometry) AS g
+        FROM (SELECT DISTINCT ON (layer, id, lim) layer, id, lim, geom FROM near) b
     ), reach AS (
         SELECT n.k, ST_Union(b.g) AS g FROM near n
         JOIN buffer b ON b.layer = n.layer AND b.id = n.id AND b.lim = n.lim
@@ -98,23 +105,25 @@ _CELLS = text(
     UNION ALL
     SELECT 'nearest', q.k, n.layer, n.id, n.name, n.metres
     FROM q JOIN area a ON a.id = q.a CROSS JOIN LATERAL (
-        SELECT * FROM (
-            SELECT p.layer, p.id, p.name,
-                   ST_Distance(CAST(p.geom AS geography), CAST(a.geom AS geography)) AS metres
-            FROM pair p WHERE p.k = q.k AND p.geom && ST_Expand(a.geom, :far_deg)
+        SELECT c.*, ST_Distance(CAST(c.geom AS geography), CAST(a.geom AS geography)) AS metres
+        FROM (
             -- The nearest in degrees first: metres on the spheroid for a few only.
-            ORDER BY p.geom <-> a.geom LIMIT 10
-        ) c WHERE c.metres <= :far ORDER BY c.metres, c.layer, c.id LIMIT 1
+            (SELECT 'resource' AS layer, r.id, r.name, r.geom FROM resource r
+             WHERE r.geom && ST_Expand(a.geom, :far_deg) AND {_RESOURCE}
+             ORDER BY r.geom <-> a.geom LIMIT 10)
+            UNION ALL
+            (SELECT 'partner', p.id, p.name, p.geom FROM partner p
+             WHERE p.geom && ST_Expand(a.geom, :far_deg) AND {_PARTNER}
+             ORDER BY p.geom <-> a.geom LIMIT 10)
+        ) c
+        WHERE ST_DWithin(CAST(c.geom AS geography), CAST(a.geom AS geography), :far)
+        ORDER BY metres, c.layer, c.id LIMIT 1
     ) n
     UNION ALL
     SELECT 'need', q.k, NULL, n.id, NULL, NULL
     FROM q CROSS JOIN LATERAL unnest(q.needs) AS x(id)
     JOIN need n ON n.id = x.id JOIN area a ON a.id = n.area_id
-    WHERE EXISTS (
-        SELECT 1 FROM pair p WHERE p.k = q.k
-          AND p.geom && ST_Expand(coalesce(n.geom, a.geom), q.lim * :deg_per_m)
-          AND ST_DWithin(CAST(p.geom AS geography),
-                         CAST(coalesce(n.geom, a.geom) AS geography), q.lim))
+    WHERE EXISTS ({_within("coalesce(n.geom, a.geom)")})
     """
 )
 
