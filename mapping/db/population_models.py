@@ -49,6 +49,7 @@ class PopulationLayer(Base):
     field: Mapped[str] = mapped_column(String(200), nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     crs: Mapped[str] = mapped_column(String(200), nullable=False)
+    attribution: Mapped[str] = mapped_column(String(300), nullable=False, server_default="")
     imported_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )

@@ -13,8 +13,8 @@ Create Date: 2026-12-06
   may see the resource, under the resource's own policies, so a viewer never
   reads the outline of a team-only resource.
 - ``population_layer``: per city, the population file's name, the field the
-  residents were read from, points or grid, the file's CRS and the import's
-  time and author (``population_point`` keeps the points). Public reference
+  residents were read from, points or grid, the file's CRS, the credit its
+  publisher asks for (e.g. "GUS") and the import's time and author (``population_point`` keeps the points). Public reference
   data like the points: everyone signed in reads, admins write.
 
 Downgrade drops both tables.
@@ -70,6 +70,7 @@ def upgrade() -> None:
         sa.Column("field", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("crs", sa.String(length=200), nullable=False),
+        sa.Column("attribution", sa.String(length=300), server_default="", nullable=False),
         sa.Column(
             "imported_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
             nullable=False,
