@@ -73,11 +73,13 @@ class WalkingAreas:
 
 @dataclass(frozen=True)
 class Choice:
-    """A resource one may ask about: id, name and category code."""
+    """A resource one may ask about: id, name, category code and where it is (EPSG:4326)."""
 
     id: int
     name: str
     category: str
+    lon: float | None = None
+    lat: float | None = None
 
 
 _VISIBLE = """
@@ -101,7 +103,8 @@ _RESOURCE = text(
 
 _CHOICES = text(
     f"""
-    SELECT r.id, r.name, r.category FROM resource r LEFT JOIN area a ON a.id = r.area_id
+    SELECT r.id, r.name, r.category, ST_X(r.geom) AS lon, ST_Y(r.geom) AS lat
+    FROM resource r LEFT JOIN area a ON a.id = r.area_id
     WHERE r.area_id = ANY (CAST(:areas AS integer[])) AND {_VISIBLE}
     ORDER BY r.name, r.id
     """
@@ -159,7 +162,8 @@ def choices(session: Session, actor: Actor, area_ids: Sequence[int]) -> list[Cho
     rows = session.execute(
         _CHOICES, {"areas": list(area_ids), **_visible(actor)}
     ).all()
-    return [Choice(int(r.id), str(r.name), str(r.category)) for r in rows]
+    return [Choice(int(r.id), str(r.name), str(r.category), float(r.lon), float(r.lat))
+            for r in rows]
 
 
 _KEPT_ROW = text(
