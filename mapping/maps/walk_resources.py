@@ -14,7 +14,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from branca.element import MacroElement
+from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from mapping.i18n import t
@@ -61,7 +61,7 @@ def _cluster_links(leaflet: LeafletLinks | InlineAssets | None) -> assets.Script
                               css=tuple(u for u in links.css if keep in u))
 
 
-class ResourceLayer(MacroElement):
+class ResourceLayer(JSCSSMixin):
     """Markers for the resources, in a cluster group when there are many."""
 
     _template = Template(
