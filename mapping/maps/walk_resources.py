@@ -69,7 +69,10 @@ class ResourceLayer(JSCSSMixin):
         {% macro script(this, kwargs) %}
         (function () {
             var data = {{ this.data_json }};
+            var map = {{ this._parent.get_name() }};
             var cluster = {{ 'true' if this.cluster else 'false' }} && L.markerClusterGroup;
+            // Clusters need the map's deepest zoom, which a map without tiles lacks.
+            if (cluster && !isFinite(map.getMaxZoom())) { map.options.maxZoom = 19; }
             var group = cluster ? L.markerClusterGroup({
                 maxClusterRadius: 40, showCoverageOnHover: false,
                 iconCreateFunction: function (c) {
@@ -84,7 +87,7 @@ class ResourceLayer(JSCSSMixin):
                     className: 'calmap-walk-resource' + (p.shown ? ' calmap-walk-shown' : ''),
                     iconSize: [22, 22]})}).bindTooltip(p.tooltip);
             }}).eachLayer(function (marker) { group.addLayer(marker); });
-            group.addTo({{ this._parent.get_name() }});
+            group.addTo(map);
             var style = document.createElement('style');
             style.textContent = {{ this.css_json }};
             document.head.appendChild(style);
