@@ -71,13 +71,18 @@ else:
         t("popadmin.col_kind", lang): _kind(n),
         t("popadmin.col_points", lang): n.points,
         t("popadmin.col_residents", lang): n.residents,
-        t("popadmin.col_field", lang): n.field,
-        t("popadmin.col_file", lang): n.source,
-        t("popadmin.col_crs", lang): n.crs,
         t("popadmin.col_attribution", lang): n.attribution,
+        t("popadmin.col_file", lang): n.source,
+        t("popadmin.col_field", lang): n.field,
+        t("popadmin.col_crs", lang): n.crs,
         t("popadmin.col_when", lang): _when(n),
         t("popadmin.col_by", lang): n.imported_by or "",
     } for n in layers]), hide_index=True, width="stretch", key=PREFIX + "table")
+    # The credit in full under the table too: a narrow screen cuts the table's columns.
+    for n in layers:
+        if n.attribution:
+            st.caption(md_t("popadmin.credit", lang, city=_city(n.city), credit=n.attribution,
+                            file=n.source))
 
 st.subheader(t("popadmin.load_heading", lang), anchor=False)
 cities = cached_reads.cities(page.url)

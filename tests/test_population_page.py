@@ -82,6 +82,8 @@ def test_an_admin_loads_address_points_and_sees_the_totals_field_file_and_source
     assert row["Rodzaj"] == "punkty adresowe"
     assert row["Źródło danych"] == "Źródło: UM Gdańsk"
     assert row["Wczytał(a)"] == "local-admin"
+    assert any("UM Gdańsk" in c.value and "adresy" in c.value
+               for c in at.caption)
     assert stored(url) == (3, 50, 1)
 
     # Removal waits for the confirmation.
