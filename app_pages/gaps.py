@@ -22,6 +22,7 @@ from streamlit_folium import st_folium
 from mapping import catalog
 from mapping.i18n import t
 from mapping.maps import gaps as gaps_map
+from mapping.maps import walk_resources
 from mapping.services import coverage, layers, population, walking_areas
 from mapping.services.coverage import Cell
 from mapping.ui import cached_reads, need_plan, state
@@ -118,7 +119,7 @@ def _walking_picker() -> None:
     if not names:
         st.caption(t("gaps.walk_none", lang))
         return
-    st.caption(t("gaps.walk_map_hint", lang))
+    st.caption(t("gaps.walk_map_hint" if markers else "gaps.walk_area_first", lang))
     pick, ask = st.columns([4, 1], vertical_alignment="bottom")
     chosen = pick.selectbox(
         t("gaps.walk_pick", lang), list(names), format_func=lambda i: names[i], index=None,
@@ -155,12 +156,28 @@ def _walking_shown() -> walking_areas.WalkingAreas | None:
     return asked.value
 
 
+
+
+def _markers() -> list[walking_areas.Choice]:
+    """The resources drawn on the map: all of a small scope, else those of the picked area.
+
+    A city's many markers would cover its areas and take the click meant for
+    an area; once an area is picked (or the sidebar narrows the scope) its
+    resources are drawn, clustered when they are many.
+    """
+    if len(resources) < walk_resources.CLUSTER_MIN or state.area_id() is not None:
+        return resources
+    picked = state.get(picked_key)
+    return [c for c in resources if picked is not None and c.area_id == picked]
+
+
 walking = _walking_shown()
+markers = _markers()
 folium_map = gaps_map.gaps_map(
     area_frame, found.cells, lang, selected_area_id=state.get(picked_key), labels=labels,
     attribution=None if straight else found.attribution, straight_line=straight,
     tiles_url=page.cfg.tiles_url, tiles_attribution=page.cfg.tiles_attribution,
-    leaflet=cached_reads.leaflet_links(), walking=walking, resources=resources,
+    leaflet=cached_reads.leaflet_links(), walking=walking, resources=markers,
 )
 reply = st_folium(folium_map, key=PREFIX + "map", height=520, use_container_width=True,
                   returned_objects=["last_active_drawing"])

@@ -2,8 +2,9 @@
 
 Sixty public clubs on a grid of streets, with no tiles configured (a map
 without tiles has no deepest zoom of its own, which Leaflet.markercluster
-needs). A click on a cluster zooms in; a click on one club draws its three
-walking areas, as in ``tests/test_browser_walking_gaps.py``.
+needs). So many are drawn once their area is picked (they would cover the
+areas' clicks before); a click on a cluster zooms in, and a click on one club
+draws its three walking areas, as in ``tests/test_browser_walking_gaps.py``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tests.test_coverage import ORIGIN, STEP
 
 pytestmark = pytest.mark.browser
 CLUBS = CLUSTER_MIN + 10
+AREA_PICK = "Obszar (albo kliknij go na mapie)"
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +50,12 @@ def app_url(admin_url, template_url):
 
 def test_many_resources_are_clustered_and_a_club_inside_a_cluster_draws_its_walk(app_url):
     with offline_tab(f"{app_url}/gaps", viewport={"width": 1366, "height": 800}) as tab:
+        map_frame(tab)
+        # Many resources: none cover the areas until one is picked.
+        assert tab.get_by_text("Zasobów jest wiele").count() == 1
+        box = tab.get_by_role("combobox", name=AREA_PICK, exact=True)
+        box.click()
+        tab.get_by_role("option", name="Brzeźno", exact=True).click()
         inner = map_frame(tab, ready=".calmap-walk-cluster")
         # Fewer bubbles than clubs: they are grouped.
         assert inner.locator(".leaflet-marker-icon").count() < CLUBS

@@ -80,6 +80,7 @@ class Choice:
     category: str
     lon: float | None = None
     lat: float | None = None
+    area_id: int | None = None
 
 
 _VISIBLE = """
@@ -103,7 +104,7 @@ _RESOURCE = text(
 
 _CHOICES = text(
     f"""
-    SELECT r.id, r.name, r.category, ST_X(r.geom) AS lon, ST_Y(r.geom) AS lat
+    SELECT r.id, r.name, r.category, ST_X(r.geom) AS lon, ST_Y(r.geom) AS lat, r.area_id
     FROM resource r LEFT JOIN area a ON a.id = r.area_id
     WHERE r.area_id = ANY (CAST(:areas AS integer[])) AND {_VISIBLE}
     ORDER BY r.name, r.id
@@ -162,8 +163,8 @@ def choices(session: Session, actor: Actor, area_ids: Sequence[int]) -> list[Cho
     rows = session.execute(
         _CHOICES, {"areas": list(area_ids), **_visible(actor)}
     ).all()
-    return [Choice(int(r.id), str(r.name), str(r.category), float(r.lon), float(r.lat))
-            for r in rows]
+    return [Choice(int(r.id), str(r.name), str(r.category), float(r.lon), float(r.lat),
+                   r.area_id) for r in rows]
 
 
 _KEPT_ROW = text(
