@@ -115,6 +115,7 @@ sections = {
     t("navsection.admin", lang): [
         *([_page("import_areas.py", "import_areas", "layers")] if actor.is_admin else []),
         *([_page("streets.py", "streets", "route")] if actor.is_admin else []),
+        *([_page("population.py", "population", "groups_3")] if actor.is_admin else []),
     ],
 }
 chosen_page = st.navigation({name: pages for name, pages in sections.items() if pages},

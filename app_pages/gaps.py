@@ -4,8 +4,9 @@ For the city, team or area chosen in the sidebar: a choropleth of the need
 categories left uncovered in each area, the gaps ranked (not covered first,
 then no rule yet; more unmet needs, then more residents), and for one area
 (clicked on the map or chosen in the list) what is missing there and what is
-closest. On request, one resource's 5, 10 and 15-minute walking areas are
-drawn over the map (``services.walking_areas``). The coverage service reads
+closest. The resources of the scope the user may see are on the map; a click
+on one (or choosing it in the list under the map, for the keyboard) draws its
+5, 10 and 15-minute walking areas (``services.walking_areas``). The coverage service reads
 through the user's session, so a viewer never sees team-only needs or
 resources, and small counts stay withheld.
 """
@@ -21,6 +22,7 @@ from streamlit_folium import st_folium
 from mapping import catalog
 from mapping.i18n import t
 from mapping.maps import gaps as gaps_map
+from mapping.maps import walk_resources
 from mapping.services import coverage, layers, population, walking_areas
 from mapping.services.coverage import Cell
 from mapping.ui import cached_reads, need_plan, state
@@ -117,6 +119,7 @@ def _walking_picker() -> None:
     if not names:
         st.caption(t("gaps.walk_none", lang))
         return
+    st.caption(t("gaps.walk_map_hint" if markers else "gaps.walk_area_first", lang))
     pick, ask = st.columns([4, 1], vertical_alignment="bottom")
     chosen = pick.selectbox(
         t("gaps.walk_pick", lang), list(names), format_func=lambda i: names[i], index=None,
@@ -153,19 +156,46 @@ def _walking_shown() -> walking_areas.WalkingAreas | None:
     return asked.value
 
 
+
+
+def _markers() -> list[walking_areas.Choice]:
+    """The resources drawn on the map: all of a small scope, else those of the picked area.
+
+    A city's many markers would cover its areas and take the click meant for
+    an area; once an area is picked (or the sidebar narrows the scope) its
+    resources are drawn, clustered when they are many.
+    """
+    if len(resources) < walk_resources.CLUSTER_MIN or state.area_id() is not None:
+        return resources
+    picked = state.get(picked_key)
+    return [c for c in resources if picked is not None and c.area_id == picked]
+
+
 walking = _walking_shown()
+markers = _markers()
 folium_map = gaps_map.gaps_map(
     area_frame, found.cells, lang, selected_area_id=state.get(picked_key), labels=labels,
     attribution=None if straight else found.attribution, straight_line=straight,
     tiles_url=page.cfg.tiles_url, tiles_attribution=page.cfg.tiles_attribution,
-    leaflet=cached_reads.leaflet_links(), walking=walking,
+    leaflet=cached_reads.leaflet_links(), walking=walking, resources=markers,
 )
 reply = st_folium(folium_map, key=PREFIX + "map", height=520, use_container_width=True,
                   returned_objects=["last_active_drawing"])
+clicked_properties = ((reply or {}).get("last_active_drawing") or {}).get("properties") or {}
+walk_clicked = clicked_properties.get("resource_id")
+# A new click on a resource's marker: its walking areas, and the picker below
+# set to it (before the picker is drawn in this run, so it may still be set).
+if (walk_clicked in {c.id for c in resources}
+        and walk_clicked != state.get(PREFIX + "walk_clicked")):
+    state.put(PREFIX + "walk_clicked", walk_clicked)
+    if walk_clicked != state.get(walk_key):
+        state.put(PREFIX + "walk_pick", walk_clicked)
+        state.put(walk_key, walk_clicked)
+        st.rerun()
 # Under the map, not above it: a widget above the map kept the map's click from
 # reaching the page (tests/test_browser_gaps.py).
 _walking_picker()
-clicked = ((reply or {}).get("last_active_drawing") or {}).get("properties", {}).get("area_id")
+clicked = clicked_properties.get("area_id")
 # The map repeats its last click on every run: only a new click picks the area, so
 # an area chosen in the list afterwards stays chosen.
 if clicked in options and clicked != state.get(PREFIX + "clicked"):

@@ -141,3 +141,32 @@ def test_a_share_links_gap_view_counts_no_team_only_need(app_url, walk_world):
         assert "Niezaspokojone potrzeby: 9" not in page
         screenshot(tab, "share-link-gaps-1920x1080.png")
         assert tab.blocked == [] and tab.page_errors == []
+
+
+@pytest.mark.parametrize(("width", "height", "touch"), [(1366, 800, False), (820, 1180, True)])
+def test_a_click_on_a_resource_on_the_gaps_map_draws_its_three_walking_areas(
+    app_url, width, height, touch
+):
+    with offline_tab(f"{app_url}/gaps", viewport={"width": width, "height": height},
+                     **({"has_touch": True, "is_mobile": True} if touch else {})) as tab:
+        inner = map_frame(tab, ready=".leaflet-marker-icon.calmap-walk-resource")
+        assert inner.locator("path.calmap-walk").count() == 0
+        marker = inner.locator(".leaflet-marker-icon.calmap-walk-resource")
+        # One marker, named as typed (a DOM attribute: never parsed as HTML).
+        assert marker.count() == 1 and marker.get_attribute("title") == CLUB
+        if touch:
+            marker.tap()
+        else:
+            marker.click()
+        tab.get_by_role("button", name="Ukryj zasięg pieszy").wait_for(timeout=60_000)
+        inner = map_frame(tab, ready="path.calmap-walk")
+        for minutes in (5, 10, 15):
+            assert inner.locator(f"path.calmap-walk-{minutes}").count() == 1
+        assert f"Dojście pieszo: {CLUB}" in inner.locator(".calmap-legend").inner_text()
+        # The clicked resource stands out, and the picker (for the keyboard) names it.
+        assert inner.locator(".calmap-walk-resource.calmap-walk-shown").count() == 1
+        assert CLUB in tab.get_by_role("combobox", name="Zasób", exact=True).evaluate(
+            "e => (e.value || '') + ' ' + e.closest('[data-testid=stSelectbox]').innerText")
+        tab.wait_for_timeout(400)
+        screenshot(tab, f"gaps-walking-click-{width}x{height}.png")
+        assert tab.blocked == [] and tab.page_errors == []

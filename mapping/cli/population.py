@@ -38,6 +38,9 @@ def import_population(
         str | None, typer.Option(help="CRS when the file states none, e.g. EPSG:2180")
     ] = None,
     layer: Annotated[str | None, typer.Option(help="layer of a GeoPackage")] = None,
+    attribution: Annotated[
+        str, typer.Option(help="the credit the data's publisher asks for, e.g. \"GUS\"")
+    ] = "",
 ) -> None:
     """Load a population layer (points or grid cells), replacing the city's previous one."""
     from mapping import config
@@ -49,7 +52,8 @@ def import_population(
         try:
             data = read_population(file, field, crs, layer)
             summary = in_transaction(
-                config.load(), lambda session: population.save(session, cli_actor(), data, city)
+                config.load(), lambda session: population.save(session, cli_actor(), data, city,
+                                                   attribution)
             )
         except UserError as exc:
             fail(t(exc.key, lang, **exc.params))

@@ -37,3 +37,20 @@ class PopulationPoint(Base):
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
     imported_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class PopulationLayer(Base):
+    """What one city's population layer was read from: file, field, points or grid, CRS."""
+
+    __tablename__ = "population_layer"
+
+    city: Mapped[str] = mapped_column(String(100), primary_key=True)
+    source: Mapped[str] = mapped_column(String(300), nullable=False)
+    field: Mapped[str] = mapped_column(String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    crs: Mapped[str] = mapped_column(String(200), nullable=False)
+    attribution: Mapped[str] = mapped_column(String(300), nullable=False, server_default="")
+    imported_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    imported_by: Mapped[str | None] = mapped_column(String(64))

@@ -112,3 +112,28 @@ class CoverageRun(Base):
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+
+
+class WalkingAreaCache(Base):
+    """A resource's 5/10/15-minute walking areas (WKB), kept for its version and street layer.
+
+    ``street_layer_id`` is NULL for straight-line circles (migration 0012_walking_cache).
+    """
+
+    __tablename__ = "walking_area_cache"
+
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+    )
+    resource_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    street_layer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("street_layer.id", ondelete="CASCADE")
+    )
+    distance_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    attribution: Mapped[str | None] = mapped_column(String(300))
+    outline_5: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    outline_10: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    outline_15: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    computed_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )

@@ -42,7 +42,8 @@ MAX_RESIDENTS = 1_000_000
 class PopulationFile:
     """Points (lon, lat in EPSG:4326) and their residents, read from one file.
 
-    ``kind`` is ``"points"`` or ``"grid"`` (polygons counted at an inner point).
+    ``kind`` is ``"points"`` or ``"grid"`` (polygons counted at an inner point);
+    ``source_crs`` is the CRS the file was read in.
     """
 
     name: str
@@ -51,6 +52,7 @@ class PopulationFile:
     lons: np.ndarray
     lats: np.ndarray
     residents: np.ndarray
+    source_crs: str = ""
 
     @property
     def total(self) -> int:
@@ -130,4 +132,5 @@ def read_population(
     return PopulationFile(
         name=path.name, field=column, kind="grid" if "grid" in kinds else "points",
         lons=np.array(lons), lats=np.array(lats), residents=np.array(counts, dtype=np.int64),
+        source_crs=str(found.source_crs or ""),
     )

@@ -30,8 +30,9 @@ from mapping.maps.elements import (
     MetricScale,
     OfflineMap,
 )
+from mapping.maps.walk_resources import add_resources
 from mapping.services.coverage import STRAIGHT_LINE, Cell
-from mapping.services.walking_areas import WalkingAreas
+from mapping.services.walking_areas import Choice, WalkingAreas
 
 # Lower edges of the classes (unmet needs) and their colours (ColorBrewer YlOrRd,
 # the light end darkened a step: pale yellows wash out on a projector).
@@ -101,6 +102,7 @@ def gaps_map(
     tiles_attribution: str = "",
     leaflet: LeafletLinks | InlineAssets | None = None,
     walking: WalkingAreas | None = None,
+    resources: Sequence[Choice] = (),
 ) -> OfflineMap:
     """The areas coloured by their uncovered need categories, with a legend.
 
@@ -109,6 +111,8 @@ def gaps_map(
     ``straight_line`` says in the legend that distances are straight lines.
     ``walking``: one resource's walking areas, drawn over the areas as three
     nested outlines (the longest first, so the shortest stays on top).
+    ``resources``: the located resources the user may see, as markers to click
+    for their walking areas (``mapping.maps.walk_resources``).
     """
     counts = gap_counts(cells)
     m = OfflineMap(location=POLAND_CENTRE, zoom_start=POLAND_ZOOM, leaflet=leaflet,
@@ -128,9 +132,15 @@ def gaps_map(
         ).add_to(m)
     if walking is not None and walking.bands:
         _draw_walking(m, walking, language)
+    add_resources(m, resources, language,
+                  shown_id=walking.resource_id if walking is not None else None, leaflet=leaflet)
     legend = legend_html(language, attribution=attribution, straight_line=straight_line)
     if walking is not None and walking.bands:
         legend += walking_legend_html(walking, language)
+    if any(r.lon is not None for r in resources):
+        legend += (f"<ul><li><span class='calmap-walk-resource' style='display:inline-block;"
+                   f"width:12px;height:12px;vertical-align:middle'></span> "
+                   f"{html.escape(t('gaps.walk_markers', language))}</li></ul>")
     Legend(legend).add_to(m)
     shown = areas[areas["id"].isin(list(counts))]
     shown = shown[shown.geometry.notna() & ~shown.geometry.is_empty]

@@ -51,12 +51,19 @@ class LayerSummary:
     source: str
     imported_by: str | None
     imported_at: Any
+    # What the file was read as (migration 0012); empty for a layer loaded before.
+    field: str = ""
+    kind: str = ""
+    crs: str = ""
+    attribution: str = ""
 
 
 def save(
-    session: Session, actor: Actor, data: PopulationFile, city: str = ""
+    session: Session, actor: Actor, data: PopulationFile, city: str = "", attribution: str = ""
 ) -> LayerSummary:
     """Store a file's points as ``city``'s population layer, replacing the old one; admins only.
+
+    ``attribution`` is the credit the data's publisher asks for (e.g. "GUS").
 
     Refuses a layer that comes near no area while areas exist (another city's
     file, or one in the wrong CRS), with nothing changed.
@@ -94,23 +101,53 @@ def save(
             {"c": city, "s": data.name[:300], "u": actor.username, "xs": xs[start:stop],
              "ys": ys[start:stop], "ns": counts[start:stop]},
         )
+    session.execute(
+        text(
+            "INSERT INTO population_layer (city, source, field, kind, crs, attribution, "
+            "imported_by) VALUES (:c, :s, :f, :k, :crs, :a, :u) ON CONFLICT (city) DO UPDATE "
+            "SET source = excluded.source, field = excluded.field, kind = excluded.kind, "
+            "crs = excluded.crs, attribution = excluded.attribution, "
+            "imported_by = excluded.imported_by, imported_at = now()"
+        ),
+        {"c": city, "s": data.name[:300], "f": data.field[:200], "k": data.kind,
+         "crs": data.source_crs[:200], "a": attribution.strip()[:300], "u": actor.username},
+    )
     found = layers(session, city)
     return found[0]
+
+
+def remove(session: Session, actor: Actor, city: str = "") -> bool:
+    """Forget ``city``'s population layer (residents go back to the areas' own field); admins only.
+
+    Returns whether there was one.
+    """
+    if not actor.is_admin:
+        raise PermissionDenied("population.admins_only")
+    set_app_user(session, actor.username)
+    session.execute(text("DELETE FROM population_layer WHERE city = :c"), {"c": city})
+    gone = session.scalars(
+        text("DELETE FROM population_point WHERE city = :c RETURNING id"), {"c": city}
+    ).all()
+    return bool(gone)
 
 
 def layers(session: Session, city: str | None = None) -> list[LayerSummary]:
     """Every city's population layer (or ``city``'s), with its totals."""
     rows = session.execute(
         text(
+            "SELECT p.city, p.points, p.residents, p.source, p.imported_by, p.imported_at, "
+            "coalesce(m.field, '') AS field, coalesce(m.kind, '') AS kind, "
+            "coalesce(m.crs, '') AS crs, coalesce(m.attribution, '') AS attribution FROM ("
             "SELECT city, count(*) AS points, coalesce(sum(residents), 0) AS residents, "
             "min(source) AS source, min(imported_by) AS imported_by, "
             "max(imported_at) AS imported_at FROM population_point "
-            "WHERE CAST(:city AS text) IS NULL OR city = :city GROUP BY city ORDER BY city"
+            "WHERE CAST(:city AS text) IS NULL OR city = :city GROUP BY city"
+            ") p LEFT JOIN population_layer m ON m.city = p.city ORDER BY p.city"
         ),
         {"city": city},
     ).all()
     return [LayerSummary(r.city, int(r.points), int(r.residents), r.source, r.imported_by,
-                         r.imported_at) for r in rows]
+                         r.imported_at, r.field, r.kind, r.crs, r.attribution) for r in rows]
 
 
 # The areas inside a layer's box, each with its points (one row per area:

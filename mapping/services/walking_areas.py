@@ -13,9 +13,14 @@ ones, so the three polygons nest.
 
 Only a resource the caller may see is answered (the same visibility rule as
 coverage, and the database's row-level security under it): anyone else gets
-"not found", never its outline. Answers are kept in this process under the
-resource's version and the street layer (a re-import is a new layer), so a
-second request costs one visibility check.
+"not found", never its outline. Answers are kept in the database
+(``walking_area_cache``, one row per resource) under the resource's version
+and the street layer (a re-import is a new layer), so another process or
+session asks once and reads them after; a move bumps the version and the
+next request walks again and replaces the row. The table's policies are the
+resource's own, so the cache never hands a viewer a team-only outline. The
+last answers are also kept in this process, so a rerun costs one visibility
+check.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dataclasses import dataclass
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from mapping.errors import UserError
@@ -67,11 +73,14 @@ class WalkingAreas:
 
 @dataclass(frozen=True)
 class Choice:
-    """A resource one may ask about: id, name and category code."""
+    """A resource one may ask about: id, name, category code and where it is (EPSG:4326)."""
 
     id: int
     name: str
     category: str
+    lon: float | None = None
+    lat: float | None = None
+    area_id: int | None = None
 
 
 _VISIBLE = """
@@ -95,7 +104,8 @@ _RESOURCE = text(
 
 _CHOICES = text(
     f"""
-    SELECT r.id, r.name, r.category FROM resource r LEFT JOIN area a ON a.id = r.area_id
+    SELECT r.id, r.name, r.category, ST_X(r.geom) AS lon, ST_Y(r.geom) AS lat, r.area_id
+    FROM resource r LEFT JOIN area a ON a.id = r.area_id
     WHERE r.area_id = ANY (CAST(:areas AS integer[])) AND {_VISIBLE}
     ORDER BY r.name, r.id
     """
@@ -153,7 +163,70 @@ def choices(session: Session, actor: Actor, area_ids: Sequence[int]) -> list[Cho
     rows = session.execute(
         _CHOICES, {"areas": list(area_ids), **_visible(actor)}
     ).all()
-    return [Choice(int(r.id), str(r.name), str(r.category)) for r in rows]
+    return [Choice(int(r.id), str(r.name), str(r.category), float(r.lon), float(r.lat),
+                   r.area_id) for r in rows]
+
+
+_KEPT_ROW = text(
+    """
+    SELECT distance_kind, attribution, outline_5, outline_10, outline_15
+    FROM walking_area_cache
+    WHERE resource_id = :id AND resource_version = :version
+      AND street_layer_id IS NOT DISTINCT FROM CAST(:layer AS integer)
+    """
+)
+
+# One row per resource: another version or network replaces it. Two sessions
+# walking at once both write the same answer; the second one wins.
+_KEEP = text(
+    """
+    INSERT INTO walking_area_cache (resource_id, resource_version, street_layer_id,
+                                    distance_kind, attribution, outline_5, outline_10,
+                                    outline_15)
+    VALUES (:id, :version, :layer, :kind, :attribution, :o5, :o10, :o15)
+    ON CONFLICT (resource_id) DO UPDATE SET
+        resource_version = excluded.resource_version,
+        street_layer_id = excluded.street_layer_id,
+        distance_kind = excluded.distance_kind, attribution = excluded.attribution,
+        outline_5 = excluded.outline_5, outline_10 = excluded.outline_10,
+        outline_15 = excluded.outline_15, computed_at = now()
+    """
+)
+
+
+def _from_cache(
+    session: Session, resource_id: int, name: str, version: int, layer: int | None
+) -> WalkingAreas | None:
+    """The areas kept in the database for this version and street layer, or None."""
+    row = session.execute(
+        _KEPT_ROW, {"id": resource_id, "version": version, "layer": layer}
+    ).one_or_none()
+    if row is None:
+        return None
+    outlines = (row.outline_5, row.outline_10, row.outline_15)
+    bands = tuple(
+        Band(minutes, metres, shapely.from_wkb(bytes(wkb)))
+        for minutes, metres, wkb in zip(MINUTES, limits(), outlines, strict=True)
+    )
+    return WalkingAreas(resource_id, name, str(row.distance_kind), row.attribution, bands)
+
+
+def _keep(session: Session, found: WalkingAreas, version: int, layer: int | None) -> None:
+    """Store the areas for the next process or session (only a full set of three)."""
+    if len(found.bands) != len(MINUTES):
+        return
+    o5, o10, o15 = (shapely.to_wkb(b.geometry) for b in found.bands)
+    # A savepoint: a refused write (e.g. the resource retired meanwhile) only
+    # costs the next request a walk, never the answer of this one.
+    try:
+        with session.begin_nested():
+            session.execute(_KEEP, {
+                "id": found.resource_id, "version": version, "layer": layer,
+                "kind": found.distance_kind, "attribution": found.attribution,
+                "o5": o5, "o10": o10, "o15": o15,
+            })
+    except DBAPIError:
+        pass
 
 
 def walking_areas(session: Session, actor: Actor, resource_id: int) -> WalkingAreas:
@@ -176,6 +249,10 @@ def walking_areas(session: Session, actor: Actor, resource_id: int) -> WalkingAr
     if kept is not None:
         _cache.move_to_end(key)
         return kept
+    version = int(row.version)
+    stored = _from_cache(session, resource_id, str(row.name), version, layer)
+    if stored is not None:
+        return _remember(key, stored)
     reach = limits()
     if layer is None:
         shapes = session.execute(_STRAIGHT, {"id": resource_id, "limits": list(reach)}).all()
@@ -202,6 +279,12 @@ def walking_areas(session: Session, actor: Actor, resource_id: int) -> WalkingAr
             outline = shapely.union(outline, bands[-1].geometry)
         bands.append(Band(minutes, metres, outline))
     found = WalkingAreas(resource_id, str(row.name), kind, attribution, tuple(bands))
+    _keep(session, found, version, layer)
+    return _remember(key, found)
+
+
+def _remember(key: tuple[object, ...], found: WalkingAreas) -> WalkingAreas:
+    """Keep an answer in this process too (the newest last, the oldest dropped)."""
     _cache[key] = found
     while len(_cache) > _KEPT:
         _cache.popitem(last=False)

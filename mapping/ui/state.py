@@ -100,6 +100,7 @@ TEAMS_CHOSEN = TEAMS + "partnership"
 PLAN = "calmap.plan."
 GAPS = "calmap.gaps."  # the coverage-gaps page
 STREETS = "calmap.streets."  # the street network admin page
+POPULATION = "calmap.population."  # the population layer admin page
 PLAN_SEEN = PLAN + "seen"  # action id → the version the edit form was opened at
 # (need id, editor generation) → the NeedLinks the need's link form was opened with
 PLAN_LINKS_SEEN = PLAN + "links_seen"
