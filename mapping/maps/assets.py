@@ -248,10 +248,26 @@ def static_prefix(base_url_path: str = "") -> str:
     return _static_prefix(base_url_path)
 
 
+@lru_cache(maxsize=1)
+def pin_script_version() -> str:
+    """A short digest of calmap-pins.js, put in its URL.
+
+    The static route lets browsers cache the file, so a browser that holds an
+    older calmap-pins.js would keep running it after an upgrade; a new digest is
+    a new URL.
+
+    >>> len(pin_script_version())
+    10
+    """
+    import hashlib
+
+    return hashlib.sha256((CALMAP_JS_DIR / "calmap-pins.js").read_bytes()).hexdigest()[:10]
+
+
 def pin_script_links(base_url_path: str = "") -> ScriptLinks:
     """Root-relative URLs of the pin layer's scripts and stylesheet under the static route.
 
-    >>> pin_script_links().js[-1]
+    >>> pin_script_links().js[-1].split("?v=")[0]
     '/app/static/vendor/calmap/calmap-pins.js'
     """
     prefix = _static_prefix(base_url_path)
@@ -260,14 +276,14 @@ def pin_script_links(base_url_path: str = "") -> ScriptLinks:
     if markercluster_available():
         js.append(f"{prefix}/{MARKERCLUSTER_PATH}/leaflet.markercluster.js")
         css.append(f"{prefix}/{MARKERCLUSTER_PATH}/MarkerCluster.css")
-    js.append(f"{prefix}/{CALMAP_JS_PATH}/calmap-pins.js")
+    js.append(f"{prefix}/{CALMAP_JS_PATH}/calmap-pins.js?v={pin_script_version()}")
     return ScriptLinks(js=tuple(js), css=tuple(css))
 
 
 def pin_script_links_beside(leaflet: LeafletLinks) -> ScriptLinks:
     """``pin_script_links`` under the same static route as the given Leaflet links.
 
-    >>> pin_script_links_beside(leaflet_links("calmap")).js[-1]
+    >>> pin_script_links_beside(leaflet_links("calmap")).js[-1].split("?v=")[0]
     '/calmap/app/static/vendor/calmap/calmap-pins.js'
     """
     suffix = f"/{VENDOR_PATH}/leaflet.js"
