@@ -65,7 +65,7 @@ if outcome.error is not None:
     st.stop()
 area_frame, found, labels, resources = outcome.value
 if found is None:
-    st.info(t("gaps.none", lang))
+    st.info(t("gaps.no_areas", lang))
     st.stop()
 assert found is not None  # noqa: S101 - st.stop() above
 straight = found.distance_kind == coverage.STRAIGHT_LINE
@@ -231,7 +231,8 @@ every_gap = st.toggle(t("gaps.show_empty", lang), key=PREFIX + "every_gap")
 # a category nobody in the area has named is a gap on paper only.
 listed = ranked if every_gap else [c for c in ranked if c.unmet is None or c.unmet > 0]
 if not listed:
-    st.success(t("gaps.none", lang))
+    # With the switch off, an empty list says nothing about categories nobody named.
+    st.success(t("gaps.none" if every_gap else "gaps.none_reported", lang))
 else:
     st.dataframe(_rows(listed), hide_index=True, width="stretch", key=PREFIX + "ranking")
 

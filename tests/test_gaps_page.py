@@ -158,3 +158,20 @@ def test_walking_areas_are_drawn_on_request_and_a_viewer_cannot_pick_a_team_only
     # The viewer sees no resource in the area at all: the picker is not even offered.
     assert "Klub zespołu" not in str([s.options for s in viewer.selectbox])
     assert "W tym zakresie nie ma zasobów z położeniem na mapie." in captions(viewer)
+
+
+def test_with_every_reported_need_in_reach_the_page_says_so_and_the_switch_shows_the_rest(
+    monkeypatch, team_only_world
+):
+    url, _world = team_only_world
+    editor = sign_in(start(monkeypatch, url, auth="password"), "ewa").switch_page(PAGE).run()
+    assert not editor.exception
+    # The one reported need (seniors' loneliness) has the team's club in reach.
+    said = [str(s.value) for s in editor.success]
+    assert any(s.startswith("Brak luk wśród zgłoszonych potrzeb") for s in said), said
+    # Not "every category is covered": the categories nobody named are still open.
+    assert not any("każda kategoria potrzeb jest pokryta" in s for s in said)
+    tables = len(editor.dataframe)
+    editor = editor.toggle(key=KEY + "every_gap").set_value(True).run()
+    assert len(editor.dataframe) == tables + 1
+    assert "bez pokrycia" in set(editor.dataframe[0].value["Stan"])
