@@ -189,15 +189,18 @@ def test_a_hand_link_round_trip_keeps_history_and_refuses_a_stale_form(plan_db):
 def open_need_in_editor(monkeypatch, url, world, name):
     """Ewa's editor on Brzeźno with the need ``name`` open."""
     from mapping.ui import state
-    from tests.test_editor_page import select_rows
+    from tests.test_editor_page import select_rows, show_tab
 
     at = sign_in(monkeypatch, url, "ewa")
     at.switch_page("app_pages/editor.py").run()
     at.sidebar.selectbox(key=state.AREA_ID).set_value(world.area_a).run()
     at.radio(key=state.EDITOR_LAYER).set_value("need").run()
+    # Only the tab shown is drawn: the table to pick the need, then its entry.
+    show_tab(at, "Tabela")
     names = list(at.dataframe[0].value["Nazwa"])
     select_rows(at, "need", [names.index(name)])
     at.button(key="calmap.editor.open.need").click().run()
+    show_tab(at, "Wpis")
     assert not at.exception and not at.error
     return at
 

@@ -52,6 +52,7 @@ from tests.injection_fixtures import (
     rotate,
 )
 from tests.survey_fixtures import build_wroclaw
+from tests.test_editor_page import show_tab
 from tests.test_pages import APP, _apptest_remembers_st_navigation  # noqa: F401
 from tests.test_surveys_indicators import WAVE_2025, WAVE_2026, crafted, load
 
@@ -171,6 +172,11 @@ def test_the_editor_with_a_pin_open_and_its_history(monkeypatch, hostile):
     assert at.session_state[state.EDITOR_OPEN].id == pin.id
     texts = assert_nothing_raw(at)
     assert md_t("editor.open_heading", "pl", layer="Zasoby", name=pin.name) in texts
+    # The edit form holds the name as typed (a text box's value is not Markdown).
+    assert pin.name in [w.value for w in at.text_input]
+    # Only the tab shown is drawn: bring the history forward.
+    show_tab(at, "Historia")
+    texts = assert_nothing_raw(at)
     assert md_t("editor.history_heading", "pl", name=pin.name) in texts
     # The first pins were changed twice: restoring an older version is offered.
     restore = [b.label for b in at.button if (b.key or "").startswith("calmap.editor.version.")]
@@ -178,8 +184,6 @@ def test_the_editor_with_a_pin_open_and_its_history(monkeypatch, hostile):
     assert len(restore) == 2 and all(
         md("![a](http://x.example/admin.png) <b>Ada</b>") in label for label in restore
     )
-    # The edit form holds the name as typed (a text box's value is not Markdown).
-    assert pin.name in [w.value for w in at.text_input]
 
 
 def test_the_areas_page_lists_the_streets_as_plain_text(monkeypatch, hostile):
