@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python bench/bench_field_network.py               # 3 repetitions, ~10 min
+    .venv/bin/python bench/bench_field_network.py               # 3 repetitions, ~15 min
     .venv/bin/python bench/bench_field_network.py --reps 1 --area Brzeźno
     .venv/bin/python bench/bench_field_network.py --only 400k   # one variant
 
@@ -19,7 +19,10 @@ context (an empty HTTP cache) of Debian's Chromium with a tablet profile
 - **400k**: CDP ``Network.emulateNetworkConditions`` with 400 ms latency and
   400 kbit/s (50,000 bytes/s) down and up;
 - **400k-nocache**: the same, the return visit with ``Network.setCacheDisabled``;
-- **full**: no throttling.
+- **full**: no throttling;
+- **400k-gzip** (and **full-gzip** on request): as 400k, the app served by
+  ``serve_compressed.py`` (a second app process, the same database): every
+  HTTP response gzip-compressed, Streamlit's own bundles included.
 
 In each: (a) *first visit*: ``/editor?city=…&area=…`` from navigation until
 usable: the map's pins painted (``CalmapPins.pending`` 0, markers in the
@@ -39,6 +42,8 @@ ratio to full speed, the verdict against the targets (first ≤ 15 s, return
 from __future__ import annotations
 
 import argparse
+import functools
+import gzip
 import shutil
 import statistics
 import sys
@@ -48,7 +53,7 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
@@ -71,7 +76,9 @@ TABLET = {"viewport": {"width": 820, "height": 1180}, "has_touch": True, "is_mob
           "device_scale_factor": 2}
 POOR = {"offline": False, "latency": 400, "downloadThroughput": 50_000,
         "uploadThroughput": 50_000}
-VARIANTS = ("400k", "400k-nocache", "full")
+VARIANTS = ("400k", "400k-nocache", "full", "400k-gzip", "full-gzip")
+DEFAULT_VARIANTS = ("400k", "400k-nocache", "full", "400k-gzip")
+COMPRESSED_ENTRY = "serve_compressed.py"
 TARGETS = {"first_s": 15.0, "return_s": 3.0, "save_s": 2.0}
 SAVE_BUTTON = "Zapisz nowy wpis"
 CATEGORY = "Biblioteka (Instytucja publiczna)"
@@ -113,6 +120,7 @@ class Wire:
         self.cached: set[str] = set()
         self.bytes: dict[str, int] = defaultdict(int)
         self.responses: list[tuple[int, str, str]] = []
+        self.at_usable: tuple[dict[str, int], list[tuple[int, str, str]]] = ({}, [])
         cdp.on("Network.responseReceived", self._response)
         cdp.on("Network.requestServedFromCache", lambda e: self.cached.add(e["requestId"]))
         cdp.on("Network.loadingFinished", self._finished)
@@ -190,6 +198,8 @@ def visit(context: Any, url: str, throttled: bool, cache_disabled: bool,
     t0 = time.perf_counter()
     tab.goto(url, wait_until="commit", timeout=limit_s * 1000)
     seconds, frame = wait_usable(tab, t0, limit_s)
+    # What the page had received by then: later bytes belong to what the tab does next.
+    wire.at_usable = (dict(wire.bytes), list(wire.responses))
     return seconds, wire, tab, frame
 
 
@@ -217,23 +227,59 @@ def save_pin(tab: Any, frame: Any, limit_s: float) -> float:
     return time.perf_counter() - t0
 
 
+@functools.cache
+def _gzipped_size(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), compresslevel=6))
+
+
+def gzip_estimate(responses: list[tuple[int, str, str]]) -> tuple[int, int]:
+    """Bytes of Streamlit's own ``/static/`` files as sent, and as gzip -6 would send them.
+
+    Streamlit (1.67, Starlette) serves its frontend bundles uncompressed on
+    purpose (``starlette_gzip_middleware._should_bypass_gzip``); this is what a
+    compressing proxy in front would save. Fonts (woff2) are compressed
+    already and count the same both ways.
+    """
+    import streamlit
+
+    root = Path(streamlit.__file__).parent / "static"
+    sent = zipped = 0
+    for size, _, url in responses:
+        path = urlparse(url).path
+        if not path.startswith("/static/"):
+            continue
+        local = root / path.lstrip("/")
+        sent += size
+        if local.suffix in (".js", ".css", ".json", ".svg", ".ttf") and local.exists():
+            zipped += min(size, _gzipped_size(local) + 300)  # + the response's headers
+        else:
+            zipped += size
+    return sent, zipped
+
+
 def run_variant(browser: Any, url: str, variant: str, limit_s: float) -> dict[str, Any]:
     """First visit, return visit and a save in one fresh context; seconds, bytes, responses."""
-    throttled = variant != "full"
+    throttled = variant.startswith("400k")
     context = browser.new_context(**TABLET)
     try:
         first_s, first, first_tab, _ = visit(context, url, throttled, False, limit_s)
-        time.sleep(2.0)  # what the first visit still loads after it is usable (counted there)
+        time.sleep(2.0)  # let late requests (fonts, images) reach the cache before leaving
         first_tab.close()
         return_s, again, tab, frame = visit(context, url, throttled, variant == "400k-nocache",
                                             limit_s)
         time.sleep(1.0)
         save_s = save_pin(tab, frame, limit_s)
+        first_bytes, first_responses = first.at_usable
+        return_bytes, return_responses = again.at_usable
+        static, gzipped = gzip_estimate(first_responses)
         return {"first_s": first_s, "return_s": return_s, "save_s": save_s,
-                "first_bytes": dict(first.bytes), "return_bytes": dict(again.bytes),
-                "first_kb": first.total() / 1e3, "return_kb": again.total() / 1e3,
-                "return_cached": again.from_cache(), "responses": sorted(first.responses,
-                                                                        reverse=True)[:10]}
+                "first_bytes": first_bytes, "return_bytes": return_bytes,
+                "first_kb": sum(first_bytes.values()) / 1e3,
+                "return_kb": sum(return_bytes.values()) / 1e3,
+                "return_cached": again.from_cache(),
+                "static_kb": static / 1e3, "static_gzip_kb": gzipped / 1e3,
+                "responses": sorted(first_responses, reverse=True)[:10],
+                "return_responses": sorted(return_responses, reverse=True)[:10]}
     finally:
         context.close()
 
@@ -241,13 +287,16 @@ def run_variant(browser: Any, url: str, variant: str, limit_s: float) -> dict[st
 def report(results: dict[str, list[dict[str, Any]]], area: str, pins: int, reps: int) -> None:
     """Medians per variant, ratios to full speed, bytes by kind, verdicts, largest responses."""
     med = {v: {k: statistics.median(r[k] for r in rs) for k in
-               ("first_s", "return_s", "save_s", "first_kb", "return_kb", "return_cached")}
+               ("first_s", "return_s", "save_s", "first_kb", "return_kb", "return_cached",
+                "static_kb", "static_gzip_kb")}
            for v, rs in results.items() if rs}
     print(f"\nthe editor of {area} ({pins} pins), tablet 820×1180, medians of {reps} runs")
     print(f"{'':<22}" + "".join(f"{v:>15}" for v in med))
     for key, label in (("first_s", "first visit s"), ("return_s", "return visit s"),
                        ("save_s", "save round trip s"), ("first_kb", "first visit kB"),
-                       ("return_kb", "return visit kB"), ("return_cached", "return from cache")):
+                       ("return_kb", "return visit kB"), ("return_cached", "return from cache"),
+                       ("static_kb", "first: /static/ kB"),
+                       ("static_gzip_kb", "  same gzipped kB")):
         print(f"{label:<22}" + "".join(f"{m[key]:>15.2f}" for m in med.values()))
     if "full" in med:
         for v in med:
@@ -269,10 +318,16 @@ def report(results: dict[str, list[dict[str, Any]]], area: str, pins: int, reps:
             got = med["400k"][key]
             print(f"  {key:<10} {got:6.2f} s  target ≤ {target:.0f} s  "
                   f"{'met' if got <= target else 'NOT met'}")
+        saved_s = (med["400k"]["static_kb"] - med["400k"]["static_gzip_kb"]) * 1e3 / (
+            POOR["downloadThroughput"])
+        print(f"  Streamlit's /static/ files gzipped would send "
+              f"{med['400k']['static_kb'] - med['400k']['static_gzip_kb']:.0f} kB less: "
+              f"about {saved_s:.0f} s of the first visit at 50,000 bytes/s (an estimate)")
     some = next(iter(results.values()))[0]
-    print("\nlargest responses of a first visit (bytes on the wire, kind, URL):")
-    for size, kind, url in some["responses"]:
-        print(f"  {size:>9,}  {kind:<12} {url[:110]}")
+    for key, label in (("responses", "first"), ("return_responses", "return")):
+        print(f"\nlargest responses of a {label} visit (bytes on the wire, kind, URL):")
+        for size, kind, url in some[key]:
+            print(f"  {size:>9,}  {kind:<12} {url[:110]}")
 
 
 def main() -> int:
@@ -281,13 +336,14 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=3, help="repetitions (default 3)")
     parser.add_argument("--area", help="the area's name (default: the Gdańsk district "
                                        "with the most pins)")
-    parser.add_argument("--only", choices=VARIANTS, nargs="+", help="run only these variants")
+    parser.add_argument("--only", choices=VARIANTS, nargs="+",
+                        help=f"run only these variants (default: {' '.join(DEFAULT_VARIANTS)})")
     parser.add_argument("--limit", type=float, default=300.0,
                         help="give a step up after this many seconds (default 300)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    variants = args.only or list(VARIANTS)
+    variants = args.only or list(DEFAULT_VARIANTS)
     workdir = Path(tempfile.mkdtemp(prefix="calmap-bench-", dir="/tmp"))
     workdir.chmod(0o755)
     cluster = Cluster(workdir / "db")
@@ -304,13 +360,15 @@ def main() -> int:
         env = {**app_env(cluster.url()), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
         results: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
         with map_live.running_app(env, root=PROJECT_ROOT) as base, \
+                map_live.running_app(env, root=PROJECT_ROOT, script=COMPRESSED_ENTRY) as gz_base, \
                 sync_playwright() as playwright:
-            url = f"{base}/editor?city={quote(CITY)}&area={area_id}"
+            path = f"/editor?city={quote(CITY)}&area={area_id}"
+            urls = {v: (gz_base if v.endswith("-gzip") else base) + path for v in variants}
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 for rep in range(args.reps):
                     for variant in variants:
-                        figures = run_variant(browser, url, variant, args.limit)
+                        figures = run_variant(browser, urls[variant], variant, args.limit)
                         results[variant].append(figures)
                         print(f"  {variant} run {rep + 1}: first {figures['first_s']:.2f} s "
                               f"{figures['first_kb']:.0f} kB, return {figures['return_s']:.2f} s "
