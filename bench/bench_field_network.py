@@ -22,7 +22,8 @@ context (an empty HTTP cache) of Debian's Chromium with a tablet profile
 - **full**: no throttling;
 - **400k-gzip** (and **full-gzip** on request): as 400k, the app served by
   ``serve_compressed.py`` (a second app process, the same database): every
-  HTTP response gzip-compressed, Streamlit's own bundles included.
+  HTTP response gzip-compressed, Streamlit's own bundles included, and the
+  map component's content-hashed script cached for a year.
 
 In each: (a) *first visit*: ``/editor?city=…&area=…`` from navigation until
 usable: the map's pins painted (``CalmapPins.pending`` 0, markers in the

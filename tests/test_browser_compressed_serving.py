@@ -1,9 +1,10 @@
-"""serve_compressed.py: the same app, with Streamlit's own bundles gzip-compressed on the wire.
+"""serve_compressed.py: the same app, its bundles gzip-compressed and its hashed files cached.
 
 On a tablet's poor mobile data, Streamlit's uncompressed frontend bundles are most of
 an editor's first visit (bench/bench_field_network.py, issue 18 item 5). The entry
 point must serve the app unchanged: the editor opens with its map and form, nothing
-fails in the page, and the bundles arrive compressed and cacheable for a year.
+fails in the page, the bundles arrive compressed and cacheable for a year, and so
+does the map component's content-hashed script.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ pytestmark = pytest.mark.browser
 TABLET = {"viewport": {"width": 820, "height": 1180}, "has_touch": True, "is_mobile": True}
 
 
-def test_the_compressed_entry_serves_the_editor_with_streamlits_bundles_gzipped(fresh_db_url):
+def test_the_light_entry_serves_the_editor_bundles_gzipped_and_hashed_files_cached(
+    fresh_db_url,
+):
     engine = create_engine(fresh_db_url)
     with Session(engine) as session, session.begin():
         world = build_world(session)
@@ -34,7 +37,9 @@ def test_the_compressed_entry_serves_the_editor_with_streamlits_bundles_gzipped(
     engine.dispose()
     env = {**app_env(fresh_db_url), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
     with running_app(env, script="serve_compressed.py") as url, offline_tab(**TABLET) as tab:
-        bundles = []
+        bundles, components = [], []
+        tab.on("response", lambda r: components.append(r) if urlparse(r.url).path.startswith(
+            "/component/streamlit_folium.st_folium/static/js/main.") else None)
         # Streamlit's own scripts and styles (fonts are woff2, compressed already; a
         # component's files are served by another route, with other headers).
         tab.on("response", lambda r: bundles.append(r) if urlparse(r.url).path.startswith(
@@ -54,5 +59,9 @@ def test_the_compressed_entry_serves_the_editor_with_streamlits_bundles_gzipped(
             else:  # only what is too small to be worth it goes as it is
                 assert int(headers.get("content-length", "0")) < 1000, response.url
         assert compressed >= 10
+        # The map component's hashed bundle is kept by the browser, not fetched every visit.
+        assert components
+        for response in components:
+            assert "max-age=31536000" in response.headers.get("cache-control", ""), response.url
         assert tab.blocked == []
         assert tab.page_errors == []
