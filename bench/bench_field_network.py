@@ -258,18 +258,27 @@ def gzip_estimate(responses: list[tuple[int, str, str]]) -> tuple[int, int]:
     return sent, zipped
 
 
-def run_variant(browser: Any, url: str, variant: str, limit_s: float) -> dict[str, Any]:
-    """First visit, return visit and a save in one fresh context; seconds, bytes, responses."""
+def run_variant(browser: Any, url: str, variant: str, limit_s: float,
+                shots: Path | None = None) -> dict[str, Any]:
+    """First visit, return visit and a save in one fresh context; seconds, bytes, responses.
+
+    With ``shots``, a picture of the page when the first visit became usable and
+    one after the save, for a person to check what "usable" looked like.
+    """
     throttled = variant.startswith("400k")
     context = browser.new_context(**TABLET)
     try:
         first_s, first, first_tab, _ = visit(context, url, throttled, False, limit_s)
+        if shots is not None:
+            first_tab.screenshot(path=str(shots / f"{variant}-first-usable.png"))
         time.sleep(2.0)  # let late requests (fonts, images) reach the cache before leaving
         first_tab.close()
         return_s, again, tab, frame = visit(context, url, throttled, variant == "400k-nocache",
                                             limit_s)
         time.sleep(1.0)
         save_s = save_pin(tab, frame, limit_s)
+        if shots is not None:
+            tab.screenshot(path=str(shots / f"{variant}-saved.png"))
         first_bytes, first_responses = first.at_usable
         return_bytes, return_responses = again.at_usable
         static, gzipped = gzip_estimate(first_responses)
@@ -339,6 +348,8 @@ def main() -> int:
                                        "with the most pins)")
     parser.add_argument("--only", choices=VARIANTS, nargs="+",
                         help=f"run only these variants (default: {' '.join(DEFAULT_VARIANTS)})")
+    parser.add_argument("--shots", type=Path,
+                        help="save pictures of the first repetition's pages in this folder")
     parser.add_argument("--limit", type=float, default=300.0,
                         help="give a step up after this many seconds (default 300)")
     args = parser.parse_args()
@@ -369,7 +380,10 @@ def main() -> int:
             try:
                 for rep in range(args.reps):
                     for variant in variants:
-                        figures = run_variant(browser, urls[variant], variant, args.limit)
+                        shots = args.shots if rep == 0 else None
+                        if shots is not None:
+                            shots.mkdir(parents=True, exist_ok=True)
+                        figures = run_variant(browser, urls[variant], variant, args.limit, shots)
                         results[variant].append(figures)
                         print(f"  {variant} run {rep + 1}: first {figures['first_s']:.2f} s "
                               f"{figures['first_kb']:.0f} kB, return {figures['return_s']:.2f} s "
