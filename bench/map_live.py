@@ -125,15 +125,16 @@ def main_tree(ref: str = "main") -> Any:
 
 
 @contextmanager
-def running_app(env: dict[str, str], root: Path, timeout: float = 120.0) -> Any:
-    """streamlit_app.py of ``root`` until the block ends (as tests/streamlit_server.py)."""
+def running_app(env: dict[str, str], root: Path, timeout: float = 120.0,
+                script: str = "streamlit_app.py") -> Any:
+    """``script`` of ``root`` until the block ends (as tests/streamlit_server.py)."""
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CALMAP_")}
     environment.update(env)
     environment["PYTHONPATH"] = str(root)
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port",
              str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false"],
             cwd=root, env=environment, stdout=log, stderr=subprocess.STDOUT,

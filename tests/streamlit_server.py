@@ -25,12 +25,14 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(
-    env: dict[str, str] | None = None, timeout: float = 90.0, port: int | None = None
+    env: dict[str, str] | None = None, timeout: float = 90.0, port: int | None = None,
+    script: str = "streamlit_app.py",
 ) -> Iterator[str]:
     """Run streamlit_app.py until the block ends; yield its base URL. Always stops it.
 
     ``port`` (default: a free one) lets a test stop the app and start it again
-    where an open page expects it.
+    where an open page expects it; ``script`` runs another entry point
+    (``serve_compressed.py``).
     """
     port = port or free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CALMAP_")}
@@ -38,7 +40,7 @@ def running_app(
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+                sys.executable, "-m", "streamlit", "run", script,
                 "--server.port", str(port),
                 "--server.address", "127.0.0.1",
                 "--server.headless", "true",

@@ -1,0 +1,67 @@
+"""serve_compressed.py: the same app, its bundles gzip-compressed and its hashed files cached.
+
+On a tablet's poor mobile data, Streamlit's uncompressed frontend bundles are most of
+an editor's first visit (bench/bench_field_network.py, issue 18 item 5). The entry
+point must serve the app unchanged: the editor opens with its map and form, nothing
+fails in the page, the bundles arrive compressed and cacheable for a year, and so
+does the map component's content-hashed script.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlparse
+
+import pytest
+from sqlalchemy import create_engine, update
+from sqlalchemy.orm import Session
+
+from mapping.db.models import Team
+from tests import browser
+from tests.browser import offline_tab
+from tests.conftest import app_env
+from tests.editing_fixtures import build_world
+from tests.streamlit_server import running_app
+
+pytestmark = pytest.mark.browser
+
+TABLET = {"viewport": {"width": 820, "height": 1180}, "has_touch": True, "is_mobile": True}
+
+
+def test_the_light_entry_serves_the_editor_bundles_gzipped_and_hashed_files_cached(
+    fresh_db_url,
+):
+    engine = create_engine(fresh_db_url)
+    with Session(engine) as session, session.begin():
+        world = build_world(session)
+        session.execute(update(Team).values(city="Gdańsk"))
+    engine.dispose()
+    env = {**app_env(fresh_db_url), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
+    with running_app(env, script="serve_compressed.py") as url, offline_tab(**TABLET) as tab:
+        bundles, components = [], []
+        tab.on("response", lambda r: components.append(r) if urlparse(r.url).path.startswith(
+            "/component/streamlit_folium.st_folium/static/js/main.") else None)
+        # Streamlit's own scripts and styles (fonts are woff2, compressed already; a
+        # component's files are served by another route, with other headers).
+        tab.on("response", lambda r: bundles.append(r) if urlparse(r.url).path.startswith(
+            ("/static/js/", "/static/css/")) else None)
+        tab.goto(f"{url}/editor?city={quote('Gdańsk')}&area={world.area_a}",
+                 wait_until="domcontentloaded")
+        browser.map_frame(tab, ".calmap-legend summary")
+        tab.get_by_role("button", name="Zapisz nowy wpis").wait_for(timeout=30_000)
+
+        assert bundles
+        compressed = 0
+        for response in bundles:
+            headers = response.headers
+            assert "max-age=31536000" in headers.get("cache-control", ""), response.url
+            if headers.get("content-encoding") == "gzip":
+                compressed += 1
+            else:  # only what is too small to be worth it goes as it is
+                assert int(headers.get("content-length", "0")) < 1000, response.url
+        assert compressed >= 10
+        # The map component's hashed bundle is kept by the browser, not fetched every visit.
+        assert components
+        for response in components:
+            assert "max-age=31536000" in response.headers.get("cache-control", ""), response.url
+        assert tab.blocked == []
+        assert tab.page_errors == []
