@@ -156,3 +156,31 @@ def point_app_at(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     """Set the app's database settings for database ``url`` (see ``app_env``)."""
     for name, value in app_env(url).items():
         monkeypatch.setenv(name, value)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """On a failed browser test, add what each open page showed to the report.
+
+    CI prints only the report, so the page's visible text (and a screenshot in
+    test-artifacts/) is what tells a flaky race from a real fault afterwards.
+    """
+    report = yield
+    if call.when == "call" and report.failed and "browser" in item.keywords:
+        for name, value in getattr(item, "funcargs", {}).items():
+            if not hasattr(value, "inner_text") or not hasattr(value, "screenshot"):
+                continue
+            try:
+                shown = value.inner_text("body", timeout=5_000)
+                value.screenshot(path=str(_artifact(f"{item.name}-{name}.png")), full_page=True)
+            except Exception as error:  # noqa: BLE001 - the page may be gone; say so and go on
+                shown = f"(could not read the page: {error})"
+            report.sections.append((f"page {name!r} showed", shown[-3000:]))
+    return report
+
+
+def _artifact(name: str) -> Path:
+    """Where a failed browser test's screenshot goes (test-artifacts/, git-ignored)."""
+    folder = Path(__file__).resolve().parent.parent / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder / name
