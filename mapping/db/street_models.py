@@ -137,3 +137,22 @@ class WalkingAreaCache(Base):
     computed_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+
+
+class CoverageAreaVertex(Base):
+    """The street junctions inside one area (packed int32 ids), for the stamp they were matched at.
+
+    ``stamp``: md5 of the layer's import time and the area's outline; another
+    stamp means the row is stale (migration 0013_coverage_areas).
+    """
+
+    __tablename__ = "coverage_area_vertex"
+
+    layer_id: Mapped[int] = mapped_column(
+        ForeignKey("street_layer.id", ondelete="CASCADE"), primary_key=True
+    )
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("area.id", ondelete="CASCADE"), primary_key=True
+    )
+    stamp: Mapped[str] = mapped_column(String(64), nullable=False)
+    vertices: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
