@@ -156,3 +156,26 @@ class CoverageAreaVertex(Base):
     )
     stamp: Mapped[str] = mapped_column(String(64), nullable=False)
     vertices: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class CoverageFlat(Base):
+    """One straight-line coverage cell's answer under a digest of its inputs (0013_coverage_areas).
+
+    The nearest addresser is kept as layer, id and metres (its name is read
+    from the pin); ``in_reach``: the cell's needs within the limit.
+    """
+
+    __tablename__ = "coverage_flat"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("area.id", ondelete="CASCADE"), nullable=False
+    )
+    share: Mapped[float | None] = mapped_column(Float)
+    nearest_layer: Mapped[str | None] = mapped_column(String(16))
+    nearest_id: Mapped[int | None] = mapped_column(Integer)
+    metres: Mapped[float | None] = mapped_column(Float)
+    in_reach: Mapped[list[int]] = mapped_column(ARRAY(Integer), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )

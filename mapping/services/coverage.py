@@ -37,6 +37,7 @@ from mapping.db.plan_models import ADDRESSER_VOCABULARIES
 from mapping.errors import UserError
 from mapping.services import (
     addressing,
+    coverage_areas,
     coverage_patch,
     coverage_reach,
     coverage_straight,
@@ -281,7 +282,7 @@ def _flat(
     keys = list(needs)
     asks = [coverage_straight.Ask(a, q.categories, q.sectors, q.groups, q.limit_m,
                                   tuple(sorted(needs[(a, q)]))) for a, q in keys]
-    return dict(zip(keys, coverage_straight.answer(session, asks, visible), strict=True))
+    return dict(zip(keys, coverage_straight.answer_kept(session, asks, visible), strict=True))
 
 
 def _addressers(every_rule: dict[str, list[Rule]], category: str, groups: Sequence[str],
@@ -389,15 +390,8 @@ def _street(
         runs.append(run)
     # Every vertex that matters: those in the areas, and the one nearest each need.
     area_ids = sorted({a.id for a, _, _, _, _ in plan})
-    # Some 70,000 rows: packed, not one Python tuple each.
-    pairs = coverage_reach.packed(
-        session,
-        "SELECT int4send(a.id) || int4send(CAST(v.id AS integer)) FROM area a "
-        "CROSS JOIN LATERAL ST_Subdivide(a.geom, 128) AS part(g) "
-        "JOIN street_vertex v ON v.layer_id = %(l)s AND ST_Intersects(part.g, v.geom) "
-        "WHERE a.id = ANY (CAST(%(areas)s AS integer[]))",
-        {"l": layer_id, "areas": area_ids}, ("area", "vertex"), (">i4", ">i4"),
-    )
+    # Some 70,000 pairs, matched once per network and outline (coverage_areas).
+    area_of, vertex_of = coverage_areas.junctions(session, layer_id, area_ids)
     need_ids = [n.id for n in needs if n.area_id in set(area_ids)]
     need_pairs = session.execute(
         text(
@@ -411,7 +405,6 @@ def _street(
         ),
         {"l": layer_id, "needs": need_ids},
     ).all()
-    area_of, vertex_of = pairs["area"], pairs["vertex"]
     space = np.unique(np.concatenate([vertex_of, [p[1] for p in need_pairs]]).astype(np.int64))
     dist = np.full((len(runs), len(space)), np.inf, dtype=np.float32)
     src = np.zeros((len(runs), len(space)), dtype=np.int64)

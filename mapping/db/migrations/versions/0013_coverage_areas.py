@@ -1,4 +1,4 @@
-"""The street junctions inside each area, kept for coverage.
+"""The street junctions inside each area, and straight-line coverage answers, kept for coverage.
 
 Revision ID: 0013_coverage_areas
 Revises: 0012_walking_cache
@@ -13,8 +13,16 @@ Create Date: 2026-12-06
   or an area cascades here. Junction ids are public reference data like the
   streets; a row is readable and writable by whoever is signed in and may see
   the area, under the area's own policies.
+- ``coverage_flat``: one straight-line coverage cell (an area no junction is
+  inside) under a digest of every input (the area's outline, its needs'
+  versions, the versions of every addresser of the cell's categories and
+  sectors, the limit, the caller's visibility): the share within the limit,
+  the nearest addresser (layer, id, metres; its name is read from the pin) and
+  the needs in reach. One moved pin changes the digest of its own category's
+  cells only. A row is readable only by whoever may see its area and its
+  nearest addresser, under their own policies.
 
-Downgrade drops the table.
+Downgrade drops both tables.
 """
 
 import sqlalchemy as sa
@@ -30,6 +38,12 @@ ROLE = "(SELECT calmap_user_role())"
 SIGNED_IN = f"{ROLE} IS NOT NULL"
 # The area, read under its own row-level security.
 AREA_VISIBLE = "EXISTS (SELECT 1 FROM area a WHERE a.id = area_id)"
+# The nearest addresser too, under its own policies.
+NEAREST_VISIBLE = (
+    "(nearest_id IS NULL OR CASE nearest_layer "
+    "WHEN 'resource' THEN EXISTS (SELECT 1 FROM resource r WHERE r.id = nearest_id) "
+    "ELSE EXISTS (SELECT 1 FROM partner p WHERE p.id = nearest_id) END)"
+)
 
 
 def policy(table: str, action: str, clause: str) -> None:
@@ -51,15 +65,38 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["area_id"], ["area.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("layer_id", "area_id"),
     )
-    op.execute("REVOKE ALL ON coverage_area_vertex FROM PUBLIC")
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON coverage_area_vertex TO {APP_ROLE}")
-    op.execute("ALTER TABLE coverage_area_vertex ENABLE ROW LEVEL SECURITY")
+    op.create_table(
+        "coverage_flat",
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("area_id", sa.Integer(), nullable=False),
+        sa.Column("share", sa.Float(), nullable=True),
+        sa.Column("nearest_layer", sa.String(length=16), nullable=True),
+        sa.Column("nearest_id", sa.Integer(), nullable=True),
+        sa.Column("metres", sa.Float(), nullable=True),
+        sa.Column("in_reach", sa.ARRAY(sa.Integer()), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(["area_id"], ["area.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("digest"),
+    )
+    tables = ("coverage_area_vertex", "coverage_flat")
+    op.execute(f"REVOKE ALL ON {', '.join(tables)} FROM PUBLIC")
+    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(tables)} TO {APP_ROLE}")
+    for table in tables:
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     visible = f"{SIGNED_IN} AND {AREA_VISIBLE}"
     policy("coverage_area_vertex", "SELECT", f"USING ({visible})")
     policy("coverage_area_vertex", "INSERT", f"WITH CHECK ({visible})")
     policy("coverage_area_vertex", "UPDATE", f"USING ({visible}) WITH CHECK ({visible})")
     policy("coverage_area_vertex", "DELETE", f"USING ({visible})")
+    flat = f"{SIGNED_IN} AND {AREA_VISIBLE} AND {NEAREST_VISIBLE}"
+    policy("coverage_flat", "SELECT", f"USING ({flat})")
+    policy("coverage_flat", "INSERT", f"WITH CHECK ({flat})")
+    policy("coverage_flat", "DELETE", f"USING ({flat})")
 
 
 def downgrade() -> None:
+    op.drop_table("coverage_flat")
     op.drop_table("coverage_area_vertex")
