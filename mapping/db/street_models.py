@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
     func,
 )
@@ -176,6 +177,24 @@ class CoverageFlat(Base):
     nearest_id: Mapped[int | None] = mapped_column(Integer)
     metres: Mapped[float | None] = mapped_column(Float)
     in_reach: Mapped[list[int]] = mapped_column(ARRAY(Integer), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class CoverageAnswer(Base):
+    """One coverage question's answer on a street layer (JSON) under a digest of its inputs.
+
+    See ``mapping.services.coverage_answers`` and migration 0013_coverage_areas.
+    """
+
+    __tablename__ = "coverage_answer"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    layer_id: Mapped[int] = mapped_column(
+        ForeignKey("street_layer.id", ondelete="CASCADE"), nullable=False
+    )
+    answer: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )

@@ -10,6 +10,8 @@ area's outline; a row with another stamp is rebuilt, only for its area.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -42,8 +44,10 @@ _KEEP = text(
 
 def junctions(
     session: Session, layer_id: int, area_ids: Sequence[int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(area id, junction id) of every junction of the layer inside each area, as two arrays.
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """(area id, junction id) of every junction of the layer inside each area, and their stamp.
+
+    The arrays are parallel; the stamp changes when any area's junctions may.
 
     Kept rows are read; those of an area redrawn (or a network re-imported)
     since are matched again and kept, in the caller's transaction.
@@ -68,9 +72,10 @@ def junctions(
             found[area_id] = mine
             session.execute(_KEEP, {"l": layer_id, "a": area_id, "s": stamp,
                                     "v": mine.astype(np.int32).tobytes()})
+    stamp = hashlib.sha256(json.dumps(sorted((row.id, row.stamp) for row in rows)).encode())
     ordered = [a for a in area_ids if a in found]
     if not ordered:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), stamp.hexdigest()
     area_of = np.concatenate([np.full(len(found[a]), a, dtype=np.int64) for a in ordered])
     vertex_of = np.concatenate([found[a] for a in ordered])
-    return area_of, vertex_of
+    return area_of, vertex_of, stamp.hexdigest()

@@ -1,4 +1,4 @@
-"""The street junctions inside each area, and straight-line coverage answers, kept for coverage.
+"""Kept for coverage: each area's street junctions, and answers on streets and in straight lines.
 
 Revision ID: 0013_coverage_areas
 Revises: 0012_walking_cache
@@ -21,8 +21,16 @@ Create Date: 2026-12-06
   the needs in reach. One moved pin changes the digest of its own category's
   cells only. A row is readable only by whoever may see its area and its
   nearest addresser, under their own policies.
+- ``coverage_answer``: one coverage question's answer on a street layer (per
+  area its junctions, those within the limit and the nearest addresser; per
+  need whether it is in reach), JSON under a digest of the runs it combines
+  (``coverage_run``: each a fingerprint of its sources), the limit, the areas'
+  junction stamps and the needs' junctions. After one pin moves only the
+  questions combining its category's run are answered again. Whoever is
+  signed in reads and writes (it holds ids and metres, no names or places;
+  the digest includes the runs, themselves made of the caller's visible pins).
 
-Downgrade drops both tables.
+Downgrade drops the three tables.
 """
 
 import sqlalchemy as sa
@@ -81,7 +89,19 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["area_id"], ["area.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("digest"),
     )
-    tables = ("coverage_area_vertex", "coverage_flat")
+    op.create_table(
+        "coverage_answer",
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("layer_id", sa.Integer(), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(["layer_id"], ["street_layer.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("digest"),
+    )
+    tables = ("coverage_area_vertex", "coverage_flat", "coverage_answer")
     op.execute(f"REVOKE ALL ON {', '.join(tables)} FROM PUBLIC")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(tables)} TO {APP_ROLE}")
     for table in tables:
@@ -95,8 +115,12 @@ def upgrade() -> None:
     policy("coverage_flat", "SELECT", f"USING ({flat})")
     policy("coverage_flat", "INSERT", f"WITH CHECK ({flat})")
     policy("coverage_flat", "DELETE", f"USING ({flat})")
+    policy("coverage_answer", "SELECT", f"USING ({SIGNED_IN})")
+    policy("coverage_answer", "INSERT", f"WITH CHECK ({SIGNED_IN})")
+    policy("coverage_answer", "DELETE", f"USING ({SIGNED_IN})")
 
 
 def downgrade() -> None:
+    op.drop_table("coverage_answer")
     op.drop_table("coverage_flat")
     op.drop_table("coverage_area_vertex")
