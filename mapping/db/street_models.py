@@ -198,3 +198,23 @@ class CoverageAnswer(Base):
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+
+
+class CoverageSnap(Base):
+    """A pin's nearest junction of a street layer, for the pin's version (0013_coverage_areas).
+
+    ``stamp``: the layer's import time; ``vertex_id`` NULL when the layer has none.
+    """
+
+    __tablename__ = "coverage_snap"
+
+    layer_id: Mapped[int] = mapped_column(
+        ForeignKey("street_layer.id", ondelete="CASCADE"), primary_key=True
+    )
+    pin_layer: Mapped[str] = mapped_column(String(16), primary_key=True)
+    pin_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    stamp: Mapped[str] = mapped_column(String(64), nullable=False)
+    vertex_id: Mapped[int | None] = mapped_column(Integer)
+    component: Mapped[int | None] = mapped_column(Integer)
+    snap_m: Mapped[float | None] = mapped_column(Float)
