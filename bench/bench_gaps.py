@@ -31,7 +31,9 @@ naive       networkx: the graph built in Python from the same edges, then one
 ``--compare /work/main`` times another checkout (the code before a change)
 against the same database, interleaved with this one round by round (cold,
 one pin and warm each run by both, in a subprocess per computation; neither
-finds in the caches what the other just computed), and
+finds in the caches what the other just computed, and before one pin and warm
+each answers the unchanged question once untimed, so that its own caches are
+as its last answer left them), and
 prints this / other as ratios: the machine is noisy, the ratio less so.
 ``--keep DIR`` keeps the database in DIR between runs (setup once).
 
@@ -206,6 +208,11 @@ def compare(url: str, other: Path, rounds: int) -> None:
     for round_ in range(rounds):
         steps = []
         for step in ("cold", "one pin", "warm"):
+            if step != "cold":
+                # Each checkout first answers the unchanged question once, untimed: its own
+                # caches as its last answer left them (the other's cold run emptied them).
+                for tree in (here, other):
+                    timed(url, tree)
             with engine.begin() as conn:
                 since = conn.execute(text("SELECT now()")).scalar()
             if step == "one pin":
