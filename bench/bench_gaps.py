@@ -302,6 +302,9 @@ def main() -> None:
         url = cluster.url()
         if fresh:
             setup(url, args.resources, args.needs, args.seed)
+        else:
+            # A database kept from before a migration: brought up to date (idempotent).
+            schema.upgrade(create_engine(url))
         if args.compare:
             compare(url, args.compare.resolve(), args.rounds)
             return
