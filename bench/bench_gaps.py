@@ -13,11 +13,13 @@ the whole shared walking network (../shared/data/streets/gdansk_walk_ways_osm.ge
 street vertices, a fifth of them 0–60 m off the street) and ``--needs`` needs with
 random target groups. Then, as the owner (the CLI's rights):
 
-cold        ``coverage.compute`` for every district, nothing cached (the cache
-            tables emptied before each round);
+cold        ``coverage.compute`` for every district, nothing cached (every cache
+            table emptied before each computation: ``CACHES``);
 one pin     one resource moved 100 m, then computed again: only its category's
             run changes, patched from the one stored before where the pin
-            reaches (``mapping.services.coverage_patch``);
+            reaches (``mapping.services.coverage_patch``), and only the
+            questions combining that run are answered again
+            (``mapping.services.coverage_answers``);
 warm        nothing changed: every answer from the cache.
 naive       networkx: the graph built in Python from the same edges, then one
             Dijkstra shortest path per district × resource pair (from the
@@ -28,7 +30,10 @@ naive       networkx: the graph built in Python from the same edges, then one
 
 ``--compare /work/main`` times another checkout (the code before a change)
 against the same database, interleaved with this one round by round (cold,
-one pin and warm each run by both, in a subprocess per computation), and
+one pin and warm each run by both, in a subprocess per computation; neither
+finds in the caches what the other just computed, and before one pin and warm
+each answers the unchanged question once untimed, so that its own caches are
+as its last answer left them), and
 prints this / other as ratios: the machine is noisy, the ratio less so.
 ``--keep DIR`` keeps the database in DIR between runs (setup once).
 
@@ -136,6 +141,23 @@ def setup(url: str, resources: int, needs: int, seed: int) -> None:
     engine.dispose()
 
 
+# Every table coverage caches in (those a checkout lacks are skipped); the first three
+# say when each row was made.
+CACHES = ("coverage_run", "coverage_answer", "coverage_flat", "coverage_snap",
+          "coverage_area_vertex")
+
+
+def forget(conn, since=None) -> None:
+    """Empty coverage's caches, or drop only the rows made since ``since`` (a database time)."""
+    for table in CACHES:
+        if conn.execute(text("SELECT to_regclass(:t)"), {"t": table}).scalar() is None:
+            continue
+        if since is None:
+            conn.execute(text(f"DELETE FROM {table}"))
+        elif table in CACHES[:3]:
+            conn.execute(text(f"DELETE FROM {table} WHERE created_at >= :t"), {"t": since})
+
+
 def compute(url: str):
     from mapping.services import coverage
 
@@ -184,10 +206,15 @@ def compare(url: str, other: Path, rounds: int) -> None:
     times: dict[tuple[str, str], list[float]] = {}
     same = True
     for round_ in range(rounds):
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM coverage_run"))
         steps = []
         for step in ("cold", "one pin", "warm"):
+            if step != "cold":
+                # Each checkout first answers the unchanged question once, untimed: its own
+                # caches as its last answer left them (the other's cold run emptied them).
+                for tree in (here, other):
+                    timed(url, tree)
+            with engine.begin() as conn:
+                since = conn.execute(text("SELECT now()")).scalar()
             if step == "one pin":
                 with engine.begin() as conn:
                     conn.execute(text(
@@ -195,7 +222,14 @@ def compare(url: str, other: Path, rounds: int) -> None:
                         "WHERE id = (SELECT min(id) + :k FROM resource)"), {"k": round_})
             # Who goes first alternates, so that neither always meets a cooler cache.
             order = [here, other] if round_ % 2 == 0 else [other, here]
-            got = {tree: timed(url, tree) for tree in order}
+            got = {}
+            for tree in order:
+                # Neither finds what the other just computed: cold empties every cache,
+                # one pin drops what was made since the pin moved.
+                if step != "warm":
+                    with engine.begin() as conn:
+                        forget(conn, None if step == "cold" else since)
+                got[tree] = timed(url, tree)
             differ = sum(1 for a, b in zip(got[here]["cells"], got[other]["cells"], strict=True)
                          if a != b)
             same = same and not differ
@@ -268,6 +302,9 @@ def main() -> None:
         url = cluster.url()
         if fresh:
             setup(url, args.resources, args.needs, args.seed)
+        else:
+            # A database kept from before a migration: brought up to date (idempotent).
+            schema.upgrade(create_engine(url))
         if args.compare:
             compare(url, args.compare.resolve(), args.rounds)
             return
@@ -276,7 +313,7 @@ def main() -> None:
         found = None
         for round_ in range(args.rounds):
             with engine.begin() as conn:
-                conn.execute(text("DELETE FROM coverage_run"))
+                forget(conn)
             elapsed, found = compute(url)
             times["cold"].append(elapsed)
             with engine.begin() as conn:

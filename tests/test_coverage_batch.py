@@ -28,6 +28,17 @@ GROUPS = [[], ["seniors"], ["families"], ["children_youth", "disabled"]]
 NEEDS = ["seniors_loneliness", "youth_leisure", "after_school", "disability_barriers"]
 
 
+# Every table coverage caches in: emptied, nothing is found computed before.
+CACHES = ("coverage_run", "coverage_answer", "coverage_flat", "coverage_snap",
+          "coverage_area_vertex")
+
+
+def forget_everything(session):
+    """Empty every coverage cache, as on a database that never answered."""
+    for table in CACHES:
+        session.execute(text(f"DELETE FROM {table}"))
+
+
 def _one_run_at_a_time(session, street_layer, jobs, limit_m, box=None):
     """The way before: a pgr_drivingDistance over every edge for each run (equicost)."""
     return [coverage_reach.compute_equicost(session, street_layer, key, limit_m, found)
@@ -95,7 +106,7 @@ def test_one_graph_pass_for_every_run_gives_each_area_what_a_pass_per_run_gave(
     batched_runs = _runs(session)
     assert batched.computed >= 8 and batched.reused == 0
 
-    session.execute(text("DELETE FROM coverage_run"))
+    forget_everything(session)
     monkeypatch.setattr(coverage_reach, "compute_many", _one_run_at_a_time)
     one_by_one = coverage.compute(session, world.admin, area_ids=[world.area_a, world.area_b])
 
@@ -174,7 +185,7 @@ def test_a_vertex_is_reached_from_the_source_nearest_on_foot_its_walk_to_the_str
 
 def _full_recompute(session, world):
     """Coverage and runs with nothing cached: the answer a patch must equal."""
-    session.execute(text("DELETE FROM coverage_run"))
+    forget_everything(session)
     found = coverage.compute(session, world.admin, area_ids=[world.area_a, world.area_b])
     assert found.patched == 0
     return found, _runs(session)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
     func,
 )
@@ -137,3 +138,83 @@ class WalkingAreaCache(Base):
     computed_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+
+
+class CoverageAreaVertex(Base):
+    """The street junctions inside one area (packed int32 ids), for the stamp they were matched at.
+
+    ``stamp``: md5 of the layer's import time and the area's outline; another
+    stamp means the row is stale (migration 0013_coverage_areas).
+    """
+
+    __tablename__ = "coverage_area_vertex"
+
+    layer_id: Mapped[int] = mapped_column(
+        ForeignKey("street_layer.id", ondelete="CASCADE"), primary_key=True
+    )
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("area.id", ondelete="CASCADE"), primary_key=True
+    )
+    stamp: Mapped[str] = mapped_column(String(64), nullable=False)
+    vertices: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class CoverageFlat(Base):
+    """One straight-line coverage cell's answer under a digest of its inputs (0013_coverage_areas).
+
+    The nearest addresser is kept as layer, id and metres (its name is read
+    from the pin); ``in_reach``: the cell's needs within the limit.
+    """
+
+    __tablename__ = "coverage_flat"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("area.id", ondelete="CASCADE"), nullable=False
+    )
+    share: Mapped[float | None] = mapped_column(Float)
+    nearest_layer: Mapped[str | None] = mapped_column(String(16))
+    nearest_id: Mapped[int | None] = mapped_column(Integer)
+    metres: Mapped[float | None] = mapped_column(Float)
+    in_reach: Mapped[list[int]] = mapped_column(ARRAY(Integer), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class CoverageAnswer(Base):
+    """One coverage question's answer on a street layer (JSON) under a digest of its inputs.
+
+    See ``mapping.services.coverage_answers`` and migration 0013_coverage_areas.
+    """
+
+    __tablename__ = "coverage_answer"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    layer_id: Mapped[int] = mapped_column(
+        ForeignKey("street_layer.id", ondelete="CASCADE"), nullable=False
+    )
+    answer: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class CoverageSnap(Base):
+    """A pin's nearest junction of a street layer, for the pin's version (0013_coverage_areas).
+
+    ``stamp``: the layer's import time; ``vertex_id`` NULL when the layer has none.
+    """
+
+    __tablename__ = "coverage_snap"
+
+    layer_id: Mapped[int] = mapped_column(
+        ForeignKey("street_layer.id", ondelete="CASCADE"), primary_key=True
+    )
+    pin_layer: Mapped[str] = mapped_column(String(16), primary_key=True)
+    pin_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    stamp: Mapped[str] = mapped_column(String(64), nullable=False)
+    vertex_id: Mapped[int | None] = mapped_column(Integer)
+    component: Mapped[int | None] = mapped_column(Integer)
+    snap_m: Mapped[float | None] = mapped_column(Float)

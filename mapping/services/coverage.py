@@ -23,7 +23,7 @@ counts of needs and residents below the disclosure threshold are withheld.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -37,6 +37,7 @@ from mapping.db.plan_models import ADDRESSER_VOCABULARIES
 from mapping.errors import UserError
 from mapping.services import (
     addressing,
+    coverage_answers,
     coverage_patch,
     coverage_reach,
     coverage_straight,
@@ -246,12 +247,18 @@ def compute(
     need_reach: dict[tuple[Question, int], bool] = {}
     layers_used = sorted({a.street_layer for a in areas if a.street_layer is not None})
     runs: dict[int, list[coverage_reach.Run]] = {}
+    loaders = []
     for layer_id in layers_used:
         mine_plan = [p for p in plan if p[0].street_layer == layer_id and p[3]]
-        runs[layer_id] = _street(session, layer_id, mine_plan, needs, visible, limits, result,
-                                 street, need_reach)
+        runs[layer_id], load = _street(session, layer_id, mine_plan, needs, visible, limits,
+                                       result, street, need_reach)
+        loaders.append((load, len(runs[layer_id])))
     flat = _flat(session, plan, visible)
     people = population.Residents.load(session, [(a.id, a.street_layer) for a in areas])
+    if any(people.layered(a.id) for a in areas if a.street_layer is not None):
+        # Residents are counted from every run's arrays: read those not read yet.
+        for load, count in loaders:
+            load(range(count))
     names = _names(session, [r.nearest[:2] for r in street.values() if r.nearest])
     for area, category, question, has_rule, mine in plan:
         reach = street.get((question, area.id)) if area.street_layer is not None else None
@@ -281,7 +288,7 @@ def _flat(
     keys = list(needs)
     asks = [coverage_straight.Ask(a, q.categories, q.sectors, q.groups, q.limit_m,
                                   tuple(sorted(needs[(a, q)]))) for a, q in keys]
-    return dict(zip(keys, coverage_straight.answer(session, asks, visible), strict=True))
+    return dict(zip(keys, coverage_straight.answer_kept(session, asks, visible), strict=True))
 
 
 def _addressers(every_rule: dict[str, list[Rule]], category: str, groups: Sequence[str],
@@ -335,10 +342,14 @@ def _street(
     result: Coverage,
     street: dict[tuple[Question, int], _Reach],
     need_reach: dict[tuple[Question, int], bool],
-) -> list[coverage_reach.Run]:
-    """Reach of every question on one street layer: runs from the cache or the database."""
+) -> tuple[list[coverage_reach.Run], Callable[[Sequence[int]], None]]:
+    """Reach of every question on one street layer: runs from the cache or the database.
+
+    Also returns a reader of the runs' arrays by position: only the runs
+    combined by questions answered anew are read here (``coverage_answers``).
+    """
     if not plan:
-        return []
+        return [], lambda positions: None
     longest = max([*limits.values(), *(q.limit_m for _, _, q, _, _ in plan)])
     cats = sorted({c for _, _, q, _, _ in plan for c in q.categories})
     sectors = sorted({c for _, _, q, _, _ in plan for c in q.sectors})
@@ -355,8 +366,13 @@ def _street(
         groups.setdefault((s.layer, s.code, s.groups), []).append(s)
     families = {k: coverage_patch.family(stamp, longest, k) for k in groups}
     keys = {k: coverage_reach.digest(stamp, longest, v, families[k]) for k, v in groups.items()}
-    stored = coverage_reach.load(session, list(keys.values()))
-    missing = [k for k in groups if keys[k] not in stored]
+    # Which runs are kept: read below only those a question answered anew combines.
+    have = set(session.scalars(
+        text("SELECT digest FROM coverage_run WHERE digest = ANY (CAST(:keys AS text[]))"),
+        {"keys": list(keys.values())},
+    ))
+    stored: dict[str, coverage_reach.Run] = {}
+    missing = [k for k in groups if keys[k] not in have]
     extent = None if box[0] is None else (box[0], box[1], box[2], box[3])
     if missing:
         # A run stored before a few of its pins changed: patched where they reach.
@@ -382,89 +398,39 @@ def _street(
         coverage_reach.forget_stale(session, keep=list(keys.values()))
     result.computed += len(missing)
     result.reused += len(groups) - len(missing)
-    runs: list[coverage_reach.Run] = []
-    for k in groups:
-        run = stored[keys[k]]
+    empty = (np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int32),
+             np.zeros(0, bool))
+    runs = [stored.get(keys[k]) or coverage_reach.Run(keys[k], *k, *empty) for k in groups]
+    for k, run in zip(groups, runs, strict=True):
         run.layer, run.code, run.groups = k
-        runs.append(run)
-    # Every vertex that matters: those in the areas, and the one nearest each need.
+    unread = {run.digest for run in runs if run.digest not in stored}
+
+    def load(positions: Sequence[int]) -> None:
+        """Read the kept runs at these positions (once)."""
+        wanted = [runs[i].digest for i in positions if runs[i].digest in unread]
+        for digest, kept in coverage_reach.load(session, wanted).items():
+            run = next(r for r in runs if r.digest == digest)
+            run.vertices, run.metres, run.sources, run.straight = (
+                kept.vertices, kept.metres, kept.sources, kept.straight)
+            unread.discard(digest)
+
     area_ids = sorted({a.id for a, _, _, _, _ in plan})
-    # Some 70,000 rows: packed, not one Python tuple each.
-    pairs = coverage_reach.packed(
-        session,
-        "SELECT int4send(a.id) || int4send(CAST(v.id AS integer)) FROM area a "
-        "CROSS JOIN LATERAL ST_Subdivide(a.geom, 128) AS part(g) "
-        "JOIN street_vertex v ON v.layer_id = %(l)s AND ST_Intersects(part.g, v.geom) "
-        "WHERE a.id = ANY (CAST(%(areas)s AS integer[]))",
-        {"l": layer_id, "areas": area_ids}, ("area", "vertex"), (">i4", ">i4"),
-    )
-    need_ids = [n.id for n in needs if n.area_id in set(area_ids)]
-    need_pairs = session.execute(
-        text(
-            """
-            SELECT n.id, v.id FROM need n JOIN area a ON a.id = n.area_id
-            CROSS JOIN LATERAL (
-                SELECT id FROM street_vertex WHERE layer_id = :l
-                ORDER BY geom <-> coalesce(n.geom, ST_PointOnSurface(a.geom)) LIMIT 1) v
-            WHERE n.id = ANY (CAST(:needs AS integer[]))
-            """
-        ),
-        {"l": layer_id, "needs": need_ids},
-    ).all()
-    area_of, vertex_of = pairs["area"], pairs["vertex"]
-    space = np.unique(np.concatenate([vertex_of, [p[1] for p in need_pairs]]).astype(np.int64))
-    dist = np.full((len(runs), len(space)), np.inf, dtype=np.float32)
-    src = np.zeros((len(runs), len(space)), dtype=np.int64)
-    flat = np.zeros((len(runs), len(space)), dtype=bool)
-    for i, run in enumerate(runs):
-        pos = np.searchsorted(space, run.vertices)
-        ok = (pos < len(space)) & (space[np.minimum(pos, len(space) - 1)] == run.vertices)
-        dist[i, pos[ok]] = run.metres[ok]
-        src[i, pos[ok]] = run.sources[ok]
-        flat[i, pos[ok]] = run.straight[ok]
-    area_pos = np.searchsorted(space, vertex_of)
-    need_pos = {nid: int(np.searchsorted(space, vid)) for nid, vid in need_pairs}
-    order = np.argsort(area_of, kind="stable")
-    bounds = {a: (int(lo), int(hi)) for a, lo, hi in zip(
-        area_ids, np.searchsorted(area_of[order], area_ids, "left"),
-        np.searchsorted(area_of[order], area_ids, "right"), strict=True)}
-    # Questions that differ only in their limit share the same runs: one argmin each.
-    nearest_of: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
-    # Each question's areas and needs, gathered once (a Question hashes slowly).
-    asked: dict[Question, tuple[set[int], set[int]]] = {}
+    # Each question's limit, areas and needs, gathered once (a Question hashes slowly).
+    asked: dict[Question, tuple[int, set[int], set[int]]] = {}
     for area, _, q, _, mine_needs in plan:
-        areas_q, needs_q = asked.setdefault(q, (set(), set()))
+        _, areas_q, needs_q = asked.setdefault(q, (q.limit_m, set(), set()))
         areas_q.add(area.id)
         needs_q.update(n.id for n in mine_needs)
-    for question, (areas_q, needs_q) in asked.items():
-        rows = [i for i, run in enumerate(runs) if _compatible(run, question)]
-        if tuple(rows) not in nearest_of:
-            if rows:
-                sub = dist[rows]
-                pick = np.argmin(sub, axis=0)
-                nearest_of[tuple(rows)] = (pick, sub[pick, np.arange(len(space))])
-            else:
-                nearest_of[tuple(rows)] = (np.zeros(len(space), dtype=np.int64),
-                                           np.full(len(space), np.inf, dtype=np.float32))
-        which, best = nearest_of[tuple(rows)]
-        for area_id in areas_q:
-            lo, hi = bounds[area_id]
-            mine = area_pos[order[lo:hi]]
-            if not len(mine):
-                continue
-            values = best[mine]
-            reached = int((values <= question.limit_m).sum())
-            nearest = None
-            at = int(np.argmin(values))
-            if np.isfinite(values[at]):
-                r = rows[int(which[mine[at]])]
-                nearest = (runs[r].layer, int(src[r, mine[at]]), bool(flat[r, mine[at]]),
-                           float(values[at]))
-            street[(question, area_id)] = _Reach(len(mine), reached, nearest)
-        for nid in needs_q:
-            if nid in need_pos:
-                need_reach[(question, nid)] = bool(best[need_pos[nid]] <= question.limit_m)
-    return runs
+    in_scope = set(area_ids)
+    reached, needs_reached = coverage_answers.answer(
+        session, layer_id, runs, load, asked, area_ids,
+        [n.id for n in needs if n.area_id in in_scope],
+        lambda q: [i for i, run in enumerate(runs) if _compatible(run, q)],
+    )
+    for (q, area_id), (total, count, nearest) in reached.items():
+        street[(q, area_id)] = _Reach(total, count, nearest)
+    need_reach.update(needs_reached)
+    return runs, load
 
 
 def _residents(

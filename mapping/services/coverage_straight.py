@@ -11,6 +11,7 @@ cells).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -153,4 +154,110 @@ def answer(session: Session, asks: Sequence[Ask], visible: dict[str, object]) ->
         else:
             assert cell.in_reach is not None
             cell.in_reach.add(row.id)
+    return found
+
+
+# Every input of a straight-line cell but the ask itself: each addresser category's and
+# sector's pins (versions, visibility, team), each area's outline, each need's version.
+_PRINTS = text(
+    """
+    SELECT 'resource' AS kind, r.category AS key,
+           md5(string_agg(concat_ws(':', r.id, r.version, r.retired_at, r.visibility, ra.team_id),
+                          ',' ORDER BY r.id)) AS print
+    FROM resource r LEFT JOIN area ra ON ra.id = r.area_id
+    WHERE r.category = ANY (CAST(:categories AS text[])) GROUP BY r.category
+    UNION ALL
+    SELECT 'partner', p.sector,
+           md5(string_agg(concat_ws(':', p.id, p.version, p.retired_at, p.visibility, pa.team_id),
+                          ',' ORDER BY p.id))
+    FROM partner p LEFT JOIN area pa ON pa.id = p.area_id
+    WHERE p.sector = ANY (CAST(:sectors AS text[])) GROUP BY p.sector
+    UNION ALL
+    SELECT 'area', CAST(a.id AS text), md5(ST_AsEWKB(a.geom)) FROM area a
+    WHERE a.id = ANY (CAST(:areas AS integer[]))
+    UNION ALL
+    SELECT 'need', CAST(n.id AS text), CAST(n.version AS text) FROM need n
+    WHERE n.id = ANY (CAST(:needs AS integer[]))
+    """
+)
+
+
+def answer_kept(session: Session, asks: Sequence[Ask], visible: dict[str, object]) -> list[Answer]:
+    """As ``answer``, each ask kept under a digest of its inputs: only changed ones computed.
+
+    A moved pin changes the digests of the cells its category serves; the
+    other cells are read back (their nearest addresser's name from the pin).
+    """
+    if not asks:
+        return []
+    rows = session.execute(_PRINTS, {
+        "categories": sorted({c for a in asks for c in a.categories}),
+        "sectors": sorted({c for a in asks for c in a.sectors}),
+        "areas": sorted({a.area_id for a in asks}),
+        "needs": sorted({n for a in asks for n in a.need_ids}),
+    }).all()
+    prints = {(row.kind, row.key): row.print for row in rows}
+    keys = [_digest(ask, prints, visible) for ask in asks]
+    kept = {row.digest: row for row in session.execute(
+        text("SELECT digest, share, nearest_layer, nearest_id, metres, in_reach "
+             "FROM coverage_flat WHERE digest = ANY (CAST(:keys AS text[]))"),
+        {"keys": keys},
+    ).all()}
+    missing = [i for i, key in enumerate(keys) if key not in kept]
+    fresh = dict(zip(missing, answer(session, [asks[i] for i in missing], visible), strict=True))
+    if fresh:
+        session.execute(
+            text("INSERT INTO coverage_flat (digest, area_id, share, nearest_layer, nearest_id, "
+                 "metres, in_reach) VALUES (:d, :a, :s, :l, :n, :m, :r) "
+                 "ON CONFLICT DO NOTHING"),
+            [{"d": keys[i], "a": asks[i].area_id, "s": found.share,
+              "l": found.nearest[0] if found.nearest else None,
+              "n": found.nearest[1] if found.nearest else None,
+              "m": found.nearest[3] if found.nearest else None,
+              "r": sorted(found.in_reach or ())} for i, found in fresh.items()],
+        )
+        # Cells of pins since moved are asked for no more; kept a day, as runs are.
+        session.execute(
+            text("DELETE FROM coverage_flat WHERE created_at < now() - interval '24 hours' "
+                 "AND digest <> ALL (CAST(:keys AS text[]))"), {"keys": keys})
+    names = _names(session, [(row.nearest_layer, row.nearest_id) for row in kept.values()
+                             if row.nearest_id is not None])
+    out: list[Answer] = []
+    for i, key in enumerate(keys):
+        if i in fresh:
+            out.append(fresh[i])
+            continue
+        row = kept[key]
+        nearest = None
+        if row.nearest_id is not None:
+            nearest = (row.nearest_layer, row.nearest_id,
+                       names.get((row.nearest_layer, row.nearest_id), "?"), row.metres)
+        out.append(Answer(share=row.share, nearest=nearest, in_reach=set(row.in_reach)))
+    return out
+
+
+def _digest(ask: Ask, prints: dict[tuple[str, str], str], visible: dict[str, object]) -> str:
+    """A fingerprint of every input of one straight-line cell."""
+    payload = [
+        ask.area_id, list(ask.categories), list(ask.sectors), list(ask.groups), ask.limit_m,
+        prints.get(("area", str(ask.area_id))),
+        [[n, prints.get(("need", str(n)))] for n in ask.need_ids],
+        [prints.get(("resource", c)) for c in ask.categories],
+        [prints.get(("partner", s)) for s in ask.sectors],
+        sorted(visible.items()), NEAREST_SEARCH_M,
+    ]
+    return hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
+
+
+def _names(session: Session, pins: Sequence[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """The names of these pins the caller may see."""
+    found: dict[tuple[str, int], str] = {}
+    for layer in ("resource", "partner"):
+        ids = sorted({i for lay, i in pins if lay == layer})
+        if ids:
+            rows = session.execute(
+                text(f"SELECT id, name FROM {layer} WHERE id = ANY (CAST(:ids AS integer[]))"),
+                {"ids": ids},
+            ).all()
+            found.update({(layer, pin_id): name for pin_id, name in rows})
     return found
