@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
-from mapping.services import coverage
+from mapping import db
+from mapping.services import coverage, pins
 from tests.coverage_fixtures import add_resource, offset
 from tests.editing_fixtures import build_world
 from tests.test_coverage_batch import (
@@ -112,3 +114,43 @@ def test_a_street_layer_imported_again_matches_junctions_and_pins_afresh(session
         "SELECT count(*) FROM coverage_snap WHERE stamp <> (SELECT CAST(imported_at AS text) "
         "FROM street_layer)")).scalar() == 0
     assert _cells(again) == _cells(first)
+
+
+def test_a_viewer_reads_no_kept_answer_about_a_team_only_need_or_resource(fresh_db_url):
+    owner = create_engine(fresh_db_url)
+    with Session(owner) as session, session.begin():
+        world = build_world(session)
+        _generated_town(session, world)
+        hidden_club = add_resource(session, "Klub zespołu", "senior_club",
+                                   offset(ORIGIN, STEP, STEP), world.area_a,
+                                   visibility="team").id
+        hidden_need = pins.create_pin(
+            session, world.admin, "need", world.area_a,
+            {"name": "Potrzeba zespołu", "category": "seniors_loneliness",
+             "source_method": "interview", "target_groups": ["seniors"],
+             "visibility": "team", "status": "identified", "priority": 2},
+            offset(ORIGIN, 2 * STEP + 20, STEP + 10),
+        ).id
+    with db.session_scope(owner, world.editor_a.username, restricted=True) as session:
+        coverage.compute(session, world.editor_a, area_ids=[world.area_a])
+    with Session(owner) as session:
+        hidden_runs = session.scalars(text(
+            "SELECT digest FROM coverage_run WHERE :r = ANY (source_ids) "
+            "AND source_layer = 'resource'"), {"r": hidden_club}).all()
+        about_hidden = session.scalars(text(
+            "SELECT digest FROM coverage_answer WHERE :n = ANY (need_ids) "
+            "OR CAST(run_digests AS text[]) && CAST(:runs AS text[])"),
+            {"n": hidden_need, "runs": hidden_runs}).all()
+    assert hidden_runs and about_hidden  # the editor's answers did use both
+
+    with db.session_scope(owner, world.viewer.username, restricted=True) as session:
+        seen = set(session.scalars(text("SELECT digest FROM coverage_answer")).all())
+        assert not seen & set(about_hidden)
+        # Nor can the viewer clear them; their own question is answered and kept.
+        assert session.execute(text("DELETE FROM coverage_answer")).rowcount == len(seen)
+        coverage.compute(session, world.viewer, area_ids=[world.area_a])
+        assert session.scalars(text("SELECT count(*) FROM coverage_answer")).one() > 0
+    with Session(owner) as session:
+        left = set(session.scalars(text("SELECT digest FROM coverage_answer")).all())
+    assert set(about_hidden) <= left
+    owner.dispose()

@@ -195,6 +195,8 @@ class CoverageAnswer(Base):
         ForeignKey("street_layer.id", ondelete="CASCADE"), nullable=False
     )
     answer: Mapped[str] = mapped_column(Text, nullable=False)
+    run_digests: Mapped[list[str]] = mapped_column(ARRAY(String(64)), nullable=False)
+    need_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )

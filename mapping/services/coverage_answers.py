@@ -97,9 +97,12 @@ def answer(
         for nid, yes in needs_found.items():
             need_reach[(q, nid)] = yes
     session.execute(
-        text("INSERT INTO coverage_answer (digest, layer_id, answer) VALUES (:d, :l, :a) "
-             "ON CONFLICT DO NOTHING"),
-        [{"d": keys[q], "l": layer_id, "a": json.dumps({
+        text("INSERT INTO coverage_answer (digest, layer_id, answer, run_digests, need_ids) "
+             "VALUES (:d, :l, :a, :runs, :needs) ON CONFLICT DO NOTHING"),
+        [{"d": keys[q], "l": layer_id,
+          # Kept for the row's policy: readable only where every run and need is.
+          "runs": [runs[i].digest for i in rows[q]], "needs": sorted(todo[q][2]),
+          "a": json.dumps({
             "areas": [[a, *r[:2], None if r[2] is None else list(r[2])] for a, r in af.items()],
             "needs": sorted(nf.items())})} for q, (af, nf) in fresh.items()],
     )

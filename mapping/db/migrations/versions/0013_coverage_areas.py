@@ -67,6 +67,14 @@ def policy(table: str, action: str, clause: str) -> None:
         f"{clause}"
     )
 
+RUNS_VISIBLE = (
+    "(cardinality(run_digests) = "
+    "(SELECT count(*) FROM coverage_run c WHERE c.digest = ANY (run_digests)))"
+)
+NEEDS_VISIBLE = (
+    "(cardinality(need_ids) = (SELECT count(*) FROM need n WHERE n.id = ANY (need_ids)))"
+)
+
 
 def upgrade() -> None:
     op.create_table(
@@ -100,6 +108,9 @@ def upgrade() -> None:
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("layer_id", sa.Integer(), nullable=False),
         sa.Column("answer", sa.Text(), nullable=False),
+        # What the answer was computed from, for its row-level security.
+        sa.Column("run_digests", sa.ARRAY(sa.String(length=64)), nullable=False),
+        sa.Column("need_ids", sa.ARRAY(sa.Integer()), nullable=False),
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
             nullable=False,
@@ -134,9 +145,16 @@ def upgrade() -> None:
     policy("coverage_flat", "SELECT", f"USING ({flat})")
     policy("coverage_flat", "INSERT", f"WITH CHECK ({flat})")
     policy("coverage_flat", "DELETE", f"USING ({flat})")
-    policy("coverage_answer", "SELECT", f"USING ({SIGNED_IN})")
-    policy("coverage_answer", "INSERT", f"WITH CHECK ({SIGNED_IN})")
-    policy("coverage_answer", "DELETE", f"USING ({SIGNED_IN})")
+    # An answer names nearest addressers and needs in reach: visible only to whom
+    # every run it combines (under coverage_run's own policy: all its sources) and
+    # every need it answers are visible.
+    answer = f"{SIGNED_IN} AND {RUNS_VISIBLE} AND {NEEDS_VISIBLE}"
+    policy("coverage_answer", "SELECT", f"USING ({answer})")
+    policy("coverage_answer", "INSERT", f"WITH CHECK ({answer})")
+    # A day-old answer may be cleared by anyone: its runs may be gone by then, which
+    # would leave it readable (and deletable) by no one.
+    policy("coverage_answer", "DELETE",
+           f"USING (({answer}) OR created_at < now() - interval '24 hours')")
     pin = (f"{SIGNED_IN} AND CASE pin_layer "
            "WHEN 'resource' THEN EXISTS (SELECT 1 FROM resource r WHERE r.id = pin_id) "
            "ELSE EXISTS (SELECT 1 FROM partner p WHERE p.id = pin_id) END")
