@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import geopandas as gpd
@@ -15,7 +15,7 @@ from folium.template import Template
 
 from mapping.catalog import Entry
 from mapping.i18n import t
-from mapping.maps import assets, pin_payload
+from mapping.maps import assets, pin_columns, pin_payload
 from mapping.maps.assets import InlineAssets, LeafletLinks
 from mapping.maps.elements import RenderedText, _parent_name, _render_parts
 from mapping.maps.markup import (
@@ -212,9 +212,11 @@ def pin_layer(
     index = catalogue if isinstance(catalogue, Mapping) else _index(catalogue)
     public = _public_rows(frame) if store is not None else None
     stored = public is not None and int(public.sum()) > STORE_THRESHOLD
+    digest = pin_payload.content_digest(frame)
+    catalogue_digest = _catalogue_digest(index)
+    viewer_class = (viewer or pin_payload.visibility_class(frame)) + ("|stored" if stored else "")
     key = pin_payload.payload_key(
-        layer, frame, language, _catalogue_digest(index),
-        viewer=(viewer or pin_payload.visibility_class(frame)) + ("|stored" if stored else ""),
+        layer, frame, language, catalogue_digest, viewer=viewer_class, digest=digest,
     )
 
     def build() -> pin_payload.PinPayload:
@@ -227,8 +229,20 @@ def pin_layer(
         popups = _PopupBuilder(layer, index, language)
         heads = {code: popups.head(code) for code in codes}
         fallback = pin_html(FALLBACK_ICON, FALLBACK_COLOUR)
+
+        def kept_columns(part: gpd.GeoDataFrame, name: str) -> dict[str, list[Any]]:
+            # Kept by content: a save's new frame patches its older frame's columns.
+            def make(ids: Sequence[int] | None) -> dict[str, list[Any]]:
+                rows = part if ids is None else part.loc[part["id"].isin(list(ids))]
+                return _point_columns(layer, rows, popups)
+
+            return pin_columns.columns(
+                (layer, language, catalogue_digest, viewer_class, name), digest,
+                int(_has_point(part).sum()), make,
+            )
+
         if not stored:
-            columns = _point_columns(layer, frame, popups)
+            columns = kept_columns(frame, "all")
             compact = pin_payload.compact(
                 layer, columns, styles, heads, popups.labels, fallback,
             )
@@ -237,8 +251,8 @@ def pin_layer(
                 bounds=pin_payload.bounds_of(columns["xy"]),
             )
         assert public is not None and store is not None
-        shared = _point_columns(layer, frame.loc[public], popups)
-        inline = _point_columns(layer, frame.loc[~public], popups)
+        shared = kept_columns(frame.loc[public], "public")
+        inline = kept_columns(frame.loc[~public], "inline")
         split = pin_payload.split_payload(
             layer, shared, inline, styles, heads, popups.labels, fallback
         )

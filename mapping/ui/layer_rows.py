@@ -31,7 +31,7 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from mapping.maps import pin_payload
+from mapping.maps import pin_columns, pin_payload
 from mapping.services import layers, pins, versions
 from mapping.services.accounts import Actor
 from mapping.services.layers import NEED_STATUSES
@@ -136,6 +136,8 @@ def _brought_up_to_date(
         frame = gpd.GeoDataFrame(rest.reset_index(drop=True), crs=kept.frame.crs)
     # Hashing the 10,000 rows again would cost more than reading the changed ones.
     digest = pin_payload.chained_digest(kept.digest, ids, _on_map(fresh, layer))
+    # The map's columns of this layer are the kept ones with these pins replaced.
+    pin_columns.derive(digest, kept.digest, ids)
     return _made(
         layer, frame, _retired(session, actor, layer, area_ids), version, kept.read_at, digest
     )
