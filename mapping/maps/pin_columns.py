@@ -126,8 +126,8 @@ def patched(kept: Columns, replaced: Sequence[int], fresh: Columns) -> Columns:
     out = {name: list(values) for name, values in kept.items()}
     gone = sorted({int(i) for i in replaced})
     # Backwards, so the places of the pins before each one stay as they were.
-    places = (bisect.bisect_left(out["id"], pin) for pin in gone)
-    at = sorted(i for i, pin in zip(places, gone, strict=True)
+    found = (bisect.bisect_left(out["id"], pin) for pin in gone)
+    at = sorted(i for i, pin in zip(found, gone, strict=True)
                 if i < len(out["id"]) and out["id"][i] == pin)
     if at:
         starts = list(itertools.accumulate(out["rowc"], initial=0))
