@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from branca.element import CssLink, Figure, JavascriptLink
@@ -230,19 +231,25 @@ def pin_layer(
         heads = {code: popups.head(code) for code in codes}
         fallback = pin_html(FALLBACK_ICON, FALLBACK_COLOUR)
 
-        def kept_columns(part: gpd.GeoDataFrame, name: str) -> dict[str, list[Any]]:
-            # Kept by content: a save's new frame patches its older frame's columns.
+        # Which rows have a point, once for the frame (the parts' counts and rows).
+        geometry = frame.geometry.values
+        pinned = ~(shapely.is_missing(geometry) | shapely.is_empty(geometry)) if len(frame) else (
+            np.zeros(0, dtype=bool))
+
+        def kept_columns(part: np.ndarray, name: str) -> dict[str, list[Any]]:
+            # Kept by content: a save's new frame patches its older frame's columns,
+            # so the part's rows are taken from the frame only when built.
             def make(ids: Sequence[int] | None) -> dict[str, list[Any]]:
-                rows = part if ids is None else part.loc[part["id"].isin(list(ids))]
-                return _point_columns(layer, rows, popups)
+                wanted = part if ids is None else part & frame["id"].isin(list(ids)).to_numpy()
+                return _point_columns(layer, frame if wanted.all() else frame.loc[wanted], popups)
 
             return pin_columns.columns(
                 (layer, language, catalogue_digest, viewer_class, name), digest,
-                int(_has_point(part).sum()), make,
+                int((part & pinned).sum()), make,
             )
 
         if not stored:
-            columns = kept_columns(frame, "all")
+            columns = kept_columns(np.ones(len(frame), dtype=bool), "all")
             compact = pin_payload.compact(
                 layer, columns, styles, heads, popups.labels, fallback,
             )
@@ -251,8 +258,9 @@ def pin_layer(
                 bounds=pin_payload.bounds_of(columns["xy"]),
             )
         assert public is not None and store is not None
-        shared = kept_columns(frame.loc[public], "public")
-        inline = kept_columns(frame.loc[~public], "inline")
+        shown = public.to_numpy(dtype=bool)
+        shared = kept_columns(shown, "public")
+        inline = kept_columns(~shown, "inline")
         split = pin_payload.split_payload(
             layer, shared, inline, styles, heads, popups.labels, fallback
         )
