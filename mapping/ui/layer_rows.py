@@ -130,6 +130,11 @@ def _brought_up_to_date(
     # Each step only when needed: every copy of 10,000 rows costs milliseconds.
     rest = kept.frame[~dropped] if dropped.any() else kept.frame
     if len(fresh):
+        # The few fresh rows take the kept column types first: converting
+        # 10,000 rows after the concat costs more than the rest of the save.
+        fresh = fresh.astype(
+            {c: d for c, d in kept.frame.dtypes.items() if c in fresh and fresh[c].dtype != d}
+        )
         frame = pd.concat([rest, fresh], ignore_index=True)
         if len(rest) and int(fresh["id"].min()) < int(rest["id"].iloc[-1]):
             frame = frame.sort_values("id", kind="stable").reset_index(drop=True)
