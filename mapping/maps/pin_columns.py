@@ -36,8 +36,10 @@ _DERIVED: OrderedDict[str, tuple[str, tuple[int, ...]]] = OrderedDict()
 # (layer, language, catalogue, viewer class, part, digest) → that part's columns.
 _KEPT: OrderedDict[Hashable, Columns] = OrderedDict()
 _LOCK = threading.Lock()
-# How many derivations and column sets are kept: a few editors' layers.
-_SIZE = 48
+# How many column sets are kept (a 5,000-pin layer's are a few MB): a few editors' layers.
+_SIZE = 16
+# Derivations are small (two digests and a few ids): more of them.
+_DERIVED_SIZE = 64
 # What ``columns`` did (tests assert that a save patched rather than built).
 counts = {"whole": 0, "patched": 0}
 
@@ -59,7 +61,7 @@ def derive(digest: str, before: str, replaced: Iterable[int]) -> None:
     with _LOCK:
         _DERIVED[digest] = (before, tuple(sorted({int(i) for i in replaced})))
         _DERIVED.move_to_end(digest)
-        while len(_DERIVED) > _SIZE:
+        while len(_DERIVED) > _DERIVED_SIZE:
             _DERIVED.popitem(last=False)
 
 
