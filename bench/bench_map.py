@@ -60,7 +60,7 @@ from mapping import catalog  # noqa: E402
 from mapping.db import schema  # noqa: E402
 from mapping.db.embedded_postgres import Cluster  # noqa: E402
 from mapping.db.models import Area, Team  # noqa: E402
-from mapping.maps import assets, live, pin_payload  # noqa: E402
+from mapping.maps import assets, live, pin_columns, pin_payload  # noqa: E402
 from mapping.maps.overview import overview_map  # noqa: E402
 from mapping.maps.pin_store import PinStore  # noqa: E402
 from mapping.services import layers  # noqa: E402
@@ -182,6 +182,7 @@ def server_once(engine: Any, area_id: int, store: PinStore, before: Any) -> dict
     """One first viewer's read, build and send; the one-marker builder on the same read."""
     leaflet = assets.leaflet_links()
     pin_payload.PAYLOADS.clear()
+    pin_columns.clear()  # a first viewer: no layer's columns kept either
     read_ms, view = read_once(engine, area_id, before=False)
     t1 = time.perf_counter()
     m = overview_map(view.areas, view.pins, view.catalogue, "pl",

@@ -340,12 +340,14 @@ def payload_key(
     language: str,
     catalogue_digest: str,
     viewer: str | None = None,
+    digest: str | None = None,
 ) -> str:
     """The cache key of a layer's payload: layer, language, catalogue, viewer class, pins.
 
     ``viewer`` is the viewer's visibility class (default: the levels the
     pins hold, ``visibility_class``); pass it when the same pins may be shown
-    with different rights, so their payloads are never shared.
+    with different rights, so their payloads are never shared. ``digest``:
+    ``content_digest(frame)`` when the caller has it already.
     """
     parts = [
         "calmap-pins/1",
@@ -353,7 +355,7 @@ def payload_key(
         language,
         catalogue_digest,
         viewer if viewer is not None else visibility_class(frame),
-        content_digest(frame),
+        digest or content_digest(frame),
     ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 

@@ -255,6 +255,17 @@ def begin_run(*stores: PinStore) -> None:
     _REFUSED.set(False)
 
 
+def run_generation(store: PinStore) -> tuple[int, int] | None:
+    """The generation of ``store`` noted when the current page run began (now, if none was).
+
+    Reads cached across runs are keyed by it: a read begun before a purge is
+    kept under the generation of before, so no run begun after it is served
+    that read (``mapping/ui/cached_reads.py``).
+    """
+    known, began = store._began()
+    return began if known else store.generation()
+
+
 def refused_in_run() -> bool:
     """Whether a file was not published in the current run (it read pins before a purge).
 

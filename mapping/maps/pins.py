@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from branca.element import CssLink, Figure, JavascriptLink
@@ -15,7 +16,7 @@ from folium.template import Template
 
 from mapping.catalog import Entry
 from mapping.i18n import t
-from mapping.maps import assets, pin_payload
+from mapping.maps import assets, pin_columns, pin_payload
 from mapping.maps.assets import InlineAssets, LeafletLinks
 from mapping.maps.elements import RenderedText, _parent_name, _render_parts
 from mapping.maps.markup import (
@@ -212,9 +213,11 @@ def pin_layer(
     index = catalogue if isinstance(catalogue, Mapping) else _index(catalogue)
     public = _public_rows(frame) if store is not None else None
     stored = public is not None and int(public.sum()) > STORE_THRESHOLD
+    digest = pin_payload.content_digest(frame)
+    catalogue_digest = _catalogue_digest(index)
+    viewer_class = (viewer or pin_payload.visibility_class(frame)) + ("|stored" if stored else "")
     key = pin_payload.payload_key(
-        layer, frame, language, _catalogue_digest(index),
-        viewer=(viewer or pin_payload.visibility_class(frame)) + ("|stored" if stored else ""),
+        layer, frame, language, catalogue_digest, viewer=viewer_class, digest=digest,
     )
 
     def build() -> pin_payload.PinPayload:
@@ -227,8 +230,26 @@ def pin_layer(
         popups = _PopupBuilder(layer, index, language)
         heads = {code: popups.head(code) for code in codes}
         fallback = pin_html(FALLBACK_ICON, FALLBACK_COLOUR)
+
+        # Which rows have a point, once for the frame (the parts' counts and rows).
+        geometry = frame.geometry.values
+        pinned = ~(shapely.is_missing(geometry) | shapely.is_empty(geometry)) if len(frame) else (
+            np.zeros(0, dtype=bool))
+
+        def kept_columns(part: np.ndarray, name: str) -> dict[str, list[Any]]:
+            # Kept by content: a save's new frame patches its older frame's columns,
+            # so the part's rows are taken from the frame only when built.
+            def make(ids: Sequence[int] | None) -> dict[str, list[Any]]:
+                wanted = part if ids is None else part & frame["id"].isin(list(ids)).to_numpy()
+                return _point_columns(layer, frame if wanted.all() else frame.loc[wanted], popups)
+
+            return pin_columns.columns(
+                (layer, language, catalogue_digest, viewer_class, name), digest,
+                int((part & pinned).sum()), make,
+            )
+
         if not stored:
-            columns = _point_columns(layer, frame, popups)
+            columns = kept_columns(np.ones(len(frame), dtype=bool), "all")
             compact = pin_payload.compact(
                 layer, columns, styles, heads, popups.labels, fallback,
             )
@@ -237,8 +258,9 @@ def pin_layer(
                 bounds=pin_payload.bounds_of(columns["xy"]),
             )
         assert public is not None and store is not None
-        shared = _point_columns(layer, frame.loc[public], popups)
-        inline = _point_columns(layer, frame.loc[~public], popups)
+        shown = public.to_numpy(dtype=bool)
+        shared = kept_columns(shown, "public")
+        inline = kept_columns(~shown, "inline")
         split = pin_payload.split_payload(
             layer, shared, inline, styles, heads, popups.labels, fallback
         )

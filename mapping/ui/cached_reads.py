@@ -141,12 +141,40 @@ def area_choices(url: str, city: str | None, team_id: int | None) -> list[layers
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
-def overview(
-    url: str, city: str | None, team_id: int | None, area_id: int | None
+def _overview(
+    url: str, city: str | None, team_id: int | None, area_id: int | None,
+    generation: tuple[int, int] | None,
 ) -> layers.Overview:
-    """Areas, pins and catalogue of one overview map (public and partnership pins)."""
+    # ``generation`` is only a key: see ``overview``.
     with Session(db.engine_for_url(url)) as session:
         return layers.overview(session, city, team_id, area_id)
+
+
+class _Overview:
+    """``overview`` itself: a call reads (cached), ``clear`` forgets every cached read."""
+
+    def __call__(
+        self, url: str, city: str | None, team_id: int | None, area_id: int | None
+    ) -> layers.Overview:
+        """Areas, pins and catalogue of one overview map (public and partnership pins).
+
+        Keyed by the pin files' purge generation as this page run began: a
+        read begun before a purge (which may hold a pin withdrawn since) is
+        never served to a run begun after it, even if it finished later than
+        the purge cleared the cache.
+        """
+        return _overview(url, city, team_id, area_id, _generation())
+
+    def clear(self) -> None:
+        """Forget every cached overview read (after an import or a survey's pins)."""
+        _overview.clear()
+
+
+overview = _Overview()
+
+
+def _generation() -> tuple[int, int] | None:
+    return pin_store.run_generation(pin_store.static_store(STATIC_DIR, "/"))
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
