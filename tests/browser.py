@@ -177,3 +177,18 @@ def screenshot(tab: Any, name: str) -> Path:
     path = ARTIFACTS / name
     tab.screenshot(path=str(path), full_page=True)
     return path
+
+
+def point_text(lat: float, lon: float | None = None, decimals: int = 6) -> str:
+    """The editor's note of a marked point in Polish, or its start when ``lon`` is None.
+
+    Polish writes decimal commas and a semicolon between the numbers, online
+    and offline alike (``positions.format_point``).
+
+    >>> point_text(54.4075, 18.615)
+    'Zaznaczony punkt: 54,407500; 18,615000'
+    >>> point_text(54.4075, decimals=5)
+    'Zaznaczony punkt: 54,40750'
+    """
+    text = f"{lat:.{decimals}f}" if lon is None else f"{lat:.{decimals}f}; {lon:.{decimals}f}"
+    return "Zaznaczony punkt: " + text.replace(".", ",")
