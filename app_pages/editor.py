@@ -136,7 +136,7 @@ def position_controls(for_move: bool) -> None:
     if unreadable:
         st.error(t(unreadable, lang))
     if point is not None:
-        st.caption(md_t("editor.point_set", lang, point=positions.format_point(point)))
+        st.caption(md_t("editor.point_set", lang, point=positions.format_point(point, lang)))
         metres = editor_state.accuracy()
         if positions.low_accuracy(metres):
             # Placed, but flagged before Save: the worker checks it against the map.

@@ -11,51 +11,27 @@ population field, and says so.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
-from mapping.errors import UserError
 from mapping.i18n import t
 from mapping.io.population_files import PopulationFile, read_population
 from mapping.services import population
-from mapping.ui import cached_reads, state
-from mapping.ui.page import message, open_page
+from mapping.ui import state
+from mapping.ui.city_layers import local_time, open_city_layers
 from mapping.ui.safe_text import md_t
 from mapping.ui.uploader import file_upload
 
-PREFIX = state.POPULATION
-# Times are shown as the organisers' wall clock, like the street page's.
-LOCAL_TIMEZONE = ZoneInfo("Europe/Warsaw")
 # What the CLI reads: GIS files (a Shapefile zipped) and tables with coordinates.
 TYPES = ["geojson", "json", "gpkg", "zip", "kml", "csv", "xlsx"]
 
-page = open_page("population")
-lang = page.lang
-st.title(t("popadmin.heading", lang), anchor=False)
-page.stop_unless(page.actor is not None and page.actor.is_admin, "population.admins_only")
-actor = page.require_actor()  # stop_unless let only a signed-in admin through
-st.caption(t("popadmin.intro", lang))
-page.show_flash()
-
-loaded = page.run(population.layers)
-if loaded.error is not None:
-    page.show_error(loaded.error)
-    st.stop()
-layers: list[population.LayerSummary] = loaded.value
-
-
-def _city(name: str) -> str:
-    return name or t("streets.no_city", lang)
-
-
-def _when(summary: population.LayerSummary) -> str:
-    if summary.imported_at is None:
-        return ""
-    return summary.imported_at.astimezone(LOCAL_TIMEZONE).strftime("%Y-%m-%d %H:%M")
+admin = open_city_layers("population", state.POPULATION,
+                         ("popadmin.heading", "population.admins_only", "popadmin.intro"),
+                         population.layers)
+page, actor, lang, PREFIX = admin.page, admin.actor, admin.lang, admin.prefix
+layers: list[population.LayerSummary] = admin.layers
 
 
 def _kind(summary: population.LayerSummary) -> str:
@@ -67,7 +43,7 @@ if not layers:
     st.info(t("popadmin.none_loaded", lang))
 else:
     st.dataframe(pd.DataFrame([{
-        t("popadmin.col_city", lang): _city(n.city),
+        t("popadmin.col_city", lang): admin.city(n.city),
         t("popadmin.col_kind", lang): _kind(n),
         t("popadmin.col_points", lang): n.points,
         t("popadmin.col_residents", lang): n.residents,
@@ -75,26 +51,17 @@ else:
         t("popadmin.col_file", lang): n.source,
         t("popadmin.col_field", lang): n.field,
         t("popadmin.col_crs", lang): n.crs,
-        t("popadmin.col_when", lang): _when(n),
+        t("popadmin.col_when", lang): local_time(n.imported_at),
         t("popadmin.col_by", lang): n.imported_by or "",
     } for n in layers]), hide_index=True, width="stretch", key=PREFIX + "table")
     # The credit in full under the table too: a narrow screen cuts the table's columns.
     for n in layers:
         if n.attribution:
-            st.caption(md_t("popadmin.credit", lang, city=_city(n.city), credit=n.attribution,
+            st.caption(md_t("popadmin.credit", lang, city=admin.city(n.city), credit=n.attribution,
                             file=n.source))
 
 st.subheader(t("popadmin.load_heading", lang), anchor=False)
-cities = cached_reads.cities(page.url)
-chosen = state.city()
-city: str | None = None
-if cities:
-    city = st.selectbox(
-        t("popadmin.city", lang), cities, index=cities.index(chosen) if chosen in cities else 0,
-        key=PREFIX + "city", help=t("popadmin.city_help", lang),
-    )
-else:
-    st.caption(t("popadmin.no_cities", lang))
+city = admin.choose_city("popadmin.city", "popadmin.city_help", "popadmin.no_cities")
 uploaded = file_upload(t("popadmin.upload", lang), lang, types=TYPES, key=PREFIX + "file",
                        help=t("popadmin.upload_help", lang))
 credit = st.text_input(t("popadmin.attribution", lang), key=PREFIX + "attribution",
@@ -108,43 +75,26 @@ with st.expander(t("popadmin.options", lang)):
                           key=PREFIX + "layer")
 
 
-def _read(content: bytes, name: str) -> PopulationFile:
-    """The uploaded file read from a private folder under its own name (its suffix says how)."""
-    with tempfile.TemporaryDirectory(prefix="calmap-population-") as folder:
-        path = Path(folder) / Path(name).name
-        path.write_bytes(content)
-        return read_population(path, field.strip() or None, crs.strip() or None,
-                               layer.strip() or None)
+def _read(path: Path) -> PopulationFile:
+    return read_population(path, field.strip() or None, crs.strip() or None, layer.strip() or None)
 
 
 if uploaded is not None and st.button(
     t("popadmin.import", lang), type="primary", key=PREFIX + "import"
 ):
-    file_name = uploaded.name
-    target = city or ""
-    with st.spinner(t("popadmin.importing", lang, name=file_name)):
-        try:
-            data = _read(uploaded.getvalue(), file_name)
-        except UserError as exc:
-            st.error(message(exc, lang))
-            st.stop()
-        saved = page.run(lambda s: population.save(s, actor, data, target, credit))
-    if saved.error is not None:
-        page.show_error(saved.error)
-        st.stop()
-    done = saved.value
-    page.flash("population.saved", city=_city(done.city), points=done.points,
+    data, done = admin.load(
+        uploaded.getvalue(), uploaded.name, "popadmin.importing", _read,
+        lambda s, read: population.save(s, actor, read, city or "", credit),
+    )
+    page.flash("population.saved", city=admin.city(done.city), points=done.points,
                residents=done.residents, field=data.field,
                kind=t(f"population.kind_{data.kind}", lang))
     st.rerun()
 
-if layers:
-    st.subheader(t("popadmin.remove_heading", lang), anchor=False)
-    by_city = {n.city: n for n in layers}
-    gone = st.selectbox(t("popadmin.remove_city", lang), list(by_city), format_func=_city,
-                        key=PREFIX + "remove_city")
-    sure = st.checkbox(t("popadmin.remove_sure", lang), key=PREFIX + "remove_sure")
-    if st.button(t("popadmin.remove", lang), disabled=not sure, key=PREFIX + "remove"):
-        page.act(lambda s: population.remove(s, actor, gone or ""), "popadmin.removed",
-                 city=_city(gone or ""))
+admin.remove_section(
+    [n.city for n in layers],
+    ("popadmin.remove_heading", "popadmin.remove_city", "popadmin.remove_sure",
+     "popadmin.remove", "popadmin.removed"),
+    lambda s, gone: population.remove(s, actor, gone),
+)
 st.caption(md_t("popadmin.source_note", lang))

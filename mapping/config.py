@@ -11,8 +11,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from mapping.errors import SetupError
 
-class ConfigError(ValueError):
+
+class ConfigError(SetupError, ValueError):
     """A setting has a value the app cannot use; the message names the setting."""
 
 
@@ -247,7 +249,8 @@ def ensure_writable_data_dir(config: Config) -> Path:
     except OSError as exc:
         raise ConfigError(
             f"CALMAP_DATA_DIR: cannot write to {path} ({exc.strerror}); "
-            "expected a directory this user may write to"
+            "expected a directory this user may write to",
+            "setup.data_dir_write", path=str(path), reason=exc,
         ) from exc
     return path
 

@@ -11,6 +11,22 @@ from __future__ import annotations
 from typing import Any
 
 
+class SetupError(Exception):
+    """The app cannot start its work: a setting, the data folder or the database server.
+
+    The English text is for the log and the administrator; ``key`` and
+    ``params`` name the same message in the catalogues, so the command line
+    says it in the user's language. A ``reason`` that is an exception is
+    shown as ``mapping.i18n.reasons.known`` names it.
+    """
+
+    def __init__(self, text: str, key: str | None = None, **params: Any) -> None:
+        """Remember the English text and, if given, the message key and its values."""
+        super().__init__(text)
+        self.key = key
+        self.params = params
+
+
 class UserError(Exception):
     """Something the user can fix: a bad value, a missing right, a stale form."""
 

@@ -177,3 +177,109 @@ def screenshot(tab: Any, name: str) -> Path:
     path = ARTIFACTS / name
     tab.screenshot(path=str(path), full_page=True)
     return path
+
+
+def point_text(lat: float, lon: float | None = None, decimals: int = 6) -> str:
+    """The editor's note of a marked point in Polish, or its start when ``lon`` is None.
+
+    Polish writes decimal commas and a semicolon between the numbers, online
+    and offline alike (``positions.format_point``).
+
+    >>> point_text(54.4075, 18.615)
+    'Zaznaczony punkt: 54,407500; 18,615000'
+    >>> point_text(54.4075, decimals=5)
+    'Zaznaczony punkt: 54,40750'
+    """
+    text = f"{lat:.{decimals}f}" if lon is None else f"{lat:.{decimals}f}; {lon:.{decimals}f}"
+    return "Zaznaczony punkt: " + text.replace(".", ",")
+
+
+# --- the worlds and the app the map tests share ---------------------------------------------
+
+# Resources spread over one area at seeded random points (the same points on every run):
+# ``name``, ``description`` and ``visibility`` are SQL over the row number ``i``.
+RESOURCES_SQL = """
+    INSERT INTO resource (name, kind, category, description, address, visibility,
+                          target_groups, area_id, geom, source)
+    SELECT {name}, :kind, :category, {description}, 'ul. Długa ' || i, {visibility},
+           ARRAY[]::text[], :area, d.geom, 'test'
+    FROM (SELECT row_number() OVER () AS i, d.geom
+          FROM area, ST_Dump(ST_GeneratePoints(area.geom, :n, :seed)) AS d
+          WHERE area.id = :area) AS d
+    RETURNING id
+"""
+
+
+@contextmanager
+def demo_copy(admin_url: str, prefix: str) -> Iterator[tuple[str, Any]]:
+    """A database copied from the tests' template with the demo city loaded, dropped after.
+
+    Yields its URL and a resource category of the catalogue (its kind is the
+    entry's ``parent_code``), for the resources a test adds.
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from mapping import catalog, demo
+    from tests.conftest import TEMPLATE, _create_database, _drop_database
+
+    name = f"{prefix}_{os.getpid()}"
+    url = _create_database(admin_url, name, template=TEMPLATE)
+    engine = create_engine(url)
+    with Session(engine) as session, session.begin():
+        demo.load_demo(session)
+        entry = next(e for e in catalog.entries(session) if e.vocabulary == "resource_category")
+    engine.dispose()
+    yield url, entry
+    _drop_database(admin_url, name)
+
+
+def districts(conn: Any, city: str) -> list[Any]:
+    """The city's districts by id: ``id``, ``name`` and a point inside (``lat``, ``lon``)."""
+    from sqlalchemy import text
+
+    return list(conn.execute(text(
+        "SELECT area.id, area.name, ST_Y(ST_PointOnSurface(area.geom)) AS lat, "
+        "ST_X(ST_PointOnSurface(area.geom)) AS lon FROM area JOIN team ON team.id = "
+        "area.team_id WHERE team.city = :city AND area.kind = 'district' ORDER BY area.id"),
+        {"city": city}).all())
+
+
+def add_resources(conn: Any, entry: Any, area: int, n: int, seed: int, *,
+                  name: str = "'Zasób ' || i", description: str = "'opis ' || i",
+                  visibility: str = "'public'", **params: Any) -> list[int]:
+    """Add ``n`` resources of category ``entry`` at seeded points of ``area``; their ids.
+
+    ``name``, ``description`` and ``visibility`` are SQL (see ``RESOURCES_SQL``);
+    ``params`` are the values their ``:placeholders`` name.
+    """
+    from sqlalchemy import text
+
+    sql = RESOURCES_SQL.format(name=name, description=description, visibility=visibility)
+    return list(conn.execute(text(sql), {
+        "kind": entry.parent_code, "category": entry.code, "area": area, "n": n, "seed": seed,
+        **params,
+    }).scalars().all())
+
+
+@contextmanager
+def single_user_app(url: str) -> Iterator[str]:
+    """The app on database ``url``, single-user (an administrator), without map tiles."""
+    from tests.conftest import app_env
+    from tests.streamlit_server import running_app
+
+    with running_app({**app_env(url), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}) as base:
+        yield base
+
+
+def websocket_frames(tab: Any) -> list[bytes]:
+    """Every frame the page's websockets receive from now on, as bytes, as it arrives."""
+    received: list[bytes] = []
+    tab.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(
+        p if isinstance(p, bytes) else p.encode("utf-8"))))
+    return received
+
+
+def frames_text(frames: list[bytes]) -> str:
+    """Frames from ``websocket_frames`` as the text they carry (each decoded on its own)."""
+    return "".join(frame.decode("utf-8", "replace") for frame in frames)

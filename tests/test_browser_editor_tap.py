@@ -9,17 +9,15 @@ brings during a tap are counted as the page receives them.
 
 from __future__ import annotations
 
-import os
 import re
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
+from tests import browser
 from tests.browser import map_frame, offline_tab
-from tests.conftest import TEMPLATE, _create_database, _drop_database, app_env
 from tests.map_points import FREE_POINT_JS
-from tests.streamlit_server import running_app
 
 pytestmark = pytest.mark.browser
 
@@ -30,40 +28,20 @@ CITY = "Gdańsk"
 @pytest.fixture(scope="module")
 def world(admin_url, template_url):
     """Database URL and the crowded district's id."""
-    from sqlalchemy.orm import Session
-
-    from mapping import catalog, demo
-
-    name = f"calmap_tap_{os.getpid()}"
-    url = _create_database(admin_url, name, template=TEMPLATE)
-    engine = create_engine(url)
-    with Session(engine) as session, session.begin():
-        demo.load_demo(session)
-        entry = next(e for e in catalog.entries(session) if e.vocabulary == "resource_category")
-    with engine.begin() as conn:
-        crowded = conn.execute(text(
-            "SELECT area.id FROM area JOIN team ON team.id = area.team_id "
-            "WHERE team.city = :city AND area.kind = 'district' ORDER BY area.id LIMIT 1"),
-            {"city": CITY}).scalar_one()
-        conn.execute(text("""
-            INSERT INTO resource (name, kind, category, description, address, visibility,
-                                  target_groups, area_id, geom, source)
-            SELECT 'Zasób zespołu ' || i, :kind, :category,
-                   'Opis zasobu numer ' || i || ' (wtorki)',
-                   'ul. Długa ' || i, 'team', ARRAY[]::text[], :area, d.geom, 'test'
-            FROM (SELECT row_number() OVER () AS i, d.geom
-                  FROM area, ST_Dump(ST_GeneratePoints(area.geom, :n, 11)) AS d
-                  WHERE area.id = :area) AS d
-        """), {"kind": entry.parent_code, "category": entry.code, "area": crowded, "n": MANY})
-    engine.dispose()
-    yield {"url": url, "crowded": crowded}
-    _drop_database(admin_url, name)
+    with browser.demo_copy(admin_url, "calmap_tap") as (url, entry):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            crowded = browser.districts(conn, CITY)[0].id
+            browser.add_resources(conn, entry, crowded, MANY, 11, name="'Zasób zespołu ' || i",
+                          description="'Opis zasobu numer ' || i || ' (wtorki)'",
+                          visibility="'team'")
+        engine.dispose()
+        yield {"url": url, "crowded": crowded}
 
 
 @pytest.fixture(scope="module")
 def app_url(world):
-    env = {**app_env(world["url"]), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
-    with running_app(env) as url:
+    with browser.single_user_app(world["url"]) as url:
         yield url
 
 
@@ -71,9 +49,7 @@ def test_a_tap_in_the_editor_shows_the_mark_and_sends_the_map_content_by_its_dig
     app_url, world
 ):
     with offline_tab(viewport={"width": 1366, "height": 900}) as tab:
-        received = []
-        tab.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(
-            p if isinstance(p, bytes) else p.encode("utf-8"))))
+        received = browser.websocket_frames(tab)
         tab.goto(f"{app_url}/editor?city={quote(CITY)}&area={world['crowded']}")
         frame = map_frame(tab, ".leaflet-marker-pane .calmap-cluster")
         frame.wait_for_function("window.CalmapPins && window.CalmapPins.pending === 0",

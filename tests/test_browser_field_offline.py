@@ -12,6 +12,7 @@ offline and is offered back when the page loads again.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from geoalchemy2.shape import to_shape
@@ -103,6 +104,9 @@ def test_choices_and_a_map_tap_made_offline_reach_the_outbox_and_the_saved_pin(w
         where = tab.get_by_test_id("calmap-offline-point")
         where.wait_for(timeout=10_000)
         assert where.inner_text().startswith("Punkt zaznaczony bez połączenia: ")
+        # Written as the editor writes a point online in Polish: "54,404770; 18,633920".
+        assert re.match(r"Punkt zaznaczony bez połączenia: \d+,\d{6}; \d+,\d{6}",
+                        where.inner_text()), where.inner_text()
         # The form's "Położenie" box says the same, not "Nie zaznaczono jeszcze punktu".
         here = tab.get_by_test_id("calmap-offline-where")
         assert here.inner_text() == where.inner_text().split("\n")[0]

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from mapping.db.models import LayerHistory, Resource, Team
 from tests import browser
-from tests.browser import offline_tab, screenshot
+from tests.browser import offline_tab, point_text, screenshot
 from tests.conftest import app_env
 from tests.editing_fixtures import PASSWORD, build_world
 from tests.streamlit_server import free_port, running_app
@@ -112,7 +112,7 @@ def mark_point(tab, lon, lat):
     position = tab.get_by_role("textbox", name="Położenie (szerokość, długość)")
     position.fill(f"{lat:.5f} {lon:.5f}".replace(".", ","))
     position.press("Enter")
-    tab.get_by_text(f"Zaznaczony punkt: {lat:.5f}").wait_for(timeout=30_000)
+    tab.get_by_text(point_text(lat, decimals=5)).wait_for(timeout=30_000)
 
 
 def pending(tab):

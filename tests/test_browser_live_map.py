@@ -9,16 +9,15 @@ reach the overview. The app runs against it in Debian's Chromium, offline.
 
 from __future__ import annotations
 
-import os
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from mapping.maps import pin_store
+from tests import browser
 from tests.browser import map_frame, offline_tab
-from tests.conftest import TEMPLATE, _create_database, _drop_database, app_env
-from tests.streamlit_server import PROJECT_ROOT, running_app
+from tests.streamlit_server import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -32,56 +31,29 @@ STATIC = PROJECT_ROOT / "static"
 @pytest.fixture(scope="module")
 def world(admin_url, template_url):
     """Database URL, the crowded district's id, another district's id and name, pin ids."""
-    from sqlalchemy.orm import Session
-
-    from mapping import catalog, demo
-
-    name = f"calmap_live_{os.getpid()}"
-    url = _create_database(admin_url, name, template=TEMPLATE)
-    engine = create_engine(url)
-    with Session(engine) as session, session.begin():
-        demo.load_demo(session)
-        entry = next(e for e in catalog.entries(session) if e.vocabulary == "resource_category")
-    kind, category = entry.parent_code, entry.code
-    with engine.begin() as conn:
-        areas = conn.execute(text(
-            "SELECT area.id, area.name FROM area JOIN team ON team.id = area.team_id "
-            "WHERE team.city = :city AND area.kind = 'district' ORDER BY area.id"),
-            {"city": CITY}).all()
-        names = [n for _, n in areas]
-        # Districts whose name is no part of another name: typed, each is the one match.
-        unique = [a for a in areas if sum(a.name.lower() in n.lower() for n in names) == 1]
-        crowded, other = unique[0], unique[1]
-        common = """
-            INSERT INTO resource (name, kind, category, description, address, visibility,
-                                  target_groups, area_id, geom, source)
-            SELECT {name}, :kind, :category, {description}, 'ul. Długa ' || i, {visibility},
-                   ARRAY[]::text[], :area, d.geom, 'test'
-            FROM (SELECT row_number() OVER () AS i, d.geom
-                  FROM area, ST_Dump(ST_GeneratePoints(area.geom, :n, 7)) AS d
-                  WHERE area.id = :area) AS d
-            RETURNING id
-        """
-        values = {"kind": kind, "category": category, "area": crowded.id}
-        conn.execute(text(common.format(name="'Zasób ' || i", description="'opis ' || i",
-                                        visibility="'public'")), {**values, "n": MANY})
-        hostile = conn.execute(text(common.format(
-            name=":xss", description="'Opis & <b>pogrubiony</b>'", visibility="'public'")),
-            {**values, "n": 1, "xss": XSS}).scalar_one()
-        secret = conn.execute(text(common.format(
-            name="'Zasób zespołu'", description=":secret", visibility="'team'")),
-            {**values, "n": 1, "secret": SECRET}).scalar_one()
-    engine.dispose()
-    yield {"url": url, "crowded": crowded.id, "crowded_name": crowded.name,
-           "other": other.id, "other_name": other.name,
-           "hostile": hostile, "secret": secret}
-    _drop_database(admin_url, name)
+    with browser.demo_copy(admin_url, "calmap_live") as (url, entry):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            areas = browser.districts(conn, CITY)
+            names = [a.name for a in areas]
+            # Districts whose name is no part of another name: typed, each is the one match.
+            unique = [a for a in areas if sum(a.name.lower() in n.lower() for n in names) == 1]
+            crowded, other = unique[0], unique[1]
+            browser.add_resources(conn, entry, crowded.id, MANY, 7)
+            hostile = browser.add_resources(conn, entry, crowded.id, 1, 7, name=":xss",
+                                    description="'Opis & <b>pogrubiony</b>'", xss=XSS)[0]
+            secret = browser.add_resources(conn, entry, crowded.id, 1, 7, name="'Zasób zespołu'",
+                                   description=":secret", visibility="'team'",
+                                   secret=SECRET)[0]
+        engine.dispose()
+        yield {"url": url, "crowded": crowded.id, "crowded_name": crowded.name,
+               "other": other.id, "other_name": other.name,
+               "hostile": hostile, "secret": secret}
 
 
 @pytest.fixture(scope="module")
 def app_url(world):
-    env = {**app_env(world["url"]), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
-    with running_app(env) as url:
+    with browser.single_user_app(world["url"]) as url:
         yield url
 
 
@@ -128,12 +100,10 @@ def test_a_popup_of_one_of_many_public_pins_opens_on_click_with_its_escaped_text
 
 def test_a_team_only_pin_is_never_in_a_static_file_nor_sent_to_the_overview(app_url, world):
     with offline_tab(viewport={"width": 1400, "height": 1000}) as tab:
-        received = []
-        tab.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(
-            p if isinstance(p, str) else p.decode("utf-8", "replace"))))
+        received = browser.websocket_frames(tab)
         tab.goto(f"{app_url}/?city={quote(CITY)}&area={world['crowded']}")
         pins_ready(map_frame(tab))
-        overview_text = "".join(received)
+        overview_text = browser.frames_text(received)
         # The editor (one user, an admin: every visibility) shows the team's pin inline.
         tab.goto(f"{app_url}/editor?city={quote(CITY)}&area={world['crowded']}")
         # The editor's areas take no taps (not interactive): wait for the pins.
@@ -158,9 +128,8 @@ def test_a_team_only_pin_is_never_in_a_static_file_nor_sent_to_the_overview(app_
 
 def test_choosing_another_area_keeps_the_map_and_does_not_send_its_pins_again(app_url, world):
     with offline_tab(viewport={"width": 1400, "height": 1000}) as tab:
-        received = []
+        received = browser.websocket_frames(tab)
         fetched = []
-        tab.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(len(p))))
         tab.on("request", lambda r: fetched.append(r.url) if "/cache/pins/" in r.url else None)
         tab.goto(f"{app_url}/?city={quote(CITY)}&area={world['crowded']}")
         frame = map_frame(tab)
@@ -179,12 +148,12 @@ def test_choosing_another_area_keeps_the_map_and_does_not_send_its_pins_again(ap
         choose(world["other_name"])
         frame.wait_for_function("window.CalmapPins.built === 2 && window.CalmapPins.pending === 0",
                                 timeout=60_000)
-        other_bytes = sum(received)
+        other_bytes = sum(len(m) for m in received)
         # And back: the first area's content is put back, its pins not sent nor fetched again.
         received.clear()
         choose(world["crowded_name"])
         frame.wait_for_function("window.CalmapPins.reused >= 1", timeout=60_000)
-        back_bytes = sum(received)
+        back_bytes = sum(len(m) for m in received)
         same = frame.evaluate("window.__same_document === true")
         connected = iframe.evaluate("el => el.isConnected")
         frames = tab.locator('iframe[title="streamlit_folium.st_folium"]').count()

@@ -16,16 +16,14 @@ resource with a marked description. Debian's Chromium, offline.
 
 from __future__ import annotations
 
-import os
 import re
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests import browser
 from tests.browser import map_frame, offline_tab
-from tests.conftest import TEMPLATE, _create_database, _drop_database, app_env
-from tests.streamlit_server import running_app
 
 pytestmark = pytest.mark.browser
 
@@ -59,59 +57,37 @@ SHOW_PIN_JS = """(id) => new Promise(done => {
 @pytest.fixture(scope="module")
 def world(admin_url, template_url):
     """Database URL, the crowded district's id, the ids of its public pins and the secret pin."""
-    from sqlalchemy.orm import Session
+    with browser.demo_copy(admin_url, "calmap_remount") as (url, entry):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            crowded = browser.districts(conn, CITY)[0].id
+            made = browser.add_resources(conn, entry, crowded, MANY, 5)
+            secret = browser.add_resources(conn, entry, crowded, 1, 5, name="'Zasób zespołu'",
+                                   description=":secret", visibility="'team'",
+                                   secret=SECRET)[0]
+            shown = overview_pins(conn, crowded)
+        engine.dispose()
+        yield {"url": url, "area": crowded, "secret": secret, "shown": shown,
+               "made": sorted(made)}
 
-    from mapping import catalog, demo
 
-    name = f"calmap_remount_{os.getpid()}"
-    url = _create_database(admin_url, name, template=TEMPLATE)
-    engine = create_engine(url)
-    with Session(engine) as session, session.begin():
-        demo.load_demo(session)
-        entry = next(e for e in catalog.entries(session) if e.vocabulary == "resource_category")
-    with engine.begin() as conn:
-        crowded = conn.execute(text(
-            "SELECT area.id FROM area JOIN team ON team.id = area.team_id "
-            "WHERE team.city = :city AND area.kind = 'district' ORDER BY area.id LIMIT 1"),
-            {"city": CITY}).scalar_one()
-        common = """
-            INSERT INTO resource (name, kind, category, description, address, visibility,
-                                  target_groups, area_id, geom, source)
-            SELECT {name}, :kind, :category, {description}, 'ul. Długa ' || i, {visibility},
-                   ARRAY[]::text[], :area, d.geom, 'test'
-            FROM (SELECT row_number() OVER () AS i, d.geom
-                  FROM area, ST_Dump(ST_GeneratePoints(area.geom, :n, 5)) AS d
-                  WHERE area.id = :area) AS d
-            RETURNING id
-        """
-        values = {"kind": entry.parent_code, "category": entry.code, "area": crowded}
-        made = conn.execute(text(common.format(
-            name="'Zasób ' || i", description="'opis ' || i", visibility="'public'")),
-            {**values, "n": MANY}).scalars().all()
-        secret = conn.execute(text(common.format(
-            name="'Zasób zespołu'", description=":secret", visibility="'team'")),
-            {**values, "n": 1, "secret": SECRET}).scalar_one()
-        # What the overview shows: the district's public and partnership pins, every layer.
-        shown = {
-            (layer, row_id) for layer in ("resource", "partner", "need")
-            for (row_id,) in conn.execute(text(
-                f"SELECT p.id FROM {layer} p WHERE p.retired_at IS NULL "  # noqa: S608
-                "AND p.visibility IN ('public', 'partnership') AND p.geom IS NOT NULL "
-                + ("AND p.status <> 'archived' " if layer == "need"
-                   else "")
-                + "AND (p.area_id = :area OR EXISTS (SELECT 1 FROM area a WHERE a.id = :area "
-                "AND ST_Intersects(a.geom, p.geom)))"), {"area": crowded})
-        }
-    engine.dispose()
-    yield {"url": url, "area": crowded, "secret": secret, "shown": shown,
-           "made": sorted(made)}
-    _drop_database(admin_url, name)
+def overview_pins(conn, area):
+    """What the overview shows of ``area``: its public and partnership pins, every layer."""
+    return {
+        (layer, row_id) for layer in ("resource", "partner", "need")
+        for (row_id,) in conn.execute(text(
+            f"SELECT p.id FROM {layer} p WHERE p.retired_at IS NULL "  # noqa: S608
+            "AND p.visibility IN ('public', 'partnership') AND p.geom IS NOT NULL "
+            + ("AND p.status <> 'archived' " if layer == "need"
+               else "")
+            + "AND (p.area_id = :area OR EXISTS (SELECT 1 FROM area a WHERE a.id = :area "
+            "AND ST_Intersects(a.geom, p.geom)))"), {"area": area})
+    }
 
 
 @pytest.fixture(scope="module")
 def app_url(world):
-    env = {**app_env(world["url"]), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
-    with running_app(env) as url:
+    with browser.single_user_app(world["url"]) as url:
         yield url
 
 
@@ -153,12 +129,10 @@ def test_the_overview_rebuilds_every_pin_after_the_editor_and_after_a_reload(app
     pin_ids = world["made"]
     secret = f"resource:{world['secret']}"
     with offline_tab(viewport={"width": 1400, "height": 1000}) as tab:
-        received = []
-        tab.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(
-            p if isinstance(p, str) else p.decode("utf-8", "replace"))))
+        received = browser.websocket_frames(tab)
         tab.goto(f"{app_url}/?city={quote(CITY)}&area={world['area']}")
         first = sorted(ready_frame(tab).evaluate(PINS_JS))
-        first_bytes = sum(len(m) for m in received)
+        first_bytes = len(browser.frames_text(received))
         first_popup = popup_of(map_frame(tab), pin_ids[0])
 
         # To the editor (an administrator: the team-only pin is on its map) and back.
@@ -172,7 +146,7 @@ def test_the_overview_rebuilds_every_pin_after_the_editor_and_after_a_reload(app
         back = sorted(frame.evaluate(PINS_JS))
         back_missing = frame.evaluate("window.CalmapPins.missing")
         back_popup = popup_of(frame, pin_ids[-1])
-        back_text = "".join(received)
+        back_text = browser.frames_text(received)
 
         # A reload: a new session, the content sent whole again.
         received.clear()
@@ -180,7 +154,7 @@ def test_the_overview_rebuilds_every_pin_after_the_editor_and_after_a_reload(app
         frame = ready_frame(tab)
         reloaded = sorted(frame.evaluate(PINS_JS))
         reloaded_popup = popup_of(frame, pin_ids[len(pin_ids) // 2])
-        reloaded_text = "".join(received)
+        reloaded_text = browser.frames_text(received)
         frames = tab.locator(IFRAME).count()
         errors = tab.page_errors
         blocked = tab.blocked

@@ -10,18 +10,17 @@ Chromium, offline, single-user (an administrator).
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from mapping.maps import pin_store
+from tests import browser
 from tests.browser import map_frame, offline_tab
-from tests.conftest import TEMPLATE, _create_database, _drop_database, app_env
-from tests.streamlit_server import PROJECT_ROOT, running_app
+from tests.streamlit_server import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -36,48 +35,21 @@ IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 @pytest.fixture(scope="module")
 def world(admin_url, template_url):
     """Database URL, the crowded district, a point inside it, a category label, the marked pin."""
-    from sqlalchemy.orm import Session
-
-    from mapping import catalog, demo
-
-    name = f"calmap_moved_{os.getpid()}"
-    url = _create_database(admin_url, name, template=TEMPLATE)
-    engine = create_engine(url)
-    with Session(engine) as session, session.begin():
-        demo.load_demo(session)
-        entry = next(e for e in catalog.entries(session) if e.vocabulary == "resource_category")
-        label = entry.label("pl")
-    with engine.begin() as conn:
-        crowded = conn.execute(text(
-            "SELECT area.id, ST_Y(ST_PointOnSurface(area.geom)) AS lat, "
-            "ST_X(ST_PointOnSurface(area.geom)) AS lon FROM area JOIN team ON team.id = "
-            "area.team_id WHERE team.city = :city AND area.kind = 'district' ORDER BY area.id "
-            "LIMIT 1"), {"city": CITY}).one()
-        common = """
-            INSERT INTO resource (name, kind, category, description, address, visibility,
-                                  target_groups, area_id, geom, source)
-            SELECT {name}, :kind, :category, {description}, 'ul. Długa ' || i, 'public',
-                   ARRAY[]::text[], :area, d.geom, 'test'
-            FROM (SELECT row_number() OVER () AS i, d.geom
-                  FROM area, ST_Dump(ST_GeneratePoints(area.geom, :n, 11)) AS d
-                  WHERE area.id = :area) AS d
-            RETURNING id
-        """
-        values = {"kind": entry.parent_code, "category": entry.code, "area": crowded.id}
-        conn.execute(text(common.format(name="'Zasób ' || i", description="'opis ' || i")),
-                     {**values, "n": MANY})
-        marked = conn.execute(text(common.format(name="'Zasób jawny'", description=":mark")),
-                              {**values, "n": 1, "mark": MARK}).scalar_one()
-    engine.dispose()
-    yield {"url": url, "area": crowded.id, "lat": crowded.lat, "lon": crowded.lon,
-           "label": label, "marked": marked}
-    _drop_database(admin_url, name)
+    with browser.demo_copy(admin_url, "calmap_moved") as (url, entry):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            crowded = browser.districts(conn, CITY)[0]
+            browser.add_resources(conn, entry, crowded.id, MANY, 11)
+            marked = browser.add_resources(conn, entry, crowded.id, 1, 11, name="'Zasób jawny'",
+                                   description=":mark", mark=MARK)[0]
+        engine.dispose()
+        yield {"url": url, "area": crowded.id, "lat": crowded.lat, "lon": crowded.lon,
+               "label": entry.label("pl"), "marked": marked}
 
 
 @pytest.fixture(scope="module")
 def app_url(world):
-    env = {**app_env(world["url"]), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
-    with running_app(env) as url:
+    with browser.single_user_app(world["url"]) as url:
         yield url
 
 

@@ -11,8 +11,11 @@ from sqlalchemy import create_engine, func, select, text
 from mapping.db.models import Area, Category, Resource
 
 
-def calmap(url: str | None, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def calmap(url: str | None, *args: str, stdin: str = "",
+           language: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALMAP_")}
+    if language is not None:
+        env["CALMAP_LANGUAGE"] = language
     if url is not None:
         env["CALMAP_DATABASE_URL"] = url
     return subprocess.run(
@@ -58,7 +61,8 @@ def test_demo_loads_the_city_and_a_second_run_changes_nothing(fresh_db_url):
 
 
 def test_an_unreachable_server_is_one_line_and_exit_code_1():
-    result = calmap("postgresql+psycopg://nobody@127.0.0.1:9/none", "db", "upgrade")
+    result = calmap("postgresql+psycopg://nobody@127.0.0.1:9/none", "db", "upgrade",
+                    language="en")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1

@@ -24,8 +24,11 @@ except ClusterError as exc:  # pragma: no cover - depends on the machine
     pytest.skip(str(exc), allow_module_level=True)
 
 
-def calmap(data_dir: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def calmap(data_dir: Path, *args: str, timeout: float = 180,
+           language: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALMAP_")}
+    if language is not None:
+        env["CALMAP_LANGUAGE"] = language
     env["CALMAP_DATA_DIR"] = str(data_dir)
     return subprocess.run(
         [sys.executable, "-m", "mapping.cli.main", *args],
@@ -63,7 +66,7 @@ def test_db_start_creates_a_cluster_that_listens_on_a_unix_socket_only(data_dir)
 
 def test_a_second_db_start_says_it_is_already_running_and_fails(data_dir):
     assert calmap(data_dir, "db", "start").returncode == 0
-    second = calmap(data_dir, "db", "start")
+    second = calmap(data_dir, "db", "start", language="en")
     assert second.returncode == 1
     assert (
         second.stderr.strip()
@@ -108,7 +111,7 @@ def test_after_sigkill_the_next_start_recovers_committed_data(data_dir):
 def test_a_data_dir_that_cannot_be_written_gets_a_one_line_message(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    result = calmap(blocker / "calmap", "db", "start")
+    result = calmap(blocker / "calmap", "db", "start", language="en")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1

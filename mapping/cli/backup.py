@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from mapping import config
-from mapping.cli.common import fail, is_user_error
+from mapping.cli.common import fail, is_user_error, setup_message
 from mapping.errors import UserError
 from mapping.i18n import t
 
@@ -35,7 +35,7 @@ def _messages(lang: str) -> Iterator[None]:
         fail(t(exc.key, lang, **exc.params))
     except Exception as exc:
         if is_user_error(exc):
-            fail(str(exc))
+            fail(setup_message(exc, lang))
         raise
 
 

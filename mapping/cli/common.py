@@ -25,7 +25,7 @@ import typer
 from mapping import config, db
 from mapping.config import ConfigError
 from mapping.db.embedded_postgres import ClusterError
-from mapping.errors import UserError
+from mapping.errors import SetupError, UserError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -76,6 +76,40 @@ def is_user_error(exc: BaseException) -> bool:
     )
 
 
+def language() -> str:
+    """The language of the CLI's messages: CALMAP_LANGUAGE, Polish when unset or unusable."""
+    try:
+        return config.load().language
+    except ConfigError:
+        return "pl"
+
+
+def setup_message(exc: BaseException, lang: str) -> str:
+    """A set-up error (a setting, the data folder, the database server) in ``lang``.
+
+    A ``reason`` that is an exception is named as the app names it (refused
+    connection, no permission…), else by its first line; an error without a
+    message key keeps its English text.
+    """
+    from mapping.i18n import reasons, t
+
+    key = getattr(exc, "key", None)
+    if key is None:
+        found = reasons.known(exc) if isinstance(exc, ConfigError) else None
+        return t(found.key, lang, **found.params) if found is not None else str(exc)
+    params = dict(getattr(exc, "params", {}))
+    for name, value in params.items():
+        if isinstance(value, BaseException):
+            params[name] = reasons.known(value) or _first_line(value)
+    return t(key, lang, **params)
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an exception's text (a driver's message runs on with details)."""
+    orig = getattr(exc, "orig", None)
+    return (str(orig or exc).strip().splitlines() or [""])[0]
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print ``calmap: message`` on stderr and exit with ``code``."""
     typer.echo(f"calmap: {message}", err=True)
@@ -88,17 +122,15 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except Exception as exc:
+        if isinstance(exc, SetupError):
+            fail(setup_message(exc, language()))
         if is_user_error(exc):
             fail(str(exc))
         if raised_by(exc, "sqlalchemy.exc", "OperationalError"):
             # The server went away mid-command (a restart, a crash): the transaction
             # was rolled back, so nothing half-done is left; say so in one line.
-            orig = exc.orig  # type: ignore[attr-defined]
-            reason = str(orig).strip().splitlines()[0] if orig else str(exc)
-            fail(
-                f"the database connection was lost ({reason}); "
-                "its unfinished transaction was rolled back"
-            )
+            fail(setup_message(SetupError(str(exc), "setup.connection_lost",
+                                          reason=_first_line(exc)), language()))
         raise
 
 

@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mapping import config
-from mapping.cli.common import area_id, cli_actor, fail, in_transaction, ready_engine, team_id
+from mapping.cli.common import (
+    area_id,
+    cli_actor,
+    fail,
+    in_transaction,
+    ready_engine,
+    setup_message,
+    team_id,
+)
 from mapping.cli.imports import SETUP_ERRORS
 from mapping.errors import UserError
 from mapping.i18n import t
@@ -81,7 +89,7 @@ def field_template(
     except UserError as exc:
         fail(t(exc.key, lang, **exc.params))
     except SETUP_ERRORS as exc:
-        fail(str(exc))
+        fail(setup_message(exc, lang))
     categories = sum(1 for row in sheets["choices"][1:] if row[0] == "category")
     areas = sum(1 for row in sheets["choices"][1:] if row[0] == "area")
     typer.echo(t("field_capture.template_written", lang, path=out, categories=categories,
@@ -119,7 +127,7 @@ def field_import(
     except UserError as exc:
         fail(t(exc.key, lang, **exc.params))
     except SETUP_ERRORS as exc:
-        fail(str(exc))
+        fail(setup_message(exc, lang))
     try:
         with Session(engine) as session:
             transaction = session.begin()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mapping import config, db
-from mapping.cli.common import cli_actor, fail, ready_engine
+from mapping.cli.common import cli_actor, fail, ready_engine, setup_message
 from mapping.config import ConfigError
 from mapping.db.embedded_postgres import ClusterError
 from mapping.errors import UserError
@@ -80,7 +80,7 @@ def import_areas(
     except UserError as exc:
         fail(_text(exc, lang))
     except SETUP_ERRORS as exc:
-        fail(str(exc))
+        fail(setup_message(exc, lang))
     try:
         with Session(engine) as session:
             transaction = session.begin()
@@ -163,7 +163,7 @@ def import_points(
     except UserError as exc:
         fail(_text(exc, lang))
     except SETUP_ERRORS as exc:
-        fail(str(exc))
+        fail(setup_message(exc, lang))
     for note in points.notes:
         typer.echo(f"  note: {note_text(note, lang)}")
     try:

@@ -23,6 +23,7 @@ from mapping.cli.actions import actions_app
 from mapping.cli.addressing import addressing_app
 from mapping.cli.backup import backup_command, restore_command
 from mapping.cli.common import fail, in_transaction, ready_engine, user_errors
+from mapping.cli.common import language as cli_language
 from mapping.cli.export import export_app
 from mapping.cli.field import field_app
 from mapping.cli.gaps import gaps, import_streets
@@ -32,6 +33,7 @@ from mapping.cli.population import import_population
 from mapping.cli.share import share_app
 from mapping.cli.snapshot import snapshot_app
 from mapping.cli.survey import app as survey_app
+from mapping.i18n import t
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -79,7 +81,7 @@ def db_start() -> None:
     with user_errors():
         cfg = _config()
         if not cfg.embedded:
-            fail("CALMAP_DATABASE_URL is set: the shared server is not managed by calmap")
+            fail(t("setup.not_embedded", cli_language()))
         config.ensure_writable_data_dir(cfg)
         db.cluster_for(cfg).start()
         typer.echo(f"started: {db.owner_url(cfg)}")
@@ -91,7 +93,7 @@ def db_stop() -> None:
     with user_errors():
         cfg = _config()
         if not cfg.embedded:
-            fail("CALMAP_DATABASE_URL is set: the shared server is not managed by calmap")
+            fail(t("setup.not_embedded", cli_language()))
         if db.cluster_for(cfg).stop():
             typer.echo("stopped")
         else:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from mapping import config as config_module
 from mapping.db.embedded_postgres import Cluster
+from mapping.errors import SetupError
 
 # SQLAlchemy is imported by the functions that use it: `calmap db url`, `db status`
 # and the other commands that only need to know which database is in use never
@@ -42,7 +43,7 @@ _token_provider: Callable[[], str | None] | None = None
 _owner_engines: dict[str, bool] = {}
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(SetupError, RuntimeError):
     """The database cannot be reached or is not usable; the message says what to do."""
 
 
@@ -79,7 +80,8 @@ def session_key(config: config_module.Config) -> bytes:
     if not has_owner(config):
         raise DatabaseError(
             "CALMAP_SESSION_KEY: not set; expected the key `calmap db session-key` prints "
-            "(or CALMAP_OWNER_DATABASE_URL)"
+            "(or CALMAP_OWNER_DATABASE_URL)",
+            "setup.no_session_key",
         )
     # A short-lived engine: the app keeps no owner's connection open.
     owner = make_engine(owner_url(config))
@@ -181,12 +183,14 @@ def check_connection(engine: Engine) -> None:
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseError(
-            f"CALMAP_DATABASE_URL: cannot connect to {engine.url.render_as_string()} ({reason})"
+            f"CALMAP_DATABASE_URL: cannot connect to {engine.url.render_as_string()} ({reason})",
+            "setup.cannot_connect", url=engine.url.render_as_string(), reason=exc,
         ) from exc
     if not has_postgis:
         raise DatabaseError(
             "the database server has no PostGIS extension: install it on the server, "
-            "e.g. 'apt-get install postgresql-15-postgis-3'"
+            "e.g. 'apt-get install postgresql-15-postgis-3'",
+            "setup.no_postgis",
         )
 
 

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from mapping.errors import SetupError
+
 SUPERUSER = "calmap"
 # The app's login role: no superuser, no RLS bypass, owns nothing; the 0006
 # migration makes it a member of calmap_app and of nothing else.
@@ -28,7 +30,7 @@ DATABASE = "calmap"
 POSTGRES_PACKAGE = "postgresql"
 
 
-class ClusterError(RuntimeError):
+class ClusterError(SetupError, RuntimeError):
     """The embedded database cannot be created, started or stopped; the message says why."""
 
 
@@ -65,7 +67,8 @@ def find_binaries() -> Binaries:
     raise ClusterError(
         "PostgreSQL server not found: install it with "
         f"'apt-get install {POSTGRES_PACKAGE} postgresql-15-postgis-3' "
-        "(or put pg_ctl and initdb on PATH)"
+        "(or put pg_ctl and initdb on PATH)",
+        "setup.no_postgres", package=POSTGRES_PACKAGE,
     )
 
 
@@ -79,7 +82,8 @@ def check_postgis(binaries: Binaries) -> None:
     if not any(Path(d, "postgis.control").exists() for d in sharedirs):
         raise ClusterError(
             f"PostGIS not found for PostgreSQL {binaries.major}: install it with "
-            f"'apt-get install postgresql-{binaries.major}-postgis-3'"
+            f"'apt-get install postgresql-{binaries.major}-postgis-3'",
+            "setup.no_postgis_package", major=binaries.major,
         )
 
 
@@ -113,7 +117,8 @@ class Cluster:
         except KeyError as exc:
             raise ClusterError(
                 "running as root needs the 'postgres' system user to run the database: "
-                f"install it with 'apt-get install {POSTGRES_PACKAGE}'"
+                f"install it with 'apt-get install {POSTGRES_PACKAGE}'",
+                "setup.root_postgres", package=POSTGRES_PACKAGE,
             ) from exc
 
     def _run(self, args: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -152,12 +157,14 @@ class Cluster:
         except OSError as exc:
             raise ClusterError(
                 f"CALMAP_DATA_DIR: cannot create the database under {self.data_dir} "
-                f"({exc.strerror}); expected a writable directory"
+                f"({exc.strerror}); expected a writable directory",
+                "setup.data_dir_create", path=str(self.data_dir), reason=exc,
             ) from exc
         if user is not None and not _can_traverse(self.data_dir, user):
             raise ClusterError(
                 f"CALMAP_DATA_DIR: the 'postgres' system user cannot reach {self.data_dir}; "
-                "expected a directory outside /root, e.g. /var/lib/calmap"
+                "expected a directory outside /root, e.g. /var/lib/calmap",
+                "setup.data_dir_root", path=str(self.data_dir),
             )
 
     # --- lifecycle -------------------------------------------------------------
@@ -216,7 +223,10 @@ class Cluster:
             if self.status():
                 if already_running_ok:
                     return
-                raise ClusterError(f"the embedded database is already running ({self.socket_dir})")
+                raise ClusterError(
+                    f"the embedded database is already running ({self.socket_dir})",
+                    "setup.already_running", path=str(self.socket_dir),
+                )
             self._prepare_dirs()
             options = (
                 "-c listen_addresses='' "
@@ -252,7 +262,9 @@ class Cluster:
                     continue
                 raise ClusterError(
                     f"the embedded database did not start: {_last_line(self._log_tail())} "
-                    f"(log: {self.logfile})"
+                    f"(log: {self.logfile})",
+                    "setup.not_started", detail=_last_line(self._log_tail()),
+                    log=str(self.logfile),
                 )
             self._ensure_database()
 
@@ -321,7 +333,8 @@ class Cluster:
         except OSError as exc:
             raise ClusterError(
                 f"CALMAP_DATA_DIR: cannot write to {self.data_dir} ({exc.strerror}); "
-                "expected a writable directory"
+                "expected a writable directory",
+                "setup.data_dir_write", path=str(self.data_dir), reason=exc,
             ) from exc
         with handle:
             fcntl.flock(handle, fcntl.LOCK_EX)

@@ -118,6 +118,21 @@ def _known(exc: BaseException) -> Text | None:
     return None
 
 
+def known(exc: BaseException) -> Text | None:
+    """Why ``exc`` happened when it is a case we can name (nothing logged), else None.
+
+    >>> known(OSError(13, "Permission denied"))
+    Text(key='reason.permission', params={})
+    >>> known(KeyError("x")) is None
+    True
+    """
+    for link in _chain(exc):
+        found = _known(link)
+        if found is not None:
+            return found
+    return None
+
+
 def of(exc: BaseException, fallback: str = "reason.unexpected") -> Text:
     """Why ``exc`` happened, as a message for the user; the technical text goes to the log.
 

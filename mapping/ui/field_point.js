@@ -36,8 +36,11 @@ function markTapped(frame) {
 function tappedText(data) {
   if (!G.tapped) return "";
   const [lon, lat] = G.tapped;
-  const fmt = (v) => v.toFixed(5).replace(".", data.lang === "en" ? "." : ",");
-  return say(data, "tapped_offline").replace("{point}", `${fmt(lat)} ${fmt(lon)}`);
+  // As the editor shows a point online (positions.format_point): Polish writes decimal
+  // commas and a semicolon between the numbers, English dots and a comma.
+  const en = data.lang === "en";
+  const fmt = (v) => (en ? v.toFixed(6) : v.toFixed(6).replace(".", ","));
+  return say(data, "tapped_offline").replace("{point}", `${fmt(lat)}${en ? ", " : "; "}${fmt(lon)}`);
 }
 
 

@@ -72,13 +72,21 @@ def typed_point(text: str) -> LonLat:
     return LonLat(lon, lat)
 
 
-def format_point(point: tuple[float, float]) -> str:
-    """A (lon, lat) position as the coordinates box shows it: ``lat, lon``, six decimals (~10 cm).
+def format_point(point: tuple[float, float], lang: str = "en") -> str:
+    """A (lon, lat) position as people of ``lang`` read it: latitude first, six decimals (~10 cm).
+
+    Polish writes decimal commas, so a semicolon separates the two numbers;
+    English writes dots and a comma. ``parse_coordinates`` reads both back, and
+    the offline panel (field_point.js, ``tappedText``) writes the same.
 
     >>> format_point(LonLat(18.615, 54.4075))
     '54.407500, 18.615000'
+    >>> format_point(LonLat(18.615, 54.4075), "pl")
+    '54,407500; 18,615000'
     """
     lon, lat = point
+    if lang == "pl":
+        return f"{lat:.6f}; {lon:.6f}".replace(".", ",")
     return f"{lat:.6f}, {lon:.6f}"
 
 
