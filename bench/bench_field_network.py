@@ -35,7 +35,9 @@ received per visit come from CDP: ``Network.loadingFinished``
 ``encodedDataLength`` (what came over the wire, headers included) by resource
 type, pin files (``/cache/pins/``) apart, and websocket frames
 (``Network.webSocketFrameReceived``, the payload after permessage-deflate
-is undone: an upper bound of the wire). Reported: medians per variant, the
+is undone: an upper bound of the wire; an estimate of the wire apart, deflated
+again as the server does). ``--before DIR`` runs another checkout (main) the
+same way, interleaved, reported as ``<variant>@before``. Reported: medians per variant, the
 ratio to full speed, the verdict against the targets (first ≤ 15 s, return
 ≤ 3 s, save ≤ 2 s, at 400k), and the ten largest responses of a first visit.
 """
@@ -43,6 +45,7 @@ ratio to full speed, the verdict against the targets (first ≤ 15 s, return
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import functools
 import gzip
@@ -52,6 +55,7 @@ import sys
 import tempfile
 import time
 import uuid
+import zlib
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -123,6 +127,9 @@ class Wire:
         self.bytes: dict[str, int] = defaultdict(int)
         self.responses: list[tuple[int, str, str]] = []
         self.at_usable: tuple[dict[str, int], list[tuple[int, str, str]]] = ({}, [])
+        self.ws_wire = 0
+        self.ws_wire_at_usable = 0
+        self._deflate = zlib.compressobj(6, zlib.DEFLATED, -12, 5)
         cdp.on("Network.responseReceived", self._response)
         cdp.on("Network.requestServedFromCache", lambda e: self.cached.add(e["requestId"]))
         cdp.on("Network.loadingFinished", self._finished)
@@ -148,7 +155,16 @@ class Wire:
         self.responses.append((size, kind, self.urls.get(rid, "?")))
 
     def _frame(self, event: dict) -> None:
-        self.bytes["websocket"] += len(event["response"].get("payloadData", ""))
+        response = event["response"]
+        data = response.get("payloadData", "")
+        raw = base64.b64decode(data) if response.get("opcode") == 2 else data.encode()
+        self.bytes["websocket"] += len(raw)
+        # What the wire carried: the server's permessage-deflate (uvicorn's websockets:
+        # 12-bit window, memLevel 5, context kept between messages), redone here on the
+        # payload CDP shows decompressed. Reported apart, never added to the totals.
+        packed = self._deflate.compress(raw) + self._deflate.flush(zlib.Z_SYNC_FLUSH)
+        # The 00 00 ff ff tail is dropped on the wire; a frame header of ~4 bytes is added.
+        self.ws_wire += len(packed)
 
     def total(self) -> int:
         """Every byte counted so far."""
@@ -202,6 +218,7 @@ def visit(context: Any, url: str, throttled: bool, cache_disabled: bool,
     seconds, frame = wait_usable(tab, t0, limit_s)
     # What the page had received by then: later bytes belong to what the tab does next.
     wire.at_usable = (dict(wire.bytes), list(wire.responses))
+    wire.ws_wire_at_usable = wire.ws_wire
     return seconds, wire, tab, frame
 
 
@@ -277,17 +294,21 @@ def run_variant(browser: Any, url: str, variant: str, limit_s: float,
         nocache = variant.startswith("400k-nocache")
         return_s, again, tab, frame = visit(context, url, throttled, nocache, limit_s)
         time.sleep(1.0)
-        before_save = again.total()
+        before_save, before_wire = again.total(), again.ws_wire
         save_s = save_pin(tab, frame, limit_s)
         # Everything the tab received from the tap to the "saved" message, over the websocket
         # mostly: the tap's run, the category's, the name's and the save's.
         save_kb = (again.total() - before_save) / 1e3
+        save_ws_wire_kb = (again.ws_wire - before_wire) / 1e3
         if shots is not None:
             tab.screenshot(path=str(shots / f"{variant}-saved.png"))
         first_bytes, first_responses = first.at_usable
         return_bytes, return_responses = again.at_usable
         static, gzipped = gzip_estimate(first_responses)
         return {"first_s": first_s, "return_s": return_s, "save_s": save_s, "save_kb": save_kb,
+                "save_ws_wire_kb": save_ws_wire_kb,
+                "first_ws_wire_kb": first.ws_wire_at_usable / 1e3,
+                "return_ws_wire_kb": again.ws_wire_at_usable / 1e3,
                 "first_bytes": first_bytes, "return_bytes": return_bytes,
                 "first_kb": sum(first_bytes.values()) / 1e3,
                 "return_kb": sum(return_bytes.values()) / 1e3,
@@ -303,7 +324,8 @@ def report(results: dict[str, list[dict[str, Any]]], area: str, pins: int, reps:
     """Medians per variant, ratios to full speed, bytes by kind, verdicts, largest responses."""
     med = {v: {k: statistics.median(r[k] for r in rs) for k in
                ("first_s", "return_s", "save_s", "save_kb", "first_kb", "return_kb",
-                "return_cached", "static_kb", "static_gzip_kb")}
+                "return_cached", "static_kb", "static_gzip_kb", "first_ws_wire_kb",
+                "return_ws_wire_kb", "save_ws_wire_kb")}
            for v, rs in results.items() if rs}
     print(f"\nthe editor of {area} ({pins} pins), tablet 820×1180, medians of {reps} runs")
     print(f"{'':<22}" + "".join(f"{v:>17}" for v in med))
@@ -312,7 +334,10 @@ def report(results: dict[str, list[dict[str, Any]]], area: str, pins: int, reps:
                        ("first_kb", "first visit kB"),
                        ("return_kb", "return visit kB"), ("return_cached", "return from cache"),
                        ("static_kb", "first: /static/ kB"),
-                       ("static_gzip_kb", "  same gzipped kB")):
+                       ("static_gzip_kb", "  same gzipped kB"),
+                       ("first_ws_wire_kb", "first: ws deflated kB"),
+                       ("return_ws_wire_kb", "return: ws defl. kB"),
+                       ("save_ws_wire_kb", "save: ws defl. kB")):
         print(f"{label:<22}" + "".join(f"{m[key]:>17.2f}" for m in med.values()))
     for v in med:
         full = "full" + v.partition("@")[1] + v.partition("@")[2]
