@@ -35,7 +35,9 @@ received per visit come from CDP: ``Network.loadingFinished``
 ``encodedDataLength`` (what came over the wire, headers included) by resource
 type, pin files (``/cache/pins/``) apart, and websocket frames
 (``Network.webSocketFrameReceived``, the payload after permessage-deflate
-is undone: an upper bound of the wire). Reported: medians per variant, the
+is undone: an upper bound of the wire; an estimate of the wire apart, deflated
+again as the server does). ``--before DIR`` runs another checkout (main) the
+same way, interleaved, reported as ``<variant>@before``. Reported: medians per variant, the
 ratio to full speed, the verdict against the targets (first ≤ 15 s, return
 ≤ 3 s, save ≤ 2 s, at 400k), and the ten largest responses of a first visit.
 """
@@ -43,6 +45,8 @@ ratio to full speed, the verdict against the targets (first ≤ 15 s, return
 from __future__ import annotations
 
 import argparse
+import base64
+import contextlib
 import functools
 import gzip
 import shutil
@@ -51,6 +55,7 @@ import sys
 import tempfile
 import time
 import uuid
+import zlib
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -122,6 +127,9 @@ class Wire:
         self.bytes: dict[str, int] = defaultdict(int)
         self.responses: list[tuple[int, str, str]] = []
         self.at_usable: tuple[dict[str, int], list[tuple[int, str, str]]] = ({}, [])
+        self.ws_wire = 0
+        self.ws_wire_at_usable = 0
+        self._deflate = zlib.compressobj(6, zlib.DEFLATED, -12, 5)
         cdp.on("Network.responseReceived", self._response)
         cdp.on("Network.requestServedFromCache", lambda e: self.cached.add(e["requestId"]))
         cdp.on("Network.loadingFinished", self._finished)
@@ -147,7 +155,16 @@ class Wire:
         self.responses.append((size, kind, self.urls.get(rid, "?")))
 
     def _frame(self, event: dict) -> None:
-        self.bytes["websocket"] += len(event["response"].get("payloadData", ""))
+        response = event["response"]
+        data = response.get("payloadData", "")
+        raw = base64.b64decode(data) if response.get("opcode") == 2 else data.encode()
+        self.bytes["websocket"] += len(raw)
+        # What the wire carried: the server's permessage-deflate (uvicorn's websockets:
+        # 12-bit window, memLevel 5, context kept between messages), redone here on the
+        # payload CDP shows decompressed. Reported apart, never added to the totals.
+        packed = self._deflate.compress(raw) + self._deflate.flush(zlib.Z_SYNC_FLUSH)
+        # The 00 00 ff ff tail is dropped on the wire; a frame header of ~4 bytes is added.
+        self.ws_wire += len(packed)
 
     def total(self) -> int:
         """Every byte counted so far."""
@@ -201,6 +218,7 @@ def visit(context: Any, url: str, throttled: bool, cache_disabled: bool,
     seconds, frame = wait_usable(tab, t0, limit_s)
     # What the page had received by then: later bytes belong to what the tab does next.
     wire.at_usable = (dict(wire.bytes), list(wire.responses))
+    wire.ws_wire_at_usable = wire.ws_wire
     return seconds, wire, tab, frame
 
 
@@ -273,16 +291,24 @@ def run_variant(browser: Any, url: str, variant: str, limit_s: float,
             first_tab.screenshot(path=str(shots / f"{variant}-first-usable.png"))
         time.sleep(2.0)  # let late requests (fonts, images) reach the cache before leaving
         first_tab.close()
-        return_s, again, tab, frame = visit(context, url, throttled, variant == "400k-nocache",
-                                            limit_s)
+        nocache = variant.startswith("400k-nocache")
+        return_s, again, tab, frame = visit(context, url, throttled, nocache, limit_s)
         time.sleep(1.0)
+        before_save, before_wire = again.total(), again.ws_wire
         save_s = save_pin(tab, frame, limit_s)
+        # Everything the tab received from the tap to the "saved" message, over the websocket
+        # mostly: the tap's run, the category's, the name's and the save's.
+        save_kb = (again.total() - before_save) / 1e3
+        save_ws_wire_kb = (again.ws_wire - before_wire) / 1e3
         if shots is not None:
             tab.screenshot(path=str(shots / f"{variant}-saved.png"))
         first_bytes, first_responses = first.at_usable
         return_bytes, return_responses = again.at_usable
         static, gzipped = gzip_estimate(first_responses)
-        return {"first_s": first_s, "return_s": return_s, "save_s": save_s,
+        return {"first_s": first_s, "return_s": return_s, "save_s": save_s, "save_kb": save_kb,
+                "save_ws_wire_kb": save_ws_wire_kb,
+                "first_ws_wire_kb": first.ws_wire_at_usable / 1e3,
+                "return_ws_wire_kb": again.ws_wire_at_usable / 1e3,
                 "first_bytes": first_bytes, "return_bytes": return_bytes,
                 "first_kb": sum(first_bytes.values()) / 1e3,
                 "return_kb": sum(return_bytes.values()) / 1e3,
@@ -297,24 +323,35 @@ def run_variant(browser: Any, url: str, variant: str, limit_s: float,
 def report(results: dict[str, list[dict[str, Any]]], area: str, pins: int, reps: int) -> None:
     """Medians per variant, ratios to full speed, bytes by kind, verdicts, largest responses."""
     med = {v: {k: statistics.median(r[k] for r in rs) for k in
-               ("first_s", "return_s", "save_s", "first_kb", "return_kb", "return_cached",
-                "static_kb", "static_gzip_kb")}
+               ("first_s", "return_s", "save_s", "save_kb", "first_kb", "return_kb",
+                "return_cached", "static_kb", "static_gzip_kb", "first_ws_wire_kb",
+                "return_ws_wire_kb", "save_ws_wire_kb")}
            for v, rs in results.items() if rs}
     print(f"\nthe editor of {area} ({pins} pins), tablet 820×1180, medians of {reps} runs")
-    print(f"{'':<22}" + "".join(f"{v:>15}" for v in med))
+    print(f"{'':<22}" + "".join(f"{v:>17}" for v in med))
     for key, label in (("first_s", "first visit s"), ("return_s", "return visit s"),
-                       ("save_s", "save round trip s"), ("first_kb", "first visit kB"),
+                       ("save_s", "save round trip s"), ("save_kb", "tap→saved kB"),
+                       ("first_kb", "first visit kB"),
                        ("return_kb", "return visit kB"), ("return_cached", "return from cache"),
                        ("static_kb", "first: /static/ kB"),
-                       ("static_gzip_kb", "  same gzipped kB")):
-        print(f"{label:<22}" + "".join(f"{m[key]:>15.2f}" for m in med.values()))
-    if "full" in med:
-        for v in med:
-            if v != "full":
-                ratios = ", ".join(f"{k} {med[v][k] / med['full'][k]:.1f}×"
-                                   for k in ("first_s", "return_s", "save_s")
-                                   if med["full"][k])
-                print(f"{v} / full: {ratios}")
+                       ("static_gzip_kb", "  same gzipped kB"),
+                       ("first_ws_wire_kb", "first: ws deflated kB"),
+                       ("return_ws_wire_kb", "return: ws defl. kB"),
+                       ("save_ws_wire_kb", "save: ws defl. kB")):
+        print(f"{label:<22}" + "".join(f"{m[key]:>17.2f}" for m in med.values()))
+    for v in med:
+        full = "full" + v.partition("@")[1] + v.partition("@")[2]
+        if v != full and full in med:
+            ratios = ", ".join(f"{k} {med[v][k] / med[full][k]:.1f}×"
+                               for k in ("first_s", "return_s", "save_s") if med[full][k])
+            print(f"{v} / {full}: {ratios}")
+    for v in med:
+        if v.endswith("@before") and v.removesuffix("@before") in med:
+            now = med[v.removesuffix("@before")]
+            ratios = ", ".join(f"{k} {now[k] / med[v][k]:.2f}×"
+                               for k in ("first_s", "return_s", "save_s", "save_kb", "first_kb",
+                                         "return_kb") if med[v][k])
+            print(f"{v.removesuffix('@before')} after / before: {ratios}")
     for v, rs in results.items():
         for visit_key in ("first_bytes", "return_bytes"):
             kinds = sorted({k for r in rs for k in r[visit_key]})
@@ -350,6 +387,9 @@ def main() -> int:
                         help=f"run only these variants (default: {' '.join(DEFAULT_VARIANTS)})")
     parser.add_argument("--shots", type=Path,
                         help="save pictures of the first repetition's pages in this folder")
+    parser.add_argument("--before", type=Path,
+                        help="another checkout (e.g. /work/main) run the same way, interleaved: "
+                             "its variants are reported as <variant>@before")
     parser.add_argument("--limit", type=float, default=300.0,
                         help="give a step up after this many seconds (default 300)")
     args = parser.parse_args()
@@ -370,26 +410,37 @@ def main() -> int:
         print(f"setup: demo city, {area} ({pins} pins) in {time.perf_counter() - started:.1f} s",
               flush=True)
         env = {**app_env(cluster.url()), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
-        results: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
-        with map_live.running_app(env, root=PROJECT_ROOT) as base, \
-                map_live.running_app(env, root=PROJECT_ROOT, script=COMPRESSED_ENTRY) as gz_base, \
-                sync_playwright() as playwright:
+        results: dict[str, list[dict[str, Any]]] = {}
+        with contextlib.ExitStack() as stack:
+            roots = {"": PROJECT_ROOT}
+            if args.before is not None:
+                roots["@before"] = args.before.resolve()
+            bases: dict[str, str] = {}
+            for tag, root in roots.items():
+                bases[tag] = stack.enter_context(map_live.running_app(env, root=root))
+                if any(v.endswith("-gzip") for v in variants):
+                    bases[tag + "gzip"] = stack.enter_context(
+                        map_live.running_app(env, root=root, script=COMPRESSED_ENTRY))
+            playwright = stack.enter_context(sync_playwright())
             path = f"/editor?city={quote(CITY)}&area={area_id}"
-            urls = {v: (gz_base if v.endswith("-gzip") else base) + path for v in variants}
+            urls = {v + tag: bases[tag + ("gzip" if v.endswith("-gzip") else "")] + path
+                    for v in variants for tag in roots}
+            results = {name: [] for name in urls}
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 for rep in range(args.reps):
-                    for variant in variants:
+                    for name, url in urls.items():
                         shots = args.shots if rep == 0 else None
                         if shots is not None:
                             shots.mkdir(parents=True, exist_ok=True)
-                        figures = run_variant(browser, urls[variant], variant, args.limit, shots)
-                        results[variant].append(figures)
-                        print(f"  {variant} run {rep + 1}: first {figures['first_s']:.2f} s "
+                        figures = run_variant(browser, url, name, args.limit, shots)
+                        results[name].append(figures)
+                        print(f"  {name} run {rep + 1}: first {figures['first_s']:.2f} s "
                               f"{figures['first_kb']:.0f} kB, return {figures['return_s']:.2f} s "
                               f"{figures['return_kb']:.0f} kB "
                               f"({figures['return_cached']} from cache), "
-                              f"save {figures['save_s']:.2f} s", flush=True)
+                              f"save {figures['save_s']:.2f} s "
+                              f"{figures['save_kb']:.1f} kB", flush=True)
             finally:
                 browser.close()
         report(results, area, pins, args.reps)

@@ -26,14 +26,16 @@ def free_port() -> int:
 @contextmanager
 def running_app(
     env: dict[str, str] | None = None, timeout: float = 90.0, port: int | None = None,
-    script: str = "streamlit_app.py",
+    script: str | None = None,
 ) -> Iterator[str]:
     """Run streamlit_app.py until the block ends; yield its base URL. Always stops it.
 
     ``port`` (default: a free one) lets a test stop the app and start it again
     where an open page expects it; ``script`` runs another entry point
-    (``serve_compressed.py``).
+    (``serve_compressed.py``); without it, ``$TEST_APP_ENTRY`` or streamlit_app.py, so
+    the browser tests can be run against another entry point as a whole.
     """
+    script = script or os.environ.get("TEST_APP_ENTRY") or "streamlit_app.py"
     port = port or free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CALMAP_")}
     environment.update(env or {})

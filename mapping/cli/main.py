@@ -194,8 +194,16 @@ def demo_command() -> None:
 def serve(
     port: Annotated[int, typer.Option(help="HTTP port")] = 8501,
     address: Annotated[str, typer.Option(help="Address to listen on")] = "localhost",
+    plain: Annotated[bool, typer.Option(
+        "--plain", help="Serve streamlit_app.py uncompressed (a proxy in front compresses)"
+    )] = False,
 ) -> None:
-    """Start the web app (and the embedded database when it is in use)."""
+    """Start the web app (and the embedded database when it is in use).
+
+    By default through ``serve_compressed.py``: every response gzip-compressed and
+    versioned files cached for a year, which halves a tablet's first visit on poor
+    mobile data (issue 18; ``bench/bench_field_network.py``).
+    """
     from mapping.db import schema
     from mapping.maps import assets
 
@@ -215,7 +223,7 @@ def serve(
         "-m",
         "streamlit",
         "run",
-        str(PROJECT_ROOT / "streamlit_app.py"),
+        str(PROJECT_ROOT / ("streamlit_app.py" if plain else "serve_compressed.py")),
         "--server.port",
         str(port),
         "--server.address",

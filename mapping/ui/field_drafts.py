@@ -20,25 +20,36 @@ import functools
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from mapping.catalog import Entry
 from mapping.i18n import t
+from mapping.maps import assets
 from mapping.services import pins
 from mapping.services.layers import NEED_STATUSES, VISIBILITIES
-from mapping.ui import editor_state, state
+from mapping.ui import cached_reads, editor_state, field_script, state
 from mapping.ui.pin_forms import PRIORITY_KEYS, Choices, empty_values, field_label
 
-# One module for the browser: the safety net, then the offline point and the offline
-# forms of the other layers (they use G, say, button and drawPanel from the first).
-_JS = "\n".join(
-    Path(__file__).with_name(name).read_text(encoding="utf-8")
-    for name in ("field_sync.js", "field_point.js", "field_layers.js")
-)
-_COMPONENT = st.components.v2.component("calmap_field_sync", js=_JS)
+# The browser's module is served as a static, digest-named file (field_script), so the
+# element each run sends carries a loader of a few hundred bytes, not 58 kB of script.
+_COMPONENT_NAME = "calmap_field_sync"
+
+
+@functools.cache
+def _component() -> Any:
+    """The component, registered once per process: its loader, or inline when unwritable."""
+    base = str(st.get_option("server.baseUrlPath") or "")
+    try:
+        field_script.install(cached_reads.STATIC_DIR)
+    except OSError:
+        # A read-only static folder: the page still works, the script travels inline.
+        return st.components.v2.component(_COMPONENT_NAME, js=field_script.script())
+    loader = field_script.loader(assets.static_prefix(base))
+    return st.components.v2.component(_COMPONENT_NAME, js=loader)
+
+
 # The browser's texts: every visible string is a message key.
 _TEXTS = (
     "offline", "pending", "state_pending", "state_sending", "state_conflict", "state_error",
@@ -270,7 +281,7 @@ def mount(
         "text": {name: t(f"fieldsync.{name}", lang) for name in _TEXTS},
         "point_notes": [_opening(key, lang) for key in _POINT_NOTES],
     }
-    return _COMPONENT(
+    return _component()(
         key=state.EDITOR_FIELD_SYNC, data=data,
         on_send_change=lambda: None, on_restore_change=lambda: None,
     )
