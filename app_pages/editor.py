@@ -53,9 +53,10 @@ actor = page.require_editor()
 
 st.html(TOUCH_CSS)
 st.title(md_t("editor.heading", lang, place=sidebar.current_place(url, lang)), anchor=False)
-# Drafts, the outbox and the connection banner: drawn here, filled at the end of the run.
-field_sync_slot = st.container()
 FORMS: list[dict[str, Any]] = []  # the pin form on screen, described for the browser
+# The whole page's run read the view just now; a rerun of map_and_forms alone finds
+# this dict as the last whole run left it (emptied) and reads the view again.
+THIS_RUN: dict[str, bool] = {"view_read": True}
 area_id = state.area_id()
 editor_state.init(area_id)
 found_view = (
@@ -65,15 +66,13 @@ found_view = (
 )
 if found_view is None:
     st.info(t("editor.choose_area", lang))
-    with field_sync_slot:
-        outbox.field_sync(url, actor, lang, None, None)
+    outbox.field_sync(url, actor, lang, None, None)
     st.stop()
 # Declared, not narrowed: the functions below read this module variable.
 view: editor_view.EditorView = found_view
 if not view.may_edit:
     st.warning(t("editor.not_your_area", lang))
 
-editor_state.take_map_events(url, actor, view)
 index = pin_forms.Choices(view.catalogue).index()
 choices = pin_forms.Choices(view.catalogue, view.partners, view.names("resource"))
 
@@ -379,73 +378,96 @@ def history_panel(ref: Any) -> None:
 
 # --- the page ------------------------------------------------------------------------------
 
-ref = editor_state.open_ref()
-# A tap shows its mark at once in the browser; this run's marks then confirm it.
-marks = editor_marks(
-    editor_state.marked_point(), editor_state.open_position(), area_id=view.area_id,
-    handled=editor_state.handled_tap(), taps=view.may_edit,
-)
-fix_point, fix_metres = editor_state.marked_point(), editor_state.accuracy()
-if fix_point is not None and fix_metres is not None:
-    accuracy_ring(marks, fix_point, fix_metres)
-leaflet = cached_reads.leaflet_links()
-# Mounted once: a tap changes only the marks, another area only the content.
-store = cached_reads.pin_store_here()
-live_map.show(
-    lambda: for_the_field(
-        overview_map(
-            view.areas, view.map_pins(), view.catalogue, lang,
-            selected_area_id=view.area_id, tiles_url=cfg.tiles_url,
-            tiles_attribution=cfg.tiles_attribution, leaflet=leaflet,
-            clickable_areas=False, store=store,
+@st.fragment
+def map_and_forms() -> None:
+    """The map, the forms and the tables: what a tap, a tab or a table's selection reruns.
+
+    A tap on the map reruns this part only (a fragment): the sidebar, the title
+    and the page's reads stay as drawn, so the coordinates box has the point
+    sooner. Data changed since the page was drawn (a move, a retirement, a
+    restored version, an entry from the outbox) reruns the whole page, so the
+    legend, the table and the history show it.
+    """
+    if not THIS_RUN.pop("view_read", False):
+        # A rerun of this part alone: is the page's view still the data's?
+        fresh = editor_view.read_view(url, actor, state.city(), state.team_id(), view.area_id)
+        if fresh is None or fresh.key != view.key:
+            st.rerun()
+    FORMS.clear()
+    # Drafts, the outbox and the connection banner: drawn here, filled at the end of the run.
+    field_sync_slot = st.container()
+    editor_state.take_map_events(url, actor, view)
+    ref = editor_state.open_ref()
+    # A tap shows its mark at once in the browser; this run's marks then confirm it.
+    marks = editor_marks(
+        editor_state.marked_point(), editor_state.open_position(), area_id=view.area_id,
+        handled=editor_state.handled_tap(), taps=view.may_edit,
+    )
+    fix_point, fix_metres = editor_state.marked_point(), editor_state.accuracy()
+    if fix_point is not None and fix_metres is not None:
+        accuracy_ring(marks, fix_point, fix_metres)
+    leaflet = cached_reads.leaflet_links()
+    # Mounted once: a tap changes only the marks, another area only the content.
+    store = cached_reads.pin_store_here()
+    live_map.show(
+        lambda: for_the_field(
+            overview_map(
+                view.areas, view.map_pins(), view.catalogue, lang,
+                selected_area_id=view.area_id, tiles_url=cfg.tiles_url,
+                tiles_attribution=cfg.tiles_attribution, leaflet=leaflet,
+                clickable_areas=False, store=store,
+            ),
+            lang, locate=True,
         ),
-        lang, locate=True,
-    ),
-    # Built once per data version, rights and language: a tap builds nothing.
-    cache_key=(
-        "editor", view.key, lang, cfg.tiles_url, cfg.tiles_attribution, leaflet,
-        store.url_prefix,
-    ),
-    key=editor_state.map_key(), height=MAP_HEIGHT, leaflet=leaflet,
-    # A tap on the map and a tap on a pin: nothing else, so panning never reruns the page.
-    returned_objects=["last_clicked", "last_object_clicked"],
-    marks=marks,
-    # A GPS fix is brought into view (st_folium pans when this changes).
-    center=editor_state.map_center(),
-)
-st.caption(t("editor.map_hint", lang))
+        # Built once per data version, rights and language: a tap builds nothing.
+        cache_key=(
+            "editor", view.key, lang, cfg.tiles_url, cfg.tiles_attribution, leaflet,
+            store.url_prefix,
+        ),
+        key=editor_state.map_key(), height=MAP_HEIGHT, leaflet=leaflet,
+        # A tap on the map and a tap on a pin: nothing else, so panning never reruns the page.
+        returned_objects=["last_clicked", "last_object_clicked"],
+        marks=marks,
+        # A GPS fix is brought into view (st_folium pans when this changes).
+        center=editor_state.map_center(),
+    )
+    st.caption(t("editor.map_hint", lang))
 
-message = editor_state.pop_flash()
-if message is not None:
-    show_problem(message)
+    message = editor_state.pop_flash()
+    if message is not None:
+        show_problem(message)
 
-labels = [t("editor.tab_entry", lang), t("editor.tab_table", lang), t("editor.tab_history", lang)]
-tab_key = f"{state.EDITOR_TAB}.{lang}"
-editor_state.show_open_pin(tab_key, labels[0])
-layer = st.radio(
-    t("editor.layer", lang), list(layers.LAYERS), key=state.EDITOR_LAYER,
-    format_func=lambda name: t(f"layer.{name}", lang), horizontal=True,
-)
-entry_tab, table_tab, history_tab = st.tabs(labels, key=tab_key, on_change="rerun")
-with entry_tab:
-    if not view.may_edit:
-        st.info(t("editor.not_your_area", lang))
-    elif ref is None:
-        new_pin_panel(layer)
+    labels = [t("editor.tab_entry", lang), t("editor.tab_table", lang),
+              t("editor.tab_history", lang)]
+    tab_key = f"{state.EDITOR_TAB}.{lang}"
+    editor_state.show_open_pin(tab_key, labels[0])
+    layer = st.radio(
+        t("editor.layer", lang), list(layers.LAYERS), key=state.EDITOR_LAYER,
+        format_func=lambda name: t(f"layer.{name}", lang), horizontal=True,
+    )
+    entry_tab, table_tab, history_tab = st.tabs(labels, key=tab_key, on_change="rerun")
+    with entry_tab:
+        if not view.may_edit:
+            st.info(t("editor.not_your_area", lang))
+        elif ref is None:
+            new_pin_panel(layer)
+        else:
+            open_pin_panel(ref)
+            if ref.layer == "need":
+                need_plan.panel(url, actor, ref.id, lang, view.may_edit, view.names("resource"),
+                                view.partners)
+    # Only the tab shown is drawn (open is None where tabs do not track it): a tap on the
+    # map with the form in view does not build and send the table of every pin again.
+    if table_tab.open is not False:
+        with table_tab:
+            table_panel(layer)
     else:
-        open_pin_panel(ref)
-        if ref.layer == "need":
-            need_plan.panel(url, actor, ref.id, lang, view.may_edit, view.names("resource"),
-                            view.partners)
-# Only the tab shown is drawn (open is None where tabs do not track it): a tap on the
-# map with the form in view does not build and send the table of every pin again.
-if table_tab.open is not False:
-    with table_tab:
-        table_panel(layer)
-else:
-    editor_state.keep_table_widgets(list(layers.LAYERS))
-if history_tab.open is not False:
-    with history_tab:
-        history_panel(ref)
-with field_sync_slot:
-    outbox.field_sync(url, actor, lang, view.area_id, FORMS[-1] if FORMS else None)
+        editor_state.keep_table_widgets(list(layers.LAYERS))
+    if history_tab.open is not False:
+        with history_tab:
+            history_panel(ref)
+    with field_sync_slot:
+        outbox.field_sync(url, actor, lang, view.area_id, FORMS[-1] if FORMS else None)
+
+
+map_and_forms()

@@ -16,7 +16,9 @@ cache) it measures, in the st_folium frame:
 - **tap**: in the editor on district A, a tap on the map until a red mark stands
   where it was tapped (*mark shown*: drawn by the browser at once, or by the
   server's rerun before), until the coordinates box shows the point (*form has
-  the point*: the server's rerun), and the bytes the tap brought.
+  the point*: the server's rerun; since the editor's map and forms are a
+  fragment, of that part alone, and the map reports the tap at once rather than
+  after streamlit-folium's 250 ms pause), and the bytes the tap brought.
 """
 
 from __future__ import annotations

@@ -165,3 +165,56 @@ def test_a_tap_shows_its_mark_before_the_server_answers_and_the_rerun_keeps_exac
         assert frame.evaluate("window.CalmapPins.tapsShown") == 1
         errors = tab.page_errors
     assert not errors
+
+
+def _messages(frames: list[bytes]) -> list:
+    """The websocket's frames as Streamlit's messages (each frame is one ForwardMsg)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    return [ForwardMsg.FromString(frame) for frame in frames]
+
+
+def test_a_tap_reruns_only_the_map_and_forms_and_the_form_has_the_point_with_one_mark(
+    app_url, world
+):
+    with offline_tab(viewport={"width": 1366, "height": 900}) as tab:
+        received: list[bytes] = []
+        tab.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(
+            p if isinstance(p, bytes) else p.encode("utf-8"))))
+        tab.goto(f"{app_url}/editor?city={quote(CITY)}&area={world['crowded']}")
+        frame = map_frame(tab, ".leaflet-marker-pane .calmap-cluster")
+        frame.wait_for_function("window.CalmapPins && window.CalmapPins.pending === 0",
+                                timeout=60_000)
+        tab.wait_for_timeout(2_000)
+        opening = _messages(received)
+        x, y = frame.evaluate(FREE_POINT_JS)
+        at = frame.evaluate(LATLNG_JS, [x, y])
+        box = tab.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+        received.clear()
+        tab.mouse.click(box["x"] + x, box["y"] + y)
+        tab.wait_for_function(
+            "(lat) => [...document.querySelectorAll('input')].some(i => i.value.startsWith(lat))",
+            arg=f"{int(at[0] * 1e4) / 1e4:.4f}", timeout=60_000,
+        )
+        tab.wait_for_timeout(1_500)  # anything the tap still brings
+        tap = _messages(received)
+        reported = frame.evaluate("window.CalmapPins.tapsReported")
+        marks = frame.evaluate(MARK_AT_JS, at)
+        errors = tab.page_errors
+    # The opening ran the whole page: the sidebar (delta path 1) was drawn.
+    opened = [m for m in opening if m.HasField("delta")]
+    assert any(m.metadata.delta_path[0] == 1 for m in opened)
+    # The tap ran the map and forms alone: every run it started was a fragment's (a whole
+    # run names none), and every element it sent lies in that one block of the main
+    # body: nothing of the sidebar (path 1), the title or the page's other parts.
+    runs = [m for m in tap if m.HasField("new_session")]
+    assert runs and all(m.metadata.run.fragment_ids for m in runs)
+    drawn = [m for m in tap if m.HasField("delta")]
+    assert drawn, "the tap sent no element"
+    blocks = {tuple(m.metadata.delta_path[:2]) for m in drawn}
+    assert len(blocks) == 1 and next(iter(blocks))[0] == 0, blocks
+    assert len(drawn) < len(opened), (len(drawn), len(opened))
+    # The map told the server itself, at once (not after streamlit-folium's pause), once.
+    assert reported == 1
+    assert marks == 1
+    assert not errors

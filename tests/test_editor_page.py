@@ -103,11 +103,16 @@ def resources(engine):
         return session.scalars(select(Resource).order_by(Resource.id)).all()
 
 
-def map_script(at):
-    component = next(
-        c for c in at.main.children.values() if c.type == "component_instance"
+def map_component(at):
+    """The map's component, wherever it sits in the page (the editor's draws it in a fragment)."""
+    return next(
+        c for c in at.main.get("component_instance")
+        if c.proto.component_name.endswith("st_folium")
     )
-    args = json.loads(component.proto.json_args)
+
+
+def map_script(at):
+    args = json.loads(map_component(at).proto.json_args)
     # The base map is the script; areas, pins and legend come as its content
     # (a feature group swapped in place, mapping/maps/live.py).
     script = args["script"] + (args.get("feature_group") or "")
@@ -248,7 +253,7 @@ def test_a_tap_on_the_map_marks_the_point_and_draws_it(monkeypatch, world_db):
     at.run()
     assert at.session_state[state.EDITOR_POINT] == (lon, lat)
     assert at.text_input(key=state.EDITOR_COORDS).value == positions.format_point((lon, lat))
-    component = next(c for c in at.main.children.values() if c.type == "component_instance")
+    component = map_component(at)
     assert "calmap-marked-point" in json.loads(component.proto.json_args)["feature_group"]
 
 

@@ -416,13 +416,45 @@
         // No outline found (not drawn yet): the server decides alone.
         return rings.length === 0 || inside(rings, at);
     }
+    /*
+     * The tap told to the server at once. streamlit-folium reports a click
+     * only after a 250 ms pause (its debounce, meant for panning); the
+     * editor's tap is worth no wait. The same value it would send (the
+     * returned objects asked for, in its order) goes now through its own
+     * ``Streamlit.setComponentValue``, and is noted as its last report, so
+     * its own call after the pause finds nothing new and sends nothing.
+     * Anything else asked for (none in the editor) is left to it.
+     */
+    var REPORTED = ["last_clicked", "last_object_clicked"];
+    function reportTap(map, at) {
+        var S = window.Streamlit, G = window.__GLOBAL_DATA__;
+        if (!S || !S.setComponentValue || !G || !Array.isArray(G.returned_objects)) { return; }
+        var wanted = G.returned_objects;
+        for (var i = 0; i < wanted.length; i++) {
+            if (REPORTED.indexOf(wanted[i]) < 0) { return; }
+        }
+        var wrap = function (p) { return p && G.wrap_longitude ? map.wrapLatLng(p) : p; };
+        G.lat_lng_clicked = at;
+        var all = {last_clicked: wrap(at), last_object_clicked: wrap(G.last_object_clicked)};
+        var value = {};
+        REPORTED.forEach(function (k) { if (wanted.indexOf(k) >= 0) { value[k] = all[k]; } });
+        if (JSON.stringify(value) === JSON.stringify(G.previous_data)) { return; }
+        G.previous_data = value;
+        S.setComponentValue(value);
+        CalmapPins.tapsReported += 1;
+    }
     function editorTaps(map, group, options) {
         map.calmapTaps = {group: group, options: options};
         if (map.calmapTapping) { return; }
         map.calmapTapping = true;
         map.on("click", function (e) {
             var now = map.calmapTaps, o = now.options;
-            if (!now.group || !map.hasLayer(now.group) || !inArea(map, o.area, e.latlng)) { return; }
+            if (!now.group || !map.hasLayer(now.group)) { return; }
+            if (!inArea(map, o.area, e.latlng)) {
+                // Told all the same: the server's answer names the nearest area.
+                reportTap(map, e.latlng);
+                return;
+            }
             var marked = null;
             now.group.eachLayer(function (l) {
                 if ((l.options.className || "").indexOf("calmap-marked-point") >= 0) { marked = l; }
@@ -433,10 +465,12 @@
                 L.circleMarker(e.latlng, o.style).addTo(now.group);
             }
             CalmapPins.tapsShown += 1;
+            reportTap(map, e.latlng);
         });
     }
 
     var CalmapPins = {threshold: 300, pending: 0, layer: layer, content: content,
-                      built: 0, reused: 0, missing: 0, editorTaps: editorTaps, tapsShown: 0};
+                      built: 0, reused: 0, missing: 0, editorTaps: editorTaps, tapsShown: 0,
+                      tapsReported: 0};
     window.CalmapPins = CalmapPins;
 })();
