@@ -389,7 +389,9 @@ def map_and_forms() -> None:
     legend, the table and the history show it.
     """
     if not THIS_RUN.pop("view_read", False):
-        # A rerun of this part alone: is the page's view still the data's?
+        # A rerun of this part alone: still signed in (the router did not ask)?
+        page.rerun_unless_signed_in()
+        # Is the page's view still the data's?
         fresh = editor_view.read_view(url, actor, state.city(), state.team_id(), view.area_id)
         if fresh is None or fresh.key != view.key:
             st.rerun()

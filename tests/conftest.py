@@ -188,7 +188,7 @@ def _artifact(name: str) -> Path:
     return folder / name
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Let a browser test that timed out waiting for the page run once more.
 
     On CI's shared cores a Streamlit rerun now and then lands between two steps
@@ -197,6 +197,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     TimeoutError is retried: a wrong value (an assertion) fails at once, and a
     retried test is listed as "rerun" in the summary.
     """
+    if not config.pluginmanager.hasplugin("rerunfailures"):
+        return  # run with -p no:rerunfailures: every test once
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=["TimeoutError"]))

@@ -8,7 +8,7 @@ new pin on the map, in its legend and in the table.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, func, select, update
+from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.orm import Session
 
 from mapping.db.models import Resource, Team
@@ -185,3 +185,53 @@ def test_an_organiser_pins_a_resource_on_a_tablet(tablet, world_app):
 
     assert tablet.blocked == []
     assert tablet.page_errors == []
+
+
+def test_taps_keep_the_sign_in_open_and_a_tap_after_it_ended_asks_to_sign_in_again(world_app):
+    """A tap reruns only the map and forms, yet keeps the session alive and notices its end."""
+    url, world, engine = world_app
+    lon, lat = world.point_a
+    with offline_tab(url, viewport={"width": 1366, "height": 800}) as tab:
+        tab.get_by_role("heading", name="Zaloguj się").wait_for(timeout=60_000)
+        tab.get_by_label("Login").fill("ewa")
+        tab.get_by_label("Hasło").fill(PASSWORD)
+        tab.get_by_role("button", name="Zaloguj").click()
+        tab.get_by_role("heading", name="Mapa zasobów i potrzeb").first.wait_for(timeout=60_000)
+        # The page writes the sign-in cookie a moment after signing in; then a link opens.
+        for _ in range(60):
+            if any(c["name"] == "calmap_session" for c in tab.context.cookies()):
+                break
+            tab.wait_for_timeout(500)
+        tab.goto(f"{url}/editor?city=Gda%C5%84sk&area={world.area_a}")
+        tab.get_by_role("heading", name="Edytor mapy: Brzeźno").wait_for(timeout=60_000)
+        frame, inner = map_frame(tab)
+        tab.wait_for_timeout(2_000)  # the view fits the district; late reruns settle
+        spot = inner.evaluate(
+            "([lat, lon]) => { const p = window.map.latLngToContainerPoint([lat, lon]);"
+            " return [p.x, p.y]; }",
+            [lat, lon],
+        )
+        box = frame.bounding_box()
+        open_sessions = "FROM app_session WHERE ended_at IS NULL"
+
+        # Nearly idle for too long: a tap keeps the worker signed in (as a whole run would).
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE app_session SET expires_at = now() + interval '1 minute' "
+                              "WHERE ended_at IS NULL"))
+        tab.mouse.click(box["x"] + spot[0], box["y"] + spot[1])
+        tab.get_by_text("Zaznaczony punkt:").wait_for(timeout=30_000)
+        with engine.connect() as conn:
+            left = conn.execute(text(
+                f"SELECT min(expires_at - now()) {open_sessions}")).scalar_one()
+        assert left.total_seconds() > 5 * 60
+
+        # Signed out on another device (or by an administrator) meanwhile: the next tap
+        # brings the sign-in page, with the reason.
+        with engine.begin() as conn:
+            assert conn.execute(text("UPDATE app_session SET ended_at = now() "
+                                     "WHERE ended_at IS NULL")).rowcount >= 1
+        tab.mouse.click(box["x"] + spot[0] + 15, box["y"] + spot[1] + 15)
+        tab.get_by_role("heading", name="Zaloguj się").wait_for(timeout=30_000)
+        tab.get_by_text("Wylogowano po okresie bezczynności").wait_for(timeout=10_000)
+        assert tab.get_by_role("heading", name="Edytor mapy: Brzeźno").count() == 0
+        assert not tab.page_errors

@@ -132,6 +132,11 @@ class Page:
         self.flash(done, **params)
         st.rerun()
 
+    def rerun_unless_signed_in(self) -> None:
+        """In a fragment's rerun: the whole page again if the sign-in is over (the router asks)."""
+        if self.actor is not None and not auth.still_signed_in(self.url, self.cfg):
+            st.rerun()
+
     def stop_unless(self, allowed: bool, key: str = "error.read_only") -> None:
         """Stop the page with the message ``key`` unless ``allowed``."""
         if not allowed:
