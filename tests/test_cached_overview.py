@@ -1,9 +1,10 @@
-"""The overview's cached read is keyed by the pin files' purge generation of its page run.
+"""The overview's and the presenter's cached reads are keyed by the pin files' purge generation.
 
 A pin made team-only empties the public pin files (a purge). A read of the
-overview begun before that purge may finish after the purge cleared the
-caches and be stored again; keyed by the generation its run began with, it
-is never served to a run begun after the purge.
+overview (or of the presenter's map, which writes pin files too) begun
+before that purge may finish after the purge cleared the caches and be
+stored again; keyed by the generation its run began with, it is never
+served to a run begun after the purge.
 """
 
 from __future__ import annotations
@@ -44,3 +45,30 @@ def test_an_overview_read_begun_before_a_purge_is_never_served_to_a_run_begun_af
     after = cached_reads.overview(fresh_db_url, None, None, area_id)
     assert "Zasób 3 <b>" not in _names(after)
     assert "Zasób 4 <b>" in _names(after)
+
+
+def test_a_presentation_read_begun_before_a_purge_is_never_served_to_a_run_begun_after_it(
+    fresh_db_url, tmp_path: Path, monkeypatch,
+):
+    area_id, _, _, _ = _world(fresh_db_url)
+    monkeypatch.setattr(cached_reads, "STATIC_DIR", tmp_path / "static")
+    store = pin_store.static_store(tmp_path / "static", "/")
+    cached_reads._presentation_of.clear()
+    for area in (area_id, None):  # one area, and the whole city
+        pin_store.begin_run(store)
+        before = cached_reads.presentation_of(fresh_db_url, "Gdańsk", None, None, area)
+        assert "Zasób 3 <b>" in _names(before)
+
+    engine = create_engine(fresh_db_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE resource SET visibility = 'team' WHERE name = :n"),
+                           {"n": "Zasób 3 <b>"})
+    engine.dispose()
+    # The purge; the reads of before stay in the cache (as if stored after the purge).
+    pin_store.forget_all(store.directory)
+
+    for area in (area_id, None):
+        pin_store.begin_run(store)
+        after = cached_reads.presentation_of(fresh_db_url, "Gdańsk", None, None, area)
+        assert "Zasób 3 <b>" not in _names(after)
+        assert "Zasób 4 <b>" in _names(after)

@@ -187,6 +187,15 @@ def partnership_choices(
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
+def _presentation_of(
+    url: str, city: str | None, team_id: int | None, partnership_id: int | None,
+    area_id: int | None, generation: tuple[int, int] | None,
+) -> presentation.Presentation:
+    # ``generation`` is only a key, as for ``overview``.
+    with Session(db.engine_for_url(url)) as session:
+        return presentation.presentation(session, city, team_id, partnership_id, area_id)
+
+
 def presentation_of(
     url: str,
     city: str | None,
@@ -194,9 +203,13 @@ def presentation_of(
     partnership_id: int | None,
     area_id: int | None = None,
 ) -> presentation.Presentation:
-    """The presenter's map and sequence (only what every viewer may see)."""
-    with Session(db.engine_for_url(url)) as session:
-        return presentation.presentation(session, city, team_id, partnership_id, area_id)
+    """The presenter's map and sequence (only what every viewer may see).
+
+    Keyed by the pin files' purge generation as this page run began, as
+    ``overview`` is: the presenter's map writes public pins to files too, so
+    a read begun before a purge is never served to a run begun after it.
+    """
+    return _presentation_of(url, city, team_id, partnership_id, area_id, _generation())
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
