@@ -33,8 +33,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,8 +46,10 @@ from typing import Any
 from urllib.parse import quote
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
+# A worker for another checkout (--before) imports that checkout's code.
+_ROOT = Path(os.environ.get("CALMAP_BENCH_ROOT", PROJECT_ROOT))
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+sys.path.insert(0, str(_ROOT))
 
 import bench_map_scale  # noqa: E402
 import bench_pin_save  # noqa: E402
@@ -178,34 +183,90 @@ def read_once(engine: Any, area_id: int, before: bool) -> tuple[float, layers.Ov
         layers._pin_filter = NOW_FILTER
 
 
-def server_once(engine: Any, area_id: int, store: PinStore, before: Any) -> dict[str, float]:
-    """One first viewer's read, build and send; the one-marker builder on the same read."""
+def first_viewer(engine: Any, area_id: int, store: PinStore) -> tuple[dict[str, float], Any]:
+    """One first viewer's read, build and send (ms; ``build_cpu``: this process's CPU ms)."""
     leaflet = assets.leaflet_links()
     pin_payload.PAYLOADS.clear()
     pin_columns.clear()  # a first viewer: no layer's columns kept either
+    if hasattr(pin_payload, "forget_texts"):  # nor any pin file's text
+        pin_payload.forget_texts()
     read_ms, view = read_once(engine, area_id, before=False)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     m = overview_map(view.areas, view.pins, view.catalogue, "pl",
                      selected_area_id=view.selected_area_id, tiles_url=None,
                      leaflet=leaflet, store=store)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     base, content = live.split(m, assets.pin_script_links_beside(leaflet))
     sent = bench_pin_save.st_folium_payload(base) + sf._get_feature_group_string(content, base)
     live.forget_groups(base, [content])
     t3 = time.perf_counter()
-    page = bench_map_scale.build(before, view, view.pins)
-    t4 = time.perf_counter()
-    if len(sent) < 1000 or len(page) < 1000:
+    if len(sent) < 1000:
         raise AssertionError("an empty map")
     return {"read": read_ms, "build": (t2 - t1) * 1000, "send": (t3 - t2) * 1000,
-            "total": read_ms + (t3 - t1) * 1000, "one_marker": (t4 - t3) * 1000,
-            "read_before": read_once(engine, area_id, before=True)[0],
-            "sent_kb": len(sent) / 1000, "pins": sum(len(f) for f in view.pins.values())}
+            "total": read_ms + (t3 - t1) * 1000, "build_cpu": (c2 - c1) * 1000,
+            "sent_kb": len(sent) / 1000,
+            "pins": sum(len(f) for f in view.pins.values())}, view
+
+
+def server_once(engine: Any, area_id: int, store: PinStore, before: Any) -> dict[str, float]:
+    """``first_viewer``; then the one-marker builder on the same read, and the old filter."""
+    figures, view = first_viewer(engine, area_id, store)
+    t3 = time.perf_counter()
+    page = bench_map_scale.build(before, view, view.pins)
+    t4 = time.perf_counter()
+    if len(page) < 1000:
+        raise AssertionError("an empty map")
+    return {**figures, "one_marker": (t4 - t3) * 1000,
+            "read_before": read_once(engine, area_id, before=True)[0]}
+
+
+def worker(url: str, area_id: int, pins_dir: str) -> int:
+    """Serve ``run`` lines on stdin with ``first_viewer`` of this checkout; reply its figures."""
+    engine = create_engine(url)
+    store = PinStore(Path(pins_dir), "/app/static/cache/pins", max_files=100_000)
+    first_viewer(engine, area_id, store)  # warm-up, as the driver's
+    gc.collect()
+    gc.freeze()
+    for _ in sys.stdin:
+        print(json.dumps(first_viewer(engine, area_id, store)[0]), flush=True)
+    engine.dispose()
+    return 0
+
+
+class Before:
+    """``first_viewer`` of another checkout (``--before``), in a worker process."""
+
+    def __init__(self, root: Path, url: str, area_id: int, pins_dir: Path) -> None:
+        """Start the worker with ``root``'s code (and this file's driver)."""
+        env = {**os.environ, "CALMAP_BENCH_ROOT": str(root), "PYTHONPATH": str(root)}
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker", url, str(area_id), str(pins_dir)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+        )
+
+    def run(self) -> dict[str, float]:
+        """One first viewer in the worker; its figures."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("run\n")
+        self.proc.stdin.flush()
+        reply = self.proc.stdout.readline()
+        if not reply:
+            raise RuntimeError("the --before worker stopped")
+        return dict(json.loads(reply))
+
+    def close(self) -> None:
+        """Let the worker end."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=120)
 
 
 def server(cluster: Cluster, pins: int, elsewhere: int, reps: int, workdir: Path,
-           show_plans: bool = False) -> None:
-    """Alone and crowded databases, repetitions in turns; p50 / p95 and the ratio."""
+           show_plans: bool = False, before_root: Path | None = None) -> None:
+    """Alone and crowded databases, repetitions in turns; p50 / p95 and the ratio.
+
+    ``before_root``: another checkout's first viewer of *alone*, interleaved.
+    """
     started = time.perf_counter()
     alone_url, alone_area = new_database(cluster, "alone", pins)
     crowded_url, crowded_area = new_database(cluster, "crowded", pins)
@@ -223,31 +284,52 @@ def server(cluster: Cluster, pins: int, elsewhere: int, reps: int, workdir: Path
             explain(url, ids[name])
     store = PinStore(workdir / "pins", "/app/static/cache/pins", max_files=100_000)
     before = bench_map_scale.baseline_builder()
+    other = Before(before_root, alone_url, ids["alone"], workdir / "pins-before") if (
+        before_root is not None) else None
     for name in engines:  # warm-up: imports, buffers, the store's files
         server_once(engines[name], ids[name], store, before)
     gc.collect()
     gc.freeze()  # as streamlit_app.py does once after start-up
     results: dict[str, list[dict[str, float]]] = {"alone": [], "crowded": []}
+    earlier: list[dict[str, float]] = []
     for rep in range(reps):
         order = ("alone", "crowded") if rep % 2 == 0 else ("crowded", "alone")
         for name in order:
             results[name].append(server_once(engines[name], ids[name], store, before))
+            if other is not None and name == "alone":
+                earlier.append(other.run())
         print(f"  run {rep + 1}: " + ", ".join(
             f"{n} {results[n][-1]['total']:.0f} ms" for n in results), flush=True)
+    if other is not None:
+        other.close()
     for engine in engines.values():
         engine.dispose()
     shown = results["alone"][0]["pins"]
     print(f"\nserver, one district of {shown:,} public+partnership pins; ms, {reps} runs each")
     print(f"{'':<34}{'p50':>8}{'p95':>8}{'max':>8}")
-    for name in results:
-        for key in ("total", "read", "build", "send", "one_marker", "read_before"):
-            values = [r[key] for r in results[name]]
-            label = {"total": f"{name}: read+build+send",
+    table = {name: results[name] for name in results}
+    if earlier:
+        table[f"before ({before_root})"] = earlier
+    for name, rows in table.items():
+        for key in ("total", "read", "build", "build_cpu", "send", "one_marker", "read_before"):
+            if key not in rows[0]:
+                continue
+            values = [r[key] for r in rows]
+            label = {"total": f"{name}: read+build+send"[:33],
+                     "build_cpu": "  build, CPU of the process",
                      "one_marker": "  one marker per pin (build only)",
                      "read_before": "  read with the filter of before"}.get(
                          key, f"  of which {key}")
             print(f"{label:<34}{statistics.median(values):>8.0f}"
                   f"{bench_pin_save.percentile(values, 95):>8.0f}{max(values):>8.0f}")
+    if earlier:
+        for key in ("build", "build_cpu", "total"):
+            ratios = [b[key] / a[key] for a, b in zip(results["alone"], earlier, strict=True)]
+            now_p50 = statistics.median(a[key] for a in results["alone"])
+            before_p50 = statistics.median(b[key] for b in earlier)
+            print(f"before / now, alone, {key}: p50 {before_p50 / now_p50:.2f}×, "
+                  f"median of paired runs {statistics.median(ratios):.2f}×")
+    print(f"load average now {os.getloadavg()[0]:.1f}")
     p50 = {n: statistics.median(r["total"] for r in results[n]) for n in results}
     paired = [c["total"] / a["total"] for a, c in zip(results["alone"], results["crowded"],
                                                       strict=True)]
@@ -370,14 +452,22 @@ def main() -> int:
                         help="give a page up after this many seconds (default 60)")
     parser.add_argument("--explain", action="store_true",
                         help="server: EXPLAIN ANALYZE the pin reads in both databases first")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="server: another checkout (e.g. a git archive of main): its first "
+                             "viewer of the district alone, interleaved with this one's")
+    parser.add_argument("--worker", nargs=3, metavar=("URL", "AREA", "PINS"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        return worker(args.worker[0], int(args.worker[1]), args.worker[2])
     workdir = Path(tempfile.mkdtemp(prefix="calmap-bench-", dir="/tmp"))
     workdir.chmod(0o755)
     cluster = Cluster(workdir / "db")
     try:
         cluster.start()
         if "server" in args.parts:
-            server(cluster, args.pins, args.elsewhere, args.reps, workdir, args.explain)
+            server(cluster, args.pins, args.elsewhere, args.reps, workdir, args.explain,
+                   args.before)
         if {"browser", "app"} & set(args.parts):
             url, area_id = new_database(cluster, "large", max(args.sizes))
             if "browser" in args.parts:

@@ -329,21 +329,29 @@ def worker(url: str, area_id: int, username: str) -> int:
         actor = accounts.actor_for(session, username)
     path = EditorPath(url, area_id, actor)
     parts: dict[str, list[float]] = {k: [] for k in ("save", "read", "map")}
-    for line in sys.stdin:
+    cpu: list[float] = []
+    for number, line in enumerate(sys.stdin):
         _, x, y, marker = line.split()
-        ms = timed(partial(path.run, (float(x), float(y)), marker, parts), [])
-        print(json.dumps({"ms": ms, **{k: v[-1] for k, v in parts.items()}}), flush=True)
+        ms = timed(partial(path.run, (float(x), float(y)), marker, parts), cpu)
+        if number == 0 and os.environ.get("CALMAP_BENCH_GC_FREEZE"):
+            gc.collect()  # after the warm-up, as the driver with --gc-freeze
+            gc.freeze()
+        print(json.dumps({"ms": ms, "cpu": cpu[-1], **{k: v[-1] for k, v in parts.items()}}),
+              flush=True)
     return 0
 
 
 class Before:
     """The editor path of another checkout (``--before``), in a worker process."""
 
-    def __init__(self, root: Path, url: str, area_id: int, username: str) -> None:
+    def __init__(self, root: Path, url: str, area_id: int, username: str,
+                 gc_freeze: bool = False) -> None:
         """Start the worker with ``root``'s code (and this file's driver)."""
         import subprocess
 
         env = {**os.environ, "CALMAP_BENCH_ROOT": str(root), "PYTHONPATH": str(root)}
+        if gc_freeze:
+            env["CALMAP_BENCH_GC_FREEZE"] = "1"
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--worker", url, str(area_id), username],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
@@ -438,7 +446,7 @@ def main() -> int:
               f"{sum(LAYER_SIZES.values()):,} pins in {time.perf_counter() - started:.1f} s")
         editor = EditorPath(cluster.url(), area_id, actor)
         if args.before is not None:
-            before = Before(args.before, cluster.url(), area_id, actor.username)
+            before = Before(args.before, cluster.url(), area_id, actor.username, args.gc_freeze)
 
         # One untimed round each: imports, caches and the database's buffers warm up
         # (the editor's map is read and built once, as when the editor was opened).
@@ -461,7 +469,7 @@ def main() -> int:
             gc.freeze()
 
         editor_ms, before_ms, ours_ms, naive_ms = [], [], [], []
-        editor_cpu, ours_cpu, naive_cpu = [], [], []
+        editor_cpu, before_cpu, ours_cpu, naive_cpu = [], [], [], []
         # The editor's path and main's, interleaved, so both see the same growing
         # tables and the same machine load; one save after another, as an editor
         # placing pins does (the slow baselines between them would let every kept
@@ -473,6 +481,7 @@ def main() -> int:
             if before is not None:
                 reply = before.run(point, f"bench-before-{i}-{uuid.uuid4().hex[:8]}")
                 before_ms.append(reply["ms"])
+                before_cpu.append(reply["cpu"])
                 for key in before_parts:
                     before_parts[key].append(reply[key])
             print(f"  editor {i + 1}/{args.reps}", end="\r", flush=True)
@@ -512,6 +521,11 @@ def main() -> int:
         print(f"CPU time of this process (ms; the wall clock above also counts waiting "
               f"for a core, load average now {os.getloadavg()[0]:.1f})")
         print(row("editor", editor_cpu))
+        if before_cpu:
+            print(row(f"before ({args.before.name})", before_cpu))
+            print(f"ratio before/editor (CPU): p50 "
+                  f"{statistics.median(before_cpu) / statistics.median(editor_cpu):.2f}×, p95 "
+                  f"{percentile(before_cpu, 95) / percentile(editor_cpu, 95):.2f}×")
         if ours_cpu:
             print(row("uncached", ours_cpu))
         if naive_cpu:

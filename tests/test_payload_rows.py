@@ -31,7 +31,7 @@ SECRET = "Tajna świetlica zespołu 5521"
 PUBLIC = STORE_THRESHOLD + 20
 
 
-def _world(url: str) -> tuple[int, accounts.Actor, accounts.Actor, str]:
+def _world(url: str, public: int = PUBLIC) -> tuple[int, accounts.Actor, accounts.Actor, str]:
     engine = create_engine(url)
     with Session(engine) as session, session.begin():
         catalog.install_defaults(session)
@@ -50,7 +50,7 @@ def _world(url: str) -> tuple[int, accounts.Actor, accounts.Actor, str]:
                      opening_hours="pn–pt\n8–16" if i % 3 else None,
                      geom=from_shape(Point(18.601 + (i % 40) * 0.002,
                                            54.341 + (i // 40) * 0.002), srid=4326))
-            for i in range(PUBLIC)
+            for i in range(public)
         ]
         resources.append(Resource(name=SECRET, kind=entry.parent_code, category=entry.code,
                                   visibility="team", area_id=area.id,
@@ -68,6 +68,7 @@ def _fresh() -> None:
     layer_rows.clear()
     pin_columns.clear()
     pin_payload.PAYLOADS.clear()
+    pin_payload.forget_texts()
 
 
 def _payload(view: editor_view.EditorView | None, store: PinStore) -> pin_payload.PinPayload:
@@ -85,6 +86,7 @@ def _whole_payload(url: str, actor: accounts.Actor, area_id: int,
                             need_statuses=layers.NEED_STATUSES, with_version=True)
     pin_columns.clear()
     pin_payload.PAYLOADS.clear()
+    pin_payload.forget_texts()
     return pin_layer("resource", frame, view.catalogue, "pl", store=store).payload
 
 
@@ -175,3 +177,31 @@ def test_a_viewer_of_another_team_never_receives_a_team_only_pin_in_a_payload_af
     assert SECRET not in sent(other_after) and "Druga tajna" not in sent(other_after)
     assert set(pin_payload.columns_of(other_after)["tooltip"]).isdisjoint(
         {SECRET, "Druga tajna świetlica"})
+
+
+def _rename(url, member, area_id, category, view):
+    _save(url, member, lambda s: pins.update_pin(s, member, _ref(view, 7), {"name": "Siódmy"}))
+
+
+@pytest.mark.parametrize("change, made", [(_insert, 2), (_rename, 1)], ids=["insert", "rename"])
+def test_a_save_serialises_again_only_the_pin_files_whose_pins_changed(
+    fresh_db_url, tmp_path: Path, change, made,
+):
+    # Three blocks of popup texts: a new pin (the highest id) changes the last
+    # block and the positions; a new name only its own block.
+    area_id, member, _, category = _world(fresh_db_url, public=2 * pin_payload.DETAILS_CHUNK + 100)
+    store = PinStore(tmp_path / "pins", "/app/static/cache/pins")
+    _fresh()
+    before = editor_view.read_view(fresh_db_url, member, None, None, area_id)
+    first = _payload(before, store)
+    assert len(first.files) == 4 and pin_payload.text_counts == {"made": 4, "kept": 0}
+
+    change(fresh_db_url, member, area_id, category, before)
+    after = editor_view.read_view(fresh_db_url, member, None, None, area_id)
+    patched = _payload(after, store)
+    assert pin_payload.text_counts == {"made": 4 + made, "kept": 4 - made}
+    assert len(set(patched.files) - set(first.files)) == made
+
+    whole = _whole_payload(fresh_db_url, member, area_id, after, store)
+    assert pin_payload.text_counts == {"made": 4, "kept": 0}
+    assert patched.files == whole.files and patched.json == whole.json

@@ -33,6 +33,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from mapping.maps.pin_store import PinStore, file_name
@@ -155,9 +159,8 @@ def split_payload(
     number = {code: i for i, code in enumerate(codes)}
     files: list[tuple[str, str]] = []
 
-    def file(value: object) -> str:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        name = file_name(text)
+    def file(ids: Sequence[int], value: dict[str, list[Any]]) -> str:
+        name, text = _file_text(tuple(ids), value)
         files.append((name, text))
         return FILE_MARK + name
 
@@ -174,7 +177,7 @@ def split_payload(
         end = min(start + DETAILS_CHUNK, count)
         rowc = list(shared["rowc"][start:end])
         row_end = row_at + 2 * sum(rowc)
-        details.append(file({
+        details.append(file(shared["id"][start:end], {
             "tooltip": list(shared["tooltip"][start:end]),
             "text": list(shared["text"][start:end]),
             "rows": list(shared["rows"][row_at:row_end]),
@@ -183,7 +186,8 @@ def split_payload(
         row_at = row_end
     parts: list[dict[str, Any]] = []
     if count:
-        parts.append({"src": file(positions), "details": details, "chunk": DETAILS_CHUNK})
+        parts.append({"src": file(shared["id"], positions), "details": details,
+                      "chunk": DETAILS_CHUNK})
     if inline["id"]:
         own = compact(layer, inline, styles, heads, labels, fallback)
         own["cat"] = [number[code] for code in inline["category"]]
@@ -199,6 +203,50 @@ def split_payload(
         "parts": parts,
     }
     return SplitPayload(head=head, files=tuple(files))
+
+
+# Files' texts by their pins' ids: (the value, its file name, its JSON text), newest first.
+_TEXTS: OrderedDict[tuple[int, ...], list[tuple[dict[str, list[Any]], str, str]]] = OrderedDict()
+_TEXTS_LOCK = threading.Lock()
+# Blocks of pins kept (a 10,000-pin layer has about twenty), and versions of each block.
+_TEXTS_SIZE = 160
+_TEXTS_VERSIONS = 3
+# What ``_file_text`` did (tests assert that a save serialised only the blocks it changed).
+text_counts = {"made": 0, "kept": 0}
+
+
+def _file_text(ids: tuple[int, ...], value: dict[str, list[Any]]) -> tuple[str, str]:
+    """A pin file's name and JSON text, serialised again only when its content changed.
+
+    A save changes one pin of a layer: the layer's other blocks hold the very
+    same values (the kept columns' own objects, ``pin_columns``), so their
+    texts are found here by comparing values, at a fraction of encoding them.
+    Equal values give equal JSON, so a text found is the text ``value`` gives.
+    """
+    with _TEXTS_LOCK:
+        for kept, name, text in _TEXTS.get(ids, ()):
+            if kept == value:
+                _TEXTS.move_to_end(ids)
+                text_counts["kept"] += 1
+                return name, text
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    name = file_name(text)
+    with _TEXTS_LOCK:
+        text_counts["made"] += 1
+        versions = _TEXTS.setdefault(ids, [])
+        versions.insert(0, (value, name, text))
+        del versions[_TEXTS_VERSIONS:]
+        _TEXTS.move_to_end(ids)
+        while len(_TEXTS) > _TEXTS_SIZE:
+            _TEXTS.popitem(last=False)
+    return name, text
+
+
+def forget_texts() -> None:
+    """Forget the kept file texts (benchmarks of a first viewer, tests)."""
+    with _TEXTS_LOCK:
+        _TEXTS.clear()
+        text_counts.update(made=0, kept=0)
 
 
 def stored(payload: PinPayload, store: PinStore) -> PinPayload:
@@ -266,10 +314,40 @@ def visibility_class(frame: gpd.GeoDataFrame) -> str:
     return "+".join(ordered + sorted(present - set(_VISIBILITY_ORDER))) or "none"
 
 
-def _column_digest(values: Iterable[Any]) -> bytes:
+def _column_digest(column: pd.Series) -> bytes:
+    """A digest of one column's values, in order (each kind of column tagged apart).
+
+    Text columns (pandas' Arrow strings) are hashed from their Arrow buffers
+    and numbers from their array, without a Python object per value; other
+    columns (lists, dates) by the ``repr`` of their values.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    values = column.array
+    if isinstance(values, pd.arrays.ArrowStringArray):
+        arrow = pa.array(values)
+        if isinstance(arrow, pa.ChunkedArray):
+            arrow = arrow.combine_chunks()
+        arrow = arrow.cast(pa.large_string())  # one width of offsets, however it was read
+        # Which values are missing, how long each is, and their bytes one after another.
+        digest.update(b"arrow-text")
+        digest.update(arrow.is_null().to_numpy(zero_copy_only=False).tobytes())
+        digest.update(pc.binary_length(arrow).fill_null(0).to_numpy().tobytes())
+        data = arrow.buffers()[2]
+        if data is not None and len(arrow):
+            offsets = np.frombuffer(arrow.buffers()[1], dtype=np.int64)
+            first, last = offsets[arrow.offset], offsets[arrow.offset + len(arrow)]
+            digest.update(memoryview(data)[first:last])
+        return digest.digest()
+    dtype = column.dtype
+    if pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype):
+        kind = "int64" if pd.api.types.is_integer_dtype(dtype) else "float64"
+        digest.update(f"number-{kind}".encode())
+        digest.update(column.isna().to_numpy().tobytes())
+        digest.update(column.to_numpy(dtype=kind, na_value=0).tobytes())
+        return digest.digest()
     # repr of the whole list is one C-level pass for strings and numbers.
-    return hashlib.blake2b(repr(list(values)).encode("utf-8", "surrogatepass"),
-                           digest_size=16).digest()
+    digest.update(repr(column.tolist()).encode("utf-8", "surrogatepass"))
+    return digest.digest()
 
 
 # Digests of frames their owners keep unchanged (``remember_digest``), by identity.
@@ -330,7 +408,7 @@ def _digest(frame: gpd.GeoDataFrame) -> str:
         digest.update(shapely.get_coordinates(geometry[~empty]).tobytes())
     for name in sorted(c for c in frame.columns if c != frame.geometry.name):
         digest.update(name.encode())
-        digest.update(_column_digest(frame[name].tolist()))
+        digest.update(_column_digest(frame[name]))
     return digest.hexdigest()
 
 

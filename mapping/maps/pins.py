@@ -23,7 +23,6 @@ from mapping.maps.markup import (
     FALLBACK_COLOUR,
     FALLBACK_ICON,
     _entry,
-    _has_point,
     _index,
     _texts,
     pin_html,
@@ -38,34 +37,49 @@ PIN_SIZE = 22
 STORE_THRESHOLD = pin_payload.CLUSTER_THRESHOLD
 
 def _point_columns(
-    layer: str, frame: gpd.GeoDataFrame, popups: _PopupBuilder
+    layer: str, frame: gpd.GeoDataFrame, popups: _PopupBuilder, rows: np.ndarray | None = None
 ) -> dict[str, list[Any]]:
-    """The pins with a point, column by column, as ``PinLayer`` sends them.
+    """The pins with a point (among ``rows``, a mask), column by column, as ``PinLayer`` sends them.
 
     Column lists, one vectorised coordinate read and popups converted column
     by column: per-row DataFrame access and a dict per feature cost more than
-    the popups themselves for thousands of pins.
+    the popups themselves for thousands of pins. Only the columns the map
+    shows are turned into Python values, and the frame is not copied.
     """
-    pinned = frame.loc[_has_point(frame)]
-    count = len(pinned)
-    values = {c: pinned[c].tolist() for c in pinned.columns if c != pinned.geometry.name}
-    descriptions, rows, row_counts = popups.column_parts(values, count)
+    geometry = frame.geometry.values
+    keep = ~(shapely.is_missing(geometry) | shapely.is_empty(geometry))
+    if rows is not None:
+        keep &= rows
+    whole = bool(keep.all())
+    count = int(keep.sum())
+    shown = [c for c in _SHOWN[layer] if c in frame.columns]
+    values = {
+        c: (frame[c] if whole else frame[c][keep]).tolist() for c in shown
+    }
+    descriptions, popup_rows, row_counts = popups.column_parts(values, count)
     statuses = values.get("status", [None] * count)
+    xy = shapely.get_coordinates(geometry if whole else geometry[keep])
     return {
         "id": [int(v) for v in values.get("id", [])],
         "category": [str(v) for v in values.get("category", [])],
         # x, y of every pin in one flat list. Six decimals of a degree is about
         # 10 cm: plenty for a pin, and it keeps the page small.
-        "xy": [
-            round(v, 6) for v in shapely.get_coordinates(pinned.geometry.values).ravel().tolist()
-        ],
+        "xy": np.round(xy, 6).ravel().tolist(),
         "tooltip": [v or "" for v in _texts(values.get("name", [None] * count))],
         "faded": [1 if layer == "need" and status == "met" else 0 for status in statuses],
         # Every pin's popup rows one after another; "rowc" says how many are whose.
-        "rows": rows,
+        "rows": popup_rows,
         "rowc": row_counts,
         "text": descriptions,
     }
+
+
+# The columns a layer's pins and popups show (the rest of the frame never reaches the map).
+_SHOWN = {
+    layer: ("id", "category", "name", "description", *fields)
+    + (("status",) if "status" not in fields else ())
+    for layer, fields in _PopupBuilder.ROWS.items()
+}
 
 
 # The browser side is mapping/maps/js/calmap-pins.js (clusters above
@@ -222,7 +236,7 @@ def pin_layer(
 
     def build() -> pin_payload.PinPayload:
         vocabulary = CATEGORY_VOCABULARY[layer]
-        codes = sorted({str(c) for c in frame["category"]}) if len(frame) else []
+        codes = sorted({str(c) for c in frame["category"].unique()}) if len(frame) else []
         styles = {}
         for code in codes:
             entry = _entry(index, vocabulary, code)
@@ -241,7 +255,7 @@ def pin_layer(
             # so the part's rows are taken from the frame only when built.
             def make(ids: Sequence[int] | None) -> dict[str, list[Any]]:
                 wanted = part if ids is None else part & frame["id"].isin(list(ids)).to_numpy()
-                return _point_columns(layer, frame if wanted.all() else frame.loc[wanted], popups)
+                return _point_columns(layer, frame, popups, wanted)
 
             return pin_columns.columns(
                 (layer, language, catalogue_digest, viewer_class, name), digest,

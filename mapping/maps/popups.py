@@ -6,6 +6,8 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from mapping.catalog import Entry
 from mapping.i18n import t
 from mapping.maps.markup import (
@@ -52,7 +54,7 @@ class _PopupBuilder:
         self.fields = self.ROWS[layer]
         self.labels = [t(f"popup.{name}", language) for name in self.fields]
         self._heads: dict[str, str] = {}
-        self._groups: dict[tuple[str, ...], str | None] = {}
+        self._groups: dict[tuple[Any, ...], str | None] = {}
 
     def head(self, code: str) -> str:
         """The category line: the layer's pin shape in the category colour, and its label."""
@@ -87,7 +89,7 @@ class _PopupBuilder:
     def _target_groups(self, value: Any) -> str | None:
         if _missing(value) or not isinstance(value, (list, tuple)) or not value:
             return None
-        key = tuple(str(code) for code in value)
+        key = tuple(value)
         if key not in self._groups:
             self._groups[key] = _labels(self.index, "target_group", value, self.language)
         return self._groups[key]
@@ -116,32 +118,49 @@ class _PopupBuilder:
         Returns the descriptions, every pin's rows one after another in one
         flat list, and how many rows each pin has. Column by column and flat,
         because a layer has thousands of pins: the same conversion applied
-        down a column costs a fraction of a per-pin dispatch, and thousands
-        of small lists would keep the garbage collector busy.
+        down a column costs a fraction of a per-pin dispatch, thousands of
+        small lists would keep the garbage collector busy, and the rows are
+        laid out by numpy rather than pin by pin.
         """
         empty = [None] * count
-        converted = []
-        for number, name in enumerate(self.fields):
-            convert = self._convert(name)
-            values = columns.get(name, empty)
-            if convert is _text:
-                converted.append((number, _texts(values)))
-            elif convert is _multiline:
-                converted.append((number, _multilines(values)))
-            elif convert is _link:
-                converted.append((number, _links(values)))
-            else:
-                converted.append((number, [convert(v) for v in values]))
-        rows: list[Any] = []
-        counts = []
-        for i in range(count):
-            before = len(rows)
-            for number, values in converted:
-                if values[i]:
-                    rows += (number, values[i])
-            counts.append((len(rows) - before) // 2)
+        converted = [self._column(name, columns.get(name, empty)) for name in self.fields]
         descriptions = _multilines(columns.get("description", empty))
-        return descriptions, rows, counts
+        if not count:
+            return descriptions, [], []
+        # One row per pin, one column per field: the cells that are not empty
+        # become the pin's rows, in field order (row-major order of the mask).
+        grid = np.empty((count, len(converted)), dtype=object)
+        for number, values in enumerate(converted):
+            grid[:, number] = values
+        shown = grid.astype(bool)
+        flat = np.empty(2 * int(shown.sum()), dtype=object)
+        flat[0::2] = np.nonzero(shown)[1].tolist()  # Python ints: they go into JSON
+        flat[1::2] = grid[shown]
+        return descriptions, flat.tolist(), shown.sum(axis=1).tolist()
+
+    def _column(self, name: str, values: Sequence[Any]) -> list[Any]:
+        """One field's column converted as ``_convert(name)`` converts each value."""
+        convert = self._convert(name)
+        if convert is _text:
+            return _texts(values)
+        if convert is _multiline:
+            return _multilines(values)
+        if convert is _link:
+            return _links(values)
+        if name in ("status", "source_method", "visibility"):
+            # A handful of codes down thousands of pins: each converted once.
+            done: dict[Any, Any] = {}
+            out = []
+            for value in values:
+                try:
+                    found = done[value]
+                except KeyError:
+                    found = done[value] = convert(value)
+                except TypeError:  # not hashable: not a code, converted as it is
+                    found = convert(value)
+                out.append(found)
+            return out
+        return [convert(v) for v in values]
 
     def html(self, pin: Mapping[str, Any]) -> str:
         """The whole popup of ``pin``."""
