@@ -54,7 +54,7 @@ def _point_columns(
     count = int(keep.sum())
     shown = [c for c in _SHOWN[layer] if c in frame.columns]
     values = {
-        c: (frame[c] if whole else frame[c][keep]).tolist() for c in shown
+        c: (frame[c].to_numpy() if whole else frame[c].to_numpy()[keep]).tolist() for c in shown
     }
     descriptions, popup_rows, row_counts = popups.column_parts(values, count)
     statuses = values.get("status", [None] * count)
@@ -295,7 +295,8 @@ def _public_rows(frame: gpd.GeoDataFrame) -> pd.Series | None:
     """Which rows anyone may see (visibility ``public``); None when the frame does not say."""
     if "visibility" not in frame.columns:
         return None
-    return frame["visibility"].astype("string").fillna("") == "public"
+    # A missing visibility is not public (pd.NA compares as NA: filled).
+    return (frame["visibility"] == "public").fillna(False).astype(bool)
 
 
 def _catalogue_digest(index: Mapping[tuple[str, str], Entry]) -> str:
