@@ -234,7 +234,7 @@ def worker(url: str, area_id: int, pins_dir: str) -> int:
 
 
 class Before:
-    """``first_viewer`` of another checkout (``--before``), in a worker process."""
+    """``first_viewer`` of a checkout (``--before``'s, or this one), in a worker process."""
 
     def __init__(self, root: Path, url: str, area_id: int, pins_dir: Path) -> None:
         """Start the worker with ``root``'s code (and this file's driver)."""
@@ -284,7 +284,11 @@ def server(cluster: Cluster, pins: int, elsewhere: int, reps: int, workdir: Path
             explain(url, ids[name])
     store = PinStore(workdir / "pins", "/app/static/cache/pins", max_files=100_000)
     before = bench_map_scale.baseline_builder()
+    # Before and now alike in a worker of their own: the driver's heap (the one-marker
+    # maps, the crowded runs) would slow its collector down, and so its build.
     other = Before(before_root, alone_url, ids["alone"], workdir / "pins-before") if (
+        before_root is not None) else None
+    this = Before(PROJECT_ROOT, alone_url, ids["alone"], workdir / "pins-now") if (
         before_root is not None) else None
     for name in engines:  # warm-up: imports, buffers, the store's files
         server_once(engines[name], ids[name], store, before)
@@ -292,16 +296,21 @@ def server(cluster: Cluster, pins: int, elsewhere: int, reps: int, workdir: Path
     gc.freeze()  # as streamlit_app.py does once after start-up
     results: dict[str, list[dict[str, float]]] = {"alone": [], "crowded": []}
     earlier: list[dict[str, float]] = []
+    now: list[dict[str, float]] = []
     for rep in range(reps):
         order = ("alone", "crowded") if rep % 2 == 0 else ("crowded", "alone")
         for name in order:
             results[name].append(server_once(engines[name], ids[name], store, before))
-            if other is not None and name == "alone":
-                earlier.append(other.run())
+            if other is not None and this is not None and name == "alone":
+                pair = (other, this) if rep % 2 == 0 else (this, other)
+                figures = {id(w): w.run() for w in pair}
+                earlier.append(figures[id(other)])
+                now.append(figures[id(this)])
         print(f"  run {rep + 1}: " + ", ".join(
             f"{n} {results[n][-1]['total']:.0f} ms" for n in results), flush=True)
-    if other is not None:
-        other.close()
+    for process in (other, this):
+        if process is not None:
+            process.close()
     for engine in engines.values():
         engine.dispose()
     shown = results["alone"][0]["pins"]
@@ -309,7 +318,8 @@ def server(cluster: Cluster, pins: int, elsewhere: int, reps: int, workdir: Path
     print(f"{'':<34}{'p50':>8}{'p95':>8}{'max':>8}")
     table = {name: results[name] for name in results}
     if earlier:
-        table[f"before ({before_root})"] = earlier
+        table["now, a worker"] = now
+        table[f"before ({before_root.name}), a worker"] = earlier
     for name, rows in table.items():
         for key in ("total", "read", "build", "build_cpu", "send", "one_marker", "read_before"):
             if key not in rows[0]:
@@ -324,10 +334,10 @@ def server(cluster: Cluster, pins: int, elsewhere: int, reps: int, workdir: Path
                   f"{bench_pin_save.percentile(values, 95):>8.0f}{max(values):>8.0f}")
     if earlier:
         for key in ("build", "build_cpu", "total"):
-            ratios = [b[key] / a[key] for a, b in zip(results["alone"], earlier, strict=True)]
-            now_p50 = statistics.median(a[key] for a in results["alone"])
+            ratios = [b[key] / a[key] for a, b in zip(now, earlier, strict=True)]
+            now_p50 = statistics.median(a[key] for a in now)
             before_p50 = statistics.median(b[key] for b in earlier)
-            print(f"before / now, alone, {key}: p50 {before_p50 / now_p50:.2f}×, "
+            print(f"before / now (workers), alone, {key}: p50 {before_p50 / now_p50:.2f}×, "
                   f"median of paired runs {statistics.median(ratios):.2f}×")
     print(f"load average now {os.getloadavg()[0]:.1f}")
     p50 = {n: statistics.median(r["total"] for r in results[n]) for n in results}
