@@ -22,44 +22,15 @@ def _names(view) -> set[str]:
     return {str(n) for n in view.pins["resource"]["name"]}
 
 
-def test_an_overview_read_begun_before_a_purge_is_never_served_to_a_run_begun_after_it(
-    fresh_db_url, tmp_path: Path, monkeypatch,
-):
-    area_id, _, _, _ = _world(fresh_db_url)
-    monkeypatch.setattr(cached_reads, "STATIC_DIR", tmp_path / "static")
-    store = pin_store.static_store(tmp_path / "static", "/")
-    cached_reads.overview.clear()
+def _served_across_a_purge(url: str, folder: Path, monkeypatch, reads) -> None:
+    """``reads()`` in a run begun before a pin is made team-only and in one begun after it."""
+    monkeypatch.setattr(cached_reads, "STATIC_DIR", folder)
+    store = pin_store.static_store(folder, "/")
     pin_store.begin_run(store)
-    before = cached_reads.overview(fresh_db_url, None, None, area_id)
-    assert "Zasób 3 <b>" in _names(before)
+    for view in reads():
+        assert "Zasób 3 <b>" in _names(view)
 
-    engine = create_engine(fresh_db_url)
-    with engine.begin() as connection:
-        connection.execute(text("UPDATE resource SET visibility = 'team' WHERE name = :n"),
-                           {"n": "Zasób 3 <b>"})
-    engine.dispose()
-    # The purge; the read of before stays in the cache (as if stored after the purge).
-    pin_store.forget_all(store.directory)
-
-    pin_store.begin_run(store)
-    after = cached_reads.overview(fresh_db_url, None, None, area_id)
-    assert "Zasób 3 <b>" not in _names(after)
-    assert "Zasób 4 <b>" in _names(after)
-
-
-def test_a_presentation_read_begun_before_a_purge_is_never_served_to_a_run_begun_after_it(
-    fresh_db_url, tmp_path: Path, monkeypatch,
-):
-    area_id, _, _, _ = _world(fresh_db_url)
-    monkeypatch.setattr(cached_reads, "STATIC_DIR", tmp_path / "static")
-    store = pin_store.static_store(tmp_path / "static", "/")
-    cached_reads._presentation_of.clear()
-    for area in (area_id, None):  # one area, and the whole city
-        pin_store.begin_run(store)
-        before = cached_reads.presentation_of(fresh_db_url, "Gdańsk", None, None, area)
-        assert "Zasób 3 <b>" in _names(before)
-
-    engine = create_engine(fresh_db_url)
+    engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("UPDATE resource SET visibility = 'team' WHERE name = :n"),
                            {"n": "Zasób 3 <b>"})
@@ -67,8 +38,28 @@ def test_a_presentation_read_begun_before_a_purge_is_never_served_to_a_run_begun
     # The purge; the reads of before stay in the cache (as if stored after the purge).
     pin_store.forget_all(store.directory)
 
-    for area in (area_id, None):
-        pin_store.begin_run(store)
-        after = cached_reads.presentation_of(fresh_db_url, "Gdańsk", None, None, area)
-        assert "Zasób 3 <b>" not in _names(after)
-        assert "Zasób 4 <b>" in _names(after)
+    pin_store.begin_run(store)
+    for view in reads():
+        assert "Zasób 3 <b>" not in _names(view)
+        assert "Zasób 4 <b>" in _names(view)
+
+
+def test_an_overview_read_begun_before_a_purge_is_never_served_to_a_run_begun_after_it(
+    fresh_db_url, tmp_path: Path, monkeypatch,
+):
+    area_id, _, _, _ = _world(fresh_db_url)
+    cached_reads.overview.clear()
+    _served_across_a_purge(fresh_db_url, tmp_path / "static", monkeypatch,
+                           lambda: [cached_reads.overview(fresh_db_url, None, None, area_id)])
+
+
+def test_a_presentation_read_begun_before_a_purge_is_never_served_to_a_run_begun_after_it(
+    fresh_db_url, tmp_path: Path, monkeypatch,
+):
+    area_id, _, _, _ = _world(fresh_db_url)
+    cached_reads._presentation_of.clear()
+    # One area, and the whole city.
+    _served_across_a_purge(fresh_db_url, tmp_path / "static", monkeypatch, lambda: [
+        cached_reads.presentation_of(fresh_db_url, "Gdańsk", None, None, area)
+        for area in (area_id, None)
+    ])
