@@ -53,9 +53,15 @@ def _point_columns(
     whole = bool(keep.all())
     count = int(keep.sum())
     shown = [c for c in _SHOWN[layer] if c in frame.columns]
-    values = {
-        c: (frame[c].to_numpy() if whole else frame[c].to_numpy()[keep]).tolist() for c in shown
-    }
+    if not whole and count * 8 < len(frame):
+        # A few rows (a save's): those rows first, not every row of each column.
+        few = frame.iloc[np.flatnonzero(keep)]
+        values = {c: few[c].to_numpy().tolist() for c in shown}
+    else:
+        values = {
+            c: (frame[c].to_numpy() if whole else frame[c].to_numpy()[keep]).tolist()
+            for c in shown
+        }
     descriptions, popup_rows, row_counts = popups.column_parts(values, count)
     statuses = values.get("status", [None] * count)
     xy = shapely.get_coordinates(geometry if whole else geometry[keep])
