@@ -33,6 +33,7 @@ Everything is server side (no browser). See bench/README.md for the figures.
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
 import gc
 import html
@@ -261,8 +262,9 @@ class EditorPath:
         # Streamlit called outside a running app: its bare-mode warnings are noise here.
         streamlit.logger.set_log_level("error")
         self.url, self.area_id, self.actor = url, area_id, actor
-        self.store = pin_store.PinStore(Path(tempfile.mkdtemp(prefix="calmap-bench-pins-")),
-                                        "/app/static/cache/pins")
+        folder = Path(tempfile.mkdtemp(prefix="calmap-bench-pins-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)  # the worker's too
+        self.store = pin_store.PinStore(folder, "/app/static/cache/pins")
         self.leaflet = assets.leaflet_links()
 
     def run(self, point: tuple[float, float], marker: str, parts: dict[str, list[float]]) -> None:
