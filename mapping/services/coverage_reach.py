@@ -18,12 +18,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+
+from mapping.db.sibling import sibling
 
 # A pin farther than this from every street is not on the network.
 SNAP_MAX_M = 300
@@ -287,7 +293,8 @@ def compute_many(
                 vids.append(s.vertex_id)
                 snaps.append(s.snap_m or 0.0)
                 ids.append(s.id)
-    street = _by_run(_drive(session, street_layer, groups, vids, snaps, ids, limit_m, box))
+    with _beside(session, street_layer, len(jobs)) as other:
+        street = _drive(session, street_layer, groups, vids, snaps, ids, limit_m, box, other)
     line = _by_run(_lines(session, street_layer, lines, limit_m))
     runs: list[Run] = []
     for g, (key, found) in enumerate(jobs):
@@ -296,6 +303,31 @@ def compute_many(
     store(session, street_layer, limit_m,
           [(run, found) for run, (_, found) in zip(runs, jobs, strict=True)])
     return runs
+
+
+_IMPORTED = text("SELECT CAST(imported_at AS text) FROM street_layer WHERE id = :l")
+
+
+@contextmanager
+def _beside(session: Session, street_layer: int, runs: int) -> Iterator[Connection | None]:
+    """A sibling connection for half the runs, or None (one run; streets not committed).
+
+    The walk reads only the streets: the sibling is used when it sees the layer
+    as the caller's transaction does (a layer is imported whole under a new id,
+    so the same import time means the same edges). A layer the caller's own
+    transaction imported is not there yet; nor anything, were the sibling not
+    signed in as the caller (the streets are for the signed-in only).
+    """
+    if runs < 2:
+        yield None
+        return
+    mine = session.scalar(_IMPORTED, {"l": street_layer})
+    with sibling(session) as other:
+        try:
+            same = other.scalar(_IMPORTED, {"l": street_layer}) == mine
+        except OperationalError:  # a lock held (by the caller?): walk alone
+            same = False
+        yield other if same else None
 
 
 def store(
@@ -321,28 +353,102 @@ def store(
 def _drive(
     session: Session, street_layer: int, groups: list[int], vids: list[int],
     snaps: list[float], ids: list[int], limit_m: int,
-    box: tuple[float, float, float, float] | None,
+    box: tuple[float, float, float, float] | None, beside: Connection | None = None,
 ) -> dict[str, np.ndarray]:
-    """Every (run, vertex) within the limit of a run's sources: metres and nearest source."""
+    """Every (run, vertex) within the limit of a run's sources: metres and nearest source.
+
+    Sorted by run, then vertex: each run's rows a slice (``_slice``). With
+    ``beside`` (a sibling connection that sees the same streets), every other
+    run is walked there while the caller's connection walks the rest: each
+    connection's query runs on one core.
+    """
     if not groups:
         return _nothing()
-    # Only numbers go into the edges' SQL (pgRouting takes it as text).
-    virtual = ",".join(
-        f"({VIRTUAL + n},{VIRTUAL + g},{int(v)},{float(s)!r},-1)"
-        for n, (g, v, s) in enumerate(zip(groups, vids, snaps, strict=True))
-    )
     inside = f"layer_id = {int(street_layer)}"
     if box is not None:
         inside += " AND geom && ST_MakeEnvelope({:f}, {:f}, {:f}, {:f}, 4326)".format(*box)
+    runs = sorted(set(groups))
+    walk = partial(_walk, inside=inside, groups=groups, vids=vids, snaps=snaps, limit_m=limit_m)
+    if beside is None or len(runs) < 2:
+        found = walk(session, runs)
+    else:
+        with ThreadPoolExecutor(1) as pool:
+            theirs = pool.submit(walk, beside, runs[1::2])
+            mine = walk(session, runs[::2])
+            other = theirs.result()
+        found = {name: np.concatenate([mine[name], other[name]]) for name in mine}
+    street = packed(
+        session, "SELECT int4send(id) || int4send(source) || int4send(target) "
+        f"FROM street_edge WHERE {inside}", {},
+        ("id", "source", "target"), (">i4", ">i4", ">i4"),
+    )
+    return _roots(found, street, np.asarray(ids, dtype=np.int64))
+
+
+def _roots(
+    found: dict[str, np.ndarray], street: dict[str, np.ndarray], ids: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The walk's rows with each vertex's nearest source, sorted by run, then vertex.
+
+    A row was reached by an edge from its predecessor; the first vertex of a
+    source by its virtual edge n (as -1 - n), whose source is ``ids[n]``. The
+    nearest source is the root of the vertex's tree, found by pointer jumping.
+    Rows are looked up in tables indexed by id (a layer's ids are consecutive:
+    a table per run of the layer's vertex span), not by sorting and searching
+    two million keys, which took seconds.
+    """
+    g, vertex, edge = found["g"], found["vertex"], found["edge"]
+    if not len(g):
+        return _nothing()
+    first = edge < 0
+    e_low = int(street["id"].min())
+    edge_row = np.zeros(int(street["id"].max()) - e_low + 1, dtype=np.int64)
+    edge_row[street["id"] - e_low] = np.arange(len(street["id"]))
+    at = edge_row[np.where(first, e_low, edge) - e_low]
+    # The vertex each one was reached from: the other end of the edge it was reached by.
+    pred = np.where(street["source"][at] == vertex, street["target"][at], street["source"][at])
+    v_low = int(vertex.min())
+    span = int(vertex.max()) - v_low + 1
+    row = np.full((int(g.max()) + 1) * span, -1, dtype=np.int64)
+    row[g * span + (vertex - v_low)] = np.arange(len(g))
+    up = row[g * span + (np.where(first, vertex, pred) - v_low)]
+    up[first] = np.flatnonzero(first)
+    while True:
+        nxt = up[up]
+        if np.array_equal(nxt, up):
+            break
+        up = nxt
+    source = ids[-1 - edge[up]]
+    order = row[row >= 0]  # by run, then vertex
+    return {"g": g[order], "vertex": vertex[order], "metres": found["metres"][order],
+            "source": source[order]}
+
+
+def _walk(
+    conn: Session | Connection, runs: list[int], *, inside: str, groups: list[int],
+    vids: list[int], snaps: list[float], limit_m: int,
+) -> dict[str, np.ndarray]:
+    """The rows of one ``pgr_drivingDistance`` from the virtual starts of ``runs``.
+
+    Per row: run, vertex, the edge it was reached by (virtual edge n as -1 - n)
+    and metres; the streets are the edges ``inside`` and nothing the caller wrote.
+    """
+    wanted = set(runs)
+    # Only numbers go into the edges' SQL (pgRouting takes it as text). Virtual edge n is
+    # the n-th source of every run's, also when only some runs are walked here.
+    virtual = ",".join(
+        f"({VIRTUAL + n},{VIRTUAL + g},{int(v)},{float(s)!r},-1)"
+        for n, (g, v, s) in enumerate(zip(groups, vids, snaps, strict=True)) if g in wanted
+    )
     edges = (
         f"SELECT id, source, target, length_m AS cost, length_m AS reverse_cost "
         f"FROM street_edge WHERE {inside} UNION ALL "
         f"SELECT * FROM (VALUES {virtual}) AS v(id, source, target, cost, reverse_cost)"
     )
-    starts = ",".join(str(VIRTUAL + g) for g in sorted(set(groups)))
-    # Two million rows as Python objects cost seconds: binary COPY into numpy instead.
-    found = packed(
-        session,
+    starts = ",".join(str(VIRTUAL + g) for g in runs)
+    # Two million rows as Python objects cost seconds: one packed bytea into numpy instead.
+    return packed(
+        conn,
         "SELECT int4send(CAST(from_v - %(virtual)s AS integer)) || int4send(CAST(node AS integer))"
         " || int4send(CAST(CASE WHEN edge >= %(virtual)s THEN %(virtual)s - 1 - edge"
         " ELSE edge END AS integer)) || float4send(CAST(agg_cost AS real)) "
@@ -353,31 +459,6 @@ def _drive(
         # Metres as float32, as a run stores them: a fifth fewer bytes to carry.
         ("g", "vertex", "edge", "metres"), (">i4", ">i4", ">i4", ">f4"),
     )
-    street = packed(
-        session, "SELECT int4send(id) || int4send(source) || int4send(target) "
-        f"FROM street_edge WHERE {inside}", {},
-        ("id", "source", "target"), (">i4", ">i4", ">i4"),
-    )
-    by_id = np.argsort(street["id"])
-    street = {name: column[by_id] for name, column in street.items()}
-    g, vertex, edge = found["g"], found["vertex"], found["edge"]
-    first = edge < 0
-    # The vertex each one was reached from: the other end of the edge it was reached by.
-    at = np.minimum(np.searchsorted(street["id"], edge), max(len(street["id"]) - 1, 0))
-    pred = np.where(street["source"][at] == vertex, street["target"][at], street["source"][at])
-    # Each vertex's nearest source is its tree's root, found by pointer jumping.
-    key = (g << 40) | vertex
-    order = np.argsort(key)
-    up = order[np.minimum(np.searchsorted(key[order], (g << 40) | pred), len(key) - 1)]
-    up[first] = np.flatnonzero(first)
-    while True:
-        nxt = up[up]
-        if np.array_equal(nxt, up):
-            break
-        up = nxt
-    # Virtual edge n came as -1 - n.
-    source = np.asarray(ids, dtype=np.int64)[-1 - edge[up]]
-    return {"g": g, "vertex": vertex, "metres": found["metres"], "source": source}
 
 
 def _by_run(found: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -398,7 +479,7 @@ def _nothing() -> dict[str, np.ndarray]:
 
 
 def packed(
-    session: Session, rows_sql: str, params: dict[str, object], names: Sequence[str],
+    conn: Session | Connection, rows_sql: str, params: dict[str, object], names: Sequence[str],
     types: Sequence[str],
 ) -> dict[str, np.ndarray]:
     """A query's rows, each one bytea of fixed-width fields, as numpy columns (int64, float64).
@@ -406,9 +487,10 @@ def packed(
     (Binary COPY was tried instead of ``string_agg``: slower, the rows parsed in Python.)
 
     Two million rows as Python objects cost seconds: they come as one bytea
-    instead, in binary, on the caller's connection and transaction.
+    instead, in binary, on the given connection and its transaction.
     """
-    raw = session.connection().connection.driver_connection
+    bind = conn.connection() if isinstance(conn, Session) else conn
+    raw = bind.connection.driver_connection
     assert raw is not None
     with raw.cursor(binary=True) as cur:
         cur.execute(f"SELECT coalesce(string_agg(r, ''), '') FROM ({rows_sql}) AS q(r)",
@@ -476,7 +558,7 @@ def _merge(
     source = np.concatenate([street["source"][on_street], line["source"][on_line]])
     flat = np.concatenate([np.zeros(int(on_street.sum()), bool), np.ones(int(on_line.sum()), bool)])
     if not on_line.any() and (len(vertex) < 2 or bool((vertex[1:] > vertex[:-1]).all())):
-        # One street answer per vertex, in vertex order (a slice of ``_by_run``): nothing to pick.
+        # One street answer per vertex, in vertex order (a slice of ``_drive``'s): nothing to pick.
         return Run(key, first.layer, first.code, first.groups, vertex.astype(np.int32),
                    metres.astype(np.float32), source.astype(np.int32), flat)
     # As ORDER BY vertex, metres, id: the first of each vertex is its nearest.
