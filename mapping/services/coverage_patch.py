@@ -41,6 +41,7 @@ from mapping.services.coverage_reach import (
     _lines,
     _merge,
     _nothing,
+    binary_rows,
     packed,
 )
 
@@ -62,16 +63,15 @@ def previous(
     session: Session, families: Sequence[str], skip: Sequence[str]
 ) -> dict[str, tuple[Run, set[int]]]:
     """The newest stored run of each family but those in ``skip``, with its source ids."""
-    rows = session.execute(
-        text(
-            "SELECT DISTINCT ON (left(digest, :n)) left(digest, :n) AS family, digest, "
-            "source_layer, source_ids, vertices, metres, sources, straight FROM coverage_run "
-            "WHERE left(digest, :n) = ANY (CAST(:families AS text[])) "
-            "AND digest <> ALL (CAST(:skip AS text[])) "
-            "ORDER BY left(digest, :n), created_at DESC"
-        ),
+    rows = binary_rows(
+        session,
+        "SELECT DISTINCT ON (left(digest, %(n)s)) left(digest, %(n)s) AS family, digest, "
+        "source_layer, source_ids, vertices, metres, sources, straight FROM coverage_run "
+        "WHERE left(digest, %(n)s) = ANY (CAST(%(families)s AS text[])) "
+        "AND digest <> ALL (CAST(%(skip)s AS text[])) "
+        "ORDER BY left(digest, %(n)s), created_at DESC",
         {"n": FAMILY, "families": list(families), "skip": list(skip)},
-    ).all()
+    )
     return {
         row.family: (Run(
             row.digest, row.source_layer, "", (),
