@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from sqlalchemy import text
@@ -37,10 +38,10 @@ from sqlalchemy.orm import Session
 from mapping.services.coverage_reach import (
     Run,
     Source,
-    _drive,
     _lines,
     _merge,
     _nothing,
+    _reach,
     binary_rows,
     packed,
 )
@@ -129,17 +130,19 @@ def patch(
     stay = [s for s in found if s.id not in moved and s.vertex_id is not None
             and _member(orphans, np.array([s.vertex_id]))[0]]
     region = _region(session, orphans, [s.vertex_id or 0 for s in walkers], limit_m, box)
-    vids: list[int] = [s.vertex_id or 0 for s in walkers + stay]
-    snaps: list[float] = [s.snap_m or 0.0 for s in walkers + stay]
-    ids: list[int] = [s.id for s in walkers + stay]
+    starts = walkers + stay
     if region is not None and len(orphans):
-        seeds = _border(session, street_layer, region, orphans, old)
-        vids += seeds[0]
-        snaps += seeds[1]
-        ids += seeds[2]
-    street = (_nothing() if region is None else
-              _drive(session, street_layer, [0] * len(vids), vids, snaps, ids, limit_m, region))
-    line = _lines(session, street_layer, [(0, s.layer, s.id) for s in flyers], limit_m)
+        # A vertex bordering the orphans walks on as its stored nearest source, from its
+        # stored distance.
+        starts += [replace(found[0], id=source, vertex_id=vertex, snap_m=metres, straight=False)
+                   for vertex, metres, source in zip(
+                       *_border(session, street_layer, region, orphans, old), strict=True)]
+    if region is None:
+        street, line = _nothing(), _lines(session, street_layer, [(0, s) for s in flyers],
+                                          limit_m)
+    else:
+        street, line = _reach(session, street_layer, [(0, s) for s in starts + flyers],
+                              limit_m, region)
     # Elsewhere only a changed source can do better than the stored distance.
     counts = _member(orphans, street["vertex"]) | np.isin(street["source"], [s.id for s in fresh])
     keep = ~orphan

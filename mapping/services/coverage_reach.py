@@ -53,6 +53,9 @@ class Source:
     vertex_id: int | None
     snap_m: float | None
     straight: bool
+    # Where the pin stands (longitude, latitude), as the caller's transaction reads it.
+    x: float = 0.0
+    y: float = 0.0
 
 
 @dataclass
@@ -88,7 +91,8 @@ _SOURCES = text(
     )
     SELECT s.layer, s.id, s.name, s.version, s.code, s.groups,
            coalesce(c.vertex_id, v.id) AS vid, coalesce(c.component, v.component) AS component,
-           coalesce(c.snap_m, v.snap_m) AS snap_m, c.pin_id IS NULL AS fresh, l.stamp
+           coalesce(c.snap_m, v.snap_m) AS snap_m, c.pin_id IS NULL AS fresh, l.stamp,
+           ST_X(s.geom) AS x, ST_Y(s.geom) AS y
     FROM s CROSS JOIN (SELECT CAST(imported_at AS text) AS stamp FROM street_layer
                        WHERE id = :street_layer) l
     -- Snapped before, at this version of the pin and this import of the layer.
@@ -135,6 +139,7 @@ def sources(
             snap_m=None if row.snap_m is None else float(row.snap_m),
             # An island (not the largest part) or off the streets: a straight line.
             straight=row.vid is None or row.component != 0 or float(row.snap_m) > SNAP_MAX_M,
+            x=row.x, y=row.y,
         )
         for row in rows
         # Far from every street of the layer (another city): it reaches nothing here,
@@ -282,6 +287,8 @@ def compute_equicost(
 
 # Virtual start vertices and edges are numbered from here (street ids stay far below).
 VIRTUAL = 1 << 40
+# Memory for one walk's rows (half the runs of a city: a million rows, some 80 MB).
+WALK_WORK_MEM = "128MB"
 
 
 def compute_many(
@@ -297,20 +304,10 @@ def compute_many(
     when given: the areas' extent grown by the limit, outside of which no path
     within the limit to a vertex inside can pass.
     """
-    groups, vids, snaps, ids = [], [], [], []
-    lines: list[tuple[int, str, int]] = []
-    for g, (_, found) in enumerate(jobs):
-        for s in found:
-            if s.straight or s.vertex_id is None:
-                lines.append((g, s.layer, s.id))
-            else:
-                groups.append(g)
-                vids.append(s.vertex_id)
-                snaps.append(s.snap_m or 0.0)
-                ids.append(s.id)
     with _beside(session, street_layer, len(jobs)) as other:
-        street = _drive(session, street_layer, groups, vids, snaps, ids, limit_m, box, other)
-    line = _by_run(_lines(session, street_layer, lines, limit_m))
+        street, line = _reach(session, street_layer,
+                              [(g, s) for g, (_, found) in enumerate(jobs) for s in found],
+                              limit_m, box, other)
     runs: list[Run] = []
     for g, (key, found) in enumerate(jobs):
         run = _merge(key, found[0], _slice(street, g), _slice(line, g), g)
@@ -365,39 +362,57 @@ def store(
     )
 
 
-def _drive(
-    session: Session, street_layer: int, groups: list[int], vids: list[int],
-    snaps: list[float], ids: list[int], limit_m: int,
+def _reach(
+    session: Session, street_layer: int, sources: Sequence[tuple[int, Source]], limit_m: int,
     box: tuple[float, float, float, float] | None, beside: Connection | None = None,
-) -> dict[str, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Every (run, vertex) within the limit of a run's sources: metres and nearest source.
 
-    Sorted by run, then vertex: each run's rows a slice (``_slice``). With
-    ``beside`` (a sibling connection that sees the same streets), every other
-    run is walked there while the caller's connection walks the rest: each
+    ``sources``: (run, source) pairs. Two sets of rows: from the walk on the
+    streets, and from the sources measured in a straight line; each sorted by
+    run, then vertex (each run's rows a slice, ``_slice``). With ``beside`` (a
+    sibling connection that sees the same streets), every other run is
+    measured there while the caller's connection measures the rest: each
     connection's query runs on one core.
     """
-    if not groups:
-        return _nothing()
+    walkers = [(g, s) for g, s in sources if not s.straight and s.vertex_id is not None]
+    flyers = [(g, s) for g, s in sources if s.straight or s.vertex_id is None]
     inside = f"layer_id = {int(street_layer)}"
     if box is not None:
         inside += " AND geom && ST_MakeEnvelope({:f}, {:f}, {:f}, {:f}, 4326)".format(*box)
-    runs = sorted(set(groups))
-    walk = partial(_walk, inside=inside, groups=groups, vids=vids, snaps=snaps, limit_m=limit_m)
+    runs = sorted({g for g, _ in sources})
+    lane = partial(_lane, street_layer=street_layer, inside=inside, walkers=walkers,
+                   flyers=flyers, limit_m=limit_m)
     if beside is None or len(runs) < 2:
-        found = walk(session, runs)
+        found, line = lane(session, runs)
     else:
         with ThreadPoolExecutor(1) as pool:
-            theirs = pool.submit(walk, beside, runs[1::2])
-            mine = walk(session, runs[::2])
+            theirs = pool.submit(lane, beside, runs[1::2])
+            mine = lane(session, runs[::2])
             other = theirs.result()
-        found = {name: np.concatenate([mine[name], other[name]]) for name in mine}
+        found, line = ({name: np.concatenate([a[name], b[name]]) for name in a}
+                       for a, b in zip(mine, other, strict=True))
+    if not len(found["g"]):
+        return _nothing(), _by_run(line)
     street = packed(
         session, "SELECT int4send(id) || int4send(source) || int4send(target) "
         f"FROM street_edge WHERE {inside}", {},
         ("id", "source", "target"), (">i4", ">i4", ">i4"),
     )
-    return _roots(found, street, np.asarray(ids, dtype=np.int64))
+    ids = np.array([s.id for _, s in walkers], dtype=np.int64)
+    return _roots(found, street, ids), _by_run(line)
+
+
+def _lane(
+    conn: Session | Connection, runs: list[int], *, street_layer: int, inside: str,
+    walkers: list[tuple[int, Source]], flyers: list[tuple[int, Source]], limit_m: int,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The rows of these runs on one connection: the walk's, then the straight lines'."""
+    wanted = set(runs)
+    walked = sorted({g for g, _ in walkers} & wanted)
+    found = _walk(conn, walked, inside=inside, walkers=walkers, limit_m=limit_m) if walked else {
+        name: np.zeros(0, np.int64) for name in ("g", "vertex", "edge", "metres")}
+    return found, _lines(conn, street_layer, [(g, s) for g, s in flyers if g in wanted], limit_m)
 
 
 def _roots(
@@ -440,8 +455,8 @@ def _roots(
 
 
 def _walk(
-    conn: Session | Connection, runs: list[int], *, inside: str, groups: list[int],
-    vids: list[int], snaps: list[float], limit_m: int,
+    conn: Session | Connection, runs: list[int], *, inside: str,
+    walkers: list[tuple[int, Source]], limit_m: int,
 ) -> dict[str, np.ndarray]:
     """The rows of one ``pgr_drivingDistance`` from the virtual starts of ``runs``.
 
@@ -452,8 +467,8 @@ def _walk(
     # Only numbers go into the edges' SQL (pgRouting takes it as text). Virtual edge n is
     # the n-th source of every run's, also when only some runs are walked here.
     virtual = ",".join(
-        f"({VIRTUAL + n},{VIRTUAL + g},{int(v)},{float(s)!r},-1)"
-        for n, (g, v, s) in enumerate(zip(groups, vids, snaps, strict=True)) if g in wanted
+        f"({VIRTUAL + n},{VIRTUAL + g},{int(s.vertex_id or 0)},{float(s.snap_m or 0.0)!r},-1)"
+        for n, (g, s) in enumerate(walkers) if g in wanted
     )
     edges = (
         f"SELECT id, source, target, length_m AS cost, length_m AS reverse_cost "
@@ -461,8 +476,13 @@ def _walk(
         f"SELECT * FROM (VALUES {virtual}) AS v(id, source, target, cost, reverse_cost)"
     )
     starts = ",".join(str(VIRTUAL + g) for g in runs)
+    # The function's rows are all kept before the first is read: in memory, not spilled
+    # to a temporary file (a tenth of the walk), for this query only.
+    raw = _driver(conn)
+    before = raw.execute("SELECT current_setting('work_mem')").fetchone()
+    raw.execute("SELECT set_config('work_mem', %s, true)", [WALK_WORK_MEM])
     # Two million rows as Python objects cost seconds: one packed bytea into numpy instead.
-    return packed(
+    found = packed(
         conn,
         "SELECT int4send(CAST(from_v - %(virtual)s AS integer)) || int4send(CAST(node AS integer))"
         " || int4send(CAST(CASE WHEN edge >= %(virtual)s THEN %(virtual)s - 1 - edge"
@@ -474,6 +494,9 @@ def _walk(
         # Metres as float32, as a run stores them: a fifth fewer bytes to carry.
         ("g", "vertex", "edge", "metres"), (">i4", ">i4", ">i4", ">f4"),
     )
+    assert before is not None
+    raw.execute("SELECT set_config('work_mem', %s, true)", [before[0]])
+    return found
 
 
 def _by_run(found: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -525,48 +548,36 @@ def _driver(conn: Session | Connection) -> psycopg.Connection[Any]:
 
 
 def _lines(
-    session: Session, street_layer: int, lines: list[tuple[int, str, int]], limit_m: int
+    conn: Session | Connection, street_layer: int, lines: list[tuple[int, Source]], limit_m: int
 ) -> dict[str, np.ndarray]:
-    """Every (run, vertex) within the limit of a run's straight-line sources, in metres."""
+    """Every (run, vertex) within the limit of a run's straight-line sources, in metres.
+
+    The sources stand where the caller read them (``Source.x``, ``.y``): only
+    the streets are read here, so that a sibling connection may measure them.
+    """
     if not lines:
         return _nothing()
-    row = session.execute(
-        text(
-            """
-            WITH s AS (
-                SELECT l.g, s.id, s.geom
-                FROM unnest(CAST(:g AS integer[]), CAST(:ids AS integer[]),
-                            CAST(:layers AS text[])) AS l(g, id, layer)
-                JOIN resource s ON l.layer = 'resource' AND s.id = l.id
-                UNION ALL
-                SELECT l.g, s.id, s.geom
-                FROM unnest(CAST(:g AS integer[]), CAST(:ids AS integer[]),
-                            CAST(:layers AS text[])) AS l(g, id, layer)
-                JOIN partner s ON l.layer = 'partner' AND s.id = l.id
-            ), near AS (
-                SELECT * FROM (
-                    SELECT s.g, v.id AS vertex, s.id,
-                           ST_Distance(CAST(v.geom AS geography), CAST(s.geom AS geography))
-                               AS metres
-                    -- A box as tall as the limit and as wide at the pin's latitude (a degree
-                    -- of latitude is over 110 km): a few vertices measured, each once.
-                    FROM s JOIN street_vertex v ON v.layer_id = :layer
-                         AND v.geom && ST_Expand(s.geom, :lat / cos(radians(ST_Y(s.geom))), :lat)
-                ) m WHERE metres <= :limit
-            )
-            SELECT coalesce(array_agg(g), '{}') AS g, coalesce(array_agg(vertex), '{}') AS vertex,
-                   coalesce(array_agg(metres), '{}') AS metres,
-                   coalesce(array_agg(id), '{}') AS source
-            FROM near
-            """
-        ),
-        {"g": [x[0] for x in lines], "layers": [x[1] for x in lines],
-         "ids": [x[2] for x in lines], "layer": street_layer, "limit": float(limit_m),
-         "lat": limit_m / 110_000},
-    ).one()
-    return {"g": np.array(row.g, dtype=np.int64), "vertex": np.array(row.vertex, dtype=np.int64),
-            "metres": np.array(row.metres, dtype=np.float64),
-            "source": np.array(row.source, dtype=np.int64)}
+    return packed(
+        conn,
+        """
+        SELECT int4send(s.g) || int4send(CAST(v.id AS integer)) || int4send(s.id)
+               || float8send(m.metres)
+        FROM unnest(CAST(%(g)s AS integer[]), CAST(%(ids)s AS integer[]),
+                    CAST(%(xs)s AS float8[]), CAST(%(ys)s AS float8[])) AS s(g, id, x, y)
+        CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(s.x, s.y), 4326) AS geom) p
+        -- A box as tall as the limit and as wide at the pin's latitude (a degree
+        -- of latitude is over 110 km): a few vertices measured, each once.
+        JOIN street_vertex v ON v.layer_id = %(layer)s
+             AND v.geom && ST_Expand(p.geom, %(lat)s / cos(radians(ST_Y(p.geom))), %(lat)s)
+        CROSS JOIN LATERAL (SELECT ST_Distance(CAST(v.geom AS geography),
+                                               CAST(p.geom AS geography)) AS metres) m
+        WHERE m.metres <= %(limit)s
+        """,
+        {"g": [g for g, _ in lines], "ids": [s.id for _, s in lines],
+         "xs": [s.x for _, s in lines], "ys": [s.y for _, s in lines],
+         "layer": street_layer, "limit": float(limit_m), "lat": limit_m / 110_000},
+        ("g", "vertex", "source", "metres"), (">i4", ">i4", ">i4", ">f8"),
+    )
 
 
 def _merge(
