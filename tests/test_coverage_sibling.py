@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from mapping import db
 from mapping.db.sibling import sibling
-from mapping.services import coverage, coverage_reach
+from mapping.services import coverage, coverage_walk
 from tests.conftest import runtime_url
 from tests.coverage_fixtures import add_resource, offset
 from tests.editing_fixtures import build_world
@@ -73,14 +73,14 @@ def test_runs_walked_beside_give_every_cell_and_run_that_walking_alone_gives(fre
     try:
         with Session(owner) as session, session.begin():
             layer = session.scalar(text("SELECT id FROM street_layer"))
-            with coverage_reach._beside(session, layer, 2) as other:
+            with coverage_walk.beside(session, layer, 2) as other:
                 assert other is not None  # committed streets: half the runs go beside
             beside = coverage.compute(session, world.admin, area_ids=[world.area_a, world.area_b])
             beside_runs = _arrays(session)
             # The layer re-stamped in this transaction: the sibling sees another, walks nothing.
             session.execute(text("UPDATE street_layer SET imported_at = imported_at + "
                                  "interval '1 second'"))
-            with coverage_reach._beside(session, layer, 2) as other:
+            with coverage_walk.beside(session, layer, 2) as other:
                 assert other is None
             session.execute(text("DELETE FROM coverage_run"))
             alone = coverage.compute(session, world.admin, area_ids=[world.area_a, world.area_b])
@@ -96,7 +96,7 @@ def test_streets_the_caller_saved_and_has_not_committed_are_walked_alone(session
     world = build_world(session)
     _generated_town(session, world)
     layer = session.scalar(text("SELECT id FROM street_layer"))
-    with coverage_reach._beside(session, layer, 2) as other:
+    with coverage_walk.beside(session, layer, 2) as other:
         assert other is None
-    with coverage_reach._beside(session, layer, 1) as other:
+    with coverage_walk.beside(session, layer, 1) as other:
         assert other is None  # one run: nothing to share

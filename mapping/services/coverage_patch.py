@@ -35,16 +35,8 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from mapping.services.coverage_reach import (
-    Run,
-    Source,
-    _lines,
-    _merge,
-    _nothing,
-    _reach,
-    binary_rows,
-    packed,
-)
+from mapping.services.coverage_reach import Run, Source, _merge
+from mapping.services.coverage_walk import binary_rows, lines, nothing, packed, reach
 
 # Characters of a digest naming its family: network and box, limit, layer, category, groups.
 FAMILY = 16
@@ -138,10 +130,10 @@ def patch(
                    for vertex, metres, source in zip(
                        *_border(session, street_layer, region, orphans, old), strict=True)]
     if region is None:
-        street, line = _nothing(), _lines(session, street_layer, [(0, s) for s in flyers],
+        street, line = nothing(), lines(session, street_layer, [(0, s) for s in flyers],
                                           limit_m)
     else:
-        street, line = _reach(session, street_layer, [(0, s) for s in starts + flyers],
+        street, line = reach(session, street_layer, [(0, s) for s in starts + flyers],
                               limit_m, region)
     # Elsewhere only a changed source can do better than the stored distance.
     counts = _member(orphans, street["vertex"]) | np.isin(street["source"], [s.id for s in fresh])
