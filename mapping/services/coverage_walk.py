@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
@@ -22,7 +22,7 @@ import numpy as np
 import psycopg
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, TimeoutError
 from sqlalchemy.orm import Session
 
 from mapping.db.sibling import sibling
@@ -53,12 +53,16 @@ def beside(session: Session, street_layer: int, runs: int) -> Iterator[Connectio
         yield None
         return
     mine = session.scalar(_IMPORTED, {"l": street_layer})
-    with sibling(session) as other:
+    with ExitStack() as stack:
+        other: Connection | None = None
         try:
-            same = other.scalar(_IMPORTED, {"l": street_layer}) == mine
-        except OperationalError:  # a lock held (by the caller?): walk alone
-            same = False
-        yield other if same else None
+            other = stack.enter_context(sibling(session))
+            if other.scalar(_IMPORTED, {"l": street_layer}) != mine:
+                other = None
+        except (OperationalError, TimeoutError):
+            # No connection to spare, or a lock held (by the caller?): walk alone.
+            other = None
+        yield other
 
 
 def reach(
