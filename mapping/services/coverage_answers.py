@@ -128,11 +128,16 @@ def _compute(
     need_pairs: list[tuple[int, int]],
 ) -> dict[Q, tuple[dict[int, AreaReach], dict[int, bool]]]:
     """The answers of ``todo`` from the runs at positions ``needed`` (loaded)."""
-    # Every vertex that matters: those in the areas, and the one nearest each need.
-    space = np.unique(np.concatenate([vertex_of, [p[1] for p in need_pairs]]).astype(np.int64))
+    # Every vertex that matters: those in the areas asked about, and the one nearest each
+    # need asked about (after one pin moved, the few areas whose needs' groups it serves).
+    areas_asked = sorted({a for _, areas_q, _ in todo.values() for a in areas_q})
+    needs_asked = {n for _, _, needs_q in todo.values() for n in needs_q}
+    need_pairs = [(nid, vid) for nid, vid in need_pairs if nid in needs_asked]
+    space = np.unique(np.concatenate([vertex_of[np.isin(area_of, areas_asked)],
+                                      [p[1] for p in need_pairs]]).astype(np.int64))
     line = {i: n for n, i in enumerate(needed)}
     dist = np.full((len(needed), len(space)), np.inf, dtype=np.float32)
-    src = np.zeros((len(needed), len(space)), dtype=np.int64)
+    src = np.zeros((len(needed), len(space)), dtype=np.int32)
     flat = np.zeros((len(needed), len(space)), dtype=bool)
     for n, i in enumerate(needed):
         run = runs[i]

@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from mapping.services.coverage_reach import packed
+from mapping.services.coverage_walk import packed
 
 # Each area's stamp now, and its kept junctions when the kept stamp is the same.
 _KEPT = text(

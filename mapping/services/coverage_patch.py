@@ -29,20 +29,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from mapping.services.coverage_reach import (
-    Run,
-    Source,
-    _drive,
-    _lines,
-    _merge,
-    _nothing,
-    packed,
-)
+from mapping.services.coverage_reach import Run, Source, _merge
+from mapping.services.coverage_walk import binary_rows, lines, nothing, packed, reach
 
 # Characters of a digest naming its family: network and box, limit, layer, category, groups.
 FAMILY = 16
@@ -62,16 +56,15 @@ def previous(
     session: Session, families: Sequence[str], skip: Sequence[str]
 ) -> dict[str, tuple[Run, set[int]]]:
     """The newest stored run of each family but those in ``skip``, with its source ids."""
-    rows = session.execute(
-        text(
-            "SELECT DISTINCT ON (left(digest, :n)) left(digest, :n) AS family, digest, "
-            "source_layer, source_ids, vertices, metres, sources, straight FROM coverage_run "
-            "WHERE left(digest, :n) = ANY (CAST(:families AS text[])) "
-            "AND digest <> ALL (CAST(:skip AS text[])) "
-            "ORDER BY left(digest, :n), created_at DESC"
-        ),
+    rows = binary_rows(
+        session,
+        "SELECT DISTINCT ON (left(digest, %(n)s)) left(digest, %(n)s) AS family, digest, "
+        "source_layer, source_ids, vertices, metres, sources, straight FROM coverage_run "
+        "WHERE left(digest, %(n)s) = ANY (CAST(%(families)s AS text[])) "
+        "AND digest <> ALL (CAST(%(skip)s AS text[])) "
+        "ORDER BY left(digest, %(n)s), created_at DESC",
         {"n": FAMILY, "families": list(families), "skip": list(skip)},
-    ).all()
+    )
     return {
         row.family: (Run(
             row.digest, row.source_layer, "", (),
@@ -129,17 +122,19 @@ def patch(
     stay = [s for s in found if s.id not in moved and s.vertex_id is not None
             and _member(orphans, np.array([s.vertex_id]))[0]]
     region = _region(session, orphans, [s.vertex_id or 0 for s in walkers], limit_m, box)
-    vids: list[int] = [s.vertex_id or 0 for s in walkers + stay]
-    snaps: list[float] = [s.snap_m or 0.0 for s in walkers + stay]
-    ids: list[int] = [s.id for s in walkers + stay]
+    starts = walkers + stay
     if region is not None and len(orphans):
-        seeds = _border(session, street_layer, region, orphans, old)
-        vids += seeds[0]
-        snaps += seeds[1]
-        ids += seeds[2]
-    street = (_nothing() if region is None else
-              _drive(session, street_layer, [0] * len(vids), vids, snaps, ids, limit_m, region))
-    line = _lines(session, street_layer, [(0, s.layer, s.id) for s in flyers], limit_m)
+        # A vertex bordering the orphans walks on as its stored nearest source, from its
+        # stored distance.
+        starts += [replace(found[0], id=source, vertex_id=vertex, snap_m=metres, straight=False)
+                   for vertex, metres, source in zip(
+                       *_border(session, street_layer, region, orphans, old), strict=True)]
+    if region is None:
+        street, line = nothing(), lines(session, street_layer, [(0, s) for s in flyers],
+                                          limit_m)
+    else:
+        street, line = reach(session, street_layer, [(0, s) for s in starts + flyers],
+                              limit_m, region)
     # Elsewhere only a changed source can do better than the stored distance.
     counts = _member(orphans, street["vertex"]) | np.isin(street["source"], [s.id for s in fresh])
     keep = ~orphan

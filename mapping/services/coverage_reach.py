@@ -12,6 +12,9 @@ vertices, limit), as packed arrays, so that it costs one lookup next time and a
 changed pin changes only its own category's run, patched where the pin reaches
 (``mapping.services.coverage_patch``). Coverage then combines the runs a need
 category's rules name (``mapping.services.coverage``).
+
+Runs computed anew are walked together, half of them on a second connection
+and core (``mapping.services.coverage_walk``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from mapping.services import coverage_walk
 
 # A pin farther than this from every street is not on the network.
 SNAP_MAX_M = 300
@@ -44,6 +49,9 @@ class Source:
     vertex_id: int | None
     snap_m: float | None
     straight: bool
+    # Where the pin stands (longitude, latitude), as the caller's transaction reads it.
+    x: float = 0.0
+    y: float = 0.0
 
 
 @dataclass
@@ -79,7 +87,8 @@ _SOURCES = text(
     )
     SELECT s.layer, s.id, s.name, s.version, s.code, s.groups,
            coalesce(c.vertex_id, v.id) AS vid, coalesce(c.component, v.component) AS component,
-           coalesce(c.snap_m, v.snap_m) AS snap_m, c.pin_id IS NULL AS fresh, l.stamp
+           coalesce(c.snap_m, v.snap_m) AS snap_m, c.pin_id IS NULL AS fresh, l.stamp,
+           ST_X(s.geom) AS x, ST_Y(s.geom) AS y
     FROM s CROSS JOIN (SELECT CAST(imported_at AS text) AS stamp FROM street_layer
                        WHERE id = :street_layer) l
     -- Snapped before, at this version of the pin and this import of the layer.
@@ -126,6 +135,7 @@ def sources(
             snap_m=None if row.snap_m is None else float(row.snap_m),
             # An island (not the largest part) or off the streets: a straight line.
             straight=row.vid is None or row.component != 0 or float(row.snap_m) > SNAP_MAX_M,
+            x=row.x, y=row.y,
         )
         for row in rows
         # Far from every street of the layer (another city): it reaches nothing here,
@@ -156,11 +166,12 @@ def digest(stamp: str, limit_m: int, found: Sequence[Source], prefix: str = "") 
 
 def load(session: Session, keys: Sequence[str]) -> dict[str, Run]:
     """The stored runs of these digests that the caller may see."""
-    rows = session.execute(
-        text("SELECT digest, source_layer, vertices, metres, sources, straight "
-             "FROM coverage_run WHERE digest = ANY (CAST(:keys AS text[]))"),
+    rows = coverage_walk.binary_rows(
+        session,
+        "SELECT digest, source_layer, vertices, metres, sources, straight "
+        "FROM coverage_run WHERE digest = ANY (CAST(%(keys)s AS text[]))",
         {"keys": list(keys)},
-    ).all()
+    )
     return {
         row.digest: Run(
             row.digest, row.source_layer, "", (),
@@ -259,10 +270,6 @@ def compute_equicost(
     return run
 
 
-# Virtual start vertices and edges are numbered from here (street ids stay far below).
-VIRTUAL = 1 << 40
-
-
 def compute_many(
     session: Session, street_layer: int, jobs: Sequence[tuple[str, Sequence[Source]]],
     limit_m: int, box: tuple[float, float, float, float] | None = None,
@@ -276,22 +283,14 @@ def compute_many(
     when given: the areas' extent grown by the limit, outside of which no path
     within the limit to a vertex inside can pass.
     """
-    groups, vids, snaps, ids = [], [], [], []
-    lines: list[tuple[int, str, int]] = []
-    for g, (_, found) in enumerate(jobs):
-        for s in found:
-            if s.straight or s.vertex_id is None:
-                lines.append((g, s.layer, s.id))
-            else:
-                groups.append(g)
-                vids.append(s.vertex_id)
-                snaps.append(s.snap_m or 0.0)
-                ids.append(s.id)
-    street = _by_run(_drive(session, street_layer, groups, vids, snaps, ids, limit_m, box))
-    line = _by_run(_lines(session, street_layer, lines, limit_m))
+    with coverage_walk.beside(session, street_layer, len(jobs)) as other:
+        street, line = coverage_walk.reach(session, street_layer,
+                              [(g, s) for g, (_, found) in enumerate(jobs) for s in found],
+                              limit_m, box, other)
     runs: list[Run] = []
     for g, (key, found) in enumerate(jobs):
-        run = _merge(key, found[0], _slice(street, g), _slice(line, g), g)
+        run = _merge(key, found[0], coverage_walk.run_rows(street, g),
+                     coverage_walk.run_rows(line, g), g)
         runs.append(run)
     store(session, street_layer, limit_m,
           [(run, found) for run, (_, found) in zip(runs, jobs, strict=True)])
@@ -318,153 +317,6 @@ def store(
     )
 
 
-def _drive(
-    session: Session, street_layer: int, groups: list[int], vids: list[int],
-    snaps: list[float], ids: list[int], limit_m: int,
-    box: tuple[float, float, float, float] | None,
-) -> dict[str, np.ndarray]:
-    """Every (run, vertex) within the limit of a run's sources: metres and nearest source."""
-    if not groups:
-        return _nothing()
-    # Only numbers go into the edges' SQL (pgRouting takes it as text).
-    virtual = ",".join(
-        f"({VIRTUAL + n},{VIRTUAL + g},{int(v)},{float(s)!r},-1)"
-        for n, (g, v, s) in enumerate(zip(groups, vids, snaps, strict=True))
-    )
-    inside = f"layer_id = {int(street_layer)}"
-    if box is not None:
-        inside += " AND geom && ST_MakeEnvelope({:f}, {:f}, {:f}, {:f}, 4326)".format(*box)
-    edges = (
-        f"SELECT id, source, target, length_m AS cost, length_m AS reverse_cost "
-        f"FROM street_edge WHERE {inside} UNION ALL "
-        f"SELECT * FROM (VALUES {virtual}) AS v(id, source, target, cost, reverse_cost)"
-    )
-    starts = ",".join(str(VIRTUAL + g) for g in sorted(set(groups)))
-    # Two million rows as Python objects cost seconds: binary COPY into numpy instead.
-    found = packed(
-        session,
-        "SELECT int4send(CAST(from_v - %(virtual)s AS integer)) || int4send(CAST(node AS integer))"
-        " || int4send(CAST(CASE WHEN edge >= %(virtual)s THEN %(virtual)s - 1 - edge"
-        " ELSE edge END AS integer)) || float4send(CAST(agg_cost AS real)) "
-        "FROM pgr_drivingDistance(%(edges)s, CAST(%(starts)s AS bigint[]), "
-        "CAST(%(limit)s AS float8), true, false) WHERE node < %(virtual)s",
-        {"edges": edges, "starts": "{" + starts + "}", "limit": float(limit_m),
-         "virtual": VIRTUAL},
-        # Metres as float32, as a run stores them: a fifth fewer bytes to carry.
-        ("g", "vertex", "edge", "metres"), (">i4", ">i4", ">i4", ">f4"),
-    )
-    street = packed(
-        session, "SELECT int4send(id) || int4send(source) || int4send(target) "
-        f"FROM street_edge WHERE {inside}", {},
-        ("id", "source", "target"), (">i4", ">i4", ">i4"),
-    )
-    by_id = np.argsort(street["id"])
-    street = {name: column[by_id] for name, column in street.items()}
-    g, vertex, edge = found["g"], found["vertex"], found["edge"]
-    first = edge < 0
-    # The vertex each one was reached from: the other end of the edge it was reached by.
-    at = np.minimum(np.searchsorted(street["id"], edge), max(len(street["id"]) - 1, 0))
-    pred = np.where(street["source"][at] == vertex, street["target"][at], street["source"][at])
-    # Each vertex's nearest source is its tree's root, found by pointer jumping.
-    key = (g << 40) | vertex
-    order = np.argsort(key)
-    up = order[np.minimum(np.searchsorted(key[order], (g << 40) | pred), len(key) - 1)]
-    up[first] = np.flatnonzero(first)
-    while True:
-        nxt = up[up]
-        if np.array_equal(nxt, up):
-            break
-        up = nxt
-    # Virtual edge n came as -1 - n.
-    source = np.asarray(ids, dtype=np.int64)[-1 - edge[up]]
-    return {"g": g, "vertex": vertex, "metres": found["metres"], "source": source}
-
-
-def _by_run(found: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Rows sorted by run, then vertex: each run's rows a slice, already in vertex order."""
-    order = np.lexsort((found["vertex"], found["g"]))
-    return {name: column[order] for name, column in found.items()}
-
-
-def _slice(found: dict[str, np.ndarray], g: int) -> dict[str, np.ndarray]:
-    """One run's rows of rows sorted by ``_by_run``."""
-    lo, hi = np.searchsorted(found["g"], [g, g + 1])
-    return {name: column[lo:hi] for name, column in found.items()}
-
-
-def _nothing() -> dict[str, np.ndarray]:
-    return {"g": np.zeros(0, np.int64), "vertex": np.zeros(0, np.int64),
-            "metres": np.zeros(0, np.float64), "source": np.zeros(0, np.int64)}
-
-
-def packed(
-    session: Session, rows_sql: str, params: dict[str, object], names: Sequence[str],
-    types: Sequence[str],
-) -> dict[str, np.ndarray]:
-    """A query's rows, each one bytea of fixed-width fields, as numpy columns (int64, float64).
-
-    (Binary COPY was tried instead of ``string_agg``: slower, the rows parsed in Python.)
-
-    Two million rows as Python objects cost seconds: they come as one bytea
-    instead, in binary, on the caller's connection and transaction.
-    """
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    with raw.cursor(binary=True) as cur:
-        cur.execute(f"SELECT coalesce(string_agg(r, ''), '') FROM ({rows_sql}) AS q(r)",
-                    params or None)
-        data = bytes(cur.fetchone()[0])
-    fields = np.dtype(list(zip(names, types, strict=True)))
-    rows = np.frombuffer(data, dtype=fields)
-    return {name: rows[name].astype(np.float64 if "f" in kind else np.int64)
-            for name, kind in zip(names, types, strict=True)}
-
-
-def _lines(
-    session: Session, street_layer: int, lines: list[tuple[int, str, int]], limit_m: int
-) -> dict[str, np.ndarray]:
-    """Every (run, vertex) within the limit of a run's straight-line sources, in metres."""
-    if not lines:
-        return _nothing()
-    row = session.execute(
-        text(
-            """
-            WITH s AS (
-                SELECT l.g, s.id, s.geom
-                FROM unnest(CAST(:g AS integer[]), CAST(:ids AS integer[]),
-                            CAST(:layers AS text[])) AS l(g, id, layer)
-                JOIN resource s ON l.layer = 'resource' AND s.id = l.id
-                UNION ALL
-                SELECT l.g, s.id, s.geom
-                FROM unnest(CAST(:g AS integer[]), CAST(:ids AS integer[]),
-                            CAST(:layers AS text[])) AS l(g, id, layer)
-                JOIN partner s ON l.layer = 'partner' AND s.id = l.id
-            ), near AS (
-                SELECT * FROM (
-                    SELECT s.g, v.id AS vertex, s.id,
-                           ST_Distance(CAST(v.geom AS geography), CAST(s.geom AS geography))
-                               AS metres
-                    -- A box as tall as the limit and as wide at the pin's latitude (a degree
-                    -- of latitude is over 110 km): a few vertices measured, each once.
-                    FROM s JOIN street_vertex v ON v.layer_id = :layer
-                         AND v.geom && ST_Expand(s.geom, :lat / cos(radians(ST_Y(s.geom))), :lat)
-                ) m WHERE metres <= :limit
-            )
-            SELECT coalesce(array_agg(g), '{}') AS g, coalesce(array_agg(vertex), '{}') AS vertex,
-                   coalesce(array_agg(metres), '{}') AS metres,
-                   coalesce(array_agg(id), '{}') AS source
-            FROM near
-            """
-        ),
-        {"g": [x[0] for x in lines], "layers": [x[1] for x in lines],
-         "ids": [x[2] for x in lines], "layer": street_layer, "limit": float(limit_m),
-         "lat": limit_m / 110_000},
-    ).one()
-    return {"g": np.array(row.g, dtype=np.int64), "vertex": np.array(row.vertex, dtype=np.int64),
-            "metres": np.array(row.metres, dtype=np.float64),
-            "source": np.array(row.source, dtype=np.int64)}
-
-
 def _merge(
     key: str, first: Source, street: dict[str, np.ndarray], line: dict[str, np.ndarray], g: int
 ) -> Run:
@@ -476,7 +328,7 @@ def _merge(
     source = np.concatenate([street["source"][on_street], line["source"][on_line]])
     flat = np.concatenate([np.zeros(int(on_street.sum()), bool), np.ones(int(on_line.sum()), bool)])
     if not on_line.any() and (len(vertex) < 2 or bool((vertex[1:] > vertex[:-1]).all())):
-        # One street answer per vertex, in vertex order (a slice of ``_by_run``): nothing to pick.
+        # One street answer per vertex, in vertex order (a slice of ``reach``'s): nothing to pick.
         return Run(key, first.layer, first.code, first.groups, vertex.astype(np.int32),
                    metres.astype(np.float32), source.astype(np.int32), flat)
     # As ORDER BY vertex, metres, id: the first of each vertex is its nearest.
