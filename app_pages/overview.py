@@ -17,29 +17,38 @@ page = open_page("overview", signed_in=False)
 lang, cfg, url = page.lang, page.cfg, page.url
 
 st.title(md_t("overview.heading", lang, place=sidebar.current_place(url, lang)))
-view = cached_reads.overview(url, state.city(), state.team_id(), state.area_id())
+view, read_key = cached_reads.overview.read(url, state.city(), state.team_id(), state.area_id())
 if view.areas.empty:
     st.info(t("overview.no_areas", lang))
 if cfg.tiles_url is None:
     st.caption(t("overview.tiles_disabled", lang))
 
 leaflet = cached_reads.leaflet_links()
-folium_map = overview_map(
-    view.areas,
-    view.pins,
-    view.catalogue,
-    lang,
-    selected_area_id=view.selected_area_id,
-    tiles_url=cfg.tiles_url,
-    tiles_attribution=cfg.tiles_attribution,
-    leaflet=leaflet,
-    store=cached_reads.pin_store_here(),
-)
-# Touch-sized controls and a folded legend on tablets and phones.
-for_the_field(folium_map, lang)
+store = cached_reads.pin_store_here()
 # Mounted once: another area, filter or language swaps the content in place.
 # No returned objects: panning and zooming must not rerun the app.
-live_map.show(folium_map, key="overview_map", height=620, leaflet=leaflet)
+live_map.show(
+    # Touch-sized controls and a folded legend on tablets and phones.
+    lambda: for_the_field(
+        overview_map(
+            view.areas,
+            view.pins,
+            view.catalogue,
+            lang,
+            selected_area_id=view.selected_area_id,
+            tiles_url=cfg.tiles_url,
+            tiles_attribution=cfg.tiles_attribution,
+            leaflet=leaflet,
+            store=store,
+        ),
+        lang,
+    ),
+    # Built once per read and language: a rerun, or another viewer of the
+    # same area while the read lasts, builds nothing.
+    cache_key=("overview", read_key, lang, cfg.tiles_url, cfg.tiles_attribution, leaflet,
+               store.url_prefix),
+    key="overview_map", height=620, leaflet=leaflet,
+)
 
 st.subheader(t("overview.counts", lang))
 st.dataframe(

@@ -5,6 +5,8 @@ Usage::
     .venv/bin/python bench/bench_map_scale.py                 # 10,000 and 50,000 pins, ~4 min
     .venv/bin/python bench/bench_map_scale.py --sizes 10000 --reps 3
     .venv/bin/python bench/bench_map_scale.py --limit 900     # wait for the old 50,000 map
+    .venv/bin/python bench/bench_map_scale.py --live --reps 3 --before-ref main   # the app
+    .venv/bin/python bench/bench_map_scale.py --live --live-pins 50000 --reps 2   # the app, 50k
 
 Setup: an embedded cluster in a temporary directory, the schema, the default
 catalogue and one real district with the largest size's pins in it, made by
@@ -227,10 +229,22 @@ LIVE_ROWS = (
 )
 
 
-def live(reps: int, before_ref: str, limit_s: float) -> int:
-    """The running app, ``before_ref``'s tree and this one interleaved; medians and ratios."""
+def scale_world(pins: int) -> None:
+    """Make ``bench_pin_save.load_world`` (and each further district) hold ``pins`` pins."""
+    scale = pins / sum(bench_pin_save.LAYER_SIZES.values())
+    bench_pin_save.LAYER_SIZES = {
+        layer: round(n * scale) for layer, n in bench_pin_save.LAYER_SIZES.items()
+    }
+
+
+def live(reps: int, before_ref: str, limit_s: float, pins: int = 10_000) -> int:
+    """The running app, ``before_ref``'s tree and this one interleaved; medians and ratios.
+
+    ``pins``: how many pins each of the two districts holds.
+    """
     import map_live
 
+    scale_world(pins)
     workdir = Path(tempfile.mkdtemp(prefix="calmap-bench-", dir="/tmp"))
     workdir.chmod(0o755)
     cluster = Cluster(workdir / "db")
@@ -249,7 +263,7 @@ def live(reps: int, before_ref: str, limit_s: float) -> int:
                     results[variant].append(figures)
                     print(f"  {variant} run {rep + 1}: "
                           + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()), flush=True)
-        print(f"\nthe running app, two districts of 10,000 pins (medians of {reps} runs)")
+        print(f"\nthe running app, two districts of {pins:,} pins (medians of {reps} runs)")
         print(f"{'':<36}{'before':>12}{'now':>12}{'before/now':>12}")
         for label, key, digits in LIVE_ROWS:
             before = statistics.median(r[key] for r in results["before"])
@@ -275,18 +289,17 @@ def main() -> int:
                         help="measure the running app instead (bench/map_live.py): bytes, "
                              "paint, area change and editor tap, main vs now")
     parser.add_argument("--before-ref", default="main", help="git ref of 'before' for --live")
+    parser.add_argument("--live-pins", type=int, default=10_000,
+                        help="pins in each district for --live (default 10,000; 50,000 is "
+                             "issue 15's large city)")
     args = parser.parse_args()
     if args.live:
-        return live(args.reps, args.before_ref, args.limit)
+        return live(args.reps, args.before_ref, args.limit, args.live_pins)
     if args.measure:
         print(json.dumps(measure_page(args.measure)))
         return 0
 
-    largest = max(args.sizes)
-    scale = largest / sum(bench_pin_save.LAYER_SIZES.values())
-    bench_pin_save.LAYER_SIZES = {
-        layer: round(n * scale) for layer, n in bench_pin_save.LAYER_SIZES.items()
-    }
+    scale_world(max(args.sizes))
     before_module = baseline_builder()
     workdir = Path(tempfile.mkdtemp(prefix="calmap-bench-", dir="/tmp"))
     workdir.chmod(0o755)

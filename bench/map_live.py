@@ -1,13 +1,14 @@
 """The live part of bench_map_scale.py: the running app, before (main) and now, in Chromium.
 
 ``bench_map_scale.py --live`` sets up two real districts of 10,000 pins each
-(``bench_pin_save.insert_pins``: 80 % public, 10 % partnership, 10 % team), then
-for each repetition starts the app twice, interleaved: *before* is ``main``'s
-tree (``git archive``, with this checkout's .npm-vendor beside it so it clusters
-too), *now* the working tree. In a fresh browser context each time (empty HTTP
-cache) it measures, in the st_folium frame:
+(``--live-pins``: 50,000 for issue 15's large city; ``bench_pin_save.insert_pins``:
+80 % public, 10 % partnership, 10 % team), then for each repetition starts the
+app twice, interleaved: *before* is ``main``'s tree (``git archive``, with this
+checkout's .npm-vendor beside it so it clusters too), *now* the working tree. In
+a fresh browser context each time (empty HTTP cache) it measures, in the
+st_folium frame:
 
-- **open**: the overview of district A (10,000 pins) from navigation until its
+- **open**: the overview of district A (all its pins) from navigation until its
   pins are painted (``CalmapPins.pending`` 0, pins in the page), and the bytes
   the websocket brought (Playwright ``framereceived``, as the page receives them,
   i.e. after permessage-deflate) plus the pin files fetched over HTTP;
@@ -92,7 +93,7 @@ COORDS_JS = """(lat) => [...document.querySelectorAll('input')]
 
 
 def add_second_district(engine: Any) -> tuple[int, int, str]:
-    """District B beside the bench's district A, with its own 10,000 pins; ids of A, B, B's name."""
+    """District B beside the bench's district A, with as many pins as A; ids of A, B, B's name."""
     frame = gpd.read_file(bench_pin_save.DISTRICTS).set_index("DZIELNICY")
     geom = shapely.make_valid(frame.loc[SECOND_DISTRICT].geometry)
     if geom.geom_type == "Polygon":

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from mapping.maps import overview as maps_overview
 from mapping.services import layers
-from mapping.ui import state
+from mapping.ui import live_map, state
 from mapping.ui.safe_text import md
 from tests.conftest import point_app_at
 from tests.streamlit_server import PROJECT_ROOT
@@ -117,6 +118,24 @@ def test_the_counts_table_lists_the_three_layers(demo_app):
     frame = demo_app.dataframe[0].value
     assert list(frame["Warstwa"]) == ["Zasoby", "Partnerzy", "Potrzeby"]
     assert frame["Razem"].sum() > 0
+
+
+def test_a_rerun_of_the_overview_builds_no_map_and_another_language_builds_one(
+    demo_app, monkeypatch
+):
+    # The page imports overview_map at each run: count the builds from here on.
+    built = []
+    real = maps_overview.overview_map
+    monkeypatch.setattr(maps_overview, "overview_map",
+                        lambda *a, **k: built.append(1) or real(*a, **k))
+    live_map._KEPT.clear()
+    demo_app.run()
+    demo_app.run()
+    assert not demo_app.exception
+    assert built == [1]  # the read and the map built from it are kept
+    demo_app.sidebar.radio(key=state.LANGUAGE).set_value("en").run()
+    assert not demo_app.exception
+    assert built == [1, 1]
 
 
 def test_an_unreachable_database_shows_an_error_not_a_traceback(monkeypatch):
