@@ -13,11 +13,13 @@ import geopandas as gpd
 import shapely
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon
+from sqlalchemy import create_engine, update
 from sqlalchemy.orm import Session
 
 from mapping.db.models import Area, Team
 from mapping.services import accounts
 from mapping.services.accounts import Actor
+from tests.conftest import app_env
 
 DISTRICTS = (
     Path(__file__).resolve().parent.parent / "geodata" / "files" / "gdansk_dzielnice.geojson"
@@ -68,3 +70,17 @@ def build_world(session: Session) -> World:
         editor_b=accounts.add_user(session, "bartek", PASSWORD, "editor", ["test-b"]),
         viewer=accounts.add_user(session, "wiktor", PASSWORD, "viewer"),
     )
+
+
+def open_editor_world(url: str) -> tuple[dict[str, str], World]:
+    """The editing world committed in Gdańsk, and the app's environment for it.
+
+    The environment signs nobody in and draws no tiles: what a browser test of
+    the editor starts the app with.
+    """
+    engine = create_engine(url)
+    with Session(engine) as session, session.begin():
+        world = build_world(session)
+        session.execute(update(Team).values(city="Gdańsk"))
+    engine.dispose()
+    return {**app_env(url), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}, world

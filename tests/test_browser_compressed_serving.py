@@ -12,14 +12,10 @@ from __future__ import annotations
 from urllib.parse import quote, urlparse
 
 import pytest
-from sqlalchemy import create_engine, update
-from sqlalchemy.orm import Session
 
-from mapping.db.models import Team
 from tests import browser
 from tests.browser import offline_tab
-from tests.conftest import app_env
-from tests.editing_fixtures import build_world
+from tests.editing_fixtures import open_editor_world
 from tests.streamlit_server import running_app
 
 pytestmark = pytest.mark.browser
@@ -30,12 +26,7 @@ TABLET = {"viewport": {"width": 820, "height": 1180}, "has_touch": True, "is_mob
 def test_the_light_entry_serves_the_editor_bundles_gzipped_and_hashed_files_cached(
     fresh_db_url,
 ):
-    engine = create_engine(fresh_db_url)
-    with Session(engine) as session, session.begin():
-        world = build_world(session)
-        session.execute(update(Team).values(city="Gdańsk"))
-    engine.dispose()
-    env = {**app_env(fresh_db_url), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
+    env, world = open_editor_world(fresh_db_url)
     with running_app(env, script="serve_compressed.py") as url, offline_tab(**TABLET) as tab:
         bundles, components = [], []
         tab.on("response", lambda r: components.append(r) if urlparse(r.url).path.startswith(

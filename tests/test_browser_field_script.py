@@ -19,14 +19,10 @@ from typing import Any
 from urllib.parse import quote, urlparse
 
 import pytest
-from sqlalchemy import create_engine, update
-from sqlalchemy.orm import Session
 
-from mapping.db.models import Team
 from mapping.ui import field_script
 from tests import browser
-from tests.conftest import app_env
-from tests.editing_fixtures import build_world
+from tests.editing_fixtures import open_editor_world
 from tests.streamlit_server import running_app
 
 pytestmark = pytest.mark.browser
@@ -48,17 +44,6 @@ def cached_context() -> Iterator[Any]:
             yield chromium.new_context(**TABLET)
         finally:
             chromium.close()
-
-
-def editor_world(fresh_db_url: str) -> tuple[dict[str, str], int]:
-    """The app's environment (no sign-in, no tiles) and an area of the editing world."""
-    engine = create_engine(fresh_db_url)
-    with Session(engine) as session, session.begin():
-        world = build_world(session)
-        session.execute(update(Team).values(city="Gdańsk"))
-    engine.dispose()
-    env = {**app_env(fresh_db_url), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}
-    return env, world.area_a
 
 
 def visit(context: Any, url: str) -> dict[str, Any]:
@@ -90,9 +75,9 @@ def visit(context: Any, url: str) -> dict[str, Any]:
 def test_the_sync_script_is_a_static_file_named_by_its_digest_and_not_in_the_page_data(
     fresh_db_url,
 ):
-    env, area = editor_world(fresh_db_url)
+    env, world = open_editor_world(fresh_db_url)
     with running_app(env) as url, cached_context() as context:
-        page = f"{url}/editor?city={quote('Gdańsk')}&area={area}"
+        page = f"{url}/editor?city={quote('Gdańsk')}&area={world.area_a}"
         first = visit(context, page)
         assert [urlparse(r.url).path.rsplit("/", 1)[-1] for r in first["scripts"]] == [
             field_script.file_name()]
@@ -111,9 +96,9 @@ def test_the_sync_script_is_a_static_file_named_by_its_digest_and_not_in_the_pag
 
 
 def test_the_light_entry_lets_the_browser_keep_the_sync_script_for_a_year(fresh_db_url):
-    env, area = editor_world(fresh_db_url)
+    env, world = open_editor_world(fresh_db_url)
     with running_app(env, script="serve_compressed.py") as url, cached_context() as context:
-        page = f"{url}/editor?city={quote('Gdańsk')}&area={area}"
+        page = f"{url}/editor?city={quote('Gdańsk')}&area={world.area_a}"
         first = visit(context, page)
         assert first["scripts"], "the script was not fetched"
         headers = first["scripts"][0].headers
