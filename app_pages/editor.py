@@ -115,7 +115,7 @@ def show_error_here(error: UserError, slots: Any, values: dict[str, Any]) -> Non
 
 def position_controls(for_move: bool) -> None:
     """Where the pin goes: a tap on the map, the browser's position or typed coordinates."""
-    editor_state.sync_coords()
+    editor_state.sync_coords(lang)
     point = editor_state.marked_point()
     typed, here, clear = st.columns([3, 2, 1.4], vertical_alignment="bottom")
     typed.text_input(

@@ -86,9 +86,10 @@ MARK_AT_JS = """([lat, lng]) => {
     });
     return here ? marks : 0;
 }"""
-# In the page: the coordinates box shows a latitude beginning with this.
+# In the page: the coordinates box shows a latitude beginning with this (written with a
+# dot; the box writes a Polish decimal comma since 7 December 2026, a dot before).
 COORDS_JS = """(lat) => [...document.querySelectorAll('input')]
-    .some(i => i.value && i.value.startsWith(lat))"""
+    .some(i => i.value && i.value.replace(',', '.').startsWith(lat))"""
 
 
 def add_second_district(engine: Any) -> tuple[int, int, str]:

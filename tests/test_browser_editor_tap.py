@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from tests import browser
-from tests.browser import map_frame, offline_tab
+from tests.browser import POSITION_SHOWN_JS, map_frame, offline_tab, position_start
 from tests.map_points import FREE_POINT_JS
 
 pytestmark = pytest.mark.browser
@@ -147,10 +147,7 @@ def test_a_tap_shows_its_mark_before_the_server_answers_and_the_rerun_keeps_exac
         for server, message in held:
             server.send(message)
         held.clear()
-        tab.wait_for_function(
-            "(lat) => [...document.querySelectorAll('input')].some(i => i.value.startsWith(lat))",
-            arg=f"{int(at[0] * 1e4) / 1e4:.4f}", timeout=60_000,
-        )
+        tab.wait_for_function(POSITION_SHOWN_JS, arg=position_start(at[0]), timeout=60_000)
         tab.get_by_text("Zaznaczony punkt").first.wait_for(timeout=60_000)
         tab.wait_for_timeout(1_000)
         assert frame.evaluate(MARK_AT_JS, at) == 1
@@ -192,10 +189,7 @@ def test_a_tap_reruns_only_the_map_and_forms_and_the_form_has_the_point_with_one
         box = tab.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
         received.clear()
         tab.mouse.click(box["x"] + x, box["y"] + y)
-        tab.wait_for_function(
-            "(lat) => [...document.querySelectorAll('input')].some(i => i.value.startsWith(lat))",
-            arg=f"{int(at[0] * 1e4) / 1e4:.4f}", timeout=60_000,
-        )
+        tab.wait_for_function(POSITION_SHOWN_JS, arg=position_start(at[0]), timeout=60_000)
         tab.wait_for_timeout(1_500)  # anything the tap still brings
         tap = _messages(received)
         reported = frame.evaluate("window.CalmapPins.tapsReported")

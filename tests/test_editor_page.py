@@ -252,7 +252,10 @@ def test_a_tap_on_the_map_marks_the_point_and_draws_it(monkeypatch, world_db):
     }
     at.run()
     assert at.session_state[state.EDITOR_POINT] == (lon, lat)
-    assert at.text_input(key=state.EDITOR_COORDS).value == positions.format_point((lon, lat))
+    # The box writes the point as the note under it does: Polish, decimal commas.
+    shown = at.text_input(key=state.EDITOR_COORDS).value
+    assert shown == f"{lat:.6f}; {lon:.6f}".replace(".", ",")
+    assert any(c == f"Zaznaczony punkt: {shown}" for c in texts(at.caption))
     component = map_component(at)
     assert "calmap-marked-point" in json.loads(component.proto.json_args)["feature_group"]
 

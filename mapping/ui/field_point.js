@@ -33,14 +33,16 @@ function markTapped(frame) {
       .addTo(map);
   } catch (e) { /* the map was redrawn: the note below the banner still says where */ }
 }
-function tappedText(data) {
-  if (!G.tapped) return "";
-  const [lon, lat] = G.tapped;
-  // As the editor shows a point online (positions.format_point): Polish writes decimal
-  // commas and a semicolon between the numbers, English dots and a comma.
+function pointText(data, lon, lat) {
+  // As the editor writes a point online (positions.format_point), latitude first: Polish
+  // writes decimal commas and a semicolon between the numbers, English dots and a comma.
   const en = data.lang === "en";
   const fmt = (v) => (en ? v.toFixed(6) : v.toFixed(6).replace(".", ","));
-  return say(data, "tapped_offline").replace("{point}", `${fmt(lat)}${en ? ", " : "; "}${fmt(lon)}`);
+  return `${fmt(lat)}${en ? ", " : "; "}${fmt(lon)}`;
+}
+function tappedText(data) {
+  if (!G.tapped) return "";
+  return say(data, "tapped_offline").replace("{point}", pointText(data, ...G.tapped));
 }
 
 
