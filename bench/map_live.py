@@ -16,9 +16,11 @@ cache) it measures, in the st_folium frame:
 - **tap**: in the editor on district A, a tap on the map until a red mark stands
   where it was tapped (*mark shown*: drawn by the browser at once, or by the
   server's rerun before), until the coordinates box shows the point (*form has
-  the point*: the server's rerun; since the editor's map and forms are a
-  fragment, of that part alone, and the map reports the tap at once rather than
-  after streamlit-folium's 250 ms pause), and the bytes the tap brought.
+  the point*: written by the browser at once since 7 December 2026, by the
+  server's rerun before), until the server's rerun has drawn its note of the
+  point under the box (*server's answer*: since the editor's map and forms are
+  a fragment, of that part alone, and the map reports the tap at once rather
+  than after streamlit-folium's 250 ms pause), and the bytes the tap brought.
 """
 
 from __future__ import annotations
@@ -90,6 +92,9 @@ MARK_AT_JS = """([lat, lng]) => {
 # dot; the box writes a Polish decimal comma since 7 December 2026, a dot before).
 COORDS_JS = """(lat) => [...document.querySelectorAll('input')]
     .some(i => i.value && i.value.replace(',', '.').startsWith(lat))"""
+# In the page: the server's note under the box names the point (in Polish, "54,3491…").
+NOTE_JS = """(lat) => [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+    .some(c => c.innerText.startsWith('Zaznaczony punkt: ' + lat.replace('.', ',')))"""
 
 
 def add_second_district(engine: Any) -> tuple[int, int, str]:
@@ -288,7 +293,11 @@ def measure_app(root: Path, db_url: str, area_a: int, b_name: str, limit_s: floa
             tab.wait_for_function(COORDS_JS, arg=f"{int(at[0] * 1e4) / 1e4:.4f}", polling="raf",
                                   timeout=limit_s * 1000)
             figures["tap_form_s"] = time.perf_counter() - t0
-            time.sleep(1.0)  # what the rerun still sends after the form shows the point
+            # The server's rerun is over: its note under the box names the point.
+            tab.wait_for_function(NOTE_JS, arg=f"{int(at[0] * 1e4) / 1e4:.4f}", polling="raf",
+                                  timeout=limit_s * 1000)
+            figures["tap_server_s"] = time.perf_counter() - t0
+            time.sleep(1.0)  # what the rerun still sends after its note shows
             figures["tap_mb"] = received.mb()
             figures["tap_marks"] = frame.evaluate(MARK_AT_JS, at)
         finally:
