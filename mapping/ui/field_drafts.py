@@ -293,6 +293,8 @@ def mount(
         "results": dict(results),
         "cleared": state.get(state.EDITOR_DRAFTS_SAVED) or [],
         "confirm": state.get(state.EDITOR_CONFIRM),
+        # The position box as this run drew it: a tap shown there at once gives way to it.
+        "coords": state.get(state.EDITOR_COORDS) or "",
         "fixed_digest": digest,
         "fixed": None if digest in held else fixed,
     }

@@ -26,14 +26,18 @@ function frameMap(w) {
   return w.map || Object.keys(w).filter((k) => k.startsWith("map_")).map((k) => w[k])
     .find((m) => m && m.addLayer);
 }
+function coordsInput(data) {
+  const form = data && data.form;
+  const box = form && document.querySelector(cls(form.coords));
+  return box && box.querySelector("input");
+}
 function showTapped(frame, click) {
   // The map marked the tap at once (calmap-pins.js; a tap outside the area it leaves to
   // the server, which refuses it): the box shows the point now, not after the server's
-  // rerun. Only shown: the rerun draws the box again with the server's own value (React
-  // writes it over this), which Save uses; a box being typed in is left alone.
-  const data = G.data, form = data && data.form;
-  const box = form && document.querySelector(cls(form.coords));
-  const input = box && box.querySelector("input");
+  // rerun. Only shown: the rerun writes the box with the server's own value (React draws
+  // it over this), which Save uses; a box being typed in is left alone.
+  const data = G.data;
+  const input = coordsInput(data);
   if (!input || document.activeElement === input) return;
   let marked = false;
   try {
@@ -44,7 +48,32 @@ function showTapped(frame, click) {
           Math.abs(at.lat - click.lat) < 1e-9 && Math.abs(at.lng - click.lng) < 1e-9) marked = true;
     });
   } catch (e) { return; }  // the map is being redrawn: the rerun fills the box
-  if (marked) input.value = pointText(data, click.lng, click.lat);
+  if (!marked) return;
+  const shown = { text: pointText(data, click.lng, click.lat), before: input.value,
+    until: Date.now() + 10000 };
+  G.shownTap = shown;
+  input.value = shown.text;
+  // React draws the box again while the run starts, with the value it holds (the one
+  // before the tap): the tap is written again until the server's value comes.
+  const keep = () => {
+    const now = coordsInput(G.data);
+    if (G.shownTap !== shown || !now || Date.now() > shown.until) return;
+    if (document.activeElement === now || (now.value !== shown.before && now.value !== shown.text)) {
+      G.shownTap = null;  // typed in, or the server's value: theirs
+      return;
+    }
+    if (now.value === shown.before) now.value = shown.text;
+    requestAnimationFrame(keep);
+  };
+  requestAnimationFrame(keep);
+}
+function settleTapped(data) {
+  // The run is over: the box is the server's (``coords``, what it drew), whatever it said.
+  const shown = G.shownTap, input = coordsInput(data);
+  G.shownTap = null;
+  if (shown && input && document.activeElement !== input && input.value === shown.text) {
+    input.value = data.coords || "";
+  }
 }
 function markTapped(frame) {
   // Drawn in the map's own page (same origin), so the worker sees where the entry will go.

@@ -550,6 +550,7 @@ export default function (component) {
   ensureChrome(data);
   // This render means the run (and any save in it) is over, and any tap has reached it.
   G.saving = false;
+  settleTapped(data);
   if (G.online) {
     // A render while the page believes the server away (a stale one, a reconnect the
     // ping has not seen yet) is no such proof: the offline point stays for the entry.
