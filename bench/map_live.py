@@ -21,6 +21,9 @@ cache) it measures, in the st_folium frame:
   point under the box (*server's answer*: since the editor's map and forms are
   a fragment, of that part alone, and the map reports the tap at once rather
   than after streamlit-folium's 250 ms pause), and the bytes the tap brought.
+  The tap's times are the page's own (``Date.now()`` from the pointer going down
+  in the map to the first animation frame showing each), not Playwright's waits,
+  whose round trips grow with the machine's load.
 """
 
 from __future__ import annotations
@@ -95,6 +98,23 @@ COORDS_JS = """(lat) => [...document.querySelectorAll('input')]
 # In the page: the server's note under the box names the point (in Polish, "54,3491…").
 NOTE_JS = """(lat) => [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
     .some(c => c.innerText.startsWith('Zaznaczony punkt: ' + lat.replace('.', ',')))"""
+# A tap's moments in the page's own clock (Date.now(), shared by the page and its frames),
+# free of Playwright's round trips under load: when the pointer went down in the map (set
+# up in the map's frame), and the first animation frame in which each test holds.
+CLICK_JS = """() => {
+    top.__calmapSeen = {};
+    document.addEventListener('pointerdown', () => { top.__calmapSeen.click = Date.now(); },
+                              {capture: true, once: true});
+}"""
+WATCH_JS = """([name, test, arg]) => {
+    const seen = top.__calmapSeen, check = new Function('return ' + test)();
+    const until = Date.now() + 120000;
+    const tick = () => {
+        if (check(arg)) { seen[name] = Date.now(); return; }
+        if (Date.now() < until) requestAnimationFrame(tick);
+    };
+    tick();
+}"""
 
 
 def add_second_district(engine: Any) -> tuple[int, int, str]:
@@ -283,20 +303,29 @@ def measure_app(root: Path, db_url: str, area_a: int, b_name: str, limit_s: floa
             x, y = frame.evaluate(FREE_POINT_JS)
             at = frame.evaluate(LATLNG_JS, [x, y])
             box = tab.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+            lat = f"{int(at[0] * 1e4) / 1e4:.4f}"
+            frame.evaluate(CLICK_JS)
+            frame.evaluate(WATCH_JS, ["tap_s", MARK_AT_JS, at])
+            tab.evaluate(WATCH_JS, ["tap_form_s", COORDS_JS, lat])
+            tab.evaluate(WATCH_JS, ["tap_server_s", NOTE_JS, lat])
             received.reset()
             t0 = time.perf_counter()
             tab.mouse.click(box["x"] + x, box["y"] + y)
             # Shown: a red mark stands where the tap was (drawn by the browser or the server).
             frame.wait_for_function(MARK_AT_JS, arg=at, polling="raf", timeout=limit_s * 1000)
             figures["tap_s"] = time.perf_counter() - t0
-            # The form has it: the coordinates box shows the tapped point (the server's rerun).
-            tab.wait_for_function(COORDS_JS, arg=f"{int(at[0] * 1e4) / 1e4:.4f}", polling="raf",
-                                  timeout=limit_s * 1000)
+            # The form has it: the coordinates box shows the tapped point (written by the
+            # browser at once, or by the server's rerun).
+            tab.wait_for_function(COORDS_JS, arg=lat, polling="raf", timeout=limit_s * 1000)
             figures["tap_form_s"] = time.perf_counter() - t0
             # The server's rerun is over: its note under the box names the point.
-            tab.wait_for_function(NOTE_JS, arg=f"{int(at[0] * 1e4) / 1e4:.4f}", polling="raf",
-                                  timeout=limit_s * 1000)
+            tab.wait_for_function(NOTE_JS, arg=lat, polling="raf", timeout=limit_s * 1000)
             figures["tap_server_s"] = time.perf_counter() - t0
+            # The page's own clock, where it saw each (the waits above add their round trips).
+            seen = tab.evaluate("() => top.__calmapSeen")
+            for name in ("tap_s", "tap_form_s", "tap_server_s"):
+                if "click" in seen and name in seen:
+                    figures[name] = (seen[name] - seen["click"]) / 1000
             time.sleep(1.0)  # what the rerun still sends after its note shows
             figures["tap_mb"] = received.mb()
             figures["tap_marks"] = frame.evaluate(MARK_AT_JS, at)
