@@ -301,12 +301,16 @@ def mount(
     state.put(state.EDITOR_FIELD_HELD, [*(d for d in held if d != digest), digest][-HELD_DIGESTS:])
     return _component()(
         key=state.EDITOR_FIELD_SYNC, data=data, on_send_change=lambda: None,
-        on_restore_change=lambda: None, on_missing_change=lambda: None,
+        on_restore_change=lambda: None, on_missing_change=forget_held,
     )
 
 
 def forget_held() -> None:
-    """The browser holds none of the fixed data sent before (it said so): send it again."""
+    """The browser lacks fixed data sent before (it said so): the run it asks for sends it.
+
+    Its ``missing`` trigger's callback, run before that run: a run drawn over an
+    earlier one before the browser showed the earlier one's data is all it costs.
+    """
     state.pop(state.EDITOR_FIELD_HELD)
 
 

@@ -163,11 +163,6 @@ def field_sync(
     if isinstance(sent, list) and sent:
         take(url, actor, lang, [e for e in sent if isinstance(e, Mapping)])
         st.rerun()
-    missing = getattr(answer, "missing", None)
-    if isinstance(missing, str) and missing:
-        # A page that never got the fixed data its digest names (a lost message).
-        field_drafts.forget_held()
-        st.rerun()
     asked = getattr(answer, "restore", None)
     if isinstance(asked, Mapping) and form is not None and field_drafts.take_restore(asked, form):
         st.rerun()
