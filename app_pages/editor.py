@@ -115,7 +115,7 @@ def show_error_here(error: UserError, slots: Any, values: dict[str, Any]) -> Non
 
 def position_controls(for_move: bool) -> None:
     """Where the pin goes: a tap on the map, the browser's position or typed coordinates."""
-    editor_state.sync_coords()
+    editor_state.sync_coords(lang)
     point = editor_state.marked_point()
     typed, here, clear = st.columns([3, 2, 1.4], vertical_alignment="bottom")
     typed.text_input(
@@ -389,10 +389,10 @@ def map_and_forms() -> None:
     legend, the table and the history show it.
     """
     if not THIS_RUN.pop("view_read", False):
-        # A rerun of this part alone: still signed in (the router did not ask)?
-        page.rerun_unless_signed_in()
-        # Is the page's view still the data's?
-        fresh = editor_view.read_view(url, actor, state.city(), state.team_id(), view.area_id)
+        # A rerun of this part alone: still signed in (the router did not ask), and is the
+        # page's view still the data's? Both in one transaction.
+        fresh = page.run_signed_in(lambda s: editor_view.view_in(
+            s, url, actor, state.city(), state.team_id(), view.area_id)).unwrap()
         if fresh is None or fresh.key != view.key:
             st.rerun()
     FORMS.clear()

@@ -225,6 +225,7 @@ LIVE_ROWS = (
     ("  of which pin files (HTTP)", "area_http_mb", 2),
     ("editor tap: mark shown (s)", "tap_s", 2),
     ("editor tap: form has the point (s)", "tap_form_s", 2),
+    ("editor tap: server's answer (s)", "tap_server_s", 2),
     ("editor tap: MB", "tap_mb", 3),
 )
 

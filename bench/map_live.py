@@ -17,9 +17,14 @@ st_folium frame:
 - **tap**: in the editor on district A, a tap on the map until a red mark stands
   where it was tapped (*mark shown*: drawn by the browser at once, or by the
   server's rerun before), until the coordinates box shows the point (*form has
-  the point*: the server's rerun; since the editor's map and forms are a
-  fragment, of that part alone, and the map reports the tap at once rather than
-  after streamlit-folium's 250 ms pause), and the bytes the tap brought.
+  the point*: written by the browser at once since 7 December 2026, by the
+  server's rerun before), until the server's rerun has drawn its note of the
+  point under the box (*server's answer*: since the editor's map and forms are
+  a fragment, of that part alone, and the map reports the tap at once rather
+  than after streamlit-folium's 250 ms pause), and the bytes the tap brought.
+  The tap's times are the page's own (``Date.now()`` from the pointer going down
+  in the map to the first animation frame showing each), not Playwright's waits,
+  whose round trips grow with the machine's load.
 """
 
 from __future__ import annotations
@@ -87,9 +92,30 @@ MARK_AT_JS = """([lat, lng]) => {
     });
     return here ? marks : 0;
 }"""
-# In the page: the coordinates box shows a latitude beginning with this.
+# In the page: the coordinates box shows a latitude beginning with this (written with a
+# dot; the box writes a Polish decimal comma since 7 December 2026, a dot before).
 COORDS_JS = """(lat) => [...document.querySelectorAll('input')]
-    .some(i => i.value && i.value.startsWith(lat))"""
+    .some(i => i.value && i.value.replace(',', '.').startsWith(lat))"""
+# In the page: the server's note under the box names the point (in Polish, "54,3491…").
+NOTE_JS = """(lat) => [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+    .some(c => c.innerText.startsWith('Zaznaczony punkt: ' + lat.replace('.', ',')))"""
+# A tap's moments in the page's own clock (Date.now(), shared by the page and its frames),
+# free of Playwright's round trips under load: when the pointer went down in the map (set
+# up in the map's frame), and the first animation frame in which each test holds.
+CLICK_JS = """() => {
+    top.__calmapSeen = {};
+    document.addEventListener('pointerdown', () => { top.__calmapSeen.click = Date.now(); },
+                              {capture: true, once: true});
+}"""
+WATCH_JS = """([name, test, arg]) => {
+    const seen = top.__calmapSeen, check = new Function('return ' + test)();
+    const until = Date.now() + 120000;
+    const tick = () => {
+        if (check(arg)) { seen[name] = Date.now(); return; }
+        if (Date.now() < until) requestAnimationFrame(tick);
+    };
+    tick();
+}"""
 
 
 def add_second_district(engine: Any) -> tuple[int, int, str]:
@@ -278,17 +304,30 @@ def measure_app(root: Path, db_url: str, area_a: int, b_name: str, limit_s: floa
             x, y = frame.evaluate(FREE_POINT_JS)
             at = frame.evaluate(LATLNG_JS, [x, y])
             box = tab.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+            lat = f"{int(at[0] * 1e4) / 1e4:.4f}"
+            frame.evaluate(CLICK_JS)
+            frame.evaluate(WATCH_JS, ["tap_s", MARK_AT_JS, at])
+            tab.evaluate(WATCH_JS, ["tap_form_s", COORDS_JS, lat])
+            tab.evaluate(WATCH_JS, ["tap_server_s", NOTE_JS, lat])
             received.reset()
             t0 = time.perf_counter()
             tab.mouse.click(box["x"] + x, box["y"] + y)
             # Shown: a red mark stands where the tap was (drawn by the browser or the server).
             frame.wait_for_function(MARK_AT_JS, arg=at, polling="raf", timeout=limit_s * 1000)
             figures["tap_s"] = time.perf_counter() - t0
-            # The form has it: the coordinates box shows the tapped point (the server's rerun).
-            tab.wait_for_function(COORDS_JS, arg=f"{int(at[0] * 1e4) / 1e4:.4f}", polling="raf",
-                                  timeout=limit_s * 1000)
+            # The form has it: the coordinates box shows the tapped point (written by the
+            # browser at once, or by the server's rerun).
+            tab.wait_for_function(COORDS_JS, arg=lat, polling="raf", timeout=limit_s * 1000)
             figures["tap_form_s"] = time.perf_counter() - t0
-            time.sleep(1.0)  # what the rerun still sends after the form shows the point
+            # The server's rerun is over: its note under the box names the point.
+            tab.wait_for_function(NOTE_JS, arg=lat, polling="raf", timeout=limit_s * 1000)
+            figures["tap_server_s"] = time.perf_counter() - t0
+            # The page's own clock, where it saw each (the waits above add their round trips).
+            seen = tab.evaluate("() => top.__calmapSeen")
+            for name in ("tap_s", "tap_form_s", "tap_server_s"):
+                if "click" in seen and name in seen:
+                    figures[name] = (seen[name] - seen["click"]) / 1000
+            time.sleep(1.0)  # what the rerun still sends after its note shows
             figures["tap_mb"] = received.mb()
             figures["tap_marks"] = frame.evaluate(MARK_AT_JS, at)
         finally:

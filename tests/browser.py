@@ -179,19 +179,44 @@ def screenshot(tab: Any, name: str) -> Path:
     return path
 
 
-def point_text(lat: float, lon: float | None = None, decimals: int = 6) -> str:
-    """The editor's note of a marked point in Polish, or its start when ``lon`` is None.
+def position_text(lat: float, lon: float | None = None, decimals: int = 6) -> str:
+    """A point as the editor's "Położenie" box shows it in Polish, or its start (``lon`` None).
 
     Polish writes decimal commas and a semicolon between the numbers, online
     and offline alike (``positions.format_point``).
+
+    >>> position_text(54.4075, 18.615)
+    '54,407500; 18,615000'
+    >>> position_text(54.4075, decimals=4)
+    '54,4075'
+    """
+    text = f"{lat:.{decimals}f}" if lon is None else f"{lat:.{decimals}f}; {lon:.{decimals}f}"
+    return text.replace(".", ",")
+
+
+def position_start(lat: float) -> str:
+    """The box's first four decimals of ``lat`` (cut, not rounded: the box rounds to six).
+
+    >>> position_start(54.349168)
+    '54,3491'
+    """
+    return position_text(int(lat * 1e4) / 1e4, decimals=4)
+
+
+# In the page: some input (the "Położenie" box) shows a text beginning with the argument.
+POSITION_SHOWN_JS = """(start) => [...document.querySelectorAll('input')]
+    .some(i => i.value && i.value.startsWith(start))"""
+
+
+def point_text(lat: float, lon: float | None = None, decimals: int = 6) -> str:
+    """The editor's note of a marked point in Polish, or its start when ``lon`` is None.
 
     >>> point_text(54.4075, 18.615)
     'Zaznaczony punkt: 54,407500; 18,615000'
     >>> point_text(54.4075, decimals=5)
     'Zaznaczony punkt: 54,40750'
     """
-    text = f"{lat:.{decimals}f}" if lon is None else f"{lat:.{decimals}f}; {lon:.{decimals}f}"
-    return "Zaznaczony punkt: " + text.replace(".", ",")
+    return "Zaznaczony punkt: " + position_text(lat, lon, decimals)
 
 
 # --- the worlds and the app the map tests share ---------------------------------------------

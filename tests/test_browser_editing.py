@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from mapping.db.models import Resource, Team
 from tests import browser
-from tests.browser import ARTIFACTS, offline_tab, point_text
+from tests.browser import ARTIFACTS, offline_tab, point_text, position_text
 from tests.conftest import app_env
 from tests.editing_fixtures import PASSWORD, build_world
 from tests.streamlit_server import running_app
@@ -104,10 +104,12 @@ def test_an_organiser_pins_a_resource_on_a_tablet(tablet, world_app):
     # "My location" asks the browser (allowed here: localhost is a secure origin).
     tablet.get_by_role("button", name="Moja lokalizacja").click()
     tablet.get_by_text(point_text(lat + 0.001, lon + 0.001)).wait_for(timeout=30_000)
+    # The box shows that point as the note does: in Polish, with decimal commas.
+    position = tablet.get_by_role("textbox", name="Położenie (szerokość, długość)")
+    assert position.input_value() == position_text(lat + 0.001, lon + 0.001)
 
     # Typing coordinates (Polish decimal commas) replaces that point.
     typed = f"{lat:.5f} {lon:.5f}".replace(".", ",")
-    position = tablet.get_by_role("textbox", name="Położenie (szerokość, długość)")
     position.fill(typed)
     position.press("Enter")
     tablet.get_by_text(point_text(lat, decimals=5)).wait_for(timeout=30_000)

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from tests import browser
-from tests.browser import map_frame, offline_tab
+from tests.browser import POSITION_SHOWN_JS, map_frame, offline_tab, position_start
 from tests.map_points import FREE_POINT_JS
 
 pytestmark = pytest.mark.browser
@@ -67,11 +67,26 @@ def test_a_tap_in_the_editor_shows_the_mark_and_sends_the_map_content_by_its_dig
         tap = b"".join(received)
         built = frame.evaluate("window.CalmapPins.built")
         missing = frame.evaluate("window.CalmapPins.missing")
+
+        # A page that lost the field-sync data it holds by digest asks, and gets it again:
+        # back on the resources' form (held), after the partners' (new, sent whole).
+        tab.evaluate("() => { window.__calmapField.fixed = {}; }")
+        layers = tab.get_by_role("radiogroup", name="Warstwa")
+        layers.get_by_text("Partnerzy").click()
+        tab.get_by_role("heading", name="Nowy wpis: Partnerzy").wait_for(timeout=60_000)
+        layers.get_by_text("Zasoby").click()
+        tab.get_by_role("heading", name="Nowy wpis: Zasoby").wait_for(timeout=60_000)
+        tab.wait_for_function(
+            "() => Object.keys(window.__calmapField.fixed).length === 2"
+            " && window.__calmapField.data.form.layer === 'resource'"
+            " && window.__calmapField.data.form.fields.length > 5", timeout=60_000)
         errors = tab.page_errors
     # The opening carried the 1,500 team pins inline (their popup texts with them); the
-    # tap carried the mark and the page (its table lists the pins' names), never the pins.
+    # tap carried the mark and the page (its table lists the pins' names), never the pins,
+    # nor the field-sync component's catalogue (sent once, then by its digest).
     assert opening.count(b"zasobu numer") >= 1_000
     assert b"zasobu numer" not in tap
+    assert b"offline_layers" in opening and b"offline_layers" not in tap
     assert len(tap) < 0.7 * len(opening), (len(tap), len(opening))
     assert built == 1 and missing == 0
     assert not errors
@@ -102,7 +117,7 @@ OUTSIDE_POINT_JS = FREE_POINT_JS.replace(
 )
 
 
-def test_a_tap_shows_its_mark_before_the_server_answers_and_the_rerun_keeps_exactly_that_one(
+def test_a_tap_shows_its_mark_and_point_before_the_server_answers_and_the_rerun_keeps_them(
     app_url, world
 ):
     held: list = []
@@ -133,24 +148,24 @@ def test_a_tap_shows_its_mark_before_the_server_answers_and_the_rerun_keeps_exac
         at = frame.evaluate(LATLNG_JS, [x, y])
         box = tab.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
 
-        # The server hears nothing of the tap, yet its mark is on the map, where it was tapped.
+        # The server hears nothing of the tap, yet its mark is on the map, where it was
+        # tapped, and the "Położenie" box shows the point (in Polish), not yet the server's.
         holding["on"] = True
         tab.mouse.click(box["x"] + x, box["y"] + y)
         frame.wait_for_function(MARK_AT_JS, arg=at, timeout=10_000)
+        tab.wait_for_function(POSITION_SHOWN_JS, arg=position_start(at[0]), timeout=10_000)
         tab.wait_for_timeout(1_000)
         assert held, "the tap was reported to the server (held here)"
         assert frame.evaluate(MARK_AT_JS, at) == 1
-        assert coords.input_value() == ""
+        assert coords.input_value() == browser.position_text(at[0], at[1])
+        assert tab.get_by_text("Zaznaczony punkt").count() == 0
 
         # The server answers: the same one mark, and the form has the point.
         holding["on"] = False
         for server, message in held:
             server.send(message)
         held.clear()
-        tab.wait_for_function(
-            "(lat) => [...document.querySelectorAll('input')].some(i => i.value.startsWith(lat))",
-            arg=f"{int(at[0] * 1e4) / 1e4:.4f}", timeout=60_000,
-        )
+        tab.wait_for_function(POSITION_SHOWN_JS, arg=position_start(at[0]), timeout=60_000)
         tab.get_by_text("Zaznaczony punkt").first.wait_for(timeout=60_000)
         tab.wait_for_timeout(1_000)
         assert frame.evaluate(MARK_AT_JS, at) == 1
@@ -162,6 +177,8 @@ def test_a_tap_shows_its_mark_before_the_server_answers_and_the_rerun_keeps_exac
         refusal = tab.get_by_text("Ten punkt leży poza wybranym obszarem").first
         refusal.wait_for(timeout=60_000)
         assert frame.evaluate(MARKS_JS) == 0
+        # The box is the server's again: no point (the refused tap cleared the marked one).
+        assert coords.input_value() == ""
         assert frame.evaluate("window.CalmapPins.tapsShown") == 1
         errors = tab.page_errors
     assert not errors
@@ -192,10 +209,7 @@ def test_a_tap_reruns_only_the_map_and_forms_and_the_form_has_the_point_with_one
         box = tab.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
         received.clear()
         tab.mouse.click(box["x"] + x, box["y"] + y)
-        tab.wait_for_function(
-            "(lat) => [...document.querySelectorAll('input')].some(i => i.value.startsWith(lat))",
-            arg=f"{int(at[0] * 1e4) / 1e4:.4f}", timeout=60_000,
-        )
+        tab.wait_for_function(POSITION_SHOWN_JS, arg=position_start(at[0]), timeout=60_000)
         tab.wait_for_timeout(1_500)  # anything the tap still brings
         tap = _messages(received)
         reported = frame.evaluate("window.CalmapPins.tapsReported")

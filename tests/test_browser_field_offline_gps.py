@@ -48,7 +48,7 @@ def test_a_gps_fix_taken_offline_places_the_entry_and_a_coarse_one_is_flagged(wo
         here = tab.get_by_test_id("calmap-offline-where")
         assert "słaba dokładność GPS ±120 m" in here.inner_text()
         position = tab.get_by_role("textbox", name="Położenie (szerokość, długość)")
-        assert position.input_value() == f"{lat:.6f}, {lon:.6f}"
+        assert position.input_value() == browser.position_text(lat, lon)
         assert not tab.get_by_text("Nie zaznaczono jeszcze punktu").first.is_visible()
 
         tab.get_by_test_id("calmap-offline-category").select_option(label=CATEGORY)

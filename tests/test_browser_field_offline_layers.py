@@ -83,7 +83,7 @@ def test_a_need_recorded_offline_from_the_resource_form_arrives_as_a_need_with_i
         where.filter(has_text="Punkt zaznaczony bez połączenia").wait_for(timeout=30_000)
         assert "GPS ±8 m" in where.inner_text()
         box = tab.get_by_role("textbox", name="Położenie (szerokość, długość)")
-        assert box.input_value() == f"{lat:.6f}, {lon:.6f}"
+        assert box.input_value() == browser.position_text(lat, lon)
         screenshot(tab, "field-offline-need-from-resource-tablet.png")
         mini.scroll_into_view_if_needed()
         screenshot(tab, "field-offline-need-form-tablet.png")

@@ -252,9 +252,45 @@ def test_a_tap_on_the_map_marks_the_point_and_draws_it(monkeypatch, world_db):
     }
     at.run()
     assert at.session_state[state.EDITOR_POINT] == (lon, lat)
-    assert at.text_input(key=state.EDITOR_COORDS).value == positions.format_point((lon, lat))
+    # The box writes the point as the note under it does: Polish, decimal commas.
+    shown = at.text_input(key=state.EDITOR_COORDS).value
+    assert shown == f"{lat:.6f}; {lon:.6f}".replace(".", ",")
+    # (the note is Markdown: its value's punctuation escaped)
+    assert f"Zaznaczony punkt: {shown}" in [c.replace("\\", "") for c in texts(at.caption)]
     component = map_component(at)
     assert "calmap-marked-point" in json.loads(component.proto.json_args)["feature_group"]
+
+
+def field_sync_data(at):
+    """The data the drafts-and-outbox component got in the last run (field_drafts.mount)."""
+    (element,) = [e for e in at.get("bidi_component")
+                  if e.proto.component_name.endswith("calmap_field_sync")]
+    return json.loads(element.proto.json)
+
+
+def test_the_field_sync_catalogue_travels_once_and_a_tap_sends_its_digest_and_the_point(
+    monkeypatch, world_db
+):
+    _, world, _ = world_db
+    at = open_editor(monkeypatch, world_db)
+    first = field_sync_data(at)
+    # The form's choices, the other layers' short forms and the texts, with their digest.
+    assert {"fields", "offline_layers", "text", "point_notes"} <= set(first["fixed"])
+    assert first["fixed_digest"] and "fields" not in first["form"]
+    lon, lat = world.point_a
+    at.session_state[editor_state.map_key_for(at.session_state[state.EDITOR_MAP_NONCE])] = {
+        "last_clicked": {"lat": lat, "lng": lon}, "last_object_clicked": None,
+    }
+    at.run()
+    tapped = field_sync_data(at)
+    assert tapped["fixed"] is None
+    assert tapped["fixed_digest"] == first["fixed_digest"]
+    assert tapped["form"]["point"] == pytest.approx([lon, lat])
+    assert len(json.dumps(tapped)) < len(json.dumps(first)) / 4
+    # A browser that never got it (it says so: field_drafts.forget_held) gets it again.
+    del at.session_state[state.EDITOR_FIELD_HELD]
+    at.run()
+    assert field_sync_data(at)["fixed"] == first["fixed"]
 
 
 def test_script_in_a_name_is_escaped_in_the_rendered_map(monkeypatch, world_db):

@@ -109,24 +109,24 @@ def signed_in_actor(url: str) -> Actor | None:
         return accounts.current_actor(session)
 
 
-def still_signed_in(url: str, cfg: Config) -> bool:
-    """Keep this browser session's sign-in open for the idle timeout; False if it is over.
+def resumed(session: Session, cfg: Config) -> Actor | None:
+    """Keep the transaction's session open for the idle timeout; its actor, or None if over.
 
     A whole run does this in the router (``current_actor``); a fragment's rerun
     (the editor's map and forms) does not pass through the router, so it asks
-    here: a tapping worker stays signed in, and a session ended elsewhere, idle
-    too long or of a disabled account is noticed at the next tap, not at Save.
+    in its own transaction (``Page.run_signed_in``): a tapping worker stays
+    signed in, and a session ended elsewhere, idle too long or of a disabled
+    account is noticed at the next tap, not at Save.
     """
-    token = state.get(state.SESSION_TOKEN)
-    return bool(token) and _resume(_engine(url), token, cfg) is not None
+    if sessions.touch(session, cfg.idle_timeout_minutes) is None:
+        return None
+    return accounts.current_actor(session)
 
 
 def _resume(engine, token: str | None, cfg: Config) -> Actor | None:  # noqa: ANN001
     """Keep ``token``'s session open for the idle timeout; its actor, or None if it is over."""
     with db.acting_for(token), Session(engine) as session, session.begin():
-        if sessions.touch(session, cfg.idle_timeout_minutes) is None:
-            return None
-        return accounts.current_actor(session)
+        return resumed(session, cfg)
 
 
 def _password_form(engine, cfg: Config, lang: str) -> None:  # noqa: ANN001

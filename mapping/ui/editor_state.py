@@ -94,14 +94,16 @@ def on_clear_point() -> None:
     clear_point()
 
 
-def sync_coords() -> None:
+def sync_coords(lang: str) -> None:
     """Before the coordinates box is drawn, make it show the point marked since.
 
-    A widget's value may only be set before the widget is drawn in a run.
+    Written as people of ``lang`` read a point (as the note under the box);
+    ``on_coords_typed`` reads either language's form back. A widget's value
+    may only be set before the widget is drawn in a run.
     """
     if state.pop(state.EDITOR_SYNC_COORDS, False):
         point = marked_point()
-        state.put(state.EDITOR_COORDS, positions.format_point(point) if point else "")
+        state.put(state.EDITOR_COORDS, positions.format_point(point, lang) if point else "")
 
 
 def coords_error() -> str | None:

@@ -23,7 +23,9 @@ from mapping.ui import layer_rows
 from mapping.ui.layer_rows import RetiredPin
 from mapping.ui.page import Outcome, run
 
-__all__ = ["EditorView", "RetiredPin", "load_values", "on_map", "pin_history", "read_view"]
+__all__ = [
+    "EditorView", "RetiredPin", "load_values", "on_map", "pin_history", "read_view", "view_in",
+]
 
 
 def on_map(frame: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
@@ -78,10 +80,11 @@ def _rights(actor: Actor) -> tuple[Any, ...]:
     return (actor.role, tuple(sorted(actor.team_ids)))
 
 
-def _view(
+def view_in(
     session: Session, url: str, actor: Actor, city: str | None, team_id: int | None,
     area_id: int,
 ) -> EditorView | None:
+    """``read_view`` inside the caller's transaction (``session``, restricted to ``actor``)."""
     entries = catalog.entries(session)
     versions.plan_simply(session)
     layer_versions = versions.layer_versions(session)
@@ -158,7 +161,7 @@ def read_view(
     the data's version (``versions.map_version``, read under the user's
     row-level security) and the user's role and teams are the same.
     """
-    return run(url, actor, lambda s: _view(s, url, actor, city, team_id, area_id)).unwrap()
+    return run(url, actor, lambda s: view_in(s, url, actor, city, team_id, area_id)).unwrap()
 
 
 def load_values(session: Session, actor: Actor, layer: str, pin_id: int) -> dict[str, Any]:

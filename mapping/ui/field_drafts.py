@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import json
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -74,6 +76,8 @@ OFFLINE_FIELDS = {
 # Fields the service refuses to save empty, checked in the browser before an entry is kept.
 _REQUIRED = ("name", "category", "sector", "source_method")
 _TOKEN = re.compile(r"[0-9a-f]{32}")  # editor_state.new_token's form
+# Digests of fixed data (``_fixed``) the browser is taken to hold: fewer than it keeps (4).
+HELD_DIGESTS = 3
 _TEXT = ("name", "address", "phone", "email", "www", "verified_by", "source")
 _AREA = ("description", "opening_hours", "evidence")
 
@@ -175,7 +179,8 @@ def describe_form(
         "loaded_resource_ids": list(loaded.get("resource_ids") or []),
         "title": loaded.get("name") or t("fieldsync.untitled", lang),
         "fields": [
-            {"name": name, "cls": f"st-key-{form_key}.{name}", "kind": kind, "options": options}
+            # Each field's widget is found by its key, ``<key>.<name>`` (field_sync.js).
+            {"name": name, "kind": kind, "options": options}
             for name, (kind, options) in field_kinds(layer, choices, lang).items()
         ],
     }
@@ -266,8 +271,18 @@ def mount(
     form: Mapping[str, Any] | None,
     results: Mapping[str, Any],
 ) -> Any:
-    """Draw the drafts-and-outbox component; its triggers (``send``, ``restore``) come back."""
+    """Draw the drafts-and-outbox component; its triggers (``send``, ``restore``…) come back.
+
+    What changes only with the catalogue, the language and the form's layer
+    (``_fixed``: the texts, the form's choices, the other layers' short forms;
+    most of the data) travels once and then by its digest, which the browser
+    holds it under: a tap on the map sends the point, not the catalogue again.
+    """
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    fixed, form = _fixed(lang, form)
+    digest = hashlib.sha256(
+        json.dumps(fixed, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
+    held: list[str] = list(state.get(state.EDITOR_FIELD_HELD) or [])
     data = {
         "store": f"calmap.field.{username}",
         "user": username,
@@ -278,13 +293,41 @@ def mount(
         "results": dict(results),
         "cleared": state.get(state.EDITOR_DRAFTS_SAVED) or [],
         "confirm": state.get(state.EDITOR_CONFIRM),
+        # The position box as this run drew it: a tap shown there at once gives way to it.
+        "coords": state.get(state.EDITOR_COORDS) or "",
+        "fixed_digest": digest,
+        "fixed": None if digest in held else fixed,
+    }
+    state.put(state.EDITOR_FIELD_HELD, [*(d for d in held if d != digest), digest][-HELD_DIGESTS:])
+    return _component()(
+        key=state.EDITOR_FIELD_SYNC, data=data, on_send_change=lambda: None,
+        on_restore_change=lambda: None, on_missing_change=forget_held,
+    )
+
+
+def forget_held() -> None:
+    """The browser lacks fixed data sent before (it said so): the run it asks for sends it.
+
+    Its ``missing`` trigger's callback, run before that run: a run drawn over an
+    earlier one before the browser showed the earlier one's data is all it costs.
+    """
+    state.pop(state.EDITOR_FIELD_HELD)
+
+
+def _fixed(
+    lang: str, form: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The component's fixed data, and the form described without it."""
+    fixed: dict[str, Any] = {
         "text": {name: t(f"fieldsync.{name}", lang) for name in _TEXTS},
         "point_notes": [_opening(key, lang) for key in _POINT_NOTES],
     }
-    return _component()(
-        key=state.EDITOR_FIELD_SYNC, data=data,
-        on_send_change=lambda: None, on_restore_change=lambda: None,
-    )
+    if form is None:
+        return fixed, None
+    rest = {k: v for k, v in form.items() if k not in ("fields", "offline_layers")}
+    fixed["fields"] = form["fields"]
+    fixed["offline_layers"] = form["offline_layers"]
+    return fixed, rest
 
 
 def _opening(key: str, lang: str) -> str:

@@ -233,8 +233,8 @@ function showWhere(data) {
   const input = box.querySelector("input");
   if (input && G.tapped) {
     if (G.coordsBefore === undefined) G.coordsBefore = input.value;
-    // As the box shows a point online (positions.format_point): latitude first.
-    input.value = `${G.tapped[1].toFixed(6)}, ${G.tapped[0].toFixed(6)}`;
+    // As the box shows a point online, in the worker's language.
+    input.value = pointText(data, ...G.tapped);
   }
 }
 function dropWhere() {

@@ -12,6 +12,7 @@
 const G = (window.__calmapField = window.__calmapField || {
   online: true, outboxSending: false, applied: {}, forms: {}, api: null, data: null,
   saving: false, timer: null, loadId: Math.random().toString(36).slice(2),
+  fixed: {}, fixedOrder: [],
 });
 
 function store(data) { return data.store; }
@@ -511,8 +512,31 @@ function showSaving(data, form) {
   box.appendChild(note);
 }
 
+// The data's fixed part (texts, the form's choices, the other layers' short forms) comes
+// once, then by its digest only (field_drafts.mount): kept here by digest, the latest few.
+function withFixed(component) {
+  const raw = component.data;
+  const digest = raw.fixed_digest;
+  let fixed = raw.fixed;
+  if (fixed) {
+    G.fixed[digest] = fixed;
+  } else {
+    fixed = G.fixed[digest];
+    // Never received (a lost message): the server sends it again.
+    if (!fixed) { component.setTriggerValue("missing", digest); return null; }
+  }
+  G.fixedOrder = [...G.fixedOrder.filter((d) => d !== digest), digest];
+  while (G.fixedOrder.length > 4) delete G.fixed[G.fixedOrder.shift()];
+  const form = raw.form && { ...raw.form, offline_layers: fixed.offline_layers,
+    // Each field's widget has the key <form's key>.<field's name>.
+    fields: fixed.fields.map((f) => ({ ...f, cls: `${raw.form.key}.${f.name}` })) };
+  return { ...raw, form, text: fixed.text, point_notes: fixed.point_notes };
+}
+
 export default function (component) {
-  const { data, parentElement } = component;
+  const { parentElement } = component;
+  const data = withFixed(component);
+  if (!data) return;
   G.api = component;
   G.data = data;
   G.signedOut = false;
@@ -526,6 +550,7 @@ export default function (component) {
   ensureChrome(data);
   // This render means the run (and any save in it) is over, and any tap has reached it.
   G.saving = false;
+  settleTapped(data);
   if (G.online) {
     // A render while the page believes the server away (a stale one, a reconnect the
     // ping has not seen yet) is no such proof: the offline point stays for the entry.

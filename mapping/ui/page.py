@@ -132,10 +132,31 @@ class Page:
         self.flash(done, **params)
         st.rerun()
 
-    def rerun_unless_signed_in(self) -> None:
-        """In a fragment's rerun: the whole page again if the sign-in is over (the router asks)."""
-        if self.actor is not None and not auth.still_signed_in(self.url, self.cfg):
+    def run_signed_in(self, work: Work[T]) -> Outcome[T]:
+        """In a fragment's rerun: ``work`` and the sign-in's idle touch, in one transaction.
+
+        The router, which keeps the sign-in open on a whole run, does not run
+        for a fragment. A sign-in that is over (ended elsewhere, idle too long,
+        a disabled account) reruns the whole page instead, which shows the
+        sign-in; ``work`` is not done then.
+        """
+        token = state.get(state.SESSION_TOKEN)
+        if self.actor is None or not token:
             st.rerun()
+
+        def both(session: Session) -> tuple[bool, Any]:
+            if auth.resumed(session, self.cfg) is None:
+                return False, None
+            return True, work(session)
+
+        with db.acting_for(token):
+            outcome = run(self.url, self.actor, both)
+        if outcome.error is not None:
+            return Outcome(error=outcome.error)
+        signed_in, value = outcome.value
+        if not signed_in:
+            st.rerun()
+        return Outcome(value=value)
 
     def stop_unless(self, allowed: bool, key: str = "error.read_only") -> None:
         """Stop the page with the message ``key`` unless ``allowed``."""

@@ -71,6 +71,7 @@ EDITOR_TABLE = EDITOR + "table."  # + layer: the table widget (its selection)
 EDITOR_TABLE_ROWS = EDITOR + "table_rows."  # + layer: [(id, version)] in the order shown
 EDITOR_BULK_STATUS = EDITOR + "bulk_status"
 EDITOR_FIELD_SYNC = EDITOR + "field_sync"  # the drafts-and-outbox component
+EDITOR_FIELD_HELD = EDITOR + "field_held"  # digests of its fixed data the browser holds
 EDITOR_RESTORED = EDITOR + "restored"  # {"form": form key, "values": a draft brought back}
 EDITOR_DRAFTS_SAVED = EDITOR + "drafts_saved"  # [{"draft", "seq"}]: drafts the browser drops
 EDITOR_OUTBOX_RESULTS = EDITOR + "outbox_results"  # outbox entry id → what its sending did
