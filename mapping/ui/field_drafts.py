@@ -282,7 +282,6 @@ def mount(
     fixed, form = _fixed(lang, form)
     digest = hashlib.sha256(
         json.dumps(fixed, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
-    held: list[str] = list(state.get(state.EDITOR_FIELD_HELD) or [])
     data = {
         "store": f"calmap.field.{username}",
         "user": username,
@@ -296,9 +295,9 @@ def mount(
         # The position box as this run drew it: a tap shown there at once gives way to it.
         "coords": state.get(state.EDITOR_COORDS) or "",
         "fixed_digest": digest,
-        "fixed": None if digest in held else fixed,
+        "fixed": None if state.held(state.EDITOR_FIELD_HELD, digest) else fixed,
     }
-    state.put(state.EDITOR_FIELD_HELD, [*(d for d in held if d != digest), digest][-HELD_DIGESTS:])
+    state.sent(state.EDITOR_FIELD_HELD, digest, HELD_DIGESTS)
     return _component()(
         key=state.EDITOR_FIELD_SYNC, data=data, on_send_change=lambda: None,
         on_restore_change=lambda: None, on_missing_change=forget_held,

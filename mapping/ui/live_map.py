@@ -81,9 +81,8 @@ def show(
             # Built from pins read before a purge: it names files never written.
             _KEPT.forget(("live", cache_key))
     held_key = state.LIVE_HELD + key
-    held: list[str] = list(state.get(held_key) or [])
     content = live.LiveContent(
-        piece.code, piece.base, digest=piece.digest, held=piece.digest in held,
+        piece.code, piece.base, digest=piece.digest, held=state.held(held_key, piece.digest),
         written_for=piece.written_for,
     )
     groups: list[folium.FeatureGroup] = [content]
@@ -98,5 +97,5 @@ def show(
             )
         finally:
             live.forget_groups(piece.base, groups)
-    state.put(held_key, [*(d for d in held if d != piece.digest), piece.digest][-HELD_DIGESTS:])
+    state.sent(held_key, piece.digest, HELD_DIGESTS)
     return reply

@@ -145,6 +145,21 @@ def keep(key: str) -> dict[Any, Any]:
     return st.session_state.setdefault(key, {})
 
 
+def held(key: str, digest: str) -> bool:
+    """Whether the browser is taken to hold the data of ``digest``, sent lately under ``key``."""
+    return digest in (st.session_state.get(key) or [])
+
+
+def sent(key: str, digest: str, keep: int) -> None:
+    """Record that ``digest``'s data reached the browser under ``key``: the newest of ``keep``.
+
+    ``keep`` stays below what the browser itself keeps, so that what is taken
+    to be held always is.
+    """
+    before = [d for d in (st.session_state.get(key) or []) if d != digest]
+    st.session_state[key] = [*before, digest][-keep:]
+
+
 def keep_widgets(keys: list[str]) -> None:
     """Keep the values of widgets this run does not draw (a tab not shown) for a later run.
 
