@@ -6,6 +6,8 @@ import json
 import re
 
 import geopandas as gpd
+import pandas as pd
+import pyarrow as pa
 import pytest
 from shapely.geometry import MultiPolygon, Point, box
 
@@ -16,15 +18,18 @@ from mapping.maps.elements import PLAIN_BACKGROUND, POLAND_CENTRE, FitView, link
 from mapping.maps.legend import layer_counts, legend_sections
 from mapping.maps.markup import (
     FALLBACK_COLOUR,
+    _index,
     _link,
     _links,
     _multiline,
     _multilines,
     _text,
     _texts,
+    arrow_text,
 )
 from mapping.maps.overview import overview_map
-from mapping.maps.popups import pin_popup_html
+from mapping.maps.pins import _point_columns
+from mapping.maps.popups import _PopupBuilder, pin_popup_html
 
 TILES = "https://tiles.example.org/{z}/{x}/{y}.png"
 XSS = "<script>alert(1)</script>"
@@ -287,6 +292,65 @@ def test_popup_columns_are_converted_exactly_as_one_value_at_a_time():
     assert _multilines(TRICKY) == [_multiline(v) for v in TRICKY]
     assert _links(TRICKY) == [_link(v) for v in TRICKY]
     assert _texts([]) == [] and _texts(["", ""]) == [None, None]
+
+
+# Texts as a database column holds them (no numbers or NaN), with every kind of
+# space str.strip removes: the Arrow path trims what the per-value path trims.
+TRICKY_TEXTS = [v for v in TRICKY if v is None or isinstance(v, str)] + [
+    "\u00a0 niełamliwa \u00a0", "\u2028wiersz\u2029", "\x1c x \x1f", "\u3000ideograficzna",
+]
+
+
+def test_a_text_column_in_arrow_is_escaped_exactly_as_one_value_at_a_time():
+    column = pa.array(TRICKY_TEXTS, type=pa.large_string())
+    assert _texts(column) == [_text(v) for v in TRICKY_TEXTS]
+    assert _multilines(column) == [_multiline(v) for v in TRICKY_TEXTS]
+    assert _links(column) == [_link(v) for v in TRICKY_TEXTS]
+    assert _texts(pa.chunked_array([column[:3], column[3:]])) == [_text(v) for v in TRICKY_TEXTS]
+    assert _texts([None, None]) == [None, None] and _texts([None, 0]) == [None, "0"]
+
+
+def test_only_a_column_of_arrow_strings_takes_the_arrow_path():
+    assert arrow_text(pd.Series(["a", None], dtype="str")).to_pylist() == ["a", None]
+    assert arrow_text(pd.Series([None, None], dtype=object)) is None
+    assert arrow_text(pd.Series([1, 2])) is None
+
+
+@pytest.mark.parametrize(("layer", "name"), [
+    ("need", "target_groups"), ("need", "status"), ("need", "source_method"),
+    ("need", "visibility"), ("partner", "partnerships"),
+])
+def test_code_and_list_columns_are_converted_exactly_as_one_value_at_a_time(
+    catalogue, layer, name,
+):
+    popups = _PopupBuilder(layer, _index(catalogue), "pl")
+    convert = popups._convert(name)
+    values = {
+        "target_groups": [["seniors"], None, [], ["seniors", "families"], ["seniors"],
+                          float("nan"), ("families",), ["<b>nieznana</b>"]],
+        "status": ["identified", "met", None, "identified", "", "being_addressed"],
+        "source_method": ["survey", None, "survey", "walk", "<nieznana>"],
+        "visibility": ["public", "team", "partnership", None, "public"],
+        # A list that cannot be a key (not from the database): converted as it is.
+        "partnerships": [["Rada <Osiedla>"], [], None, ["Rada <Osiedla>"], [{"x": 1}]],
+    }[name]
+    assert popups._column(name, values) == [convert(v) for v in values]
+
+
+def test_a_layer_read_as_arrow_strings_gives_the_very_columns_of_one_read_as_objects(
+    pins, catalogue,
+):
+    arrow, objects = pins["resource"].copy(), pins["resource"].copy()
+    for name in ("name", "description", "address", "phone", "email", "www", "category",
+                 "visibility", "opening_hours"):
+        arrow[name] = arrow[name].astype("str")
+        objects[name] = objects[name].astype(object)
+    assert arrow_text(arrow["name"]) is not None and arrow_text(objects["name"]) is None
+    popups = _PopupBuilder("resource", _index(catalogue), "pl")
+    assert _point_columns("resource", arrow, popups) == _point_columns("resource", objects, popups)
+    few = objects["id"].isin([2]).to_numpy()  # a save's rows: the Arrow columns filtered
+    assert _point_columns("resource", arrow, popups, few) == (
+        _point_columns("resource", objects, popups, few))
 
 
 def test_the_layer_control_and_the_legend_count_a_layer_the_same(areas, pins, catalogue):

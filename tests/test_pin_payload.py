@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import Point
 
 from mapping import catalog
-from mapping.maps import assets, pin_payload
+from mapping.maps import assets, json_text, pin_payload
 from mapping.maps.overview import overview_map
 from mapping.maps.pins import PinLayer, pin_layer
 
@@ -70,8 +70,18 @@ def test_every_text_in_the_payload_is_escaped_already(catalogue):
 
 
 def test_the_payload_cannot_close_the_script_it_sits_in():
-    assert "</" not in pin_payload.script_json({"a": "</script>", "b": "<!-- x"})
-    assert "<!--" not in pin_payload.script_json({"a": "</script>", "b": "<!-- x"})
+    assert "</" not in json_text.script_json({"a": "</script>", "b": "<!-- x"})
+    assert "<!--" not in json_text.script_json({"a": "</script>", "b": "<!-- x"})
+
+
+def test_the_fast_json_writes_the_text_the_standard_library_writes(catalogue):
+    # A whole layer's payload: pin files are named by their text, so the text must
+    # not change with the encoder (a kept file would get a second name).
+    value = payload_of(pin_layer("resource", resources(50), catalogue))
+    value["odd"] = ["Łódź \u2028 \x01 \"x\" \\", 1e16, -0.5, 54.362396, {"7": None}, (1, 2)]
+    assert json_text.compact_json(value) == json.dumps(
+        value, ensure_ascii=False, separators=(",", ":"))
+    assert json_text.compact_json({1: 2**70}) == '{"1":1180591620717411303424}'  # json's way
 
 
 def test_the_browser_gets_the_same_pins_as_a_feature_collection(catalogue):

@@ -8,7 +8,6 @@ from the app's own machine (``OfflineMap`` links Leaflet from
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
@@ -21,6 +20,7 @@ from folium.utilities import get_obj_in_upper_tree
 
 from mapping.maps import assets
 from mapping.maps.assets import InlineAssets, LeafletLinks
+from mapping.maps.json_text import script_json
 
 # Shown when there is nothing to fit the view to: Poland.
 POLAND_CENTRE = (52.1, 19.4)
@@ -188,17 +188,6 @@ def _parent_name(element: MacroElement) -> str:
     return element._parent.get_name()
 
 
-def _script_json(value: object) -> str:
-    """``value`` as compact JSON for inside a <script>: it cannot end the script.
-
-    Only ``</`` and ``<!--`` can do that, so only those are escaped; escaping
-    every ``<`` and ``>`` (as folium's ``tojson`` does) makes popup HTML half
-    as long again, and these layers carry the popups of thousands of pins.
-    """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
-
-
 class DataLayer(folium.GeoJson):
     """A GeoJson layer of ready-made features: the data serialised once, compactly.
 
@@ -230,7 +219,7 @@ class DataLayer(folium.GeoJson):
     def data_json(self) -> str:
         """The features as JSON for the script, computed on first use."""
         if self._data_json is None:
-            self._data_json = _script_json(self.data)
+            self._data_json = script_json(self.data)
         return self._data_json
 
     def render(self, **kwargs: Any) -> str:

@@ -26,7 +26,7 @@ from jinja2 import Template
 
 from mapping.geometry import leaflet_location
 from mapping.i18n import t
-from mapping.maps.pin_payload import script_json
+from mapping.maps.json_text import script_json
 
 JS_DIR = Path(__file__).resolve().parent / "js"
 LOCATE_JS = "calmap-locate.js"

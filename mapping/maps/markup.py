@@ -15,6 +15,9 @@ from functools import lru_cache
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
 
 from mapping.catalog import Entry
 
@@ -56,14 +59,26 @@ def _texts(values: Iterable[object], lines: bool = False) -> list[str | None]:
     the same five replacements, done in C over one string (a layer of
     thousands of pins has tens of thousands of texts).
 
+    ``values`` may be an Arrow text array (a column of a frame read from the
+    database, ``arrow_text``): it is then trimmed and its nulls emptied in
+    Arrow, and each value becomes a Python string only once.
+
     >>> _texts(["  Klub <Senior> ", "", None, 7])
     ['Klub &lt;Senior&gt;', None, None, '7']
+    >>> _texts(pa.array(["  Klub <Senior> ", "", None]))
+    ['Klub &lt;Senior&gt;', None, None]
     """
-    plain = [
-        value.strip() if type(value) is str
-        else "" if value is None or _missing(value) else str(value).strip()
-        for value in values
-    ]
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        # Arrow's trim removes exactly what str.strip does (Unicode White_Space).
+        plain = pc.utf8_trim_whitespace(values).fill_null("").to_pylist()
+    elif isinstance(values, list) and values.count(None) == len(values):
+        return list(values)  # a column nobody filled in (read as Python objects)
+    else:
+        plain = [
+            value.strip() if type(value) is str
+            else "" if value is None or _missing(value) else str(value).strip()
+            for value in values
+        ]
     if not plain:
         return []
     joined = _JOIN.join(plain)
@@ -75,6 +90,18 @@ def _texts(values: Iterable[object], lines: bool = False) -> list[str | None]:
     if lines:
         joined = joined.replace("\n", "<br>")
     return [text or None for text in joined.split(_JOIN)]
+
+
+def arrow_text(column: pd.Series) -> pa.Array | None:
+    """A text column of a frame (pandas' Arrow strings) as its Arrow array; None for others.
+
+    Only such a column can take ``_texts``' Arrow path; a column of Python
+    objects (all empty, or read another way) has to go value by value.
+    """
+    values = column.array
+    if not isinstance(values, pd.arrays.ArrowStringArray):
+        return None
+    return pa.array(values)
 
 
 def _multiline(value: object) -> str | None:
@@ -191,4 +218,9 @@ def _link(url: object) -> str | None:
 
 def _has_point(frame: gpd.GeoDataFrame) -> pd.Series:
     """True for the rows that have a point (a need of a whole area has none)."""
-    return frame.geometry.notna() & ~frame.geometry.is_empty
+    # On the geometry array itself: geopandas' Series methods cost about a
+    # millisecond each, and a map asks this of every layer several times.
+    geometry = frame.geometry.values
+    return pd.Series(
+        ~(shapely.is_missing(geometry) | shapely.is_empty(geometry)), index=frame.index
+    )

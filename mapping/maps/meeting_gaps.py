@@ -12,7 +12,6 @@ small counts withheld); every name in them is escaped by ``maps.gaps``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import geopandas as gpd
@@ -21,13 +20,8 @@ from jinja2 import Template
 
 from mapping.i18n import t
 from mapping.maps.gaps import area_features, legend_html
+from mapping.maps.json_text import script_json
 from mapping.services.meeting_gaps import MeetingGaps
-
-
-def _script_json(value: object) -> str:
-    """JSON that cannot end the <script> it sits in."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
 
 
 class GapLayer(MacroElement):
@@ -129,9 +123,9 @@ class GapLayer(MacroElement):
         """``features`` from ``area_features``, ``legend`` trusted (escaped) HTML."""
         super().__init__()
         self._name = "GapLayer"
-        self.features_json = _script_json({"type": "FeatureCollection", "features": features})
-        self.legend_json = _script_json(legend)
-        self.words_json = _script_json(words)
+        self.features_json = script_json({"type": "FeatureCollection", "features": features})
+        self.legend_json = script_json(legend)
+        self.words_json = script_json(words)
         self.on_json = "true" if on else "false"
 
 

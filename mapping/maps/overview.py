@@ -28,8 +28,8 @@ from mapping.maps.elements import (
     MapStyles,
     MetricScale,
     OfflineMap,
-    _script_json,
 )
+from mapping.maps.json_text import script_json
 from mapping.maps.legend import layer_title, legend_html, legend_sections
 from mapping.maps.markup import _has_point, _index, _missing
 from mapping.maps.pin_store import PinStore
@@ -164,7 +164,7 @@ class TapMarks(folium.MacroElement):
         super().__init__()
         self._name = "TapMarks"
         options = _mark((0.0, 0.0), "calmap-marked-point", MARKED_POINT_STYLE).options
-        self.options_json = _script_json(
+        self.options_json = script_json(
             {"area": area_id, "style": options, "handled": handled}
         )
 

@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from mapping.maps.json_text import compact_json
 from mapping.maps.pin_store import PinStore, file_name
 
 # Above this many pins a layer is drawn as clusters (Leaflet.markercluster);
@@ -59,18 +60,6 @@ class PinPayload:
     # Public pins kept out of ``json``: (file name, JSON text) for a PinStore;
     # ``json`` names them as FILE_MARK + name until ``stored`` puts in the URLs.
     files: tuple[tuple[str, str], ...] = ()
-
-
-def script_json(value: object) -> str:
-    """``value`` as compact JSON for inside a <script>: it cannot end the script.
-
-    Only ``</`` and ``<!--`` can do that, so only those are escaped.
-
-    >>> "</" in script_json({"a": "</script><!--"})
-    False
-    """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
 
 
 def compact(
@@ -229,7 +218,7 @@ def _file_text(ids: tuple[int, ...], value: dict[str, list[Any]]) -> tuple[str, 
                 _TEXTS.move_to_end(ids)
                 text_counts["kept"] += 1
                 return name, text
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = compact_json(value)
     name = file_name(text)
     with _TEXTS_LOCK:
         text_counts["made"] += 1

@@ -8,6 +8,7 @@ from typing import Any, cast
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from branca.element import CssLink, Figure, JavascriptLink
 from folium.elements import JSCSSMixin
@@ -19,12 +20,14 @@ from mapping.i18n import t
 from mapping.maps import assets, pin_columns, pin_payload
 from mapping.maps.assets import InlineAssets, LeafletLinks
 from mapping.maps.elements import RenderedText, _parent_name, _render_parts
+from mapping.maps.json_text import script_json
 from mapping.maps.markup import (
     FALLBACK_COLOUR,
     FALLBACK_ICON,
     _entry,
     _index,
     _texts,
+    arrow_text,
     pin_html,
 )
 from mapping.maps.pin_store import PinStore
@@ -55,15 +58,25 @@ def _point_columns(
     shown = [c for c in _SHOWN[layer] if c in frame.columns]
     if not whole and count * 8 < len(frame):
         # A few rows (a save's): those rows first, not every row of each column.
-        few = frame.iloc[np.flatnonzero(keep)]
-        values = {c: few[c].to_numpy().tolist() for c in shown}
-    else:
-        values = {
-            c: (frame[c].to_numpy() if whole else frame[c].to_numpy()[keep]).tolist()
-            for c in shown
-        }
+        frame = frame.iloc[np.flatnonzero(keep)]
+        keep, whole = np.ones(count, dtype=bool), True
+    mask = None if whole else pa.array(keep)
+
+    def column(name: str) -> Any:
+        # Texts stay in Arrow (escaped there as a column, ``markup._texts``);
+        # codes and lists become Python values for their converters.
+        series = frame[name]
+        if name in popups.TEXT_FIELDS:
+            text = arrow_text(series)
+            if text is not None:
+                return text if mask is None else text.filter(mask)
+        values = series.to_numpy()
+        return (values if whole else values[keep]).tolist()
+
+    values = {c: column(c) for c in shown}
     descriptions, popup_rows, row_counts = popups.column_parts(values, count)
     statuses = values.get("status", [None] * count)
+    geometry = frame.geometry.values
     xy = shapely.get_coordinates(geometry if whole else geometry[keep])
     return {
         "id": [int(v) for v in values.get("id", [])],
@@ -274,7 +287,7 @@ def pin_layer(
                 layer, columns, styles, heads, popups.labels, fallback,
             )
             return pin_payload.PinPayload(
-                layer=layer, count=len(columns["id"]), json=pin_payload.script_json(compact),
+                layer=layer, count=len(columns["id"]), json=script_json(compact),
                 bounds=pin_payload.bounds_of(columns["xy"]),
             )
         assert public is not None and store is not None
@@ -286,7 +299,7 @@ def pin_layer(
         )
         return pin_payload.PinPayload(
             layer=layer, count=len(shared["id"]) + len(inline["id"]),
-            json=pin_payload.script_json(split.head),
+            json=script_json(split.head),
             bounds=pin_payload.bounds_of(shared["xy"] + inline["xy"]),
             files=split.files,
         )

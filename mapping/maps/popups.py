@@ -45,6 +45,13 @@ class _PopupBuilder:
                  "phone", "email", "www", "visibility"),
     }
 
+    # The fields shown as the user typed them (escaped; ``_texts`` takes them as
+    # Arrow columns); the others are codes or lists, converted value by value.
+    TEXT_FIELDS = frozenset(
+        ("name", "description", "address", "opening_hours", "phone", "email", "www",
+         "priority", "evidence")
+    )
+
     def __init__(
         self, layer: str, index: Mapping[tuple[str, str], Entry], language: str
     ) -> None:
@@ -147,20 +154,16 @@ class _PopupBuilder:
             return _multilines(values)
         if convert is _link:
             return _links(values)
-        if name in ("status", "source_method", "visibility"):
-            # A handful of codes down thousands of pins: each converted once.
-            done: dict[Any, Any] = {}
-            out = []
-            for value in values:
-                try:
-                    found = done[value]
-                except KeyError:
-                    found = done[value] = convert(value)
-                except TypeError:  # not hashable: not a code, converted as it is
-                    found = convert(value)
-                out.append(found)
-            return out
-        return [convert(v) for v in values]
+        # Codes and lists of codes or names: a handful of different values down
+        # thousands of pins, each converted once, then looked up (in C).
+        keys = [tuple(v) if type(v) is list else v for v in values] if (
+            name in ("target_groups", "partnerships")) else values
+        try:
+            firsts = dict(zip(keys, values, strict=True))
+        except TypeError:  # a value that cannot be a key: each converted as it is
+            return [convert(v) for v in values]
+        done = {key: convert(value) for key, value in firsts.items()}
+        return list(map(done.__getitem__, keys))
 
     def html(self, pin: Mapping[str, Any]) -> str:
         """The whole popup of ``pin``."""

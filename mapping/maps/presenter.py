@@ -17,7 +17,6 @@ as HTML.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +27,7 @@ from mapping.i18n import t
 from mapping.maps.areas import SELECTED_STYLE
 from mapping.maps.assets import InlineAssets, LeafletLinks
 from mapping.maps.elements import OfflineMap
+from mapping.maps.json_text import script_json
 from mapping.maps.meeting_gaps import gap_layer
 from mapping.maps.overview import overview_map
 from mapping.maps.pin_store import PinStore
@@ -36,12 +36,6 @@ from mapping.services.presentation import Presentation, Step
 
 # How much larger than on a desk screen the presenter's pins and type are.
 PIN_SCALE = 1.45
-
-
-def _script_json(value: object) -> str:
-    """JSON that cannot end the <script> it sits in."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
 
 
 def step_label(step: Step, language: str) -> str:
@@ -338,9 +332,9 @@ class SequenceControl(MacroElement):
         """Steps as ``{kind, label, bounds, area}`` dicts and the box's translated words."""
         super().__init__()
         self._name = "Sequence"
-        self.steps_json = _script_json(list(steps))
-        self.words_json = _script_json(words)
-        self.selected_json = _script_json(SELECTED_STYLE)
+        self.steps_json = script_json(list(steps))
+        self.words_json = script_json(words)
+        self.selected_json = script_json(SELECTED_STYLE)
 
 
 def presenter_map(

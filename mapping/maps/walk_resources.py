@@ -20,7 +20,7 @@ from jinja2 import Template
 from mapping.i18n import t
 from mapping.maps import assets
 from mapping.maps.assets import InlineAssets, LeafletLinks
-from mapping.maps.elements import _script_json
+from mapping.maps.json_text import script_json
 from mapping.services.walking_areas import Choice
 
 # Fewer markers than this are drawn one by one: clusters would only hide them.
@@ -101,7 +101,7 @@ class ResourceLayer(JSCSSMixin):
         """The markers of ``features``; clustered with ``links`` (markercluster) when many."""
         super().__init__()
         self._name = "ResourceLayer"
-        self.data_json = _script_json({"type": "FeatureCollection", "features": features})
+        self.data_json = script_json({"type": "FeatureCollection", "features": features})
         self.cluster = links is not None and len(features) >= CLUSTER_MIN
         css = (
             f".calmap-walk-resource{{background:{MARKER};border:3px solid #fff;"
@@ -111,7 +111,7 @@ class ResourceLayer(JSCSSMixin):
             "border-radius:50%;box-shadow:0 0 0 1.5px #333;display:flex;"
             "align-items:center;justify-content:center;font:bold 14px sans-serif}"
         )
-        self.css_json = _script_json(css)
+        self.css_json = script_json(css)
         # Instance lists: streamlit-folium collects them to load the scripts in order.
         self.default_js = [(f"calmap_walk_cluster_{i}", u)
                            for i, u in enumerate(links.js)] if self.cluster and links else []
