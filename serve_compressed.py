@@ -13,10 +13,10 @@ additions measured by ``bench/bench_field_network.py`` (issue 18 item 5):
   year: Streamlit sends them with a bare ``Cache-Control: public`` and no validator,
   so a browser fetched the map's 55 kB script again on every visit;
 - the app's own digest-named static files cached for a year too: the field-sync
-  script and calmap-pins.js (``/app/static/vendor/calmap/calmap-pins.<hash>.js``,
-  ``mapping/maps/static_files.py``). Streamlit sends its static folder with no
-  Cache-Control, so a return visit asked again for each (a round trip of 0.4 s or
-  more on poor data).
+  script, calmap-pins.js (``/app/static/vendor/calmap/calmap-pins.<hash>.js``) and
+  the maps' constant styles and scripts (``mapping/maps/static_files.py``).
+  Streamlit sends its static folder with no Cache-Control, so a return visit asked
+  again for each (a round trip of 0.4 s or more on poor data).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlparse
 
 import pytest
 
-from mapping.maps import assets
+from mapping.maps import assets, elements, field
 from tests import browser
 from tests.browser import offline_tab
 from tests.editing_fixtures import open_editor_world
@@ -32,7 +32,7 @@ def test_the_light_entry_serves_the_editor_bundles_gzipped_and_hashed_files_cach
     with running_app(env, script="serve_compressed.py") as url, offline_tab(**TABLET) as tab:
         bundles, components, pin_scripts = [], [], []
         tab.on("response", lambda r: pin_scripts.append(r) if urlparse(r.url).path.startswith(
-            "/app/static/vendor/calmap/calmap-pins.") else None)
+            "/app/static/vendor/calmap/") else None)
         tab.on("response", lambda r: components.append(r) if urlparse(r.url).path.startswith(
             "/component/streamlit_folium.st_folium/static/js/main.") else None)
         # Streamlit's own scripts and styles (fonts are woff2, compressed already; a
@@ -58,11 +58,14 @@ def test_the_light_entry_serves_the_editor_bundles_gzipped_and_hashed_files_cach
         assert components
         for response in components:
             assert "max-age=31536000" in response.headers.get("cache-control", ""), response.url
-        # So is calmap-pins.js, named by its digest, and the map's pin layer runs it.
-        assert [urlparse(r.url).path for r in pin_scripts] == [
-            f"/app/static/vendor/calmap/{assets.PIN_SCRIPT.name}"]
-        assert pin_scripts[0].status == 200
-        assert "max-age=31536000" in pin_scripts[0].headers.get("cache-control", "")
+        # So are calmap-pins.js and the map's constant styles and scripts, named by their
+        # digest (static_files), and the map's pin layer runs calmap-pins.js.
+        names = {urlparse(r.url).path.rsplit("/", 1)[1] for r in pin_scripts}
+        assert {assets.PIN_SCRIPT.name, elements.MAP_STYLE.name, field.LOCATE_SCRIPT.name,
+                field.TOUCH_STYLE.name, field.TOUCH_SCRIPT.name} <= names, names
+        for response in pin_scripts:
+            assert response.status == 200, response.url
+            assert "max-age=31536000" in response.headers.get("cache-control", ""), response.url
         frame = browser.map_frame(tab, ".calmap-legend summary")
         assert frame.evaluate("typeof CalmapPins.content") == "function"
         assert tab.blocked == []

@@ -99,6 +99,12 @@ def install_static(static_dir: Path) -> Path:
     if draw_source.is_dir():
         _copy_files(draw_source, Path(static_dir) / LEAFLET_DRAW_PATH, LEAFLET_DRAW_FILES)
     install_pin_scripts(Path(static_dir))
+    # The maps' constant styles and scripts, defined beside the elements that link
+    # them (which build on this module: imported when needed).
+    from mapping.maps import elements, field
+
+    for file in (elements.MAP_STYLE, *field.STATIC_FILES):
+        file.install(Path(static_dir))
     return target
 
 
@@ -279,11 +285,20 @@ def pin_script_links_beside(leaflet: LeafletLinks) -> ScriptLinks:
     ...     "/calmap/app/static/vendor/calmap/calmap-pins.")
     True
     """
-    suffix = f"/{VENDOR_PATH}/leaflet.js"
-    prefix = leaflet.js[: -len(suffix)] if leaflet.js.endswith(suffix) else f"/{STATIC_ROUTE}"
+    prefix = static_prefix_beside(leaflet)
     static = f"/{STATIC_ROUTE}"
     base = prefix[: -len(static)] if prefix.endswith(static) else ""
     return pin_script_links(base)
+
+
+def static_prefix_beside(leaflet: LeafletLinks) -> str:
+    """The static route the given Leaflet links are served under (``static_prefix``'s form).
+
+    >>> static_prefix_beside(leaflet_links("calmap"))
+    '/calmap/app/static'
+    """
+    suffix = f"/{VENDOR_PATH}/leaflet.js"
+    return leaflet.js[: -len(suffix)] if leaflet.js.endswith(suffix) else f"/{STATIC_ROUTE}"
 
 
 @lru_cache(maxsize=1)
