@@ -12,11 +12,11 @@ additions measured by ``bench/bench_field_network.py`` (issue 18 item 5):
 - a component's content-hashed bundles (st_folium's ``main.<hash>.js``) cached for a
   year: Streamlit sends them with a bare ``Cache-Control: public`` and no validator,
   so a browser fetched the map's 55 kB script again on every visit;
-- the app's own versioned static files cached for a year too: the field-sync script
-  named by its digest (``/app/static/vendor/calmap/field-sync.<hash>.js``,
-  ``mapping/ui/field_script.py``) and any static file asked for with a ``?v=``
-  version (calmap-pins.js). Streamlit sends its static folder with no Cache-Control,
-  so a return visit asked again for each (a round trip of 0.4 s or more on poor data).
+- the app's own digest-named static files cached for a year too: the field-sync
+  script, calmap-pins.js (``/app/static/vendor/calmap/calmap-pins.<hash>.js``) and
+  the maps' constant styles and scripts (``mapping/maps/static_files.py``).
+  Streamlit sends its static folder with no Cache-Control, so a return visit asked
+  again for each (a round trip of 0.4 s or more on poor data).
 """
 
 from __future__ import annotations
@@ -32,31 +32,30 @@ from streamlit.starlette import App
 # /component/<name>/static/<js|css|media>/<file>.<8+ hex digits>.<ext>: the hash in
 # the name changes with the content, so a year-long cache can never serve a stale file.
 HASHED_COMPONENT_FILE = re.compile(r"^/component/[^/]+/static/(js|css|media)/[^/]+\.[0-9a-f]{8,}\.")
-# The app's static folder: a digest in the name, or a version in the query.
-HASHED_STATIC_FILE = re.compile(r"^(/[^/]+)*/app/static/vendor/calmap/[^/]+\.[0-9a-f]{8,}\.js$")
-VERSIONED_QUERY = re.compile(rb"(^|&)v=[0-9A-Za-z._-]+(&|$)")
+# The app's own files in its static folder, a digest in the name (static_files.FOLDER).
+HASHED_STATIC_FILE = re.compile(
+    r"^(/[^/]+)*/app/static/vendor/calmap/[^/]+\.[0-9a-f]{12}\.(js|css)$"
+)
 YEAR = b"public, max-age=31536000, immutable"
 
 
-def cacheable(path: str, query: bytes = b"") -> bool:
+def cacheable(path: str) -> bool:
     """Whether a request names content that never changes under its URL.
 
     >>> cacheable("/component/x/static/js/main.521860b0.js")
     True
-    >>> cacheable("/app/static/vendor/calmap/field-sync.0123456789ab.js")
+    >>> cacheable("/app/static/vendor/calmap/calmap-pins.0123456789ab.js")
     True
-    >>> cacheable("/app/static/vendor/calmap/calmap-pins.js", b"v=3f2a")
-    True
+    >>> cacheable("/app/static/vendor/calmap/calmap-pins.js")
+    False
     >>> cacheable("/app/static/vendor/leaflet/leaflet.js"), cacheable("/editor")
     (False, False)
     """
-    if HASHED_COMPONENT_FILE.match(path) or HASHED_STATIC_FILE.match(path):
-        return True
-    return "/app/static/" in path and VERSIONED_QUERY.search(query) is not None
+    return bool(HASHED_COMPONENT_FILE.match(path) or HASHED_STATIC_FILE.match(path))
 
 
 class CacheHashedComponentFiles:
-    """ASGI middleware: a year-long Cache-Control on content-hashed and versioned files."""
+    """ASGI middleware: a year-long Cache-Control on content-hashed files."""
 
     def __init__(self, app: ASGIApp) -> None:
         """Wrap ``app``."""
@@ -64,9 +63,7 @@ class CacheHashedComponentFiles:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on; mark the response cacheable when its path is hashed."""
-        if scope["type"] != "http" or not cacheable(
-            scope.get("path", ""), scope.get("query_string", b"")
-        ):
+        if scope["type"] != "http" or not cacheable(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
 

@@ -419,7 +419,7 @@ def map_and_forms() -> None:
                 tiles_attribution=cfg.tiles_attribution, leaflet=leaflet,
                 clickable_areas=False, store=store,
             ),
-            lang, locate=True,
+            lang, locate=True, leaflet=leaflet,
         ),
         # Built once per data version, rights and language: a tap builds nothing.
         cache_key=(

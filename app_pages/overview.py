@@ -42,6 +42,7 @@ live_map.show(
             store=store,
         ),
         lang,
+        leaflet=leaflet,
     ),
     # Built once per read and language: a rerun, or another viewer of the
     # same area while the read lasts, builds nothing.

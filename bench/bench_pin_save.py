@@ -304,7 +304,7 @@ class EditorPath:
                         selected_area_id=view.area_id, tiles_url=None, leaflet=self.leaflet,
                         clickable_areas=False, store=self.store,
                     ),
-                    "pl", locate=True,
+                    "pl", locate=True, leaflet=self.leaflet,
                 ),
                 cache_key=("editor", view.key, "pl", None, "", self.leaflet,
                            self.store.url_prefix),

@@ -2,20 +2,25 @@
 
 The districts are real boundaries (geodata/files/gdansk_dzielnice.geojson,
 Miasto Gdańsk); the teams and users are made up for the tests.
+``team_area_world`` is a smaller one: one team's made-up area that each test
+crowds with its own pins, an editor of that team and one of another.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import geopandas as gpd
 import shapely
 from geoalchemy2.shape import from_shape
-from shapely.geometry import MultiPolygon
+from shapely.geometry import MultiPolygon, box
 from sqlalchemy import create_engine, update
 from sqlalchemy.orm import Session
 
+from mapping import catalog, db
 from mapping.db.models import Area, Team
 from mapping.services import accounts
 from mapping.services.accounts import Actor
@@ -25,6 +30,7 @@ DISTRICTS = (
     Path(__file__).resolve().parent.parent / "geodata" / "files" / "gdansk_dzielnice.geojson"
 )
 PASSWORD = "correct horse battery"
+T = TypeVar("T")
 
 
 @dataclass
@@ -84,3 +90,49 @@ def open_editor_world(url: str) -> tuple[dict[str, str], World]:
         session.execute(update(Team).values(city="Gdańsk"))
     engine.dispose()
     return {**app_env(url), "CALMAP_TILES_URL": "none", "CALMAP_AUTH": "none"}, world
+
+
+@dataclass
+class TeamArea:
+    """One area owned by a team in Gdańsk, an editor of that team and one of another."""
+
+    area_id: int
+    member: Actor
+    stranger: Actor
+
+
+def team_area_world(
+    url: str,
+    bounds: tuple[float, float, float, float],
+    fill: Callable[[Session, Area, list[catalog.Entry]], None],
+) -> TeamArea:
+    """Commit the default catalogue, two teams, the first's area over ``bounds`` and two editors.
+
+    ``fill`` adds the area's pins (given the session, the area and the catalogue's
+    entries) before the editors are made: each test's crowd is its own.
+    """
+    engine = create_engine(url)
+    with Session(engine) as session, session.begin():
+        catalog.install_defaults(session)
+        owners = Team(code="wlasciciele", name="Zespół obszaru", city="Gdańsk")
+        others = Team(code="inni", name="Inny zespół", city="Gdańsk")
+        session.add_all([owners, others])
+        session.flush()
+        area = Area(name="Obszar próbny", kind="district", team_id=owners.id,
+                    geom=from_shape(MultiPolygon([box(*bounds)]), srid=4326))
+        session.add(area)
+        session.flush()
+        fill(session, area, catalog.entries(session))
+        world = TeamArea(
+            area_id=area.id,
+            member=accounts.add_user(session, "czlonek", None, "editor", ["wlasciciele"]),
+            stranger=accounts.add_user(session, "obcy", None, "editor", ["inni"]),
+        )
+    engine.dispose()
+    return world
+
+
+def as_editor(url: str, actor: Actor, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in a session of ``actor`` under row-level security; return its result."""
+    with db.session_scope(create_engine(url), actor.username, restricted=True) as session:
+        return work(session)

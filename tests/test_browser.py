@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mapping.maps import assets
 from tests.browser import ARTIFACTS, map_frame, offline_tab
 from tests.conftest import app_env
 from tests.streamlit_server import running_app
@@ -29,6 +30,10 @@ def test_the_overview_map_shows_areas_pins_and_legend_without_the_internet(page)
     inner = map_frame(page)
     assert inner.locator("path.leaflet-interactive").count() >= 30  # Gdańsk's 35 districts
     assert inner.locator(".calmap-pin-resource").count() > 0
+    # The pins are drawn by calmap-pins.js linked under its digest name (static_files).
+    sources = inner.evaluate("Array.from(document.scripts, s => s.src)")
+    assert any(src.endswith(f"/app/static/vendor/calmap/{assets.PIN_SCRIPT.name}")
+               for src in sources), sources
     legend = inner.locator(".calmap-legend")
     assert legend.is_visible()
     assert "Legenda" in legend.inner_text()

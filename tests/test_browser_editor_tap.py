@@ -15,6 +15,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine
 
+from mapping.maps import field
 from tests import browser
 from tests.browser import POSITION_SHOWN_JS, map_frame, offline_tab, position_start
 from tests.map_points import FREE_POINT_JS
@@ -67,6 +68,12 @@ def test_a_tap_in_the_editor_shows_the_mark_and_sends_the_map_content_by_its_dig
         tap = b"".join(received)
         built = frame.evaluate("window.CalmapPins.built")
         missing = frame.evaluate("window.CalmapPins.missing")
+        # The linked files did their work: the position button is there, laid out by
+        # the touch rules, and the legend has the map's own style.
+        locate_display = frame.evaluate(
+            "getComputedStyle(document.querySelector('.calmap-locate')).display")
+        legend_background = frame.evaluate(
+            "getComputedStyle(document.querySelector('.calmap-legend')).backgroundColor")
 
         # A page that lost the field-sync data it holds by digest asks, and gets it again:
         # back on the resources' form (held), after the partners' (new, sent whole).
@@ -88,6 +95,14 @@ def test_a_tap_in_the_editor_shows_the_mark_and_sends_the_map_content_by_its_dig
     assert b"zasobu numer" not in tap
     assert b"offline_layers" in opening and b"offline_layers" not in tap
     assert len(tap) < 0.7 * len(opening), (len(tap), len(opening))
+    # Nor the map's constant styles and scripts: static files named by their digest,
+    # linked (mapping/maps/field.py, elements.MAP_STYLE), never text in the run.
+    for constant in (b"window.calmapLocate = function", b".leaflet-control-layers-selector {",
+                     b".calmap-legend details[open]", b".calmap-popup th"):
+        assert constant not in tap and constant not in opening, constant
+    assert field.LOCATE_SCRIPT.name.encode() in tap
+    assert locate_display == "flex"
+    assert legend_background == "rgba(255, 255, 255, 0.95)"
     assert built == 1 and missing == 0
     assert not errors
 

@@ -80,11 +80,11 @@ def test_the_sync_script_is_a_static_file_named_by_its_digest_and_not_in_the_pag
         page = f"{url}/editor?city={quote('Gdańsk')}&area={world.area_a}"
         first = visit(context, page)
         assert [urlparse(r.url).path.rsplit("/", 1)[-1] for r in first["scripts"]] == [
-            field_script.file_name()]
+            field_script.FILE.name]
         response = first["scripts"][0]
         assert response.status == 200
         assert "javascript" in response.headers.get("content-type", "")
-        assert response.text() == field_script.script()
+        assert response.text() == field_script.FILE.text
         first["tab"].close()
 
         again = visit(context, page)

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from mapping.maps import assets, drawing
+from mapping.maps import assets, drawing, elements
 from mapping.maps.elements import linked_assets
 from tests.browser import offline_tab
 from tests.conftest import app_env
@@ -31,7 +31,7 @@ def test_the_drawing_map_links_nothing_but_the_apps_own_files():
     m = drawing.area_draw_map(BRZEZNO)
     links = linked_assets(m)
     assert links == [
-        assets.LEAFLET_JS_URL, assets.LEAFLET_CSS_URL,
+        assets.LEAFLET_JS_URL, assets.LEAFLET_CSS_URL, elements.MAP_STYLE.url("/app/static"),
         assets.leaflet_draw_links().js, assets.leaflet_draw_links().css,
     ]
     assert all(link.startswith("/app/static/") for link in links)
@@ -128,7 +128,8 @@ def test_a_rectangle_drawn_in_chromium_joins_the_editable_boundary_offline(app_u
 
 def test_a_preview_has_no_drawing_tools_and_needs_no_leaflet_draw():
     m = drawing.area_draw_map(BRZEZNO, context=box(18.6, 54.39, 18.65, 54.42), editable=False)
-    assert linked_assets(m) == [assets.LEAFLET_JS_URL, assets.LEAFLET_CSS_URL]
+    assert linked_assets(m) == [
+        assets.LEAFLET_JS_URL, assets.LEAFLET_CSS_URL, elements.MAP_STYLE.url("/app/static")]
     assert "L.Control.Draw" not in m.get_root().render()
 
 

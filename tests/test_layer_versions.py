@@ -12,56 +12,46 @@ from __future__ import annotations
 
 import pandas as pd
 from geoalchemy2.shape import from_shape
-from shapely.geometry import MultiPolygon, Point, box
+from shapely.geometry import Point
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from mapping import catalog, db
-from mapping.db.models import Area, Need, Partner, Resource, Team
+from mapping.db.models import Area, Need, Partner, Resource
 from mapping.maps.overview import overview_map
 from mapping.services import accounts, layers, pins
 from mapping.ui import editor_view, layer_rows
+from tests.editing_fixtures import as_editor, team_area_world
 
 SECRET = "Zasób tylko dla zespołu 4417"
 
 
+def _fill(session: Session, area: Area, entries: list[catalog.Entry]) -> None:
+    """Three resources (the first team-only), a partner and a need in the area."""
+
+    def first(vocabulary: str) -> catalog.Entry:
+        return next(e for e in entries if e.vocabulary == vocabulary)
+
+    resource, sector = first("resource_category"), first("partner_sector")
+    need, method = first("need_category"), first("source_method")
+    for i, (name, visibility) in enumerate(
+        ((SECRET, "team"), ("Biblioteka", "public"), ("Świetlica", "public"))
+    ):
+        session.add(Resource(
+            name=name, kind=resource.parent_code, category=resource.code,
+            visibility=visibility, area_id=area.id,
+            geom=from_shape(Point(18.605 + i * 0.002, 54.35), srid=4326),
+        ))
+    session.add(Partner(name="Stowarzyszenie", sector=sector.code, visibility="public",
+                        area_id=area.id, geom=from_shape(Point(18.611, 54.351), srid=4326)))
+    session.add(Need(name="Brak miejsc dla seniorów", category=need.code,
+                     source_method=method.code, visibility="public", area_id=area.id,
+                     geom=from_shape(Point(18.612, 54.352), srid=4326)))
+
+
 def _world(url: str) -> tuple[int, accounts.Actor, accounts.Actor]:
-    engine = create_engine(url)
-    with Session(engine) as session, session.begin():
-        catalog.install_defaults(session)
-        owners = Team(code="wlasciciele", name="Zespół obszaru", city="Gdańsk")
-        others = Team(code="inni", name="Inny zespół", city="Gdańsk")
-        session.add_all([owners, others])
-        session.flush()
-        area = Area(name="Obszar próbny", kind="district", team_id=owners.id,
-                    geom=from_shape(MultiPolygon([box(18.60, 54.34, 18.62, 54.36)]), srid=4326))
-        session.add(area)
-        session.flush()
-        entries = catalog.entries(session)
-
-        def first(vocabulary: str) -> catalog.Entry:
-            return next(e for e in entries if e.vocabulary == vocabulary)
-
-        resource, sector = first("resource_category"), first("partner_sector")
-        need, method = first("need_category"), first("source_method")
-        for i, (name, visibility) in enumerate(
-            ((SECRET, "team"), ("Biblioteka", "public"), ("Świetlica", "public"))
-        ):
-            session.add(Resource(
-                name=name, kind=resource.parent_code, category=resource.code,
-                visibility=visibility, area_id=area.id,
-                geom=from_shape(Point(18.605 + i * 0.002, 54.35), srid=4326),
-            ))
-        session.add(Partner(name="Stowarzyszenie", sector=sector.code, visibility="public",
-                            area_id=area.id, geom=from_shape(Point(18.611, 54.351), srid=4326)))
-        session.add(Need(name="Brak miejsc dla seniorów", category=need.code,
-                         source_method=method.code, visibility="public", area_id=area.id,
-                         geom=from_shape(Point(18.612, 54.352), srid=4326)))
-        member = accounts.add_user(session, "czlonek", None, "editor", ["wlasciciele"])
-        stranger = accounts.add_user(session, "obcy", None, "editor", ["inni"])
-        area_id = area.id
-    engine.dispose()
-    return area_id, member, stranger
+    world = team_area_world(url, (18.60, 54.34, 18.62, 54.36), _fill)
+    return world.area_id, world.member, world.stranger
 
 
 def _fresh() -> None:
@@ -80,11 +70,6 @@ def _whole(url: str, actor: accounts.Actor, area_id: int, layer: str) -> pd.Data
                            need_statuses=layers.NEED_STATUSES, with_version=True)
 
 
-def _save(url: str, actor: accounts.Actor, work) -> pins.PinRef:
-    with db.session_scope(create_engine(url), actor.username, restricted=True) as session:
-        return work(session)
-
-
 def test_a_saved_resource_reads_only_its_changed_pins_and_the_map_after_it_shows_the_pin(
     fresh_db_url,
 ):
@@ -94,7 +79,7 @@ def test_a_saved_resource_reads_only_its_changed_pins_and_the_map_after_it_shows
     assert before is not None
     assert layer_rows.counts[("partner", "whole")] == 1
 
-    _save(fresh_db_url, member, lambda s: pins.create_pin(
+    as_editor(fresh_db_url, member, lambda s: pins.create_pin(
         s, member, "resource", area_id,
         {"name": "Nowa czytelnia", "category": before.pins["resource"]["category"].iloc[0],
          "visibility": "public"}, (18.615, 54.355)))
@@ -133,12 +118,12 @@ def test_an_edited_and_a_retired_resource_are_brought_up_to_date_as_a_whole_read
     def ref(name: str) -> pins.PinRef:
         return pins.PinRef("resource", int(ids[name]), int(versions[ids[name]]))
 
-    _save(fresh_db_url, member,
+    as_editor(fresh_db_url, member,
           lambda s: pins.update_pin(s, member, ref("Świetlica"), {"name": "Świetlica Osiedlowa"}))
     renamed = editor_view.read_view(fresh_db_url, member, None, None, area_id)
     assert "Świetlica Osiedlowa" in _names(renamed) and "Świetlica" not in _names(renamed)
 
-    _save(fresh_db_url, member, lambda s: pins.retire_pin(s, member, ref("Biblioteka")))
+    as_editor(fresh_db_url, member, lambda s: pins.retire_pin(s, member, ref("Biblioteka")))
     retired = editor_view.read_view(fresh_db_url, member, None, None, area_id)
     assert retired is not None and "Biblioteka" not in _names(retired)
     assert "Biblioteka" in {r.name for r in retired.retired}
@@ -159,7 +144,7 @@ def test_editors_of_two_teams_never_share_kept_team_only_pins_even_after_a_save(
     assert "Biblioteka" in _names(other)
 
     category = own.pins["resource"]["category"].iloc[0] if own else ""
-    _save(fresh_db_url, member, lambda s: pins.create_pin(
+    as_editor(fresh_db_url, member, lambda s: pins.create_pin(
         s, member, "resource", area_id,
         {"name": "Druga tajna świetlica", "category": category, "visibility": "team"},
         (18.616, 54.356)))
@@ -183,7 +168,7 @@ def test_a_pin_leaving_a_readers_sight_through_a_change_they_cannot_see_is_read_
     frame = own.pins["resource"]
     row = frame[frame["name"] == "Biblioteka"].iloc[0]
     # Made team-only: the stranger may not see this change in the history.
-    _save(fresh_db_url, member, lambda s: pins.update_pin(
+    as_editor(fresh_db_url, member, lambda s: pins.update_pin(
         s, member, pins.PinRef("resource", int(row["id"]), int(row["version"])),
         {"visibility": "team"}))
     after = editor_view.read_view(fresh_db_url, stranger, None, None, area_id)

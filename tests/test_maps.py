@@ -12,7 +12,7 @@ import pytest
 from shapely.geometry import MultiPolygon, Point, box
 
 from mapping import catalog
-from mapping.maps import assets
+from mapping.maps import assets, elements
 from mapping.maps.areas import DIMMED_STYLE, SELECTED_STYLE
 from mapping.maps.elements import PLAIN_BACKGROUND, POLAND_CENTRE, FitView, linked_assets
 from mapping.maps.legend import layer_counts, legend_sections
@@ -135,9 +135,10 @@ def test_every_element_streamlit_folium_collects_links_to_this_machine(areas, pi
     m = overview_map(areas, pins, catalogue, tiles_url=TILES)
     links = linked_assets(m)
     assert links[:2] == [assets.LEAFLET_JS_URL, assets.LEAFLET_CSS_URL]
-    # Then the pin layer's own scripts (Leaflet.markercluster, calmap-pins.js), served alike.
+    # Then the map's own styles and the pin layer's scripts (Leaflet.markercluster,
+    # calmap-pins.js), served alike.
     pins_links = assets.pin_script_links()
-    assert links[2:] == [*pins_links.js, *pins_links.css]
+    assert links[2:] == [elements.MAP_STYLE.url("/app/static"), *pins_links.js, *pins_links.css]
     assert all(link.startswith("/app/static/vendor/") for link in links)
 
 

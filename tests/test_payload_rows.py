@@ -15,52 +15,44 @@ from pathlib import Path
 
 import pytest
 from geoalchemy2.shape import from_shape
-from shapely.geometry import MultiPolygon, Point, box
+from shapely.geometry import Point
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from mapping import catalog, db
-from mapping.db.models import Area, Resource, Team
+from mapping.db.models import Area, Resource
 from mapping.maps import pin_columns, pin_payload
 from mapping.maps.pin_store import PinStore
 from mapping.maps.pins import STORE_THRESHOLD, pin_layer
 from mapping.services import accounts, layers, pins
 from mapping.ui import editor_view, layer_rows
+from tests.editing_fixtures import as_editor, team_area_world
 
 SECRET = "Tajna świetlica zespołu 5521"
 PUBLIC = STORE_THRESHOLD + 20
 
 
 def _world(url: str, public: int = PUBLIC) -> tuple[int, accounts.Actor, accounts.Actor, str]:
-    engine = create_engine(url)
-    with Session(engine) as session, session.begin():
-        catalog.install_defaults(session)
-        owners = Team(code="wlasciciele", name="Zespół obszaru", city="Gdańsk")
-        others = Team(code="inni", name="Inny zespół", city="Gdańsk")
-        session.add_all([owners, others])
-        session.flush()
-        area = Area(name="Obszar próbny", kind="district", team_id=owners.id,
-                    geom=from_shape(MultiPolygon([box(18.60, 54.34, 18.70, 54.40)]), srid=4326))
-        session.add(area)
-        session.flush()
-        entry = next(e for e in catalog.entries(session) if e.vocabulary == "resource_category")
-        resources = [
+    """``public`` public resources (more than a layer sends inline) and one team-only."""
+    category: list[str] = []
+
+    def fill(session: Session, area: Area, entries: list[catalog.Entry]) -> None:
+        entry = next(e for e in entries if e.vocabulary == "resource_category")
+        category.append(entry.code)
+        session.add_all([
             Resource(name=f"Zasób {i} <b>", kind=entry.parent_code, category=entry.code,
                      visibility="public", area_id=area.id, address=f"ul. Długa {i}",
                      opening_hours="pn–pt\n8–16" if i % 3 else None,
                      geom=from_shape(Point(18.601 + (i % 40) * 0.002,
                                            54.341 + (i // 40) * 0.002), srid=4326))
             for i in range(public)
-        ]
-        resources.append(Resource(name=SECRET, kind=entry.parent_code, category=entry.code,
-                                  visibility="team", area_id=area.id,
-                                  geom=from_shape(Point(18.65, 54.39), srid=4326)))
-        session.add_all(resources)
-        member = accounts.add_user(session, "czlonek", None, "editor", ["wlasciciele"])
-        stranger = accounts.add_user(session, "obcy", None, "editor", ["inni"])
-        area_id, category = area.id, entry.code
-    engine.dispose()
-    return area_id, member, stranger, category
+        ])
+        session.add(Resource(name=SECRET, kind=entry.parent_code, category=entry.code,
+                             visibility="team", area_id=area.id,
+                             geom=from_shape(Point(18.65, 54.39), srid=4326)))
+
+    world = team_area_world(url, (18.60, 54.34, 18.70, 54.40), fill)
+    return world.area_id, world.member, world.stranger, category[0]
 
 
 def _fresh() -> None:
@@ -90,11 +82,6 @@ def _whole_payload(url: str, actor: accounts.Actor, area_id: int,
     return pin_layer("resource", frame, view.catalogue, "pl", store=store).payload
 
 
-def _save(url: str, actor: accounts.Actor, work) -> None:
-    with db.session_scope(create_engine(url), actor.username, restricted=True) as session:
-        work(session)
-
-
 def _ref(view: editor_view.EditorView | None, number: int) -> pins.PinRef:
     assert view is not None
     row = view.pins["resource"][view.pins["resource"]["name"] == f"Zasób {number} <b>"].iloc[0]
@@ -102,19 +89,19 @@ def _ref(view: editor_view.EditorView | None, number: int) -> pins.PinRef:
 
 
 def _insert(url, member, area_id, category, view):
-    _save(url, member, lambda s: pins.create_pin(
+    as_editor(url, member, lambda s: pins.create_pin(
         s, member, "resource", area_id,
         {"name": "Nowa czytelnia & <klub>", "category": category, "visibility": "public",
          "address": "ul. Ogarna 5"}, (18.6405, 54.3605)))
 
 
 def _edit(url, member, area_id, category, view):
-    _save(url, member, lambda s: pins.update_pin(
+    as_editor(url, member, lambda s: pins.update_pin(
         s, member, _ref(view, 7), {"name": "Zasób siódmy", "visibility": "team"}))
 
 
 def _retire(url, member, area_id, category, view):
-    _save(url, member, lambda s: pins.retire_pin(s, member, _ref(view, 0)))
+    as_editor(url, member, lambda s: pins.retire_pin(s, member, _ref(view, 0)))
 
 
 def _delete(url, member, area_id, category, view):
@@ -162,7 +149,7 @@ def test_a_viewer_of_another_team_never_receives_a_team_only_pin_in_a_payload_af
     other = editor_view.read_view(fresh_db_url, stranger, None, None, area_id)
     _payload(own, store)
     _payload(other, store)
-    _save(fresh_db_url, member, lambda s: pins.create_pin(
+    as_editor(fresh_db_url, member, lambda s: pins.create_pin(
         s, member, "resource", area_id,
         {"name": "Druga tajna świetlica", "category": category, "visibility": "team"},
         (18.655, 54.395)))
@@ -180,7 +167,7 @@ def test_a_viewer_of_another_team_never_receives_a_team_only_pin_in_a_payload_af
 
 
 def _rename(url, member, area_id, category, view):
-    _save(url, member, lambda s: pins.update_pin(s, member, _ref(view, 7), {"name": "Siódmy"}))
+    as_editor(url, member, lambda s: pins.update_pin(s, member, _ref(view, 7), {"name": "Siódmy"}))
 
 
 @pytest.mark.parametrize("change, made", [(_insert, 2), (_rename, 1)], ids=["insert", "rename"])

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import xstatic.pkg.leaflet as xstatic_leaflet
 
+from mapping.maps import static_files
+
 LEAFLET_VERSION: str = xstatic_leaflet.VERSION
 # Where the files go inside the app's static folder, and so inside its URLs.
 VENDOR_PATH = "vendor/leaflet"
@@ -83,8 +85,9 @@ def install_static(static_dir: Path) -> Path:
 
     Leaflet.draw goes to ``static_dir/vendor/leaflet-draw`` too when
     ``scripts/setup.sh`` has installed it (``leaflet_draw_source_dir``), and the
-    pin layer's scripts to ``static_dir/vendor/calmap`` and
-    ``static_dir/vendor/leaflet.markercluster`` (``install_pin_scripts``).
+    pin layer's scripts to ``static_dir/vendor/calmap`` (calmap-pins.js under its
+    digest name, ``static_files``) and ``static_dir/vendor/leaflet.markercluster``
+    (``install_pin_scripts``).
     Idempotent: a file already there with the same bytes is left alone, so
     calling this on every start costs a few comparisons. A changed file is
     written to a temporary name and renamed into place, so a browser never
@@ -96,6 +99,12 @@ def install_static(static_dir: Path) -> Path:
     if draw_source.is_dir():
         _copy_files(draw_source, Path(static_dir) / LEAFLET_DRAW_PATH, LEAFLET_DRAW_FILES)
     install_pin_scripts(Path(static_dir))
+    # The maps' constant styles and scripts, defined beside the elements that link
+    # them (which build on this module: imported when needed).
+    from mapping.maps import elements, field
+
+    for file in (elements.MAP_STYLE, *field.STATIC_FILES):
+        file.install(Path(static_dir))
     return target
 
 
@@ -190,14 +199,18 @@ def leaflet_draw_links(base_url_path: str = "") -> LeafletLinks:
 
 # --- the scalable pin layer: Leaflet.markercluster (npm) and calmap's own pins script -----
 # scripts/setup.sh installs npm's ``leaflet.markercluster`` (this version) into
-# ``.npm-vendor`` next to leaflet-draw; ``install_pin_scripts`` copies it and
-# ``mapping/maps/js/calmap-pins.js`` into the static folder.
+# ``.npm-vendor`` next to leaflet-draw; ``install_pin_scripts`` copies it, and writes
+# ``mapping/maps/js/calmap-pins.js`` into the static folder under its digest name.
 MARKERCLUSTER_VERSION = "1.5.3"
 MARKERCLUSTER_PATH = "vendor/leaflet.markercluster"
 MARKERCLUSTER_FILES = ("leaflet.markercluster.js", "MarkerCluster.css")
-CALMAP_JS_PATH = "vendor/calmap"
 CALMAP_JS_DIR = Path(__file__).resolve().parent / "js"
-CALMAP_JS_FILES = ("calmap-pins.js",)
+_PIN_SOURCE = CALMAP_JS_DIR / "calmap-pins.js"
+# The static route lets browsers cache the file, so a browser holding an older
+# calmap-pins.js would keep running it after an upgrade; a new digest is a new name.
+PIN_SCRIPT = static_files.DigestNamedFile(
+    "calmap-pins", ".js", static_files.concatenated(_PIN_SOURCE), (_PIN_SOURCE,)
+)
 
 
 @dataclass(frozen=True)
@@ -224,14 +237,15 @@ def markercluster_available() -> bool:
 
 
 def install_pin_scripts(static_dir: Path) -> Path:
-    """Copy calmap-pins.js (and Leaflet.markercluster when installed) into ``static_dir``."""
-    target = Path(static_dir) / CALMAP_JS_PATH
-    _copy_files(CALMAP_JS_DIR, target, CALMAP_JS_FILES)
+    """Write calmap-pins.js under its digest name (and copy Leaflet.markercluster when installed).
+
+    Returns the digest-named file.
+    """
     if markercluster_available():
         _copy_files(
             markercluster_source_dir(), Path(static_dir) / MARKERCLUSTER_PATH, MARKERCLUSTER_FILES
         )
-    return target
+    return PIN_SCRIPT.install(Path(static_dir))
 
 
 def _static_prefix(base_url_path: str) -> str:
@@ -248,27 +262,11 @@ def static_prefix(base_url_path: str = "") -> str:
     return _static_prefix(base_url_path)
 
 
-@lru_cache(maxsize=1)
-def pin_script_version() -> str:
-    """A short digest of calmap-pins.js, put in its URL.
-
-    The static route lets browsers cache the file, so a browser that holds an
-    older calmap-pins.js would keep running it after an upgrade; a new digest is
-    a new URL.
-
-    >>> len(pin_script_version())
-    10
-    """
-    import hashlib
-
-    return hashlib.sha256((CALMAP_JS_DIR / "calmap-pins.js").read_bytes()).hexdigest()[:10]
-
-
 def pin_script_links(base_url_path: str = "") -> ScriptLinks:
     """Root-relative URLs of the pin layer's scripts and stylesheet under the static route.
 
-    >>> pin_script_links().js[-1].split("?v=")[0]
-    '/app/static/vendor/calmap/calmap-pins.js'
+    >>> pin_script_links().js[-1] == "/app/static/vendor/calmap/" + PIN_SCRIPT.name
+    True
     """
     prefix = _static_prefix(base_url_path)
     js: list[str] = []
@@ -276,21 +274,31 @@ def pin_script_links(base_url_path: str = "") -> ScriptLinks:
     if markercluster_available():
         js.append(f"{prefix}/{MARKERCLUSTER_PATH}/leaflet.markercluster.js")
         css.append(f"{prefix}/{MARKERCLUSTER_PATH}/MarkerCluster.css")
-    js.append(f"{prefix}/{CALMAP_JS_PATH}/calmap-pins.js?v={pin_script_version()}")
+    js.append(PIN_SCRIPT.url(prefix))
     return ScriptLinks(js=tuple(js), css=tuple(css))
 
 
 def pin_script_links_beside(leaflet: LeafletLinks) -> ScriptLinks:
     """``pin_script_links`` under the same static route as the given Leaflet links.
 
-    >>> pin_script_links_beside(leaflet_links("calmap")).js[-1].split("?v=")[0]
-    '/calmap/app/static/vendor/calmap/calmap-pins.js'
+    >>> pin_script_links_beside(leaflet_links("calmap")).js[-1].startswith(
+    ...     "/calmap/app/static/vendor/calmap/calmap-pins.")
+    True
     """
-    suffix = f"/{VENDOR_PATH}/leaflet.js"
-    prefix = leaflet.js[: -len(suffix)] if leaflet.js.endswith(suffix) else f"/{STATIC_ROUTE}"
+    prefix = static_prefix_beside(leaflet)
     static = f"/{STATIC_ROUTE}"
     base = prefix[: -len(static)] if prefix.endswith(static) else ""
     return pin_script_links(base)
+
+
+def static_prefix_beside(leaflet: LeafletLinks) -> str:
+    """The static route the given Leaflet links are served under (``static_prefix``'s form).
+
+    >>> static_prefix_beside(leaflet_links("calmap"))
+    '/calmap/app/static'
+    """
+    suffix = f"/{VENDOR_PATH}/leaflet.js"
+    return leaflet.js[: -len(suffix)] if leaflet.js.endswith(suffix) else f"/{STATIC_ROUTE}"
 
 
 @lru_cache(maxsize=1)
@@ -302,7 +310,7 @@ def pin_scripts_inline() -> InlineAssets:
         source = markercluster_source_dir()
         scripts.append((source / "leaflet.markercluster.js").read_text(encoding="utf-8"))
         styles.append((source / "MarkerCluster.css").read_text(encoding="utf-8"))
-    scripts.append((CALMAP_JS_DIR / "calmap-pins.js").read_text(encoding="utf-8"))
+    scripts.append(PIN_SCRIPT.text)
     script = "\n".join(
         re.sub(r"^//# sourceMappingURL=.*$", "", s, flags=re.MULTILINE) for s in scripts
     ).replace("</script", "<\\/script")

@@ -165,7 +165,7 @@ def area_draw_map(
             tiles=tiles_url, attr=tiles_attribution or " ", name="basemap", max_zoom=19,
             control=False,
         ).add_to(m)
-    MapStyles(background=None if tiles_url else "#eef0ec").add_to(m)
+    MapStyles(background=None if tiles_url else "#eef0ec", leaflet=leaflet).add_to(m)
     if context is not None and not context.is_empty:
         folium.GeoJson(
             json.loads(json.dumps(context.__geo_interface__)),

@@ -9,16 +9,18 @@ from the app's own machine (``OfflineMap`` links Leaflet from
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, cast
 
 import branca.colormap
 import folium
 from branca.element import Element, Figure, MacroElement
+from folium.elements import JSCSSMixin
 from folium.map import ElementAddToElement
 from folium.template import Template
 from folium.utilities import get_obj_in_upper_tree
 
-from mapping.maps import assets
+from mapping.maps import assets, static_files
 from mapping.maps.assets import InlineAssets, LeafletLinks
 from mapping.maps.json_text import script_json
 
@@ -63,8 +65,56 @@ class OfflineMap(folium.Map):
             self.default_css = [("leaflet_css", links.css)]
 
 
-class MapStyles(MacroElement):
-    """The CSS of pins, legend and popups, in the page header."""
+# Pins, legend and popups: the same for every map, so a linked map loads it as a
+# static file named by its digest (MAP_STYLE) and a self-contained one carries it.
+MAP_CSS = """.calmap-pin { background: none; border: none; }
+.calmap-pin > span {
+    display: flex; align-items: center; justify-content: center;
+    box-sizing: border-box; width: 20px; height: 20px; margin: 1px;
+    border: 1.5px solid #fff;
+    box-shadow: 0 0 0 1px rgba(0, 0, 0, .45), 0 1px 3px rgba(0, 0, 0, .35);
+    font: 12px/1 "DejaVu Sans", "Segoe UI Symbol", "Noto Sans Symbols 2",
+          "Noto Sans Symbols", sans-serif;
+}
+.calmap-pin > span > b { font-weight: normal; display: block; }
+.calmap-pin-resource > span { border-radius: 50%; }
+.calmap-pin-partner > span { border-radius: 3px; }
+.calmap-pin-need > span {
+    width: 17px; height: 17px; margin: 2.5px; border-radius: 2px;
+    transform: rotate(45deg);
+}
+.calmap-pin-need > span > b { transform: rotate(-45deg); font-size: 11px; }
+.calmap-pin-faded { opacity: .5; }
+.calmap-legend {
+    background: rgba(255, 255, 255, .95); border-radius: 4px;
+    box-shadow: 0 1px 5px rgba(0, 0, 0, .4); padding: 6px 10px;
+    font: 12px/1.35 "DejaVu Sans", "Helvetica Neue", Arial, sans-serif;
+    max-height: 60vh; max-width: 280px; overflow-y: auto; color: #222;
+}
+.calmap-legend summary { font-weight: bold; cursor: pointer; font-size: 13px; }
+.calmap-legend h4 { margin: 8px 0 3px; font-size: 12px; }
+.calmap-legend ul { list-style: none; margin: 0; padding: 0; }
+.calmap-legend li { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+.calmap-legend li .calmap-pin { flex: 0 0 22px; height: 22px; }
+.calmap-legend .calmap-count { margin-left: auto; padding-left: 8px; font-weight: bold; }
+.calmap-legend .calmap-note { margin: 2px 0 0 28px; color: #555; font-style: italic; }
+.calmap-popup { font-size: 13px; line-height: 1.35; }
+.calmap-popup h4 { margin: 0 0 4px; font-size: 14px; }
+.calmap-popup p { margin: 4px 0; }
+.calmap-popup table { border-collapse: collapse; }
+.calmap-popup th { text-align: left; padding: 1px 8px 1px 0; color: #555;
+                   font-weight: normal; vertical-align: top; white-space: nowrap; }
+.calmap-popup td { padding: 1px 0; vertical-align: top; }
+.calmap-popup .calmap-category { display: flex; align-items: center; gap: 6px;
+                                 color: #444; }
+"""
+MAP_STYLE = static_files.DigestNamedFile(
+    "calmap-map", ".css", lambda: MAP_CSS, (Path(__file__).resolve(),)
+)
+
+
+class MapStyles(JSCSSMixin, MacroElement):
+    """The CSS of pins, legend and popups: linked beside Leaflet, or in the page header."""
 
     _template = Template(
         """
@@ -72,56 +122,31 @@ class MapStyles(MacroElement):
         <style>
         {% if this.background %}#{{ this._parent.get_name() }}.leaflet-container {
             background: {{ this.background }}; }{% endif %}
-        .calmap-pin { background: none; border: none; }
-        .calmap-pin > span {
-            display: flex; align-items: center; justify-content: center;
-            box-sizing: border-box; width: 20px; height: 20px; margin: 1px;
-            border: 1.5px solid #fff;
-            box-shadow: 0 0 0 1px rgba(0, 0, 0, .45), 0 1px 3px rgba(0, 0, 0, .35);
-            font: 12px/1 "DejaVu Sans", "Segoe UI Symbol", "Noto Sans Symbols 2",
-                  "Noto Sans Symbols", sans-serif;
-        }
-        .calmap-pin > span > b { font-weight: normal; display: block; }
-        .calmap-pin-resource > span { border-radius: 50%; }
-        .calmap-pin-partner > span { border-radius: 3px; }
-        .calmap-pin-need > span {
-            width: 17px; height: 17px; margin: 2.5px; border-radius: 2px;
-            transform: rotate(45deg);
-        }
-        .calmap-pin-need > span > b { transform: rotate(-45deg); font-size: 11px; }
-        .calmap-pin-faded { opacity: .5; }
-        .calmap-legend {
-            background: rgba(255, 255, 255, .95); border-radius: 4px;
-            box-shadow: 0 1px 5px rgba(0, 0, 0, .4); padding: 6px 10px;
-            font: 12px/1.35 "DejaVu Sans", "Helvetica Neue", Arial, sans-serif;
-            max-height: 60vh; max-width: 280px; overflow-y: auto; color: #222;
-        }
-        .calmap-legend summary { font-weight: bold; cursor: pointer; font-size: 13px; }
-        .calmap-legend h4 { margin: 8px 0 3px; font-size: 12px; }
-        .calmap-legend ul { list-style: none; margin: 0; padding: 0; }
-        .calmap-legend li { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
-        .calmap-legend li .calmap-pin { flex: 0 0 22px; height: 22px; }
-        .calmap-legend .calmap-count { margin-left: auto; padding-left: 8px; font-weight: bold; }
-        .calmap-legend .calmap-note { margin: 2px 0 0 28px; color: #555; font-style: italic; }
-        .calmap-popup { font-size: 13px; line-height: 1.35; }
-        .calmap-popup h4 { margin: 0 0 4px; font-size: 14px; }
-        .calmap-popup p { margin: 4px 0; }
-        .calmap-popup table { border-collapse: collapse; }
-        .calmap-popup th { text-align: left; padding: 1px 8px 1px 0; color: #555;
-                           font-weight: normal; vertical-align: top; white-space: nowrap; }
-        .calmap-popup td { padding: 1px 0; vertical-align: top; }
-        .calmap-popup .calmap-category { display: flex; align-items: center; gap: 6px;
-                                         color: #444; }
+        {{ this.inline_css }}
         </style>
         {% endmacro %}
         """
     )
 
-    def __init__(self, background: str | None = None) -> None:
-        """CSS for the map; ``background`` colours the map where no tiles are drawn."""
+    def __init__(
+        self, background: str | None = None, leaflet: LeafletLinks | InlineAssets | None = None
+    ) -> None:
+        """CSS for the map; ``background`` colours the map where no tiles are drawn.
+
+        ``leaflet`` as the map's (``OfflineMap``): inline for a self-contained
+        file, else the rules are linked from the same static route.
+        """
         super().__init__()
         self._name = "MapStyles"
         self.background = background
+        if isinstance(leaflet, InlineAssets):
+            self.inline_css = MAP_CSS
+            self.default_css = []
+        else:
+            self.inline_css = ""
+            prefix = assets.static_prefix_beside(leaflet or assets.leaflet_links())
+            # An instance list: streamlit-folium collects it to load the file with the map.
+            self.default_css = [("calmap_map_css", MAP_STYLE.url(prefix))]
 
 
 class MetricScale(MacroElement):

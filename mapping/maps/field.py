@@ -10,22 +10,28 @@ laptop does not notice:
 - the legend starts folded on a touch device or a narrow map, so it does
   not cover half of a phone's map (a tap on its title unfolds it);
 - ``LocateControl``: a button that follows the device's position with an
-  accuracy circle (``js/calmap-locate.js``, inlined: nothing from a CDN).
+  accuracy circle (``js/calmap-locate.js``, from the app: nothing from a CDN).
+
+The rules and scripts are the same for every map, so they are static files named
+by their digest (``mapping.maps.static_files``), linked: a rerun of the mounted
+map sends their links, not their text.
 
 ``accuracy_ring`` draws a GPS fix's accuracy around the point it marked.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import folium
 from branca.element import MacroElement
+from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from mapping.geometry import leaflet_location
 from mapping.i18n import t
+from mapping.maps import assets, static_files
+from mapping.maps.assets import LeafletLinks
 from mapping.maps.json_text import script_json
 
 JS_DIR = Path(__file__).resolve().parent / "js"
@@ -68,65 +74,67 @@ path.calmap-accuracy, path.calmap-position { pointer-events: none; }
 """
 
 
-class TouchTargets(MacroElement):
+# The legend arrives after the base map's script: with the mounted map's content
+# (mapping.maps.live), and again when that content is swapped. Fold what is added;
+# a legend the worker opened stays open.
+FOLD_JS = """(function () {
+    var fold = window.matchMedia("(pointer: coarse), (max-width: NARROW_MAP_PXpx)");
+    function foldLegend(root) {
+        if (!fold.matches) { return; }
+        root.querySelectorAll(".calmap-legend details[open]").forEach(
+            function (d) { d.removeAttribute("open"); });
+    }
+    foldLegend(document);
+    new MutationObserver(function (changes) {
+        changes.forEach(function (change) {
+            change.addedNodes.forEach(function (node) {
+                if (!node.querySelectorAll) { return; }
+                if (fold.matches && node.matches(".calmap-legend details[open]")) {
+                    node.removeAttribute("open");
+                }
+                foldLegend(node);
+            });
+        });
+    }).observe(document.body, {childList: true, subtree: true});
+}());
+""".replace("NARROW_MAP_PX", str(NARROW_MAP_PX))
+
+_HERE = Path(__file__).resolve()
+# The same on every run and for every map: static files named by their digest
+# (mapping.maps.static_files), linked from the mounted map, so a rerun (an editor's
+# tap) sends their links and the browser keeps the files. assets.install_static
+# writes them.
+TOUCH_STYLE = static_files.DigestNamedFile("calmap-touch", ".css", lambda: TOUCH_CSS, (_HERE,))
+TOUCH_SCRIPT = static_files.DigestNamedFile("calmap-touch", ".js", lambda: FOLD_JS, (_HERE,))
+LOCATE_SCRIPT = static_files.DigestNamedFile(
+    "calmap-locate", ".js", static_files.concatenated(JS_DIR / LOCATE_JS), (JS_DIR / LOCATE_JS,)
+)
+STATIC_FILES = (TOUCH_STYLE, TOUCH_SCRIPT, LOCATE_SCRIPT)
+
+
+class TouchTargets(JSCSSMixin, MacroElement):
     """Touch-sized controls and pins on a coarse pointer, and the legend folded on small maps."""
 
     # Part of the mounted base map (mapping.maps.live): swapped content must
     # not run it again.
     stays_mounted = True
 
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-        <style>{{ this.css }}</style>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        (function () {
-            var fold = window.matchMedia("(pointer: coarse), (max-width: {{ this.narrow }}px)");
-            function foldLegend(root) {
-                if (!fold.matches) { return; }
-                root.querySelectorAll(".calmap-legend details[open]").forEach(
-                    function (d) { d.removeAttribute("open"); });
-            }
-            foldLegend(document);
-            // The legend arrives after this script: with the mounted map's
-            // content (mapping.maps.live), and again when that content is
-            // swapped. Fold what is added; a legend the worker opened stays open.
-            new MutationObserver(function (changes) {
-                changes.forEach(function (change) {
-                    change.addedNodes.forEach(function (node) {
-                        if (!node.querySelectorAll) { return; }
-                        if (fold.matches && node.matches(".calmap-legend details[open]")) {
-                            node.removeAttribute("open");
-                        }
-                        foldLegend(node);
-                    });
-                });
-            }).observe(document.body, {childList: true, subtree: true});
-        }());
-        {% endmacro %}
-        """
-    )
+    _template = Template("")
 
-    def __init__(self) -> None:
-        """The CSS and the folding script, for the parent map."""
+    def __init__(self, static_prefix: str) -> None:
+        """The rules and the folding script, linked from the static route ``static_prefix``."""
         super().__init__()
         self._name = "TouchTargets"
-        self.css = TOUCH_CSS
-        self.narrow = NARROW_MAP_PX
+        # Instance lists: streamlit-folium collects them to load the files with the map.
+        self.default_css = [("calmap_touch_css", TOUCH_STYLE.url(static_prefix))]
+        self.default_js = [("calmap_touch_js", TOUCH_SCRIPT.url(static_prefix))]
 
 
-@lru_cache(maxsize=1)
-def locate_script() -> str:
-    """calmap-locate.js as text, ready to sit inside a ``<script>`` block."""
-    return (JS_DIR / LOCATE_JS).read_text(encoding="utf-8").replace("</script", "<\\/script")
-
-
-class LocateControl(MacroElement):
+class LocateControl(JSCSSMixin, MacroElement):
     """A button that follows the device's position with its accuracy circle.
 
-    The script goes with the map's own script, not in the page header:
-    streamlit-folium copies the header in as text, where a script never runs.
+    calmap-locate.js is linked (loaded before the map's own script runs); the
+    map's script only calls it with the texts of the page's language.
     """
 
     # Part of the mounted base map (mapping.maps.live): a second run on a
@@ -136,17 +144,16 @@ class LocateControl(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        {{ this.js }}
         window.calmapLocate({{ this._parent.get_name() }}, {{ this.texts }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, language: str) -> None:
-        """The control, its texts in ``language``."""
+    def __init__(self, language: str, static_prefix: str) -> None:
+        """The control, its texts in ``language``, its script under ``static_prefix``."""
         super().__init__()
         self._name = "LocateControl"
-        self.js = locate_script()
+        self.default_js = [("calmap_locate_js", LOCATE_SCRIPT.url(static_prefix))]
         self.texts = script_json({
             "title": t("map.locate", language),
             "waiting": t("map.locate_waiting", language),
@@ -157,11 +164,17 @@ class LocateControl(MacroElement):
         })
 
 
-def for_the_field(m: folium.Map, language: str, *, locate: bool = False) -> folium.Map:
-    """``m`` with touch-sized targets, a folding legend and (``locate``) the position button."""
-    TouchTargets().add_to(m)
+def for_the_field(
+    m: folium.Map, language: str, *, locate: bool = False, leaflet: LeafletLinks | None = None
+) -> folium.Map:
+    """``m`` with touch-sized targets, a folding legend and (``locate``) the position button.
+
+    Their files are linked beside ``leaflet`` (default: Streamlit's own static route).
+    """
+    prefix = assets.static_prefix_beside(leaflet or assets.leaflet_links())
+    TouchTargets(prefix).add_to(m)
     if locate:
-        LocateControl(language).add_to(m)
+        LocateControl(language, prefix).add_to(m)
     return m
 
 

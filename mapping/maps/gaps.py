@@ -121,7 +121,7 @@ def gaps_map(
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or " ", name="basemap",
                          max_zoom=19, control=False).add_to(m)
-    MapStyles(background=None if tiles_url else PLAIN_BACKGROUND).add_to(m)
+    MapStyles(background=None if tiles_url else PLAIN_BACKGROUND, leaflet=leaflet).add_to(m)
     features = area_features(areas, cells, language, selected_area_id=selected_area_id,
                              labels=labels)
     if features:

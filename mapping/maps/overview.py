@@ -85,7 +85,7 @@ def overview_map(
             tiles=tiles_url, attr=tiles_attribution or " ", name="basemap", max_zoom=19,
             control=False,
         ).add_to(m)
-    MapStyles(background=None if tiles_url else PLAIN_BACKGROUND).add_to(m)
+    MapStyles(background=None if tiles_url else PLAIN_BACKGROUND, leaflet=leaflet).add_to(m)
 
     needs = pins.get("need")
     area_needs: dict[int, list[dict[str, Any]]] = {}

@@ -44,10 +44,10 @@ def _component() -> Any:
     """The component, registered once per process: its loader, or inline when unwritable."""
     base = str(st.get_option("server.baseUrlPath") or "")
     try:
-        field_script.install(cached_reads.STATIC_DIR)
+        field_script.FILE.install(cached_reads.STATIC_DIR)
     except OSError:
         # A read-only static folder: the page still works, the script travels inline.
-        return st.components.v2.component(_COMPONENT_NAME, js=field_script.script())
+        return st.components.v2.component(_COMPONENT_NAME, js=field_script.FILE.text)
     loader = field_script.loader(assets.static_prefix(base))
     return st.components.v2.component(_COMPONENT_NAME, js=loader)
 
