@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -93,10 +94,14 @@ def legend_sections(
             continue
         vocabulary = CATEGORY_VOCABULARY[layer]
         pinned = _has_point(frame)
-        totals = frame["category"].astype(str).value_counts()
-        pinned_totals = frame.loc[pinned, "category"].astype(str).value_counts()
+        # Counted on the array (a layer has thousands of pins, a few categories).
+        codes = frame["category"].astype(str)
+        present = codes.notna().to_numpy()  # as value_counts, a missing code is not counted
+        category = codes.to_numpy()
+        totals = Counter(category[present].tolist())
+        pinned_totals = Counter(category[present & pinned.to_numpy()].tolist())
         codes = sorted(
-            totals.index, key=lambda c: order.get((vocabulary, c), (math.inf, math.inf))
+            totals, key=lambda c: order.get((vocabulary, c), (math.inf, math.inf))
         )
         rows = []
         for code in codes:
@@ -107,8 +112,8 @@ def legend_sections(
                     label=entry.label(language),
                     icon=entry.icon,
                     colour=_colour(entry.colour),
-                    count=int(totals[code]),
-                    pinned=int(pinned_totals.get(code, 0)),
+                    count=totals[code],
+                    pinned=pinned_totals.get(code, 0),
                 )
             )
         sections.append(
