@@ -3,9 +3,11 @@
 A layer of 10,000 pins used to reach the browser with every pin's popup
 assembled and bound up front. The payload here is the layer column by
 column, each category's look and popup heading once (not per pin), and the
-popup parts of each pin already escaped in Python; the browser
-(``mapping/maps/js/calmap-pins.js``) makes a popup's HTML only when the pin
-is clicked.
+popup parts of each pin as the users typed them (trimmed); the browser
+(``mapping/maps/js/calmap-pins.js``) escapes them and makes a popup's HTML
+only when the pin is clicked. ``kinds`` tells it how to show each popup row:
+"t" text, "m" text with line breaks, "l" a link if the text is an http(s)
+address, "h" HTML made in Python from the catalogue (already escaped).
 
 With a ``pin_store`` (the running app), a large layer's public pins leave
 the payload for content-named files (``split_payload``): the map keeps only
@@ -71,23 +73,25 @@ def compact(
     heads: Mapping[str, str],
     labels: Sequence[str],
     fallback: str,
+    kinds: Sequence[str],
 ) -> dict[str, Any]:
     """The payload of one layer from its columns: each category's look once, pins by index.
 
-    ``columns`` holds, per pin, ``id``, ``category``, ``tooltip`` (escaped
-    name), ``faded`` (0/1), ``text`` (escaped description or None), and
-    flat: ``xy`` (x, y per pin), ``rows`` ([label number, escaped value, …]
-    of every pin one after another) and ``rowc`` (how many rows are whose).
-    ``styles`` and ``heads`` give each category code's pin HTML and popup
-    heading (escaped); ``labels`` the popup's row labels.
+    ``columns`` holds, per pin, ``id``, ``category``, ``tooltip`` (the name,
+    not escaped), ``faded`` (0/1), ``text`` (the description or None, not
+    escaped), and flat: ``xy`` (x, y per pin), ``rows`` ([label number,
+    value, …] of every pin one after another) and ``rowc`` (how many rows
+    are whose). ``styles`` and ``heads`` give each category code's pin HTML
+    and popup heading (escaped); ``labels`` the popup's row labels and
+    ``kinds`` how each row's value is shown (see the module's docstring).
 
     >>> c = {"id": [7, 8], "category": ["school", "school"], "tooltip": ["A", "B"],
     ...      "faded": [0, 1], "text": [None, "x"], "xy": [18.6, 54.4, 18.7, 54.5],
     ...      "rows": [0, "ul. Długa 1"], "rowc": [1, 0]}
     >>> p = compact("resource", c, {"school": "<span>S</span>"}, {"school": "Szkoła"},
-    ...             ["Adres"], "<span>?</span>")
-    >>> p["cats"], p["cat"], p["faded"], p["rowc"]
-    (['school'], [0, 0], [1], [1, 0])
+    ...             ["Adres"], "<span>?</span>", ["t"])
+    >>> p["cats"], p["cat"], p["faded"], p["rowc"], p["kinds"]
+    (['school'], [0, 0], [1], [1, 0], ['t'])
     """
     codes = sorted(set(columns["category"]))
     number = {code: i for i, code in enumerate(codes)}
@@ -97,6 +101,7 @@ def compact(
         "styles": [styles.get(code, fallback) for code in codes],
         "heads": [heads.get(code, "") for code in codes],
         "labels": list(labels),
+        "kinds": list(kinds),
         "id": list(columns["id"]),
         "cat": [number[code] for code in columns["category"]],
         "xy": list(columns["xy"]),
@@ -130,6 +135,7 @@ def split_payload(
     heads: Mapping[str, str],
     labels: Sequence[str],
     fallback: str,
+    kinds: Sequence[str],
 ) -> SplitPayload:
     """A layer's payload with its public pins (``shared``) as files, the rest (``inline``) inline.
 
@@ -142,7 +148,7 @@ def split_payload(
     >>> c = {"id": [7], "category": ["school"], "tooltip": ["A"], "faded": [0],
     ...      "text": [None], "xy": [18.6, 54.4], "rows": [], "rowc": [0]}
     >>> none = {k: [] for k in c}
-    >>> p = split_payload("resource", c, none, {}, {}, [], "?")
+    >>> p = split_payload("resource", c, none, {}, {}, [], "?", [])
     >>> [sorted(part) for part in p.head["parts"]], len(p.files)
     ([['chunk', 'details', 'src']], 2)
     """
@@ -180,7 +186,7 @@ def split_payload(
         parts.append({"src": file(shared["id"], positions), "details": details,
                       "chunk": DETAILS_CHUNK})
     if inline["id"]:
-        own = compact(layer, inline, styles, heads, labels, fallback)
+        own = compact(layer, inline, styles, heads, labels, fallback, kinds)
         own["cat"] = [number[code] for code in inline["category"]]
         parts.append({k: own[k] for k in ("id", "cat", "xy", "tooltip", "faded", "text",
                                           "rows", "rowc")})
@@ -190,6 +196,7 @@ def split_payload(
         "styles": [styles.get(code, fallback) for code in codes],
         "heads": [heads.get(code, "") for code in codes],
         "labels": list(labels),
+        "kinds": list(kinds),
         "count": count + len(inline["id"]),
         "parts": parts,
     }
@@ -259,7 +266,9 @@ def columns_of(payload: PinPayload) -> dict[str, Any]:
         name = ref[len(FILE_MARK):] if ref.startswith(FILE_MARK) else ref.rsplit("/", 1)[-1]
         return dict(json.loads(texts[name]))
 
-    out: dict[str, Any] = {k: head[k] for k in ("layer", "cats", "styles", "heads", "labels")}
+    out: dict[str, Any] = {
+        k: head[k] for k in ("layer", "cats", "styles", "heads", "labels", "kinds")
+    }
     for column in ("id", "cat", "xy", "tooltip", "faded", "text", "rows", "rowc"):
         out[column] = []
     for part in head["parts"]:
@@ -425,7 +434,8 @@ def payload_key(
     ``content_digest(frame)`` when the caller has it already.
     """
     parts = [
-        "calmap-pins/1",
+        # 2: the users' texts travel unescaped (the browser escapes them).
+        "calmap-pins/2",
         layer,
         language,
         catalogue_digest,

@@ -26,9 +26,9 @@ from mapping.maps.markup import (
     FALLBACK_ICON,
     _entry,
     _index,
-    _texts,
     arrow_text,
     pin_html,
+    plain_texts,
 )
 from mapping.maps.pin_store import PinStore
 from mapping.maps.popups import _PopupBuilder
@@ -63,7 +63,7 @@ def _point_columns(
     mask = None if whole else pa.array(keep)
 
     def column(name: str) -> Any:
-        # Texts stay in Arrow (escaped there as a column, ``markup._texts``);
+        # Texts stay in Arrow (trimmed there as a column, ``markup.plain_texts``);
         # codes and lists become Python values for their converters.
         series = frame[name]
         if name in popups.TEXT_FIELDS:
@@ -74,7 +74,8 @@ def _point_columns(
         return (values if whole else values[keep]).tolist()
 
     values = {c: column(c) for c in shown}
-    descriptions, popup_rows, row_counts = popups.column_parts(values, count)
+    # The users' texts go unescaped: calmap-pins.js escapes each as it shows it.
+    descriptions, popup_rows, row_counts = popups.column_parts(values, count, plain=True)
     statuses = values.get("status", [None] * count)
     geometry = frame.geometry.values
     xy = shapely.get_coordinates(geometry if whole else geometry[keep])
@@ -84,7 +85,7 @@ def _point_columns(
         # x, y of every pin in one flat list. Six decimals of a degree is about
         # 10 cm: plenty for a pin, and it keeps the page small.
         "xy": np.round(xy, 6).ravel().tolist(),
-        "tooltip": [v or "" for v in _texts(values.get("name", [None] * count))],
+        "tooltip": [v or "" for v in plain_texts(values.get("name", [None] * count))],
         "faded": [1 if layer == "need" and status == "met" else 0 for status in statuses],
         # Every pin's popup rows one after another; "rowc" says how many are whose.
         "rows": popup_rows,
@@ -284,7 +285,7 @@ def pin_layer(
         if not stored:
             columns = kept_columns(np.ones(len(frame), dtype=bool), "all")
             compact = pin_payload.compact(
-                layer, columns, styles, heads, popups.labels, fallback,
+                layer, columns, styles, heads, popups.labels, fallback, popups.kinds(),
             )
             return pin_payload.PinPayload(
                 layer=layer, count=len(columns["id"]), json=script_json(compact),
@@ -295,7 +296,7 @@ def pin_layer(
         shared = kept_columns(shown, "public")
         inline = kept_columns(~shown, "inline")
         split = pin_payload.split_payload(
-            layer, shared, inline, styles, heads, popups.labels, fallback
+            layer, shared, inline, styles, heads, popups.labels, fallback, popups.kinds(),
         )
         return pin_payload.PinPayload(
             layer=layer, count=len(shared["id"]) + len(inline["id"]),

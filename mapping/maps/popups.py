@@ -23,6 +23,7 @@ from mapping.maps.markup import (
     _swatch,
     _text,
     _texts,
+    plain_texts,
 )
 from mapping.services.layers import CATEGORY_VOCABULARY
 
@@ -45,8 +46,9 @@ class _PopupBuilder:
                  "phone", "email", "www", "visibility"),
     }
 
-    # The fields shown as the user typed them (escaped; ``_texts`` takes them as
-    # Arrow columns); the others are codes or lists, converted value by value.
+    # The fields shown as the user typed them (a frame's Arrow text columns go
+    # to ``plain_texts`` or ``_texts`` as they are); the others are codes or
+    # lists, converted once per different value.
     TEXT_FIELDS = frozenset(
         ("name", "description", "address", "opening_hours", "phone", "email", "www",
          "priority", "evidence")
@@ -117,8 +119,18 @@ class _PopupBuilder:
         descriptions, rows, _ = self.column_parts(columns, 1)
         return descriptions[0], rows
 
+    def kinds(self) -> list[str]:
+        """How the browser shows each row's value when the parts are ``plain``.
+
+        "t" text it escapes, "m" text with line breaks, "l" text that is a
+        link if it is an http(s) address, "h" HTML made here (catalogue
+        labels, already escaped).
+        """
+        kinds = {_text: "t", _multiline: "m", _link: "l"}
+        return [kinds.get(self._convert(name), "h") for name in self.fields]
+
     def column_parts(
-        self, columns: Mapping[str, Sequence[Any]], count: int
+        self, columns: Mapping[str, Sequence[Any]], count: int, plain: bool = False,
     ) -> tuple[list[str | None], list[Any], list[int]]:
         """``parts`` for ``count`` pins given column by column (a field missing: all empty).
 
@@ -128,10 +140,15 @@ class _PopupBuilder:
         down a column costs a fraction of a per-pin dispatch, thousands of
         small lists would keep the garbage collector busy, and the rows are
         laid out by numpy rather than pin by pin.
+
+        ``plain``: the users' texts (rows of kind "t", "m", "l" in ``kinds``,
+        and the descriptions) trimmed but not escaped, for the browser to
+        escape as it shows them.
         """
         empty = [None] * count
-        converted = [self._column(name, columns.get(name, empty)) for name in self.fields]
-        descriptions = _multilines(columns.get("description", empty))
+        converted = [self._column(name, columns.get(name, empty), plain) for name in self.fields]
+        description = columns.get("description", empty)
+        descriptions = plain_texts(description) if plain else _multilines(description)
         if not count:
             return descriptions, [], []
         # One row per pin, one column per field: the cells that are not empty
@@ -145,9 +162,14 @@ class _PopupBuilder:
         flat[1::2] = grid[shown]
         return descriptions, flat.tolist(), shown.sum(axis=1).tolist()
 
-    def _column(self, name: str, values: Sequence[Any]) -> list[Any]:
-        """One field's column converted as ``_convert(name)`` converts each value."""
+    def _column(self, name: str, values: Sequence[Any], plain: bool = False) -> list[Any]:
+        """One field's column converted as ``_convert(name)`` converts each value.
+
+        ``plain``: a text field's values trimmed only (see ``column_parts``).
+        """
         convert = self._convert(name)
+        if plain and convert in (_text, _multiline, _link):
+            return plain_texts(values)
         if convert is _text:
             return _texts(values)
         if convert is _multiline:

@@ -11,10 +11,12 @@
  * - A popup's HTML is assembled when its pin is clicked, a tooltip when it
  *   is hovered; nothing is bound to every pin up front.
  *
- * Every text in the payload was escaped in Python (html.escape); the
- * assembly below only concatenates those parts with fixed markup.
- * Served by the app from static/vendor/calmap (mapping/maps/assets.py) and
- * inlined into the offline HTML.
+ * The users' texts arrive as they typed them: esc() below escapes every one
+ * exactly as Python's html.escape does, as it goes into a popup or tooltip.
+ * The other parts (category headings, catalogue labels, the pin's look) were
+ * made and escaped in Python; the assembly only concatenates them with fixed
+ * markup. Served by the app from static/vendor/calmap (a digest-named file,
+ * mapping/maps/assets.py) and inlined into the offline HTML.
  */
 (function () {
     "use strict";
@@ -67,18 +69,38 @@
         return starts;
     }
 
+    // A user's text as HTML: what Python's html.escape(text) gives.
+    var ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"};
+    function esc(text) {
+        return String(text).replace(/[&<>"']/g, function (c) { return ESCAPES[c]; });
+    }
+    var HTTP = /^https?:\/\//i;
+    // One popup row's value as HTML by its kind (pin_payload.py): "t" text,
+    // "m" text with line breaks, "l" a link when it is an http(s) address,
+    // "h" HTML made in Python. As markup.py's _text, _multiline and _link.
+    function cell(kind, value) {
+        if (kind === "h") { return value; }
+        var html = esc(value);
+        if (kind === "m") { return html.replace(/\n/g, "<br>"); }
+        if (kind === "l" && HTTP.test(html)) {
+            return '<a href="' + html + '" target="_blank" rel="noopener noreferrer">' + html
+                + "</a>";
+        }
+        return html;
+    }
+
     // ``t``: one pin's texts (tooltip, text, rows, rowc from ``from``); ``i``: its
     // number in them; ``head``: its category's heading.
     function popupHtml(d, t, starts, i, head) {
-        var html = '<div class="calmap-popup"><h4>' + t.tooltip[i] + "</h4>"
+        var html = '<div class="calmap-popup"><h4>' + esc(t.tooltip[i]) + "</h4>"
             + '<p class="calmap-category">' + head + "</p>";
-        if (t.text[i]) { html += "<p>" + t.text[i] + "</p>"; }
+        if (t.text[i]) { html += "<p>" + cell("m", t.text[i]) + "</p>"; }
         var from = starts[i], to = starts[i + 1];
         if (to > from) {
             html += "<table>";
             for (var r = from; r < to; r += 2) {
-                html += "<tr><th>" + d.labels[t.rows[r]] + "</th><td>" + t.rows[r + 1]
-                    + "</td></tr>";
+                html += "<tr><th>" + d.labels[t.rows[r]] + "</th><td>"
+                    + cell(d.kinds[t.rows[r]], t.rows[r + 1]) + "</td></tr>";
             }
             html += "</table>";
         }
@@ -172,7 +194,7 @@
                 if (marker.getPopup()) { if (then) { then(); } return; }
                 var html = popupHtml(d, t, starts, j, head);
                 marker.bindPopup(function () { return html; }, {maxWidth: 340});
-                if (t.tooltip[j]) { marker.bindTooltip(t.tooltip[j], {sticky: false}); }
+                if (t.tooltip[j]) { marker.bindTooltip(esc(t.tooltip[j]), {sticky: false}); }
                 if (then) { then(); }
             });
         }
