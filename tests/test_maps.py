@@ -12,7 +12,7 @@ import pytest
 from shapely.geometry import MultiPolygon, Point, box
 
 from mapping import catalog
-from mapping.maps import assets, elements, pin_payload
+from mapping.maps import assets, elements, pin_columns, pin_payload
 from mapping.maps.areas import DIMMED_STYLE, SELECTED_STYLE
 from mapping.maps.elements import PLAIN_BACKGROUND, POLAND_CENTRE, FitView, linked_assets
 from mapping.maps.legend import layer_counts, legend_sections
@@ -366,3 +366,16 @@ def test_the_layer_control_and_the_legend_count_a_layer_the_same(areas, pins, ca
     assert "<h4>Potrzeby (2)</h4>" in seen and "<h4>Zasoby (3)</h4>" in seen
     # The layer control's labels are in the page as the user reads them.
     assert '"Potrzeby (2)"' in seen and "Potrzeby (1)" not in seen
+
+
+def test_a_layer_built_whole_then_parted_equals_each_part_built_alone(pins, catalogue):
+    # The stored path builds a layer once and parts it (public pins to files, the
+    # rest inline): each part must be what building that part alone gives.
+    frame = pins["resource"].copy()
+    frame["visibility"] = ["public", "team", "public"]
+    popups = _PopupBuilder("resource", _index(catalogue), "pl")
+    public = (frame["visibility"] == "public").to_numpy()
+    shared, inline = pin_columns.split(_point_columns("resource", frame, popups), public)
+    assert shared == _point_columns("resource", frame, popups, public)
+    assert inline == _point_columns("resource", frame, popups, ~public)
+    assert shared["id"] == [1, 3] and inline["id"] == [2]

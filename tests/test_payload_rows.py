@@ -122,14 +122,15 @@ def test_a_saved_row_updates_the_kept_payload_to_exactly_what_a_whole_build_give
     _fresh()
     before = editor_view.read_view(fresh_db_url, member, None, None, area_id)
     first = _payload(before, store)
-    assert first.files and pin_columns.counts == {"whole": 2, "patched": 0}
+    assert first.files and pin_columns.counts == {"whole": 1, "patched": 0}
 
     change(fresh_db_url, member, area_id, category, before)
     after = editor_view.read_view(fresh_db_url, member, None, None, area_id)
     assert layer_rows.counts[("resource", "rows")] == 1
     patched = _payload(after, store)
-    # Both parts (public files, team pins inline) patched, none built whole again.
-    assert pin_columns.counts == {"whole": 2, "patched": 2}
+    # The layer's columns patched (then parted: public files, team pins inline),
+    # not built whole again.
+    assert pin_columns.counts == {"whole": 1, "patched": 1}
     assert patched.json != first.json
 
     whole = _whole_payload(fresh_db_url, member, area_id, after, store)

@@ -83,6 +83,10 @@ def plain_texts(values: Iterable[object]) -> list[str | None]:
     >>> plain_texts(pa.array([" a ", None, "  "]))
     ['a', None, None]
     """
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        trimmed = pc.utf8_trim_whitespace(values)  # as str.strip (Unicode White_Space)
+        empty = pc.equal(trimmed, "")
+        return list(pc.if_else(empty, pa.scalar(None, trimmed.type), trimmed).to_pylist())
     if isinstance(values, list) and values.count(None) == len(values):
         return list(values)  # a column nobody filled in (read as Python objects)
     return [text or None for text in _trimmed(values)]

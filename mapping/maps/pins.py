@@ -292,16 +292,17 @@ def pin_layer(
                 bounds=pin_payload.bounds_of(columns["xy"]),
             )
         assert public is not None and store is not None
-        shown = public.to_numpy(dtype=bool)
-        shared = kept_columns(shown, "public")
-        inline = kept_columns(~shown, "inline")
+        # Built whole (and kept whole for the editor's patches), then parted:
+        # the public pins for files, the others inline.
+        columns = kept_columns(np.ones(len(frame), dtype=bool), "all")
+        shared, inline = pin_columns.split(columns, public.to_numpy(dtype=bool)[pinned])
         split = pin_payload.split_payload(
             layer, shared, inline, styles, heads, popups.labels, fallback, popups.kinds(),
         )
         return pin_payload.PinPayload(
             layer=layer, count=len(shared["id"]) + len(inline["id"]),
             json=script_json(split.head),
-            bounds=pin_payload.bounds_of(shared["xy"] + inline["xy"]),
+            bounds=pin_payload.bounds_of(columns["xy"]),
             files=split.files,
         )
 
