@@ -37,6 +37,7 @@ import atexit
 import cProfile
 import gc
 import html
+import inspect
 import io
 import os
 import pstats
@@ -266,6 +267,12 @@ class EditorPath:
         atexit.register(shutil.rmtree, folder, ignore_errors=True)  # the worker's too
         self.store = pin_store.PinStore(folder, "/app/static/cache/pins")
         self.leaflet = assets.leaflet_links()
+        from mapping.maps.field import for_the_field
+
+        # The field's scripts are linked beside Leaflet since issue 15's house-keeping;
+        # a --before checkout older than that inlines them (no ``leaflet`` argument).
+        self.field_links = {"leaflet": self.leaflet} if (
+            "leaflet" in inspect.signature(for_the_field).parameters) else {}
 
     def run(self, point: tuple[float, float], marker: str, parts: dict[str, list[float]]) -> None:
         """One save and the rerun that shows the map again; checks the pin is sent."""
@@ -304,7 +311,7 @@ class EditorPath:
                         selected_area_id=view.area_id, tiles_url=None, leaflet=self.leaflet,
                         clickable_areas=False, store=self.store,
                     ),
-                    "pl", locate=True, leaflet=self.leaflet,
+                    "pl", locate=True, **self.field_links,
                 ),
                 cache_key=("editor", view.key, "pl", None, "", self.leaflet,
                            self.store.url_prefix),
