@@ -10,42 +10,30 @@ security). A pin added changes the version: the next read shows it.
 from __future__ import annotations
 
 from geoalchemy2.shape import from_shape
-from shapely.geometry import MultiPolygon, box
+from shapely.geometry import box
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from mapping import catalog
-from mapping.db.models import Area, Resource, Team
+from mapping.db.models import Area, Resource
 from mapping.services import accounts
 from mapping.ui import editor_view
+from tests.editing_fixtures import team_area_world
 
 SECRET = "Zasób tylko dla zespołu 7731"
 
 
 def _world(url: str) -> tuple[int, accounts.Actor, accounts.Actor]:
-    engine = create_engine(url)
-    with Session(engine) as session, session.begin():
-        catalog.install_defaults(session)
-        owners = Team(code="wlasciciele", name="Zespół obszaru", city="Gdańsk")
-        others = Team(code="inni", name="Inny zespół", city="Gdańsk")
-        session.add_all([owners, others])
-        session.flush()
-        outline = MultiPolygon([box(18.60, 54.34, 18.62, 54.36)])
-        area = Area(name="Obszar próbny", kind="district", team_id=owners.id,
-                    geom=from_shape(outline, srid=4326))
-        session.add(area)
-        session.flush()
-        entry = next(e for e in catalog.entries(session) if e.vocabulary == "resource_category")
+    def fill(session: Session, area: Area, entries: list[catalog.Entry]) -> None:
+        entry = next(e for e in entries if e.vocabulary == "resource_category")
         for name, visibility, x in ((SECRET, "team", 18.605), ("Biblioteka", "public", 18.61)):
             session.add(Resource(
                 name=name, kind=entry.parent_code, category=entry.code, visibility=visibility,
                 area_id=area.id, geom=from_shape(box(x, 54.35, x, 54.35).centroid, srid=4326),
             ))
-        member = accounts.add_user(session, "czlonek", None, "editor", ["wlasciciele"])
-        stranger = accounts.add_user(session, "obcy", None, "editor", ["inni"])
-        area_id = area.id
-    engine.dispose()
-    return area_id, member, stranger
+
+    world = team_area_world(url, (18.60, 54.34, 18.62, 54.36), fill)
+    return world.area_id, world.member, world.stranger
 
 
 def _names(view: editor_view.EditorView | None) -> set[str]:
