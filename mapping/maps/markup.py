@@ -54,29 +54,15 @@ def _text(value: object) -> str | None:
 _JOIN = "\x00"
 
 
-def _trimmed(values: Iterable[object]) -> list[str]:
-    """Each value as the text a user typed, trimmed; "" for an empty cell.
-
-    ``values`` may be an Arrow text array (a column of a frame read from the
-    database, ``arrow_text``): it is then trimmed and its nulls emptied in
-    Arrow, and each value becomes a Python string only once.
-    """
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        # Arrow's trim removes exactly what str.strip does (Unicode White_Space).
-        return list(pc.utf8_trim_whitespace(values).fill_null("").to_pylist())
-    return [
-        value.strip() if type(value) is str
-        else "" if value is None or _missing(value) else str(value).strip()
-        for value in values
-    ]
-
-
 def plain_texts(values: Iterable[object]) -> list[str | None]:
     """Each value trimmed and not escaped, None when empty: text the browser escapes itself.
 
     The pin layers send their users' texts so (``calmap-pins.js`` escapes them
     as ``html.escape`` does when it assembles a popup), which spares a
     first viewer escaping every text of thousands of pins up front.
+    ``values`` may be an Arrow text array (a column of a frame read from the
+    database, ``arrow_text``): it is then trimmed in Arrow, and each value
+    becomes a Python string only once.
 
     >>> plain_texts(["  Klub <Senior> ", "", None, 7])
     ['Klub <Senior>', None, None, '7']
@@ -89,7 +75,11 @@ def plain_texts(values: Iterable[object]) -> list[str | None]:
         return list(pc.if_else(empty, pa.scalar(None, trimmed.type), trimmed).to_pylist())
     if isinstance(values, list) and values.count(None) == len(values):
         return list(values)  # a column nobody filled in (read as Python objects)
-    return [text or None for text in _trimmed(values)]
+    return [
+        (value.strip() if type(value) is str
+         else None if value is None or _missing(value) else str(value).strip()) or None
+        for value in values
+    ]
 
 
 def _texts(values: Iterable[object], lines: bool = False) -> list[str | None]:
@@ -97,18 +87,17 @@ def _texts(values: Iterable[object], lines: bool = False) -> list[str | None]:
 
     One ``html.escape`` over the joined column instead of one call per value:
     the same five replacements, done in C over one string. ``values`` as in
-    ``_trimmed`` (a list or an Arrow text array).
+    ``plain_texts`` (a list or an Arrow text array).
 
     >>> _texts(["  Klub <Senior> ", "", None, 7])
     ['Klub &lt;Senior&gt;', None, None, '7']
     >>> _texts(pa.array(["  Klub <Senior> ", "", None]))
     ['Klub &lt;Senior&gt;', None, None]
     """
-    if isinstance(values, list) and values.count(None) == len(values):
-        return list(values)  # a column nobody filled in (read as Python objects)
-    plain = _trimmed(values)
-    if not plain:
-        return []
+    found = plain_texts(values)
+    if found.count(None) == len(found):
+        return found
+    plain = [text or "" for text in found]
     joined = _JOIN.join(plain)
     if joined.count(_JOIN) != len(plain) - 1:
         # A NUL inside a value (not from the database): one at a time.
@@ -123,7 +112,7 @@ def _texts(values: Iterable[object], lines: bool = False) -> list[str | None]:
 def arrow_text(column: pd.Series) -> pa.Array | None:
     """A text column of a frame (pandas' Arrow strings) as its Arrow array; None for others.
 
-    Only such a column can take the Arrow path of ``_trimmed``; a column of Python
+    Only such a column can take the Arrow path of ``plain_texts``; a column of Python
     objects (all empty, or read another way) has to go value by value.
     """
     values = column.array

@@ -66,7 +66,7 @@ def _point_columns(
         # Texts stay in Arrow (trimmed there as a column, ``markup.plain_texts``);
         # codes and lists become Python values for their converters.
         series = frame[name]
-        if name in popups.TEXT_FIELDS:
+        if name in popups.text_fields:
             text = arrow_text(series)
             if text is not None:
                 return text if mask is None else text.filter(mask)

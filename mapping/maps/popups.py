@@ -46,14 +46,6 @@ class _PopupBuilder:
                  "phone", "email", "www", "visibility"),
     }
 
-    # The fields shown as the user typed them (a frame's Arrow text columns go
-    # to ``plain_texts`` or ``_texts`` as they are); the others are codes or
-    # lists, converted once per different value.
-    TEXT_FIELDS = frozenset(
-        ("name", "description", "address", "opening_hours", "phone", "email", "www",
-         "priority", "evidence")
-    )
-
     def __init__(
         self, layer: str, index: Mapping[tuple[str, str], Entry], language: str
     ) -> None:
@@ -64,6 +56,13 @@ class _PopupBuilder:
         self.labels = [t(f"popup.{name}", language) for name in self.fields]
         self._heads: dict[str, str] = {}
         self._groups: dict[tuple[Any, ...], str | None] = {}
+        # The fields shown as the user typed them (the name, the description and
+        # the rows not made of catalogue labels): a frame's Arrow text columns go
+        # to ``plain_texts`` as they are; codes and lists are converted per value.
+        self.text_fields = frozenset(
+            ("name", "description",
+             *(name for name, kind in zip(self.fields, self.kinds(), strict=True) if kind != "h"))
+        )
 
     def head(self, code: str) -> str:
         """The category line: the layer's pin shape in the category colour, and its label."""
