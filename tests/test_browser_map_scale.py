@@ -81,6 +81,26 @@ def test_ten_thousand_pins_are_far_fewer_elements_in_the_page(big_map):
     assert all(url.startswith(("file:", "data:")) for url in requests)
 
 
+def test_clusters_are_made_down_to_a_whole_countrys_view_and_hold_every_pin(big_map):
+    with offline_tab(viewport={"width": 1366, "height": 900}) as tab:
+        open_map(tab, big_map)
+        found = tab.evaluate("""() => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            const group = Object.values(map._layers).find(l => l._gridClusters);
+            map.setZoom(0, {animate: false});
+            const levels = Object.keys(group._gridClusters).map(Number);
+            return {floor: window.CalmapPins.minZoom, zoom: map.getZoom(),
+                    lowest: Math.min(...levels), highest: Math.max(...levels),
+                    held: group._topClusterLevel.getChildCount()};
+        }""")
+        errors = tab.page_errors
+    # No cluster levels are made below the floor, and the map does not zoom out past it.
+    assert found["lowest"] == found["floor"] == found["zoom"] == 5
+    assert found["highest"] == 19
+    assert found["held"] == COUNT
+    assert errors == []
+
+
 def test_clicking_a_pin_opens_its_popup_with_the_escaped_text(big_map):
     with offline_tab(viewport={"width": 1400, "height": 900}) as tab:
         open_map(tab, big_map)

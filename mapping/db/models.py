@@ -357,6 +357,8 @@ class LayerHistory(Base):
     __table_args__ = (
         Index("ix_layer_history_row", "table_name", "row_id", "changed_at"),
         Index("ix_layer_history_changed_at", "changed_at"),
+        # Each table's newest row at once (versions.layer_versions, migration 0014).
+        Index("ix_layer_history_table_id", "table_name", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

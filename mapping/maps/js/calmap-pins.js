@@ -261,6 +261,13 @@
                 if (map.options.maxZoom === undefined && !isFinite(map.getMaxZoom())) {
                     map.options.maxZoom = 19;
                 }
+                // Every pin joins a cluster at each zoom from the deepest to the
+                // shallowest: below a whole country's view (CalmapPins.minZoom) a
+                // street-level pin map has nothing to show, so no levels are made
+                // there (a quarter fewer levels, and of markercluster's loading time).
+                if (map.options.minZoom === undefined) {
+                    map.options.minZoom = CalmapPins.minZoom;
+                }
                 var added = onAdd.call(this, map);
                 var list = offMap;
                 offMap = [];
@@ -510,7 +517,7 @@
         });
     }
 
-    var CalmapPins = {threshold: 300, pending: 0, layer: layer, content: content,
+    var CalmapPins = {threshold: 300, minZoom: 5, pending: 0, layer: layer, content: content,
                       built: 0, reused: 0, missing: 0, editorTaps: editorTaps, tapsShown: 0,
                       tapsReported: 0};
     window.CalmapPins = CalmapPins;
