@@ -120,5 +120,9 @@ sections = {
 }
 chosen_page = st.navigation({name: pages for name, pages in sections.items() if pages},
                             expanded=True)
-# ``?present=1`` on any map's address opens that map on the projector.
-(presenter_page if st.query_params.get("present") == "1" else chosen_page).run()
+# ``?present=1`` on any map's address opens that map on the projector. Streamlit
+# runs only the page its navigation chose, so another page's address switches
+# to the presenter's, keeping the query (city, area, step).
+if st.query_params.get("present") == "1" and chosen_page.url_path != presenter_page.url_path:
+    st.switch_page(presenter_page, query_params=st.query_params.to_dict())
+chosen_page.run()

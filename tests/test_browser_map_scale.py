@@ -101,6 +101,62 @@ def test_clusters_are_made_down_to_a_whole_countrys_view_and_hold_every_pin(big_
     assert errors == []
 
 
+# Every icon of the marker pane: placed by a flat translate, and its centre on the
+# screen where the map puts its place (within a pixel).
+PLACED_JS = """() => {
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    const group = Object.values(map._layers).find(l => l._gridClusters);
+    const box = map.getContainer().getBoundingClientRect();
+    const shown = [];
+    group._featureGroup.eachLayer(l => shown.push(l));
+    const worst = Math.max(...shown.map(l => {
+        const at = map.latLngToContainerPoint(l.getLatLng());
+        const r = l._icon.getBoundingClientRect();
+        return Math.max(Math.abs(r.left + r.width / 2 - box.left - at.x),
+                        Math.abs(r.top + r.height / 2 - box.top - at.y));
+    }));
+    const icons = [...document.querySelectorAll('.leaflet-marker-pane > *')];
+    return {shown: shown.length, icons: icons.length, worst,
+            flat: icons.filter(el => el.style.transform.startsWith('translate(')).length};
+}"""
+
+
+def test_pins_and_clusters_are_placed_flat_where_their_places_are_and_a_hovered_pin_rises(
+    big_map,
+):
+    with offline_tab(viewport={"width": 1280, "height": 800}) as tab:
+        open_map(tab, big_map)
+        before = tab.evaluate(PLACED_JS)
+        tab.evaluate("""() => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            map.setZoom(map.getZoom() + 1, {animate: false});
+        }""")
+        zoomed = tab.evaluate(PLACED_JS)
+        risen = tab.evaluate("""() => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            const group = Object.values(map._layers).find(l => l._gridClusters);
+            const pin = group.getLayers()[4321];
+            map.setView(pin.getLatLng(), 19, {animate: false});
+            const z = () => Number(pin._icon.style.zIndex);
+            const resting = z();
+            const hover = type => pin._icon.dispatchEvent(new MouseEvent(type, {bubbles: true}));
+            hover('mouseover');
+            const up = z();
+            hover('mouseout');
+            return {resting, up, back: z(), offset: pin.options.riseOffset};
+        }""")
+        errors = tab.page_errors
+    # Pins and clusters in view: each a flat translate, each where its place is
+    # (a 3-D one gives every icon a compositing layer of its own: a slow zoom).
+    for placed in (before, zoomed):
+        assert placed["shown"] == placed["icons"] > 20
+        assert placed["flat"] == placed["icons"]
+        assert placed["worst"] <= 1
+    assert risen["up"] == risen["resting"] + risen["offset"]
+    assert risen["back"] == risen["resting"]
+    assert errors == []
+
+
 def test_clicking_a_pin_opens_its_popup_with_the_escaped_text(big_map):
     with offline_tab(viewport={"width": 1400, "height": 900}) as tab:
         open_map(tab, big_map)

@@ -48,10 +48,31 @@ def test_the_map_fills_the_screen_with_no_sidebar_and_nothing_over_the_sequence(
         map_box = _rect(inner, ".leaflet-container")
         assert map_box[3] - map_box[1] >= height - 2
         assert not _overlap(_rect(inner, ".calmap-sequence"), _rect(inner, ".calmap-legend"))
+        # The step in focus (the whole city: every area's outline) is clear of the legend.
+        tab.wait_for_timeout(300)
+        outlines = inner.evaluate("""() => {
+            const boxes = [...document.querySelectorAll('.leaflet-overlay-pane path')]
+                .map(p => p.getBoundingClientRect()).filter(r => r.width > 0);
+            return [Math.min(...boxes.map(r => r.left)), Math.min(...boxes.map(r => r.top)),
+                    Math.max(...boxes.map(r => r.right)), Math.max(...boxes.map(r => r.bottom))];
+        }""")
+        assert not _overlap(outlines, _rect(inner, ".calmap-legend"))
         assert "1 / " in inner.locator(".calmap-step-count").inner_text()
         tab.wait_for_timeout(400)
         screenshot(tab, f"presenter-{width}x{height}.png")
         assert tab.blocked == []
+        assert tab.page_errors == []
+
+
+def test_present_on_another_maps_address_opens_the_presenter_with_its_query(app_url):
+    # The overview's address (Streamlit runs only the page its navigation chose).
+    with offline_tab(f"{app_url}/?city=Wroc%C5%82aw&present=1",
+                     viewport={"width": 1280, "height": 720}) as tab:
+        inner = map_frame(tab, ready=".calmap-sequence")
+        assert "1 / " in inner.locator(".calmap-step-count").inner_text()
+        assert "/presenter" in tab.url and "present=1" in tab.url and "city=" in tab.url
+        assert not tab.locator('[data-testid="stException"]').count()
+        assert not tab.locator('[data-testid="stSidebar"]').is_visible()
         assert tab.page_errors == []
 
 

@@ -323,6 +323,36 @@ class SequenceControl(MacroElement):
                 });
             }
             go(0, true);
+            // The legend's stylesheet and fonts, its place in the map's corner and
+            // the frame's own height may all come after the first fit: whenever
+            // the map's size or the legend's box changes, the step is fitted
+            // again around the legend as it stands then.
+            function shape() {
+                var lg = legendBox();
+                return [map.getSize().x, map.getSize().y].concat(lg ? [
+                    lg.left, lg.top, lg.width, lg.height].map(Math.round) : []).join();
+            }
+            var seen = shape();
+            function refit() {
+                var now = shape();
+                if (now === seen) { return; }
+                seen = now;
+                map.invalidateSize({animate: false});
+                go(at, true);
+            }
+            if (window.ResizeObserver) {
+                var observer = new ResizeObserver(refit);
+                observer.observe(container);
+                if (legend) { observer.observe(legend); }
+            }
+            // A move of the legend into its corner changes no size: look again
+            // for a few frames after the start, and once everything has loaded.
+            var frames = 0;
+            (function look() {
+                refit();
+                if (++frames < 30) { requestAnimationFrame(look); }
+            })();
+            window.addEventListener("load", refit);
         })({{ this._parent.get_name() }});
         {% endmacro %}
         """
