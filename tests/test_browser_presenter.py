@@ -48,7 +48,13 @@ def test_the_map_fills_the_screen_with_no_sidebar_and_nothing_over_the_sequence(
         map_box = _rect(inner, ".leaflet-container")
         assert map_box[3] - map_box[1] >= height - 2
         assert not _overlap(_rect(inner, ".calmap-sequence"), _rect(inner, ".calmap-legend"))
-        # The step in focus (the whole city: every area's outline) is clear of the legend.
+        # The step in focus (the whole city: every area's outline) is clear of the legend,
+        # once the legend stands in its corner (Leaflet's stylesheet may come late).
+        inner.wait_for_function("""() => {
+            const m = document.querySelector('.leaflet-container').getBoundingClientRect();
+            const r = document.querySelector('.calmap-legend').getBoundingClientRect();
+            return r.right <= m.right && r.bottom <= m.bottom && r.left >= m.left;
+        }""", timeout=30_000)
         tab.wait_for_timeout(300)
         outlines = inner.evaluate("""() => {
             const boxes = [...document.querySelectorAll('.leaflet-overlay-pane path')]

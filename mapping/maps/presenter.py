@@ -345,13 +345,22 @@ class SequenceControl(MacroElement):
                 observer.observe(container);
                 if (legend) { observer.observe(legend); }
             }
-            // A move of the legend into its corner changes no size: look again
-            // for a few frames after the start, and once everything has loaded.
+            // A move of the legend into its corner changes no size. It moves when
+            // Leaflet's stylesheet arrives, which a mounted map loads after its
+            // scripts (late under load): look again every frame until the legend
+            // stands inside the map (10 s at most), and whenever a stylesheet loads.
             var frames = 0;
+            function inside() {
+                var lg = legendBox();
+                return !lg || (lg.left >= 0 && lg.top >= 0 && lg.right >= 0 && lg.bottom >= 0);
+            }
             (function look() {
                 refit();
-                if (++frames < 30) { requestAnimationFrame(look); }
+                frames += 1;
+                if (frames < 600 && (!inside() || frames < 30)) { requestAnimationFrame(look); }
             })();
+            // A stylesheet's load event does not bubble; the capture phase sees it.
+            document.addEventListener("load", refit, true);
             window.addEventListener("load", refit);
         })({{ this._parent.get_name() }});
         {% endmacro %}
