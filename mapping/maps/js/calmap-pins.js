@@ -48,9 +48,11 @@
      * Pins and clusters placed by a flat (2-D) translate, not Leaflet's
      * translate3d: Chromium gives every element with a 3-D transform a
      * compositing layer of its own, and after a zoom all of the ~250 pins and
-     * clusters in view are new. In the 10,000-pin bench page a zoom took
-     * 121 ms to repaint with translate3d and 36 ms with this. The map's panes
-     * keep Leaflet's own placing (and with it the zoom animation).
+     * clusters in view are new. In the 10,000-pin bench page, zooms after the
+     * first took 121-125 ms to repaint with translate3d and 87-111 ms with
+     * this (bench/README.md, session 20). The map's panes keep Leaflet's own
+     * placing, and with it the zoom animation (Leaflet's L_DISABLE_3D, 35 ms
+     * zooms, would take that animation away).
      */
     function placedFlat(proto) {
         var placed = proto._setPos;
