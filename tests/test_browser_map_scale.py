@@ -157,6 +157,57 @@ def test_pins_and_clusters_are_placed_flat_where_their_places_are_and_a_hovered_
     assert errors == []
 
 
+def test_pins_follow_a_zoom_within_a_cluster_level_and_the_zooms_animation(big_map):
+    with offline_tab(viewport={"width": 1280, "height": 800}) as tab:
+        open_map(tab, big_map)
+        # A quarter zoom keeps markercluster's level (its rounded zoom): the pins
+        # in view stay, and only their following the map puts them right.
+        level = tab.evaluate("""() => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            const group = Object.values(map._layers).find(l => l._gridClusters);
+            map.options.zoomSnap = 0;
+            map.setZoom(Math.round(map.getZoom()) + 0.25, {animate: false});
+            return {level: group._zoom, zoom: map.getZoom()};
+        }""")
+        within = tab.evaluate(PLACED_JS)
+        # An animated zoom: at its start every pin in view is where the zoom will
+        # take its place (the map's own zoomanim listener, added after the layer's).
+        animated = tab.evaluate("""() => new Promise(done => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            const group = Object.values(map._layers).find(l => l._gridClusters);
+            map.once('zoomanim', e => {
+                const shown = [];
+                group._featureGroup.eachLayer(l => { if (l._icon) shown.push(l); });
+                const off = shown.filter(l => {
+                    const to = map._latLngToNewLayerPoint(l.getLatLng(), e.zoom, e.center).round();
+                    const at = l._icon._leaflet_pos;
+                    return !at || at.x !== to.x || at.y !== to.y;
+                }).length;
+                const animatedIcons = shown.filter(
+                    l => l._icon.classList.contains('leaflet-zoom-animated')).length;
+                const listening = (map._events.zoomanim || []).length
+                    + (map._events.zoom || []).length;
+                done({shown: shown.length, off, animatedIcons, listening});
+            });
+            map.setZoom(Math.round(map.getZoom()) + 1);
+        })""")
+        tab.wait_for_function("""() => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            return !map._animatingZoom;
+        }""", timeout=10_000)
+        after = tab.evaluate(PLACED_JS)
+        errors = tab.page_errors
+    assert level["level"] == round(level["zoom"] - 0.25)
+    assert within["shown"] > 20 and within["worst"] <= 1
+    assert animated["shown"] > 20
+    assert animated["off"] == 0
+    assert animated["animatedIcons"] == animated["shown"]
+    # The layer follows the map once, not with two listeners per pin in view.
+    assert animated["listening"] < 20
+    assert after["shown"] > 20 and after["worst"] <= 1
+    assert errors == []
+
+
 def test_clicking_a_pin_opens_its_popup_with_the_escaped_text(big_map):
     with offline_tab(viewport={"width": 1400, "height": 900}) as tab:
         open_map(tab, big_map)

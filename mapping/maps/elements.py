@@ -20,7 +20,7 @@ from folium.map import ElementAddToElement
 from folium.template import Template
 from folium.utilities import get_obj_in_upper_tree
 
-from mapping.maps import assets, static_files
+from mapping.maps import assets, cluster_style, static_files
 from mapping.maps.assets import InlineAssets, LeafletLinks
 from mapping.maps.json_text import script_json
 
@@ -72,7 +72,7 @@ MAP_CSS = """.calmap-pin { background: none; border: none; }
     display: flex; align-items: center; justify-content: center;
     box-sizing: border-box; width: 20px; height: 20px; margin: 1px;
     border: 1.5px solid #fff;
-    box-shadow: 0 0 0 1px rgba(0, 0, 0, .45), 0 1px 3px rgba(0, 0, 0, .35);
+    outline: 1px solid rgba(0, 0, 0, .45);
     font: 12px/1 "DejaVu Sans", "Segoe UI Symbol", "Noto Sans Symbols 2",
           "Noto Sans Symbols", sans-serif;
 }
@@ -107,9 +107,10 @@ MAP_CSS = """.calmap-pin { background: none; border: none; }
 .calmap-popup td { padding: 1px 0; vertical-align: top; }
 .calmap-popup .calmap-category { display: flex; align-items: center; gap: 6px;
                                  color: #444; }
-"""
+""" + cluster_style.base_css()
 MAP_STYLE = static_files.DigestNamedFile(
-    "calmap-map", ".css", lambda: MAP_CSS, (Path(__file__).resolve(),)
+    "calmap-map", ".css", lambda: MAP_CSS,
+    (Path(__file__).resolve(), Path(cluster_style.__file__).resolve()),
 )
 
 

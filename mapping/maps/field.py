@@ -6,7 +6,8 @@ laptop does not notice:
 - ``TouchTargets``: on a coarse pointer (touch) every control and pin is at
   least 44 px across (Apple's and Google's touch-target minimum; the issue
   measured pins 22, zoom 30, layer toggles 26 and the legend toggle 18). A
-  pin's icon grows an invisible margin, so the drawing keeps its size.
+  pin's icon grows an invisible margin, so the drawing keeps its size; a
+  cluster, one drawn element (``cluster_style``), is drawn at least that large.
 - the legend starts folded on a touch device or a narrow map, so it does
   not cover half of a phone's map (a tap on its title unfolds it);
 - ``LocateControl``: a button that follows the device's position with an
@@ -30,7 +31,7 @@ from jinja2 import Template
 
 from mapping.geometry import leaflet_location
 from mapping.i18n import t
-from mapping.maps import assets, static_files
+from mapping.maps import assets, cluster_style, static_files
 from mapping.maps.assets import LeafletLinks
 from mapping.maps.json_text import script_json
 
@@ -57,10 +58,12 @@ TOUCH_CSS = """
   .leaflet-control-layers-selector { width: 22px; height: 22px; }
   .calmap-legend summary { display: flex; align-items: center; min-height: 44px;
                            min-width: 44px; box-sizing: border-box; }
-  .leaflet-marker-icon.calmap-pin, .leaflet-marker-icon.calmap-cluster {
+  .leaflet-marker-icon.calmap-pin {
     min-width: 44px !important; min-height: 44px !important;
     display: flex !important; align-items: center; justify-content: center;
   }
+  /* A cluster is one drawn element (cluster_style.py): the small ones grow to a target. */
+CLUSTERS
   .leaflet-marker-icon.calmap-pin { width: 44px !important; height: 44px !important;
                                     margin-left: -22px !important; margin-top: -22px !important; }
 }
@@ -71,7 +74,7 @@ TOUCH_CSS = """
 .calmap-locate-note { padding: 0 8px; font: 13px/1.2 "DejaVu Sans", Arial, sans-serif;
                       color: #222; white-space: nowrap; }
 path.calmap-accuracy, path.calmap-position { pointer-events: none; }
-"""
+""".replace("CLUSTERS", cluster_style.cluster_css(1.0, ".leaflet-container", TOUCH_TARGET_PX))
 
 
 # The legend arrives after the base map's script: with the mounted map's content
@@ -104,7 +107,9 @@ _HERE = Path(__file__).resolve()
 # (mapping.maps.static_files), linked from the mounted map, so a rerun (an editor's
 # tap) sends their links and the browser keeps the files. assets.install_static
 # writes them.
-TOUCH_STYLE = static_files.DigestNamedFile("calmap-touch", ".css", lambda: TOUCH_CSS, (_HERE,))
+TOUCH_STYLE = static_files.DigestNamedFile(
+    "calmap-touch", ".css", lambda: TOUCH_CSS, (_HERE, Path(cluster_style.__file__).resolve())
+)
 TOUCH_SCRIPT = static_files.DigestNamedFile("calmap-touch", ".js", lambda: FOLD_JS, (_HERE,))
 LOCATE_SCRIPT = static_files.DigestNamedFile(
     "calmap-locate", ".js", static_files.concatenated(JS_DIR / LOCATE_JS), (JS_DIR / LOCATE_JS,)

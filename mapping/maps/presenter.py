@@ -24,6 +24,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from mapping.i18n import t
+from mapping.maps import cluster_style
 from mapping.maps.areas import SELECTED_STYLE
 from mapping.maps.assets import InlineAssets, LeafletLinks
 from mapping.maps.elements import OfflineMap
@@ -36,6 +37,9 @@ from mapping.services.presentation import Presentation, Step
 
 # How much larger than on a desk screen the presenter's pins and type are.
 PIN_SCALE = 1.45
+# Clusters' sides on a projector, and on a 4K one shown at 100 %.
+CLUSTER_SCALE = 1.35
+CLUSTER_SCALE_4K = 2.4
 
 
 def step_label(step: Step, language: str) -> str:
@@ -74,8 +78,7 @@ class PresenterStyles(MacroElement):
         .leaflet-marker-icon.calmap-pin > span { transform: scale({{ this.scale }}); }
         .leaflet-marker-icon.calmap-pin-need > span {
             transform: rotate(45deg) scale({{ this.scale }}); }
-        .calmap-cluster > span { transform: scale(1.35); }
-        .calmap-cluster-need > span { transform: rotate(45deg) scale(1.16); }
+        {{ this.clusters }}
         .calmap-legend li .calmap-pin { flex: 0 0 26px; }
         .calmap-legend .calmap-pin > span { transform: scale(1.15); }
         .calmap-legend .calmap-pin-need > span { transform: rotate(45deg) scale(1.15); }
@@ -106,8 +109,7 @@ class PresenterStyles(MacroElement):
             .leaflet-marker-icon.calmap-pin > span { transform: scale({{ this.scale * 1.9 }}); }
             .leaflet-marker-icon.calmap-pin-need > span {
                 transform: rotate(45deg) scale({{ this.scale * 1.9 }}); }
-            .calmap-cluster > span { transform: scale(2.4); }
-            .calmap-cluster-need > span { transform: rotate(45deg) scale(2.1); }
+            {{ this.clusters_4k }}
             .calmap-sequence { font-size: 46px; }
             .calmap-sequence button { font-size: 48px; min-width: 88px; min-height: 88px; }
             .calmap-sequence .calmap-step-count { font-size: 34px; }
@@ -125,6 +127,9 @@ class PresenterStyles(MacroElement):
         super().__init__()
         self._name = "PresenterStyles"
         self.scale = scale
+        # Clusters in large type, as the pins (the cluster's own rules, scaled).
+        self.clusters = cluster_style.cluster_css(CLUSTER_SCALE, ".leaflet-container")
+        self.clusters_4k = cluster_style.cluster_css(CLUSTER_SCALE_4K, ".leaflet-container")
 
 
 class SequenceControl(MacroElement):

@@ -21,29 +21,6 @@
 (function () {
     "use strict";
 
-    var STYLE = [
-        ".calmap-cluster { background: none; border: none; }",
-        ".calmap-cluster > span { display: flex; align-items: center; justify-content: center;",
-        "  box-sizing: border-box; width: 100%; height: 100%; color: #fff;",
-        "  border: 2px solid #fff; box-shadow: 0 0 0 1.5px rgba(0,0,0,.55), 0 2px 5px rgba(0,0,0,.4);",
-        "  font: bold 14px/1 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif; }",
-        ".calmap-cluster > span > b { display: block; }",
-        ".calmap-cluster-resource > span { border-radius: 50%; background: #1f5f8b; }",
-        ".calmap-cluster-partner > span { border-radius: 6px; background: #5b3f8c; }",
-        ".calmap-cluster-need > span { border-radius: 4px; background: #b03a2e;",
-        "  transform: rotate(45deg) scale(.86); }",
-        ".calmap-cluster-need > span > b { transform: rotate(-45deg); }",
-        ".calmap-cluster-large > span { font-size: 16px; }"
-    ].join("\n");
-
-    function addStyle() {
-        if (document.getElementById("calmap-pins-style")) { return; }
-        var style = document.createElement("style");
-        style.id = "calmap-pins-style";
-        style.textContent = STYLE;
-        (document.head || document.documentElement).appendChild(style);
-    }
-
     /*
      * Pins and clusters placed by a flat (2-D) translate, not Leaflet's
      * translate3d: Chromium gives every element with a 3-D transform a
@@ -73,20 +50,74 @@
     placedFlat(PinMarker.prototype);
     if (L.MarkerCluster) { placedFlat(L.MarkerCluster.prototype); }
 
+    /*
+     * Pins and clusters of a clustered layer: the layer moves them on the
+     * map's zoom and view reset, not each one by itself. Leaflet's marker
+     * adds three map listeners with every appearance and removes them with
+     * every disappearance, each a search through all the others; a zoom
+     * brings ~250 in and takes ~250 out. ``layer`` below does the same work
+     * once for the layer (``followMap``).
+     */
+    var grouped = {
+        getEvents: null,
+        // Leaflet's, less the listener for the zoom's animation.
+        onAdd: function (map) {
+            this._zoomAnimated = this._zoomAnimated && map.options.markerZoomAnimation;
+            this._initIcon();
+            this.update();
+        },
+        onRemove: function (map) {
+            var animated = this._zoomAnimated;
+            this._zoomAnimated = false;  // nothing to take off the map
+            L.Marker.prototype.onRemove.call(this, map);
+            this._zoomAnimated = animated;
+        }
+    };
+    var GroupedPin = PinMarker.extend(grouped);
+    var GroupedCluster = L.MarkerClusterNonAnimated
+        ? L.MarkerClusterNonAnimated.extend(grouped) : null;
+
+    /*
+     * Icons made by copying: a pin's icon is parsed from its HTML once per
+     * category, and each pin that comes into view gets a copy (``cloneNode``),
+     * not a fresh parse of the HTML (~15 ms of a 10,000-pin zoom).
+     */
+    function copied(icon) {
+        var model = null, make = icon.createIcon;
+        icon.createIcon = function () {
+            if (!model) { model = make.call(icon, null); }
+            return model.cloneNode(true);
+        };
+        return icon;
+    }
+
     // "12 345" with a non-breaking space, as Polish groups thousands.
-    function grouped(n) {
+    function thousands(n) {
         return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, "\u00a0");
     }
 
+    /*
+     * A cluster's icon: one element holding its count, made without HTML to
+     * parse. Its shape, size and place around its point are CSS by its layer
+     * and its count's digits (mapping/maps/cluster_style.py): a zoom replaces
+     * every cluster in view, and each element more is style, layout and paint.
+     */
+    var ClusterIcon = L.DivIcon.extend({
+        createIcon: function () {
+            var div = document.createElement("div");
+            div.textContent = this.options.count;
+            this._setIconStyles(div, "icon");
+            return div;
+        }
+    });
     function clusterIcon(layer) {
         return function (cluster) {
             var n = cluster.getChildCount();
-            var size = n < 10 ? 32 : n < 100 ? 38 : n < 1000 ? 46 : 54;
-            return L.divIcon({
-                className: "calmap-cluster calmap-cluster-" + layer
-                    + (n >= 1000 ? " calmap-cluster-large" : ""),
-                html: "<span><b>" + grouped(n) + "</b></span>",
-                iconSize: [size, size]
+            var digits = Math.min(String(n).length, 5);
+            return new ClusterIcon({
+                className: "calmap-cluster calmap-cluster-" + layer + " calmap-cluster-d" + digits,
+                count: thousands(n),
+                iconSize: null
             });
         };
     }
@@ -189,7 +220,6 @@
      * parts fetched from the app (public pins), drawn as they arrive.
      */
     function layer(d, options) {
-        addStyle();
         options = options || {};
         var parts = d.parts || [d];
         var n = d.count != null ? d.count : d.id.length;
@@ -202,9 +232,9 @@
             var key = cat + (isFaded ? "f" : "");
             var icon = icons[key];
             if (!icon) {
-                icon = icons[key] = options.icon(
+                icon = icons[key] = copied(options.icon(
                     base + (isFaded ? " calmap-pin-faded" : ""), d.styles[cat]
-                );
+                ));
             }
             return icon;
         }
@@ -229,6 +259,7 @@
         }
         var markers = [];
         var hidden = {};  // category code -> switched off (calmapShow)
+        var Pin = clustered && GroupedCluster ? GroupedPin : PinMarker;
         var group = clustered
             ? L.markerClusterGroup({
                 chunkedLoading: true,
@@ -286,6 +317,49 @@
             // handlers per pin (drag start, move, drag end) 50,000 pins load sooner.
             group._childMarkerEventHandlers = {};
         }
+        // The pins and clusters in view follow the map's zoom (see ``grouped``).
+        // A zoom without animation fires "zoom" and then "viewreset" with the map
+        // placed alike: the second finds every pin where the first (or its own
+        // arrival since) put it, so it is skipped.
+        var followed = null;
+        function follow() {
+            var map = group._map, origin = map.getPixelOrigin();
+            var at = map.getZoom() + " " + origin.x + " " + origin.y;
+            if (at === followed) { return; }
+            followed = at;
+            eachShown(function (m) { m.update(); });
+        }
+        var followMap = {
+            zoom: follow,
+            viewreset: follow,
+            zoomanim: function (e) {
+                followed = null;
+                eachShown(function (m) { if (m._zoomAnimated) { m._animateZoom(e); } });
+            }
+        };
+        function eachShown(act) {
+            group._featureGroup.eachLayer(function (l) {
+                if (l._icon && (l instanceof GroupedPin || l instanceof GroupedCluster)) { act(l); }
+            });
+        }
+        if (clustered) {
+            // What markercluster keeps in the page around the view: the view and
+            // CalmapPins.margin of its width and height on every side. Its own
+            // margin is a whole view on every side (nine views' worth of icons,
+            // all made anew by every zoom).
+            group._getExpandedVisibleBounds = function () {
+                var margin = L.Browser.mobile ? 0 : CalmapPins.margin;
+                return this._checkBoundsMaxLat(this._map.getBounds().pad(margin));
+            };
+        }
+        if (clustered && GroupedCluster) {
+            group._markerCluster = GroupedCluster;
+            var onRemove = group.onRemove;
+            group.onRemove = function (map) {
+                map.off(followMap);
+                return onRemove.call(this, map);
+            };
+        }
         // Pins that came before the group was on the map: clustered once it is.
         // Leaflet.markercluster takes pins added off the map one by one, each
         // checked against every pin it holds so far (hasLayer): 0.7 s of the
@@ -306,6 +380,7 @@
                 if (map.options.minZoom === undefined) {
                     map.options.minZoom = CalmapPins.minZoom;
                 }
+                if (GroupedCluster) { map.on(followMap); }
                 var added = onAdd.call(this, map);
                 var list = offMap;
                 offMap = [];
@@ -318,7 +393,7 @@
             for (var f = 0; f < p.faded.length; f++) { faded[p.faded[f]] = true; }
             var made = new Array(p.id.length);
             for (var i = 0; i < p.id.length; i++) {
-                made[i] = new PinMarker([p.xy[2 * i + 1], p.xy[2 * i]], {
+                made[i] = new Pin([p.xy[2 * i + 1], p.xy[2 * i]], {
                     icon: iconOf(p.cat[i], faded[i]), calmapIndex: i,
                     calmapPart: k, calmapCat: p.cat[i], calmapId: p.id[i], calmapBind: bind
                 });
@@ -555,7 +630,7 @@
         });
     }
 
-    var CalmapPins = {threshold: 300, minZoom: 5, pending: 0, layer: layer, content: content,
+    var CalmapPins = {threshold: 300, minZoom: 5, margin: 0.5, pending: 0, layer: layer, content: content,
                       built: 0, reused: 0, missing: 0, editorTaps: editorTaps, tapsShown: 0,
                       tapsReported: 0};
     window.CalmapPins = CalmapPins;
