@@ -208,6 +208,30 @@ def test_pins_follow_a_zoom_within_a_cluster_level_and_the_zooms_animation(big_m
     assert errors == []
 
 
+def test_only_half_a_view_around_the_view_is_kept_in_the_page(big_map):
+    with offline_tab(viewport={"width": 1280, "height": 800}) as tab:
+        open_map(tab, big_map)
+        kept = tab.evaluate("""() => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            const group = Object.values(map._layers).find(l => l._gridClusters);
+            map.setZoom(17, {animate: false});
+            const margin = window.CalmapPins.margin;
+            const shown = [];
+            group._featureGroup.eachLayer(l => shown.push(l.getLatLng()));
+            const near = map.getBounds().pad(margin), wide = map.getBounds().pad(1);
+            // Pins markercluster's own margin (a whole view on every side) would add.
+            const beyond = group.getLayers().filter(
+                m => wide.contains(m.getLatLng()) && !near.contains(m.getLatLng())).length;
+            return {margin, shown: shown.length, outside: shown.filter(p => !near.contains(p)).length,
+                    beyond};
+        }""")
+        errors = tab.page_errors
+    assert kept["margin"] == 0.5
+    assert kept["shown"] > 20 and kept["outside"] == 0
+    assert kept["beyond"] > kept["shown"]
+    assert errors == []
+
+
 def test_clicking_a_pin_opens_its_popup_with_the_escaped_text(big_map):
     with offline_tab(viewport={"width": 1400, "height": 900}) as tab:
         open_map(tab, big_map)

@@ -630,8 +630,8 @@
         });
     }
 
-    var CalmapPins = {threshold: 300, minZoom: 5, margin: 0.5, pending: 0, layer: layer, content: content,
-                      built: 0, reused: 0, missing: 0, editorTaps: editorTaps, tapsShown: 0,
-                      tapsReported: 0};
+    var CalmapPins = {threshold: 300, minZoom: 5, margin: 0.5, pending: 0, layer: layer,
+                      content: content, built: 0, reused: 0, missing: 0, editorTaps: editorTaps,
+                      tapsShown: 0, tapsReported: 0};
     window.CalmapPins = CalmapPins;
 })();
