@@ -102,17 +102,40 @@ def install_defaults(session: Session) -> int:
     return len(result.all()) + catalog_rules.install_defaults(session)
 
 
-def entries(session: Session, vocabulary: str | None = None) -> list[Entry]:
-    """Active entries, optionally of one vocabulary, in display order."""
-    query = select(Category).where(Category.active).order_by(Category.sort_order, Category.id)
+# An entry's columns, read as plain rows: the editor reads the catalogue with
+# every save and rerun, and making ~240 ORM objects cost about 5 ms each time.
+_ENTRY_COLUMNS = (
+    Category.vocabulary, Category.code, Category.parent_code, Category.label_pl,
+    Category.label_en, Category.icon, Category.colour, Category.sensitive, Category.sort_order,
+)
+
+
+def entries(
+    session: Session, vocabulary: str | None = None, *, vocabularies: tuple[str, ...] = ()
+) -> list[Entry]:
+    """Active entries, optionally of one vocabulary (or of ``vocabularies``), in display order."""
+    query = (select(*_ENTRY_COLUMNS).where(Category.active)
+             .order_by(Category.sort_order, Category.id))
     if vocabulary is not None:
         query = query.where(Category.vocabulary == vocabulary)
-    return [_entry(row) for row in session.scalars(query)]
+    if vocabularies:
+        query = query.where(Category.vocabulary.in_(vocabularies))
+    return [Entry(**row._mapping) for row in session.execute(query)]
 
 
 def by_code(session: Session, vocabulary: str) -> dict[str, Entry]:
     """Active entries of one vocabulary keyed by code."""
     return {entry.code: entry for entry in entries(session, vocabulary)}
+
+
+def by_vocabulary_and_code(
+    session: Session, vocabularies: tuple[str, ...]
+) -> dict[str, dict[str, Entry]]:
+    """Active entries of each of ``vocabularies`` keyed by code, read at once."""
+    found: dict[str, dict[str, Entry]] = {v: {} for v in vocabularies}
+    for entry in entries(session, vocabularies=vocabularies):
+        found[entry.vocabulary][entry.code] = entry
+    return found
 
 
 def add_entry(session: Session, entry: Entry) -> Entry:
@@ -156,17 +179,3 @@ def _row(entry: Entry) -> dict[str, object]:
         "sensitive": entry.sensitive,
         "sort_order": entry.sort_order,
     }
-
-
-def _entry(row: Category) -> Entry:
-    return Entry(
-        vocabulary=row.vocabulary,
-        code=row.code,
-        parent_code=row.parent_code,
-        label_pl=row.label_pl,
-        label_en=row.label_en,
-        icon=row.icon,
-        colour=row.colour,
-        sensitive=row.sensitive,
-        sort_order=row.sort_order,
-    )

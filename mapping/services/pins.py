@@ -150,7 +150,7 @@ def field_choices(session: Session, layer: str) -> dict[str, dict[str, catalog.E
     that checking ten thousand rows does not read the catalogue ten thousand times.
     """
     _model(layer)
-    return {v: catalog.by_code(session, v) for v in CHOICE_VOCABULARIES[layer]}
+    return catalog.by_vocabulary_and_code(session, CHOICE_VOCABULARIES[layer])
 
 
 def check_fields(
