@@ -56,6 +56,17 @@ def big_map(tmp_path_factory):
     return path
 
 
+# The page's map and its clustered layer, for the scripts of the tests below.
+MAP_AND_GROUP = """const map = Object.values(window).find(v => v instanceof L.Map);
+    const group = Object.values(map._layers).find(l => l._gridClusters);
+"""
+
+
+def in_map(tab, body):
+    """Run ``body`` (statements ending in a ``return``) with ``map`` and ``group`` set."""
+    return tab.evaluate("() => {" + MAP_AND_GROUP + body + "}")
+
+
 def open_map(tab, path):
     tab.goto(path.as_uri(), wait_until="load")
     tab.wait_for_selector(".leaflet-marker-pane .calmap-cluster", timeout=60_000)
@@ -84,15 +95,13 @@ def test_ten_thousand_pins_are_far_fewer_elements_in_the_page(big_map):
 def test_clusters_are_made_down_to_a_whole_countrys_view_and_hold_every_pin(big_map):
     with offline_tab(viewport={"width": 1366, "height": 900}) as tab:
         open_map(tab, big_map)
-        found = tab.evaluate("""() => {
-            const map = Object.values(window).find(v => v instanceof L.Map);
-            const group = Object.values(map._layers).find(l => l._gridClusters);
+        found = in_map(tab, """
             map.setZoom(0, {animate: false});
             const levels = Object.keys(group._gridClusters).map(Number);
             return {floor: window.CalmapPins.minZoom, zoom: map.getZoom(),
                     lowest: Math.min(...levels), highest: Math.max(...levels),
                     held: group._topClusterLevel.getChildCount()};
-        }""")
+        """)
         errors = tab.page_errors
     # No cluster levels are made below the floor, and the map does not zoom out past it.
     assert found["lowest"] == found["floor"] == found["zoom"] == 5
@@ -103,9 +112,7 @@ def test_clusters_are_made_down_to_a_whole_countrys_view_and_hold_every_pin(big_
 
 # Every icon of the marker pane: placed by a flat translate, and its centre on the
 # screen where the map puts its place (within a pixel).
-PLACED_JS = """() => {
-    const map = Object.values(window).find(v => v instanceof L.Map);
-    const group = Object.values(map._layers).find(l => l._gridClusters);
+PLACED_JS = """
     const box = map.getContainer().getBoundingClientRect();
     const shown = [];
     group._featureGroup.eachLayer(l => shown.push(l));
@@ -118,7 +125,7 @@ PLACED_JS = """() => {
     const icons = [...document.querySelectorAll('.leaflet-marker-pane > *')];
     return {shown: shown.length, icons: icons.length, worst,
             flat: icons.filter(el => el.style.transform.startsWith('translate(')).length};
-}"""
+"""
 
 
 def test_pins_and_clusters_are_placed_flat_where_their_places_are_and_a_hovered_pin_rises(
@@ -126,15 +133,13 @@ def test_pins_and_clusters_are_placed_flat_where_their_places_are_and_a_hovered_
 ):
     with offline_tab(viewport={"width": 1280, "height": 800}) as tab:
         open_map(tab, big_map)
-        before = tab.evaluate(PLACED_JS)
+        before = in_map(tab, PLACED_JS)
         tab.evaluate("""() => {
             const map = Object.values(window).find(v => v instanceof L.Map);
             map.setZoom(map.getZoom() + 1, {animate: false});
         }""")
-        zoomed = tab.evaluate(PLACED_JS)
-        risen = tab.evaluate("""() => {
-            const map = Object.values(window).find(v => v instanceof L.Map);
-            const group = Object.values(map._layers).find(l => l._gridClusters);
+        zoomed = in_map(tab, PLACED_JS)
+        risen = in_map(tab, """
             const pin = group.getLayers()[4321];
             map.setView(pin.getLatLng(), 19, {animate: false});
             const z = () => Number(pin._icon.style.zIndex);
@@ -144,7 +149,7 @@ def test_pins_and_clusters_are_placed_flat_where_their_places_are_and_a_hovered_
             const up = z();
             hover('mouseout');
             return {resting, up, back: z(), offset: pin.options.riseOffset};
-        }""")
+        """)
         errors = tab.page_errors
     # Pins and clusters in view: each a flat translate, each where its place is
     # (a 3-D one gives every icon a compositing layer of its own: a slow zoom).
@@ -162,14 +167,12 @@ def test_pins_follow_a_zoom_within_a_cluster_level_and_the_zooms_animation(big_m
         open_map(tab, big_map)
         # A quarter zoom keeps markercluster's level (its rounded zoom): the pins
         # in view stay, and only their following the map puts them right.
-        level = tab.evaluate("""() => {
-            const map = Object.values(window).find(v => v instanceof L.Map);
-            const group = Object.values(map._layers).find(l => l._gridClusters);
+        level = in_map(tab, """
             map.options.zoomSnap = 0;
             map.setZoom(Math.round(map.getZoom()) + 0.25, {animate: false});
             return {level: group._zoom, zoom: map.getZoom()};
-        }""")
-        within = tab.evaluate(PLACED_JS)
+        """)
+        within = in_map(tab, PLACED_JS)
         # An animated zoom: at its start every pin in view is where the zoom will
         # take its place (the map's own zoomanim listener, added after the layer's).
         animated = tab.evaluate("""() => new Promise(done => {
@@ -195,7 +198,7 @@ def test_pins_follow_a_zoom_within_a_cluster_level_and_the_zooms_animation(big_m
             const map = Object.values(window).find(v => v instanceof L.Map);
             return !map._animatingZoom;
         }""", timeout=10_000)
-        after = tab.evaluate(PLACED_JS)
+        after = in_map(tab, PLACED_JS)
         errors = tab.page_errors
     assert level["level"] == round(level["zoom"] - 0.25)
     assert within["shown"] > 20 and within["worst"] <= 1
@@ -211,9 +214,7 @@ def test_pins_follow_a_zoom_within_a_cluster_level_and_the_zooms_animation(big_m
 def test_only_half_a_view_around_the_view_is_kept_in_the_page(big_map):
     with offline_tab(viewport={"width": 1280, "height": 800}) as tab:
         open_map(tab, big_map)
-        kept = tab.evaluate("""() => {
-            const map = Object.values(window).find(v => v instanceof L.Map);
-            const group = Object.values(map._layers).find(l => l._gridClusters);
+        kept = in_map(tab, """
             map.setZoom(17, {animate: false});
             const margin = window.CalmapPins.margin;
             const shown = [];
@@ -222,9 +223,9 @@ def test_only_half_a_view_around_the_view_is_kept_in_the_page(big_map):
             // Pins markercluster's own margin (a whole view on every side) would add.
             const beyond = group.getLayers().filter(
                 m => wide.contains(m.getLatLng()) && !near.contains(m.getLatLng())).length;
-            return {margin, shown: shown.length, outside: shown.filter(p => !near.contains(p)).length,
-                    beyond};
-        }""")
+            const outside = shown.filter(p => !near.contains(p)).length;
+            return {margin, shown: shown.length, outside, beyond};
+        """)
         errors = tab.page_errors
     assert kept["margin"] == 0.5
     assert kept["shown"] > 20 and kept["outside"] == 0
