@@ -12,7 +12,10 @@ district and 10,000 pins spread over its three layers, then measures, in the
 same run:
 
 editor the editor's own path, as one save and the rerun after it run in the
-       app: pins.create_pin in a restricted transaction + commit, then the
+       app, connected as the app is (the runtime role, acting for a signed-in
+       session's token; ``--connect owner``: the schema owner, which opens a
+       session for the user in every transaction, as the CLI and the tests
+       do): pins.create_pin in a restricted transaction + commit, then the
        editor's read (editor_view.read_view: versions, the kept layers, the
        rest read again) and its map (live_map.show: kept content, or
        overview_map + for_the_field + split, and st_folium's render of the
@@ -330,12 +333,30 @@ class EditorPath:
             parts[name].append((end - start) * 1000)
 
 
+def connect(owner_url: str, app_url: str, username: str, how: str) -> str:
+    """The URL the editor path uses; for ``app``, this thread acts for a new session of the user.
+
+    The app connects as the runtime role and names the signed-in browser
+    session's token at the start of each transaction; the owner's connection
+    instead opens a session for the user in every restricted transaction.
+    """
+    if how == "owner":
+        return owner_url
+    with create_engine(owner_url).begin() as conn:
+        token = db.open_session_as_owner(conn, username)
+    db.set_session_token(token)
+    return app_url
+
+
 def worker(url: str, area_id: int, username: str) -> int:
     """Serve ``run <x> <y> <marker>`` lines on stdin with the editor path; reply its ms."""
     import json
 
     with Session(create_engine(url)) as session:
         actor = accounts.actor_for(session, username)
+    app_url = os.environ.get("CALMAP_BENCH_APP_URL")
+    if app_url:
+        url = connect(url, app_url, username, "app")
     path = EditorPath(url, area_id, actor)
     parts: dict[str, list[float]] = {k: [] for k in ("save", "read", "map")}
     cpu: list[float] = []
@@ -354,11 +375,16 @@ class Before:
     """The editor path of another checkout (``--before``), in a worker process."""
 
     def __init__(self, root: Path, url: str, area_id: int, username: str,
-                 gc_freeze: bool = False) -> None:
-        """Start the worker with ``root``'s code (and this file's driver)."""
+                 gc_freeze: bool = False, app_url: str | None = None) -> None:
+        """Start the worker with ``root``'s code (and this file's driver).
+
+        ``url`` is the owner's; with ``app_url`` the worker connects as the app.
+        """
         import subprocess
 
         env = {**os.environ, "CALMAP_BENCH_ROOT": str(root), "PYTHONPATH": str(root)}
+        if app_url:
+            env["CALMAP_BENCH_APP_URL"] = app_url
         if gc_freeze:
             env["CALMAP_BENCH_GC_FREEZE"] = "1"
         self.proc = subprocess.Popen(
@@ -429,6 +455,9 @@ def main() -> int:
                         help="another checkout (e.g. /work/main): its editor path, interleaved")
     parser.add_argument("--profile", action="store_true",
                         help="profile one more repetition of the editor path with cProfile")
+    parser.add_argument("--connect", choices=("app", "owner"), default="app",
+                        help="the editor path's connection: as the app (runtime role and a "
+                             "session token, default) or as the schema owner")
     parser.add_argument("--gc-freeze", action="store_true",
                         help="gc.freeze() after the warm-up, as streamlit_app.py does once "
                              "after start-up (shows what the garbage collector costs)")
@@ -453,9 +482,14 @@ def main() -> int:
         area_id, actor, points = load_world(engine)
         print(f"setup: cluster, schema, catalogue, {DISTRICT} and "
               f"{sum(LAYER_SIZES.values()):,} pins in {time.perf_counter() - started:.1f} s")
-        editor = EditorPath(cluster.url(), area_id, actor)
+        app_url = cluster.runtime_url() if args.connect == "app" else None
+        editor = EditorPath(
+            connect(cluster.url(), cluster.runtime_url(), actor.username, args.connect),
+            area_id, actor,
+        )
         if args.before is not None:
-            before = Before(args.before, cluster.url(), area_id, actor.username, args.gc_freeze)
+            before = Before(args.before, cluster.url(), area_id, actor.username, args.gc_freeze,
+                            app_url)
 
         # One untimed round each: imports, caches and the database's buffers warm up
         # (the editor's map is read and built once, as when the editor was opened).

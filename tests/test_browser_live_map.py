@@ -17,6 +17,7 @@ from sqlalchemy import create_engine
 from mapping.maps import pin_store
 from tests import browser
 from tests.browser import map_frame, offline_tab
+from tests.map_points import FREE_POINT_JS
 from tests.streamlit_server import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
@@ -48,7 +49,7 @@ def world(admin_url, template_url):
         engine.dispose()
         yield {"url": url, "crowded": crowded.id, "crowded_name": crowded.name,
                "other": other.id, "other_name": other.name,
-               "hostile": hostile, "secret": secret}
+               "hostile": hostile, "secret": secret, "entry": entry}
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +167,54 @@ def test_choosing_another_area_keeps_the_map_and_does_not_send_its_pins_again(ap
     assert other_bytes < 120_000 and back_bytes < 120_000, (other_bytes, back_bytes)
     assert not errors
 
+
+
+# How many pins the map's clustered layers hold (shown, or gathered in a cluster).
+CLUSTERED_PINS_JS = """() => {
+    let n = 0;
+    window.map.eachLayer(l => {
+        if (l instanceof L.MarkerClusterGroup) n += l.getLayers().length;
+    });
+    return n;
+}"""
+
+
+def test_an_editors_team_pins_travel_once_while_other_saves_come_in(app_url, world):
+    """Runs last in this module: it adds a public pin to the crowded district."""
+    with offline_tab(viewport={"width": 1366, "height": 900}) as tab:
+        received = browser.websocket_frames(tab)
+        tab.goto(f"{app_url}/editor?city={quote(CITY)}&area={world['crowded']}")
+        frame = map_frame(tab, ".leaflet-marker-pane .calmap-cluster")
+        frame.wait_for_function("window.CalmapPins && window.CalmapPins.pending === 0",
+                                timeout=60_000)
+        tab.wait_for_timeout(2_000)
+        opening = browser.frames_text(received)
+        pins_before = frame.evaluate(CLUSTERED_PINS_JS)
+        built_before = frame.evaluate("window.CalmapPins.built")
+        # Another organiser saves a public pin in the district meanwhile.
+        engine = create_engine(world["url"])
+        with engine.begin() as conn:
+            browser.add_resources(conn, world["entry"], world["crowded"], 1, 99)
+        engine.dispose()
+        # This editor's next rerun (a tap) reads the new version: a new content.
+        x, y = frame.evaluate(FREE_POINT_JS)
+        box = tab.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+        received.clear()
+        tab.mouse.click(box["x"] + x, box["y"] + y)
+        frame.wait_for_function(
+            f"window.CalmapPins.built > {built_before} && window.CalmapPins.pending === 0",
+            timeout=60_000)
+        tab.wait_for_timeout(1_000)
+        after_save = browser.frames_text(received)
+        pins_after = frame.evaluate(CLUSTERED_PINS_JS)
+        missing = frame.evaluate("window.CalmapPins.missing")
+        kept = tab.evaluate("Object.keys(window.calmapParts.texts).length")
+        errors = tab.page_errors
+    # The team-only pin (administrator's view) came inline with the first content ...
+    assert SECRET in opening
+    # ... and the new content named that part by its digest only: the new public pin
+    # is in the files, the team pin is drawn from what the page kept.
+    assert "calmapPart" in after_save and SECRET not in after_save
+    assert pins_after == pins_before + 1, (pins_before, pins_after)
+    assert missing == 0 and kept >= 1
+    assert not errors

@@ -115,3 +115,28 @@ def test_a_template_in_a_name_is_shown_as_typed_in_the_live_content():
     content.add_to(base)  # as streamlit-folium adds it, then renders it
     content.render()
     assert "{{ 7*7 }}" in content.code
+
+
+def test_a_live_map_names_a_layers_inline_part_by_digest_and_puts_it_in_when_not_held(tmp_path):
+    pin_payload.PAYLOADS.clear()
+    store = pin_store.static_store(tmp_path, "/app/static")
+    pins = resources(STORE_THRESHOLD + 10, team_only=3)
+    m = overview_map(area(1, 18.5), {"resource": pins}, catalog.default_entries(), "pl",
+                     selected_area_id=1, leaflet=assets.leaflet_links(), store=store)
+    offline = m.get_root().render()  # any other use of the map: the part inline
+    parts = live.hold_parts(m)
+    _, content = live.split(m, assets.pin_script_links())
+    (digest, text), = parts.items()
+    assert SECRET in offline and SECRET in text
+    assert SECRET not in content.code and pin_payload.part_ref(digest) in content.code
+    sent = live.with_parts(content.code, parts, held=lambda d: False)
+    assert pin_payload.part_ref(digest, text) in sent
+    assert live.with_parts(content.code, parts, held=lambda d: d == digest) == content.code
+    # A public pin saved beside them: another content, the same part.
+    pin_payload.PAYLOADS.clear()
+    saved = {**pins.iloc[2].to_dict(), "id": 1_000, "name": "Nowy zasób"}
+    more = gpd.GeoDataFrame([*pins.to_dict("records"), saved], geometry="geometry",
+                            crs="EPSG:4326")
+    m2 = overview_map(area(1, 18.5), {"resource": more}, catalog.default_entries(), "pl",
+                      selected_area_id=1, leaflet=assets.leaflet_links(), store=store)
+    assert live.hold_parts(m2) == parts

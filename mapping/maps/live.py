@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import folium
@@ -35,8 +35,9 @@ from branca.element import Element, Figure
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from mapping.maps import assets
+from mapping.maps import assets, pin_payload
 from mapping.maps.elements import _render_parts
+from mapping.maps.pins import PinLayer
 
 # folium names every element <kind>_<32 hex digits>, new for every object.
 _FOLIUM_ID = re.compile(r"_[0-9a-f]{32}(?![0-9a-f])")
@@ -164,6 +165,38 @@ def split(m: folium.Map, pin_scripts: assets.ScriptLinks) -> tuple[folium.Map, L
         list(dict.fromkeys([*pin_scripts.css, *css])),
     ).add_to(m)
     return m, LiveContent(code, m)
+
+
+def hold_parts(m: folium.Map) -> dict[str, str]:
+    """Have ``m``'s pin layers name their inline parts by digest; each part's digest → JSON.
+
+    A layer whose public pins are files carries its other pins (team-only,
+    partnership) inline: hundreds of kilobytes that a save of one public pin
+    leaves unchanged. Named by digest, they travel once (``with_parts``);
+    call before ``split``, which renders the map.
+    """
+    parts = {}
+    for element in _walk(m):
+        if isinstance(element, PinLayer) and element.payload.part is not None:
+            element.hold_part = True
+            parts[element.payload.part.digest] = element.payload.part.text
+    return parts
+
+
+def with_parts(code: str, parts: dict[str, str], held: Callable[[str], bool]) -> str:
+    """``code`` with the data of every part in ``parts`` the browser does not hold put in.
+
+    ``CalmapPins.layer`` keeps a part it receives by its digest (in the page,
+    so a remounted map has it too) and finds a part named by digest only there.
+
+    >>> code = "f(" + pin_payload.part_ref("a") + ", " + pin_payload.part_ref("b") + ")"
+    >>> with_parts(code, {"a": "[1]", "b": "[2]"}, lambda d: d == "a")
+    'f({"calmapPart":"a"}, {"calmapPart":"b","data":[2]})'
+    """
+    for digest, text in parts.items():
+        if not held(digest):
+            code = code.replace(pin_payload.part_ref(digest), pin_payload.part_ref(digest, text))
+    return code
 
 
 def forget_groups(base: folium.Map, groups: list[folium.FeatureGroup]) -> None:

@@ -25,6 +25,7 @@ even before that.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -43,7 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from mapping.maps.json_text import compact_json
+from mapping.maps.json_text import compact_json, script_json
 from mapping.maps.pin_store import PinStore, file_name
 
 # Above this many pins a layer is drawn as clusters (Leaflet.markercluster);
@@ -64,6 +65,20 @@ class PinPayload:
     # Public pins kept out of ``json``: (file name, JSON text) for a PinStore;
     # ``json`` names them as FILE_MARK + name until ``stored`` puts in the URLs.
     files: tuple[tuple[str, str], ...] = ()
+    # A stored layer's other pins (``split_payload``'s inline part), and ``json``
+    # with that part named by its digest only (``held_json``): a live map sends
+    # the part once and then its digest (``mapping.maps.live.with_parts``).
+    part: HeldPart | None = None
+    held_json: str | None = None
+
+
+@dataclass(frozen=True)
+class HeldPart:
+    """An inline part of a layer that a live map's browser keeps by its digest."""
+
+    digest: str
+    # The part's JSON, safe inside a <script>.
+    text: str
 
 
 def compact(
@@ -119,12 +134,41 @@ DETAILS_CHUNK = 500
 FILE_MARK = "calmap-file:"
 
 
+# Where the inline part stands in a split payload's head until ``joined`` puts it in.
+PART_MARK = "calmap-part:"
+
+
 @dataclass(frozen=True)
 class SplitPayload:
-    """A layer whose public pins travel as files: the inline head and the files' texts."""
+    """A layer whose public pins travel as files: the head, the files' texts, the inline part.
+
+    The head names the inline part as ``PART_MARK`` + its digest (``joined``
+    gives the JSON texts with the part in it, or with its digest only).
+    """
 
     head: dict[str, Any]
     files: tuple[tuple[str, str], ...]
+    part: HeldPart | None = None
+
+
+def part_ref(digest: str, text: str | None = None) -> str:
+    """The inline part ``digest`` as the browser finds it: by digest, or with its data ``text``.
+
+    >>> part_ref("ab"), part_ref("ab", "{}")
+    ('{"calmapPart":"ab"}', '{"calmapPart":"ab","data":{}}')
+    """
+    if text is None:
+        return f'{{"calmapPart":"{digest}"}}'
+    return f'{{"calmapPart":"{digest}","data":{text}}}'
+
+
+def joined(split: SplitPayload) -> tuple[str, str | None]:
+    """The head as script JSON with the inline part in it, and with its digest only (or None)."""
+    text = script_json(split.head)
+    if split.part is None:
+        return text, None
+    mark = f'"{PART_MARK}{split.part.digest}"'
+    return text.replace(mark, split.part.text), text.replace(mark, part_ref(split.part.digest))
 
 
 def split_payload(
@@ -181,15 +225,19 @@ def split_payload(
             "rowc": rowc,
         }))
         row_at = row_end
-    parts: list[dict[str, Any]] = []
+    parts: list[dict[str, Any] | str] = []
     if count:
         parts.append({"src": file(shared["id"], positions), "details": details,
                       "chunk": DETAILS_CHUNK})
+    part = None
     if inline["id"]:
         own = compact(layer, inline, styles, heads, labels, fallback, kinds)
         own["cat"] = [number[code] for code in inline["category"]]
-        parts.append({k: own[k] for k in ("id", "cat", "xy", "tooltip", "faded", "text",
-                                          "rows", "rowc")})
+        text = script_json({k: own[k] for k in ("id", "cat", "xy", "tooltip", "faded", "text",
+                                                "rows", "rowc")})
+        # Named by content and layer: the same pins in another layer are another part.
+        part = HeldPart(file_name(layer + text), text)
+        parts.append(PART_MARK + part.digest)
     head = {
         "layer": layer,
         "cats": codes,
@@ -200,7 +248,7 @@ def split_payload(
         "count": count + len(inline["id"]),
         "parts": parts,
     }
-    return SplitPayload(head=head, files=tuple(files))
+    return SplitPayload(head=head, files=tuple(files), part=part)
 
 
 # Files' texts by their pins' ids: (the value, its file name, its JSON text), newest first.
@@ -249,10 +297,12 @@ def forget_texts() -> None:
 
 def stored(payload: PinPayload, store: PinStore) -> PinPayload:
     """``payload`` with its files in ``store`` (written once) and their URLs in its JSON."""
-    text = payload.json
+    text, held = payload.json, payload.held_json
     for name, body in payload.files:
-        text = text.replace(FILE_MARK + name, store.put_named(name, body))
-    return PinPayload(payload.layer, payload.count, text, payload.bounds, payload.files)
+        url = store.put_named(name, body)
+        text = text.replace(FILE_MARK + name, url)
+        held = held.replace(FILE_MARK + name, url) if held is not None else None
+    return dataclasses.replace(payload, json=text, held_json=held)
 
 
 def columns_of(payload: PinPayload) -> dict[str, Any]:

@@ -120,7 +120,7 @@ class PinLayer(JSCSSMixin, Layer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = CalmapPins.layer({{ this.payload.json }}, {
+        var {{ this.get_name() }} = CalmapPins.layer({{ this.payload_json }}, {
             threshold: {{ this.threshold }},
             icon: function (className, html) {
                 return L.divIcon({
@@ -148,6 +148,8 @@ class PinLayer(JSCSSMixin, Layer):
         self.payload = payload
         self.threshold = pin_payload.CLUSTER_THRESHOLD
         self.size = PIN_SIZE
+        # A live map (``mapping.maps.live.hold_parts``) sends the inline part by digest.
+        self.hold_part = False
         self.inline = scripts if isinstance(scripts, InlineAssets) else None
         links = scripts if isinstance(scripts, assets.ScriptLinks) else None
         if self.inline is None and links is None:
@@ -159,8 +161,10 @@ class PinLayer(JSCSSMixin, Layer):
             links) else []
 
     @property
-    def columns_json(self) -> str:
-        """The payload as JSON for the script (serialised once, when it was built)."""
+    def payload_json(self) -> str:
+        """What the script carries: the payload, its inline part by digest when ``hold_part``."""
+        if self.hold_part and self.payload.held_json is not None:
+            return self.payload.held_json
         return self.payload.json
 
     @property
@@ -247,9 +251,13 @@ def pin_layer(
     index = catalogue if isinstance(catalogue, Mapping) else _index(catalogue)
     public = _public_rows(frame) if store is not None else None
     stored = public is not None and int(public.sum()) > STORE_THRESHOLD
+    # A large layer of a map with a store travels in parts even when its public
+    # pins stay inline: its other pins are then a part a live map sends once.
+    parted = public is not None and (stored or len(frame) > STORE_THRESHOLD)
     digest = pin_payload.content_digest(frame)
     catalogue_digest = _catalogue_digest(index)
-    viewer_class = (viewer or pin_payload.visibility_class(frame)) + ("|stored" if stored else "")
+    form = "|stored" if stored else "|parted" if parted else ""
+    viewer_class = (viewer or pin_payload.visibility_class(frame)) + form
     key = pin_payload.payload_key(
         layer, frame, language, catalogue_digest, viewer=viewer_class, digest=digest,
     )
@@ -282,7 +290,7 @@ def pin_layer(
                 int((part & pinned).sum()), make,
             )
 
-        if not stored:
+        if not parted:
             columns = kept_columns(np.ones(len(frame), dtype=bool), "all")
             compact = pin_payload.compact(
                 layer, columns, styles, heads, popups.labels, fallback, popups.kinds(),
@@ -293,17 +301,22 @@ def pin_layer(
             )
         assert public is not None and store is not None
         # Built whole (and kept whole for the editor's patches), then parted:
-        # the public pins for files, the others inline.
+        # the public pins for files (when there are enough of them), the others inline.
         columns = kept_columns(np.ones(len(frame), dtype=bool), "all")
-        shared, inline = pin_columns.split(columns, public.to_numpy(dtype=bool)[pinned])
+        to_files = public.to_numpy(dtype=bool)[pinned] if stored else np.zeros(
+            len(columns["id"]), dtype=bool)
+        shared, inline = pin_columns.split(columns, to_files)
         split = pin_payload.split_payload(
             layer, shared, inline, styles, heads, popups.labels, fallback, popups.kinds(),
         )
+        text, held = pin_payload.joined(split)
         return pin_payload.PinPayload(
             layer=layer, count=len(shared["id"]) + len(inline["id"]),
-            json=script_json(split.head),
+            json=text,
             bounds=pin_payload.bounds_of(columns["xy"]),
             files=split.files,
+            part=split.part,
+            held_json=held,
         )
 
     payload = pin_payload.PAYLOADS.get_or_build(key, build)

@@ -30,6 +30,10 @@ from mapping.ui import state
 # Digests of contents sent to one map that the browser is taken to hold:
 # fewer than the iframe keeps (4) and the page keeps (6) in calmap-pins.js.
 HELD_DIGESTS = 3
+# Inline parts of pin layers taken to be held: the page keeps the last 32 it
+# used (calmap-pins.js), which covers these and the parts of the 6 contents'
+# scripts it keeps for a remounted map (3 layers each).
+HELD_PARTS = 9
 
 
 @dataclass
@@ -41,6 +45,8 @@ class _Split:
     digest: str
     # The base's name the code was written for (st_folium renames the base when it renders).
     written_for: str
+    # The pin layers' inline parts the code names by digest only (digest → JSON).
+    parts: dict[str, str] = field(default_factory=dict)
     # st_folium adds the content to the base while it renders: one render at a time.
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -50,8 +56,9 @@ _KEPT: Kept[_Split] = Kept(size=6, ttl=120)
 
 
 def _split(m: folium.Map, leaflet: assets.LeafletLinks) -> _Split:
+    parts = live.hold_parts(m)
     base, content = live.split(m, assets.pin_script_links_beside(leaflet))
-    return _Split(base, content._code, content.digest, base.get_name())
+    return _Split(base, content._code, content.digest, base.get_name(), parts=parts)
 
 
 def show(
@@ -81,9 +88,14 @@ def show(
             # Built from pins read before a purge: it names files never written.
             _KEPT.forget(("live", cache_key))
     held_key = state.LIVE_HELD + key
+    parts_key = state.LIVE_PARTS + key
+    held = state.held(held_key, piece.digest)
+    # A held content travels by digest: its parts need not be looked at.
+    code = piece.code if held else live.with_parts(
+        piece.code, piece.parts, lambda digest: state.held(parts_key, digest)
+    )
     content = live.LiveContent(
-        piece.code, piece.base, digest=piece.digest, held=state.held(held_key, piece.digest),
-        written_for=piece.written_for,
+        code, piece.base, digest=piece.digest, held=held, written_for=piece.written_for,
     )
     groups: list[folium.FeatureGroup] = [content]
     if marks is not None:
@@ -98,4 +110,8 @@ def show(
         finally:
             live.forget_groups(piece.base, groups)
     state.sent(held_key, piece.digest, HELD_DIGESTS)
+    if not held:
+        # Only a content the browser builds now is sure to touch its parts there.
+        for digest in piece.parts:
+            state.sent(parts_key, digest, HELD_PARTS)
     return reply

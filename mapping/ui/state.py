@@ -41,6 +41,7 @@ LOGOUT = "calmap.logout"
 FLASH = "calmap.flash."  # + the page's name
 # + a live map's key: digests of the contents last sent to it (the browser holds them)
 LIVE_HELD = "calmap.live_held."
+LIVE_PARTS = "calmap.live_parts."  # pin layers' inline parts sent to a live map lately
 
 # --- the map editor (mapping.ui.editor_*) ------------------------------------------------
 EDITOR = "calmap.editor."

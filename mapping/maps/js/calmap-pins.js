@@ -182,6 +182,50 @@
     }
 
     /*
+     * Inline parts a live map sends once (mapping/maps/live.py, with_parts): a
+     * part comes as {calmapPart: digest, data: columns} and is kept; later
+     * contents name it as {calmapPart: digest} only. Kept in this frame and,
+     * as text, in the page (Streamlit's window), so a map remounted in a new
+     * iframe finds it too; the last KEPT_PARTS used, more than the server
+     * takes to be held (live_map.HELD_PARTS and the kept contents' parts).
+     */
+    var KEPT_PARTS = 32;
+    var frameParts = {order: [], data: {}};
+    function pagePartStore() {
+        try {
+            var top = window.parent;
+            top.calmapParts = top.calmapParts || {order: [], texts: {}};
+            return top.calmapParts;
+        } catch (e) {
+            return null;
+        }
+    }
+    function used(store, digest, values, value) {
+        var at = store.order.indexOf(digest);
+        if (at >= 0) { store.order.splice(at, 1); }
+        store.order.push(digest);
+        if (value !== undefined) { values[digest] = value; }
+        while (store.order.length > KEPT_PARTS) { delete values[store.order.shift()]; }
+    }
+    function heldPart(p) {
+        if (!p || !p.calmapPart) { return p; }
+        var digest = p.calmapPart, page = pagePartStore();
+        var data = p.data || frameParts.data[digest];
+        if (!data && page && page.texts[digest]) { data = JSON.parse(page.texts[digest]); }
+        if (!data) {
+            CalmapPins.missing += 1;
+            if (window.console) { console.warn("calmap: part " + digest + " not held"); }
+            return {id: [], cat: [], xy: [], tooltip: [], faded: [], text: [], rows: [], rowc: []};
+        }
+        used(frameParts, digest, frameParts.data, data);
+        if (page) {
+            // Text, not the object: the page must not hold on to a removed frame's objects.
+            used(page, digest, page.texts, page.texts[digest] || JSON.stringify(data));
+        }
+        return data;
+    }
+
+    /*
      * A part of a layer: pins whose columns are inline (``id`` present) or in
      * files of the app's static folder (``src``: positions; ``details``: one
      * file of popup texts per ``chunk`` pins), see mapping/maps/pin_store.py.
@@ -221,7 +265,7 @@
      */
     function layer(d, options) {
         options = options || {};
-        var parts = d.parts || [d];
+        var parts = d.parts ? d.parts.map(heldPart) : [d];
         var n = d.count != null ? d.count : d.id.length;
         var threshold = options.threshold != null ? options.threshold : CalmapPins.threshold;
         var clustered = n > threshold && typeof L.markerClusterGroup === "function";
