@@ -21,8 +21,9 @@ editor the editor's own path, as one save and the rerun after it run in the
        overview_map + for_the_field + split, and st_folium's render of the
        base and the content); checks the new pin is in what st_folium sends.
        With ``--before DIR`` the same path of another checkout (main) runs in
-       a worker process against the same database, interleaved with this
-       one's: before and after in one run, under the same load.
+       a worker process, interleaved with this one's: before and after in one
+       run, under the same load. That checkout migrates and fills a database
+       of its own in the same server (``--before-database shared``: this one).
 ours   pins.create_pin + commit, then layers.overview for the chosen area, the
        maps.overview builder and the HTML/JS payload st_folium would send,
        nothing kept (the overview page's path before anything is cached).
@@ -277,8 +278,13 @@ class EditorPath:
         self.field_links = {"leaflet": self.leaflet} if (
             "leaflet" in inspect.signature(for_the_field).parameters) else {}
 
-    def run(self, point: tuple[float, float], marker: str, parts: dict[str, list[float]]) -> None:
-        """One save and the rerun that shows the map again; checks the pin is sent."""
+    def run(
+        self, point: tuple[float, float], marker: str, parts: dict[str, list[float]]
+    ) -> tuple[float, float]:
+        """One save and the rerun that shows the map again: its wall and CPU ms.
+
+        Then (not timed) checks the pin is in what was sent.
+        """
         import streamlit_folium
 
         from mapping.maps.field import for_the_field
@@ -292,7 +298,7 @@ class EditorPath:
             sent.append(text)
             return text
 
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         with db.session_scope(db.engine_for_url(self.url), self.actor.username,
                               restricted=True) as session:
             ref = pins.create_pin(
@@ -323,7 +329,7 @@ class EditorPath:
             )
         finally:
             streamlit_folium._get_feature_group_string = real
-        t3 = time.perf_counter()
+        t3, cpu3 = time.perf_counter(), time.process_time()
         # The new pin is public: it is in a file of the store the content names.
         files = "".join(path.read_text() for path in self.store.files()
                         if path.stat().st_mtime >= time.time() - 600)
@@ -331,6 +337,7 @@ class EditorPath:
             raise AssertionError(f"editor: the new pin {ref.id} is not in what is sent")
         for name, start, end in (("save", t0, t1), ("read", t1, t2), ("map", t2, t3)):
             parts[name].append((end - start) * 1000)
+        return (t3 - t0) * 1000, (cpu3 - cpu0) * 1000
 
 
 def connect(owner_url: str, app_url: str, username: str, how: str) -> str:
@@ -349,9 +356,20 @@ def connect(owner_url: str, app_url: str, username: str, how: str) -> str:
 
 
 def worker(url: str, area_id: int, username: str) -> int:
-    """Serve ``run <x> <y> <marker>`` lines on stdin with the editor path; reply its ms."""
+    """Serve ``run <x> <y> <marker>`` lines on stdin with the editor path; reply its ms.
+
+    With ``CALMAP_BENCH_OWN_WORLD`` the database at ``url`` is empty: this
+    checkout migrates it with its own schema and loads the same world first.
+    """
     import json
 
+    if os.environ.get("CALMAP_BENCH_OWN_WORLD"):
+        engine = create_engine(url)
+        schema.upgrade(engine)
+        area_id, own_actor, _ = load_world(engine)
+        username = own_actor.username
+        engine.dispose()
+        print(json.dumps({"ready": area_id}), flush=True)
     with Session(create_engine(url)) as session:
         actor = accounts.actor_for(session, username)
     app_url = os.environ.get("CALMAP_BENCH_APP_URL")
@@ -362,7 +380,8 @@ def worker(url: str, area_id: int, username: str) -> int:
     cpu: list[float] = []
     for number, line in enumerate(sys.stdin):
         _, x, y, marker = line.split()
-        ms = timed(partial(path.run, (float(x), float(y)), marker, parts), cpu)
+        ms, cpu_ms = path.run((float(x), float(y)), marker, parts)
+        cpu.append(cpu_ms)
         if number == 0 and os.environ.get("CALMAP_BENCH_GC_FREEZE"):
             gc.collect()  # after the warm-up, as the driver with --gc-freeze
             gc.freeze()
@@ -375,22 +394,32 @@ class Before:
     """The editor path of another checkout (``--before``), in a worker process."""
 
     def __init__(self, root: Path, url: str, area_id: int, username: str,
-                 gc_freeze: bool = False, app_url: str | None = None) -> None:
+                 gc_freeze: bool = False, app_url: str | None = None,
+                 own_world: bool = False) -> None:
         """Start the worker with ``root``'s code (and this file's driver).
 
-        ``url`` is the owner's; with ``app_url`` the worker connects as the app.
+        ``url`` is the owner's; with ``app_url`` the worker connects as the app;
+        with ``own_world`` the database at ``url`` is empty, for the worker to
+        migrate with its own schema and fill.
         """
+        import json
         import subprocess
 
         env = {**os.environ, "CALMAP_BENCH_ROOT": str(root), "PYTHONPATH": str(root)}
         if app_url:
             env["CALMAP_BENCH_APP_URL"] = app_url
+        if own_world:
+            env["CALMAP_BENCH_OWN_WORLD"] = "1"
         if gc_freeze:
             env["CALMAP_BENCH_GC_FREEZE"] = "1"
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--worker", url, str(area_id), username],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
         )
+        if own_world:
+            assert self.proc.stdout is not None
+            if "ready" not in json.loads(self.proc.stdout.readline() or "{}"):
+                raise RuntimeError("the --before worker could not load its world")
 
     def run(self, point: tuple[float, float], marker: str) -> dict[str, float]:
         """One save and rerun in the worker; its own timings."""
@@ -453,6 +482,9 @@ def main() -> int:
                         help="repetitions of the naive baseline (default: as --reps)")
     parser.add_argument("--before", type=Path, default=None,
                         help="another checkout (e.g. /work/main): its editor path, interleaved")
+    parser.add_argument("--before-database", choices=("own", "shared"), default="own",
+                        help="the --before checkout's database: its own, migrated by its own "
+                             "schema in the same server (default), or this one's")
     parser.add_argument("--profile", action="store_true",
                         help="profile one more repetition of the editor path with cProfile")
     parser.add_argument("--connect", choices=("app", "owner"), default="app",
@@ -488,8 +520,16 @@ def main() -> int:
             area_id, actor,
         )
         if args.before is not None:
-            before = Before(args.before, cluster.url(), area_id, actor.username, args.gc_freeze,
-                            app_url)
+            own = args.before_database == "own"
+            before_url, before_app_url = cluster.url(), app_url
+            if own:
+                # The same server, a database of its own: its schema, functions and policies.
+                with create_engine(cluster.url(), isolation_level="AUTOCOMMIT").connect() as c:
+                    c.execute(text('CREATE DATABASE "calmap_before"'))
+                before_url = cluster.url("calmap_before")
+                before_app_url = cluster.runtime_url("calmap_before") if app_url else None
+            before = Before(args.before, before_url, area_id, actor.username, args.gc_freeze,
+                            before_app_url, own_world=own)
 
         # One untimed round each: imports, caches and the database's buffers warm up
         # (the editor's map is read and built once, as when the editor was opened).
@@ -520,7 +560,9 @@ def main() -> int:
         for i in range(args.reps):
             point = points[(2 + i) % len(points)]
             name = f"bench-editor-{i}-{uuid.uuid4().hex[:8]}"
-            editor_ms.append(timed(partial(editor.run, point, name, editor_parts), editor_cpu))
+            ms, cpu_ms = editor.run(point, name, editor_parts)
+            editor_ms.append(ms)
+            editor_cpu.append(cpu_ms)
             if before is not None:
                 reply = before.run(point, f"bench-before-{i}-{uuid.uuid4().hex[:8]}")
                 before_ms.append(reply["ms"])

@@ -26,6 +26,7 @@ even before that.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -297,11 +298,18 @@ def forget_texts() -> None:
 
 def stored(payload: PinPayload, store: PinStore) -> PinPayload:
     """``payload`` with its files in ``store`` (written once) and their URLs in its JSON."""
-    text, held = payload.json, payload.held_json
+    if payload.held_json is None or payload.part is None:
+        text = payload.json
+        for name, body in payload.files:
+            text = text.replace(FILE_MARK + name, store.put_named(name, body))
+        return dataclasses.replace(payload, json=text)
+    # The URLs go into the small text that names the part, which is then put in:
+    # not a search of the part's hundreds of kilobytes for every file.
+    held = payload.held_json
     for name, body in payload.files:
-        url = store.put_named(name, body)
-        text = text.replace(FILE_MARK + name, url)
-        held = held.replace(FILE_MARK + name, url) if held is not None else None
+        held = held.replace(FILE_MARK + name, store.put_named(name, body))
+    part = payload.part
+    text = held.replace(part_ref(part.digest), part.text)
     return dataclasses.replace(payload, json=text, held_json=held)
 
 
@@ -497,6 +505,12 @@ def payload_key(
 
 def catalogue_digest(entries: Iterable[Any]) -> str:
     """A digest of the catalogue entries (labels, icons, colours change a payload)."""
+    return _catalogue_digest(tuple(entries))
+
+
+@functools.lru_cache(maxsize=8)
+def _catalogue_digest(entries: tuple[Any, ...]) -> str:
+    # Every pin layer of every map asks: the same few catalogues, each digested once.
     return hashlib.blake2b(repr(sorted(map(repr, entries))).encode(), digest_size=16).hexdigest()
 
 
