@@ -1,7 +1,7 @@
 """A pin layer's inline part, sent once and then named by its digest, in Debian's Chromium.
 
-A live map's content sends a layer's team and partnership pins once
-(``mapping.maps.live.with_parts``); later contents name them by digest and
+A live map's content sends a layer's team and partnership pins once, before
+its script (``CalmapPins.parts``); the layers name them by digest and
 ``CalmapPins`` finds them in its frame or, for a map remounted in a new
 iframe, in the page (Streamlit's window). Here a page served from this
 machine plays Streamlit's window and the overview map's offline HTML (every
@@ -37,11 +37,14 @@ function addMap(id) {
 }
 </script></body></html>"""
 
-# A layer of two pins whose only part is ``part`` (a {calmapPart, data?} object).
-LAYER_JS = """(part) => new Promise(done => {
+# Parts sent before a content, as a live map sends them: {digest: columns}.
+SEND_JS = "(given) => CalmapPins.parts(given)"
+
+# A layer of two pins whose only part is named by ``digest``: its pins and the misses.
+LAYER_JS = """(digest) => new Promise(done => {
     const map = Object.values(window).find(v => v instanceof L.Map);
     const d = {layer: "resource", cats: ["school"], styles: ["<b>s</b>"], heads: [""],
-               labels: [], kinds: [], count: 2, parts: [part]};
+               labels: [], kinds: [], count: 2, parts: [{calmapPart: digest}]};
     const group = CalmapPins.layer(d, {icon: (c, h) => L.divIcon({className: c, html: h})});
     group.addTo(map);
     const wait = () => CalmapPins.pending === 0 ? done({pins: group.getLayers().length,
@@ -50,14 +53,12 @@ LAYER_JS = """(part) => new Promise(done => {
 })"""
 
 
-def part(digest: str, with_data: bool = True) -> dict[str, object]:
-    """An inline part of two pins named ``digest``, with its data or by its digest only."""
-    if not with_data:
-        return {"calmapPart": digest}
-    return {"calmapPart": digest, "data": {
+def part(*digests: str) -> dict[str, object]:
+    """Inline parts of two pins each, by digest."""
+    return {digest: {
         "id": [1, 2], "cat": [0, 0], "xy": [18.60, 54.35, 18.61, 54.36],
         "tooltip": ["Zespół A", "Zespół B"], "faded": [], "text": ["a", "b"], "rows": [],
-        "rowc": [0, 0]}}
+        "rowc": [0, 0]} for digest in digests}
 
 
 @pytest.fixture(scope="module")
@@ -98,14 +99,15 @@ def map_in(tab, frame_id: str):
 def test_a_part_sent_once_is_found_by_its_digest_in_the_frame_and_after_a_remount(site):
     with offline_tab(f"{site}/page.html") as tab:
         first = map_in(tab, "a")
-        sent = first.evaluate(LAYER_JS, part("p1"))
+        first.evaluate(SEND_JS, part("p1"))
+        sent = first.evaluate(LAYER_JS, "p1")
         # A later content of the same frame names it by digest only.
-        named = first.evaluate(LAYER_JS, part("p1", with_data=False))
-        kept = tab.evaluate("typeof window.calmapParts.texts.p1")
+        named = first.evaluate(LAYER_JS, "p1")
+        kept = tab.evaluate("typeof window.calmapParts.values.p1")
         # Another page and back: Streamlit removes the map's iframe and makes a new one.
         tab.evaluate("document.getElementById('a').remove()")
         second = map_in(tab, "b")
-        remounted = second.evaluate(LAYER_JS, part("p1", with_data=False))
+        remounted = second.evaluate(LAYER_JS, "p1")
         errors = tab.page_errors
     assert sent == {"pins": 2, "missing": 0}
     assert named == {"pins": 2, "missing": 0}
@@ -114,19 +116,20 @@ def test_a_part_sent_once_is_found_by_its_digest_in_the_frame_and_after_a_remoun
     assert not errors
 
 
-def test_a_part_never_sent_or_long_unused_is_counted_missing_and_draws_nothing(site):
+def test_the_page_keeps_the_last_64_parts_sent_and_a_part_it_lost_draws_nothing(site):
     with offline_tab(f"{site}/page.html") as tab:
         frame = map_in(tab, "a")
-        unknown = frame.evaluate(LAYER_JS, part("never-sent", with_data=False))
-        frame.evaluate(LAYER_JS, part("old"))
-        for i in range(32):  # 32 newer parts: the page keeps the last 32 used
-            frame.evaluate(LAYER_JS, part(f"new{i}"))
-        kept = tab.evaluate("Object.keys(window.calmapParts.texts).length")
+        unknown = frame.evaluate(LAYER_JS, "never-sent")
+        frame.evaluate(SEND_JS, part("old", "again"))
+        frame.evaluate(SEND_JS, part(*(f"new{i}" for i in range(62))))
+        frame.evaluate(SEND_JS, part("again"))  # sent again: the newest now
+        frame.evaluate(SEND_JS, part("newest"))  # the 65th: the oldest goes
+        kept = tab.evaluate("window.calmapParts.order")
         tab.evaluate("document.getElementById('a').remove()")
         again = map_in(tab, "b")
-        evicted = again.evaluate(LAYER_JS, part("old", with_data=False))
-        newest = again.evaluate(LAYER_JS, part("new31", with_data=False))
+        lost = again.evaluate(LAYER_JS, "old")
+        resent = again.evaluate(LAYER_JS, "again")
     assert unknown == {"pins": 0, "missing": 1}
-    assert kept == 32
-    assert evicted == {"pins": 0, "missing": 1}  # a new frame counts from 0
-    assert newest == {"pins": 2, "missing": 1}
+    assert len(kept) == 64 and "old" not in kept and kept[-2:] == ["again", "newest"]
+    assert lost == {"pins": 0, "missing": 1}  # a new frame counts from 0
+    assert resent == {"pins": 2, "missing": 1}

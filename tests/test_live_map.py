@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import geopandas as gpd
 from shapely.geometry import MultiPolygon, Point, box
@@ -12,6 +14,7 @@ from mapping import catalog
 from mapping.maps import assets, live, pin_payload, pin_store
 from mapping.maps.overview import overview_map
 from mapping.maps.pins import STORE_THRESHOLD, pin_layer
+from mapping.ui import live_map
 
 SECRET = "tajny-opis-zespołu-5521"
 XSS = "<script>alert(1)</script>"
@@ -129,9 +132,13 @@ def test_a_live_map_names_a_layers_inline_part_by_digest_and_puts_it_in_when_not
     (digest, text), = parts.items()
     assert SECRET in offline and SECRET in text
     assert SECRET not in content.code and pin_payload.part_ref(digest) in content.code
-    sent = live.with_parts(content.code, parts, held=lambda d: False)
-    assert pin_payload.part_ref(digest, text) in sent
-    assert live.with_parts(content.code, parts, held=lambda d: d == digest) == content.code
+    # Sent with its data before the content's script, when the page does not hold it.
+    sending = live.LiveContent(content.code, content._base, parts={digest: text})
+    sending.add_to(content._base)
+    assert sending.render() == ""
+    script = content._base.get_root().script.render()
+    assert f'CalmapPins.parts({{"{digest}":{text}}});' in script
+    assert script.index("CalmapPins.parts(") < script.index("CalmapPins.content(")
     # A public pin saved beside them: another content, the same part.
     pin_payload.PAYLOADS.clear()
     saved = {**pins.iloc[2].to_dict(), "id": 1_000, "name": "Nowy zasób"}
@@ -140,3 +147,39 @@ def test_a_live_map_names_a_layers_inline_part_by_digest_and_puts_it_in_when_not
     m2 = overview_map(area(1, 18.5), {"resource": more}, catalog.default_entries(), "pl",
                       selected_area_id=1, leaflet=assets.leaflet_links(), store=store)
     assert live.hold_parts(m2) == parts
+
+
+def test_the_session_takes_fewer_contents_and_parts_to_be_held_than_the_page_keeps():
+    script = (Path(live.__file__).parent / "js" / "calmap-pins.js").read_text(encoding="utf-8")
+    kept_scripts = int(re.search(r"var KEPT_SCRIPTS = (\d+);", script).group(1))
+    kept_parts = int(re.search(r"var KEPT_PARTS = (\d+);", script).group(1))
+    assert 0 < live_map.HELD_DIGESTS < kept_scripts
+    assert 0 < live_map.HELD_PARTS < kept_parts
+
+
+def test_a_saved_team_pin_changes_only_the_inline_part_of_its_block_of_ids(tmp_path):
+    store = pin_store.static_store(tmp_path, "/app/static")
+
+    def parts_of(frame):
+        pin_payload.PAYLOADS.clear()
+        layer = pin_layer("resource", frame, catalog.default_entries(), "pl", store=store)
+        return [part.digest for part in layer.payload.parts]
+
+    pins = resources(STORE_THRESHOLD + 10, team_only=900)
+    before = parts_of(pins)
+    # A new team pin (the highest id) and, apart, an edit of the first team pin.
+    added = {**pins.iloc[-1].to_dict(), "id": int(pins["id"].max()) + 1, "name": "Nowy"}
+    after_add = parts_of(gpd.GeoDataFrame([*pins.to_dict("records"), added],
+                                          geometry="geometry", crs="EPSG:4326"))
+    edited = pins.copy()
+    edited.loc[edited["visibility"] == "team", "name"] = ["Zmieniony", *edited.loc[
+        edited["visibility"] == "team", "name"].iloc[1:]]
+    after_edit = parts_of(edited)
+    assert 3 <= len(before) <= pin_payload.PART_MOST
+    assert after_add[:-1] == before[:-1] and after_add[-1] != before[-1]
+    assert after_edit[1:] == before[1:] and after_edit[0] != before[0]
+    # Every team pin is in exactly one part, in order.
+    texts = {part.digest: json.loads(part.text) for part in pin_layer(
+        "resource", pins, catalog.default_entries(), "pl", store=store).payload.parts}
+    ids = [i for digest in before for i in texts[digest]["id"]]
+    assert ids == sorted(pins.loc[pins["visibility"] == "team", "id"])

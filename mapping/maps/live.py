@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, cast
 
 import folium
@@ -35,7 +35,7 @@ from branca.element import Element, Figure
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from mapping.maps import assets, pin_payload
+from mapping.maps import assets
 from mapping.maps.elements import _render_parts
 from mapping.maps.pins import PinLayer
 
@@ -62,6 +62,9 @@ class LiveContent(folium.FeatureGroup):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {%- if this.parts %}
+        CalmapPins.parts({{ this.parts_json }});
+        {%- endif %}
         {%- if this.held %}
         var {{ this.get_name() }} = CalmapPins.content({{ this.digest|tojson }},
             {{ this.map_name }}, null);
@@ -77,7 +80,7 @@ class LiveContent(folium.FeatureGroup):
 
     def __init__(
         self, code: str, base: folium.Map, *, digest: str | None = None, held: bool = False,
-        written_for: str | None = None,
+        written_for: str | None = None, parts: dict[str, str] | None = None,
     ) -> None:
         """``code``: the content's script, written for ``base`` under its name of now.
 
@@ -85,7 +88,9 @@ class LiveContent(folium.FeatureGroup):
         ``held``: the browser already holds this content, so only its digest
         travels (``CalmapPins.content`` finds it in the iframe or the page);
         ``written_for``: the map's name when ``code`` was written, if it has
-        changed since (st_folium renames a map it renders: a kept base).
+        changed since (st_folium renames a map it renders: a kept base);
+        ``parts``: inline parts the code names by digest (``hold_parts``) that
+        the browser does not hold, sent before it (digest → JSON).
         """
         super().__init__(name="calmap-content", control=False)
         # streamlit-folium names the group's variable feature_group_<n>.
@@ -95,10 +100,16 @@ class LiveContent(folium.FeatureGroup):
         self._written_for = written_for or base.get_name()
         self.digest = digest or content_digest(code.replace(self._written_for, "map"))
         self.held = held
+        self.parts = parts or {}
 
     def render(self, **kwargs: Any) -> str:
         """Render without parsing the content again as a template (see ``RenderedText``)."""
         return _render_parts(self, kwargs)
+
+    @property
+    def parts_json(self) -> str:
+        """The parts sent with this content, as one object (the texts are JSON already)."""
+        return "{" + ",".join(f'"{d}":{text}' for d, text in self.parts.items()) + "}"
 
     @property
     def map_name(self) -> str:
@@ -172,31 +183,15 @@ def hold_parts(m: folium.Map) -> dict[str, str]:
 
     A layer whose public pins are files carries its other pins (team-only,
     partnership) inline: hundreds of kilobytes that a save of one public pin
-    leaves unchanged. Named by digest, they travel once (``with_parts``);
-    call before ``split``, which renders the map.
+    leaves unchanged. Named by digest, they travel once (``LiveContent``'s
+    ``parts``, kept by the page); call before ``split``, which renders the map.
     """
-    parts = {}
+    parts: dict[str, str] = {}
     for element in _walk(m):
-        if isinstance(element, PinLayer) and element.payload.part is not None:
-            element.hold_part = True
-            parts[element.payload.part.digest] = element.payload.part.text
+        if isinstance(element, PinLayer) and element.payload.parts:
+            element.parts_by_digest = True
+            parts.update((part.digest, part.text) for part in element.payload.parts)
     return parts
-
-
-def with_parts(code: str, parts: dict[str, str], held: Callable[[str], bool]) -> str:
-    """``code`` with the data of every part in ``parts`` the browser does not hold put in.
-
-    ``CalmapPins.layer`` keeps a part it receives by its digest (in the page,
-    so a remounted map has it too) and finds a part named by digest only there.
-
-    >>> code = "f(" + pin_payload.part_ref("a") + ", " + pin_payload.part_ref("b") + ")"
-    >>> with_parts(code, {"a": "[1]", "b": "[2]"}, lambda d: d == "a")
-    'f({"calmapPart":"a"}, {"calmapPart":"b","data":[2]})'
-    """
-    for digest, text in parts.items():
-        if not held(digest):
-            code = code.replace(pin_payload.part_ref(digest), pin_payload.part_ref(digest, text))
-    return code
 
 
 def forget_groups(base: folium.Map, groups: list[folium.FeatureGroup]) -> None:

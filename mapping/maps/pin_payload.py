@@ -30,6 +30,7 @@ import functools
 import hashlib
 import io
 import json
+import math
 import pickle
 import threading
 import weakref
@@ -66,10 +67,10 @@ class PinPayload:
     # Public pins kept out of ``json``: (file name, JSON text) for a PinStore;
     # ``json`` names them as FILE_MARK + name until ``stored`` puts in the URLs.
     files: tuple[tuple[str, str], ...] = ()
-    # A stored layer's other pins (``split_payload``'s inline part), and ``json``
-    # with that part named by its digest only (``held_json``): a live map sends
-    # the part once and then its digest (``mapping.maps.live.with_parts``).
-    part: HeldPart | None = None
+    # A parted layer's inline pins in parts (``split_payload``), and ``json``
+    # with those parts named by their digests only (``held_json``): a live map
+    # sends each part once and then its digest (``mapping.maps.live.hold_parts``).
+    parts: tuple[HeldPart, ...] = ()
     held_json: str | None = None
 
 
@@ -135,41 +136,87 @@ DETAILS_CHUNK = 500
 FILE_MARK = "calmap-file:"
 
 
-# Where the inline part stands in a split payload's head until ``joined`` puts it in.
+# Where an inline part stands in a split payload's head until ``joined`` puts it in.
 PART_MARK = "calmap-part:"
+# Inline pins go in parts of pins whose ids share a block of a power of two wide,
+# about PART_PINS pins to a part and at most PART_MOST parts to a layer: a saved
+# pin changes its block's part only, and a new pin (the highest id) the last one.
+PART_PINS = 200
+PART_MOST = 8
 
 
 @dataclass(frozen=True)
 class SplitPayload:
-    """A layer whose public pins travel as files: the head, the files' texts, the inline part.
+    """A layer whose public pins travel as files: the head, the files' texts, the inline parts.
 
-    The head names the inline part as ``PART_MARK`` + its digest (``joined``
-    gives the JSON texts with the part in it, or with its digest only).
+    The head names each inline part as ``PART_MARK`` + its digest (``joined``
+    gives the JSON texts with the parts in them, or with their digests only).
     """
 
     head: dict[str, Any]
     files: tuple[tuple[str, str], ...]
-    part: HeldPart | None = None
+    parts: tuple[HeldPart, ...] = ()
 
 
-def part_ref(digest: str, text: str | None = None) -> str:
-    """The inline part ``digest`` as the browser finds it: by digest, or with its data ``text``.
+def part_ref(digest: str) -> str:
+    """The inline part ``digest`` named by its digest, as a live map's layer names it.
 
-    >>> part_ref("ab"), part_ref("ab", "{}")
-    ('{"calmapPart":"ab"}', '{"calmapPart":"ab","data":{}}')
+    >>> part_ref("ab")
+    '{"calmapPart":"ab"}'
     """
-    if text is None:
-        return f'{{"calmapPart":"{digest}"}}'
-    return f'{{"calmapPart":"{digest}","data":{text}}}'
+    return f'{{"calmapPart":"{digest}"}}'
 
 
 def joined(split: SplitPayload) -> tuple[str, str | None]:
-    """The head as script JSON with the inline part in it, and with its digest only (or None)."""
+    """The head as script JSON with the inline parts in it, and with their digests only."""
     text = script_json(split.head)
-    if split.part is None:
+    if not split.parts:
         return text, None
-    mark = f'"{PART_MARK}{split.part.digest}"'
-    return text.replace(mark, split.part.text), text.replace(mark, part_ref(split.part.digest))
+    held = text
+    for part in split.parts:
+        mark = f'"{PART_MARK}{part.digest}"'
+        text, held = text.replace(mark, part.text), held.replace(mark, part_ref(part.digest))
+    return text, held
+
+
+def part_width(ids: Sequence[int]) -> int:
+    """The width of the id blocks that part inline pins ``ids`` (by id): a power of two.
+
+    >>> part_width(list(range(1, 1001))), part_width(list(range(1, 100_001, 10)))
+    (256, 16384)
+    """
+    if not ids:
+        return 1
+    span = max(ids) - min(ids) + 1
+    wanted = max(span * PART_PINS / len(ids), span / PART_MOST, 1)
+    return 1 << max(0, math.ceil(math.log2(wanted)))
+
+
+def _inline_parts(layer: str, columns: dict[str, list[Any]]) -> list[HeldPart]:
+    """``columns`` (compact's, one pin after another by id) cut into parts by id block."""
+    ids = columns["id"]
+    width = part_width(ids)
+    faded = set(columns["faded"])
+    parts = []
+    start = row_at = 0
+    while start < len(ids):
+        block = ids[start] // width
+        end = start
+        while end < len(ids) and ids[end] // width == block:
+            end += 1
+        rowc = columns["rowc"][start:end]
+        row_end = row_at + 2 * sum(rowc)
+        text = script_json({
+            "id": ids[start:end], "cat": columns["cat"][start:end],
+            "xy": columns["xy"][2 * start:2 * end], "tooltip": columns["tooltip"][start:end],
+            "faded": [i - start for i in range(start, end) if i in faded],
+            "text": columns["text"][start:end], "rows": columns["rows"][row_at:row_end],
+            "rowc": rowc,
+        })
+        # Named by content and layer: the same pins in another layer are another part.
+        parts.append(HeldPart(file_name(layer + text), text))
+        start, row_at = end, row_end
+    return parts
 
 
 def split_payload(
@@ -230,15 +277,12 @@ def split_payload(
     if count:
         parts.append({"src": file(shared["id"], positions), "details": details,
                       "chunk": DETAILS_CHUNK})
-    part = None
+    held: list[HeldPart] = []
     if inline["id"]:
         own = compact(layer, inline, styles, heads, labels, fallback, kinds)
         own["cat"] = [number[code] for code in inline["category"]]
-        text = script_json({k: own[k] for k in ("id", "cat", "xy", "tooltip", "faded", "text",
-                                                "rows", "rowc")})
-        # Named by content and layer: the same pins in another layer are another part.
-        part = HeldPart(file_name(layer + text), text)
-        parts.append(PART_MARK + part.digest)
+        held = _inline_parts(layer, own)
+        parts.extend(PART_MARK + part.digest for part in held)
     head = {
         "layer": layer,
         "cats": codes,
@@ -249,7 +293,7 @@ def split_payload(
         "count": count + len(inline["id"]),
         "parts": parts,
     }
-    return SplitPayload(head=head, files=tuple(files), part=part)
+    return SplitPayload(head=head, files=tuple(files), parts=tuple(held))
 
 
 # Files' texts by their pins' ids: (the value, its file name, its JSON text), newest first.
@@ -298,7 +342,7 @@ def forget_texts() -> None:
 
 def stored(payload: PinPayload, store: PinStore) -> PinPayload:
     """``payload`` with its files in ``store`` (written once) and their URLs in its JSON."""
-    if payload.held_json is None or payload.part is None:
+    if payload.held_json is None or not payload.parts:
         text = payload.json
         for name, body in payload.files:
             text = text.replace(FILE_MARK + name, store.put_named(name, body))
@@ -308,8 +352,9 @@ def stored(payload: PinPayload, store: PinStore) -> PinPayload:
     held = payload.held_json
     for name, body in payload.files:
         held = held.replace(FILE_MARK + name, store.put_named(name, body))
-    part = payload.part
-    text = held.replace(part_ref(part.digest), part.text)
+    text = held
+    for part in payload.parts:
+        text = text.replace(part_ref(part.digest), part.text)
     return dataclasses.replace(payload, json=text, held_json=held)
 
 

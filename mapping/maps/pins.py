@@ -148,8 +148,8 @@ class PinLayer(JSCSSMixin, Layer):
         self.payload = payload
         self.threshold = pin_payload.CLUSTER_THRESHOLD
         self.size = PIN_SIZE
-        # A live map (``mapping.maps.live.hold_parts``) sends the inline part by digest.
-        self.hold_part = False
+        # A live map (``mapping.maps.live.hold_parts``) sends the inline parts by digest.
+        self.parts_by_digest = False
         self.inline = scripts if isinstance(scripts, InlineAssets) else None
         links = scripts if isinstance(scripts, assets.ScriptLinks) else None
         if self.inline is None and links is None:
@@ -162,8 +162,8 @@ class PinLayer(JSCSSMixin, Layer):
 
     @property
     def payload_json(self) -> str:
-        """What the script carries: the payload, its inline part by digest when ``hold_part``."""
-        if self.hold_part and self.payload.held_json is not None:
+        """The payload for the script; with ``parts_by_digest``, its inline parts by digest."""
+        if self.parts_by_digest and self.payload.held_json is not None:
             return self.payload.held_json
         return self.payload.json
 
@@ -315,7 +315,7 @@ def pin_layer(
             json=text,
             bounds=pin_payload.bounds_of(columns["xy"]),
             files=split.files,
-            part=split.part,
+            parts=split.parts,
             held_json=held,
         )
 

@@ -27,13 +27,14 @@ from mapping.maps import assets, live, pin_store
 from mapping.maps.kept import Kept
 from mapping.ui import state
 
-# Digests of contents sent to one map that the browser is taken to hold:
-# fewer than the iframe keeps (4) and the page keeps (6) in calmap-pins.js.
-HELD_DIGESTS = 3
-# Inline parts of pin layers taken to be held: the page keeps the last 32 it
-# used (calmap-pins.js), which covers these and the parts of the 6 contents'
-# scripts it keeps for a remounted map (3 layers each).
-HELD_PARTS = 9
+# What the page (the browser tab, one Streamlit session) keeps, as calmap-pins.js
+# keeps it: the scripts of the last 6 contents sent whole and the last 64 inline
+# parts sent with their data, each moved to the end when sent again. The session
+# records the same sends in the same order, and takes fewer to be held, so what
+# it takes to be held the page has, whichever map of the session sent it and
+# whether or not the map's frame was made anew since (another page and back).
+HELD_DIGESTS = 5
+HELD_PARTS = 48
 
 
 @dataclass
@@ -87,15 +88,18 @@ def show(
         if pin_store.refused_in_run():
             # Built from pins read before a purge: it names files never written.
             _KEPT.forget(("live", cache_key))
-    held_key = state.LIVE_HELD + key
-    parts_key = state.LIVE_PARTS + key
-    held = state.held(held_key, piece.digest)
-    # A held content travels by digest: its parts need not be looked at.
-    code = piece.code if held else live.with_parts(
-        piece.code, piece.parts, lambda digest: state.held(parts_key, digest)
-    )
+    def part_held(digest: str) -> bool:
+        return state.held(state.LIVE_PARTS, digest)
+
+    # By its digest only when the page keeps its script and every part it names;
+    # else with the parts the page does not keep.
+    held = state.held(state.LIVE_HELD, piece.digest) and all(map(part_held, piece.parts))
+    sent_parts = {} if held else {
+        digest: text for digest, text in piece.parts.items() if not part_held(digest)
+    }
     content = live.LiveContent(
-        code, piece.base, digest=piece.digest, held=held, written_for=piece.written_for,
+        piece.code, piece.base, digest=piece.digest, held=held, written_for=piece.written_for,
+        parts=sent_parts,
     )
     groups: list[folium.FeatureGroup] = [content]
     if marks is not None:
@@ -109,9 +113,8 @@ def show(
             )
         finally:
             live.forget_groups(piece.base, groups)
-    state.sent(held_key, piece.digest, HELD_DIGESTS)
     if not held:
-        # Only a content the browser builds now is sure to touch its parts there.
-        for digest in piece.parts:
-            state.sent(parts_key, digest, HELD_PARTS)
+        state.sent(state.LIVE_HELD, piece.digest, HELD_DIGESTS)
+        for digest in sent_parts:
+            state.sent(state.LIVE_PARTS, digest, HELD_PARTS)
     return reply

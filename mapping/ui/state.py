@@ -40,8 +40,8 @@ LOGOUT = "calmap.logout"
 # --- one-time notes of a page (mapping.ui.page) ---------------------------------------------
 FLASH = "calmap.flash."  # + the page's name
 # + a live map's key: digests of the contents last sent to it (the browser holds them)
-LIVE_HELD = "calmap.live_held."
-LIVE_PARTS = "calmap.live_parts."  # pin layers' inline parts sent to a live map lately
+LIVE_HELD = "calmap.live_held"  # contents live maps sent whole lately (mapping.ui.live_map)
+LIVE_PARTS = "calmap.live_parts"  # pin layers' inline parts sent with their data lately
 
 # --- the map editor (mapping.ui.editor_*) ------------------------------------------------
 EDITOR = "calmap.editor."
@@ -154,8 +154,8 @@ def held(key: str, digest: str) -> bool:
 def sent(key: str, digest: str, keep: int) -> None:
     """Record that ``digest``'s data reached the browser under ``key``: the newest of ``keep``.
 
-    ``keep`` stays below what the browser itself keeps, so that what is taken
-    to be held always is.
+    ``keep`` stays below what the browser itself keeps (recording the same
+    sends the same way), so that what is taken to be held always is.
     """
     before = [d for d in (st.session_state.get(key) or []) if d != digest]
     st.session_state[key] = [*before, digest][-keep:]

@@ -182,45 +182,53 @@
     }
 
     /*
-     * Inline parts a live map sends once (mapping/maps/live.py, with_parts): a
-     * part comes as {calmapPart: digest, data: columns} and is kept; later
-     * contents name it as {calmapPart: digest} only. Kept in this frame and,
-     * as text, in the page (Streamlit's window), so a map remounted in a new
-     * iframe finds it too; the last KEPT_PARTS used, more than the server
-     * takes to be held (live_map.HELD_PARTS and the kept contents' parts).
+     * Inline parts of pin layers a live map sends once (mapping/maps/live.py):
+     * ``parts({digest: columns})`` comes before a content's script and keeps
+     * them; the layers name a part as {calmapPart: digest} only. Kept as text
+     * in the page (Streamlit's window), so a map remounted in a new iframe
+     * finds them too, and parsed in this frame. The last KEPT_PARTS parts
+     * sent are kept, one sent again moving to the end: the server records the
+     * same sends (mapping/ui/live_map.py) and takes fewer to be held.
      */
-    var KEPT_PARTS = 32;
-    var frameParts = {order: [], data: {}};
+    var KEPT_PARTS = 64;
+    var frameParts = {order: [], values: {}};
     function pagePartStore() {
         try {
             var top = window.parent;
-            top.calmapParts = top.calmapParts || {order: [], texts: {}};
+            top.calmapParts = top.calmapParts || {order: [], values: {}};
             return top.calmapParts;
         } catch (e) {
             return null;
         }
     }
-    function used(store, digest, values, value) {
-        var at = store.order.indexOf(digest);
+    function keepLast(store, key, value, size) {
+        var at = store.order.indexOf(key);
         if (at >= 0) { store.order.splice(at, 1); }
-        store.order.push(digest);
-        if (value !== undefined) { values[digest] = value; }
-        while (store.order.length > KEPT_PARTS) { delete values[store.order.shift()]; }
+        store.order.push(key);
+        store.values[key] = value;
+        while (store.order.length > size) { delete store.values[store.order.shift()]; }
+    }
+    function parts(given) {
+        var page = pagePartStore();
+        Object.keys(given).forEach(function (digest) {
+            keepLast(frameParts, digest, given[digest], KEPT_PARTS);
+            // Text, not the object: the page must not hold on to a removed frame's objects.
+            if (page) { keepLast(page, digest, JSON.stringify(given[digest]), KEPT_PARTS); }
+        });
     }
     function heldPart(p) {
         if (!p || !p.calmapPart) { return p; }
         var digest = p.calmapPart, page = pagePartStore();
-        var data = p.data || frameParts.data[digest];
-        if (!data && page && page.texts[digest]) { data = JSON.parse(page.texts[digest]); }
+        var data = frameParts.values[digest];
+        if (!data && page && page.values[digest]) {
+            // This frame's copy only (the page's order is the server's).
+            data = JSON.parse(page.values[digest]);
+            keepLast(frameParts, digest, data, KEPT_PARTS);
+        }
         if (!data) {
             CalmapPins.missing += 1;
             if (window.console) { console.warn("calmap: part " + digest + " not held"); }
             return {id: [], cat: [], xy: [], tooltip: [], faded: [], text: [], rows: [], rowc: []};
-        }
-        used(frameParts, digest, frameParts.data, data);
-        if (page) {
-            // Text, not the object: the page must not hold on to a removed frame's objects.
-            used(page, digest, page.texts, page.texts[digest] || JSON.stringify(data));
         }
         return data;
     }
@@ -510,11 +518,15 @@
             return null;
         }
     }
+    // Every content sent whole is kept (again at the end when it comes again),
+    // as the server records it (mapping/ui/live_map.py, HELD_DIGESTS).
     function keepScript(digest, build) {
         var store = pageStore();
-        if (!store || store.scripts[digest]) { return; }
-        store.scripts[digest] = build.toString();
+        if (!store) { return; }
+        var at = store.order.indexOf(digest);
+        if (at >= 0) { store.order.splice(at, 1); }
         store.order.push(digest);
+        store.scripts[digest] = store.scripts[digest] || build.toString();
         while (store.order.length > KEPT_SCRIPTS) { delete store.scripts[store.order.shift()]; }
     }
     function keptScript(digest) {
@@ -524,11 +536,10 @@
         return source ? (0, eval)("(" + source + ")") : null;
     }
     function content(digest, map, build) {
+        if (build) { keepScript(digest, build); }
         var found = contents[digest];
         if (found && found.calmapMap === map) { return found; }
-        if (build) {
-            keepScript(digest, build);
-        } else {
+        if (!build) {
             // Sent by its digest only: the browser held it, yet this frame does not.
             build = keptScript(digest);
             if (!build) {
@@ -675,7 +686,8 @@
     }
 
     var CalmapPins = {threshold: 300, minZoom: 5, margin: 0.5, pending: 0, layer: layer,
-                      content: content, built: 0, reused: 0, missing: 0, editorTaps: editorTaps,
+                      content: content, parts: parts, built: 0, reused: 0, missing: 0,
+                      editorTaps: editorTaps,
                       tapsShown: 0, tapsReported: 0};
     window.CalmapPins = CalmapPins;
 })();
