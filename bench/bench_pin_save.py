@@ -267,6 +267,8 @@ class EditorPath:
         # Streamlit called outside a running app: its bare-mode warnings are noise here.
         streamlit.logger.set_log_level("error")
         self.url, self.area_id, self.actor = url, area_id, actor
+        # The saved pins' visibility (--visibility; the worker reads it from its environment).
+        self.visibility = os.environ.get("CALMAP_BENCH_VISIBILITY", "public")
         folder = Path(tempfile.mkdtemp(prefix="calmap-bench-pins-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)  # the worker's too
         self.store = pin_store.PinStore(folder, "/app/static/cache/pins")
@@ -303,7 +305,7 @@ class EditorPath:
                               restricted=True) as session:
             ref = pins.create_pin(
                 session, self.actor, "resource", self.area_id,
-                {"name": marker, "category": "library", "visibility": "public",
+                {"name": marker, "category": "library", "visibility": self.visibility,
                  "address": "ul. Długa 1, Gdańsk"},
                 point,
             )
@@ -482,6 +484,9 @@ def main() -> int:
                         help="repetitions of the naive baseline (default: as --reps)")
     parser.add_argument("--before", type=Path, default=None,
                         help="another checkout (e.g. /work/main): its editor path, interleaved")
+    parser.add_argument("--visibility", choices=("public", "team"), default="public",
+                        help="the saved pins' visibility: public (their files change) or team "
+                             "(the content's inline pins change)")
     parser.add_argument("--before-database", choices=("own", "shared"), default="own",
                         help="the --before checkout's database: its own, migrated by its own "
                              "schema in the same server (default), or this one's")
@@ -498,6 +503,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.worker:
         return worker(args.worker[0], int(args.worker[1]), args.worker[2])
+    os.environ["CALMAP_BENCH_VISIBILITY"] = args.visibility  # this process and the worker
     naive_reps = args.naive_reps if args.naive_reps is not None else args.reps
     ours_reps = args.ours_reps if args.ours_reps is not None else args.reps
 
