@@ -133,3 +133,33 @@ def test_the_page_keeps_the_last_64_parts_sent_and_a_part_it_lost_draws_nothing(
     assert len(kept) == 64 and "old" not in kept and kept[-2:] == ["again", "newest"]
     assert lost == {"pins": 0, "missing": 1}  # a new frame counts from 0
     assert resent == {"pins": 2, "missing": 1}
+
+
+TWO_PARTS_JS = """() => new Promise(done => {
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    const d = {layer: "need", cats: ["a", "b"], styles: ["<b>a</b>", "<b>b</b>"],
+               heads: ["", ""], labels: [], kinds: [], count: 4,
+               parts: [{calmapPart: "q1"}, {calmapPart: "q2"}]};
+    const group = CalmapPins.layer(d, {icon: (c, h) => L.divIcon({className: c, html: h})});
+    group.addTo(map);
+    const wait = () => {
+        if (CalmapPins.pending !== 0) { setTimeout(wait, 20); return; }
+        const pins = group.getLayers();
+        done({pins: pins.length,
+              faded: pins.filter(m => m.options.icon.options.className.includes("faded"))
+                         .map(m => m.options.calmapCat)});
+    };
+    wait();
+})"""
+
+
+def test_a_layers_parts_are_drawn_together_with_their_faded_pins_in_place(site):
+    first = part("q1")["q1"]
+    second = {**part("q2")["q2"], "id": [3, 4], "cat": [1, 1], "faded": [1]}
+    with offline_tab(f"{site}/page.html") as tab:
+        frame = map_in(tab, "a")
+        frame.evaluate(SEND_JS, {"q1": first, "q2": second})
+        drawn = frame.evaluate(TWO_PARTS_JS)
+        errors = tab.page_errors
+    assert drawn == {"pins": 4, "faded": [1]}  # the second part's second pin, category "b"
+    assert not errors

@@ -233,6 +233,22 @@
         return data;
     }
 
+    // A layer's inline parts (blocks of ids, sent apart) as one part: the
+    // cluster group takes its pins in one addition, not one per block.
+    var COLUMNS = ["id", "cat", "xy", "tooltip", "text", "rows", "rowc"];
+    function oneInline(list) {
+        var inline = list.filter(function (p) { return p.id; });
+        if (inline.length < 2) { return list; }
+        var merged = {faded: []};
+        COLUMNS.forEach(function (c) { merged[c] = []; });
+        inline.forEach(function (p) {
+            var offset = merged.id.length;
+            COLUMNS.forEach(function (c) { merged[c] = merged[c].concat(p[c]); });
+            p.faded.forEach(function (i) { merged.faded.push(offset + i); });
+        });
+        return list.filter(function (p) { return !p.id; }).concat([merged]);
+    }
+
     /*
      * A part of a layer: pins whose columns are inline (``id`` present) or in
      * files of the app's static folder (``src``: positions; ``details``: one
@@ -273,7 +289,7 @@
      */
     function layer(d, options) {
         options = options || {};
-        var parts = d.parts ? d.parts.map(heldPart) : [d];
+        var parts = d.parts ? oneInline(d.parts.map(heldPart)) : [d];
         var n = d.count != null ? d.count : d.id.length;
         var threshold = options.threshold != null ? options.threshold : CalmapPins.threshold;
         var clustered = n > threshold && typeof L.markerClusterGroup === "function";
