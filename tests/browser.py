@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import pytest
 
@@ -94,6 +94,17 @@ def map_frame(tab: Any, ready: str = "path.leaflet-interactive") -> Any:
             return inner
         tab.wait_for_timeout(250)
     raise AssertionError("the map's frame kept being replaced")
+
+
+def clustered_editor(tab: Any, app_url: str, city: str, area: int) -> Any:
+    """Open the editor at ``area`` (a crowded one); its map's frame once the pins settled."""
+    tab.goto(f"{app_url}/editor?city={quote(city)}&area={area}")
+    frame = map_frame(tab, ".leaflet-marker-pane .calmap-cluster")
+    frame.wait_for_function("window.CalmapPins && window.CalmapPins.pending === 0",
+                            timeout=60_000)
+    # Let the page settle (late reruns of the first visit) before counting.
+    tab.wait_for_timeout(2_000)
+    return frame
 
 
 def sidebar_folded(tab: Any) -> None:

@@ -51,12 +51,7 @@ def test_a_tap_in_the_editor_shows_the_mark_and_sends_the_map_content_by_its_dig
 ):
     with offline_tab(viewport={"width": 1366, "height": 900}) as tab:
         received = browser.websocket_frames(tab)
-        tab.goto(f"{app_url}/editor?city={quote(CITY)}&area={world['crowded']}")
-        frame = map_frame(tab, ".leaflet-marker-pane .calmap-cluster")
-        frame.wait_for_function("window.CalmapPins && window.CalmapPins.pending === 0",
-                                timeout=60_000)
-        # Let the page settle (late reruns of the first visit) before counting.
-        tab.wait_for_timeout(2_000)
+        frame = browser.clustered_editor(tab, app_url, CITY, world["crowded"])
         opening = b"".join(received)
         x, y = frame.evaluate(FREE_POINT_JS)
         box = tab.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()

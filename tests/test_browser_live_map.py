@@ -183,11 +183,7 @@ def test_an_editors_team_pins_travel_once_while_other_saves_come_in(app_url, wor
     """Runs last in this module: it adds a public pin to the crowded district."""
     with offline_tab(viewport={"width": 1366, "height": 900}) as tab:
         received = browser.websocket_frames(tab)
-        tab.goto(f"{app_url}/editor?city={quote(CITY)}&area={world['crowded']}")
-        frame = map_frame(tab, ".leaflet-marker-pane .calmap-cluster")
-        frame.wait_for_function("window.CalmapPins && window.CalmapPins.pending === 0",
-                                timeout=60_000)
-        tab.wait_for_timeout(2_000)
+        frame = browser.clustered_editor(tab, app_url, CITY, world["crowded"])
         opening = browser.frames_text(received)
         pins_before = frame.evaluate(CLUSTERED_PINS_JS)
         built_before = frame.evaluate("window.CalmapPins.built")

@@ -192,11 +192,12 @@
      */
     var KEPT_PARTS = 64;
     var frameParts = {order: [], values: {}};
-    function pagePartStore() {
+    // What the page (Streamlit's window, same origin) keeps under ``name``.
+    function pageKept(name) {
         try {
             var top = window.parent;
-            top.calmapParts = top.calmapParts || {order: [], values: {}};
-            return top.calmapParts;
+            top[name] = top[name] || {order: [], values: {}};
+            return top[name];
         } catch (e) {
             return null;
         }
@@ -209,7 +210,7 @@
         while (store.order.length > size) { delete store.values[store.order.shift()]; }
     }
     function parts(given) {
-        var page = pagePartStore();
+        var page = pageKept("calmapParts");
         Object.keys(given).forEach(function (digest) {
             keepLast(frameParts, digest, given[digest], KEPT_PARTS);
             // Text, not the object: the page must not hold on to a removed frame's objects.
@@ -218,7 +219,7 @@
     }
     function heldPart(p) {
         if (!p || !p.calmapPart) { return p; }
-        var digest = p.calmapPart, page = pagePartStore();
+        var digest = p.calmapPart, page = pageKept("calmapParts");
         var data = frameParts.values[digest];
         if (!data && page && page.values[digest]) {
             // This frame's copy only (the page's order is the server's).
@@ -525,29 +526,16 @@
     // scripts, so a map remounted in a new iframe (another page and back)
     // can build a content the server now sends by its digest only.
     var KEPT_SCRIPTS = 6;
-    function pageStore() {
-        try {
-            var top = window.parent;
-            top.calmapContents = top.calmapContents || {order: [], scripts: {}};
-            return top.calmapContents;
-        } catch (e) {
-            return null;
-        }
-    }
     // Every content sent whole is kept (again at the end when it comes again),
     // as the server records it (mapping/ui/live_map.py, HELD_DIGESTS).
     function keepScript(digest, build) {
-        var store = pageStore();
+        var store = pageKept("calmapContents");
         if (!store) { return; }
-        var at = store.order.indexOf(digest);
-        if (at >= 0) { store.order.splice(at, 1); }
-        store.order.push(digest);
-        store.scripts[digest] = store.scripts[digest] || build.toString();
-        while (store.order.length > KEPT_SCRIPTS) { delete store.scripts[store.order.shift()]; }
+        keepLast(store, digest, store.values[digest] || build.toString(), KEPT_SCRIPTS);
     }
     function keptScript(digest) {
-        var store = pageStore();
-        var source = store && store.scripts[digest];
+        var store = pageKept("calmapContents");
+        var source = store && store.values[digest];
         // Indirect eval: the script runs in this frame's global scope, as when it came.
         return source ? (0, eval)("(" + source + ")") : null;
     }
