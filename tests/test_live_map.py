@@ -11,7 +11,7 @@ from shapely.geometry import MultiPolygon, Point, box
 from streamlit_folium import _get_map_string, generate_js_hash
 
 from mapping import catalog
-from mapping.maps import assets, live, pin_payload, pin_store
+from mapping.maps import assets, live, pin_parts, pin_payload, pin_store
 from mapping.maps.overview import overview_map
 from mapping.maps.pins import STORE_THRESHOLD, pin_layer
 from mapping.ui import live_map
@@ -131,7 +131,7 @@ def test_a_live_map_names_a_layers_inline_part_by_digest_and_puts_it_in_when_not
     _, content = live.split(m, assets.pin_script_links())
     (digest, text), = parts.items()
     assert SECRET in offline and SECRET in text
-    assert SECRET not in content.code and pin_payload.part_ref(digest) in content.code
+    assert SECRET not in content.code and pin_parts.part_ref(digest) in content.code
     # Sent with its data before the content's script, when the page does not hold it.
     sending = live.LiveContent(content.code, content._base, parts={digest: text})
     sending.add_to(content._base)
@@ -175,7 +175,7 @@ def test_a_saved_team_pin_changes_only_the_inline_part_of_its_block_of_ids(tmp_p
     edited.loc[edited["visibility"] == "team", "name"] = ["Zmieniony", *edited.loc[
         edited["visibility"] == "team", "name"].iloc[1:]]
     after_edit = parts_of(edited)
-    assert 3 <= len(before) <= pin_payload.PART_MOST
+    assert 3 <= len(before) <= pin_parts.PART_MOST
     assert after_add[:-1] == before[:-1] and after_add[-1] != before[-1]
     assert after_edit[1:] == before[1:] and after_edit[0] != before[0]
     # Every team pin is in exactly one part, in order.

@@ -30,7 +30,6 @@ import functools
 import hashlib
 import io
 import json
-import math
 import pickle
 import threading
 import weakref
@@ -46,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from mapping.maps import pin_parts
 from mapping.maps.json_text import compact_json, script_json
 from mapping.maps.pin_store import PinStore, file_name
 
@@ -70,17 +70,8 @@ class PinPayload:
     # A parted layer's inline pins in parts (``split_payload``), and ``json``
     # with those parts named by their digests only (``held_json``): a live map
     # sends each part once and then its digest (``mapping.maps.live.hold_parts``).
-    parts: tuple[HeldPart, ...] = ()
+    parts: tuple[pin_parts.HeldPart, ...] = ()
     held_json: str | None = None
-
-
-@dataclass(frozen=True)
-class HeldPart:
-    """An inline part of a layer that a live map's browser keeps by its digest."""
-
-    digest: str
-    # The part's JSON, safe inside a <script>.
-    text: str
 
 
 def compact(
@@ -138,11 +129,6 @@ FILE_MARK = "calmap-file:"
 
 # Where an inline part stands in a split payload's head until ``joined`` puts it in.
 PART_MARK = "calmap-part:"
-# Inline pins go in parts of pins whose ids share a block of a power of two wide,
-# about PART_PINS pins to a part and at most PART_MOST parts to a layer: a saved
-# pin changes its block's part only, and a new pin (the highest id) the last one.
-PART_PINS = 200
-PART_MOST = 8
 
 
 @dataclass(frozen=True)
@@ -155,16 +141,7 @@ class SplitPayload:
 
     head: dict[str, Any]
     files: tuple[tuple[str, str], ...]
-    parts: tuple[HeldPart, ...] = ()
-
-
-def part_ref(digest: str) -> str:
-    """The inline part ``digest`` named by its digest, as a live map's layer names it.
-
-    >>> part_ref("ab")
-    '{"calmapPart":"ab"}'
-    """
-    return f'{{"calmapPart":"{digest}"}}'
+    parts: tuple[pin_parts.HeldPart, ...] = ()
 
 
 def joined(split: SplitPayload) -> tuple[str, str | None]:
@@ -175,48 +152,9 @@ def joined(split: SplitPayload) -> tuple[str, str | None]:
     held = text
     for part in split.parts:
         mark = f'"{PART_MARK}{part.digest}"'
-        text, held = text.replace(mark, part.text), held.replace(mark, part_ref(part.digest))
+        text = text.replace(mark, part.text)
+        held = held.replace(mark, pin_parts.part_ref(part.digest))
     return text, held
-
-
-def part_width(ids: Sequence[int]) -> int:
-    """The width of the id blocks that part inline pins ``ids`` (by id): a power of two.
-
-    >>> part_width(list(range(1, 1001))), part_width(list(range(1, 100_001, 10)))
-    (256, 16384)
-    """
-    if not ids:
-        return 1
-    span = max(ids) - min(ids) + 1
-    wanted = max(span * PART_PINS / len(ids), span / PART_MOST, 1)
-    return 1 << max(0, math.ceil(math.log2(wanted)))
-
-
-def _inline_parts(layer: str, columns: dict[str, list[Any]]) -> list[HeldPart]:
-    """``columns`` (compact's, one pin after another by id) cut into parts by id block."""
-    ids = columns["id"]
-    width = part_width(ids)
-    faded = set(columns["faded"])
-    parts = []
-    start = row_at = 0
-    while start < len(ids):
-        block = ids[start] // width
-        end = start
-        while end < len(ids) and ids[end] // width == block:
-            end += 1
-        rowc = columns["rowc"][start:end]
-        row_end = row_at + 2 * sum(rowc)
-        text = script_json({
-            "id": ids[start:end], "cat": columns["cat"][start:end],
-            "xy": columns["xy"][2 * start:2 * end], "tooltip": columns["tooltip"][start:end],
-            "faded": [i - start for i in range(start, end) if i in faded],
-            "text": columns["text"][start:end], "rows": columns["rows"][row_at:row_end],
-            "rowc": rowc,
-        })
-        # Named by content and layer: the same pins in another layer are another part.
-        parts.append(HeldPart(file_name(layer + text), text))
-        start, row_at = end, row_end
-    return parts
 
 
 def split_payload(
@@ -277,11 +215,11 @@ def split_payload(
     if count:
         parts.append({"src": file(shared["id"], positions), "details": details,
                       "chunk": DETAILS_CHUNK})
-    held: list[HeldPart] = []
+    held: list[pin_parts.HeldPart] = []
     if inline["id"]:
         own = compact(layer, inline, styles, heads, labels, fallback, kinds)
         own["cat"] = [number[code] for code in inline["category"]]
-        held = _inline_parts(layer, own)
+        held = pin_parts.inline_parts(layer, own)
         parts.extend(PART_MARK + part.digest for part in held)
     head = {
         "layer": layer,
@@ -354,7 +292,7 @@ def stored(payload: PinPayload, store: PinStore) -> PinPayload:
         held = held.replace(FILE_MARK + name, store.put_named(name, body))
     text = held
     for part in payload.parts:
-        text = text.replace(part_ref(part.digest), part.text)
+        text = text.replace(pin_parts.part_ref(part.digest), part.text)
     return dataclasses.replace(payload, json=text, held_json=held)
 
 
