@@ -41,6 +41,17 @@ def part_ref(digest: str) -> str:
     return f'{{"calmapPart":"{digest}"}}'
 
 
+def put_in(text: str, parts: Sequence[HeldPart]) -> str:
+    """``text`` (a payload naming ``parts`` by digest) with each part's data in its place.
+
+    >>> put_in('{"parts":[' + part_ref("ab") + ']}', [HeldPart("ab", '{"id":[7]}')])
+    '{"parts":[{"id":[7]}]}'
+    """
+    for part in parts:
+        text = text.replace(part_ref(part.digest), part.text)
+    return text
+
+
 def part_width(ids: Sequence[int]) -> int:
     """The width of the id blocks that part inline pins ``ids`` (by id): a power of two.
 

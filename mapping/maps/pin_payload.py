@@ -46,7 +46,7 @@ import pyarrow.compute as pc
 import shapely
 
 from mapping.maps import pin_parts
-from mapping.maps.json_text import compact_json, script_json
+from mapping.maps.json_text import compact_json
 from mapping.maps.pin_store import PinStore, file_name
 
 # Above this many pins a layer is drawn as clusters (Leaflet.markercluster);
@@ -127,34 +127,17 @@ DETAILS_CHUNK = 500
 FILE_MARK = "calmap-file:"
 
 
-# Where an inline part stands in a split payload's head until ``joined`` puts it in.
-PART_MARK = "calmap-part:"
-
-
 @dataclass(frozen=True)
 class SplitPayload:
     """A layer whose public pins travel as files: the head, the files' texts, the inline parts.
 
-    The head names each inline part as ``PART_MARK`` + its digest (``joined``
-    gives the JSON texts with the parts in them, or with their digests only).
+    The head names each inline part by its digest (``pin_parts.part_ref``);
+    ``pin_parts.put_in`` puts their data in.
     """
 
     head: dict[str, Any]
     files: tuple[tuple[str, str], ...]
     parts: tuple[pin_parts.HeldPart, ...] = ()
-
-
-def joined(split: SplitPayload) -> tuple[str, str | None]:
-    """The head as script JSON with the inline parts in it, and with their digests only."""
-    text = script_json(split.head)
-    if not split.parts:
-        return text, None
-    held = text
-    for part in split.parts:
-        mark = f'"{PART_MARK}{part.digest}"'
-        text = text.replace(mark, part.text)
-        held = held.replace(mark, pin_parts.part_ref(part.digest))
-    return text, held
 
 
 def split_payload(
@@ -211,7 +194,7 @@ def split_payload(
             "rowc": rowc,
         }))
         row_at = row_end
-    parts: list[dict[str, Any] | str] = []
+    parts: list[dict[str, Any]] = []
     if count:
         parts.append({"src": file(shared["id"], positions), "details": details,
                       "chunk": DETAILS_CHUNK})
@@ -220,7 +203,7 @@ def split_payload(
         own = compact(layer, inline, styles, heads, labels, fallback, kinds)
         own["cat"] = [number[code] for code in inline["category"]]
         held = pin_parts.inline_parts(layer, own)
-        parts.extend(PART_MARK + part.digest for part in held)
+        parts.extend({"calmapPart": part.digest} for part in held)
     head = {
         "layer": layer,
         "cats": codes,
@@ -280,20 +263,15 @@ def forget_texts() -> None:
 
 def stored(payload: PinPayload, store: PinStore) -> PinPayload:
     """``payload`` with its files in ``store`` (written once) and their URLs in its JSON."""
-    if payload.held_json is None or not payload.parts:
-        text = payload.json
-        for name, body in payload.files:
-            text = text.replace(FILE_MARK + name, store.put_named(name, body))
-        return dataclasses.replace(payload, json=text)
-    # The URLs go into the small text that names the part, which is then put in:
-    # not a search of the part's hundreds of kilobytes for every file.
+    # The URLs go into the small text that names the parts, which are then put in:
+    # not a search of their hundreds of kilobytes for every file.
     held = payload.held_json
+    text = payload.json if held is None else held
     for name, body in payload.files:
-        held = held.replace(FILE_MARK + name, store.put_named(name, body))
-    text = held
-    for part in payload.parts:
-        text = text.replace(pin_parts.part_ref(part.digest), part.text)
-    return dataclasses.replace(payload, json=text, held_json=held)
+        text = text.replace(FILE_MARK + name, store.put_named(name, body))
+    if held is None:
+        return dataclasses.replace(payload, json=text)
+    return dataclasses.replace(payload, json=pin_parts.put_in(text, payload.parts), held_json=text)
 
 
 def columns_of(payload: PinPayload) -> dict[str, Any]:

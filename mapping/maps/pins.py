@@ -17,7 +17,7 @@ from folium.template import Template
 
 from mapping.catalog import Entry
 from mapping.i18n import t
-from mapping.maps import assets, pin_columns, pin_payload
+from mapping.maps import assets, pin_columns, pin_parts, pin_payload
 from mapping.maps.assets import InlineAssets, LeafletLinks
 from mapping.maps.elements import RenderedText, _parent_name, _render_parts
 from mapping.maps.json_text import script_json
@@ -309,14 +309,16 @@ def pin_layer(
         split = pin_payload.split_payload(
             layer, shared, inline, styles, heads, popups.labels, fallback, popups.kinds(),
         )
-        text, held = pin_payload.joined(split)
+        # The head names the inline parts by digest (what a live map sends); the
+        # payload's own JSON has them in (what any other map sends).
+        held = script_json(split.head)
         return pin_payload.PinPayload(
             layer=layer, count=len(shared["id"]) + len(inline["id"]),
-            json=text,
+            json=pin_parts.put_in(held, split.parts),
             bounds=pin_payload.bounds_of(columns["xy"]),
             files=split.files,
             parts=split.parts,
-            held_json=held,
+            held_json=held if split.parts else None,
         )
 
     payload = pin_payload.PAYLOADS.get_or_build(key, build)

@@ -39,8 +39,8 @@ LOGOUT = "calmap.logout"
 
 # --- one-time notes of a page (mapping.ui.page) ---------------------------------------------
 FLASH = "calmap.flash."  # + the page's name
-# + a live map's key: digests of the contents last sent to it (the browser holds them)
-LIVE_HELD = "calmap.live_held"  # contents live maps sent whole lately (mapping.ui.live_map)
+# What live maps sent to this browser tab lately (the page keeps it: mapping.ui.live_map)
+LIVE_HELD = "calmap.live_held"  # digests of contents sent whole
 LIVE_PARTS = "calmap.live_parts"  # pin layers' inline parts sent with their data lately
 
 # --- the map editor (mapping.ui.editor_*) ------------------------------------------------
